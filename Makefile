@@ -1,0 +1,132 @@
+# pagetrack - one Makefile for the i386 kernel and the host build.
+#
+#   make run      boot the demo kernel under QEMU (MEM=<MiB> ARGS='<command line>')
+#   make test     host test suites, then the kernel test suites under QEMU
+#   make bench    benchmarks
+#   make debug    QEMU stopped with a gdb stub; gdb -x build/kernel/gdbinit attaches
+#   make clean    remove build/
+#
+# The portable core (core/) is compiled twice: freestanding for the kernel
+# image and hosted, with sanitizers, for the tests.  Outputs go under build/.
+
+BUILD    := build
+KBUILD   := $(BUILD)/kernel
+HBUILD   := $(BUILD)/host
+
+CC       := gcc
+LD       := ld
+OBJDUMP  := objdump
+NM       := nm
+QEMU     := qemu-system-i386
+
+MEM      ?= 128
+ARGS     ?=
+TIMEOUT  ?= 120
+
+# ---- sources ----------------------------------------------------------
+
+CORE_SRCS   := core/errors.c core/printf.c core/frame.c
+ARCH_SRCS   := arch/i386/boot.S arch/i386/trap.S arch/i386/idt.c arch/i386/serial.c \
+               arch/i386/seam.c arch/i386/qemu.c
+KERNEL_SRCS := kernel/main.c kernel/lib.c kernel/multiboot.c kernel/cmdline.c \
+               kernel/ktest.c kernel/test_kframe.c
+HOSTED_SRCS := hosted/seam.c hosted/mmu_model.c hosted/probe.c
+# test bodies that run on both platforms
+SHARED_TEST_SRCS := tests/harness.c tests/test_printf.c
+# host-only tests and the host runner
+HOST_TEST_SRCS   := tests/host_main.c tests/test_frame.c tests/test_mmu.c
+
+# ---- flags ------------------------------------------------------------
+
+WARN     := -Wall -Wextra -Werror
+INCLUDES := -Iinclude -Itests
+
+KCFLAGS  := -std=gnu11 -m32 -march=i686 -ffreestanding -fno-pic -fno-stack-protector \
+            -nostdlib -mgeneral-regs-only -fno-omit-frame-pointer -O2 -g $(WARN) \
+            $(INCLUDES) -Iarch/i386 -Ikernel -DPT_DEBUG=1
+KASFLAGS := -m32 -g $(INCLUDES) -Iarch/i386
+KLDFLAGS := -m elf_i386 -T arch/i386/kernel.ld -nostdlib
+# gcc may turn the loops of memset and memcpy into calls to themselves
+$(KBUILD)/kernel/lib.o: KCFLAGS += -fno-tree-loop-distribute-patterns
+
+HCFLAGS  := -std=gnu11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+            -fno-sanitize-recover=undefined $(WARN) $(INCLUDES) -Ihosted -DPT_DEBUG=1
+HLDFLAGS := -fsanitize=address,undefined
+
+DEPFLAGS  = -MMD -MP
+
+# ---- objects ----------------------------------------------------------
+
+kobj = $(patsubst %,$(KBUILD)/%.o,$(basename $(1)))
+hobj = $(patsubst %,$(HBUILD)/%.o,$(basename $(1)))
+
+KERNEL_OBJS := $(call kobj,$(ARCH_SRCS) $(CORE_SRCS) $(KERNEL_SRCS) $(SHARED_TEST_SRCS))
+HOST_OBJS   := $(call hobj,$(CORE_SRCS) $(HOSTED_SRCS) $(SHARED_TEST_SRCS) $(HOST_TEST_SRCS))
+
+KERNEL_ELF  := $(KBUILD)/pagetrack.elf
+HOST_TESTS  := $(HBUILD)/pagetrack-tests
+
+.PHONY: all kernel host run test test-host test-kernel bench debug clean deps-run deps-test
+
+all: kernel host
+
+kernel: $(KERNEL_ELF) $(KBUILD)/kernel.sym $(KBUILD)/kernel.asm
+host: $(HOST_TESTS)
+
+$(KBUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(KBUILD)/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(KASFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(HBUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(HCFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(KERNEL_ELF): $(KERNEL_OBJS) arch/i386/kernel.ld
+	$(LD) $(KLDFLAGS) -o $@ $(KERNEL_OBJS)
+
+$(KBUILD)/kernel.sym: $(KERNEL_ELF)
+	$(NM) -n $< > $@
+
+$(KBUILD)/kernel.asm: $(KERNEL_ELF)
+	$(OBJDUMP) -d -S -M intel $< > $@
+
+$(HOST_TESTS): $(HOST_OBJS)
+	$(CC) $(HLDFLAGS) -o $@ $^
+
+# ---- running ----------------------------------------------------------
+
+deps-run:
+	@scripts/deps.sh run
+deps-test:
+	@scripts/deps.sh test
+
+run: deps-run kernel
+	@scripts/qemu.sh --timeout $(TIMEOUT) --mem $(MEM) --args '$(ARGS)' $(KERNEL_ELF)
+
+test: deps-test test-host test-kernel
+
+test-host: $(HOST_TESTS)
+	$(HOST_TESTS)
+
+test-kernel: deps-run kernel
+	@scripts/kernel-test.sh --timeout $(TIMEOUT) --mem $(MEM) $(KERNEL_ELF)
+
+bench:
+	@echo "no benchmarks yet"
+
+debug: deps-run kernel $(KBUILD)/gdbinit
+	@echo "QEMU waits for gdb on localhost:1234; in another terminal: gdb -x $(KBUILD)/gdbinit"
+	@scripts/qemu.sh --debug --timeout 0 --mem $(MEM) --args '$(ARGS)' $(KERNEL_ELF)
+
+$(KBUILD)/gdbinit: scripts/gdbinit
+	@mkdir -p $(dir $@)
+	sed 's|@KERNEL@|$(abspath $(KERNEL_ELF))|' $< > $@
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(KERNEL_OBJS:.o=.d) $(HOST_OBJS:.o=.d)

@@ -1,0 +1,131 @@
+/*
+ * cpu.h - the i386 instructions the kernel needs, as small inline functions.
+ *
+ * Together with seam.c this is the only place that holds inline assembly:
+ * everything else calls these.  The selector constants are shared with the
+ * assembly files (boot.S, trap.S), so they come first and plain.
+ */
+#ifndef PAGETRACK_CPU_H
+#define PAGETRACK_CPU_H
+
+/* Selectors of the boot GDT (boot.S): flat 4 GiB ring-0 code and data. */
+#define SEG_KCODE 0x08
+#define SEG_KDATA 0x10
+
+#define EFLAGS_IF_BIT 9 /* interrupts enabled */
+
+#ifndef __ASSEMBLER__
+
+#include "types.h"
+
+/* The operand of lgdt and lidt: limit, then linear base. */
+struct pseudo_desc {
+	uint16_t limit;
+	uint32_t base;
+} __attribute__((packed));
+
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline void outb(uint16_t port, uint8_t v)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline void outw(uint16_t port, uint16_t v)
+{
+	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint32_t read_cr0(void)
+{
+	uint32_t v;
+	__asm__ volatile("mov %%cr0, %0" : "=r"(v));
+	return v;
+}
+
+/* The clobber keeps the compiler from moving memory accesses across a paging change. */
+static inline void write_cr0(uint32_t v)
+{
+	__asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory");
+}
+
+static inline uint32_t read_cr2(void)
+{
+	uint32_t v;
+	__asm__ volatile("mov %%cr2, %0" : "=r"(v));
+	return v;
+}
+
+static inline uint32_t read_cr3(void)
+{
+	uint32_t v;
+	__asm__ volatile("mov %%cr3, %0" : "=r"(v));
+	return v;
+}
+
+static inline void write_cr3(uint32_t v)
+{
+	__asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory");
+}
+
+static inline uint32_t read_cr4(void)
+{
+	uint32_t v;
+	__asm__ volatile("mov %%cr4, %0" : "=r"(v));
+	return v;
+}
+
+static inline void write_cr4(uint32_t v)
+{
+	__asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory");
+}
+
+static inline void invlpg(uint32_t va)
+{
+	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+}
+
+static inline void lidt(const struct pseudo_desc *d)
+{
+	__asm__ volatile("lidt (%0)" : : "r"(d) : "memory");
+}
+
+static inline void cli(void)
+{
+	__asm__ volatile("cli" : : : "memory");
+}
+
+static inline void sti(void)
+{
+	__asm__ volatile("sti" : : : "memory");
+}
+
+static inline void hlt(void)
+{
+	__asm__ volatile("hlt");
+}
+
+static inline uint32_t read_ebp(void)
+{
+	uint32_t v;
+	__asm__ volatile("mov %%ebp, %0" : "=r"(v));
+	return v;
+}
+
+/* Stop this CPU for good; the loop catches an NMI waking it from hlt. */
+static inline _Noreturn void halt_forever(void)
+{
+	for (;;) {
+		cli();
+		hlt();
+	}
+}
+
+#endif /* __ASSEMBLER__ */
+
+#endif

@@ -1,0 +1,214 @@
+/*
+ * idt.c - the interrupt descriptor table, trap dispatch, and the report of
+ * a trap nobody handles.
+ */
+#include "idt.h"
+#include "cpu.h"
+#include "errors.h"
+#include "lib.h"
+#include "mmu.h"
+#include "qemu.h"
+
+/* An IDT entry (SDM vol. 3A, figure 6-2). */
+struct idt_gate {
+	uint16_t offset_lo;
+	uint16_t selector;
+	uint8_t zero;
+	uint8_t type;  /* present, DPL, gate type */
+	uint16_t offset_hi;
+} __attribute__((packed));
+_Static_assert(sizeof(struct idt_gate) == 8, "an IDT gate is 8 bytes");
+
+#define GATE_PRESENT BIT(7)
+#define GATE_DPL_SHIFT 5
+#define GATE_INTR32 0xE /* 32-bit interrupt gate: clears IF on entry */
+
+/* Bits of the error code of #TS, #NP, #SS and #GP (SDM vol. 3A, 6.13). */
+#define SEL_ERR_EXT BIT(0) /* raised while delivering an external event */
+#define SEL_ERR_IDT BIT(1) /* the index is into the IDT */
+#define SEL_ERR_LDT BIT(2) /* the index is into the LDT (when not IDT) */
+#define SEL_ERR_INDEX_SHIFT 3
+
+#define BACKTRACE_MAX 12
+
+extern void (*const trap_stubs[EXC_VECTORS])(void);
+extern char boot_stack_bottom[], boot_stack_top[];
+
+static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(8)));
+static trap_handler_fn handlers[IDT_VECTORS];
+
+static const char *const exc_names[EXC_VECTORS] = {
+	[0] = "#DE divide error",
+	[1] = "#DB debug",
+	[2] = "NMI non-maskable interrupt",
+	[3] = "#BP breakpoint",
+	[4] = "#OF overflow",
+	[5] = "#BR bound range exceeded",
+	[6] = "#UD invalid opcode",
+	[7] = "#NM device not available",
+	[8] = "#DF double fault",
+	[9] = "coprocessor segment overrun",
+	[10] = "#TS invalid TSS",
+	[11] = "#NP segment not present",
+	[12] = "#SS stack-segment fault",
+	[13] = "#GP general protection",
+	[14] = "#PF page fault",
+	[16] = "#MF x87 floating-point error",
+	[17] = "#AC alignment check",
+	[18] = "#MC machine check",
+	[19] = "#XM SIMD floating-point",
+	[20] = "#VE virtualization exception",
+	[21] = "#CP control protection",
+	[28] = "#HV hypervisor injection",
+	[29] = "#VC VMM communication",
+	[30] = "#SX security exception",
+};
+
+void idt_set_gate(uint32_t vector, void (*entry)(void), uint32_t dpl)
+{
+	uint32_t off = (uint32_t)entry;
+
+	ASSERT(vector < IDT_VECTORS && dpl <= 3);
+	idt[vector] = (struct idt_gate){
+		.offset_lo = (uint16_t)off,
+		.selector = SEG_KCODE,
+		.type = (uint8_t)(GATE_PRESENT | dpl << GATE_DPL_SHIFT | GATE_INTR32),
+		.offset_hi = (uint16_t)(off >> 16),
+	};
+}
+
+void idt_init(void)
+{
+	static struct pseudo_desc desc;
+
+	for (uint32_t v = 0; v < EXC_VECTORS; v++)
+		idt_set_gate(v, trap_stubs[v], 0);
+	desc.limit = sizeof(idt) - 1;
+	desc.base = (uint32_t)idt;
+	lidt(&desc);
+}
+
+int trap_set_handler(uint32_t vector, trap_handler_fn fn)
+{
+	if (vector >= IDT_VECTORS)
+		return -E_INVAL;
+	handlers[vector] = fn;
+	return 0;
+}
+
+const char *trap_name(uint32_t vector)
+{
+	if (vector >= EXC_VECTORS)
+		return "interrupt";
+	return exc_names[vector] ? exc_names[vector] : "reserved";
+}
+
+bool trap_from_user(const struct trap_frame *tf)
+{
+	return (tf->cs & 3) == 3;
+}
+
+uint32_t trap_esp(const struct trap_frame *tf)
+{
+	/* without a privilege change the CPU pushed no ESP: it was just above EFLAGS */
+	if (trap_from_user(tf))
+		return tf->user_esp;
+	return (uint32_t)&tf->user_esp;
+}
+
+static bool has_selector_error(uint32_t vector)
+{
+	return vector == EXC_TS || vector == EXC_NP || vector == EXC_SS || vector == EXC_GP;
+}
+
+static void report_pf_error(uint32_t err, uint32_t cr2)
+{
+	kprintf("  page fault at 0x%08x: %s, %s, %s mode%s\n", cr2,
+		err & PF_P ? "protection violation" : "page not present",
+		err & PF_W ? "write" : "read", err & PF_U ? "user" : "supervisor",
+		err & PF_RSVD ? ", reserved bit set in a paging entry" : "");
+}
+
+static void report_selector_error(uint32_t err)
+{
+	const char *table = err & SEL_ERR_IDT ? "IDT" : err & SEL_ERR_LDT ? "LDT" : "GDT";
+
+	if (err == 0)
+		return;
+	kprintf("  error code names %s entry %u%s\n", table, err >> SEL_ERR_INDEX_SHIFT,
+		err & SEL_ERR_EXT ? " (while delivering an external event)" : "");
+}
+
+static bool on_boot_stack(uint32_t addr)
+{
+	return addr >= (uint32_t)boot_stack_bottom && addr + 8 <= (uint32_t)boot_stack_top;
+}
+
+/* Return addresses along the EBP chain, as far as it stays on the boot stack. */
+static void report_backtrace(uint32_t ebp)
+{
+	kprintf("  backtrace:");
+	for (int i = 0; i < BACKTRACE_MAX && on_boot_stack(ebp) && IS_ALIGNED(ebp, 4); i++) {
+		const uint32_t *frame = (const uint32_t *)ebp;
+		kprintf(" 0x%08x", frame[1]);
+		if (frame[0] <= ebp) /* callers' frames lie higher: anything else is garbage */
+			break;
+		ebp = frame[0];
+	}
+	kprintf("\n");
+}
+
+static void report_registers(const struct trap_frame *tf, uint32_t cr2)
+{
+	kprintf("  eip 0x%08x  cs 0x%04x  eflags 0x%08x  cr2 0x%08x\n", tf->eip, tf->cs,
+		tf->eflags, cr2);
+	kprintf("  eax 0x%08x  ebx 0x%08x  ecx 0x%08x  edx 0x%08x\n", tf->eax, tf->ebx,
+		tf->ecx, tf->edx);
+	kprintf("  esi 0x%08x  edi 0x%08x  ebp 0x%08x  esp 0x%08x\n", tf->esi, tf->edi,
+		tf->ebp, trap_esp(tf));
+	kprintf("  ds 0x%04x  es 0x%04x  fs 0x%04x  gs 0x%04x", tf->ds, tf->es, tf->fs, tf->gs);
+	if (trap_from_user(tf))
+		kprintf("  ss 0x%04x", tf->user_ss);
+	kprintf("\n");
+}
+
+static void trap_report(const struct trap_frame *tf)
+{
+	uint32_t cr2 = read_cr2();
+
+	kprintf("\ntrap: %s (vector %u) in %s mode, error code 0x%x\n", trap_name(tf->vector),
+		tf->vector, trap_from_user(tf) ? "user" : "kernel", tf->err);
+	if (tf->vector == EXC_PF)
+		report_pf_error(tf->err, cr2);
+	else if (has_selector_error(tf->vector))
+		report_selector_error(tf->err);
+	report_registers(tf, cr2);
+	if (!trap_from_user(tf))
+		report_backtrace(tf->ebp);
+}
+
+/* A trap nobody handled: report it and end the run. */
+static _Noreturn void trap_fatal(const struct trap_frame *tf)
+{
+	static bool reporting;
+
+	if (reporting) { /* the report itself trapped: say so with as little as possible */
+		kprintf("\ntrap: vector %u at eip 0x%08x while reporting a trap\n", tf->vector,
+			tf->eip);
+		qemu_exit(false);
+	}
+	reporting = true;
+	trap_report(tf);
+	kprintf("trap: unhandled %s, stopping\n", tf->vector < EXC_VECTORS ? "exception" :
+									"interrupt");
+	qemu_exit(false);
+}
+
+void trap_dispatch(struct trap_frame *tf)
+{
+	trap_handler_fn fn = tf->vector < IDT_VECTORS ? handlers[tf->vector] : NULL;
+
+	if (fn && fn(tf))
+		return;
+	trap_fatal(tf);
+}

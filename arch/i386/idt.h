@@ -1,0 +1,91 @@
+/*
+ * idt.h - the interrupt descriptor table and the trap path.
+ *
+ * Every CPU exception (vectors 0-31) enters through a stub in trap.S that
+ * builds a struct trap_frame on the stack and calls trap_dispatch().  A
+ * vector may have a handler (trap_set_handler); when it has none, or the
+ * handler declines the trap, the kernel prints a report of the trap and
+ * the registers and ends the run with a failure status.  A kernel bug never
+ * hangs a run.
+ *
+ * Later work hooks in here: a page-fault handler (and the fault fixups of
+ * the kernel's probing loads and stores) is a handler for vector 14 that
+ * resolves the fault or moves tf->eip to a fixup; an IRQ or a system call
+ * is a stub of its own, installed with idt_set_gate(), whose vector gets a
+ * handler.
+ */
+#ifndef PAGETRACK_IDT_H
+#define PAGETRACK_IDT_H
+
+#include "types.h"
+
+#define IDT_VECTORS 256
+#define EXC_VECTORS 32 /* vectors 0-31: the CPU's exceptions */
+
+/* Exception vectors (SDM vol. 3A, table 6-1). */
+enum {
+	EXC_DE = 0,  /* divide error */
+	EXC_DB = 1,  /* debug */
+	EXC_NMI = 2, /* non-maskable interrupt */
+	EXC_BP = 3,  /* breakpoint (int3) */
+	EXC_OF = 4,  /* overflow (into) */
+	EXC_BR = 5,  /* bound range exceeded */
+	EXC_UD = 6,  /* invalid opcode */
+	EXC_NM = 7,  /* device not available */
+	EXC_DF = 8,  /* double fault */
+	EXC_TS = 10, /* invalid TSS */
+	EXC_NP = 11, /* segment not present */
+	EXC_SS = 12, /* stack-segment fault */
+	EXC_GP = 13, /* general protection */
+	EXC_PF = 14, /* page fault */
+	EXC_MF = 16, /* x87 floating-point error */
+	EXC_AC = 17, /* alignment check */
+	EXC_MC = 18, /* machine check */
+	EXC_XM = 19, /* SIMD floating-point */
+};
+
+/*
+ * The stack as trap_common leaves it, lowest address first: what it pushes,
+ * what the stub pushes, what the CPU pushes.
+ */
+struct trap_frame {
+	uint32_t gs, fs, es, ds;
+	uint32_t edi, esi, ebp, esp_pushal, ebx, edx, ecx, eax; /* pushal; esp_pushal is unused */
+	uint32_t vector;
+	uint32_t err;             /* the CPU's error code, or 0 */
+	uint32_t eip, cs, eflags; /* where the trap happened */
+	uint32_t user_esp, user_ss; /* pushed only on a trap from ring 3 */
+};
+
+/*
+ * A handler gets the frame of the trap.  It returns true if it dealt with
+ * the trap (execution resumes from the frame, which it may have changed),
+ * or false to have the trap reported as fatal.
+ */
+typedef bool (*trap_handler_fn)(struct trap_frame *tf);
+
+/* Fill the IDT with the 32 exception stubs and load it.  Call once, early. */
+void idt_init(void);
+
+/*
+ * Point IDT vector `vector` at entry, an interrupt gate (interrupts off on
+ * entry) callable by an int instruction from privilege level dpl (0 or 3).
+ */
+void idt_set_gate(uint32_t vector, void (*entry)(void), uint32_t dpl);
+
+/* Give vector `vector` a handler (NULL removes it); returns 0 or -E_INVAL. */
+int trap_set_handler(uint32_t vector, trap_handler_fn fn);
+
+/* Called by trap.S with the frame of every trap; returns to resume it. */
+void trap_dispatch(struct trap_frame *tf);
+
+/* The short name of an exception vector ("#PF page fault"). */
+const char *trap_name(uint32_t vector);
+
+/* The value of ESP when the trap happened (the frame does not hold it for ring 0). */
+uint32_t trap_esp(const struct trap_frame *tf);
+
+/* Whether the trap came from user mode (ring 3). */
+bool trap_from_user(const struct trap_frame *tf);
+
+#endif

@@ -1,0 +1,108 @@
+/*
+ * trap.S - the entry stubs of the CPU exceptions and the common trap path.
+ *
+ * Each stub makes the stack look the same whatever the vector: the CPU
+ * pushes an error code for some exceptions only, so the others push a 0 in
+ * its place.  Then the stub pushes its vector number and jumps to
+ * trap_common, which saves every register, so the stack holds a complete
+ * struct trap_frame (idt.h), and calls trap_dispatch(frame).  If that
+ * returns, the registers come back from the frame, which the handler may
+ * have changed (a fixup moves EIP), and iret resumes.
+ *
+ * trap_stubs[] lists the stubs of the 32 exception vectors, in order, for
+ * idt_init().
+ */
+#include "cpu.h"
+
+/* A vector for which the CPU pushes an error code itself. */
+.macro TRAP_ERRCODE vector
+	.balign 16
+trap_stub_\vector:
+	pushl $\vector
+	jmp trap_common
+.endm
+
+/* A vector without an error code: push 0 to keep the frame's shape. */
+.macro TRAP_NOERRCODE vector
+	.balign 16
+trap_stub_\vector:
+	pushl $0
+	pushl $\vector
+	jmp trap_common
+.endm
+
+	.text
+/* vectors 8, 10-14, 17, 21, 29 and 30 push an error code (SDM vol. 3A, 6.13) */
+TRAP_NOERRCODE 0
+TRAP_NOERRCODE 1
+TRAP_NOERRCODE 2
+TRAP_NOERRCODE 3
+TRAP_NOERRCODE 4
+TRAP_NOERRCODE 5
+TRAP_NOERRCODE 6
+TRAP_NOERRCODE 7
+TRAP_ERRCODE 8
+TRAP_NOERRCODE 9
+TRAP_ERRCODE 10
+TRAP_ERRCODE 11
+TRAP_ERRCODE 12
+TRAP_ERRCODE 13
+TRAP_ERRCODE 14
+TRAP_NOERRCODE 15
+TRAP_NOERRCODE 16
+TRAP_ERRCODE 17
+TRAP_NOERRCODE 18
+TRAP_NOERRCODE 19
+TRAP_NOERRCODE 20
+TRAP_ERRCODE 21
+TRAP_NOERRCODE 22
+TRAP_NOERRCODE 23
+TRAP_NOERRCODE 24
+TRAP_NOERRCODE 25
+TRAP_NOERRCODE 26
+TRAP_NOERRCODE 27
+TRAP_NOERRCODE 28
+TRAP_ERRCODE 29
+TRAP_ERRCODE 30
+TRAP_NOERRCODE 31
+
+	.balign 16
+	.globl trap_common
+	.type trap_common, @function
+trap_common:
+	pushal
+	pushl %ds
+	pushl %es
+	pushl %fs
+	pushl %gs
+	/* a trap from user mode arrives with the user's data selectors */
+	movw $SEG_KDATA, %ax
+	movw %ax, %ds
+	movw %ax, %es
+	movw %ax, %fs
+	movw %ax, %gs
+	cld
+	pushl %esp
+	call trap_dispatch
+	addl $4, %esp
+	.globl trap_return
+trap_return:
+	popl %gs
+	popl %fs
+	popl %es
+	popl %ds
+	popal
+	addl $8, %esp /* the vector number and the error code */
+	iret
+	.size trap_common, . - trap_common
+
+	.section .rodata
+	.balign 4
+	.globl trap_stubs
+trap_stubs:
+	.irp v, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, \
+		16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+	.long trap_stub_\v
+	.endr
+
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,590 @@
+/*
+ * frame.c - the physical frame allocator (see frame.h for the plan).
+ *
+ * Metadata, all in one run of kernel-zone frames after the kernel image:
+ *
+ *   info[nframes]     reference count, pin count and flags of every frame
+ *   bitmap[words]     one bit per frame, set when the frame is free
+ *   stack[nuser]      the free user-zone frames, as frame numbers
+ */
+#include "frame.h"
+#include "mmu.h"
+#include "errors.h"
+#include "lib.h"
+#include "seam.h"
+
+struct frame_info {
+	uint16_t ref;
+	uint8_t pin;
+	uint8_t flags;
+};
+#define FI_OWNED BIT(0)
+#define FI_SEEN BIT(1) /* frame_check only: already met on the free stack */
+
+#define POISON_BYTE 0x5A
+
+static struct {
+	struct frame_info *info;
+	uint32_t *bitmap;
+	uint32_t *stack;
+	uint32_t stack_len;
+	uint32_t nframes;     /* frames covered: pfn 0 .. nframes-1 */
+	uint32_t kzone_end;   /* first pfn of the user zone */
+	uint32_t free[ZONE_COUNT], total[ZONE_COUNT];
+	uint32_t khint;       /* no free kernel-zone frame lies below word khint */
+	paddr_t meta_base;
+	uint32_t meta_frames;
+	uint32_t fail_nth, alloc_calls;
+} fa;
+
+/* ---- bitmap ---------------------------------------------------------- */
+
+static bool is_free(uint32_t pfn) { return fa.bitmap[pfn / 32] & BIT(pfn % 32); }
+static void set_free(uint32_t pfn) { fa.bitmap[pfn / 32] |= BIT(pfn % 32); }
+static void set_used(uint32_t pfn) { fa.bitmap[pfn / 32] &= ~BIT(pfn % 32); }
+
+/*
+ * The first pfn in [from, end) whose bit equals `want`, or end.  Scans a
+ * word at a time: words with no such bit are skipped whole.
+ */
+static uint32_t find_bit(uint32_t from, uint32_t end, bool want)
+{
+	while (from < end) {
+		uint32_t w = fa.bitmap[from / 32];
+		if (!want)
+			w = ~w;
+		w &= ~MASK(from % 32); /* ignore bits below `from` */
+		if (w != 0)
+			return MIN(ALIGN_DOWN(from, 32) + (uint32_t)__builtin_ctz(w), end);
+		from = ALIGN_DOWN(from, 32) + 32;
+	}
+	return end;
+}
+
+/* ---- checks on a frame address --------------------------------------- */
+
+static enum zone zone_of(uint32_t pfn) { return pfn < fa.kzone_end ? ZONE_KERNEL : ZONE_USER; }
+
+static bool pfn_owned(uint32_t pfn) { return pfn < fa.nframes && (fa.info[pfn].flags & FI_OWNED); }
+
+/* 0 if the frame is owned and in use, or a negative error. */
+static int pfn_in_use(uint32_t pfn)
+{
+	if (!pfn_owned(pfn))
+		return -E_NOTOWN;
+	return is_free(pfn) ? -E_FREE : 0;
+}
+
+/* 0 if pa names an owned frame (its pfn in *pfn), or a negative error. */
+static int owned_pfn(paddr_t pa, uint32_t *pfn)
+{
+	if (!IS_ALIGNED(pa, PAGE_SIZE))
+		return -E_INVAL;
+	*pfn = pa_to_pfn(pa);
+	return pfn_owned(*pfn) ? 0 : -E_NOTOWN;
+}
+
+/* 0 if pa names an owned frame in use, or a negative error. */
+static int used_pfn(paddr_t pa, uint32_t *pfn)
+{
+	if (!IS_ALIGNED(pa, PAGE_SIZE))
+		return -E_INVAL;
+	*pfn = pa_to_pfn(pa);
+	return pfn_in_use(*pfn);
+}
+
+/* 0 if the frame in use can be freed (one reference, not pinned). */
+static int freeable(uint32_t pfn)
+{
+	if (fa.info[pfn].pin > 0 || fa.info[pfn].ref > 1)
+		return -E_BUSY;
+	return 0;
+}
+
+/* ---- taking and returning frames ------------------------------------- */
+
+static void take(uint32_t pfn)
+{
+	set_used(pfn);
+	fa.info[pfn].ref = 1;
+	fa.free[zone_of(pfn)]--;
+}
+
+/* Put a frame on the free lists of its zone. */
+static void insert_free(uint32_t pfn)
+{
+	enum zone z = zone_of(pfn);
+
+	fa.info[pfn].ref = 0;
+	set_free(pfn);
+	fa.free[z]++;
+	if (z == ZONE_USER)
+		fa.stack[fa.stack_len++] = pfn;
+	else if (pfn / 32 < fa.khint)
+		fa.khint = pfn / 32;
+}
+
+/* Free a frame in use; debug builds poison it to catch use after free. */
+static void give_back(uint32_t pfn)
+{
+#ifdef PT_DEBUG
+	if (zone_of(pfn) == ZONE_KERNEL || !hw_paging_enabled()) /* user frames need a kmap */
+		memset(hw_phys(pfn_to_pa(pfn)), POISON_BYTE, PAGE_SIZE);
+#endif
+	insert_free(pfn);
+}
+
+/* Counts an allocation call; false if fault injection says this one fails. */
+static bool may_allocate(void)
+{
+	fa.alloc_calls++;
+	if (fa.fail_nth == 0)
+		return true;
+	if (--fa.fail_nth == 0)
+		return false;
+	return true;
+}
+
+/* The first run of n free kernel-zone frames, or fa.kzone_end if none. */
+static uint32_t find_run(uint32_t n)
+{
+	uint32_t start = find_bit(fa.khint * 32, fa.kzone_end, true);
+
+	fa.khint = start / 32; /* nothing free below here */
+	while (start + n <= fa.kzone_end) {
+		uint32_t end = find_bit(start, start + n, false);
+		if (end == start + n)
+			return start;
+		start = find_bit(end, fa.kzone_end, true);
+	}
+	return fa.kzone_end;
+}
+
+int frame_alloc(enum zone z, paddr_t *pa)
+{
+	if (z == ZONE_KERNEL)
+		return frame_alloc_run(1, pa);
+	if (z != ZONE_USER)
+		return -E_INVAL;
+	if (!may_allocate() || fa.stack_len == 0)
+		return -E_NOMEM;
+	uint32_t pfn = fa.stack[--fa.stack_len];
+	take(pfn);
+	*pa = pfn_to_pa(pfn);
+	return 0;
+}
+
+int frame_alloc_run(uint32_t n, paddr_t *pa)
+{
+	if (n == 0)
+		return -E_INVAL;
+	if (!may_allocate() || n > fa.free[ZONE_KERNEL])
+		return -E_NOMEM;
+	uint32_t start = find_run(n);
+	if (start == fa.kzone_end)
+		return -E_NOMEM;
+	for (uint32_t i = 0; i < n; i++)
+		take(start + i);
+	*pa = pfn_to_pa(start);
+	return 0;
+}
+
+/* Whether [pfn, end) are all owned frames in use. */
+static bool run_in_use(uint32_t pfn, uint32_t end)
+{
+	for (; pfn < end; pfn++)
+		if (pfn_in_use(pfn) < 0)
+			return false;
+	return true;
+}
+
+int frame_extend_run(paddr_t base, uint32_t have, uint32_t more)
+{
+	if (!IS_ALIGNED(base, PAGE_SIZE) || have == 0 || more == 0)
+		return -E_INVAL;
+	uint32_t from = pa_to_pfn(base) + have;
+	if (from < pa_to_pfn(base) || from > fa.kzone_end)
+		return -E_INVAL;
+	/* growing something that is not a run in use would take frames for nobody */
+	if (!run_in_use(pa_to_pfn(base), from))
+		return -E_INVAL;
+	if (!may_allocate())
+		return -E_NOMEM;
+	if (more > fa.kzone_end - from || find_bit(from, from + more, false) != from + more)
+		return -E_NOMEM;
+	for (uint32_t i = 0; i < more; i++)
+		take(from + i);
+	return 0;
+}
+
+int frame_free(paddr_t pa)
+{
+	return frame_free_run(pa, 1);
+}
+
+int frame_free_run(paddr_t pa, uint32_t n)
+{
+	uint32_t pfn = pa_to_pfn(pa);
+	int rc;
+
+	if (!IS_ALIGNED(pa, PAGE_SIZE) || n == 0)
+		return -E_INVAL;
+	/*
+	 * All or nothing: check every frame first.  The walk stops at the
+	 * first frame past the end of memory, so a huge n cannot wrap.
+	 */
+	for (uint32_t i = 0; i < n; i++)
+		if ((rc = pfn_in_use(pfn + i)) < 0 || (rc = freeable(pfn + i)) < 0)
+			return rc;
+	for (uint32_t i = 0; i < n; i++)
+		give_back(pfn + i);
+	return 0;
+}
+
+/* ---- references and pins --------------------------------------------- */
+
+int frame_ref(paddr_t pa)
+{
+	uint32_t pfn;
+	int rc = used_pfn(pa, &pfn);
+
+	if (rc < 0)
+		return rc;
+	if (fa.info[pfn].ref == UINT16_MAX)
+		return -E_RANGE;
+	fa.info[pfn].ref++;
+	return 0;
+}
+
+int frame_unref(paddr_t pa)
+{
+	uint32_t pfn;
+	int rc = used_pfn(pa, &pfn);
+
+	if (rc < 0)
+		return rc;
+	if (fa.info[pfn].ref == 1) {
+		if (fa.info[pfn].pin > 0)
+			return -E_BUSY;
+		give_back(pfn);
+		return 0;
+	}
+	return --fa.info[pfn].ref;
+}
+
+int frame_refcount(paddr_t pa)
+{
+	uint32_t pfn;
+	int rc = owned_pfn(pa, &pfn);
+
+	return rc < 0 ? rc : fa.info[pfn].ref;
+}
+
+int frame_pin(paddr_t pa)
+{
+	uint32_t pfn;
+	int rc = used_pfn(pa, &pfn);
+
+	if (rc < 0)
+		return rc;
+	if (fa.info[pfn].pin == UINT8_MAX)
+		return -E_RANGE;
+	fa.info[pfn].pin++;
+	return 0;
+}
+
+int frame_unpin(paddr_t pa)
+{
+	uint32_t pfn;
+	int rc = used_pfn(pa, &pfn);
+
+	if (rc < 0)
+		return rc;
+	if (fa.info[pfn].pin == 0)
+		return -E_INVAL;
+	fa.info[pfn].pin--;
+	return 0;
+}
+
+int frame_pincount(paddr_t pa)
+{
+	uint32_t pfn;
+	int rc = owned_pfn(pa, &pfn);
+
+	return rc < 0 ? rc : fa.info[pfn].pin;
+}
+
+/* ---- queries ------------------------------------------------------- */
+
+bool frame_owned(paddr_t pa)
+{
+	uint32_t pfn;
+	return owned_pfn(ALIGN_DOWN(pa, PAGE_SIZE), &pfn) == 0;
+}
+
+bool frame_in_kzone(paddr_t pa) { return pa_to_pfn(pa) < fa.kzone_end; }
+uint32_t frame_free_count(enum zone z) { return z < ZONE_COUNT ? fa.free[z] : 0; }
+uint32_t frame_total_count(enum zone z) { return z < ZONE_COUNT ? fa.total[z] : 0; }
+paddr_t frame_kzone_end(void) { return pfn_to_pa(fa.kzone_end); }
+uint32_t frame_alloc_calls(void) { return fa.alloc_calls; }
+void frame_fail_nth(uint32_t n) { fa.fail_nth = n; }
+
+void frame_metadata(paddr_t *base, uint32_t *nframes)
+{
+	*base = fa.meta_base;
+	*nframes = fa.meta_frames;
+}
+
+bool frame_next_free_run(paddr_t *pa, uint32_t *n)
+{
+	uint32_t start = find_bit(MIN(pa_to_pfn(*pa), fa.kzone_end), fa.kzone_end, true);
+
+	if (start == fa.kzone_end)
+		return false;
+	*pa = pfn_to_pa(start);
+	*n = find_bit(start, fa.kzone_end, false) - start;
+	return true;
+}
+
+/* ---- setting up ---------------------------------------------------- */
+
+#define ADDR_LIMIT (1ull << 32) /* no frame lies at or above 4 GiB */
+
+/* The end of a region, cut at 4 GiB (a made-up map may even wrap 64 bits). */
+static uint64_t region_end(const struct mem_region *r)
+{
+	if (r->base >= ADDR_LIMIT || r->len >= ADDR_LIMIT - r->base)
+		return ADDR_LIMIT;
+	return r->base + r->len;
+}
+
+/* The frames [first, last) wholly inside the region (an available one). */
+static void clip_region(const struct mem_region *r, uint64_t *first, uint64_t *last)
+{
+	uint64_t base = MIN(r->base, ADDR_LIMIT);
+
+	*first = (base + PAGE_MASK) >> PAGE_SHIFT;
+	*last = region_end(r) >> PAGE_SHIFT;
+	if (*last < *first)
+		*last = *first;
+}
+
+/* One past the last available frame below 4 GiB. */
+static uint32_t top_pfn(const struct mem_region *map, size_t n)
+{
+	uint64_t top = 0, first, last;
+
+	for (size_t i = 0; i < n; i++) {
+		if (map[i].type != MEM_AVAILABLE)
+			continue;
+		clip_region(&map[i], &first, &last);
+		if (last > first)
+			top = MAX(top, last);
+	}
+	return (uint32_t)top;
+}
+
+paddr_t frame_choose_kzone_end(const struct mem_region *map, size_t n, paddr_t requested)
+{
+	uint64_t top = (uint64_t)top_pfn(map, n) << PAGE_SHIFT;
+	/* the default ends on a page-table boundary: its last kernel table is full */
+	uint64_t x = requested ? ALIGN_UP((uint64_t)requested, (uint64_t)PAGE_SIZE)
+			       : ALIGN_UP(MAX(top / 4, (uint64_t)KZONE_MIN), (uint64_t)PDE_SPAN);
+
+	x = MIN(x, top);
+	return (paddr_t)MIN(x, (uint64_t)KZONE_LIMIT);
+}
+
+/* The frames [lo, hi) a reserved region touches (rounded outward; none if empty). */
+static void reserved_span(const struct mem_region *r, uint64_t *lo, uint64_t *hi)
+{
+	*lo = MIN(r->base, ADDR_LIMIT) >> PAGE_SHIFT;
+	*hi = (region_end(r) + PAGE_MASK) >> PAGE_SHIFT;
+	if (r->len == 0 || *hi < *lo)
+		*hi = *lo;
+}
+
+/* Mark the owned frames: available regions, minus reserved ones and the low 1 MiB. */
+static void mark_owned(const struct mem_region *map, size_t n)
+{
+	uint64_t first, last;
+
+	for (size_t i = 0; i < n; i++) {
+		if (map[i].type != MEM_AVAILABLE)
+			continue;
+		clip_region(&map[i], &first, &last);
+		for (uint64_t p = first; p < last && p < fa.nframes; p++)
+			fa.info[p].flags |= FI_OWNED;
+	}
+	for (size_t i = 0; i < n; i++) { /* reserved wins where regions overlap */
+		if (map[i].type == MEM_AVAILABLE)
+			continue;
+		reserved_span(&map[i], &first, &last);
+		for (uint64_t p = first; p < last && p < fa.nframes; p++)
+			fa.info[p].flags &= (uint8_t)~FI_OWNED;
+	}
+}
+
+/*
+ * If [p, p + need) overlaps a reserved region, the first frame after that
+ * region; otherwise p.
+ */
+static uint64_t skip_reserved(const struct mem_region *map, size_t n, uint64_t p, uint32_t need)
+{
+	uint64_t lo, hi;
+
+	for (size_t i = 0; i < n; i++) {
+		if (map[i].type == MEM_AVAILABLE)
+			continue;
+		reserved_span(&map[i], &lo, &hi);
+		if (lo < p + need && p < hi)
+			return hi;
+	}
+	return p;
+}
+
+/*
+ * The first run of `need` frames in [from, to) that the map says is
+ * available; 0 if there is none.
+ */
+static uint32_t place_metadata(const struct mem_region *map, size_t n, uint32_t from,
+			       uint32_t to, uint32_t need)
+{
+	uint64_t first, last, best = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (map[i].type != MEM_AVAILABLE)
+			continue;
+		clip_region(&map[i], &first, &last);
+		uint64_t p = MAX(first, (uint64_t)from);
+		last = MIN(last, (uint64_t)to);
+		for (uint64_t q; p + need <= last && (q = skip_reserved(map, n, p, need)) != p;)
+			p = q;
+		if (p + need <= last && (best == 0 || p < best))
+			best = p;
+	}
+	return (uint32_t)best;
+}
+
+static uint32_t metadata_bytes(uint32_t nframes, uint32_t nuser)
+{
+	uint32_t bytes = nframes * (uint32_t)sizeof(struct frame_info);
+
+	bytes += DIV_ROUND_UP(nframes, 32) * 4;
+	return bytes + nuser * 4;
+}
+
+static void disown(uint32_t from, uint32_t to)
+{
+	for (uint32_t p = from; p < to && p < fa.nframes; p++)
+		fa.info[p].flags &= (uint8_t)~FI_OWNED;
+}
+
+/* Hand every owned frame to the free lists. */
+static void release_owned(void)
+{
+	for (uint32_t p = fa.nframes; p-- > 0;) { /* stack pops the lowest first */
+		if (!(fa.info[p].flags & FI_OWNED))
+			continue;
+		fa.total[zone_of(p)]++;
+		insert_free(p);
+	}
+}
+
+int frame_init(const struct mem_region *map, size_t n, paddr_t kimg_start, paddr_t kimg_end,
+	       paddr_t kzone_end)
+{
+	uint32_t low = pa_to_pfn(FRAME_LOW_RESERVED);
+	uint32_t top = top_pfn(map, n);
+
+	/* everything is checked before fa is touched: a failed call changes nothing */
+	if (top <= low || !IS_ALIGNED(kzone_end, PAGE_SIZE) || kimg_end < kimg_start)
+		return -E_INVAL;
+	uint32_t kzone = MIN(pa_to_pfn(kzone_end), top);
+	uint32_t need = DIV_ROUND_UP(metadata_bytes(top, top - kzone), PAGE_SIZE);
+	uint32_t kend = (uint32_t)(((uint64_t)kimg_end + PAGE_MASK) >> PAGE_SHIFT);
+	uint32_t meta = place_metadata(map, n, MAX(low, kend), kzone, need);
+	if (meta == 0)
+		return -E_NOMEM;
+
+	memset(&fa, 0, sizeof(fa));
+	fa.nframes = top;
+	fa.kzone_end = kzone;
+	fa.meta_base = pfn_to_pa(meta);
+	fa.meta_frames = need;
+	fa.info = hw_phys(fa.meta_base);
+	memset(fa.info, 0, (size_t)need * PAGE_SIZE);
+	fa.bitmap = (uint32_t *)(fa.info + fa.nframes);
+	fa.stack = fa.bitmap + DIV_ROUND_UP(fa.nframes, 32);
+
+	mark_owned(map, n);
+	disown(0, low);
+	disown(pa_to_pfn(kimg_start), kend);
+	disown(meta, meta + need);
+	release_owned();
+	return 0;
+}
+
+/* ---- checking ------------------------------------------------------ */
+
+static int broken(const char *what, uint32_t pfn)
+{
+	kprintf("frame_check: %s (frame 0x%x)\n", what, pfn_to_pa(pfn));
+	return -E_INVAL;
+}
+
+/*
+ * Whether every entry of the free stack is a free user frame, met once.
+ * Marks the frames it meets with FI_SEEN and clears the marks again.
+ */
+static int check_stack(void)
+{
+	int rc = 0;
+	uint32_t i;
+
+	for (i = 0; i < fa.stack_len && rc == 0; i++) {
+		uint32_t p = fa.stack[i];
+		if (p >= fa.nframes || p < fa.kzone_end || !is_free(p))
+			rc = broken("the free stack holds a frame that is not a free user frame",
+				    p);
+		else if (fa.info[p].flags & FI_SEEN)
+			rc = broken("a frame is on the free stack twice", p);
+		else
+			fa.info[p].flags |= FI_SEEN;
+	}
+	while (i-- > 0)
+		if (fa.stack[i] < fa.nframes)
+			fa.info[fa.stack[i]].flags &= (uint8_t)~FI_SEEN;
+	return rc;
+}
+
+int frame_check(void)
+{
+	uint32_t free[ZONE_COUNT] = { 0 };
+
+	for (uint32_t p = 0; p < fa.nframes; p++) {
+		const struct frame_info *fi = &fa.info[p];
+		bool owned = fi->flags & FI_OWNED;
+		if (!owned && is_free(p))
+			return broken("a frame not owned is marked free", p);
+		if (!owned && (fi->ref != 0 || fi->pin != 0))
+			return broken("a frame not owned has references or pins", p);
+		if (!owned)
+			continue;
+		if (is_free(p) && (fi->ref != 0 || fi->pin != 0))
+			return broken("a free frame has references or pins", p);
+		if (!is_free(p) && fi->ref == 0)
+			return broken("a frame in use has no reference", p);
+		if (is_free(p))
+			free[zone_of(p)]++;
+		if (is_free(p) && zone_of(p) == ZONE_KERNEL && p / 32 < fa.khint)
+			return broken("a free kernel frame lies below the search hint", p);
+	}
+	for (int z = 0; z < ZONE_COUNT; z++)
+		if (free[z] != fa.free[z])
+			return broken(z == ZONE_KERNEL ? "kernel free count is wrong"
+						       : "user free count is wrong", 0);
+	if (fa.stack_len != fa.free[ZONE_USER])
+		return broken("the free stack does not hold every free user frame", 0);
+	return check_stack();
+}

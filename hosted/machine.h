@@ -1,0 +1,19 @@
+/*
+ * machine.h (hosted) - the simulated machine behind the host seam: a buffer
+ * of physical memory and the model MMU (mmu_model.h).
+ */
+#ifndef PAGETRACK_HOSTED_MACHINE_H
+#define PAGETRACK_HOSTED_MACHINE_H
+
+#include "types.h"
+
+/* Give the machine `bytes` of zeroed physical memory and reset the MMU. */
+void machine_reset(uint32_t bytes);
+
+/* Release the memory (at the end of a run, so that leak checkers are quiet). */
+void machine_release(void);
+
+/* Size of physical memory. */
+uint32_t machine_ram_bytes(void);
+
+#endif

@@ -1,0 +1,86 @@
+/*
+ * seam.c (hosted) - the hardware seam on x86-64 Linux: physical memory is
+ * one buffer, and the model MMU (mmu_model.c) stands in for the CPU's paging.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "lib.h"
+#include "machine.h"
+#include "mmu_model.h"
+#include "seam.h"
+
+static uint8_t *ram;
+static uint32_t ram_bytes;
+
+void machine_reset(uint32_t bytes)
+{
+	if (bytes != ram_bytes) {
+		free(ram);
+		ram = aligned_alloc(PAGE_SIZE, bytes);
+		if (!ram) {
+			fprintf(stderr, "machine_reset: cannot allocate %u bytes\n", bytes);
+			exit(2);
+		}
+		ram_bytes = bytes;
+	}
+	memset(ram, 0, bytes);
+	mmu_reset();
+}
+
+void machine_release(void)
+{
+	free(ram);
+	ram = NULL;
+	ram_bytes = 0;
+}
+
+uint32_t machine_ram_bytes(void)
+{
+	return ram_bytes;
+}
+
+void *hw_phys(paddr_t pa)
+{
+	if (pa >= ram_bytes)
+		panic("hw_phys: 0x%x is outside the %u bytes of RAM", pa, ram_bytes);
+	return ram + pa;
+}
+
+void *hw_kva(vaddr_t va)
+{
+	struct mmu_result r = mmu_access(va, 0);
+
+	if (r.fault)
+		panic("hw_kva: kernel access to 0x%x faults with error 0x%x", va, r.err);
+	return hw_phys(r.pa);
+}
+
+void hw_load_cr3(paddr_t pd) { mmu_load_cr3(pd); }
+paddr_t hw_cr3(void) { return mmu_cr3(); }
+void hw_invlpg(vaddr_t va) { mmu_invlpg(va); }
+void hw_flush_tlb(void) { mmu_load_cr3(mmu_cr3()); }
+void hw_flush_tlb_global(void)
+{
+	uint32_t cr4 = mmu_cr4();
+
+	mmu_set_cr4(cr4 ^ CR4_PGE);
+	mmu_set_cr4(cr4);
+}
+
+void hw_enable_paging(paddr_t pd)
+{
+	mmu_load_cr3(pd);
+	mmu_set_cr0(mmu_cr0() | CR0_PG | CR0_WP);
+	mmu_set_cr4(mmu_cr4() | CR4_PGE);
+}
+
+bool hw_paging_enabled(void) { return mmu_cr0() & CR0_PG; }
+
+void hw_putc(char c) { putchar(c); }
+
+_Noreturn void hw_fail(void)
+{
+	fflush(stdout);
+	abort();
+}

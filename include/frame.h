@@ -1,0 +1,150 @@
+/*
+ * frame.h - the physical frame allocator.
+ *
+ * Physical memory below 4 GiB is cut in 4 KiB frames and split in two zones
+ * at X, the end of the kernel zone (DESIGN 2-3):
+ *
+ *   0        1 MiB                         X                          top
+ *   +--------+-----------------------------+----------------------------+
+ *   | BIOS   | kernel zone                 | user zone                  |
+ *   | never  | kernel image, this module's | user pages, reached by the |
+ *   | handed | metadata, tracker pages,    | kernel only through kmap   |
+ *   | out    | page-table blocks, stacks   | windows                    |
+ *   +--------+-----------------------------+----------------------------+
+ *
+ * The kernel zone is identity-mapped in every address space, so a run of
+ * kernel-zone frames is also a run of kernel virtual addresses: that is
+ * what page-table blocks need.  The user zone hands out single frames only.
+ *
+ * Frames the allocator does not own are never handed out: the first 1 MiB,
+ * everything outside the available regions of the memory map, the kernel
+ * image and the allocator's own metadata (placed in the kernel zone).
+ *
+ * Invariants (frame_check() verifies them):
+ *  - an owned frame is free exactly when its bit in the free bitmap is set;
+ *  - a free frame has ref == 0 and pin == 0; a frame in use has ref >= 1;
+ *  - the free user-zone frames are exactly the entries of the free stack;
+ *  - the free count of each zone equals the number of its free bits.
+ *
+ * Costs: a user-zone frame is taken from and returned to a stack, O(1).
+ * Kernel-zone frames come from the bitmap, first fit from the lowest word
+ * that may hold a free frame, scanning 32 frames at a time.
+ *
+ * Every function that takes a frame address checks it: unaligned gets
+ * -E_INVAL, a frame not owned -E_NOTOWN, a free frame where one in use is
+ * needed -E_FREE, a pinned or shared frame that is to be freed -E_BUSY.  A
+ * failing call changes nothing.
+ */
+#ifndef PAGETRACK_FRAME_H
+#define PAGETRACK_FRAME_H
+
+#include "types.h"
+
+enum zone { ZONE_KERNEL, ZONE_USER, ZONE_COUNT };
+
+/* A region of the memory map, as multiboot gives it. */
+struct mem_region {
+	uint64_t base;
+	uint64_t len;
+	uint32_t type; /* MEM_AVAILABLE, or anything else: reserved */
+};
+#define MEM_AVAILABLE 1
+
+#define FRAME_LOW_RESERVED MiB(1)     /* the first 1 MiB is never handed out */
+#define KZONE_MIN MiB(16)             /* the smallest default kernel zone */
+#define KZONE_LIMIT 0x3FC00000u       /* the kernel zone ends below the kmap window */
+
+/*
+ * The end of the kernel zone (X) for this memory map: `requested` if not 0,
+ * rounded up to a frame, or by default a quarter of the top of RAM but at
+ * least KZONE_MIN, rounded up to 4 MiB; then clamped to the top of RAM and
+ * to KZONE_LIMIT.
+ */
+paddr_t frame_choose_kzone_end(const struct mem_region *map, size_t n, paddr_t requested);
+
+/*
+ * Take over the memory described by map.  [kimg_start, kimg_end) holds the
+ * kernel image; kzone_end is X.  The allocator places its metadata in the
+ * kernel zone after the image.  Returns 0, -E_INVAL if the map has no
+ * usable memory above 1 MiB or kzone_end is unaligned, or -E_NOMEM if the
+ * metadata does not fit in the kernel zone.
+ */
+int frame_init(const struct mem_region *map, size_t n, paddr_t kimg_start, paddr_t kimg_end,
+	       paddr_t kzone_end);
+
+/* Allocate one frame of zone z (ref 1, not pinned, contents undefined) into *pa. */
+int frame_alloc(enum zone z, paddr_t *pa);
+
+/* Allocate n >= 1 contiguous kernel-zone frames; *pa is the first. */
+int frame_alloc_run(uint32_t n, paddr_t *pa);
+
+/*
+ * Grow the run [base, base + have pages) in place by `more` frames: succeeds
+ * only if those frames are all free kernel-zone frames, and then takes them.
+ * Returns 0, -E_NOMEM if they are not all free, -E_INVAL on bad arguments
+ * (unaligned, a zero count, or a run that is not all kernel-zone frames in use).
+ */
+int frame_extend_run(paddr_t base, uint32_t have, uint32_t more);
+
+/* Free one frame: it must be in use with ref 1 and not pinned. */
+int frame_free(paddr_t pa);
+
+/* Free n frames from pa: every one must be freeable, or none is freed. */
+int frame_free_run(paddr_t pa, uint32_t n);
+
+/* Take one more reference to a frame in use. */
+int frame_ref(paddr_t pa);
+
+/*
+ * Drop one reference; the frame is freed when the last goes.  Returns the
+ * references left (0: freed), -E_BUSY if that would free a pinned frame.
+ */
+int frame_unref(paddr_t pa);
+
+/* The reference count of a frame (0 when free), or a negative error. */
+int frame_refcount(paddr_t pa);
+
+/* Pin a frame in use (a pinned frame is never freed or paged out). */
+int frame_pin(paddr_t pa);
+
+/* Undo one frame_pin; -E_INVAL if the frame is not pinned. */
+int frame_unpin(paddr_t pa);
+
+/* The pin count of a frame, or a negative error. */
+int frame_pincount(paddr_t pa);
+
+/* Whether the allocator owns the frame at pa (it may hand it out). */
+bool frame_owned(paddr_t pa);
+
+/* Whether pa lies in the kernel zone. */
+bool frame_in_kzone(paddr_t pa);
+
+/* Free frames of a zone, and all frames the allocator owns in it. */
+uint32_t frame_free_count(enum zone z);
+uint32_t frame_total_count(enum zone z);
+
+/* X: the first address past the kernel zone. */
+paddr_t frame_kzone_end(void);
+
+/* Where the allocator's metadata lies, for the kernel-zone layout dump. */
+void frame_metadata(paddr_t *base, uint32_t *nframes);
+
+/*
+ * The first run of free kernel-zone frames at or after *pa: sets *pa and
+ * *n and returns true, or returns false when there is none.
+ */
+bool frame_next_free_run(paddr_t *pa, uint32_t *n);
+
+/*
+ * Fault injection: make the nth allocation from now fail with -E_NOMEM
+ * (every call of frame_alloc, frame_alloc_run and frame_extend_run that
+ * passes its argument checks counts as one).  0 turns it off.
+ * frame_alloc_calls counts the calls since frame_init.
+ */
+void frame_fail_nth(uint32_t n);
+uint32_t frame_alloc_calls(void);
+
+/* Verify the invariants above; returns 0 or -E_INVAL after printing the first broken one. */
+int frame_check(void);
+
+#endif

@@ -1,0 +1,223 @@
+/*
+ * main.c - the kernel from boot.S on: bring up the console and the trap
+ * table, read what the boot loader found, take over physical memory and
+ * report it, then run the kernel test suites or stop.
+ *
+ * Every run ends through qemu_exit(): success after "boot: ok" or passing
+ * tests, failure on anything else, so a script can tell the two apart.
+ */
+#include "cmdline.h"
+#include "errors.h"
+#include "frame.h"
+#include "idt.h"
+#include "ktest.h"
+#include "lib.h"
+#include "multiboot.h"
+#include "qemu.h"
+#include "seam.h"
+#include "serial.h"
+
+#define MAX_REGIONS 64
+#define KZONE_ARG_MAX 32 /* longer than any size */
+
+extern char kernel_start[], kernel_end[]; /* kernel.ld: the image, page aligned */
+
+/* Copies of what the loader gave: frame_init() may overwrite the originals. */
+static char cmdline[CMDLINE_MAX];
+static struct mem_region mem_map[MAX_REGIONS];
+static size_t mem_regions;
+
+/* The run cannot go on: the reason is printed already. */
+static _Noreturn void boot_fail(void)
+{
+	kprintf("boot: failed\n");
+	qemu_exit(false);
+}
+
+/* A size in bytes for people: "126 MiB 896 KiB". */
+static void print_size(uint64_t bytes)
+{
+	uint64_t mib = bytes >> 20, kib = (bytes >> 10) & MASK(10), rest = bytes & MASK(10);
+
+	if (mib)
+		kprintf("%llu MiB", (unsigned long long)mib);
+	if (kib)
+		kprintf("%s%llu KiB", mib ? " " : "", (unsigned long long)kib);
+	if (rest || bytes == 0)
+		kprintf("%s%llu bytes", mib || kib ? " " : "", (unsigned long long)rest);
+}
+
+static void check_magic(uint32_t magic)
+{
+	if (magic == MULTIBOOT_BOOTLOADER_MAGIC)
+		return;
+	kprintf("boot: not started by a multiboot loader (EAX = 0x%08x, want 0x%08x)\n", magic,
+		MULTIBOOT_BOOTLOADER_MAGIC);
+	boot_fail();
+}
+
+/* Copy the command line and the memory map out of the loader's memory. */
+static void read_boot_info(const struct multiboot_info *mbi)
+{
+	size_t len = cmdline_copy(cmdline, sizeof(cmdline), multiboot_cmdline(mbi));
+	int n = multiboot_mem_map(mbi, mem_map, ARRAY_SIZE(mem_map));
+
+	if (len >= sizeof(cmdline))
+		kprintf("boot: command line of %zu characters cut to %zu\n", len,
+			sizeof(cmdline) - 1);
+	if (n < 0) {
+		kprintf("boot: the loader gave no memory map and no memory size\n");
+		boot_fail();
+	}
+	if ((size_t)n > ARRAY_SIZE(mem_map))
+		kprintf("boot: the memory map has %d regions; only the first %zu are used\n", n,
+			ARRAY_SIZE(mem_map));
+	mem_regions = MIN((size_t)n, ARRAY_SIZE(mem_map));
+}
+
+static void print_mem_map(void)
+{
+	char end[24];
+
+	kprintf("memory map: %zu regions\n", mem_regions);
+	for (size_t i = 0; i < mem_regions; i++) {
+		const struct mem_region *r = &mem_map[i];
+		/* the end of a region at the top of 4 GiB takes 9 digits: keep the columns */
+		ksnprintf(end, sizeof(end), "0x%08llx", (unsigned long long)(r->base + r->len));
+		kprintf("  0x%08llx-%-11s  %-17s ", (unsigned long long)r->base, end,
+			multiboot_mem_type_name(r->type));
+		print_size(r->len);
+		kprintf("\n");
+	}
+}
+
+static void print_kernel_image(void)
+{
+	paddr_t start = (paddr_t)kernel_start, end = (paddr_t)kernel_end;
+
+	kprintf("kernel image: 0x%08x-0x%08x  ", start, end);
+	print_size(end - start);
+	kprintf("\n");
+}
+
+/*
+ * The size asked for with kzone=, in *req: returns 0, -E_NOENT if there is
+ * no such option, or -E_INVAL after saying what is wrong with it.
+ */
+static int kzone_option(uint32_t *req)
+{
+	char val[KZONE_ARG_MAX];
+	int rc = cmdline_option(cmdline, "kzone", val, sizeof(val));
+
+	if (rc == -E_NOENT)
+		return rc;
+	if (rc == 0)
+		rc = cmdline_parse_size(val, req);
+	if (rc == -E_RANGE) {
+		kprintf("kzone=%s: too large: the kernel zone must end below 4 GiB\n", val);
+		return -E_INVAL;
+	}
+	if (rc < 0 || *req == 0) {
+		kprintf("kzone=%s: not a size: write kzone=<n>M, kzone=<n>K or a number of bytes\n",
+			val);
+		return -E_INVAL;
+	}
+	return 0;
+}
+
+/* X, the end of the kernel zone: the kzone= option, or the default. */
+static paddr_t choose_kzone(void)
+{
+	uint32_t req = 0;
+	int rc = kzone_option(&req);
+
+	if (rc == -E_INVAL)
+		boot_fail();
+	paddr_t x = frame_choose_kzone_end(mem_map, mem_regions, req);
+	if (x <= (paddr_t)kernel_end) {
+		kprintf("kzone: X = 0x%08x leaves no room after the kernel image "
+			"(it ends at 0x%08x)\n", x, (paddr_t)kernel_end);
+		boot_fail();
+	}
+	kprintf("kernel zone: X = 0x%08x (", x);
+	print_size(x);
+	if (req == 0)
+		kprintf("): the default, a quarter of RAM and at least 16 MiB\n");
+	else if (x == req)
+		kprintf("): from kzone=\n");
+	else
+		kprintf("): kzone= asked for 0x%08x, rounded up to a page and kept within RAM "
+			"and below the kmap window\n", req);
+	return x;
+}
+
+static void init_frames(paddr_t x)
+{
+	int rc = frame_init(mem_map, mem_regions, (paddr_t)kernel_start, (paddr_t)kernel_end, x);
+
+	if (rc == 0)
+		return;
+	if (rc == -E_NOMEM)
+		kprintf("frame_init: the frame allocator's metadata does not fit below X = 0x%08x; "
+			"ask for a larger kzone=\n", x);
+	else
+		kprintf("frame_init: %s: no usable memory above 1 MiB\n", err_name(rc));
+	boot_fail();
+}
+
+/* One past the last available byte below 4 GiB. */
+static uint64_t ram_top(void)
+{
+	uint64_t top = 0;
+
+	for (size_t i = 0; i < mem_regions; i++)
+		if (mem_map[i].type == MEM_AVAILABLE)
+			top = MAX(top, mem_map[i].base + mem_map[i].len);
+	return MIN(top, (uint64_t)1 << 32);
+}
+
+static void print_zone(const char *name, enum zone z, uint64_t start, uint64_t end)
+{
+	kprintf("frames: %-11s 0x%08llx-0x%08llx: %u frames, %u free\n", name,
+		(unsigned long long)start, (unsigned long long)MAX(start, end),
+		frame_total_count(z), frame_free_count(z));
+}
+
+static void print_zones(void)
+{
+	paddr_t meta;
+	uint32_t nmeta;
+
+	print_zone("kernel zone", ZONE_KERNEL, FRAME_LOW_RESERVED, frame_kzone_end());
+	print_zone("user zone", ZONE_USER, frame_kzone_end(), ram_top());
+	frame_metadata(&meta, &nmeta);
+	kprintf("frames: metadata    0x%08x-0x%08x: %u frames, ", meta,
+		meta + nmeta * PAGE_SIZE, nmeta);
+	print_size((uint64_t)nmeta * PAGE_SIZE);
+	kprintf("\n");
+}
+
+/*
+ * The kernel's entry point, called by boot.S with the loader's EAX (the
+ * multiboot magic) and EBX (the physical address of the multiboot
+ * information).  Never returns: the run ends with qemu_exit().
+ */
+_Noreturn void kmain(uint32_t magic, uint32_t mbi_phys);
+
+_Noreturn void kmain(uint32_t magic, uint32_t mbi_phys)
+{
+	serial_init();
+	idt_init();
+	kprintf("pagetrack: booting\n");
+	check_magic(magic);
+	read_boot_info(hw_phys(mbi_phys));
+	kprintf("cmdline: %s\n", cmdline);
+	print_mem_map();
+	print_kernel_image();
+	init_frames(choose_kzone());
+	print_zones();
+	if (cmdline_has_word(cmdline, "test"))
+		qemu_exit(ktest_run() == 0);
+	kprintf("boot: ok\n");
+	qemu_exit(true);
+}

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# deps.sh - make sure the tools a target needs are installed (Debian).
+#
+#   scripts/deps.sh run     what building and booting the kernel needs
+#   scripts/deps.sh test    what the test suites need (host and kernel)
+#
+# Quiet when everything is there.  Otherwise, as root, installs the missing
+# packages with apt-get; as anyone else, prints the command to run and
+# exits 1.
+#
+# To add a tool, add a line to TOOLS: the command, the Debian package that
+# provides it, and the targets that need it.
+
+set -euo pipefail
+
+# command            package           needed by
+TOOLS="
+gcc                  gcc               run test
+ld                   binutils          run test
+objdump              binutils          run test
+nm                   binutils          run test
+make                 make              run test
+timeout              coreutils         run test
+qemu-system-i386     qemu-system-x86   run test
+"
+
+usage() {
+	echo "usage: $0 run|test" >&2
+	exit 2
+}
+
+[ $# -eq 1 ] || usage
+case $1 in
+run | test) target=$1 ;;
+*) usage ;;
+esac
+
+# The packages that provide the missing commands of the target, each once.
+missing_packages() {
+	local cmd pkg targets
+	while read -r cmd pkg targets; do
+		[ -n "$cmd" ] || continue
+		[[ " $targets " == *" $target "* ]] || continue
+		command -v "$cmd" >/dev/null 2>&1 || echo "$pkg"
+	done <<<"$TOOLS" | sort -u
+}
+
+packages=$(missing_packages | tr '\n' ' ')
+packages=${packages% }
+[ -n "$packages" ] || exit 0
+
+echo "deps.sh: missing for '$target': $packages" >&2
+if ! command -v apt-get >/dev/null 2>&1; then
+	echo "deps.sh: no apt-get here: install the equivalents of these Debian packages: $packages" >&2
+	exit 1
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps.sh: run: sudo apt-get install -y $packages" >&2
+	exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+# shellcheck disable=SC2086 # one word per package
+apt-get install -y --no-install-recommends $packages
+
+still=$(missing_packages | tr '\n' ' ')
+still=${still% }
+if [ -n "$still" ]; then
+	echo "deps.sh: still missing after the install: $still" >&2
+	exit 1
+fi

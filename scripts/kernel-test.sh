@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# kernel-test.sh - run the kernel test suites under QEMU and check the verdict.
+#
+#   scripts/kernel-test.sh [--timeout S] [--mem MiB] KERNEL.elf
+#
+# Boots the kernel with the command line "test", shows its output and keeps
+# a copy beside the kernel (kernel-test.log).  Passes only if all of these
+# hold:
+#  - QEMU reported success (the kernel's own verdict);
+#  - at least one suite printed "kernel-<suite>: <n> passed, 0 failed";
+#  - no suite printed "kernel-<suite>: <n> passed, <m> failed" with m > 0.
+
+set -euo pipefail
+
+timeout_s=120
+mem=128
+kernel=""
+
+usage() {
+	echo "usage: $0 [--timeout S] [--mem MiB] KERNEL.elf" >&2
+	exit 2
+}
+
+fail() {
+	echo "kernel-test.sh: FAIL: $*" >&2
+	echo "kernel-test.sh: the whole output is in $log" >&2
+	exit 1
+}
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--timeout) [ $# -ge 2 ] || usage; timeout_s=$2; shift 2 ;;
+	--mem) [ $# -ge 2 ] || usage; mem=$2; shift 2 ;;
+	-*) usage ;;
+	*) [ -z "$kernel" ] || usage; kernel=$1; shift ;;
+	esac
+done
+[ -n "$kernel" ] || usage
+
+here=$(dirname "$0")
+log=$(dirname "$kernel")/kernel-test.log
+
+status=0
+"$here/qemu.sh" --timeout "$timeout_s" --mem "$mem" --args test "$kernel" | tee "$log" ||
+	status=${PIPESTATUS[0]}
+
+# the serial console ends its lines with \r\n
+summaries=$(tr -d '\r' <"$log" | grep -E '^kernel-[a-z0-9-]+: [0-9]+ passed, [0-9]+ failed' || true)
+passed=$(grep -cE ': [0-9]+ passed, 0 failed' <<<"$summaries" || true)
+failed=$(grep -E ': [0-9]+ passed, 0*[1-9][0-9]* failed' <<<"$summaries" || true)
+
+[ -z "$failed" ] || fail "failing suites: $(paste -sd ';' <<<"$failed")"
+[ "$status" -eq 0 ] || fail "QEMU did not report success (see the qemu.sh message above)"
+[ "$passed" -gt 0 ] || fail "no kernel suite reported a result"
+echo "kernel-test.sh: pass: $passed kernel suites"

@@ -1,0 +1,17 @@
+/* suites.h - every test suite, for the host and kernel runners. */
+#ifndef PAGETRACK_SUITES_H
+#define PAGETRACK_SUITES_H
+
+#include "harness.h"
+
+/* shared: run on the host and in the kernel */
+extern const struct test_suite printf_suite;
+
+/* host only */
+extern const struct test_suite frame_suite;
+extern const struct test_suite mmu_suite;
+
+/* kernel only */
+extern const struct test_suite kframe_suite;
+
+#endif

@@ -1,0 +1,57 @@
+/* test_printf.c - the formatter every message goes through (host and kernel). */
+#include "harness.h"
+#include "suites.h"
+
+static char buf[128];
+
+#define CHECK_FORMAT(want, ...)                                                        \
+	do {                                                                           \
+		int n_ = ksnprintf(buf, sizeof(buf), __VA_ARGS__);                     \
+		CHECK_STR_EQ(buf, want);                                               \
+		CHECK_EQ(n_, (int)strlen(want));                                       \
+	} while (0)
+
+static void decimal_signed_and_unsigned(void)
+{
+	CHECK_FORMAT("0 42 -42", "%d %d %d", 0, 42, -42);
+	CHECK_FORMAT("-2147483648", "%d", (int)0x80000000u);
+	CHECK_FORMAT("4294967295", "%u", 0xFFFFFFFFu);
+}
+
+static void hexadecimal_with_width_and_zero_pad(void)
+{
+	CHECK_FORMAT("ff FF 000000ff", "%x %X %08x", 255u, 255u, 255u);
+	CHECK_FORMAT("   1f|1f   |", "%5x|%-5x|", 0x1fu, 0x1fu);
+}
+
+static void sixty_four_bit_values(void)
+{
+	CHECK_FORMAT("18446744073709551615", "%llu", 0xFFFFFFFFFFFFFFFFull);
+	CHECK_FORMAT("-9223372036854775808", "%lld", (long long)0x8000000000000000ull);
+	CHECK_FORMAT("123456789abcdef0", "%llx", 0x123456789abcdef0ull);
+	CHECK_FORMAT("10000000000", "%llu", 10000000000ull);
+}
+
+static void strings_and_characters(void)
+{
+	CHECK_FORMAT("[ab  ] [  ab] x", "[%-4s] [%4s] %c", "ab", "ab", 'x');
+	CHECK_FORMAT("100%", "%d%%", 100);
+}
+
+static void truncates_to_buffer_and_reports_full_length(void)
+{
+	char small[4];
+	int n = ksnprintf(small, sizeof(small), "%s", "abcdef");
+	CHECK_EQ(n, 6);
+	CHECK_STR_EQ(small, "abc");
+}
+
+static const struct test_case cases[] = {
+	TEST_CASE(decimal_signed_and_unsigned),
+	TEST_CASE(hexadecimal_with_width_and_zero_pad),
+	TEST_CASE(sixty_four_bit_values),
+	TEST_CASE(strings_and_characters),
+	TEST_CASE(truncates_to_buffer_and_reports_full_length),
+};
+
+DEFINE_SUITE(printf_suite, "printf", cases, NULL, NULL);
