@@ -25,7 +25,8 @@ TIMEOUT  ?= 120
 
 # ---- sources ----------------------------------------------------------
 
-CORE_SRCS   := core/errors.c core/printf.c core/frame.c
+CORE_SRCS   := core/errors.c core/printf.c core/frame.c core/tracker.c core/ptblock.c \
+               core/tlb.c core/kmap.c core/vmspace.c core/paging.c core/check.c core/dump.c
 ARCH_SRCS   := arch/i386/boot.S arch/i386/trap.S arch/i386/idt.c arch/i386/serial.c \
                arch/i386/seam.c arch/i386/qemu.c
 KERNEL_SRCS := kernel/main.c kernel/lib.c kernel/multiboot.c kernel/cmdline.c \
@@ -33,8 +34,11 @@ KERNEL_SRCS := kernel/main.c kernel/lib.c kernel/multiboot.c kernel/cmdline.c \
 HOSTED_SRCS := hosted/seam.c hosted/mmu_model.c hosted/probe.c
 # test bodies that run on both platforms
 SHARED_TEST_SRCS := tests/harness.c tests/test_printf.c
+# paging test bodies, written to run on the kernel too (host only for now)
+PAGING_TEST_SRCS := tests/fixture.c tests/test_vm.c tests/test_oom.c tests/test_random.c
 # host-only tests and the host runner
-HOST_TEST_SRCS   := tests/host_main.c tests/test_frame.c tests/test_mmu.c
+HOST_TEST_SRCS   := tests/host_main.c tests/host_fixture.c tests/test_frame.c \
+                    tests/test_mmu.c tests/test_paging.c $(PAGING_TEST_SRCS)
 
 # ---- flags ------------------------------------------------------------
 

@@ -52,7 +52,7 @@ struct mem_region {
 
 #define FRAME_LOW_RESERVED MiB(1)     /* the first 1 MiB is never handed out */
 #define KZONE_MIN MiB(16)             /* the smallest default kernel zone */
-#define KZONE_LIMIT 0x3FC00000u       /* the kernel zone ends below the kmap window */
+#define KZONE_LIMIT 0x3F800000u       /* the kernel zone ends below the user gate */
 
 /*
  * The end of the kernel zone (X) for this memory map: `requested` if not 0,

@@ -11,6 +11,10 @@ static const struct test_suite *const suites[] = {
 	&printf_suite,
 	&frame_suite,
 	&mmu_suite,
+	&paging_suite,
+	&vm_suite,
+	&oom_suite,
+	&random_suite,
 };
 
 static bool wanted(const char *name, int argc, char **argv)

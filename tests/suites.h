@@ -6,10 +6,14 @@
 
 /* shared: run on the host and in the kernel */
 extern const struct test_suite printf_suite;
+extern const struct test_suite vm_suite;
+extern const struct test_suite oom_suite;
+extern const struct test_suite random_suite;
 
 /* host only */
 extern const struct test_suite frame_suite;
 extern const struct test_suite mmu_suite;
+extern const struct test_suite paging_suite;
 
 /* kernel only */
 extern const struct test_suite kframe_suite;

@@ -1,0 +1,167 @@
+/* check.c - the invariant checker (see check.h). */
+#include "check.h"
+#include "errors.h"
+#include "frame.h"
+#include "layout.h"
+#include "paging.h"
+#include "ptblock.h"
+#include "seam.h"
+#include "tracker.h"
+#include "vmspace.h"
+
+static int broken(int as, const char *what, uint32_t detail)
+{
+	kprintf("vm_check: address space %d: %s (0x%x)\n", as, what, detail);
+	return -E_INVAL;
+}
+
+/* Every frame of the block is a kernel-zone frame in use, pinned once. */
+static int check_block_frames(int as, const struct pg_tracker *t)
+{
+	paddr_t base = trk_base(t);
+
+	if (t->pcount < PTB_MIN_PAGES || t->pcount > PTB_MAX_PAGES)
+		return broken(as, "pcount out of range", t->pcount);
+	if (trk_ntables(t) >= t->pcount)
+		return broken(as, "more tables than the block has room for", trk_ntables(t));
+	for (uint32_t i = 0; i < t->pcount; i++) {
+		paddr_t f = base + i * PAGE_SIZE;
+		if (!frame_in_kzone(f) || frame_refcount(f) != 1 || frame_pincount(f) != 1)
+			return broken(as, "a block frame is not in use and pinned once", f);
+	}
+	return 0;
+}
+
+/* The flags PDE i has when present. */
+static uint32_t pde_flags_of(uint32_t i)
+{
+	if (i >= KERNEL_PDES)
+		return USER_PDE_FLAGS;
+	return i == GATE_PDE ? GATE_PDE_FLAGS : KERNEL_PDE_FLAGS;
+}
+
+/* PDEs [from, to) of block t point at distinct slots 1..ntables, and every slot is used. */
+static int check_pdes(int as, const struct pg_tracker *t, uint32_t from, uint32_t to)
+{
+	uint32_t seen[DIV_ROUND_UP(PTB_MAX_PAGES, 32)] = { 0 };
+	const pde_t *pd = ptb_pd(t);
+	uint32_t n = trk_ntables(t), found = 0;
+
+	for (uint32_t i = from; i < to; i++) {
+		if (!pde_present(pd[i])) {
+			if (pd[i].v != 0)
+				return broken(as, "a PDE that is not present is not zero", i);
+			continue;
+		}
+		uint32_t slot = (pde_addr(pd[i]) - trk_base(t)) / PAGE_SIZE;
+		if (pde_addr(pd[i]) < trk_base(t) || slot == 0 || slot > n)
+			return broken(as, "a PDE points outside its block's tables", i);
+		if ((pde_flags(pd[i]) | PG_A) != (pde_flags_of(i) | PG_A)) /* the CPU may set A */
+			return broken(as, "a PDE has the wrong flags", pd[i].v);
+		if (seen[slot / 32] & BIT(slot % 32))
+			return broken(as, "two PDEs point at the same table", i);
+		seen[slot / 32] |= BIT(slot % 32);
+		found++;
+	}
+	if (found != n)
+		return broken(as, "ntables does not match the PDEs", found);
+	return 0;
+}
+
+static int check_spares(int as, const struct pg_tracker *t)
+{
+	for (uint32_t s = trk_ntables(t) + 1; s < t->pcount; s++) {
+		const uint32_t *w = hw_phys(trk_base(t) + s * PAGE_SIZE);
+		for (uint32_t i = 0; i < PT_ENTRIES; i++)
+			if (w[i] != 0)
+				return broken(as, "a spare slot is not zero", s);
+	}
+	return 0;
+}
+
+static int check_pte(int as, pte_t e)
+{
+	paddr_t pa = pte_addr(e);
+
+	if (!pte_present(e))
+		return e.v == 0 ? 0 : broken(as, "a PTE that is not present is not zero", e.v);
+	if (e.v & (PG_PS | PG_G))
+		return broken(as, "a user PTE has PS or G", e.v);
+	if ((e.v & PG_COW) && (e.v & PG_RW))
+		return broken(as, "a copy-on-write PTE is writable", e.v);
+	if ((e.v & PG_COW_W) && !(e.v & PG_COW))
+		return broken(as, "COW_W without COW", e.v);
+	if (pa >= FRAME_LOW_RESERVED && pa < frame_kzone_end())
+		return broken(as, "a kernel-zone frame is mapped in user space", pa);
+	if (frame_owned(pa) && frame_refcount(pa) < 1)
+		return broken(as, "a mapped frame is free", pa);
+	return 0;
+}
+
+static int check_tables(int as, const struct pg_tracker *t)
+{
+	for (uint32_t s = 1; s <= trk_ntables(t); s++) {
+		const pte_t *pt = ptb_table(trk_base(t) + s * PAGE_SIZE);
+		bool any = false;
+		for (uint32_t i = 0; i < PT_ENTRIES; i++) {
+			int rc = check_pte(as, pt[i]);
+			if (rc < 0)
+				return rc;
+			any |= pte_present(pt[i]);
+		}
+		if (!any)
+			return broken(as, "a linked table maps nothing", s);
+	}
+	return 0;
+}
+
+static int check_space(int as, const struct pg_tracker *t, const struct pg_tracker *m)
+{
+	int rc;
+
+	if ((rc = check_block_frames(as, t)) < 0)
+		return rc;
+	if (memcmp(ptb_pd(t), ptb_pd(m), KERNEL_PDES * sizeof(pde_t)) != 0)
+		return broken(as, "kernel PDEs differ from the master's", 0);
+	if ((rc = check_pdes(as, t, KERNEL_PDES, PT_ENTRIES)) < 0)
+		return rc;
+	if ((rc = check_spares(as, t)) < 0)
+		return rc;
+	return check_tables(as, t);
+}
+
+static int check_master(const struct pg_tracker *m)
+{
+	int rc;
+
+	if ((rc = check_block_frames(TRK_MASTER, m)) < 0)
+		return rc;
+	if ((rc = check_pdes(TRK_MASTER, m, 0, KERNEL_PDES)) < 0)
+		return rc;
+	for (uint32_t i = KERNEL_PDES; i < PT_ENTRIES; i++)
+		if (ptb_pd(m)[i].v != 0)
+			return broken(TRK_MASTER, "the master maps user space", i);
+	if (!pde_present(ptb_pd(m)[KMAP_PDE]))
+		return broken(TRK_MASTER, "the kmap table is missing", KMAP_PDE);
+	return check_spares(TRK_MASTER, m);
+}
+
+int vm_check(void)
+{
+	const struct pg_tracker *m = trk_get(TRK_MASTER);
+	int rc;
+
+	if ((rc = frame_check()) < 0 || (rc = trk_check()) < 0)
+		return rc;
+	if (!m)
+		return broken(TRK_MASTER, "tracker 0 is free", 0);
+	if ((rc = check_master(m)) < 0)
+		return rc;
+	for (int as = trk_next(1); as >= 0; as = trk_next(as + 1))
+		if ((rc = check_space(as, trk_get(as), m)) < 0)
+			return rc;
+	const struct pg_tracker *live = trk_get(vm_live());
+	if (hw_paging_enabled() && (!live || trk_base(live) != hw_cr3()))
+		return broken(vm_live(), "CR3 does not hold the live address space's block", hw_cr3());
+	return 0;
+}

@@ -1,0 +1,186 @@
+/* dump.c - an address space as ranges, and the kernel zone's layout (see check.h). */
+#include "check.h"
+#include "frame.h"
+#include "ptblock.h"
+#include "seam.h"
+#include "tracker.h"
+#include "vmspace.h"
+
+static void emit(putc_fn out, void *ctx, const char *fmt, ...) PRINTF_LIKE(3, 4);
+
+static void emit(putc_fn out, void *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	kvformat(out, ctx, fmt, ap);
+	va_end(ap);
+}
+
+void console_sink(char c, void *ctx)
+{
+	(void)ctx;
+	hw_putc(c);
+}
+
+/* ---- one address space --------------------------------------------------- */
+
+struct range {
+	putc_fn out;
+	void *ctx;
+	vaddr_t start;
+	uint32_t pages;
+	struct vm_mapping first;
+};
+
+static void flush_range(struct range *r)
+{
+	uint32_t f = r->first.flags;
+
+	if (r->pages == 0)
+		return;
+	emit(r->out, r->ctx, "%08x-%08llx %08x %c%c%c%c %08x\n", r->start,
+	     (unsigned long long)r->start + (unsigned long long)r->pages * PAGE_SIZE,
+	     r->pages * PAGE_SIZE, f & VM_USER ? 'u' : '-',
+	     'r', f & VM_WRITE ? 'w' : '-', f & VM_COW ? 'c' : '-', r->first.pa);
+}
+
+static int add_page(vaddr_t va, const struct vm_mapping *m, void *ctx)
+{
+	struct range *r = ctx;
+	bool joins = r->pages > 0 && va == r->start + r->pages * PAGE_SIZE &&
+		     m->flags == r->first.flags && m->pa == r->first.pa + r->pages * PAGE_SIZE;
+
+	if (!joins) {
+		flush_range(r);
+		r->start = va;
+		r->pages = 0;
+		r->first = *m;
+	}
+	r->pages++;
+	return 0;
+}
+
+void vm_dump(int as, putc_fn out, void *ctx)
+{
+	struct vm_space_info info;
+	struct range r = { .out = out, .ctx = ctx };
+
+	if (vm_info(as, &info) < 0) {
+		emit(out, ctx, "address space %d: no such address space\n", as);
+		return;
+	}
+	emit(out, ctx, "address space %d: block 0x%08x, %u pages, %u tables, %u pages mapped\n",
+	     as, info.block, info.pages, info.tables, info.mapped);
+	vm_iterate(as, add_page, &r);
+	flush_range(&r);
+}
+
+/* ---- the kernel zone ------------------------------------------------------ */
+
+enum item_kind { ITEM_NONE, ITEM_METADATA, ITEM_TRACKERS, ITEM_BLOCK, ITEM_FREE };
+
+struct item {
+	enum item_kind kind;
+	paddr_t start;
+	uint32_t pages;
+	uint32_t owner; /* tracker page number or tracker index */
+};
+
+static void consider(struct item *best, enum item_kind kind, paddr_t start, uint32_t pages,
+		     uint32_t owner, paddr_t from)
+{
+	if (start >= from && (best->kind == ITEM_NONE || start < best->start))
+		*best = (struct item){ kind, start, pages, owner };
+}
+
+/* The known item with the lowest address at or after `from`. */
+static struct item next_item(paddr_t from)
+{
+	struct item best = { .kind = ITEM_NONE };
+	paddr_t meta, run = from;
+	uint32_t meta_pages, n;
+
+	frame_metadata(&meta, &meta_pages);
+	consider(&best, ITEM_METADATA, meta, meta_pages, 0, from);
+	for (uint32_t p = 0; p < TRK_MAX_PAGES; p++)
+		if (trk_page_addr(p))
+			consider(&best, ITEM_TRACKERS, trk_page_addr(p), 1, p, from);
+	for (int as = trk_next(0); as >= 0; as = trk_next(as + 1)) {
+		const struct pg_tracker *t = trk_get(as);
+		consider(&best, ITEM_BLOCK, trk_base(t), t->pcount, (uint32_t)as, from);
+	}
+	if (frame_next_free_run(&run, &n))
+		consider(&best, ITEM_FREE, run, n, 0, from);
+	return best;
+}
+
+static void print_item(putc_fn out, void *ctx, const struct item *it)
+{
+	emit(out, ctx, "  %08x-%08x %6u  ", it->start, it->start + it->pages * PAGE_SIZE,
+	     it->pages);
+	switch (it->kind) {
+	case ITEM_METADATA:
+		emit(out, ctx, "frame allocator metadata\n");
+		break;
+	case ITEM_TRACKERS:
+		emit(out, ctx, "tracker page %u (trackers %u-%u)\n", it->owner,
+		     it->owner * TRK_PER_PAGE, it->owner * TRK_PER_PAGE + TRK_PER_PAGE - 1);
+		break;
+	case ITEM_BLOCK: {
+		const struct pg_tracker *t = trk_get((int)it->owner);
+		emit(out, ctx, "block of %s %u: directory + %u table%s + %u spare\n",
+		     it->owner == TRK_MASTER ? "master table" : "address space", it->owner,
+		     trk_ntables(t), trk_ntables(t) == 1 ? "" : "s", t->pcount - ptb_used(t));
+		break;
+	}
+	case ITEM_FREE:
+		emit(out, ctx, "free\n");
+		break;
+	case ITEM_NONE:
+		emit(out, ctx, "in use: kernel image, kernel allocations or reserved\n");
+		break;
+	}
+}
+
+static void print_totals(putc_fn out, void *ctx)
+{
+	struct vm_stats s;
+	paddr_t run = 0;
+	uint32_t n, runs = 0, largest = 0;
+
+	while (frame_next_free_run(&run, &n)) {
+		runs++;
+		largest = MAX(largest, n);
+		run += n * PAGE_SIZE;
+	}
+	vm_get_stats(&s);
+	emit(out, ctx, "  totals: %u blocks (%u pages, %u tables), %u tracker pages, "
+	     "%u free pages in %u runs (largest %u)\n", s.blocks, s.block_pages, s.tables,
+	     s.tracker_pages, frame_free_count(ZONE_KERNEL), runs, largest);
+}
+
+void kzone_dump(putc_fn out, void *ctx, uint32_t max_lines)
+{
+	paddr_t at = FRAME_LOW_RESERVED, end = frame_kzone_end();
+	uint32_t lines = 0;
+
+	emit(out, ctx, "kernel zone 0x%08x-0x%08x (%u KiB):\n", at, end, (end - at) >> 10);
+	while (at < end && lines < max_lines) {
+		struct item it = next_item(at);
+		if (it.kind == ITEM_NONE || it.start > at) { /* a gap: something else in use */
+			paddr_t gap_end = it.kind == ITEM_NONE ? end : it.start;
+			struct item gap = { ITEM_NONE, at, (gap_end - at) / PAGE_SIZE, 0 };
+			print_item(out, ctx, &gap);
+			lines++;
+			at = gap_end;
+			continue;
+		}
+		print_item(out, ctx, &it);
+		lines++;
+		at = it.start + it.pages * PAGE_SIZE;
+	}
+	if (at < end)
+		emit(out, ctx, "  ... (%u KiB more)\n", (end - at) >> 10);
+	print_totals(out, ctx);
+}

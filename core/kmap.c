@@ -1,0 +1,86 @@
+/* kmap.c - the kmap window (see kmap.h). */
+#include "kmap.h"
+#include "frame.h"
+#include "layout.h"
+#include "lib.h"
+#include "seam.h"
+#include "tlb.h"
+
+static paddr_t table;             /* the kmap page table, 0 before paging init */
+static uint32_t used[KMAP_SLOTS / 32];
+static uint32_t nused;
+
+void kmap_init(paddr_t table_pa)
+{
+	table = table_pa;
+	memset(used, 0, sizeof(used));
+	nused = 0;
+}
+
+static bool direct(paddr_t pa)
+{
+	return table == 0 || !hw_paging_enabled() || frame_in_kzone(pa);
+}
+
+static uint32_t take_slot(void)
+{
+	for (uint32_t w = 0; w < ARRAY_SIZE(used); w++) {
+		if (used[w] == UINT32_MAX)
+			continue;
+		uint32_t bit = (uint32_t)__builtin_ctz(~used[w]);
+		used[w] |= BIT(bit);
+		nused++;
+		return w * 32 + bit;
+	}
+	panic("kmap: all %u slots are in use", KMAP_SLOTS);
+}
+
+vaddr_t kmap(paddr_t pa)
+{
+	if (direct(pa))
+		return pa;
+	uint32_t slot = take_slot();
+	pte_t *pt = hw_phys(table);
+	pt[slot] = make_pte(pa, PG_P | PG_RW | PG_G);
+	return KMAP_BASE + slot * PAGE_SIZE;
+}
+
+void kunmap(vaddr_t va)
+{
+	/*
+	 * A direct address: nothing to release.  Before paging every frame is
+	 * direct, and a user frame may then lie at the window's addresses.
+	 */
+	if (table == 0 || !hw_paging_enabled() || va < KMAP_BASE || va >= USER_BASE)
+		return;
+	uint32_t slot = (va - KMAP_BASE) / PAGE_SIZE;
+	if (!(used[slot / 32] & BIT(slot % 32)))
+		panic("kunmap: slot %u is not in use", slot);
+	pte_t *pt = hw_phys(table);
+	pt[slot] = (pte_t){ 0 };
+	tlb_kernel_page(va);
+	used[slot / 32] &= ~BIT(slot % 32);
+	nused--;
+}
+
+void kmap_zero(paddr_t pa)
+{
+	vaddr_t va = kmap(pa);
+
+	memset(hw_kva(va), 0, PAGE_SIZE);
+	kunmap(va);
+}
+
+void kmap_copy(paddr_t dst, paddr_t src)
+{
+	vaddr_t d = kmap(dst), s = kmap(src);
+
+	memcpy(hw_kva(d), hw_kva(s), PAGE_SIZE);
+	kunmap(s);
+	kunmap(d);
+}
+
+uint32_t kmap_in_use(void)
+{
+	return nused;
+}

@@ -1,0 +1,144 @@
+/* paging.c - paging initialisation (see paging.h). */
+#include "paging.h"
+#include "errors.h"
+#include "frame.h"
+#include "kmap.h"
+#include "layout.h"
+#include "lib.h"
+#include "ptblock.h"
+#include "seam.h"
+#include "tlb.h"
+#include "tracker.h"
+#include "vmspace.h"
+
+static paddr_t master; /* the master block, between steps 2 and 3 */
+static paddr_t gate;   /* the frame of the user gate's code, or 0 */
+
+int paging_step_tracker_page(void)
+{
+	ptb_init();
+	vm_init();
+	tlb_reset_stats(); /* a new paging system has invalidated nothing yet */
+	kmap_init(0);
+	return trk_init();
+}
+
+int paging_step_master_block(void)
+{
+	return ptb_alloc(PTB_MIN_PAGES, &master);
+}
+
+int paging_step_link_master(void)
+{
+	int idx = trk_claim(master, 0, PTB_MIN_PAGES);
+
+	if (idx >= 0 && idx != TRK_MASTER)
+		panic("paging_step_link_master: the master got tracker %d", idx);
+	return idx < 0 ? idx : 0;
+}
+
+/* Identity-map [from, to) in the master with kernel flags, adding its tables. */
+static int map_identity(paddr_t from, paddr_t to)
+{
+	struct pg_tracker *t = trk_get(TRK_MASTER);
+	uint32_t missing = 0;
+
+	for (uint32_t i = pde_index(from); i <= pde_index(to - 1); i++)
+		missing += !pde_present(ptb_pd(t)[i]);
+	int rc = ptb_reserve(TRK_MASTER, missing);
+	if (rc < 0)
+		return rc;
+	for (paddr_t pa = from; pa < to; pa += PAGE_SIZE) {
+		pde_t pde = ptb_pd(t)[pde_index(pa)];
+		paddr_t table = pde_present(pde) ? pde_addr(pde)
+			: ptb_link(TRK_MASTER, pde_index(pa), KERNEL_PDE_FLAGS);
+		ptb_table(table)[pte_index(pa)] = make_pte(pa, KERNEL_PTE_FLAGS);
+	}
+	return 0;
+}
+
+int paging_step_map_low(void)
+{
+	return map_identity(PAGE_SIZE, FRAME_LOW_RESERVED); /* page 0 stays out */
+}
+
+int paging_step_map_kzone(void)
+{
+	return map_identity(FRAME_LOW_RESERVED, frame_kzone_end());
+}
+
+void paging_set_user_gate(paddr_t frame)
+{
+	gate = frame;
+}
+
+int paging_step_enable(void)
+{
+	int rc = ptb_reserve(TRK_MASTER, gate ? 2 : 1);
+
+	if (rc < 0)
+		return rc;
+	kmap_init(ptb_link(TRK_MASTER, KMAP_PDE, KERNEL_PDE_FLAGS));
+	if (gate) {
+		paddr_t table = ptb_link(TRK_MASTER, GATE_PDE, GATE_PDE_FLAGS);
+		ptb_table(table)[pte_index(GATE_BASE)] = make_pte(gate, GATE_PTE_FLAGS);
+	}
+	ptb_trim(TRK_MASTER); /* the master never grows again */
+	hw_enable_paging(trk_base(trk_get(TRK_MASTER)));
+	vm_set_live(TRK_MASTER);
+	return 0;
+}
+
+static void log_step(int n)
+{
+	struct pg_tracker *m = trk_get(TRK_MASTER);
+	paddr_t x = frame_kzone_end();
+
+	switch (n) {
+	case 1:
+		kprintf("paging: 1. tracker page: the first pg_alloc_page at 0x%08x "
+			"(512 trackers, pinned)\n", trk_page_addr(0));
+		break;
+	case 2:
+		kprintf("paging: 2. master table: page A (directory) at 0x%08x, page B at "
+			"0x%08x; not in CR3 yet\n", master, master + PAGE_SIZE);
+		break;
+	case 3:
+		kprintf("paging: 3. tracker 0 links the master table: ptPtr=0x%08x pcount=%u\n",
+			m->ptPtr, m->pcount);
+		break;
+	case 4:
+		kprintf("paging: 4. first 1 MiB mapped, identity, supervisor: 0x00001000-0x00100000 "
+			"(page 0 left out)\n");
+		break;
+	case 5:
+		kprintf("paging: 5. kernel zone mapped, identity, supervisor, global: "
+			"0x00100000-0x%08x (%u MiB, %u page tables)\n", x, x >> 20,
+			trk_ntables(m));
+		break;
+	case 6:
+		kprintf("paging: 6. kmap table for 0x%08x%s; CR3=0x%08x; paging on "
+			"(CR0.PG, CR0.WP, CR4.PGE); master block %u pages\n", KMAP_BASE,
+			gate ? " and the user gate" : "", hw_cr3(), m->pcount);
+		break;
+	}
+}
+
+int paging_init(bool verbose)
+{
+	static int (*const steps[])(void) = {
+		paging_step_tracker_page, paging_step_master_block, paging_step_link_master,
+		paging_step_map_low,      paging_step_map_kzone,    paging_step_enable,
+	};
+
+	for (int i = 0; i < (int)ARRAY_SIZE(steps); i++) {
+		int rc = steps[i]();
+		if (rc < 0) {
+			kprintf("paging: step %d failed: %s\n", i + 1, err_name(rc));
+			return rc;
+		}
+		if (verbose)
+			log_step(i + 1);
+	}
+	return 0;
+}

@@ -1,0 +1,307 @@
+/*
+ * ptblock.c - growable page-table blocks (see ptblock.h for the plan).
+ */
+#include "ptblock.h"
+#include "errors.h"
+#include "frame.h"
+#include "lib.h"
+#include "seam.h"
+#include "tlb.h"
+
+static struct ptb_stats stats;
+
+void ptb_init(void)
+{
+	stats = (struct ptb_stats){ 0 };
+}
+
+static void *page_of(paddr_t base, uint32_t i) { return hw_phys(base + i * PAGE_SIZE); }
+
+pde_t *ptb_pd(const struct pg_tracker *t) { return hw_phys(trk_base(t)); }
+pte_t *ptb_table(paddr_t table) { return hw_phys(table); }
+bool ptb_live(const struct pg_tracker *t) { return hw_cr3() == trk_base(t); }
+
+/* Zero pages [from, to) of the run at base. */
+static void zero_pages(paddr_t base, uint32_t from, uint32_t to)
+{
+	if (to > from)
+		memset(page_of(base, from), 0, (size_t)(to - from) * PAGE_SIZE);
+}
+
+static void pin_pages(paddr_t base, uint32_t from, uint32_t to)
+{
+	for (uint32_t i = from; i < to; i++)
+		frame_pin(base + i * PAGE_SIZE);
+}
+
+/* Unpin and free pages [from, to) of the run at base. */
+static void release_pages(paddr_t base, uint32_t from, uint32_t to)
+{
+	for (uint32_t i = from; i < to; i++)
+		frame_unpin(base + i * PAGE_SIZE);
+	if (frame_free_run(base + from * PAGE_SIZE, to - from) < 0)
+		panic("release_pages: block frames at 0x%x cannot be freed", base);
+}
+
+static void count_pages(int32_t pages, int32_t tables)
+{
+	stats.pages += (uint32_t)pages;
+	stats.tables += (uint32_t)tables;
+	stats.pages_peak = MAX(stats.pages_peak, stats.pages);
+	stats.tables_peak = MAX(stats.tables_peak, stats.tables);
+}
+
+int ptb_alloc(uint32_t pages, paddr_t *base)
+{
+	int rc;
+
+	if (pages < PTB_MIN_PAGES || pages > PTB_MAX_PAGES)
+		return -E_INVAL;
+	if ((rc = frame_alloc_run(pages, base)) < 0)
+		return rc;
+	zero_pages(*base, 0, pages);
+	pin_pages(*base, 0, pages);
+	stats.blocks++;
+	count_pages((int32_t)pages, 0);
+	return 0;
+}
+
+/* Undo ptb_alloc. */
+static void unalloc(paddr_t base, uint32_t pages)
+{
+	release_pages(base, 0, pages);
+	stats.blocks--;
+	count_pages(-(int32_t)pages, 0);
+}
+
+int ptb_create(uint32_t pages)
+{
+	paddr_t base;
+	int rc, idx;
+
+	if ((rc = ptb_alloc(pages, &base)) < 0)
+		return rc;
+	if ((idx = trk_claim(base, 0, pages)) < 0)
+		unalloc(base, pages);
+	return idx;
+}
+
+void ptb_destroy(int idx)
+{
+	struct pg_tracker *t = trk_get(idx);
+
+	if (!t || ptb_live(t))
+		panic("ptb_destroy: block %d is %s", idx, t ? "live" : "not in use");
+	count_pages(0, -(int32_t)trk_ntables(t));
+	unalloc(trk_base(t), t->pcount);
+	trk_release(idx);
+}
+
+/* ---- growth --------------------------------------------------------- */
+
+/* Point every PDE of the directory at `pd` that points into [old, old + n pages) into new. */
+static void rebase_pdes(pde_t *pd, paddr_t old, uint32_t n, paddr_t new)
+{
+	for (uint32_t i = 0; i < PT_ENTRIES; i++) {
+		paddr_t a = pde_addr(pd[i]);
+		if (pde_present(pd[i]) && !(pd[i].v & PG_PS) && a >= old &&
+		    a < old + n * PAGE_SIZE)
+			pd[i] = make_pde(a - old + new, pde_flags(pd[i]));
+	}
+}
+
+/*
+ * Copy the used pages of block t into the zeroed-on-demand run at dst of
+ * `pages` pages and point the copy's PDEs into it.
+ */
+static void copy_block(const struct pg_tracker *t, paddr_t dst, uint32_t pages)
+{
+	paddr_t src = trk_base(t);
+	uint32_t used = ptb_used(t);
+
+	memcpy(page_of(dst, 0), page_of(src, 0), (size_t)used * PAGE_SIZE);
+	zero_pages(dst, used, pages);
+	rebase_pdes(page_of(dst, 0), src, t->pcount, dst);
+}
+
+/* Move block t to a new run of `pages` pages. */
+static int relocate(struct pg_tracker *t, uint32_t pages)
+{
+	paddr_t old = trk_base(t), new;
+	uint32_t oldcount = t->pcount;
+	int rc = frame_alloc_run(pages, &new);
+
+	if (rc < 0)
+		return rc;
+	copy_block(t, new, pages);
+	pin_pages(new, 0, pages);
+	trk_set(t, new, trk_ntables(t), pages);
+	if (hw_cr3() == old) /* the CPU walks the old block until CR3 moves */
+		hw_load_cr3(new);
+	release_pages(old, 0, oldcount);
+	stats.relocations++;
+	stats.pages_copied += ptb_used(t);
+	count_pages((int32_t)pages - (int32_t)oldcount, 0);
+	return 0;
+}
+
+/* Try to extend block t in place to `pages` pages. */
+static int extend(struct pg_tracker *t, uint32_t pages)
+{
+	paddr_t base = trk_base(t);
+	uint32_t old = t->pcount;
+	int rc = frame_extend_run(base, old, pages - old);
+
+	if (rc < 0)
+		return rc;
+	zero_pages(base, old, pages);
+	pin_pages(base, old, pages);
+	t->pcount = pages;
+	stats.inplace_growths++;
+	count_pages((int32_t)(pages - old), 0);
+	return 0;
+}
+
+int ptb_reserve(int idx, uint32_t more)
+{
+	struct pg_tracker *t = trk_get(idx);
+	uint32_t need = ptb_used(t) + more;
+
+	if (need <= t->pcount)
+		return 0;
+	if (need > PTB_MAX_PAGES)
+		return -E_RANGE;
+	if (extend(t, need) == 0) /* in place costs no copy: take only what is needed */
+		return 0;
+	/* a move takes room to double, so that n growths copy O(n) pages in all */
+	return relocate(t, MIN(PTB_MAX_PAGES, MAX(need, 2 * t->pcount)));
+}
+
+/* ---- linking and unlinking tables ------------------------------------ */
+
+paddr_t ptb_link(int idx, uint32_t pdi, uint32_t pde_flags)
+{
+	struct pg_tracker *t = trk_get(idx);
+	pde_t *pd = ptb_pd(t);
+	uint32_t n = trk_ntables(t) + 1;
+	paddr_t table = trk_base(t) + n * PAGE_SIZE;
+
+	if (n >= t->pcount || pde_present(pd[pdi]))
+		panic("ptb_link: block %d has no spare slot or PDE %u is present", idx, pdi);
+	pd[pdi] = make_pde(table, pde_flags | PG_P);
+	trk_set(t, trk_base(t), n, t->pcount);
+	count_pages(0, 1);
+	return table;
+}
+
+/* The index of the PDE that points at table, or PT_ENTRIES. */
+static uint32_t pde_pointing_at(const pde_t *pd, paddr_t table)
+{
+	for (uint32_t i = 0; i < PT_ENTRIES; i++)
+		if (pde_present(pd[i]) && !(pd[i].v & PG_PS) && pde_addr(pd[i]) == table)
+			return i;
+	return PT_ENTRIES;
+}
+
+/* Move the table in slot `from` into slot `to` and repoint its PDE. */
+static void move_table(struct pg_tracker *t, uint32_t from, uint32_t to)
+{
+	paddr_t base = trk_base(t);
+	pde_t *pd = ptb_pd(t);
+	uint32_t j = pde_pointing_at(pd, base + from * PAGE_SIZE);
+
+	if (j == PT_ENTRIES)
+		panic("move_table: no PDE points at slot %u of block 0x%x", from, base);
+	/* copy, repoint, invalidate, and only then let the old slot go */
+	memcpy(page_of(base, to), page_of(base, from), PAGE_SIZE);
+	pd[j] = make_pde(base + to * PAGE_SIZE, pde_flags(pd[j]));
+	tlb_page(t, pde_base(j));
+	stats.table_moves++;
+}
+
+/* How many pages a block with `used` pages in use should keep. */
+static uint32_t keep_pages(uint32_t used, uint32_t pcount)
+{
+	if (used == 1)
+		return PTB_MIN_PAGES;
+	if (used * 4 <= pcount)
+		return MAX(PTB_MIN_PAGES, used * 2);
+	return pcount;
+}
+
+/* Give back the pages of block t past its first `keep`. */
+static void cut(struct pg_tracker *t, uint32_t keep)
+{
+	count_pages(-(int32_t)(t->pcount - keep), 0);
+	release_pages(trk_base(t), keep, t->pcount);
+	t->pcount = keep;
+}
+
+static void shrink(struct pg_tracker *t)
+{
+	uint32_t keep = keep_pages(ptb_used(t), t->pcount);
+
+	if (keep < t->pcount) {
+		cut(t, keep);
+		stats.shrinks++;
+	}
+}
+
+void ptb_unlink(int idx, uint32_t pdi)
+{
+	struct pg_tracker *t = trk_get(idx);
+	pde_t *pd = ptb_pd(t);
+	paddr_t base = trk_base(t);
+	uint32_t last = trk_ntables(t);
+	uint32_t slot = (pde_addr(pd[pdi]) - base) / PAGE_SIZE;
+
+	if (!pde_present(pd[pdi]) || slot == 0 || slot > last)
+		panic("ptb_unlink: PDE %u of block %d does not hold one of its tables", pdi, idx);
+	pd[pdi] = (pde_t){ 0 };
+	tlb_page(t, pde_base(pdi));
+	if (slot != last)
+		move_table(t, last, slot);
+	zero_pages(base, last, last + 1);
+	trk_set(t, base, last - 1, t->pcount);
+	count_pages(0, -1);
+	shrink(t);
+}
+
+int ptb_clone(int src)
+{
+	struct pg_tracker *s = trk_get(src);
+	uint32_t pages = MIN(PTB_MAX_PAGES, MAX(PTB_MIN_PAGES, ptb_used(s) + 1));
+	paddr_t base;
+	int rc, idx;
+
+	if ((rc = frame_alloc_run(pages, &base)) < 0)
+		return rc;
+	if ((idx = trk_claim(base, trk_ntables(s), pages)) < 0) {
+		frame_free_run(base, pages);
+		return idx;
+	}
+	copy_block(s, base, pages);
+	pin_pages(base, 0, pages);
+	stats.blocks++;
+	count_pages((int32_t)pages, (int32_t)trk_ntables(s));
+	return idx;
+}
+
+void ptb_trim(int idx)
+{
+	struct pg_tracker *t = trk_get(idx);
+	uint32_t keep = MAX(PTB_MIN_PAGES, ptb_used(t));
+
+	if (keep < t->pcount)
+		cut(t, keep);
+}
+
+void ptb_get_stats(struct ptb_stats *s) { *s = stats; }
+
+void ptb_reset_stats(void)
+{
+	stats.relocations = stats.inplace_growths = stats.shrinks = 0;
+	stats.pages_copied = stats.table_moves = 0;
+	stats.pages_peak = stats.pages;
+	stats.tables_peak = stats.tables;
+}

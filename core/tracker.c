@@ -1,0 +1,201 @@
+/*
+ * tracker.c - tracker pages and the trackers in them (see tracker.h).
+ *
+ * The directory dir[] holds the physical address of each tracker page; its
+ * low 12 bits, free because tracker pages are page aligned, count the
+ * trackers in use in that page (0..512).
+ */
+#include "tracker.h"
+#include "errors.h"
+#include "frame.h"
+#include "lib.h"
+#include "seam.h"
+
+static uint32_t dir[TRK_MAX_PAGES];
+static uint32_t npages;   /* dir[0 .. npages-1] may be in use; the rest are 0 */
+static uint32_t nused;    /* trackers in use */
+static uint32_t hint;     /* no free tracker lies below this index */
+
+static paddr_t page_addr(uint32_t p) { return dir[p] & ~MASK(12); }
+static uint32_t page_used(uint32_t p) { return dir[p] & MASK(12); }
+
+static struct pg_alloc_page *page_ptr(uint32_t p)
+{
+	return hw_phys(page_addr(p));
+}
+
+/* Allocate, zero and pin tracker page p. */
+static int add_page(uint32_t p)
+{
+	paddr_t pa;
+	int rc = frame_alloc(ZONE_KERNEL, &pa);
+
+	if (rc < 0)
+		return rc;
+	memset(hw_phys(pa), 0, PAGE_SIZE);
+	frame_pin(pa);
+	dir[p] = pa;
+	if (p >= npages)
+		npages = p + 1;
+	return 0;
+}
+
+static void drop_page(uint32_t p)
+{
+	paddr_t pa = page_addr(p);
+
+	frame_unpin(pa);
+	frame_free(pa);
+	dir[p] = 0;
+	while (npages > 0 && dir[npages - 1] == 0)
+		npages--;
+}
+
+int trk_init(void)
+{
+	memset(dir, 0, sizeof(dir));
+	npages = nused = hint = 0;
+	return add_page(0);
+}
+
+/* The index of a free tracker at or after `from` in a page that exists, or -1. */
+static int find_free(uint32_t from)
+{
+	for (uint32_t p = from / TRK_PER_PAGE; p < npages; p++) {
+		if (page_addr(p) == 0 || page_used(p) == TRK_PER_PAGE)
+			continue;
+		struct pg_tracker *t = page_ptr(p)->pagetables;
+		uint32_t first = p == from / TRK_PER_PAGE ? from % TRK_PER_PAGE : 0;
+		for (uint32_t i = first; i < TRK_PER_PAGE; i++)
+			if (!trk_in_use(&t[i]))
+				return (int)(p * TRK_PER_PAGE + i);
+	}
+	return -1;
+}
+
+/* The first directory slot without a page, or TRK_MAX_PAGES. */
+static uint32_t first_missing_page(void)
+{
+	uint32_t p = 0;
+
+	while (p < TRK_MAX_PAGES && page_addr(p) != 0)
+		p++;
+	return p;
+}
+
+int trk_claim(paddr_t base, uint32_t ntables, uint32_t pcount)
+{
+	int idx = find_free(hint);
+
+	if (idx < 0) {
+		uint32_t p = first_missing_page();
+		if (p == TRK_MAX_PAGES)
+			return -E_NOMEM;
+		int rc = add_page(p);
+		if (rc < 0)
+			return rc;
+		idx = (int)(p * TRK_PER_PAGE);
+	}
+	uint32_t p = (uint32_t)idx / TRK_PER_PAGE;
+	trk_set(&page_ptr(p)->pagetables[idx % TRK_PER_PAGE], base, ntables, pcount);
+	dir[p]++;
+	nused++;
+	hint = (uint32_t)idx + 1;
+	return idx;
+}
+
+void trk_release(int idx)
+{
+	struct pg_tracker *t = trk_get(idx);
+	uint32_t p = (uint32_t)idx / TRK_PER_PAGE;
+
+	if (!t)
+		panic("trk_release: tracker %d is not in use", idx);
+	trk_set(t, 0, 0, 0);
+	dir[p]--;
+	nused--;
+	if ((uint32_t)idx < hint)
+		hint = (uint32_t)idx;
+	if (page_used(p) == 0 && p != 0)
+		drop_page(p);
+}
+
+struct pg_tracker *trk_get(int idx)
+{
+	if (idx < 0 || (uint32_t)idx >= TRK_MAX)
+		return NULL;
+	uint32_t p = (uint32_t)idx / TRK_PER_PAGE;
+	if (p >= npages || page_addr(p) == 0)
+		return NULL;
+	struct pg_tracker *t = &page_ptr(p)->pagetables[idx % TRK_PER_PAGE];
+	return trk_in_use(t) ? t : NULL;
+}
+
+int trk_next(int from)
+{
+	for (uint32_t i = (uint32_t)MAX(from, 0); i < npages * TRK_PER_PAGE; i++) {
+		uint32_t p = i / TRK_PER_PAGE;
+		if (page_addr(p) == 0 || page_used(p) == 0) {
+			i = (p + 1) * TRK_PER_PAGE - 1; /* skip the page */
+			continue;
+		}
+		if (trk_in_use(&page_ptr(p)->pagetables[i % TRK_PER_PAGE]))
+			return (int)i;
+	}
+	return -1;
+}
+
+uint32_t trk_count(void) { return nused; }
+
+uint32_t trk_pages(void)
+{
+	uint32_t n = 0;
+
+	for (uint32_t p = 0; p < npages; p++)
+		n += page_addr(p) != 0;
+	return n;
+}
+
+paddr_t trk_page_addr(uint32_t i)
+{
+	return i < TRK_MAX_PAGES ? page_addr(i) : 0;
+}
+
+static int broken(const char *what, uint32_t p)
+{
+	kprintf("trk_check: %s (tracker page %u)\n", what, p);
+	return -E_INVAL;
+}
+
+int trk_check(void)
+{
+	uint32_t total = 0;
+
+	if (npages == 0 || page_addr(0) == 0)
+		return broken("the first tracker page is missing", 0);
+	for (uint32_t p = 0; p < TRK_MAX_PAGES; p++) {
+		if (page_addr(p) == 0)
+			continue;
+		if (p >= npages)
+			return broken("a page lies past the directory's end", p);
+		if (!frame_in_kzone(page_addr(p)) || frame_pincount(page_addr(p)) < 1)
+			return broken("a tracker page is not a pinned kernel-zone frame", p);
+		uint32_t used = 0;
+		for (uint32_t i = 0; i < TRK_PER_PAGE; i++) {
+			const struct pg_tracker *t = &page_ptr(p)->pagetables[i];
+			used += trk_in_use(t);
+			if (!trk_in_use(t) && t->pcount != 0)
+				return broken("a free tracker has a page count", p);
+			if (!trk_in_use(t) && p * TRK_PER_PAGE + i < hint)
+				return broken("a free tracker lies below the search hint", p);
+		}
+		if (used != page_used(p))
+			return broken("the directory's count is wrong", p);
+		if (used == 0 && p != 0)
+			return broken("an empty tracker page was kept", p);
+		total += used;
+	}
+	if (total != nused)
+		return broken("the count of trackers in use is wrong", 0);
+	return 0;
+}

@@ -1,0 +1,676 @@
+/*
+ * vmspace.c - address spaces (see vmspace.h).
+ *
+ * A user PTE is either zero (not present: pagetrack keeps nothing in a
+ * non-present entry, so a table of zeros can be given back) or present:
+ *
+ *   frame | P | RW? | US? | A? | D?            a private page
+ *   frame | P | US? | COW | COW_W?             shared copy-on-write; never RW
+ *
+ * User PDEs are P | RW | US: the PTE alone decides what a page allows.
+ */
+#include "vmspace.h"
+#include "errors.h"
+#include "frame.h"
+#include "kmap.h"
+#include "lib.h"
+#include "ptblock.h"
+#include "seam.h"
+#include "tlb.h"
+
+#define USER_PDE_FLAGS (PG_P | PG_RW | PG_US)
+
+static int live = -1; /* the address space in CR3 */
+static struct {
+	uint32_t spaces_peak;
+	uint32_t cow_copies, cow_reuses, zero_fills;
+} counters;
+
+void vm_init(void)
+{
+	live = -1;
+	counters.spaces_peak = 0;
+	counters.cow_copies = counters.cow_reuses = counters.zero_fills = 0;
+}
+
+void vm_set_live(int as)
+{
+	live = as;
+}
+
+/* ---- looking things up ---------------------------------------------- */
+
+/* The tracker of user address space `as`, or NULL if the handle is bad. */
+static struct pg_tracker *space(int as)
+{
+	return as == TRK_MASTER ? NULL : trk_get(as);
+}
+
+/* The table that maps va's 4 MiB in block t, or NULL. */
+static pte_t *table_of(const struct pg_tracker *t, vaddr_t va)
+{
+	pde_t pde = ptb_pd(t)[pde_index(va)];
+
+	return pde_present(pde) ? ptb_table(pde_addr(pde)) : NULL;
+}
+
+/* The PTE of va in block t, or NULL if no table maps it. */
+static pte_t *pte_of(const struct pg_tracker *t, vaddr_t va)
+{
+	pte_t *pt = table_of(t, va);
+
+	return pt ? &pt[pte_index(va)] : NULL;
+}
+
+static bool mapped(const struct pg_tracker *t, vaddr_t va)
+{
+	pte_t *e = pte_of(t, va);
+
+	return e && pte_present(*e);
+}
+
+static void to_mapping(pte_t e, struct vm_mapping *m)
+{
+	m->pa = pte_addr(e);
+	m->flags = e.v & (PG_US | PG_COW);
+	if (e.v & (PG_RW | PG_COW_W))
+		m->flags |= VM_WRITE;
+}
+
+/* ---- argument checks -------------------------------------------------- */
+
+static int check_range(vaddr_t va, uint32_t n)
+{
+	if (!IS_ALIGNED(va, PAGE_SIZE) || n == 0)
+		return -E_INVAL;
+	if (!is_user_page(va) || n - 1 > (USER_LAST - va) / PAGE_SIZE)
+		return -E_RANGE;
+	return 0;
+}
+
+/* Frames [pa, pa + n pages) may be mapped into user space. */
+static int check_frames(paddr_t pa, uint32_t n)
+{
+	if (!IS_ALIGNED(pa, PAGE_SIZE))
+		return -E_INVAL;
+	if (n - 1 > (UINT32_MAX - pa) / PAGE_SIZE)
+		return -E_RANGE;
+	paddr_t last = pa + (n - 1) * PAGE_SIZE;
+	if (last >= FRAME_LOW_RESERVED && pa < frame_kzone_end())
+		return -E_RANGE; /* page tables and trackers live there */
+	for (uint32_t i = 0; i < n; i++) {
+		paddr_t f = pa + i * PAGE_SIZE;
+		if (frame_owned(f) && frame_refcount(f) == 0)
+			return -E_FREE;
+	}
+	return 0;
+}
+
+static int check_map(const struct pg_tracker *t, vaddr_t va, paddr_t pa, uint32_t n,
+		     uint32_t flags)
+{
+	int rc;
+
+	if (!t)
+		return -E_BADH;
+	if ((rc = check_range(va, n)) < 0)
+		return rc;
+	if (flags & ~VM_MAP_FLAGS)
+		return -E_INVAL;
+	if ((rc = check_frames(pa, n)) < 0)
+		return rc;
+	for (uint32_t i = 0; i < n; i++)
+		if (mapped(t, va + i * PAGE_SIZE))
+			return -E_EXIST;
+	return 0;
+}
+
+/* The number of 4 MiB regions in [va, va + n pages) without a table. */
+static uint32_t tables_missing(const struct pg_tracker *t, vaddr_t va, uint32_t n)
+{
+	uint32_t missing = 0;
+	uint32_t last = pde_index(va + (n - 1) * PAGE_SIZE);
+
+	for (uint32_t i = pde_index(va); i <= last; i++)
+		missing += !pde_present(ptb_pd(t)[i]);
+	return missing;
+}
+
+/* ---- mapping ---------------------------------------------------------- */
+
+/* The table for va, linking a spare slot if there is none (reserved before). */
+static pte_t *table_for(int as, vaddr_t va)
+{
+	struct pg_tracker *t = trk_get(as);
+	pte_t *pt = table_of(t, va);
+
+	return pt ? pt : ptb_table(ptb_link(as, pde_index(va), USER_PDE_FLAGS));
+}
+
+int vm_map_range(int as, vaddr_t va, paddr_t pa, uint32_t n, uint32_t flags)
+{
+	struct pg_tracker *t = space(as);
+	int rc = check_map(t, va, pa, n, flags);
+
+	if (rc < 0)
+		return rc;
+	if ((rc = ptb_reserve(as, tables_missing(t, va, n))) < 0)
+		return rc;
+	for (uint32_t i = 0; i < n;) {
+		vaddr_t v = va + i * PAGE_SIZE;
+		pte_t *pt = table_for(as, v);
+		uint32_t j = pte_index(v);
+		for (; j < PT_ENTRIES && i < n; j++, i++)
+			pt[j] = make_pte(pa + i * PAGE_SIZE, PG_P | flags);
+	}
+	return 0;
+}
+
+int vm_map(int as, vaddr_t va, paddr_t pa, uint32_t flags)
+{
+	return vm_map_range(as, va, pa, 1, flags);
+}
+
+int vm_map_zero(int as, vaddr_t va, uint32_t flags)
+{
+	struct pg_tracker *t = space(as);
+	paddr_t pa;
+	int rc;
+
+	if (!t)
+		return -E_BADH;
+	if ((rc = check_range(va, 1)) < 0)
+		return rc;
+	if (flags & ~VM_MAP_FLAGS)
+		return -E_INVAL;
+	if (mapped(t, va))
+		return -E_EXIST;
+	if ((rc = frame_alloc(ZONE_USER, &pa)) < 0)
+		return rc;
+	kmap_zero(pa);
+	if ((rc = vm_map(as, va, pa, flags)) < 0) {
+		frame_unref(pa);
+		return rc;
+	}
+	counters.zero_fills++;
+	return 0;
+}
+
+/* ---- unmapping --------------------------------------------------------- */
+
+/* Whether every entry of a table is zero. */
+static bool table_empty(const pte_t *pt)
+{
+	for (uint32_t i = 0; i < PT_ENTRIES; i += 16) {
+		uint32_t any = 0;
+		for (uint32_t j = i; j < i + 16; j++)
+			any |= pt[j].v;
+		if (any)
+			return false;
+	}
+	return true;
+}
+
+/* Drop the reference a mapping held on its frame. */
+static void release_frame(paddr_t pa)
+{
+	if (frame_owned(pa) && frame_unref(pa) < 0)
+		panic("release_frame: frame 0x%x was mapped but is not in use", pa);
+}
+
+/*
+ * Calls fn(pt, first, end, ctx) for each table that maps part of
+ * [va, va + n pages), with the entries [first, end) of that table.
+ */
+typedef void (*table_fn)(pte_t *pt, uint32_t first, uint32_t end, void *ctx);
+
+static void for_each_table(const struct pg_tracker *t, vaddr_t va, uint32_t n, table_fn fn,
+			   void *ctx)
+{
+	while (n > 0) {
+		uint32_t first = pte_index(va);
+		uint32_t count = MIN(n, PT_ENTRIES - first);
+		pte_t *pt = table_of(t, va);
+		if (pt)
+			fn(pt, first, first + count, ctx);
+		va += count * PAGE_SIZE;
+		n -= count;
+	}
+}
+
+/* Pass 1: make the entries not present, keeping the frame address. */
+static void unmap_clear_p(pte_t *pt, uint32_t first, uint32_t end, void *ctx)
+{
+	uint32_t *count = ctx;
+
+	for (uint32_t i = first; i < end; i++) {
+		if (pte_present(pt[i])) {
+			pt[i].v &= ~PG_P;
+			(*count)++;
+		}
+	}
+}
+
+/* Pass 2, once the TLB no longer holds them: drop the frames, zero the entries. */
+static void unmap_release(pte_t *pt, uint32_t first, uint32_t end, void *ctx)
+{
+	(void)ctx;
+	for (uint32_t i = first; i < end; i++) {
+		if (pt[i].v != 0) {
+			release_frame(pte_addr(pt[i]));
+			pt[i] = (pte_t){ 0 };
+		}
+	}
+}
+
+/* Give back the tables of [va, va + n pages) that are now empty. */
+static void unlink_empty_tables(int as, vaddr_t va, uint32_t n)
+{
+	struct pg_tracker *t = trk_get(as);
+	uint32_t last = pde_index(va + (n - 1) * PAGE_SIZE);
+
+	for (uint32_t i = pde_index(va); i <= last; i++) {
+		pte_t *pt = table_of(t, pde_base(i));
+		if (pt && table_empty(pt))
+			ptb_unlink(as, i);
+	}
+}
+
+/* Unmap [va, va + n pages) of a checked range; returns the pages unmapped. */
+static uint32_t unmap_pages(int as, vaddr_t va, uint32_t n)
+{
+	struct pg_tracker *t = trk_get(as);
+	uint32_t count = 0;
+
+	for_each_table(t, va, n, unmap_clear_p, &count);
+	if (count == 0)
+		return 0;
+	tlb_range(t, va, n);
+	for_each_table(t, va, n, unmap_release, NULL);
+	unlink_empty_tables(as, va, n);
+	return count;
+}
+
+int vm_unmap_range(int as, vaddr_t va, uint32_t n)
+{
+	int rc;
+
+	if (!space(as))
+		return -E_BADH;
+	if ((rc = check_range(va, n)) < 0)
+		return rc;
+	unmap_pages(as, va, n);
+	return 0;
+}
+
+int vm_unmap(int as, vaddr_t va)
+{
+	struct pg_tracker *t = space(as);
+	int rc;
+
+	if (!t)
+		return -E_BADH;
+	if ((rc = check_range(va, 1)) < 0)
+		return rc;
+	if (!mapped(t, va))
+		return -E_NOENT;
+	unmap_pages(as, va, 1);
+	return 0;
+}
+
+/* ---- protection -------------------------------------------------------- */
+
+/* Entry e with the access rights `flags`, a copy-on-write page staying one. */
+static pte_t with_rights(pte_t e, uint32_t flags)
+{
+	uint32_t keep = e.v & (PG_ADDR_MASK | PG_P | PG_A | PG_D | PG_COW);
+
+	if (e.v & PG_COW)
+		return (pte_t){ keep | (flags & VM_USER) | ((flags & VM_WRITE) ? PG_COW_W : 0) };
+	return (pte_t){ keep | flags };
+}
+
+static void protect_entries(pte_t *pt, uint32_t first, uint32_t end, void *ctx)
+{
+	uint32_t flags = *(uint32_t *)ctx;
+
+	for (uint32_t i = first; i < end; i++)
+		pt[i] = with_rights(pt[i], flags);
+}
+
+int vm_protect(int as, vaddr_t va, uint32_t n, uint32_t flags)
+{
+	struct pg_tracker *t = space(as);
+	int rc;
+
+	if (!t)
+		return -E_BADH;
+	if ((rc = check_range(va, n)) < 0)
+		return rc;
+	if (flags & ~VM_MAP_FLAGS)
+		return -E_INVAL;
+	for (uint32_t i = 0; i < n; i++)
+		if (!mapped(t, va + i * PAGE_SIZE))
+			return -E_NOENT;
+	for_each_table(t, va, n, protect_entries, &flags);
+	tlb_range(t, va, n);
+	return 0;
+}
+
+/* ---- queries ----------------------------------------------------------- */
+
+int vm_query(int as, vaddr_t va, struct vm_mapping *m)
+{
+	struct pg_tracker *t = space(as);
+
+	if (!t)
+		return -E_BADH;
+	if (!is_user_page(va))
+		return -E_RANGE;
+	pte_t *e = pte_of(t, va);
+	if (!e || !pte_present(*e))
+		return -E_NOENT;
+	to_mapping(*e, m);
+	return 0;
+}
+
+int vm_translate(int as, vaddr_t va, paddr_t *pa)
+{
+	struct vm_mapping m;
+	int rc = vm_query(as, va, &m);
+
+	if (rc == 0)
+		*pa = m.pa | (va & PAGE_MASK);
+	return rc;
+}
+
+int vm_iterate(int as, vm_visit_fn fn, void *ctx)
+{
+	struct pg_tracker *t = space(as);
+	struct vm_mapping m;
+
+	if (!t)
+		return -E_BADH;
+	for (uint32_t i = KERNEL_PDES; i < PT_ENTRIES; i++) {
+		pte_t *pt = table_of(t, pde_base(i));
+		for (uint32_t j = 0; pt && j < PT_ENTRIES; j++) {
+			if (!pte_present(pt[j]))
+				continue;
+			to_mapping(pt[j], &m);
+			int rc = fn(pde_base(i) + j * PAGE_SIZE, &m, ctx);
+			if (rc)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+static int count_one(vaddr_t va, const struct vm_mapping *m, void *ctx)
+{
+	(void)va, (void)m;
+	(*(uint32_t *)ctx)++;
+	return 0;
+}
+
+int vm_info(int as, struct vm_space_info *info)
+{
+	struct pg_tracker *t = space(as);
+
+	if (!t)
+		return -E_BADH;
+	info->block = trk_base(t);
+	info->pages = t->pcount;
+	info->tables = trk_ntables(t);
+	info->mapped = 0;
+	return vm_iterate(as, count_one, &info->mapped);
+}
+
+/* ---- creating, destroying, switching ------------------------------------ */
+
+int vm_create(void)
+{
+	int as = ptb_create(PTB_MIN_PAGES);
+
+	if (as < 0)
+		return as;
+	/* the kernel's PDEs point at the master's tables: kernel mappings are shared */
+	memcpy(ptb_pd(trk_get(as)), ptb_pd(trk_get(TRK_MASTER)), KERNEL_PDES * sizeof(pde_t));
+	counters.spaces_peak = MAX(counters.spaces_peak, trk_count() - 1);
+	return as;
+}
+
+static void release_table_frames(pte_t *pt, uint32_t first, uint32_t end, void *ctx)
+{
+	(void)ctx;
+	for (uint32_t i = first; i < end; i++)
+		if (pte_present(pt[i]))
+			release_frame(pte_addr(pt[i]));
+}
+
+int vm_destroy(int as)
+{
+	struct pg_tracker *t = space(as);
+
+	if (!t)
+		return -E_BADH;
+	if (ptb_live(t))
+		return -E_BUSY;
+	for_each_table(t, USER_BASE, (0u - USER_BASE) / PAGE_SIZE, release_table_frames, NULL);
+	ptb_destroy(as);
+	return 0;
+}
+
+int vm_activate(int as)
+{
+	struct pg_tracker *t = as == TRK_MASTER ? trk_get(as) : space(as);
+
+	if (!t)
+		return -E_BADH;
+	hw_load_cr3(trk_base(t));
+	live = as;
+	return 0;
+}
+
+int vm_live(void)
+{
+	return live;
+}
+
+/* ---- clone and copy-on-write ------------------------------------------- */
+
+/* The slots 1..n of a block as tables, for walking a parent and its clone in step. */
+static pte_t *slot_table(const struct pg_tracker *t, uint32_t slot)
+{
+	return ptb_table(trk_base(t) + slot * PAGE_SIZE);
+}
+
+/* An entry shared copy-on-write: read-only, COW, and COW_W if it was writable. */
+static pte_t cow_entry(pte_t e)
+{
+	uint32_t w = (e.v & (PG_RW | PG_COW_W)) ? PG_COW_W : 0;
+
+	return (pte_t){ (e.v & ~(PG_RW | PG_COW_W)) | PG_COW | w };
+}
+
+/* Whether every frame the parent maps can take one more reference. */
+static bool refs_available(const struct pg_tracker *t)
+{
+	for (uint32_t s = 1; s <= trk_ntables(t); s++) {
+		pte_t *pt = slot_table(t, s);
+		for (uint32_t i = 0; i < PT_ENTRIES; i++)
+			if (pte_present(pt[i]) && frame_owned(pte_addr(pt[i])) &&
+			    frame_refcount(pte_addr(pt[i])) == UINT16_MAX)
+				return false;
+	}
+	return true;
+}
+
+static void share_cow(const struct pg_tracker *parent, const struct pg_tracker *child)
+{
+	bool narrowed = false;
+
+	for (uint32_t s = 1; s <= trk_ntables(parent); s++) {
+		pte_t *p = slot_table(parent, s), *c = slot_table(child, s);
+		for (uint32_t i = 0; i < PT_ENTRIES; i++) {
+			if (!pte_present(p[i]) || !frame_owned(pte_addr(p[i])))
+				continue; /* device memory stays shared as it is */
+			frame_ref(pte_addr(p[i]));
+			narrowed |= (p[i].v & PG_RW) != 0;
+			p[i] = c[i] = cow_entry(p[i]);
+		}
+	}
+	if (narrowed)
+		tlb_all(parent);
+}
+
+/* A private entry for a copy of the page e maps, in frame pa. */
+static pte_t private_entry(pte_t e, paddr_t pa)
+{
+	uint32_t w = (e.v & (PG_RW | PG_COW_W)) ? PG_RW : 0;
+
+	return make_pte(pa, PG_P | (e.v & PG_US) | w);
+}
+
+/* Zero the child's entries from slot s, index i on: they still name the parent's frames. */
+static void forget_from(const struct pg_tracker *child, uint32_t s, uint32_t i)
+{
+	for (; s <= trk_ntables(child); s++, i = 0)
+		memset(&slot_table(child, s)[i], 0, (PT_ENTRIES - i) * sizeof(pte_t));
+}
+
+static int copy_eager(const struct pg_tracker *child)
+{
+	for (uint32_t s = 1; s <= trk_ntables(child); s++) {
+		pte_t *c = slot_table(child, s);
+		for (uint32_t i = 0; i < PT_ENTRIES; i++) {
+			paddr_t old = pte_addr(c[i]), pa;
+			if (!pte_present(c[i]) || !frame_owned(old))
+				continue;
+			int rc = frame_alloc(ZONE_USER, &pa);
+			if (rc < 0) {
+				forget_from(child, s, i);
+				return rc;
+			}
+			kmap_copy(pa, old);
+			c[i] = private_entry(c[i], pa);
+		}
+	}
+	return 0;
+}
+
+int vm_clone(int as, enum vm_clone_mode mode)
+{
+	struct pg_tracker *t = space(as);
+	int child, rc;
+
+	if (!t)
+		return -E_BADH;
+	if (mode != VM_CLONE_EAGER && mode != VM_CLONE_COW)
+		return -E_INVAL;
+	if (mode == VM_CLONE_COW && !refs_available(t))
+		return -E_RANGE;
+	if ((child = ptb_clone(as)) < 0)
+		return child;
+	if (mode == VM_CLONE_COW) {
+		share_cow(trk_get(as), trk_get(child));
+	} else if ((rc = copy_eager(trk_get(child))) < 0) {
+		vm_destroy(child);
+		return rc;
+	}
+	counters.spaces_peak = MAX(counters.spaces_peak, trk_count() - 1);
+	return child;
+}
+
+/* Whether entry e allows an access with error-code bits err (PF_W, PF_U). */
+static bool allows(pte_t e, uint32_t err)
+{
+	if (!pte_present(e))
+		return false;
+	if ((err & PF_W) && !(e.v & PG_RW))
+		return false;
+	return !(err & PF_U) || (e.v & PG_US);
+}
+
+/* Resolve a write to the copy-on-write page at *e. */
+static int break_cow(const struct pg_tracker *t, vaddr_t va, pte_t *e)
+{
+	paddr_t old = pte_addr(*e), pa;
+	int rc;
+
+	if (frame_refcount(old) == 1) { /* the last owner writes in place */
+		*e = private_entry(*e, old);
+		tlb_page(t, va);
+		counters.cow_reuses++;
+		return 0;
+	}
+	if ((rc = frame_alloc(ZONE_USER, &pa)) < 0)
+		return rc;
+	kmap_copy(pa, old);
+	*e = private_entry(*e, pa);
+	tlb_page(t, va);
+	release_frame(old);
+	counters.cow_copies++;
+	return 0;
+}
+
+int vm_fault(int as, vaddr_t va, uint32_t err)
+{
+	struct pg_tracker *t = space(as);
+
+	if (!t)
+		return -E_BADH;
+	va = ALIGN_DOWN(va, PAGE_SIZE);
+	if (!is_user_page(va))
+		return -E_FAULT;
+	pte_t *e = pte_of(t, va);
+	if (!e)
+		return -E_FAULT;
+	if (allows(*e, err)) { /* stale TLB entry: the tables already allow it */
+		tlb_page(t, va);
+		return 0;
+	}
+	bool user_ok = !(err & PF_U) || (e->v & PG_US);
+	if ((err & PF_W) && pte_present(*e) && (e->v & PG_COW_W) && user_ok)
+		return break_cow(t, va, e);
+	return -E_FAULT;
+}
+
+/* ---- statistics ---------------------------------------------------------- */
+
+void vm_get_stats(struct vm_stats *s)
+{
+	struct ptb_stats b;
+	struct tlb_stats tl;
+
+	ptb_get_stats(&b);
+	tlb_get_stats(&tl);
+	*s = (struct vm_stats){
+		.spaces = trk_count() > 0 ? trk_count() - 1 : 0,
+		.spaces_peak = counters.spaces_peak,
+		.tracker_pages = trk_pages(),
+		.blocks = b.blocks,
+		.block_pages = b.pages,
+		.block_pages_peak = b.pages_peak,
+		.tables = b.tables,
+		.tables_peak = b.tables_peak,
+		.relocations = b.relocations,
+		.inplace_growths = b.inplace_growths,
+		.shrinks = b.shrinks,
+		.pages_copied = b.pages_copied,
+		.table_moves = b.table_moves,
+		.cow_copies = counters.cow_copies,
+		.cow_reuses = counters.cow_reuses,
+		.zero_fills = counters.zero_fills,
+		.invlpgs = tl.invlpgs,
+		.tlb_flushes = tl.flushes,
+		.invalidations_skipped = tl.skipped,
+	};
+}
+
+void vm_reset_stats(void)
+{
+	ptb_reset_stats();
+	tlb_reset_stats();
+	counters.cow_copies = counters.cow_reuses = counters.zero_fills = 0;
+	counters.spaces_peak = trk_count() > 0 ? trk_count() - 1 : 0;
+}

@@ -1,0 +1,47 @@
+/*
+ * check.h - the invariant checker and the dumps.
+ *
+ * The invariants (DESIGN 4), checked by vm_check():
+ *  - the frame allocator's own invariants hold (frame_check), and the
+ *    tracker directory's (trk_check);
+ *  - each tracker in use names a block of pcount pinned kernel-zone frames
+ *    (pinned once: no two blocks share a frame), with 0 <= ntables < pcount;
+ *  - in every address space, the kernel PDEs equal the master's;
+ *  - each present user PDE points into its own block, at slots 1..ntables,
+ *    and each of those slots is referenced by exactly one PDE;
+ *  - a linked table maps something; spare slots are all zero;
+ *  - a present user PTE maps a frame outside the kernel zone, in use if
+ *    the allocator owns it; a copy-on-write PTE is read-only; a PTE that
+ *    is not present is zero;
+ *  - the master's user part is empty and its kmap table is linked;
+ *  - with paging on, CR3 holds the block of the live address space.
+ */
+#ifndef PAGETRACK_CHECK_H
+#define PAGETRACK_CHECK_H
+
+#include "lib.h"
+
+/* 0 if every invariant holds; otherwise prints the first broken one and returns -E_INVAL. */
+int vm_check(void);
+
+/*
+ * An address space as ranges of pages with the same rights and contiguous
+ * frames, like QEMU's "info mem" with the frames added:
+ *
+ *     40000000-40003000 00003000 urw- 01a00000
+ *
+ * (u: user, r: readable, w: writable, c: copy-on-write; then the first frame).
+ */
+void vm_dump(int as, putc_fn out, void *ctx);
+
+/*
+ * The kernel zone in address order: frame metadata, tracker pages, blocks
+ * with their owner and size, free runs, and what else is in use; at most
+ * max_lines lines of layout, then totals.
+ */
+void kzone_dump(putc_fn out, void *ctx, uint32_t max_lines);
+
+/* A sink for the dumps that prints on the console. */
+void console_sink(char c, void *ctx);
+
+#endif

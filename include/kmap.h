@@ -1,0 +1,38 @@
+/*
+ * kmap.h - temporary kernel windows onto frames outside the kernel zone.
+ *
+ * User-zone frames are not mapped in the kernel's part of the address
+ * space; to zero or copy one, the kernel maps it at one of the 1024 slots
+ * of the kmap window (0x3FC00000, one page table of the master, shared by
+ * every address space).  Slot entries are global; unmapping invalidates
+ * the slot so that its next use cannot see the old frame.
+ *
+ * A kernel-zone frame needs no window: kmap returns its identity address.
+ * Before paging is on, every frame is reached by its physical address.
+ */
+#ifndef PAGETRACK_KMAP_H
+#define PAGETRACK_KMAP_H
+
+#include "types.h"
+
+/* Start with every slot free; the kmap table is at table_pa. */
+void kmap_init(paddr_t table_pa);
+
+/*
+ * A kernel virtual address at which frame pa can be read and written
+ * (through hw_kva) until kunmap.  Panics when all slots are in use: slots
+ * are held only for the length of one copy, so that is a leak.
+ */
+vaddr_t kmap(paddr_t pa);
+
+/* Release a window returned by kmap. */
+void kunmap(vaddr_t va);
+
+/* Zero a frame; copy one frame to another. */
+void kmap_zero(paddr_t pa);
+void kmap_copy(paddr_t dst, paddr_t src);
+
+/* Slots in use now. */
+uint32_t kmap_in_use(void);
+
+#endif

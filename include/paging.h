@@ -1,0 +1,50 @@
+/*
+ * paging.h - paging initialisation: the notes' steps, in their order
+ * (DESIGN 6).  The kernel and the host tests call the same functions.
+ *
+ *   1. allocate the first tracker page (pg_alloc_page);
+ *   2. create the master page-table block, not in CR3 yet;
+ *   3. link it in tracker 0;
+ *   4. map the first 1 MiB, identity, leaving page 0 out;
+ *   5. map the kernel zone [1 MiB, X), identity: the kernel image and the
+ *      structures just made;
+ *   6. create the kmap page table (and the user gate's, if the kernel has
+ *      one), load CR3, turn paging on with CR0.WP, then CR4.PGE.
+ *
+ * Kernel pages are supervisor-only and global.  All kernel page tables
+ * exist after step 6, so no kernel PDE ever changes again.  The frame
+ * allocator must be initialised first (frame_init).  Each step returns 0,
+ * or -E_NOMEM if the kernel zone is too small; steps run in order, once.
+ */
+#ifndef PAGETRACK_PAGING_H
+#define PAGETRACK_PAGING_H
+
+#include "types.h"
+
+int paging_step_tracker_page(void);
+int paging_step_master_block(void);
+int paging_step_link_master(void);
+int paging_step_map_low(void);
+int paging_step_map_kzone(void);
+int paging_step_enable(void);
+
+/* All six steps; with verbose, each prints one line as it happens. */
+int paging_init(bool verbose);
+
+/*
+ * Give the kernel a user gate: step 6 then also maps the frame at `frame`
+ * at GATE_BASE (layout.h), readable and executable by ring 3 and never
+ * writable, in a table of its own.  Call before paging_init; 0 for none.
+ */
+void paging_set_user_gate(paddr_t frame);
+
+/* Kernel PTE flags: present, writable, supervisor, global. */
+#define KERNEL_PTE_FLAGS (PG_P | PG_RW | PG_G)
+#define KERNEL_PDE_FLAGS (PG_P | PG_RW | PG_A) /* A preset: the CPU never writes a shared PDE */
+/* The gate's: ring 3 may read (and run) its one page, nothing else there is mapped. */
+#define GATE_PTE_FLAGS (PG_P | PG_US | PG_G)
+#define GATE_PDE_FLAGS (PG_P | PG_RW | PG_US | PG_A)
+/* User PDEs allow everything: the PTE alone decides what a user page allows. */
+#define USER_PDE_FLAGS (PG_P | PG_RW | PG_US)
+
+#endif

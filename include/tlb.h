@@ -1,0 +1,42 @@
+/*
+ * tlb.h - every TLB invalidation pagetrack makes goes through here, so that
+ * a shootdown of other CPUs can be added in one place.
+ *
+ * The rule: a change that removes or narrows a translation of the live
+ * address space (the block CR3 holds) invalidates it before the old frame
+ * or table can be reused; changes to address spaces that are not live cost
+ * nothing, because loading CR3 to switch to them drops their old entries.
+ * Kernel mappings are global and shared by all, so a change to one is
+ * always invalidated.  invlpg also drops the CPU's cached directory
+ * entries (SDM 4.10.4.1), which a moved or unlinked table needs.
+ */
+#ifndef PAGETRACK_TLB_H
+#define PAGETRACK_TLB_H
+
+#include "tracker.h"
+
+/* Past this many pages, a range is invalidated by reloading CR3. */
+#define TLB_RANGE_FLUSH 32u
+
+/* The translation of va in block t changed. */
+void tlb_page(const struct pg_tracker *t, vaddr_t va);
+
+/* The translations of npages pages from va in block t changed. */
+void tlb_range(const struct pg_tracker *t, vaddr_t va, uint32_t npages);
+
+/* Many translations of block t changed. */
+void tlb_all(const struct pg_tracker *t);
+
+/* A kernel mapping changed. */
+void tlb_kernel_page(vaddr_t va);
+
+struct tlb_stats {
+	uint32_t invlpgs;  /* single pages invalidated */
+	uint32_t flushes;  /* CR3 reloads for ranges */
+	uint32_t skipped;  /* changes to address spaces that were not live */
+};
+
+void tlb_get_stats(struct tlb_stats *s);
+void tlb_reset_stats(void);
+
+#endif

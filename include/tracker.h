@@ -1,0 +1,88 @@
+/*
+ * tracker.h - the trackers that list every page-table block (the notes'
+ * pg_alloc_page and pg_tracker).
+ *
+ * A tracker page holds 512 trackers; a tracker records one page-table
+ * block, the page directory and page tables of one address space:
+ *
+ *   ptPtr   bits 31:12  physical address of the block (blocks are page aligned)
+ *           bits 11:0   the number of page tables in use: block pages 1..n
+ *                       hold the tables that PDEs point at; 0..1024
+ *   pcount  the number of pages the block holds: the directory, the tables
+ *           in use and spare zeroed pages ready to become tables; >= 2
+ *
+ * A free tracker has ptPtr == 0.  The index of a tracker (page * 512 +
+ * slot) names its address space: it is the handle the kernel keeps in the
+ * process structure, and it stays valid when the block moves, because only
+ * the tracker holds the block's address.  Tracker 0 is the kernel master
+ * table.
+ *
+ * Tracker pages are pinned kernel-zone frames, found through a directory of
+ * up to 1024 tracker pages; a new tracker page is taken when every tracker
+ * is in use, and given back when its last tracker is released (the first
+ * page, which holds the master, stays).
+ */
+#ifndef PAGETRACK_TRACKER_H
+#define PAGETRACK_TRACKER_H
+
+#include "types.h"
+
+struct pg_tracker {
+	uint32_t ptPtr;
+	uint32_t pcount;
+};
+
+struct pg_alloc_page {
+	struct pg_tracker pagetables[512];
+} __attribute__((aligned(4096)));
+
+_Static_assert(sizeof(struct pg_alloc_page) == 4096, "a tracker page is one page");
+
+#define TRK_PER_PAGE 512u
+#define TRK_MAX_PAGES 1024u
+#define TRK_MAX (TRK_PER_PAGE * TRK_MAX_PAGES)
+#define TRK_MASTER 0 /* tracker 0: the kernel master table */
+
+static inline paddr_t trk_base(const struct pg_tracker *t) { return t->ptPtr & ~MASK(12); }
+static inline uint32_t trk_ntables(const struct pg_tracker *t) { return t->ptPtr & MASK(12); }
+static inline bool trk_in_use(const struct pg_tracker *t) { return t->ptPtr != 0; }
+
+static inline void trk_set(struct pg_tracker *t, paddr_t base, uint32_t ntables, uint32_t pcount)
+{
+	t->ptPtr = base | ntables;
+	t->pcount = pcount;
+}
+
+/*
+ * Forget every tracker and allocate the first tracker page (step 1 of the
+ * paging initialisation).  Returns 0 or -E_NOMEM.
+ */
+int trk_init(void);
+
+/*
+ * Take a free tracker for the block at base (page aligned, not 0) and
+ * return its index, allocating a tracker page if all are in use.  Returns
+ * the index, or -E_NOMEM (no frame for a tracker page, or TRK_MAX reached).
+ */
+int trk_claim(paddr_t base, uint32_t ntables, uint32_t pcount);
+
+/* Free tracker idx; gives its tracker page back when that empties. */
+void trk_release(int idx);
+
+/* Tracker idx if it is in use, else NULL. */
+struct pg_tracker *trk_get(int idx);
+
+/* The first tracker in use at index >= from, or -1. */
+int trk_next(int from);
+
+/* Trackers in use, and tracker pages held. */
+uint32_t trk_count(void);
+uint32_t trk_pages(void);
+
+/* The physical address of tracker page i, or 0. */
+paddr_t trk_page_addr(uint32_t i);
+
+/* Verify the tracker directory: pages pinned, counts right.  0 or -E_INVAL. */
+int trk_check(void);
+
+#endif

@@ -1,0 +1,134 @@
+/*
+ * vmspace.h - address spaces: the API the kernel uses (DESIGN 7).
+ *
+ * An address space is named by its tracker index (an int >= 1; 0 is the
+ * kernel master table, which is not a user address space).  Its kernel
+ * part (the first GiB) is shared with every other; its user part
+ * [USER_BASE, 4 GiB) is its own, mapped by page tables in its block.
+ *
+ * Frames and references: mapping a frame of the allocator takes over one
+ * reference the caller holds on it (frame_alloc gives one, frame_ref adds
+ * one); unmapping, destroying or replacing the mapping drops it, and the
+ * frame is freed with its last reference.  Frames the allocator does not
+ * own (device memory, the first MiB) are mapped without references.
+ * Kernel-zone frames cannot be mapped into user space.
+ *
+ * Flags: VM_WRITE and VM_USER (a user page without VM_USER is reachable
+ * only by the kernel).  A copy-on-write page (VM_COW) is shared with a
+ * clone: its PTE stays read-only, and PG_COW_W remembers whether a write
+ * may copy it (vm_fault).
+ *
+ * Every call checks its arguments and returns -E_xxx without changing
+ * anything: a bad handle (-E_BADH), an unaligned address or unknown flag
+ * bits (-E_INVAL), an address outside user space or a range that wraps
+ * (-E_RANGE), a page already mapped (-E_EXIST) or not mapped (-E_NOENT).
+ * Running out of memory (-E_NOMEM) leaves the address space as it was.
+ *
+ * TLB: a change that removes or narrows a mapping of the live address
+ * space invalidates it (tlb.h); other address spaces cost nothing.
+ */
+#ifndef PAGETRACK_VMSPACE_H
+#define PAGETRACK_VMSPACE_H
+
+#include "layout.h"
+
+#define VM_WRITE PG_RW
+#define VM_USER PG_US
+#define VM_COW PG_COW       /* in vm_query results: shared copy-on-write */
+#define VM_MAP_FLAGS (VM_WRITE | VM_USER)
+
+/* For paging initialisation: forget every counter; note the live address space. */
+void vm_init(void);
+void vm_set_live(int as);
+
+/* A new address space: page A and page B, the kernel part shared.  Returns its handle. */
+int vm_create(void);
+
+/* Destroy an address space that is not live; every frame it held is released. */
+int vm_destroy(int as);
+
+/* Map the page at va to frame pa. */
+int vm_map(int as, vaddr_t va, paddr_t pa, uint32_t flags);
+
+/* Map n pages from va to n contiguous frames from pa; all or nothing. */
+int vm_map_range(int as, vaddr_t va, paddr_t pa, uint32_t n, uint32_t flags);
+
+/* Map a freshly allocated, zeroed user frame at va (demand-zero). */
+int vm_map_zero(int as, vaddr_t va, uint32_t flags);
+
+/* Unmap the page at va; -E_NOENT if it is not mapped. */
+int vm_unmap(int as, vaddr_t va);
+
+/* Unmap whatever is mapped in n pages from va (holes are fine). */
+int vm_unmap_range(int as, vaddr_t va, uint32_t n);
+
+/* Give the n mapped pages from va the flags `flags`; -E_NOENT if one is not mapped. */
+int vm_protect(int as, vaddr_t va, uint32_t n, uint32_t flags);
+
+struct vm_mapping {
+	paddr_t pa;     /* the frame */
+	uint32_t flags; /* VM_WRITE (writable, or copy-on-write writable), VM_USER, VM_COW */
+};
+
+/* What maps the page at va: 0 and *m, or -E_NOENT. */
+int vm_query(int as, vaddr_t va, struct vm_mapping *m);
+
+/* The physical address va translates to (with its offset), or -E_NOENT. */
+int vm_translate(int as, vaddr_t va, paddr_t *pa);
+
+/* Make as the live address space (load CR3); 0 switches to the master. */
+int vm_activate(int as);
+
+/* The live address space, or -1 if CR3 holds none of them. */
+int vm_live(void);
+
+enum vm_clone_mode {
+	VM_CLONE_EAGER, /* copy every page now */
+	VM_CLONE_COW,   /* share every page copy-on-write */
+};
+
+/* A new address space with the user mappings of as; returns its handle. */
+int vm_clone(int as, enum vm_clone_mode mode);
+
+/*
+ * Resolve a page fault at va with error code err if it is a write to a
+ * copy-on-write page: the last owner gets the page writable in place,
+ * others a private copy.  Returns 0 when resolved, -E_FAULT when the fault
+ * is not a copy-on-write fault (the caller decides), -E_NOMEM.
+ */
+int vm_fault(int as, vaddr_t va, uint32_t err);
+
+/*
+ * Call fn for every mapping of as in address order, until fn returns
+ * non-zero (which is then returned).
+ */
+typedef int (*vm_visit_fn)(vaddr_t va, const struct vm_mapping *m, void *ctx);
+int vm_iterate(int as, vm_visit_fn fn, void *ctx);
+
+struct vm_space_info {
+	paddr_t block;     /* the block's physical address */
+	uint32_t pages;    /* pages the block holds */
+	uint32_t tables;   /* page tables in use */
+	uint32_t mapped;   /* pages mapped */
+};
+
+/* Facts about one address space. */
+int vm_info(int as, struct vm_space_info *info);
+
+struct vm_stats {
+	uint32_t spaces, spaces_peak;  /* address spaces (the master not counted) */
+	uint32_t tracker_pages;
+	uint32_t blocks, block_pages, block_pages_peak;
+	uint32_t tables, tables_peak;
+	uint32_t relocations, inplace_growths, shrinks, pages_copied, table_moves;
+	uint32_t cow_copies, cow_reuses, zero_fills;
+	uint32_t invlpgs, tlb_flushes, invalidations_skipped;
+};
+
+/* Statistics of the whole paging system. */
+void vm_get_stats(struct vm_stats *s);
+
+/* Zero the event counters; peaks restart from the present. */
+void vm_reset_stats(void);
+
+#endif

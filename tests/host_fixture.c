@@ -1,0 +1,30 @@
+/* host_fixture.c - a fresh simulated machine for each host paging test. */
+#include "fixture.h"
+#include "frame.h"
+#include "machine.h"
+#include "paging.h"
+
+#define FX_KIMG_START MiB(1)
+#define FX_KIMG_END (MiB(1) + KiB(256)) /* a pretend kernel image */
+
+void fx_boot(uint32_t ram_mib, uint32_t kzone_mib, bool paging)
+{
+	const struct mem_region map[] = {
+		{ 0, KiB(640), MEM_AVAILABLE },
+		{ KiB(640), KiB(384), 2 },
+		{ MiB(1), (uint64_t)MiB(ram_mib) - MiB(1), MEM_AVAILABLE },
+	};
+
+	machine_reset(MiB(ram_mib));
+	paddr_t x = frame_choose_kzone_end(map, ARRAY_SIZE(map), MiB(kzone_mib));
+	if (frame_init(map, ARRAY_SIZE(map), FX_KIMG_START, FX_KIMG_END, x) < 0)
+		panic("fx_boot: frame_init failed");
+	if (paging && paging_init(false) < 0)
+		panic("fx_boot: paging_init failed");
+}
+
+void fx_setup(void)
+{
+	fx_boot(64, 16, true);
+	fx_counts(&fx_start);
+}
