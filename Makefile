@@ -19,6 +19,11 @@ OBJDUMP  := objdump
 NM       := nm
 QEMU     := qemu-system-i386
 
+# V=1 shows the commands in full
+V        ?= 0
+Q        := $(if $(filter 1,$(V)),,@)
+show      = $(if $(filter 1,$(V)),,@printf '  %-7s %s\n' $(1) $(2))
+
 MEM      ?= 128
 ARGS     ?=
 TIMEOUT  ?= 120
@@ -27,18 +32,18 @@ TIMEOUT  ?= 120
 
 CORE_SRCS   := core/errors.c core/printf.c core/frame.c core/tracker.c core/ptblock.c \
                core/tlb.c core/kmap.c core/vmspace.c core/paging.c core/check.c core/dump.c
-ARCH_SRCS   := arch/i386/boot.S arch/i386/trap.S arch/i386/idt.c arch/i386/serial.c \
-               arch/i386/seam.c arch/i386/qemu.c
+ARCH_SRCS   := arch/i386/boot.S arch/i386/trap.S arch/i386/probe.S arch/i386/idt.c \
+               arch/i386/gdt.c arch/i386/serial.c arch/i386/seam.c arch/i386/qemu.c
 KERNEL_SRCS := kernel/main.c kernel/lib.c kernel/multiboot.c kernel/cmdline.c \
-               kernel/ktest.c kernel/test_kframe.c
+               kernel/pagefault.c kernel/probe.c kernel/demo.c kernel/ktest.c kernel/kfixture.c \
+               kernel/test_kframe.c
 HOSTED_SRCS := hosted/seam.c hosted/mmu_model.c hosted/probe.c
 # test bodies that run on both platforms
-SHARED_TEST_SRCS := tests/harness.c tests/test_printf.c
-# paging test bodies, written to run on the kernel too (host only for now)
-PAGING_TEST_SRCS := tests/fixture.c tests/test_vm.c tests/test_oom.c tests/test_random.c
+SHARED_TEST_SRCS := tests/harness.c tests/fixture.c tests/test_printf.c tests/test_hw.c \
+                    tests/test_vm.c tests/test_oom.c tests/test_random.c
 # host-only tests and the host runner
 HOST_TEST_SRCS   := tests/host_main.c tests/host_fixture.c tests/test_frame.c \
-                    tests/test_mmu.c tests/test_paging.c $(PAGING_TEST_SRCS)
+                    tests/test_mmu.c tests/test_paging.c
 
 # ---- flags ------------------------------------------------------------
 
@@ -79,27 +84,34 @@ host: $(HOST_TESTS)
 
 $(KBUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(KCFLAGS) $(DEPFLAGS) -c $< -o $@
+	$(call show,CC-i386,$<)
+	$(Q)$(CC) $(KCFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(KBUILD)/%.o: %.S
 	@mkdir -p $(dir $@)
-	$(CC) $(KASFLAGS) $(DEPFLAGS) -c $< -o $@
+	$(call show,AS-i386,$<)
+	$(Q)$(CC) $(KASFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(HBUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(HCFLAGS) $(DEPFLAGS) -c $< -o $@
+	$(call show,CC-host,$<)
+	$(Q)$(CC) $(HCFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(KERNEL_ELF): $(KERNEL_OBJS) arch/i386/kernel.ld
-	$(LD) $(KLDFLAGS) -o $@ $(KERNEL_OBJS)
+	$(call show,LD,$@)
+	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KERNEL_OBJS)
 
 $(KBUILD)/kernel.sym: $(KERNEL_ELF)
-	$(NM) -n $< > $@
+	$(call show,NM,$@)
+	$(Q)$(NM) -n $< > $@
 
 $(KBUILD)/kernel.asm: $(KERNEL_ELF)
-	$(OBJDUMP) -d -S -M intel $< > $@
+	$(call show,OBJDUMP,$@)
+	$(Q)$(OBJDUMP) -d -S -M intel $< > $@
 
 $(HOST_TESTS): $(HOST_OBJS)
-	$(CC) $(HLDFLAGS) -o $@ $^
+	$(call show,LD-host,$@)
+	$(Q)$(CC) $(HLDFLAGS) -o $@ $^
 
 # ---- running ----------------------------------------------------------
 
@@ -114,10 +126,11 @@ run: deps-run kernel
 test: deps-test test-host test-kernel
 
 test-host: $(HOST_TESTS)
-	$(HOST_TESTS)
+	@$(HOST_TESTS)
 
 test-kernel: deps-run kernel
 	@scripts/kernel-test.sh --timeout $(TIMEOUT) --mem $(MEM) $(KERNEL_ELF)
+	@scripts/kernel-crash-test.sh --timeout $(TIMEOUT) $(KERNEL_ELF)
 
 bench:
 	@echo "no benchmarks yet"

@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "lib.h"
 #include "machine.h"
@@ -16,21 +17,26 @@ static uint32_t ram_bytes;
 void machine_reset(uint32_t bytes)
 {
 	if (bytes != ram_bytes) {
-		free(ram);
-		ram = aligned_alloc(PAGE_SIZE, bytes);
-		if (!ram) {
-			fprintf(stderr, "machine_reset: cannot allocate %u bytes\n", bytes);
+		machine_release();
+		/* fresh anonymous pages are zero, and untouched ones cost nothing */
+		void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			       -1, 0);
+		if (p == MAP_FAILED) {
+			fprintf(stderr, "machine_reset: cannot map %u bytes of RAM\n", bytes);
 			exit(2);
 		}
+		ram = p;
 		ram_bytes = bytes;
+	} else {
+		memset(ram, 0, bytes);
 	}
-	memset(ram, 0, bytes);
 	mmu_reset();
 }
 
 void machine_release(void)
 {
-	free(ram);
+	if (ram)
+		munmap(ram, ram_bytes);
 	ram = NULL;
 	ram_bytes = 0;
 }

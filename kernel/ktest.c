@@ -5,6 +5,10 @@
 static const struct test_suite *const suites[] = {
 	&printf_suite,
 	&kframe_suite,
+	&hw_suite,
+	&vm_suite,
+	&oom_suite,
+	&random_suite,
 };
 
 int ktest_run(void)

@@ -6,13 +6,20 @@
  * Every run ends through qemu_exit(): success after "boot: ok" or passing
  * tests, failure on anything else, so a script can tell the two apart.
  */
+#include "check.h"
 #include "cmdline.h"
+#include "demo.h"
 #include "errors.h"
 #include "frame.h"
+#include "gdt.h"
 #include "idt.h"
+#include "kprobe.h"
+#include "layout.h"
 #include "ktest.h"
 #include "lib.h"
 #include "multiboot.h"
+#include "pagefault.h"
+#include "paging.h"
 #include "qemu.h"
 #include "seam.h"
 #include "serial.h"
@@ -147,7 +154,7 @@ static paddr_t choose_kzone(void)
 		kprintf("): from kzone=\n");
 	else
 		kprintf("): kzone= asked for 0x%08x, rounded up to a page and kept within RAM "
-			"and below the kmap window\n", req);
+			"and below the user gate\n", req);
 	return x;
 }
 
@@ -197,6 +204,39 @@ static void print_zones(void)
 	kprintf("\n");
 }
 
+/* The notes' steps, each printed as it happens; then paging is on. */
+static void init_paging(void)
+{
+	paging_set_user_gate(probe_gate_frame());
+	if (paging_init(true) < 0)
+		boot_fail();
+	probe_init();
+	if (vm_check() < 0) {
+		kprintf("paging: the page tables break an invariant\n");
+		boot_fail();
+	}
+}
+
+/*
+ * crash=null or crash=user: make the kernel fault on purpose, reading page 0
+ * or writing a user address nothing maps, to show the page-fault report
+ * (scripts/kernel-crash-test.sh checks it).
+ */
+static void crash_if_asked(void)
+{
+	char what[16];
+
+	if (cmdline_option(cmdline, "crash", what, sizeof(what)) < 0)
+		return;
+	kprintf("crash: faulting on purpose (crash=%s)\n", what);
+	if (strcmp(what, "null") == 0)
+		kprintf("crash: read %u\n", *(volatile uint32_t *)0);
+	else if (strcmp(what, "user") == 0)
+		*(volatile uint32_t *)(USER_BASE + 0x1234) = 1;
+	kprintf("crash: crash=%s is not one of null, user\n", what);
+	boot_fail();
+}
+
 /*
  * The kernel's entry point, called by boot.S with the loader's EAX (the
  * multiboot magic) and EBX (the physical address of the multiboot
@@ -208,6 +248,8 @@ _Noreturn void kmain(uint32_t magic, uint32_t mbi_phys)
 {
 	serial_init();
 	idt_init();
+	gdt_init();
+	pagefault_init();
 	kprintf("pagetrack: booting\n");
 	check_magic(magic);
 	read_boot_info(hw_phys(mbi_phys));
@@ -216,8 +258,12 @@ _Noreturn void kmain(uint32_t magic, uint32_t mbi_phys)
 	print_kernel_image();
 	init_frames(choose_kzone());
 	print_zones();
+	init_paging();
+	crash_if_asked();
 	if (cmdline_has_word(cmdline, "test"))
 		qemu_exit(ktest_run() == 0);
+	if (!demo_paging())
+		boot_fail();
 	kprintf("boot: ok\n");
 	qemu_exit(true);
 }

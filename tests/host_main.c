@@ -12,6 +12,7 @@ static const struct test_suite *const suites[] = {
 	&frame_suite,
 	&mmu_suite,
 	&paging_suite,
+	&hw_suite,
 	&vm_suite,
 	&oom_suite,
 	&random_suite,

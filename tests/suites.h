@@ -6,6 +6,7 @@
 
 /* shared: run on the host and in the kernel */
 extern const struct test_suite printf_suite;
+extern const struct test_suite hw_suite;
 extern const struct test_suite vm_suite;
 extern const struct test_suite oom_suite;
 extern const struct test_suite random_suite;

@@ -730,6 +730,23 @@ static void two_thousand_spaces_fill_four_tracker_pages(void)
 	CHECK_EQ(s.spaces_peak, 2000);
 }
 
+/*
+ * Before paging is on, kmap hands out physical addresses, and kunmap must
+ * take them back whatever they are: with more than 1 GiB of RAM a user
+ * frame can lie where the kmap window will be (0x3FC00000).
+ */
+static void kmap_before_paging_takes_any_frame_directly(void)
+{
+	paddr_t pa = KMAP_BASE + PAGE_SIZE;
+
+	fx_boot(1100, 0, false);
+	CHECK(!frame_in_kzone(pa));
+	CHECK_EQ(kmap(pa), pa);
+	kunmap(pa);
+	kmap_zero(pa);
+	CHECK_EQ(kmap_in_use(), 0);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(step1_allocates_a_pinned_zeroed_tracker_page),
 	TEST_CASE(step2_creates_the_master_block_outside_cr3),
@@ -748,6 +765,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(one_gib_mapped_then_unmapped_leaves_two_pages),
 	TEST_CASE(destroying_returns_every_frame),
 	TEST_CASE(two_thousand_spaces_fill_four_tracker_pages),
+	TEST_CASE(kmap_before_paging_takes_any_frame_directly),
 };
 
 DEFINE_SUITE(paging_suite, "paging", cases, NULL, teardown);

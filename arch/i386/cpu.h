@@ -8,9 +8,16 @@
 #ifndef PAGETRACK_CPU_H
 #define PAGETRACK_CPU_H
 
-/* Selectors of the boot GDT (boot.S): flat 4 GiB ring-0 code and data. */
+/*
+ * Selectors.  The boot GDT (boot.S) has the first two; the kernel's GDT
+ * (gdt.c) keeps them at the same places and adds ring-3 code and data (a
+ * selector names its ring in its low two bits) and the TSS.
+ */
 #define SEG_KCODE 0x08
 #define SEG_KDATA 0x10
+#define SEG_UCODE (0x18 | 3)
+#define SEG_UDATA (0x20 | 3)
+#define SEG_TSS 0x28
 
 #define EFLAGS_IF_BIT 9 /* interrupts enabled */
 
@@ -93,6 +100,16 @@ static inline void invlpg(uint32_t va)
 static inline void lidt(const struct pseudo_desc *d)
 {
 	__asm__ volatile("lidt (%0)" : : "r"(d) : "memory");
+}
+
+static inline void lgdt(const struct pseudo_desc *d)
+{
+	__asm__ volatile("lgdt (%0)" : : "r"(d) : "memory");
+}
+
+static inline void ltr(uint16_t sel)
+{
+	__asm__ volatile("ltr %0" : : "r"(sel) : "memory");
 }
 
 static inline void cli(void)

@@ -31,7 +31,7 @@ _Static_assert(sizeof(struct idt_gate) == 8, "an IDT gate is 8 bytes");
 
 #define BACKTRACE_MAX 12
 
-extern void (*const trap_stubs[EXC_VECTORS])(void);
+extern void (*const trap_stubs[IDT_VECTORS])(void);
 extern char boot_stack_bottom[], boot_stack_top[];
 
 static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(8)));
@@ -86,6 +86,13 @@ void idt_init(void)
 	desc.limit = sizeof(idt) - 1;
 	desc.base = (uint32_t)idt;
 	lidt(&desc);
+}
+
+void idt_enable(uint32_t vector, uint32_t dpl, trap_handler_fn fn)
+{
+	ASSERT(vector >= EXC_VECTORS && vector < IDT_VECTORS);
+	handlers[vector] = fn;
+	idt_set_gate(vector, trap_stubs[vector], dpl);
 }
 
 int trap_set_handler(uint32_t vector, trap_handler_fn fn)

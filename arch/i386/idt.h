@@ -8,11 +8,10 @@
  * the registers and ends the run with a failure status.  A kernel bug never
  * hangs a run.
  *
- * Later work hooks in here: a page-fault handler (and the fault fixups of
- * the kernel's probing loads and stores) is a handler for vector 14 that
- * resolves the fault or moves tf->eip to a fixup; an IRQ or a system call
- * is a stub of its own, installed with idt_set_gate(), whose vector gets a
- * handler.
+ * The page-fault handler (and the fixups of the kernel's probing loads and
+ * stores) is the handler of vector 14: it resolves the fault or moves
+ * tf->eip to a fixup.  Interrupts and system calls are vectors opened with
+ * idt_enable(), which enter through the same path.
  */
 #ifndef PAGETRACK_IDT_H
 #define PAGETRACK_IDT_H
@@ -72,6 +71,12 @@ void idt_init(void);
  * entry) callable by an int instruction from privilege level dpl (0 or 3).
  */
 void idt_set_gate(uint32_t vector, void (*entry)(void), uint32_t dpl);
+
+/*
+ * Open vector `vector` (32-255: an interrupt or a software trap) through the
+ * common trap path, callable by `int` from ring dpl, with handler fn.
+ */
+void idt_enable(uint32_t vector, uint32_t dpl, trap_handler_fn fn);
 
 /* Give vector `vector` a handler (NULL removes it); returns 0 or -E_INVAL. */
 int trap_set_handler(uint32_t vector, trap_handler_fn fn);

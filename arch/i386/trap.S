@@ -9,10 +9,16 @@
  * returns, the registers come back from the frame, which the handler may
  * have changed (a fixup moves EIP), and iret resumes.
  *
- * trap_stubs[] lists the stubs of the 32 exception vectors, in order, for
- * idt_init().
+ * trap_stubs[] lists the stubs of all 256 vectors, in order: idt_init()
+ * installs the 32 exceptions, idt_enable() the others as they get handlers.
  */
 #include "cpu.h"
+
+#define IDT_VECTORS 256
+
+.macro STUB_ADDRESS vector
+	.long trap_stub_\vector
+.endm
 
 /* A vector for which the CPU pushes an error code itself. */
 .macro TRAP_ERRCODE vector
@@ -65,6 +71,14 @@ TRAP_NOERRCODE 28
 TRAP_ERRCODE 29
 TRAP_ERRCODE 30
 TRAP_NOERRCODE 31
+/* vectors 32-255: interrupts and software traps, none with an error code */
+	.altmacro
+	.set vec, 32
+	.rept IDT_VECTORS - 32
+	TRAP_NOERRCODE %vec
+	.set vec, vec + 1
+	.endr
+	.noaltmacro
 
 	.balign 16
 	.globl trap_common
@@ -100,9 +114,12 @@ trap_return:
 	.balign 4
 	.globl trap_stubs
 trap_stubs:
-	.irp v, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, \
-		16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
-	.long trap_stub_\v
+	.altmacro
+	.set vec, 0
+	.rept IDT_VECTORS
+	STUB_ADDRESS %vec
+	.set vec, vec + 1
 	.endr
+	.noaltmacro
 
 	.section .note.GNU-stack, "", @progbits

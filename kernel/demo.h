@@ -1,0 +1,13 @@
+/*
+ * demo.h - the demo `make run` shows: the paging system at work, ending
+ * with a `summary:` line.
+ */
+#ifndef PAGETRACK_DEMO_H
+#define PAGETRACK_DEMO_H
+
+#include "types.h"
+
+/* Part 1: address spaces until the kernel zone is full, growth, teardown.  True if all went well. */
+bool demo_paging(void);
+
+#endif

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# kernel-crash-test.sh - check that a kernel bug ends the run with a clear
+# report and a failure status, never a hang or a pass.
+#
+#   scripts/kernel-crash-test.sh [--timeout S] KERNEL.elf
+#
+# Boots the kernel twice with crash=null and crash=user, which make it
+# fault on purpose after paging is on, and checks each run: QEMU must
+# report failure, and the output must hold the decoded fault, the walk of
+# the address through the page tables and the trap report.  Prints
+# "kernel-crash: N passed, M failed".
+
+set -uo pipefail
+
+timeout_s=60
+kernel=""
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--timeout) timeout_s=$2; shift 2 ;;
+	*) kernel=$1; shift ;;
+	esac
+done
+[ -n "$kernel" ] || { echo "usage: $0 [--timeout S] KERNEL.elf" >&2; exit 2; }
+
+here=$(dirname "$0")
+passed=0
+failed=0
+
+# expect_crash ARG PATTERN...: boot with crash=ARG; every PATTERN must appear.
+expect_crash() {
+	local arg=$1 out pattern ok=true
+	shift
+	out=$("$here/qemu.sh" --timeout "$timeout_s" --args "crash=$arg" "$kernel" 2>&1 | tr -d '\r')
+	if [ "${PIPESTATUS[0]}" -eq 0 ]; then
+		echo "FAIL kernel-crash/$arg: the run reported success"
+		ok=false
+	fi
+	for pattern in "$@"; do
+		if ! grep -qF -- "$pattern" <<<"$out"; then
+			echo "FAIL kernel-crash/$arg: the output lacks: $pattern"
+			ok=false
+		fi
+	done
+	if $ok; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		tail -n 30 <<<"$out" | sed 's/^/  | /'
+	fi
+}
+
+expect_crash null \
+	"page fault at 0x00000000: page not present, read, supervisor mode" \
+	"walk of 0x00000000" "PTE[0] = 0x00000000 -> not present" \
+	"trap: #PF page fault (vector 14) in kernel mode" "the kernel reported failure"
+expect_crash user \
+	"page fault at 0x40001234: page not present, write, supervisor mode" \
+	"PDE[256] = 0x00000000 -> not present" "the kernel reported failure"
+
+echo "kernel-crash: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
