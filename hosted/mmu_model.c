@@ -32,6 +32,20 @@
  *
  * A fault drops any TLB entry for the page: SDM 4.10, "Operations that
  * Invalidate TLBs", counts a page fault among them, for the faulting page.
+ *
+ * The paging-structure cache (SDM 4.10.3) is modelled for PDEs that point
+ * to page tables: one entry per 4 MiB region, holding the PDE as it was
+ * read.  A walk takes the table's address and the PDE's rights from the
+ * entry when there is one, and reads the directory only when there is
+ * not.  Only present PDEs that point to tables are cached.  invlpg of any
+ * address drops every entry (SDM 4.10.4.1), and so do CR3 loads and
+ * changes of CR0.PG, CR0.WP, CR4.PGE and CR4.PSE; a fault drops the entry
+ * of the faulting address (4.10.4.2), and a walk that faults through a
+ * cached entry is not redone: the fault is reported.  The SDM lets a CPU
+ * fill the cache at any time, speculatively; the model does so at every
+ * drop of the whole cache, from the directory CR3 names, so that a PDE
+ * repointed without an invalidation afterwards stays stale here just as it
+ * may on a real CPU.
  */
 #include "lib.h"
 #include "mmu_model.h"
@@ -75,6 +89,12 @@ static const struct tlb_bank large_bank = { large_sets, LARGE_SETS, PDE_SHIFT };
 
 static uint32_t cr0, cr3, cr4;
 static struct mmu_counters counters;
+
+/* The paging-structure cache: a copy of each cached PDE, and which are cached. */
+static struct {
+	pde_t pde[PT_ENTRIES];
+	uint32_t cached[PT_ENTRIES / 32];
+} pdc;
 
 /* ---- the TLB ------------------------------------------------------------ */
 
@@ -157,6 +177,46 @@ static void tlb_flush(bool keep_global)
 	bank_flush(&large_bank, keep_global);
 }
 
+/* ---- the paging-structure cache ------------------------------------------ */
+
+/* Whether a PDE points to a page table (rather than mapping a 4 MiB page). */
+static bool points_to_table(pde_t e)
+{
+	return pde_present(e) && !((e.v & PG_PS) && (cr4 & CR4_PSE));
+}
+
+static void pdc_put(uint32_t i, pde_t e)
+{
+	pdc.pde[i] = e;
+	pdc.cached[i / 32] |= BIT(i % 32);
+}
+
+static void pdc_drop(uint32_t i)
+{
+	pdc.cached[i / 32] &= ~BIT(i % 32);
+}
+
+/* The cached PDE of directory index i, or NULL. */
+static const pde_t *pdc_find(uint32_t i)
+{
+	return (pdc.cached[i / 32] & BIT(i % 32)) ? &pdc.pde[i] : NULL;
+}
+
+/*
+ * Drop every entry, then cache every PDE of the directory in CR3 that
+ * points to a table, as a CPU may do speculatively at any time.
+ */
+static void pdc_refill(void)
+{
+	memset(pdc.cached, 0, sizeof(pdc.cached));
+	if (!(cr0 & CR0_PG))
+		return;
+	const pde_t *pd = hw_phys(cr3 & PG_ADDR_MASK);
+	for (uint32_t i = 0; i < PT_ENTRIES; i++)
+		if (points_to_table(pd[i]))
+			pdc_put(i, pd[i]);
+}
+
 /* ---- permissions and faults --------------------------------------------- */
 
 /*
@@ -232,34 +292,55 @@ static struct mmu_result walk_large(pde_t *pde, vaddr_t va, uint32_t access)
 	return use_leaf(&pde->v, &x, va, access);
 }
 
-static struct mmu_result walk_table(pde_t *pde, vaddr_t va, uint32_t access)
+/*
+ * Walk through a PDE that points to a table: e is the PDE as cached or just
+ * read, mem the directory entry in memory, marked accessed when it is still
+ * the entry e was read from.
+ */
+static struct mmu_result walk_table(pde_t e, pde_t *mem, vaddr_t va, uint32_t access)
 {
 	pte_t *pte;
 	struct xlat x;
 
 	/* the PDE is used to find the table: it is accessed whatever the PTE says */
-	entry_set(&pde->v, PG_A);
-	pte = hw_phys(pde_addr(*pde) + pte_index(va) * sizeof(pte_t));
+	if (pde_present(*mem) && pde_addr(*mem) == pde_addr(e))
+		entry_set(&mem->v, PG_A);
+	pte = hw_phys(pde_addr(e) + pte_index(va) * sizeof(pte_t));
 	if (!pte_present(*pte))
 		return fault(access, 0);
 	x = (struct xlat){
 		.base = pte_addr(*pte),
-		.rights = pde->v & pte->v & RIGHTS_MASK,
+		.rights = e.v & pte->v & RIGHTS_MASK,
 	};
 	return use_leaf(&pte->v, &x, va, access);
 }
 
-/* Translate va from the tables in memory (SDM 4.3), caching the result. */
+/*
+ * Translate va from the tables (SDM 4.3), caching the result: the PDE comes
+ * from the paging-structure cache when it holds it, else from memory.
+ */
 static struct mmu_result walk(vaddr_t va, uint32_t access)
 {
-	pde_t *pde = hw_phys((cr3 & PG_ADDR_MASK) + pde_index(va) * sizeof(pde_t));
+	uint32_t i = pde_index(va);
+	pde_t *pde = hw_phys((cr3 & PG_ADDR_MASK) + i * sizeof(pde_t));
+	const pde_t *cached = pdc_find(i);
+	struct mmu_result r;
 
 	counters.walks++;
-	if (!pde_present(*pde))
-		return fault(access, 0);
-	if ((pde->v & PG_PS) && (cr4 & CR4_PSE))
-		return walk_large(pde, va, access);
-	return walk_table(pde, va, access);
+	if (cached) {
+		counters.pdc_hits++;
+		r = walk_table(*cached, pde, va, access);
+	} else if (!pde_present(*pde)) {
+		r = fault(access, 0);
+	} else if ((pde->v & PG_PS) && (cr4 & CR4_PSE)) {
+		r = walk_large(pde, va, access);
+	} else {
+		pdc_put(i, *pde);
+		r = walk_table(*pde, pde, va, access);
+	}
+	if (r.fault)
+		pdc_drop(i);
+	return r;
 }
 
 /* ---- the interface ------------------------------------------------------ */
@@ -269,6 +350,7 @@ void mmu_reset(void)
 {
 	cr0 = cr3 = cr4 = 0;
 	tlb_flush(false);
+	memset(&pdc, 0, sizeof(pdc));
 	for (uint32_t s = 0; s < SMALL_SETS; s++)
 		small_sets[s].victim = 0;
 	for (uint32_t s = 0; s < LARGE_SETS; s++)
@@ -284,32 +366,48 @@ uint32_t mmu_cr4(void) { return cr4; }
 /* Write CR0; a change of PG or WP drops every entry, global ones too. */
 void mmu_set_cr0(uint32_t v)
 {
-	if ((v ^ cr0) & (CR0_PG | CR0_WP))
-		tlb_flush(false);
+	bool changed = (v ^ cr0) & (CR0_PG | CR0_WP);
+
 	cr0 = v;
+	if (changed) {
+		tlb_flush(false);
+		pdc_refill();
+	}
 }
 
 /* Write CR4; a change of PGE or PSE drops every entry, global ones too. */
 void mmu_set_cr4(uint32_t v)
 {
-	if ((v ^ cr4) & (CR4_PGE | CR4_PSE))
-		tlb_flush(false);
+	bool changed = (v ^ cr4) & (CR4_PGE | CR4_PSE);
+
 	cr4 = v;
+	if (changed) {
+		tlb_flush(false);
+		pdc_refill();
+	}
 }
 
-/* Load CR3 with pd; drops every entry but the global ones (none without PGE). */
+/*
+ * Load CR3 with pd; drops every TLB entry but the global ones (none without
+ * PGE), and the whole paging-structure cache.
+ */
 void mmu_load_cr3(paddr_t pd)
 {
 	counters.cr3_loads++;
 	cr3 = pd;
 	tlb_flush(cr4 & CR4_PGE);
+	pdc_refill();
 }
 
-/* Drop the entries that translate va: 4 KiB or 4 MiB, global or not. */
+/*
+ * Drop the TLB entries that translate va: 4 KiB or 4 MiB, global or not;
+ * and the whole paging-structure cache, whatever va is.
+ */
 void mmu_invlpg(vaddr_t va)
 {
 	counters.invlpgs++;
 	tlb_drop_page(va);
+	pdc_refill();
 }
 
 /*
@@ -354,6 +452,12 @@ struct mmu_result mmu_access(vaddr_t va, uint32_t access)
 bool mmu_tlb_holds(vaddr_t va)
 {
 	return tlb_find(va) != NULL;
+}
+
+/* Whether the paging-structure cache holds the PDE of va's region. */
+bool mmu_pdc_holds(vaddr_t va)
+{
+	return pdc_find(pde_index(va)) != NULL;
 }
 
 /* The counts since the last mmu_reset. */

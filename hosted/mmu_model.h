@@ -21,7 +21,15 @@
  * loads while CR4.PGE is set; changing CR4.PGE drops every entry.  A write
  * through an entry cached before the page was dirty walks again to set D.
  * A cached entry that does not allow an access is dropped and the walk is
- * redone from memory before a fault is reported (as the SDM allows).
+ * redone before a fault is reported (as the SDM allows).
+ *
+ * A paging-structure cache holds the PDEs that point to page tables, per
+ * 4 MiB region, as they were read; walks use it instead of the directory.
+ * invlpg of any address and CR3 loads drop all of it (SDM 4.10.4.1) and
+ * refill it at once from the directory in CR3, as a CPU may do
+ * speculatively; a fault drops the faulting region's entry.  A PDE
+ * repointed without an invalidation afterwards stays stale, as on a real
+ * CPU (QEMU 7.2 has no such cache: tests of it are host-only).
  *
  * Where QEMU 7.2 (whose MMU the kernel tests run on) differs, the model
  * follows the SDM, so tests of these points are host-only:
@@ -54,8 +62,8 @@ uint32_t mmu_cr3(void);
 uint32_t mmu_cr4(void);
 void mmu_set_cr0(uint32_t v);  /* changing CR0.PG or CR0.WP drops every entry */
 void mmu_set_cr4(uint32_t v);  /* changing CR4.PGE or CR4.PSE drops every entry */
-void mmu_load_cr3(paddr_t pd); /* drops every entry not global (or all if !PGE) */
-void mmu_invlpg(vaddr_t va);   /* drops the entry for va, global or not, 4 KiB or 4 MiB */
+void mmu_load_cr3(paddr_t pd); /* drops every entry not global (or all if !PGE), and the PDE cache */
+void mmu_invlpg(vaddr_t va);   /* drops the entry for va, global or not, 4 KiB or 4 MiB; the PDE cache */
 
 /*
  * Translate one access to va; `access` is a mask of PF_W (write) and PF_U
@@ -67,8 +75,12 @@ struct mmu_result mmu_access(vaddr_t va, uint32_t access);
 /* Whether the TLB holds a translation for va (for tests of the TLB itself). */
 bool mmu_tlb_holds(vaddr_t va);
 
+/* Whether the paging-structure cache holds the PDE of va's 4 MiB region. */
+bool mmu_pdc_holds(vaddr_t va);
+
 struct mmu_counters {
 	uint64_t accesses, tlb_hits, walks, faults, invlpgs, cr3_loads;
+	uint64_t pdc_hits; /* walks that took their PDE from the paging-structure cache */
 };
 struct mmu_counters mmu_counters(void);
 

@@ -8,6 +8,7 @@
  *   0x001000  PD       the page directory CR3 points at
  *   0x002000  PD2      a second page directory (CR3 switches)
  *   0x003000  PT       the page table of VA's 4 MiB
+ *   0x005000  PT2      another table for VA's 4 MiB (a PDE repointed)
  *   0x010000  PERM_PT  8 page tables of the permission table, one per PDE
  *   0x100000  FRAME1   data frames
  *   0x101000  FRAME2
@@ -28,6 +29,7 @@
 #define PD 0x1000u
 #define PD2 0x2000u
 #define PT 0x3000u
+#define PT2 0x5000u
 #define PERM_PT 0x10000u
 #define FRAME1 0x100000u
 #define FRAME2 0x101000u
@@ -632,6 +634,98 @@ static void large_global_entry_survives_cr3_reload_with_pge(void)
 	CHECK(!mmu_tlb_holds(LARGE_VA + 0x10));
 }
 
+/* ---- the paging-structure cache ---------------------------------------- */
+
+/*
+ * VA's first three pages through PT to FRAME1, and through PT2 to FRAME2;
+ * the PDE points at PT.
+ */
+static void two_tables_for_va(void)
+{
+	for (uint32_t i = 0; i < 3; i++) {
+		*pte_at(PT, VA + i * PAGE_SIZE) = make_pte(FRAME1, PG_URW);
+		*pte_at(PT2, VA + i * PAGE_SIZE) = make_pte(FRAME2, PG_URW);
+	}
+	*pde_at(PD, VA) = make_pde(PT, PG_URW);
+}
+
+static void repointed_pde_stays_stale_until_invlpg_of_any_address(void)
+{
+	two_tables_for_va();
+	paging_on(CR0_WP, 0);
+	CHECK_EQ(outcome(VA, USER_READ), FRAME1);
+	CHECK(mmu_pdc_holds(VA));
+	*pde_at(PD, VA) = make_pde(PT2, PG_URW);
+	/* a page the TLB does not hold: the walk still takes the cached PDE */
+	CHECK(!mmu_tlb_holds(VA + PAGE_SIZE));
+	CHECK_EQ(outcome(VA + PAGE_SIZE, USER_READ), FRAME1);
+	mmu_invlpg(PERM_VA); /* an address of another region */
+	CHECK_EQ(outcome(VA + 2 * PAGE_SIZE, USER_READ), FRAME2);
+	/* what the TLB held before survives: invlpg dropped PERM_VA's page only */
+	CHECK_EQ(outcome(VA + PAGE_SIZE, USER_READ), FRAME1);
+}
+
+static void cr3_load_drops_the_pde_cache(void)
+{
+	two_tables_for_va();
+	paging_on(CR0_WP, 0);
+	CHECK_EQ(outcome(VA, USER_READ), FRAME1);
+	*pde_at(PD, VA) = make_pde(PT2, PG_URW);
+	CHECK_EQ(outcome(VA + PAGE_SIZE, USER_READ), FRAME1);
+	mmu_load_cr3(PD);
+	CHECK_EQ(outcome(VA + PAGE_SIZE, USER_READ), FRAME2);
+	CHECK(mmu_pdc_holds(VA));
+}
+
+static void pde_cache_fills_without_an_access(void)
+{
+	two_tables_for_va();
+	paging_on(CR0_WP, 0);
+	/* never walked, yet cached when paging went on, as a CPU may do speculatively */
+	CHECK(mmu_pdc_holds(VA));
+	*pde_at(PD, VA) = make_pde(PT2, PG_URW);
+	CHECK_EQ(outcome(VA, USER_READ), FRAME1);
+	CHECK_EQ(mmu_counters().pdc_hits, 1);
+}
+
+static void fault_through_a_stale_pde_drops_it_and_is_not_rewalked(void)
+{
+	two_tables_for_va();
+	*pte_at(PT, VA) = (pte_t){ 0 };
+	paging_on(CR0_WP, 0);
+	*pde_at(PD, VA) = make_pde(PT2, PG_URW);
+	CHECK_EQ(outcome(VA, USER_READ), FAULTED + PF_U); /* PT said not present */
+	CHECK(!mmu_pdc_holds(VA));
+	CHECK_EQ(outcome(VA, USER_READ), FRAME2);
+	CHECK(mmu_pdc_holds(VA));
+}
+
+static void not_present_and_large_pdes_are_never_cached(void)
+{
+	map_large(LARGE_VA, LARGE_FRAME, PG_URW);
+	two_tables_for_va();
+	pde_at(PD, VA)->v &= ~PG_P;
+	paging_on(CR0_WP, CR4_PSE);
+	CHECK(!mmu_pdc_holds(VA));
+	CHECK(!mmu_pdc_holds(LARGE_VA));
+	CHECK_EQ(outcome(LARGE_VA, USER_READ), LARGE_FRAME);
+	CHECK(!mmu_pdc_holds(LARGE_VA));
+	/* not present to present needs no invalidation */
+	*pde_at(PD, VA) = make_pde(PT2, PG_URW);
+	CHECK_EQ(outcome(VA, USER_READ), FRAME2);
+	CHECK(mmu_pdc_holds(VA));
+}
+
+static void pde_cache_keeps_the_rights_it_read(void)
+{
+	two_tables_for_va();
+	paging_on(CR0_WP, 0);
+	pde_at(PD, VA)->v &= ~PG_US; /* narrowed without an invalidation */
+	CHECK_EQ(outcome(VA, USER_READ), FRAME1);
+	mmu_invlpg(PERM_VA);
+	CHECK_EQ(outcome(VA + PAGE_SIZE, USER_READ), FAULTED + (PF_P | PF_U));
+}
+
 static void counters_count_every_event(void)
 {
 	struct mmu_counters c;
@@ -650,6 +744,7 @@ static void counters_count_every_event(void)
 	CHECK_EQ(c.faults, 1);
 	CHECK_EQ(c.invlpgs, 1);
 	CHECK_EQ(c.cr3_loads, 1);
+	CHECK_EQ(c.pdc_hits, 2); /* the PDE was cached when paging went on */
 }
 
 /* ---- probe() ------------------------------------------------------------- */
@@ -719,6 +814,12 @@ static const struct test_case cases[] = {
 	TEST_CASE(refused_cached_entry_is_rewalked_before_faulting),
 	TEST_CASE(large_entry_dropped_by_invlpg_anywhere_inside),
 	TEST_CASE(large_global_entry_survives_cr3_reload_with_pge),
+	TEST_CASE(repointed_pde_stays_stale_until_invlpg_of_any_address),
+	TEST_CASE(cr3_load_drops_the_pde_cache),
+	TEST_CASE(pde_cache_fills_without_an_access),
+	TEST_CASE(fault_through_a_stale_pde_drops_it_and_is_not_rewalked),
+	TEST_CASE(not_present_and_large_pdes_are_never_cached),
+	TEST_CASE(pde_cache_keeps_the_rights_it_read),
 	TEST_CASE(counters_count_every_event),
 	TEST_CASE(probe_reads_and_writes_words_through_the_model),
 	TEST_CASE(probe_reports_faults_and_touches_nothing),
