@@ -39,9 +39,9 @@ static struct {
 
 /* ---- bitmap ---------------------------------------------------------- */
 
-static bool is_free(uint32_t pfn) { return fa.bitmap[pfn / 32] & BIT(pfn % 32); }
-static void set_free(uint32_t pfn) { fa.bitmap[pfn / 32] |= BIT(pfn % 32); }
-static void set_used(uint32_t pfn) { fa.bitmap[pfn / 32] &= ~BIT(pfn % 32); }
+static inline bool is_free(uint32_t pfn) { return fa.bitmap[pfn / 32] & BIT(pfn % 32); }
+static inline void set_free(uint32_t pfn) { fa.bitmap[pfn / 32] |= BIT(pfn % 32); }
+static inline void set_used(uint32_t pfn) { fa.bitmap[pfn / 32] &= ~BIT(pfn % 32); }
 
 /*
  * The first pfn in [from, end) whose bit equals `want`, or end.  Scans a
@@ -63,12 +63,19 @@ static uint32_t find_bit(uint32_t from, uint32_t end, bool want)
 
 /* ---- checks on a frame address --------------------------------------- */
 
-static enum zone zone_of(uint32_t pfn) { return pfn < fa.kzone_end ? ZONE_KERNEL : ZONE_USER; }
+/* Inline: the frame paths of creating and destroying a block call these in loops. */
+static inline enum zone zone_of(uint32_t pfn)
+{
+	return pfn < fa.kzone_end ? ZONE_KERNEL : ZONE_USER;
+}
 
-static bool pfn_owned(uint32_t pfn) { return pfn < fa.nframes && (fa.info[pfn].flags & FI_OWNED); }
+static inline bool pfn_owned(uint32_t pfn)
+{
+	return pfn < fa.nframes && (fa.info[pfn].flags & FI_OWNED);
+}
 
 /* 0 if the frame is owned and in use, or a negative error. */
-static int pfn_in_use(uint32_t pfn)
+static inline int pfn_in_use(uint32_t pfn)
 {
 	if (!pfn_owned(pfn))
 		return -E_NOTOWN;
@@ -85,7 +92,7 @@ static int owned_pfn(paddr_t pa, uint32_t *pfn)
 }
 
 /* 0 if pa names an owned frame in use, or a negative error. */
-static int used_pfn(paddr_t pa, uint32_t *pfn)
+static inline int used_pfn(paddr_t pa, uint32_t *pfn)
 {
 	if (!IS_ALIGNED(pa, PAGE_SIZE))
 		return -E_INVAL;
@@ -103,7 +110,7 @@ static int freeable(uint32_t pfn)
 
 /* ---- taking and returning frames ------------------------------------- */
 
-static void take(uint32_t pfn)
+static inline void take(uint32_t pfn)
 {
 	set_used(pfn);
 	fa.info[pfn].ref = 1;
@@ -303,6 +310,51 @@ int frame_unpin(paddr_t pa)
 	if (fa.info[pfn].pin == 0)
 		return -E_INVAL;
 	fa.info[pfn].pin--;
+	return 0;
+}
+
+/*
+ * Whether every frame of [pfn, pfn + n) is in use and can take one more
+ * pin (`pin`), or has one to give back.  0 or the error of the first that
+ * cannot.
+ */
+static int check_pins(uint32_t pfn, uint32_t n, bool pin)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		int rc = pfn_in_use(pfn + i);
+		if (rc < 0)
+			return rc;
+		if (pin && fa.info[pfn + i].pin == UINT8_MAX)
+			return -E_RANGE;
+		if (!pin && fa.info[pfn + i].pin == 0)
+			return -E_INVAL;
+	}
+	return 0;
+}
+
+int frame_pin_run(paddr_t pa, uint32_t n)
+{
+	int rc;
+
+	if (!IS_ALIGNED(pa, PAGE_SIZE))
+		return -E_INVAL;
+	if ((rc = check_pins(pa_to_pfn(pa), n, true)) < 0)
+		return rc;
+	for (uint32_t i = 0; i < n; i++)
+		fa.info[pa_to_pfn(pa) + i].pin++;
+	return 0;
+}
+
+int frame_unpin_run(paddr_t pa, uint32_t n)
+{
+	int rc;
+
+	if (!IS_ALIGNED(pa, PAGE_SIZE))
+		return -E_INVAL;
+	if ((rc = check_pins(pa_to_pfn(pa), n, false)) < 0)
+		return rc;
+	for (uint32_t i = 0; i < n; i++)
+		fa.info[pa_to_pfn(pa) + i].pin--;
 	return 0;
 }
 

@@ -30,16 +30,15 @@ static void zero_pages(paddr_t base, uint32_t from, uint32_t to)
 
 static void pin_pages(paddr_t base, uint32_t from, uint32_t to)
 {
-	for (uint32_t i = from; i < to; i++)
-		frame_pin(base + i * PAGE_SIZE);
+	if (to > from && frame_pin_run(base + from * PAGE_SIZE, to - from) < 0)
+		panic("pin_pages: block frames at 0x%x cannot be pinned", base);
 }
 
 /* Unpin and free pages [from, to) of the run at base. */
 static void release_pages(paddr_t base, uint32_t from, uint32_t to)
 {
-	for (uint32_t i = from; i < to; i++)
-		frame_unpin(base + i * PAGE_SIZE);
-	if (frame_free_run(base + from * PAGE_SIZE, to - from) < 0)
+	if (frame_unpin_run(base + from * PAGE_SIZE, to - from) < 0 ||
+	    frame_free_run(base + from * PAGE_SIZE, to - from) < 0)
 		panic("release_pages: block frames at 0x%x cannot be freed", base);
 }
 
@@ -51,7 +50,21 @@ static void count_pages(int32_t pages, int32_t tables)
 	stats.tables_peak = MAX(stats.tables_peak, stats.tables);
 }
 
-int ptb_alloc(uint32_t pages, paddr_t *base)
+/*
+ * The run of a new block, in one pass: the directory's first n entries
+ * copied from head, every other byte zero.
+ */
+static void init_pages(paddr_t base, uint32_t pages, const pde_t *head, uint32_t n)
+{
+	uint8_t *p = page_of(base, 0);
+	size_t len = (size_t)n * sizeof(pde_t);
+
+	if (n > 0)
+		memcpy(p, head, len);
+	memset(p + len, 0, (size_t)pages * PAGE_SIZE - len);
+}
+
+static int alloc_block(uint32_t pages, paddr_t *base, const pde_t *head, uint32_t n)
 {
 	int rc;
 
@@ -59,11 +72,16 @@ int ptb_alloc(uint32_t pages, paddr_t *base)
 		return -E_INVAL;
 	if ((rc = frame_alloc_run(pages, base)) < 0)
 		return rc;
-	zero_pages(*base, 0, pages);
+	init_pages(*base, pages, head, n);
 	pin_pages(*base, 0, pages);
 	stats.blocks++;
 	count_pages((int32_t)pages, 0);
 	return 0;
+}
+
+int ptb_alloc(uint32_t pages, paddr_t *base)
+{
+	return alloc_block(pages, base, NULL, 0);
 }
 
 /* Undo ptb_alloc. */
@@ -74,12 +92,12 @@ static void unalloc(paddr_t base, uint32_t pages)
 	count_pages(-(int32_t)pages, 0);
 }
 
-int ptb_create(uint32_t pages)
+int ptb_create(uint32_t pages, const pde_t *head, uint32_t n)
 {
 	paddr_t base;
 	int rc, idx;
 
-	if ((rc = ptb_alloc(pages, &base)) < 0)
+	if ((rc = alloc_block(pages, &base, head, n)) < 0)
 		return rc;
 	if ((idx = trk_claim(base, 0, pages)) < 0)
 		unalloc(base, pages);

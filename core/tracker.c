@@ -12,6 +12,7 @@
 #include "seam.h"
 
 static uint32_t dir[TRK_MAX_PAGES];
+static struct pg_alloc_page *ptrs[TRK_MAX_PAGES]; /* hw_phys of each page, for trk_get */
 static uint32_t npages;   /* dir[0 .. npages-1] may be in use; the rest are 0 */
 static uint32_t nused;    /* trackers in use */
 static uint32_t hint;     /* no free tracker lies below this index */
@@ -21,7 +22,7 @@ static uint32_t page_used(uint32_t p) { return dir[p] & MASK(12); }
 
 static struct pg_alloc_page *page_ptr(uint32_t p)
 {
-	return hw_phys(page_addr(p));
+	return ptrs[p];
 }
 
 /* Allocate, zero and pin tracker page p. */
@@ -35,6 +36,7 @@ static int add_page(uint32_t p)
 	memset(hw_phys(pa), 0, PAGE_SIZE);
 	frame_pin(pa);
 	dir[p] = pa;
+	ptrs[p] = hw_phys(pa);
 	if (p >= npages)
 		npages = p + 1;
 	return 0;
@@ -47,6 +49,7 @@ static void drop_page(uint32_t p)
 	frame_unpin(pa);
 	frame_free(pa);
 	dir[p] = 0;
+	ptrs[p] = NULL;
 	while (npages > 0 && dir[npages - 1] == 0)
 		npages--;
 }
@@ -54,6 +57,7 @@ static void drop_page(uint32_t p)
 int trk_init(void)
 {
 	memset(dir, 0, sizeof(dir));
+	memset(ptrs, 0, sizeof(ptrs));
 	npages = nused = hint = 0;
 	return add_page(0);
 }

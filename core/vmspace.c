@@ -62,6 +62,15 @@ static pte_t *pte_of(const struct pg_tracker *t, vaddr_t va)
 	return pt ? &pt[pte_index(va)] : NULL;
 }
 
+/*
+ * Slot s (1..n) of a block as a table: walking the slots visits every table
+ * once, without looking at the PDEs that do not point into the block.
+ */
+static pte_t *slot_table(const struct pg_tracker *t, uint32_t slot)
+{
+	return ptb_table(trk_base(t) + slot * PAGE_SIZE);
+}
+
 static bool mapped(const struct pg_tracker *t, vaddr_t va)
 {
 	pte_t *e = pte_of(t, va);
@@ -429,12 +438,11 @@ int vm_info(int as, struct vm_space_info *info)
 
 int vm_create(void)
 {
-	int as = ptb_create(PTB_MIN_PAGES);
+	/* the kernel's PDEs point at the master's tables: kernel mappings are shared */
+	int as = ptb_create(PTB_MIN_PAGES, ptb_pd(trk_get(TRK_MASTER)), KERNEL_PDES);
 
 	if (as < 0)
 		return as;
-	/* the kernel's PDEs point at the master's tables: kernel mappings are shared */
-	memcpy(ptb_pd(trk_get(as)), ptb_pd(trk_get(TRK_MASTER)), KERNEL_PDES * sizeof(pde_t));
 	counters.spaces_peak = MAX(counters.spaces_peak, trk_count() - 1);
 	return as;
 }
@@ -455,7 +463,8 @@ int vm_destroy(int as)
 		return -E_BADH;
 	if (ptb_live(t))
 		return -E_BUSY;
-	for_each_table(t, USER_BASE, (0u - USER_BASE) / PAGE_SIZE, release_table_frames, NULL);
+	for (uint32_t s = 1; s <= trk_ntables(t); s++)
+		release_table_frames(slot_table(t, s), 0, PT_ENTRIES, NULL);
 	ptb_destroy(as);
 	return 0;
 }
@@ -477,12 +486,6 @@ int vm_live(void)
 }
 
 /* ---- clone and copy-on-write ------------------------------------------- */
-
-/* The slots 1..n of a block as tables, for walking a parent and its clone in step. */
-static pte_t *slot_table(const struct pg_tracker *t, uint32_t slot)
-{
-	return ptb_table(trk_base(t) + slot * PAGE_SIZE);
-}
 
 /* An entry shared copy-on-write: read-only, COW, and COW_W if it was writable. */
 static pte_t cow_entry(pte_t e)

@@ -110,6 +110,13 @@ int frame_pin(paddr_t pa);
 /* Undo one frame_pin; -E_INVAL if the frame is not pinned. */
 int frame_unpin(paddr_t pa);
 
+/*
+ * frame_pin and frame_unpin for the n frames from pa, all or nothing:
+ * nothing changes unless every frame can be (un)pinned.
+ */
+int frame_pin_run(paddr_t pa, uint32_t n);
+int frame_unpin_run(paddr_t pa, uint32_t n);
+
 /* The pin count of a frame, or a negative error. */
 int frame_pincount(paddr_t pa);
 

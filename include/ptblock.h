@@ -50,8 +50,12 @@ void ptb_init(void);
  */
 int ptb_alloc(uint32_t pages, paddr_t *base);
 
-/* A new block of `pages` pages with a tracker: returns the tracker index, or -E_NOMEM. */
-int ptb_create(uint32_t pages);
+/*
+ * A new block of `pages` pages with a tracker, its directory starting with
+ * the n entries of head (an address space's kernel PDEs) and zero after
+ * them: returns the tracker index, -E_INVAL or -E_NOMEM.
+ */
+int ptb_create(uint32_t pages, const pde_t *head, uint32_t n);
 
 /* Free the block of tracker idx and release the tracker. */
 void ptb_destroy(int idx);
