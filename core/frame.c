@@ -374,6 +374,27 @@ bool frame_owned(paddr_t pa)
 	return owned_pfn(ALIGN_DOWN(pa, PAGE_SIZE), &pfn) == 0;
 }
 
+bool frame_any_free(paddr_t pa, uint32_t n)
+{
+	uint32_t from = pa_to_pfn(pa);
+	uint32_t end = (uint32_t)MIN((uint64_t)from + n, (uint64_t)fa.nframes);
+
+	if (from >= end)
+		return false;
+	/*
+	 * An owned frame is free exactly when its bit is set, and a frame not
+	 * owned never is: OR the words of the range, without a branch per word.
+	 */
+	uint32_t first = from / 32, last = (end - 1) / 32;
+	uint32_t lo = ~MASK(from % 32), hi = ~0u >> (31 - (end - 1) % 32);
+	if (first == last)
+		return fa.bitmap[first] & lo & hi;
+	uint32_t any = (fa.bitmap[first] & lo) | (fa.bitmap[last] & hi);
+	for (uint32_t w = first + 1; w < last; w++)
+		any |= fa.bitmap[w];
+	return any != 0;
+}
+
 bool frame_in_kzone(paddr_t pa) { return pa_to_pfn(pa) < fa.kzone_end; }
 uint32_t frame_free_count(enum zone z) { return z < ZONE_COUNT ? fa.free[z] : 0; }
 uint32_t frame_total_count(enum zone z) { return z < ZONE_COUNT ? fa.total[z] : 0; }

@@ -71,6 +71,62 @@ static pte_t *slot_table(const struct pg_tracker *t, uint32_t slot)
 	return ptb_table(trk_base(t) + slot * PAGE_SIZE);
 }
 
+/*
+ * Calls fn(pt, first, end, ctx) for each table that maps part of
+ * [va, va + n pages), with the entries [first, end) of that table.
+ */
+typedef void (*table_fn)(pte_t *pt, uint32_t first, uint32_t end, void *ctx);
+
+static void for_each_table(const struct pg_tracker *t, vaddr_t va, uint32_t n, table_fn fn,
+			   void *ctx)
+{
+	while (n > 0) {
+		uint32_t first = pte_index(va);
+		uint32_t count = MIN(n, PT_ENTRIES - first);
+		pte_t *pt = table_of(t, va);
+		if (pt)
+			fn(pt, first, first + count, ctx);
+		va += count * PAGE_SIZE;
+		n -= count;
+	}
+}
+
+/* What the entries of a range hold, gathered a table at a time (note_presence). */
+struct presence {
+	uint32_t pages; /* entries looked at: those of the tables that exist */
+	uint32_t any;   /* the OR of them */
+	uint32_t all;   /* the AND of them */
+};
+
+static void note_presence(pte_t *pt, uint32_t first, uint32_t end, void *ctx)
+{
+	struct presence *p = ctx;
+	uint32_t any = 0, all = ~0u;
+
+	for (uint32_t i = first; i < end; i++) {
+		any |= pt[i].v;
+		all &= pt[i].v;
+	}
+	p->pages += end - first;
+	p->any |= any;
+	p->all &= all;
+}
+
+/*
+ * Whether some page of [va, va + n pages) is mapped (`some`), or every one
+ * is.  One pass over the entries of the tables that exist: a region
+ * without a table maps nothing and costs nothing.
+ */
+static bool range_mapped(const struct pg_tracker *t, vaddr_t va, uint32_t n, bool some)
+{
+	struct presence p = { 0, 0, ~0u };
+
+	for_each_table(t, va, n, note_presence, &p);
+	if (some)
+		return p.any & PG_P;
+	return p.pages == n && (p.all & PG_P);
+}
+
 static bool mapped(const struct pg_tracker *t, vaddr_t va)
 {
 	pte_t *e = pte_of(t, va);
@@ -107,11 +163,8 @@ static int check_frames(paddr_t pa, uint32_t n)
 	paddr_t last = pa + (n - 1) * PAGE_SIZE;
 	if (last >= FRAME_LOW_RESERVED && pa < frame_kzone_end())
 		return -E_RANGE; /* page tables and trackers live there */
-	for (uint32_t i = 0; i < n; i++) {
-		paddr_t f = pa + i * PAGE_SIZE;
-		if (frame_owned(f) && frame_refcount(f) == 0)
-			return -E_FREE;
-	}
+	if (frame_any_free(pa, n))
+		return -E_FREE;
 	return 0;
 }
 
@@ -128,10 +181,7 @@ static int check_map(const struct pg_tracker *t, vaddr_t va, paddr_t pa, uint32_
 		return -E_INVAL;
 	if ((rc = check_frames(pa, n)) < 0)
 		return rc;
-	for (uint32_t i = 0; i < n; i++)
-		if (mapped(t, va + i * PAGE_SIZE))
-			return -E_EXIST;
-	return 0;
+	return range_mapped(t, va, n, true) ? -E_EXIST : 0;
 }
 
 /* The number of 4 MiB regions in [va, va + n pages) without a table. */
@@ -156,6 +206,28 @@ static pte_t *table_for(int as, vaddr_t va)
 	return pt ? pt : ptb_table(ptb_link(as, pde_index(va), USER_PDE_FLAGS));
 }
 
+/*
+ * Entries pt[0..n) map the n frames from pa with the PTE flags `flags`.
+ * The entries step by PAGE_SIZE (the range does not wrap: check_frames).
+ */
+static inline void fill_entries(pte_t *pt, paddr_t pa, uint32_t n, uint32_t flags)
+{
+	uint32_t e = make_pte(pa, flags).v;
+
+	for (uint32_t i = 0; i < n; i++)
+		pt[i].v = e + i * PAGE_SIZE;
+}
+
+/* Entries [first, first + n) of table pt map the n frames from pa. */
+static void fill_table(pte_t *pt, uint32_t first, paddr_t pa, uint32_t n, uint32_t flags)
+{
+	/* a whole table has a count known here, which the compiler turns into wide stores */
+	if (n == PT_ENTRIES)
+		fill_entries(pt, pa, PT_ENTRIES, flags);
+	else
+		fill_entries(pt + first, pa, n, flags);
+}
+
 int vm_map_range(int as, vaddr_t va, paddr_t pa, uint32_t n, uint32_t flags)
 {
 	struct pg_tracker *t = space(as);
@@ -167,10 +239,9 @@ int vm_map_range(int as, vaddr_t va, paddr_t pa, uint32_t n, uint32_t flags)
 		return rc;
 	for (uint32_t i = 0; i < n;) {
 		vaddr_t v = va + i * PAGE_SIZE;
-		pte_t *pt = table_for(as, v);
-		uint32_t j = pte_index(v);
-		for (; j < PT_ENTRIES && i < n; j++, i++)
-			pt[j] = make_pte(pa + i * PAGE_SIZE, PG_P | flags);
+		uint32_t first = pte_index(v), count = MIN(n - i, PT_ENTRIES - first);
+		fill_table(table_for(as, v), first, pa + i * PAGE_SIZE, count, PG_P | flags);
+		i += count;
 	}
 	return 0;
 }
@@ -225,26 +296,6 @@ static void release_frame(paddr_t pa)
 {
 	if (frame_owned(pa) && frame_unref(pa) < 0)
 		panic("release_frame: frame 0x%x was mapped but is not in use", pa);
-}
-
-/*
- * Calls fn(pt, first, end, ctx) for each table that maps part of
- * [va, va + n pages), with the entries [first, end) of that table.
- */
-typedef void (*table_fn)(pte_t *pt, uint32_t first, uint32_t end, void *ctx);
-
-static void for_each_table(const struct pg_tracker *t, vaddr_t va, uint32_t n, table_fn fn,
-			   void *ctx)
-{
-	while (n > 0) {
-		uint32_t first = pte_index(va);
-		uint32_t count = MIN(n, PT_ENTRIES - first);
-		pte_t *pt = table_of(t, va);
-		if (pt)
-			fn(pt, first, first + count, ctx);
-		va += count * PAGE_SIZE;
-		n -= count;
-	}
 }
 
 /* Pass 1: make the entries not present, keeping the frame address. */
@@ -358,9 +409,8 @@ int vm_protect(int as, vaddr_t va, uint32_t n, uint32_t flags)
 		return rc;
 	if (flags & ~VM_MAP_FLAGS)
 		return -E_INVAL;
-	for (uint32_t i = 0; i < n; i++)
-		if (!mapped(t, va + i * PAGE_SIZE))
-			return -E_NOENT;
+	if (!range_mapped(t, va, n, false))
+		return -E_NOENT;
 	for_each_table(t, va, n, protect_entries, &flags);
 	tlb_range(t, va, n);
 	return 0;

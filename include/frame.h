@@ -123,6 +123,12 @@ int frame_pincount(paddr_t pa);
 /* Whether the allocator owns the frame at pa (it may hand it out). */
 bool frame_owned(paddr_t pa);
 
+/*
+ * Whether a frame of [pa, pa + n pages) is free (frames the allocator does
+ * not own never are).  Reads the free bitmap 32 frames at a time.
+ */
+bool frame_any_free(paddr_t pa, uint32_t n);
+
 /* Whether pa lies in the kernel zone. */
 bool frame_in_kzone(paddr_t pa);
 
