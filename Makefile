@@ -36,7 +36,7 @@ ARCH_SRCS   := arch/i386/boot.S arch/i386/trap.S arch/i386/probe.S arch/i386/idt
                arch/i386/gdt.c arch/i386/serial.c arch/i386/seam.c arch/i386/qemu.c
 KERNEL_SRCS := kernel/main.c kernel/lib.c kernel/multiboot.c kernel/cmdline.c \
                kernel/pagefault.c kernel/probe.c kernel/demo.c kernel/ktest.c kernel/kfixture.c \
-               kernel/test_kframe.c
+               kernel/kbench.c kernel/test_kframe.c
 HOSTED_SRCS := hosted/seam.c hosted/mmu_model.c hosted/probe.c
 # test bodies that run on both platforms
 SHARED_TEST_SRCS := tests/harness.c tests/fixture.c tests/test_printf.c tests/test_hw.c \
@@ -132,9 +132,6 @@ test-kernel: deps-run kernel
 	@scripts/kernel-test.sh --timeout $(TIMEOUT) --mem $(MEM) $(KERNEL_ELF)
 	@scripts/kernel-crash-test.sh --timeout $(TIMEOUT) $(KERNEL_ELF)
 
-bench:
-	@echo "no benchmarks yet"
-
 debug: deps-run kernel $(KBUILD)/gdbinit
 	@echo "QEMU waits for gdb on localhost:1234; in another terminal: gdb -x $(KBUILD)/gdbinit"
 	@scripts/qemu.sh --debug --timeout 0 --mem $(MEM) --args '$(ARGS)' $(KERNEL_ELF)
@@ -145,5 +142,65 @@ $(KBUILD)/gdbinit: scripts/gdbinit
 
 clean:
 	rm -rf $(BUILD)
+
+# ---- benchmarks -------------------------------------------------------
+#
+# make bench measures what a build for use costs, not a debug build: the
+# core and the hosted seam are compiled again at -O2 without sanitizers or
+# PT_DEBUG (no poisoning of freed frames) for bench-host, and the kernel is
+# linked again without PT_DEBUG under build/bench-kernel.  scripts/bench.sh
+# runs both, the kernel under QEMU with -icount, and writes
+# build/bench/results.json and build/bench/bench.svg (docs/PERFORMANCE.md).
+
+BBUILD        := $(BUILD)/bench
+BKBUILD       := $(BUILD)/bench-kernel
+BENCH_SRCS    := bench/bench_host.c bench/naive.c bench/timing.c
+BENCH_CFLAGS  := -std=gnu11 -O2 -g $(WARN) $(INCLUDES) -Ihosted -Ibench
+BENCH_KCFLAGS := $(filter-out -DPT_DEBUG=1,$(KCFLAGS))
+
+bobj = $(patsubst %,$(BBUILD)/obj/%.o,$(basename $(1)))
+
+BENCH_OBJS        := $(call bobj,$(CORE_SRCS) $(HOSTED_SRCS) $(BENCH_SRCS))
+BENCH_HOST        := $(BBUILD)/bench-host
+BENCH_KERNEL_OBJS := $(patsubst $(KBUILD)/%,$(BKBUILD)/%,$(KERNEL_OBJS))
+BENCH_KERNEL      := $(BKBUILD)/pagetrack.elf
+
+.PHONY: deps-bench bench-build
+deps-bench:
+	@scripts/deps.sh bench
+
+bench-build: $(BENCH_HOST) $(BENCH_KERNEL)
+
+bench: deps-bench bench-build
+	@scripts/bench.sh --timeout $(TIMEOUT) $(BENCH_HOST) $(BENCH_KERNEL)
+
+$(BBUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call show,CC-bench,$<)
+	$(Q)$(CC) $(BENCH_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(BENCH_HOST): $(BENCH_OBJS)
+	$(call show,LD-bench,$@)
+	$(Q)$(CC) -o $@ $^
+
+$(BKBUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call show,CC-bench,$<)
+	$(Q)$(CC) $(BENCH_KCFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(BKBUILD)/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(call show,AS-bench,$<)
+	$(Q)$(CC) $(KASFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(BKBUILD)/kernel/lib.o: BENCH_KCFLAGS += -fno-tree-loop-distribute-patterns
+# as for the debug kernel: the image holds the user programs
+$(BKBUILD)/kernel/programs.o: $(USER_ELFS)
+
+$(BENCH_KERNEL): $(BENCH_KERNEL_OBJS) arch/i386/kernel.ld
+	$(call show,LD-bench,$@)
+	$(Q)$(LD) $(KLDFLAGS) -o $@ $(BENCH_KERNEL_OBJS)
+
+-include $(BENCH_OBJS:.o=.d) $(BENCH_KERNEL_OBJS:.o=.d)
 
 -include $(KERNEL_OBJS:.o=.d) $(HOST_OBJS:.o=.d)

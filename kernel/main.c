@@ -13,6 +13,7 @@
 #include "frame.h"
 #include "gdt.h"
 #include "idt.h"
+#include "kbench.h"
 #include "kprobe.h"
 #include "layout.h"
 #include "ktest.h"
@@ -262,6 +263,8 @@ _Noreturn void kmain(uint32_t magic, uint32_t mbi_phys)
 	crash_if_asked();
 	if (cmdline_has_word(cmdline, "test"))
 		qemu_exit(ktest_run() == 0);
+	if (cmdline_has_word(cmdline, "bench"))
+		qemu_exit(kbench_run() == 0);
 	if (!demo_paging())
 		boot_fail();
 	kprintf("boot: ok\n");

@@ -3,6 +3,7 @@
 #
 #   scripts/deps.sh run     what building and booting the kernel needs
 #   scripts/deps.sh test    what the test suites need (host and kernel)
+#   scripts/deps.sh bench   what the benchmarks need (make bench)
 #
 # Quiet when everything is there.  Otherwise, as root, installs the missing
 # packages with apt-get; as anyone else, prints the command to run and
@@ -15,23 +16,24 @@ set -euo pipefail
 
 # command            package           needed by
 TOOLS="
-gcc                  gcc               run test
-ld                   binutils          run test
+gcc                  gcc               run test bench
+ld                   binutils          run test bench
 objdump              binutils          run test
 nm                   binutils          run test
-make                 make              run test
-timeout              coreutils         run test
-qemu-system-i386     qemu-system-x86   run test
+make                 make              run test bench
+timeout              coreutils         run test bench
+qemu-system-i386     qemu-system-x86   run test bench
+gnuplot              gnuplot-nox       bench
 "
 
 usage() {
-	echo "usage: $0 run|test" >&2
+	echo "usage: $0 run|test|bench" >&2
 	exit 2
 }
 
 [ $# -eq 1 ] || usage
 case $1 in
-run | test) target=$1 ;;
+run | test | bench) target=$1 ;;
 *) usage ;;
 esac
 

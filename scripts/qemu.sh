@@ -2,7 +2,7 @@
 # qemu.sh - boot a pagetrack kernel under QEMU and turn the kernel's verdict
 # into an exit status.
 #
-#   scripts/qemu.sh [--timeout S] [--mem MiB] [--args 'cmdline'] [--debug] KERNEL.elf
+#   scripts/qemu.sh [--timeout S] [--mem MiB] [--args 'cmdline'] [--debug] [--icount] KERNEL.elf
 #
 # The kernel reports through QEMU's isa-debug-exit device: QEMU exits with
 # 33 when the kernel succeeded and 35 when it failed.  This script exits 0
@@ -13,7 +13,10 @@
 # The serial console is this script's standard output.  QEMU needs no
 # terminal and reads nothing (its standard input is /dev/null), so it runs
 # the same under CI.  --debug makes QEMU wait for gdb on localhost:1234 and
-# leaves standard input alone; --timeout 0 means no time limit.
+# leaves standard input alone; --timeout 0 means no time limit.  --icount
+# drives QEMU's clock by the instructions executed (-icount shift=0: one
+# nanosecond, and one TSC tick, per instruction), so that the kernel
+# benchmarks count the same on every run.
 
 set -euo pipefail
 
@@ -27,10 +30,11 @@ timeout_s=120
 mem=128
 args=""
 debug=false
+icount=false
 kernel=""
 
 usage() {
-	echo "usage: $0 [--timeout S] [--mem MiB] [--args 'cmdline'] [--debug] KERNEL.elf" >&2
+	echo "usage: $0 [--timeout S] [--mem MiB] [--args 'cmdline'] [--debug] [--icount] KERNEL.elf" >&2
 	exit 2
 }
 
@@ -49,6 +53,7 @@ while [ $# -gt 0 ]; do
 	--mem) [ $# -ge 2 ] || usage; mem=$2; shift 2 ;;
 	--args) [ $# -ge 2 ] || usage; args=$2; shift 2 ;;
 	--debug) debug=true; shift ;;
+	--icount) icount=true; shift ;;
 	-h | --help) usage ;;
 	-*) echo "qemu.sh: unknown option $1" >&2; usage ;;
 	*) [ -z "$kernel" ] || usage; kernel=$1; shift ;;
@@ -76,6 +81,9 @@ qemu=(qemu-system-i386
 
 if $debug; then
 	qemu+=(-s -S)
+fi
+if $icount; then
+	qemu+=(-icount shift=0)
 fi
 
 # --foreground keeps QEMU in this process group, so that ^C reaches it

@@ -134,6 +134,14 @@ static inline uint32_t read_ebp(void)
 	return v;
 }
 
+/* The time-stamp counter (under QEMU with -icount it counts instructions). */
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
 /* Stop this CPU for good; the loop catches an NMI waking it from hlt. */
 static inline _Noreturn void halt_forever(void)
 {

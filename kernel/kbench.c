@@ -1,0 +1,303 @@
+/*
+ * kbench.c - the kernel benchmarks (see kbench.h and docs/PERFORMANCE.md).
+ *
+ * Every figure is the median of its samples, in TSC cycles per operation.
+ * scripts/bench.sh boots this kernel under QEMU with -icount shift=0: the
+ * TSC then advances by one for each guest instruction, so the figures are
+ * instruction counts, the same on every run and on every host, and blind
+ * to caches and TLB misses.
+ *
+ * The two page-fault figures are measured end to end with the probes of
+ * kernel/probe.c: a write from ring 3 through the user gate that faults,
+ * the fault resolved, and the write done again.  That makes two trips to
+ * ring 3, where a process makes one; the round trip of a probe that does
+ * not fault, measured on the same pages, is subtracted, which leaves the
+ * fault, its handling, the return to ring 3 and the retried write.
+ */
+#include "kbench.h"
+#include "cpu.h"
+#include "errors.h"
+#include "frame.h"
+#include "layout.h"
+#include "lib.h"
+#include "probe.h"
+#include "vmspace.h"
+
+#define URW (VM_USER | VM_WRITE)
+#define REPS 15          /* samples of each batched figure */
+#define CD_BATCH 16      /* creates and destroys timed together */
+#define SW_BATCH 64      /* pairs of CR3 switches timed together */
+#define MU_PAGES 255     /* pages mapped, then unmapped, one at a time */
+#define MU_VA 0x48000000u
+#define FAULT_PAGES 32   /* faults timed, one sample each */
+#define FAULT_VA 0x50000000u
+
+static uint32_t samples[REPS], more[REPS];
+static uint32_t faults[FAULT_PAGES], probes[FAULT_PAGES];
+static paddr_t frames[MU_PAGES];
+
+static bool failure(const char *what)
+{
+	kprintf("kbench: %s failed\n", what);
+	return false;
+}
+
+/* The median of n samples (sorts them). */
+static uint32_t median(uint32_t *v, uint32_t n)
+{
+	for (uint32_t i = 1; i < n; i++) {
+		uint32_t x = v[i], j = i;
+		for (; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+	return v[n / 2];
+}
+
+static void report(const char *key, uint32_t cycles)
+{
+	kprintf("bench: %s=%u\n", key, cycles);
+}
+
+static uint32_t per_op(uint64_t t0, uint64_t t1, uint32_t ops)
+{
+	return (uint32_t)((t1 - t0) / ops);
+}
+
+/* ---- address spaces and pages ------------------------------------------ */
+
+static bool bench_create_destroy(void)
+{
+	for (int r = -1; r < (int)REPS; r++) { /* repetition -1 warms up */
+		uint64_t t0 = rdtsc();
+		for (uint32_t i = 0; i < CD_BATCH; i++) {
+			int as = vm_create();
+			if (as < 0 || vm_destroy(as) < 0)
+				return failure("create_destroy");
+		}
+		if (r >= 0)
+			samples[r] = per_op(t0, rdtsc(), CD_BATCH);
+	}
+	report("kernel_create_destroy_cycles", median(samples, REPS));
+	return true;
+}
+
+/* Map and unmap MU_PAGES pages, one call each, in a table that stays (its first page). */
+static bool map_unmap_rounds(int as)
+{
+	for (int r = -1; r < (int)REPS; r++) {
+		for (uint32_t i = 0; i < MU_PAGES; i++)
+			frame_ref(frames[i]); /* the reference each mapping takes over */
+		uint64_t t0 = rdtsc();
+		for (uint32_t i = 0; i < MU_PAGES; i++)
+			if (vm_map(as, MU_VA + (i + 1) * PAGE_SIZE, frames[i], URW) < 0)
+				return failure("vm_map");
+		uint64_t t1 = rdtsc();
+		for (uint32_t i = 0; i < MU_PAGES; i++)
+			if (vm_unmap(as, MU_VA + (i + 1) * PAGE_SIZE) < 0)
+				return failure("vm_unmap");
+		uint64_t t2 = rdtsc();
+		if (r >= 0) {
+			samples[r] = per_op(t0, t1, MU_PAGES);
+			more[r] = per_op(t1, t2, MU_PAGES);
+		}
+	}
+	return true;
+}
+
+/* The address space is live, as a process's own is when it maps and unmaps. */
+static bool bench_map_unmap(void)
+{
+	int as = vm_create();
+	bool ok = as >= 0 && vm_map_zero(as, MU_VA, URW) == 0;
+
+	for (uint32_t i = 0; ok && i < MU_PAGES; i++)
+		ok = frame_alloc(ZONE_USER, &frames[i]) == 0;
+	if (!ok || vm_activate(as) < 0)
+		return failure("map_unmap setup");
+	ok = map_unmap_rounds(as);
+	vm_activate(0);
+	vm_destroy(as);
+	for (uint32_t i = 0; i < MU_PAGES; i++)
+		frame_unref(frames[i]);
+	if (!ok)
+		return false;
+	report("kernel_map_cycles", median(samples, REPS));
+	report("kernel_unmap_cycles", median(more, REPS));
+	return true;
+}
+
+static bool bench_cr3_switch(void)
+{
+	int a = vm_create(), b = vm_create();
+
+	if (a < 0 || b < 0)
+		return failure("cr3_switch setup");
+	for (int r = -1; r < (int)REPS; r++) {
+		uint64_t t0 = rdtsc();
+		for (uint32_t i = 0; i < SW_BATCH; i++) {
+			vm_activate(a);
+			vm_activate(b);
+		}
+		if (r >= 0)
+			samples[r] = per_op(t0, rdtsc(), 2 * SW_BATCH);
+	}
+	vm_activate(0);
+	vm_destroy(a);
+	vm_destroy(b);
+	report("kernel_cr3_switch_cycles", median(samples, REPS));
+	return true;
+}
+
+/* ---- page faults --------------------------------------------------------- */
+
+static vaddr_t fault_va(uint32_t i) { return FAULT_VA + i * PAGE_SIZE; }
+
+/* A write at va from ring 3: 0, or PROBE_FAULTED | the page-fault error code. */
+static uint32_t user_write(vaddr_t va)
+{
+	uint32_t v = va;
+
+	return probe(va, PROBE_WRITE | PROBE_USER, &v);
+}
+
+/*
+ * Fault in every page of the live address space `as` by a ring-3 write,
+ * resolved by vm_fault (copy-on-write) or vm_map_zero (demand-zero), and
+ * time each fault end to end; then time a write that does not fault on
+ * each page.  The figure: the median fault less the median probe.
+ */
+static bool time_faults(int as, bool cow, uint32_t *fig, uint32_t *probe_cycles)
+{
+	for (uint32_t i = 0; i < FAULT_PAGES; i++) {
+		uint64_t t0 = rdtsc();
+		uint32_t r = user_write(fault_va(i));
+		if (!(r & PROBE_FAULTED))
+			return failure("a probe that should fault");
+		int rc = cow ? vm_fault(as, fault_va(i), r & ~PROBE_FAULTED)
+			     : vm_map_zero(as, fault_va(i), URW);
+		if (rc < 0 || user_write(fault_va(i)) != 0)
+			return failure(cow ? "the copy-on-write fault" : "the demand-zero fault");
+		faults[i] = (uint32_t)(rdtsc() - t0);
+	}
+	for (uint32_t i = 0; i < FAULT_PAGES; i++) {
+		uint64_t t0 = rdtsc();
+		if (user_write(fault_va(i)) != 0)
+			return failure("a probe that should not fault");
+		probes[i] = (uint32_t)(rdtsc() - t0);
+	}
+	*probe_cycles = median(probes, FAULT_PAGES);
+	*fig = median(faults, FAULT_PAGES) - *probe_cycles;
+	return true;
+}
+
+/* A child's write to a page it shares with its parent: the page is copied. */
+static bool bench_cow_fault(void)
+{
+	int parent = vm_create(), child = -1;
+	uint32_t fig = 0, probe_cycles = 0;
+	bool ok = parent >= 0;
+
+	for (uint32_t i = 0; ok && i < FAULT_PAGES; i++)
+		ok = vm_map_zero(parent, fault_va(i), URW) == 0;
+	if (ok && (child = vm_clone(parent, VM_CLONE_COW)) >= 0 && vm_activate(child) == 0)
+		ok = time_faults(child, true, &fig, &probe_cycles);
+	else
+		ok = failure("cow_fault setup");
+	vm_activate(0);
+	vm_destroy(child);
+	vm_destroy(parent);
+	if (ok) {
+		report("kernel_cow_fault_cycles", fig);
+		report("kernel_user_write_probe_cycles", probe_cycles);
+	}
+	return ok;
+}
+
+/* A first write to a page nothing maps: a zeroed frame is mapped. */
+static bool bench_zero_fault(void)
+{
+	int as = vm_create();
+	uint32_t fig = 0, probe_cycles = 0;
+	bool ok = as >= 0 && vm_activate(as) == 0;
+
+	ok = ok ? time_faults(as, false, &fig, &probe_cycles) : failure("zero_fault setup");
+	vm_activate(0);
+	vm_destroy(as);
+	if (ok)
+		report("kernel_zero_fault_cycles", fig);
+	return ok;
+}
+
+/* ---- the paging part of fork and exit --------------------------------------- */
+
+/* Code and data, heap and stack of the typical process (bench/bench_host.c's). */
+static const struct {
+	vaddr_t va;
+	uint32_t pages;
+} typical[] = {
+	{ USER_BASE, MiB(1) / PAGE_SIZE },
+	{ USER_BASE + MiB(1), MiB(8) / PAGE_SIZE },
+	{ USER_LAST + PAGE_SIZE - KiB(64), KiB(64) / PAGE_SIZE },
+};
+
+/* A copy-on-write clone of the typical process, and its destruction. */
+static bool bench_clone_typical(void)
+{
+	int as = vm_create();
+	bool ok = as >= 0;
+
+	for (size_t i = 0; ok && i < ARRAY_SIZE(typical); i++)
+		for (uint32_t p = 0; ok && p < typical[i].pages; p++)
+			ok = vm_map_zero(as, typical[i].va + p * PAGE_SIZE, URW) == 0;
+	for (int r = -1; ok && r < (int)REPS; r++) {
+		uint64_t t0 = rdtsc();
+		int child = vm_clone(as, VM_CLONE_COW);
+		ok = child >= 0 && vm_destroy(child) == 0;
+		if (r >= 0)
+			samples[r] = (uint32_t)(rdtsc() - t0);
+	}
+	vm_destroy(as);
+	if (!ok)
+		return failure("clone_typical");
+	report("kernel_clone_typical_cycles", median(samples, REPS));
+	return true;
+}
+
+int kbench_fork_exit_wait(uint32_t *cycles)
+{
+	/*
+	 * To be filled in with user processes: run a program that forks a
+	 * child which exits at once and waits for it, many times, reading the
+	 * TSC in ring 3, and hand back the median round.
+	 */
+	(void)cycles;
+	return -E_NOENT;
+}
+
+static void bench_fork_exit_wait(void)
+{
+	uint32_t cycles;
+
+	if (kbench_fork_exit_wait(&cycles) == 0)
+		report("kernel_fork_exit_wait_cycles", cycles);
+	else
+		kprintf("kbench: kernel_fork_exit_wait_cycles not measured: "
+			"no fork/exit/wait program to run yet\n");
+}
+
+int kbench_run(void)
+{
+	bool ok = true;
+
+	kprintf("kbench: cycles are TSC ticks (under QEMU -icount shift=0: instructions)\n");
+	ok &= bench_create_destroy();
+	ok &= bench_map_unmap();
+	ok &= bench_cr3_switch();
+	ok &= bench_cow_fault();
+	ok &= bench_zero_fault();
+	ok &= bench_clone_typical();
+	bench_fork_exit_wait();
+	kprintf("kbench: %s\n", ok ? "done" : "FAIL");
+	return ok ? 0 : -1;
+}

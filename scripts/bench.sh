@@ -1,0 +1,297 @@
+#!/usr/bin/env bash
+# bench.sh - run the benchmarks and gather their figures (docs/PERFORMANCE.md).
+#
+#   scripts/bench.sh [--timeout S] BENCH-HOST KERNEL.elf
+#
+# Runs the host benchmarks (BENCH-HOST: the core at -O2, no sanitizers, no
+# PT_DEBUG) HOST_RUNS times, then boots KERNEL.elf (a kernel built without
+# PT_DEBUG) once under QEMU with -icount and the command line "bench": its
+# figures count instructions and do not change from run to run.  Both print
+# lines `bench: key=value`.  A host figure is the median of its values over
+# the runs (a ratio is measured within each run, then the median taken).
+# This script gathers them in the directory of BENCH-HOST:
+#
+#   results.json   one flat JSON object of named numbers
+#   bench.svg      the plot
+#   machine.txt    the machine the figures come from
+#   host-<n>.log, kernel.log, growth.dat, plot/   what the runs wrote
+#
+# and prints every figure with its goal.  Exits 1 if a run fails or a
+# figure is missing, except the ones in PENDING, which cannot be measured
+# yet and are reported as pending.
+
+set -euo pipefail
+
+# key                          unit    goal      what
+FIGURES="
+create_destroy_ns              ns      -         create and destroy an empty address space
+memset8k_ns                    ns      -         memset of two 4 KiB pages, the reference
+create_destroy_vs_memset8k     x       <=2       create_destroy_ns / memset8k_ns
+map_ns                         ns      -         map one page where the table exists
+unmap_ns                       ns      -         unmap one page, the table stays
+map_range_ns                   ns      -         per page, mapping a 64 MiB range
+raw_store_ns                   ns      -         per entry, a raw loop storing the same entries
+map_vs_raw_store               x       <=2       map_range_ns / raw_store_ns
+protect_range_ns               ns      -         per page, protecting the 64 MiB range
+unmap_range_ns                 ns      -         per page, unmapping the 64 MiB range
+translate_ns                   ns      -         one translation, random addresses in 1 GiB
+clone_cow_16m_us               us      -         copy-on-write clone of 16 MiB, tables only
+clone_cow_256m_us              us      -         copy-on-write clone of 256 MiB, tables only
+clone_eager_16m_us             us      -         eager clone of 16 MiB, data copied
+growth_copy_per_page           pages   <=2       copies per page growing 2 to 1025 pages, blocked
+growth_copy_per_page_inplace   pages   -         the same, free frames after the block
+typical_pt_bytes               bytes   <=12288   page tables of the typical process
+typical_pt_tables              tables  -         page tables it needs
+naive_pt_bytes                 bytes   -         the same process in the notes' 4 MiB + 4 KiB
+max_as_96m                     spaces  >=10000   address spaces in a 96 MiB kernel zone
+naive_max_as_96m               spaces  -         the same with the naive layout
+kernel_create_destroy_cycles   cycles  -         create and destroy an address space
+kernel_map_cycles              cycles  -         map one page in the live address space
+kernel_unmap_cycles            cycles  -         unmap one page of the live address space
+kernel_cr3_switch_cycles       cycles  -         switch address space (vm_activate)
+kernel_cow_fault_cycles        cycles  -         copy-on-write fault, end to end
+kernel_zero_fault_cycles       cycles  -         demand-zero fault, end to end
+kernel_user_write_probe_cycles cycles  -         a ring-3 write that does not fault (subtracted)
+kernel_clone_typical_cycles    cycles  -         clone of the typical process and its destruction
+kernel_fork_exit_wait_cycles   cycles  -         fork, exit and wait, from ring 3
+"
+# figures that cannot be measured yet: missing is not a failure
+PENDING="kernel_fork_exit_wait_cycles"
+
+timeout_s=120
+readonly HOST_RUNS=5
+
+usage() {
+	echo "usage: $0 [--timeout S] BENCH-HOST KERNEL.elf" >&2
+	exit 2
+}
+
+die() {
+	echo "bench.sh: $*" >&2
+	exit 1
+}
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--timeout) [ $# -ge 2 ] || usage; timeout_s=$2; shift 2 ;;
+	-*) usage ;;
+	*) break ;;
+	esac
+done
+[ $# -eq 2 ] || usage
+host_bench=$1
+kernel=$2
+out=$(dirname "$host_bench")
+here=$(dirname "$0")
+start=$(date +%s)
+
+describe_machine() {
+	echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+	echo "cpus: $(nproc)"
+	echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	echo "os: $(uname -sr)"
+	echo "gcc: $(gcc --version | head -1)"
+	echo "qemu: $(qemu-system-i386 --version | head -1)"
+}
+
+run_benchmarks() {
+	for i in $(seq "$HOST_RUNS"); do
+		echo "bench.sh: host benchmarks, run $i of $HOST_RUNS ($host_bench)"
+		"$host_bench" "$out" >"$out/host-$i.log" ||
+			die "the host benchmarks failed (see $out/host-$i.log)"
+	done
+	echo "bench.sh: kernel benchmarks under QEMU -icount ($kernel)"
+	"$here/qemu.sh" --icount --timeout "$timeout_s" --args bench "$kernel" >"$out/kernel.log" ||
+		die "the kernel benchmarks failed (see $out/kernel.log)"
+}
+
+# The `bench: key=value` lines of a log, as "key value".
+figures_of() {
+	tr -d '\r' <"$1" | sed -n 's/^bench: \([a-z0-9_]*\)=\([-0-9.]*\)$/\1 \2/p'
+}
+
+# Every figure as "key value": the host's the median over the runs, in order.
+collect() {
+	for i in $(seq "$HOST_RUNS"); do
+		figures_of "$out/host-$i.log"
+	done | awk '
+		!($1 in n) { order[++keys] = $1 }
+		{ v[$1, ++n[$1]] = $2 }
+		END {
+			for (k = 1; k <= keys; k++) {
+				key = order[k]
+				for (i = 2; i <= n[key]; i++) # insertion sort, numerically
+					for (j = i; j > 1 && v[key, j - 1] + 0 > v[key, j] + 0; j--) {
+						t = v[key, j]; v[key, j] = v[key, j - 1]; v[key, j - 1] = t
+					}
+				m = n[key]
+				print key, (m % 2) ? v[key, (m + 1) / 2] : (v[key, m / 2] + v[key, m / 2 + 1]) / 2
+			}
+		}'
+	figures_of "$out/kernel.log"
+}
+
+value_of() {
+	awk -v k="$1" '$1 == k { print $2 }' "$out/values"
+}
+
+is_pending() {
+	[[ " $PENDING " == *" $1 "* ]]
+}
+
+# The figures in the order of FIGURES, then any others the runs printed.
+write_json() {
+	local keys
+	keys=$( (awk 'NF { print $1 }' <<<"$FIGURES"; awk '{ print $1 }' "$out/values") |
+		awk '!seen[$1]++')
+	{
+		echo "{"
+		for k in $keys; do
+			v=$(value_of "$k")
+			if [ -n "$v" ]; then
+				printf '  "%s": %s,\n' "$k" "$v"
+			fi
+		done | sed '$ s/,$//'
+		echo "}"
+	} >"$out/results.json"
+}
+
+# Whether value v meets goal g ("<=2", ">=10000" or "-").
+verdict() {
+	awk -v v="$1" -v g="$2" 'BEGIN {
+		if (g == "-") { print "" ; exit }
+		op = substr(g, 1, 2); lim = substr(g, 3) + 0
+		ok = (op == "<=") ? (v + 0 <= lim) : (v + 0 >= lim)
+		print ok ? "met" : "MISSED"
+	}'
+}
+
+print_table() {
+	local missing=""
+	printf '%-31s %14s %-7s %-9s %s\n' figure value unit goal ""
+	while read -r key unit goal _; do
+		[ -n "$key" ] || continue
+		v=$(value_of "$key")
+		if [ -z "$v" ]; then
+			if is_pending "$key"; then
+				printf '%-31s %14s %-7s %-9s %s\n' "$key" "-" "$unit" "$goal" \
+					"pending: arrives with user processes"
+			else
+				missing+=" $key"
+			fi
+			continue
+		fi
+		printf '%-31s %14s %-7s %-9s %s\n' "$key" "$v" "$unit" "$goal" "$(verdict "$v" "$goal")"
+	done <<<"$FIGURES"
+	[ -z "$missing" ] || die "figures missing:$missing"
+}
+
+# "label" value lines for one panel of the plot.
+panel_data() {
+	local file=$1
+	shift
+	: >"$out/plot/$file"
+	while [ $# -ge 2 ]; do
+		v=$(value_of "$2")
+		if [ -n "$v" ]; then
+			printf '"%s" %s\n' "$1" "$v" >>"$out/plot/$file"
+		fi
+		shift 2
+	done
+}
+
+plot() {
+	mkdir -p "$out/plot"
+	panel_data ratios.dat "create+destroy / memset" create_destroy_vs_memset8k \
+		"map 64 MiB / raw stores" map_vs_raw_store \
+		"growth, blocked" growth_copy_per_page \
+		"growth, in place" growth_copy_per_page_inplace
+	panel_data bytes.dat "pagetrack" typical_pt_bytes "notes' naive layout" naive_pt_bytes
+	panel_data spaces.dat "pagetrack" max_as_96m "notes' naive layout" naive_max_as_96m
+	panel_data host.dat "raw store" raw_store_ns "map (range)" map_range_ns \
+		"protect (range)" protect_range_ns "unmap (range)" unmap_range_ns \
+		"translate" translate_ns "map one" map_ns "unmap one" unmap_ns \
+		"memset 8 KiB" memset8k_ns "create+destroy" create_destroy_ns
+	panel_data clone.dat "COW 16 MiB" clone_cow_16m_us "COW 256 MiB" clone_cow_256m_us \
+		"eager 16 MiB" clone_eager_16m_us
+	panel_data kernel.dat "cr3 switch" kernel_cr3_switch_cycles \
+		"probe" kernel_user_write_probe_cycles "map" kernel_map_cycles \
+		"unmap" kernel_unmap_cycles "zero fault" kernel_zero_fault_cycles \
+		"COW fault" kernel_cow_fault_cycles "create+destroy" kernel_create_destroy_cycles \
+		"fork+exit+wait" kernel_fork_exit_wait_cycles \
+		"clone typical" kernel_clone_typical_cycles
+	gnuplot <<EOF || die "gnuplot failed"
+set terminal svg size 1400,1600 dynamic enhanced font "sans,11" background "white"
+set output "$out/bench.svg"
+set multiplot layout 4,2 title "pagetrack benchmarks - $(sed -n 's/^cpu: //p' "$out/machine.txt"), $(sed -n 's/^date: //p' "$out/machine.txt")"
+set style fill solid 0.7 border -1
+set boxwidth 0.6
+set grid ytics
+set bmargin 7
+set xtics rotate by 30 right font ",10" nomirror
+set key top right
+bars = "using 0:2:xtic(1) with boxes lc rgb '#4878a8' notitle"
+goal = "with lines lw 2 lc rgb '#c03030' title 'goal'"
+
+set title "Ratios to their limits (goal: at most 2)"
+set yrange [0:2.5]
+plot "$out/plot/ratios.dat" @bars, \
+     "" using 0:2:(sprintf("%.2f", \$2)) with labels offset 0,0.7 notitle, \
+     2 @goal
+
+set title "Growing a block from 2 to 1025 pages: pages copied by relocations"
+set xtics norotate
+set bmargin 4
+set xrange [0:1025]
+set yrange [0:*]
+set xlabel "page tables linked"
+set key top left
+plot "$out/growth.dat" using 1:3 with steps lw 2 lc rgb "#c03030" title "a frame taken after the block at every step", \
+     "" using 1:5 with steps lw 2 lc rgb "#4878a8" title "free frames after the block (in place: 0)", \
+     "" using 1:(2 * \$2) with steps lw 1 lc rgb "#808080" title "2 x block pages"
+unset xlabel
+set xrange [*:*]
+set xtics rotate by 30 right
+set bmargin 7
+set key top right
+
+set logscale y
+set title "Page tables of the typical process, KiB (goal: 12 KiB)"
+set yrange [1:10000]
+plot "$out/plot/bytes.dat" using 0:(\$2 / 1024):xtic(1) with boxes lc rgb '#4878a8' notitle, \
+     "" using 0:(\$2 / 1024):(sprintf("%d", \$2 / 1024)) with labels offset 0,0.7 notitle, \
+     12 @goal
+
+set title "Address spaces in a 96 MiB kernel zone (goal: at least 10,000)"
+set yrange [1:100000]
+plot "$out/plot/spaces.dat" @bars, \
+     "" using 0:2:(sprintf("%d", \$2)) with labels offset 0,0.7 notitle, \
+     10000 @goal
+
+set title "Host, x86-64 -O2: nanoseconds per operation (range: per page)"
+set yrange [*:*]
+plot "$out/plot/host.dat" @bars, \
+     "" using 0:2:(sprintf("%.3g", \$2)) with labels offset 0,0.7 notitle
+
+set title "Host: clones, microseconds"
+plot "$out/plot/clone.dat" @bars, \
+     "" using 0:2:(sprintf("%.4g", \$2)) with labels offset 0,0.7 notitle
+
+set title "Kernel under QEMU -icount shift=0: cycles (= instructions)"
+plot "$out/plot/kernel.dat" @bars, \
+     "" using 0:2:(sprintf("%d", \$2)) with labels offset 0,0.7 notitle
+
+unset multiplot
+EOF
+}
+
+mkdir -p "$out"
+describe_machine >"$out/machine.txt"
+run_benchmarks
+collect >"$out/values"
+write_json
+print_table
+plot
+echo
+sed 's/^/machine: /' "$out/machine.txt"
+echo "bench.sh: $out/results.json, $out/bench.svg ($(($(date +%s) - start)) s)"
