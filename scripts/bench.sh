@@ -53,6 +53,8 @@ kernel_cow_fault_cycles        cycles  -         copy-on-write fault, end to end
 kernel_zero_fault_cycles       cycles  -         demand-zero fault, end to end
 kernel_user_write_probe_cycles cycles  -         a ring-3 write that does not fault (subtracted)
 kernel_clone_typical_cycles    cycles  -         clone of the typical process and its destruction
+kernel_clone_cow_16m_cycles    cycles  -         copy-on-write clone of 16 MiB, tables only
+kernel_clone_eager_16m_cycles  cycles  -         eager clone of 16 MiB, data copied
 kernel_fork_exit_wait_cycles   cycles  -         fork, exit and wait, from ring 3
 "
 # figures that cannot be measured yet: missing is not a failure
@@ -219,7 +221,9 @@ plot() {
 		"unmap" kernel_unmap_cycles "zero fault" kernel_zero_fault_cycles \
 		"COW fault" kernel_cow_fault_cycles "create+destroy" kernel_create_destroy_cycles \
 		"fork+exit+wait" kernel_fork_exit_wait_cycles \
-		"clone typical" kernel_clone_typical_cycles
+		"clone typical" kernel_clone_typical_cycles \
+		"clone COW 16 MiB" kernel_clone_cow_16m_cycles \
+		"clone eager 16 MiB" kernel_clone_eager_16m_cycles
 	gnuplot <<EOF || die "gnuplot failed"
 set terminal svg size 1400,1600 dynamic enhanced font "sans,11" background "white"
 set output "$out/bench.svg"
