@@ -32,11 +32,14 @@ TIMEOUT  ?= 120
 
 CORE_SRCS   := core/errors.c core/printf.c core/frame.c core/tracker.c core/ptblock.c \
                core/tlb.c core/kmap.c core/vmspace.c core/paging.c core/check.c core/dump.c
-ARCH_SRCS   := arch/i386/boot.S arch/i386/trap.S arch/i386/probe.S arch/i386/idt.c \
-               arch/i386/gdt.c arch/i386/serial.c arch/i386/seam.c arch/i386/qemu.c
+ARCH_SRCS   := arch/i386/boot.S arch/i386/trap.S arch/i386/probe.S arch/i386/switch.S \
+               arch/i386/idt.c arch/i386/gdt.c arch/i386/timer.c arch/i386/serial.c \
+               arch/i386/seam.c arch/i386/qemu.c
 KERNEL_SRCS := kernel/main.c kernel/lib.c kernel/multiboot.c kernel/cmdline.c \
-               kernel/pagefault.c kernel/probe.c kernel/demo.c kernel/ktest.c kernel/kfixture.c \
-               kernel/kbench.c kernel/test_kframe.c
+               kernel/pagefault.c kernel/probe.c kernel/elf.c kernel/proc.c kernel/ufault.c \
+               kernel/syscall.c kernel/demo.c kernel/demo_proc.c kernel/ktest.c kernel/kfixture.c \
+               kernel/kbench.c kernel/test_kframe.c kernel/test_proc.c kernel/programs.S \
+               kernel/program_find.c
 HOSTED_SRCS := hosted/seam.c hosted/mmu_model.c hosted/probe.c
 # test bodies that run on both platforms
 SHARED_TEST_SRCS := tests/harness.c tests/fixture.c tests/test_printf.c tests/test_hw.c \
@@ -112,6 +115,53 @@ $(KBUILD)/kernel.asm: $(KERNEL_ELF)
 $(HOST_TESTS): $(HOST_OBJS)
 	$(call show,LD-host,$@)
 	$(Q)$(CC) $(HLDFLAGS) -o $@ $^
+
+# ---- user programs ----------------------------------------------------
+#
+# Freestanding ring-3 programs, linked at PROGRAM_BASE by user/user.ld and
+# embedded in the kernel image (kernel/programs.S).  Each links crt0, the
+# user library and the core's formatter, compiled for user space.
+
+UBUILD        := $(BUILD)/user
+USER_PROGS    := init worker utest hello
+USER_LIB_SRCS := user/crt0.S user/ulib.c core/printf.c
+USER_CFLAGS   := -std=gnu11 -m32 -march=i686 -ffreestanding -fno-pic -fno-stack-protector \
+                 -nostdlib -mgeneral-regs-only -fno-omit-frame-pointer \
+                 -fno-tree-loop-distribute-patterns -fno-asynchronous-unwind-tables -O2 \
+                 $(WARN) -Iinclude -Iuser
+USER_ASFLAGS  := -m32 -Iinclude -Iuser
+USER_LDFLAGS  := -m elf_i386 -T user/user.ld -nostdlib
+
+uobj = $(patsubst %,$(UBUILD)/%.o,$(basename $(1)))
+
+USER_LIB_OBJS := $(call uobj,$(USER_LIB_SRCS))
+USER_OBJS     := $(USER_LIB_OBJS) $(call uobj,$(patsubst %,user/%.c,$(USER_PROGS)))
+USER_ELFS     := $(patsubst %,$(UBUILD)/%.elf,$(USER_PROGS))
+
+.PHONY: user
+user: $(USER_ELFS)
+
+# the objects are kept: make would delete them as intermediate files
+.SECONDARY: $(USER_OBJS)
+
+$(UBUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call show,CC-user,$<)
+	$(Q)$(CC) $(USER_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(UBUILD)/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(call show,AS-user,$<)
+	$(Q)$(CC) $(USER_ASFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(UBUILD)/%.elf: $(UBUILD)/user/%.o $(USER_LIB_OBJS) user/user.ld
+	$(call show,LD-user,$@)
+	$(Q)$(LD) $(USER_LDFLAGS) -o $@ $< $(USER_LIB_OBJS)
+
+# the kernel image holds the programs: it is rebuilt when one changes
+$(KBUILD)/kernel/programs.o: $(USER_ELFS)
+
+-include $(USER_OBJS:.o=.d)
 
 # ---- running ----------------------------------------------------------
 

@@ -72,6 +72,24 @@ void paging_set_user_gate(paddr_t frame)
 	gate = frame;
 }
 
+/* The gate's PTE in the master's gate table. */
+static pte_t *gate_pte(void)
+{
+	pde_t pde = ptb_pd(trk_get(TRK_MASTER))[GATE_PDE];
+
+	if (!gate || !pde_present(pde))
+		panic("paging_open_gate: there is no user gate");
+	return &ptb_table(pde_addr(pde))[pte_index(GATE_BASE)];
+}
+
+void paging_open_gate(bool open)
+{
+	pte_t *e = gate_pte();
+
+	e->v = open ? e->v | PG_US : e->v & ~PG_US;
+	tlb_kernel_page(GATE_BASE);
+}
+
 int paging_step_enable(void)
 {
 	int rc = ptb_reserve(TRK_MASTER, gate ? 2 : 1);

@@ -33,16 +33,23 @@ int paging_init(bool verbose);
 
 /*
  * Give the kernel a user gate: step 6 then also maps the frame at `frame`
- * at GATE_BASE (layout.h), readable and executable by ring 3 and never
- * writable, in a table of its own.  Call before paging_init; 0 for none.
+ * at GATE_BASE (layout.h), never writable, in a table of its own.  Call
+ * before paging_init; 0 for none.
  */
 void paging_set_user_gate(paddr_t frame);
+
+/*
+ * Open the gate to ring 3 (readable and executable), or close it again
+ * (supervisor-only, as it is between uses): the kernel opens it only while
+ * it runs its own code there, so no process can reach it.
+ */
+void paging_open_gate(bool open);
 
 /* Kernel PTE flags: present, writable, supervisor, global. */
 #define KERNEL_PTE_FLAGS (PG_P | PG_RW | PG_G)
 #define KERNEL_PDE_FLAGS (PG_P | PG_RW | PG_A) /* A preset: the CPU never writes a shared PDE */
-/* The gate's: ring 3 may read (and run) its one page, nothing else there is mapped. */
-#define GATE_PTE_FLAGS (PG_P | PG_US | PG_G)
+/* The gate's: its one page, supervisor-only until paging_open_gate lets ring 3 in. */
+#define GATE_PTE_FLAGS (PG_P | PG_G)
 #define GATE_PDE_FLAGS (PG_P | PG_RW | PG_US | PG_A)
 /* User PDEs allow everything: the PTE alone decides what a user page allows. */
 #define USER_PDE_FLAGS (PG_P | PG_RW | PG_US)

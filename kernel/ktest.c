@@ -9,6 +9,7 @@ static const struct test_suite *const suites[] = {
 	&vm_suite,
 	&oom_suite,
 	&random_suite,
+	&proc_suite,
 };
 
 int ktest_run(void)

@@ -20,6 +20,7 @@
 #include "lib.h"
 #include "multiboot.h"
 #include "pagefault.h"
+#include "proc.h"
 #include "paging.h"
 #include "qemu.h"
 #include "seam.h"
@@ -260,12 +261,13 @@ _Noreturn void kmain(uint32_t magic, uint32_t mbi_phys)
 	init_frames(choose_kzone());
 	print_zones();
 	init_paging();
+	proc_init();
 	crash_if_asked();
 	if (cmdline_has_word(cmdline, "test"))
 		qemu_exit(ktest_run() == 0);
 	if (cmdline_has_word(cmdline, "bench"))
 		qemu_exit(kbench_run() == 0);
-	if (!demo_paging())
+	if (!demo_paging() || !demo_processes())
 		boot_fail();
 	kprintf("boot: ok\n");
 	qemu_exit(true);

@@ -7,6 +7,7 @@
 #include "idt.h"
 #include "kprobe.h"
 #include "layout.h"
+#include "paging.h"
 
 #define PROBE_VECTOR 0x81 /* the gate's way back: int $0x81 */
 
@@ -18,6 +19,7 @@ extern char probe_kread_insn[], probe_kwrite_insn[], probe_kernel_fixup[];
 extern char gate_start[], gate_read[], gate_write[];
 
 static uint32_t user_value; /* what the gate's load read */
+static bool user_probing;   /* a CPL 3 probe is running: the gate's traps are ours */
 
 static bool in_gate(uint32_t eip)
 {
@@ -36,7 +38,11 @@ uint32_t probe(vaddr_t va, uint32_t how, uint32_t *val)
 	if (!(how & PROBE_USER))
 		return (how & PROBE_WRITE) ? probe_kernel_write(va, *val)
 					   : probe_kernel_read(va, val);
+	paging_open_gate(true);
+	user_probing = true;
 	r = probe_user_enter(va, *val, gate_entry(how & PROBE_WRITE ? gate_write : gate_read));
+	user_probing = false;
+	paging_open_gate(false);
 	if (r == 0 && !(how & PROBE_WRITE))
 		*val = user_value;
 	return r;
@@ -45,7 +51,7 @@ uint32_t probe(vaddr_t va, uint32_t how, uint32_t *val)
 /* int $PROBE_VECTOR from the gate: the access went through. */
 static bool probe_returned(struct trap_frame *tf)
 {
-	if (!trap_from_user(tf) || !in_gate(tf->eip))
+	if (!user_probing || !trap_from_user(tf) || !in_gate(tf->eip))
 		return false;
 	user_value = tf->edx;
 	probe_user_resume(0);
@@ -54,7 +60,7 @@ static bool probe_returned(struct trap_frame *tf)
 bool probe_fixup(struct trap_frame *tf, uint32_t err)
 {
 	if (trap_from_user(tf)) {
-		if (in_gate(tf->eip))
+		if (user_probing && in_gate(tf->eip))
 			probe_user_resume(PROBE_FAULTED | err);
 		return false;
 	}

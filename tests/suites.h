@@ -18,5 +18,6 @@ extern const struct test_suite paging_suite;
 
 /* kernel only */
 extern const struct test_suite kframe_suite;
+extern const struct test_suite proc_suite;
 
 #endif

@@ -36,6 +36,7 @@ extern char boot_stack_bottom[], boot_stack_top[];
 
 static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(8)));
 static trap_handler_fn handlers[IDT_VECTORS];
+static trap_handler_fn user_fallback; /* traps from ring 3 nobody else took */
 
 static const char *const exc_names[EXC_VECTORS] = {
 	[0] = "#DE divide error",
@@ -211,11 +212,18 @@ static _Noreturn void trap_fatal(const struct trap_frame *tf)
 	qemu_exit(false);
 }
 
+void trap_set_user_fallback(trap_handler_fn fn)
+{
+	user_fallback = fn;
+}
+
 void trap_dispatch(struct trap_frame *tf)
 {
 	trap_handler_fn fn = tf->vector < IDT_VECTORS ? handlers[tf->vector] : NULL;
 
 	if (fn && fn(tf))
+		return;
+	if (trap_from_user(tf) && user_fallback && user_fallback(tf))
 		return;
 	trap_fatal(tf);
 }

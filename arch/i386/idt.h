@@ -81,6 +81,13 @@ void idt_enable(uint32_t vector, uint32_t dpl, trap_handler_fn fn);
 /* Give vector `vector` a handler (NULL removes it); returns 0 or -E_INVAL. */
 int trap_set_handler(uint32_t vector, trap_handler_fn fn);
 
+/*
+ * The handler of traps from ring 3 that no vector handler took (a user
+ * program's #GP, #UD, divide error, stray int): the process layer ends the
+ * process there, so that no user program can stop the kernel.
+ */
+void trap_set_user_fallback(trap_handler_fn fn);
+
 /* Called by trap.S with the frame of every trap; returns to resume it. */
 void trap_dispatch(struct trap_frame *tf);
 

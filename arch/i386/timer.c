@@ -1,0 +1,61 @@
+/* timer.c - 8259A PICs and the 8254 PIT (see timer.h). */
+#include "timer.h"
+#include "cpu.h"
+
+#define PIC1_CMD 0x20
+#define PIC1_DATA 0x21
+#define PIC2_CMD 0xA0
+#define PIC2_DATA 0xA1
+#define PIC_EOI 0x20
+#define ICW1_INIT_ICW4 0x11 /* edge triggered, cascaded, ICW4 follows */
+#define ICW4_8086 0x01
+
+#define PIT_CH0 0x40
+#define PIT_CMD 0x43
+#define PIT_RATE_GEN 0x34   /* channel 0, low then high byte, mode 2 */
+#define PIT_HZ 1193182u     /* the PIT's input clock */
+
+static volatile uint32_t ticks;
+static trap_handler_fn on_tick;
+
+static void pic_remap(void)
+{
+	outb(PIC1_CMD, ICW1_INIT_ICW4);
+	outb(PIC2_CMD, ICW1_INIT_ICW4);
+	outb(PIC1_DATA, IRQ_BASE);      /* ICW2: vector offsets */
+	outb(PIC2_DATA, IRQ_BASE + 8);
+	outb(PIC1_DATA, 1 << 2);        /* ICW3: the slave hangs on IRQ 2 */
+	outb(PIC2_DATA, 2);
+	outb(PIC1_DATA, ICW4_8086);
+	outb(PIC2_DATA, ICW4_8086);
+	outb(PIC1_DATA, (uint8_t)~1u);  /* only IRQ 0 */
+	outb(PIC2_DATA, 0xFF);
+}
+
+static bool tick(struct trap_frame *tf)
+{
+	ticks++;
+	return on_tick(tf);
+}
+
+void timer_init(uint32_t hz, trap_handler_fn fn)
+{
+	uint32_t divisor = PIT_HZ / hz;
+
+	on_tick = fn;
+	pic_remap();
+	outb(PIT_CMD, PIT_RATE_GEN);
+	outb(PIT_CH0, (uint8_t)divisor);
+	outb(PIT_CH0, (uint8_t)(divisor >> 8));
+	idt_enable(TIMER_VECTOR, 0, tick);
+}
+
+void timer_eoi(void)
+{
+	outb(PIC1_CMD, PIC_EOI);
+}
+
+uint32_t timer_ticks(void)
+{
+	return ticks;
+}

@@ -1,0 +1,70 @@
+/*
+ * uapi.h - the interface between user programs and the kernel: system-call
+ * numbers, their error codes, and the layout of a process's address space.
+ *
+ * A program makes a system call with `int $0x80`: EAX holds the number,
+ * EBX, ECX, EDX the arguments; the result comes back in EAX, a negative
+ * value being -SYS_Exxx.  Every pointer and length a program passes is
+ * checked: an address outside user space, an unmapped or read-only buffer,
+ * or a range that wraps gets -SYS_EFAULT, never a kernel fault.
+ *
+ * A process's user space:
+ *
+ *   0x40000000  program segments (code read-only, data read-write), from
+ *               its ELF image; then the heap, from the next page, grown
+ *               with sbrk and filled with zeroed pages on first touch
+ *   MAP_BASE    anonymous memory of map() (demand-zero)
+ *   ...
+ *   STACK_TOP - STACK_MAX - PAGE_SIZE   guard page: never mapped
+ *   STACK_TOP - STACK_MAX               the lowest the stack may grow to
+ *   STACK_TOP   the stack grows down from here, a page at a time on fault
+ */
+#ifndef PAGETRACK_UAPI_H
+#define PAGETRACK_UAPI_H
+
+#define SYSCALL_VECTOR 0x80
+
+/* System calls: number (arguments) -> result. */
+#define SYS_WRITE 1   /* (fd, buf, len) -> bytes written; fd 1 and 2 are the console */
+#define SYS_EXIT 2    /* (status) -> does not return */
+#define SYS_GETPID 3  /* () -> pid */
+#define SYS_YIELD 4   /* () -> 0 */
+#define SYS_SBRK 5    /* (increment) -> the old end of the heap */
+#define SYS_FORK 6    /* () -> the child's pid to the parent, 0 to the child */
+#define SYS_WAIT 7    /* (int *status or 0) -> pid of a child that ended */
+#define SYS_MAP 8     /* (addr or 0, len, prot) -> address of new zeroed memory */
+#define SYS_UNMAP 9   /* (addr, len) -> 0 */
+#define SYS_PROTECT 10 /* (addr, len, prot) -> 0 */
+#define SYS_EXEC 11   /* (name, arg) -> does not return on success */
+#define SYS_COUNT 12
+
+/* prot bits of map and protect */
+#define PROT_READ 1
+#define PROT_WRITE 2
+
+/* Errors, returned negated (the numbers are Linux's). */
+#define SYS_ENOENT 2   /* no program of that name */
+#define SYS_EBADF 9    /* not a file descriptor */
+#define SYS_ECHILD 10  /* wait: no children */
+#define SYS_ENOMEM 12  /* out of memory */
+#define SYS_EFAULT 14  /* a bad user pointer */
+#define SYS_EINVAL 22  /* a bad argument */
+#define SYS_ENOSYS 38  /* no such system call */
+
+/*
+ * How a process ended, as wait() reports it in *status: the exit status
+ * (0-255), or KILLED_BIT | the signal-like cause when the kernel killed it.
+ */
+#define KILLED_BIT 0x100
+#define KILL_FAULT 1   /* touched memory it may not */
+#define KILL_STACK 2   /* ran past its stack limit */
+#define KILL_NOMEM 3   /* needed a page and none was left */
+
+/* The address space (see the diagram above). */
+#define PROGRAM_BASE 0x40000000u
+#define MAP_BASE 0xA0000000u
+#define MAP_LIMIT 0xE0000000u
+#define STACK_TOP 0xFFFFF000u
+#define STACK_MAX 0x00100000u /* 1 MiB */
+
+#endif

@@ -1,0 +1,405 @@
+/*
+ * proc.c - processes: the table, starting programs, fork, exec, exit and
+ * wait, and the round-robin scheduler (see proc.h).
+ *
+ * Each process has a kernel stack of its own.  Entering the kernel from
+ * ring 3 (a system call, a fault, the timer) the CPU switches to the top of
+ * it (the TSS's esp0), so the trap frame of the process's user state is
+ * always at the same place.  Switching processes is switching kernel
+ * stacks (context_switch) with the scheduler's stack in between:
+ *
+ *   proc_run()  --context_switch-->  process A's kernel stack
+ *       ^                              | yields, blocks, exits or is
+ *       +-------context_switch---------+ preempted by the timer
+ *
+ * A new process's stack is made to look like one that called
+ * context_switch from trap_return, so its first switch "returns" into
+ * trap_return and irets to ring 3 from the trap frame built for it.
+ */
+#include "procdef.h"
+#include "cpu.h"
+#include "elf.h"
+#include "errors.h"
+#include "frame.h"
+#include "gdt.h"
+#include "layout.h"
+#include "lib.h"
+#include "pagefault.h"
+#include "programs.h"
+#include "seam.h"
+#include "timer.h"
+#include "uapi.h"
+#include "vmspace.h"
+
+#define TIMER_HZ 100
+#define EFLAGS_USER (BIT(EFLAGS_IF_BIT) | BIT(1)) /* interrupts on; bit 1 is always set */
+
+extern char trap_return[];
+extern void context_switch(uint32_t *save_esp, uint32_t next_esp);
+
+struct proc *current;
+struct proc_stats proc_counters;
+static struct proc procs[NPROC];
+static uint32_t sched_esp;  /* the scheduler's stack while a process runs */
+static int next_pid = 1;
+static int last_run;        /* round-robin position in procs[] */
+static bool verbose = true;
+
+void proc_set_verbose(bool on)
+{
+	verbose = on;
+}
+
+static uint32_t kstack_top(const struct proc *p)
+{
+	return p->kstack + KSTACK_PAGES * PAGE_SIZE;
+}
+
+struct trap_frame *proc_frame(const struct proc *p)
+{
+	return (struct trap_frame *)kstack_top(p) - 1;
+}
+
+static struct proc *find(int pid)
+{
+	for (int i = 0; i < NPROC; i++)
+		if (procs[i].state != P_FREE && procs[i].pid == pid)
+			return &procs[i];
+	return NULL;
+}
+
+/* ---- making and freeing processes ---------------------------------------- */
+
+/* A free slot with a kernel stack, or NULL. */
+static struct proc *alloc_proc(int parent, const char *name)
+{
+	for (int i = 0; i < NPROC; i++) {
+		struct proc *p = &procs[i];
+		if (p->state != P_FREE)
+			continue;
+		paddr_t stack;
+		if (frame_alloc_run(KSTACK_PAGES, &stack) < 0)
+			return NULL;
+		*p = (struct proc){ .state = P_NEW, .pid = next_pid++, .parent = parent,
+				    .kstack = stack, .as = -1 };
+		ksnprintf(p->name, sizeof(p->name), "%s", name);
+		return p;
+	}
+	return NULL;
+}
+
+/* Give back a slot and its kernel stack (its address space is gone already). */
+static void free_proc(struct proc *p)
+{
+	frame_free_run(p->kstack, KSTACK_PAGES);
+	p->state = P_FREE;
+}
+
+/*
+ * Lay out p's kernel stack for its first switch: the callee-saved
+ * registers context_switch pops, then trap_return as the return address,
+ * then the trap frame (already written at the top).
+ */
+static void prepare_first_switch(struct proc *p)
+{
+	uint32_t *sp = (uint32_t *)proc_frame(p);
+
+	*--sp = (uint32_t)trap_return;
+	for (int i = 0; i < 4; i++) /* ebp, ebx, esi, edi */
+		*--sp = 0;
+	p->esp = (uint32_t)sp;
+}
+
+/* The user state a program starts in: at entry, EAX = arg, the stack empty. */
+static void start_frame(struct proc *p, vaddr_t entry, int arg)
+{
+	struct trap_frame *tf = proc_frame(p);
+
+	*tf = (struct trap_frame){
+		.gs = SEG_UDATA, .fs = SEG_UDATA, .es = SEG_UDATA, .ds = SEG_UDATA,
+		.eax = (uint32_t)arg,
+		.eip = entry, .cs = SEG_UCODE, .eflags = EFLAGS_USER,
+		.user_esp = STACK_TOP, .user_ss = SEG_UDATA,
+	};
+}
+
+/*
+ * A new address space holding program `name`: its handle, with the entry
+ * point and heap start in *info; or -SYS_ENOENT, -SYS_EINVAL, -SYS_ENOMEM.
+ */
+static int load_program(const char *name, struct elf_info *info)
+{
+	const struct program *prog = program_find(name);
+
+	if (!prog)
+		return -SYS_ENOENT;
+	int as = vm_create();
+	if (as < 0)
+		return -SYS_ENOMEM;
+	int rc = elf_load(as, prog->image, prog->size, name, info);
+	if (rc < 0) {
+		vm_destroy(as);
+		return rc;
+	}
+	return as;
+}
+
+/* Give p the fresh program in address space `as`, starting it with arg. */
+static void set_image(struct proc *p, int as, const struct elf_info *info, const char *name,
+		      int arg)
+{
+	p->as = as;
+	p->heap_start = p->brk = info->end;
+	p->stack_low = STACK_TOP;
+	memset(p->maps, 0, sizeof(p->maps));
+	ksnprintf(p->name, sizeof(p->name), "%s", name);
+	start_frame(p, info->entry, arg);
+}
+
+int proc_spawn(const char *name, int arg)
+{
+	struct elf_info info;
+	struct proc *p = alloc_proc(PARENT_KERNEL, name);
+
+	if (!p)
+		return -SYS_ENOMEM;
+	int as = load_program(name, &info);
+	if (as < 0) {
+		free_proc(p);
+		return as;
+	}
+	set_image(p, as, &info, name, arg);
+	prepare_first_switch(p);
+	p->state = P_RUNNABLE;
+	proc_counters.processes++;
+	return p->pid;
+}
+
+/* ---- the scheduler ---------------------------------------------------------- */
+
+static struct proc *pick_next(void)
+{
+	for (int n = 1; n <= NPROC; n++) {
+		int i = (last_run + n) % NPROC;
+		if (procs[i].state == P_RUNNABLE) {
+			last_run = i;
+			return &procs[i];
+		}
+	}
+	return NULL;
+}
+
+int proc_run(void)
+{
+	struct proc *p;
+	int blocked = 0;
+
+	while ((p = pick_next())) {
+		current = p;
+		p->state = P_RUNNING;
+		tss_set_kernel_stack(kstack_top(p));
+		vm_activate(p->as);
+		proc_counters.switches++;
+		context_switch(&sched_esp, p->esp);
+		current = NULL;
+		if (p->state == P_ZOMBIE && p->parent == PARENT_NONE)
+			free_proc(p); /* nobody will wait for it; its stack is free now */
+	}
+	vm_activate(0);
+	for (int i = 0; i < NPROC; i++)
+		blocked += procs[i].state == P_WAITING;
+	return blocked;
+}
+
+void proc_yield(void)
+{
+	struct proc *p = current;
+
+	if (p->state == P_RUNNING)
+		p->state = P_RUNNABLE;
+	context_switch(&p->esp, sched_esp);
+}
+
+static bool timer_tick(struct trap_frame *tf)
+{
+	timer_eoi();
+	if (current && trap_from_user(tf)) {
+		proc_counters.preemptions++;
+		proc_yield();
+	}
+	return true;
+}
+
+/* ---- ending ------------------------------------------------------------------ */
+
+/* Hand p's children to nobody: they are freed when they end. */
+static void orphan_children(const struct proc *p)
+{
+	for (int i = 0; i < NPROC; i++) {
+		struct proc *c = &procs[i];
+		if (c->state == P_FREE || c->parent != p->pid)
+			continue;
+		if (c->state == P_ZOMBIE)
+			free_proc(c);
+		else
+			c->parent = PARENT_NONE;
+	}
+}
+
+_Noreturn void proc_exit(int status)
+{
+	struct proc *p = current;
+
+	vm_activate(0); /* an address space cannot be destroyed while live */
+	vm_destroy(p->as);
+	p->as = -1;
+	orphan_children(p);
+	p->status = status;
+	p->state = P_ZOMBIE;
+	struct proc *parent = p->parent > 0 ? find(p->parent) : NULL;
+	if (parent && parent->state == P_WAITING)
+		parent->state = P_RUNNABLE;
+	if (status & KILLED_BIT)
+		proc_counters.killed++;
+	else
+		proc_counters.exits++;
+	context_switch(&p->esp, sched_esp);
+	panic("proc_exit: process %d ran after it ended", p->pid);
+}
+
+_Noreturn void proc_kill(int cause, vaddr_t addr, uint32_t err, const char *why)
+{
+	struct proc *p = current;
+
+	if (verbose)
+		kprintf("killed: process %d (%s): %s at 0x%08x: %s\n", p->pid, p->name,
+			err & PF_W ? "write" : "read", addr, why);
+	proc_exit(KILLED_BIT | cause);
+}
+
+int proc_reap(int pid, int *status)
+{
+	struct proc *p = find(pid);
+
+	if (!p || p->parent != PARENT_KERNEL || p->state != P_ZOMBIE)
+		return -SYS_ECHILD;
+	*status = p->status;
+	free_proc(p);
+	return 0;
+}
+
+/* ---- fork, wait, exec --------------------------------------------------------- */
+
+int proc_fork(void)
+{
+	struct proc *parent = current, *child = alloc_proc(parent->pid, parent->name);
+
+	if (!child)
+		return -SYS_ENOMEM;
+	int as = vm_clone(parent->as, VM_CLONE_COW);
+	if (as < 0) {
+		free_proc(child);
+		return as == -E_NOMEM ? -SYS_ENOMEM : -SYS_EINVAL;
+	}
+	child->as = as;
+	child->heap_start = parent->heap_start;
+	child->brk = parent->brk;
+	child->stack_low = parent->stack_low;
+	memcpy(child->maps, parent->maps, sizeof(child->maps));
+	*proc_frame(child) = *proc_frame(parent);
+	proc_frame(child)->eax = 0; /* fork returns 0 in the child */
+	prepare_first_switch(child);
+	child->state = P_RUNNABLE;
+	proc_counters.processes++;
+	proc_counters.forks++;
+	return child->pid;
+}
+
+static struct proc *ended_child(const struct proc *p, bool *any)
+{
+	*any = false;
+	for (int i = 0; i < NPROC; i++) {
+		struct proc *c = &procs[i];
+		if (c->state == P_FREE || c->parent != p->pid)
+			continue;
+		*any = true;
+		if (c->state == P_ZOMBIE)
+			return c;
+	}
+	return NULL;
+}
+
+int proc_wait(vaddr_t status_ptr)
+{
+	struct proc *p = current;
+	bool any;
+
+	for (;;) {
+		struct proc *c = ended_child(p, &any);
+		if (!any)
+			return -SYS_ECHILD;
+		/* a bad pointer is refused before a child is collected, so no status is lost */
+		int rc = status_ptr ? user_range_ready(p, status_ptr, sizeof(int), true) : 0;
+		if (rc < 0)
+			return rc;
+		if (c) {
+			int pid = c->pid, rc = 0;
+			if (status_ptr)
+				rc = user_copy_out(p, status_ptr, &c->status, sizeof(c->status));
+			if (rc < 0)
+				return rc;
+			free_proc(c);
+			return pid;
+		}
+		p->state = P_WAITING; /* proc_exit of a child makes it runnable */
+		proc_yield();
+	}
+}
+
+int proc_exec(vaddr_t name_ptr, int arg)
+{
+	struct proc *p = current;
+	char name[PROC_NAME_MAX];
+	struct elf_info info;
+	int rc = user_string_in(p, name, name_ptr, sizeof(name));
+
+	if (rc < 0)
+		return rc;
+	int as = load_program(name, &info);
+	if (as < 0)
+		return as;
+	int old = p->as;
+	vm_activate(as);
+	vm_destroy(old);
+	set_image(p, as, &info, name, arg);
+	proc_counters.execs++;
+	return arg; /* the system call's result lands in EAX: main's argument */
+}
+
+void proc_get_stats(struct proc_stats *s)
+{
+	*s = proc_counters;
+	s->live = 0;
+	for (int i = 0; i < NPROC; i++)
+		s->live += procs[i].state != P_FREE;
+}
+
+/* A trap from ring 3 nobody handled: the process did something it may not. */
+static bool user_trap(struct trap_frame *tf)
+{
+	if (!current)
+		return false;
+	if (verbose)
+		kprintf("killed: process %d (%s): %s at eip 0x%08x\n", current->pid,
+			current->name, trap_name(tf->vector), tf->eip);
+	proc_exit(KILLED_BIT | KILL_FAULT);
+}
+
+void proc_init(void)
+{
+	memset(procs, 0, sizeof(procs));
+	pagefault_set_user_handler(user_fault);
+	trap_set_user_fallback(user_trap);
+	syscall_init();
+	timer_init(TIMER_HZ, timer_tick);
+}

@@ -1,0 +1,62 @@
+/*
+ * proc.h - user processes: each runs in ring 3 in an address space of its
+ * own, named by the tracker index of its page-table block ("keep a link to
+ * the page table in the process structure") - never by a pointer, since
+ * the block moves when it grows.
+ *
+ * The kernel never runs a process's code with interrupts on in ring 0:
+ * traps and system calls enter with interrupts off and leave by iret, and
+ * the timer preempts only code running in ring 3.  proc_run() is the
+ * scheduler: it runs processes round-robin, switching kernel stacks and
+ * CR3, until none is left that can run.
+ */
+#ifndef PAGETRACK_PROC_H
+#define PAGETRACK_PROC_H
+
+#include "types.h"
+
+#define NPROC 128         /* processes at once */
+#define PROC_NAME_MAX 16
+
+/* Set up the process table, the system-call vector and the timer. */
+void proc_init(void);
+
+/*
+ * Start the embedded program `name` in a new process whose parent is the
+ * kernel, with `arg` as the argument of its main.  Returns its pid, or
+ * -SYS_ENOENT (no such program), -SYS_ENOMEM, -SYS_EINVAL (a bad ELF image;
+ * the reason is printed).
+ */
+int proc_spawn(const char *name, int arg);
+
+/*
+ * Run processes until none can run (all have ended, or wait for ever).
+ * Returns the number of processes still blocked: 0 unless there is a bug.
+ */
+int proc_run(void);
+
+/*
+ * Collect a process started with proc_spawn that has ended: 0 and its
+ * wait() status in *status, or -SYS_ECHILD if it is not an ended child of
+ * the kernel.
+ */
+int proc_reap(int pid, int *status);
+
+struct proc_stats {
+	uint32_t processes; /* created: spawned, forked */
+	uint32_t forks;
+	uint32_t execs;
+	uint32_t exits;     /* ended by exit() */
+	uint32_t killed;    /* ended by the kernel */
+	uint32_t live;      /* existing now, zombies included */
+	uint32_t switches;  /* context switches */
+	uint32_t preemptions;
+	uint32_t stack_growths;
+};
+
+void proc_get_stats(struct proc_stats *s);
+
+/* Print lines of kill reports ("killed: ...") on the console (default on). */
+void proc_set_verbose(bool on);
+
+#endif

@@ -1,0 +1,122 @@
+/*
+ * syscall.c - the system calls (numbers and arguments in uapi.h).  Each
+ * takes its arguments from the trap frame of `int $0x80` and returns its
+ * result, which lands in the caller's EAX.  Every user pointer goes through
+ * ufault.c's checked copies.
+ */
+#include "errors.h"
+#include "idt.h"
+#include "lib.h"
+#include "procdef.h"
+#include "seam.h"
+#include "uapi.h"
+
+#define WRITE_CHUNK 128
+
+typedef int (*syscall_fn)(struct proc *p, uint32_t a, uint32_t b, uint32_t c);
+
+static int sys_write(struct proc *p, uint32_t fd, uint32_t buf, uint32_t len)
+{
+	char chunk[WRITE_CHUNK];
+
+	if (fd != 1 && fd != 2)
+		return -SYS_EBADF;
+	if (len > INT32_MAX)
+		return -SYS_EINVAL;
+	int rc = user_range_ready(p, buf, len, false); /* all of it, before printing any */
+	if (rc < 0)
+		return rc;
+	for (uint32_t done = 0; done < len;) {
+		uint32_t n = MIN(len - done, sizeof(chunk));
+		if ((rc = user_copy_in(p, chunk, buf + done, n)) < 0)
+			return rc;
+		for (uint32_t i = 0; i < n; i++)
+			hw_putc(chunk[i]);
+		done += n;
+	}
+	return (int)len;
+}
+
+static int sys_exit(struct proc *p, uint32_t status, uint32_t b, uint32_t c)
+{
+	(void)p, (void)b, (void)c;
+	proc_exit((int)(status & 0xFF));
+}
+
+static int sys_getpid(struct proc *p, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)a, (void)b, (void)c;
+	return p->pid;
+}
+
+static int sys_yield(struct proc *p, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)p, (void)a, (void)b, (void)c;
+	proc_yield();
+	return 0;
+}
+
+static int sys_sbrk(struct proc *p, uint32_t incr, uint32_t b, uint32_t c)
+{
+	(void)b, (void)c;
+	return user_sbrk(p, (int32_t)incr);
+}
+
+static int sys_fork(struct proc *p, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)p, (void)a, (void)b, (void)c;
+	return proc_fork();
+}
+
+static int sys_wait(struct proc *p, uint32_t status, uint32_t b, uint32_t c)
+{
+	(void)p, (void)b, (void)c;
+	return proc_wait(status);
+}
+
+static int sys_map(struct proc *p, uint32_t addr, uint32_t len, uint32_t prot)
+{
+	return user_map(p, addr, len, prot);
+}
+
+static int sys_unmap(struct proc *p, uint32_t addr, uint32_t len, uint32_t c)
+{
+	(void)c;
+	return user_unmap(p, addr, len);
+}
+
+static int sys_protect(struct proc *p, uint32_t addr, uint32_t len, uint32_t prot)
+{
+	return user_protect(p, addr, len, prot);
+}
+
+static int sys_exec(struct proc *p, uint32_t name, uint32_t arg, uint32_t c)
+{
+	(void)p, (void)c;
+	return proc_exec(name, (int)arg);
+}
+
+static const syscall_fn calls[SYS_COUNT] = {
+	[SYS_WRITE] = sys_write,     [SYS_EXIT] = sys_exit,   [SYS_GETPID] = sys_getpid,
+	[SYS_YIELD] = sys_yield,     [SYS_SBRK] = sys_sbrk,   [SYS_FORK] = sys_fork,
+	[SYS_WAIT] = sys_wait,       [SYS_MAP] = sys_map,     [SYS_UNMAP] = sys_unmap,
+	[SYS_PROTECT] = sys_protect, [SYS_EXEC] = sys_exec,
+};
+
+static bool syscall_trap(struct trap_frame *tf)
+{
+	uint32_t n = tf->eax;
+
+	if (!current || !trap_from_user(tf))
+		return false;
+	if (n >= SYS_COUNT || !calls[n])
+		tf->eax = (uint32_t)-SYS_ENOSYS;
+	else
+		tf->eax = (uint32_t)calls[n](current, tf->ebx, tf->ecx, tf->edx);
+	return true;
+}
+
+void syscall_init(void)
+{
+	idt_enable(SYSCALL_VECTOR, 3, syscall_trap);
+}

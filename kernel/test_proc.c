@@ -1,0 +1,347 @@
+/*
+ * test_proc.c - user processes, run by the kernel: every case of the utest
+ * program (user/utest_cases.h) in a process of its own, a thousand
+ * short-lived processes, programs that run side by side, and the ELF
+ * loader's refusals.  Kernel only.
+ *
+ * Each case starts processes with proc_spawn, runs them to the end with
+ * proc_run and collects them with proc_reap, checking the wait() status
+ * each ended with.  The teardown checks that no process is left and, with
+ * fx_teardown, that every frame, address space and kmap slot came back.
+ * The kernel's "killed: ..." lines are turned off while a case runs; the
+ * processes print only when a check of theirs fails.
+ */
+#include "elf.h"
+#include "fixture.h"
+#include "frame.h"
+#include "proc.h"
+#include "programs.h"
+#include "suites.h"
+#include "uapi.h"
+#include "vmspace.h"
+#include "../user/utest_cases.h"
+
+#define THOUSAND 1000
+#define BATCH 100             /* processes at once in the thousand: fewer than NPROC */
+#define ELF_BUF_SIZE KiB(16)  /* room for a copy of hello's ELF file */
+
+static struct proc_stats before;
+
+static void setup(void)
+{
+	fx_setup();
+	proc_set_verbose(false);
+	proc_get_stats(&before);
+}
+
+static void teardown(void)
+{
+	struct proc_stats now;
+
+	proc_set_verbose(true);
+	proc_get_stats(&now);
+	fx_teardown();
+	if (test_failed())
+		return;
+	CHECK_EQ(now.live, 0);
+}
+
+/* Run `utest n` alone; it must end with status want. */
+static void run_utest(int n, int want)
+{
+	struct proc_stats after;
+	int status = -1, pid = proc_spawn("utest", n);
+
+	CHECK_GT(pid, 0);
+	CHECK_EQ(proc_run(), 0);
+	CHECK_OK(proc_reap(pid, &status));
+	if (status != want)
+		kprintf("proc: utest %d ended with status 0x%x, want 0x%x\n", n, status, want);
+	CHECK_EQ(status, want);
+	proc_get_stats(&after);
+	if (want & KILLED_BIT)
+		CHECK_GT(after.killed, before.killed);
+}
+
+/* One case of this suite for each case of utest. */
+#define UTEST_CASE_FN(n, name, want)                                                   \
+	static void utest_##name(void)                                                 \
+	{                                                                              \
+		run_utest(n, want);                                                    \
+	}
+UTEST_CASES(UTEST_CASE_FN)
+
+static void utest_unknown_case_says_so(void)
+{
+	run_utest(9999, UTEST_UNKNOWN);
+}
+
+/* ---- starting and collecting ----------------------------------------------------- */
+
+static void spawn_of_an_unknown_program_fails(void)
+{
+	CHECK_EQ(proc_spawn("nosuch", 0), -SYS_ENOENT);
+	CHECK_EQ(proc_spawn("", 0), -SYS_ENOENT);
+	CHECK_EQ(proc_run(), 0);
+}
+
+static void reap_takes_an_ended_process_once(void)
+{
+	int status = -1, pid = proc_spawn("hello", 17);
+
+	CHECK_GT(pid, 0);
+	CHECK_EQ(proc_reap(pid, &status), -SYS_ECHILD); /* not ended yet */
+	CHECK_EQ(proc_run(), 0);
+	CHECK_OK(proc_reap(pid, &status));
+	CHECK_EQ(status, 17);
+	CHECK_EQ(proc_reap(pid, &status), -SYS_ECHILD);
+	CHECK_EQ(proc_reap(0, &status), -SYS_ECHILD);
+	CHECK_EQ(proc_reap(-1, &status), -SYS_ECHILD);
+}
+
+static void every_program_is_embedded(void)
+{
+	static const char *const names[] = { "init", "worker", "utest", "hello" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		const struct program *p = program_find(names[i]);
+		CHECK(p != NULL);
+		CHECK_STR_EQ(p->name, names[i]);
+		CHECK_GT(p->size, 52); /* an ELF header at least */
+		CHECK_EQ(memcmp(p->image, "\177ELF", 4), 0);
+	}
+	CHECK(program_find("hell") == NULL);
+	CHECK(program_find("hello!") == NULL);
+}
+
+/* Spawn BATCH hello processes from number `first`, run them, reap and check them. */
+static void hello_batch(int first)
+{
+	int pids[BATCH], status;
+
+	for (int i = 0; i < BATCH; i++) {
+		pids[i] = proc_spawn("hello", (first + i) & 0xFF);
+		CHECK_GT(pids[i], 0);
+	}
+	CHECK_EQ(proc_run(), 0);
+	for (int i = 0; i < BATCH; i++) {
+		CHECK_OK(proc_reap(pids[i], &status));
+		CHECK_EQ(status, (first + i) & 0xFF);
+	}
+}
+
+static void thousand_short_lived_processes_return_every_frame(void)
+{
+	struct proc_stats after;
+
+	for (int first = 0; first < THOUSAND && !test_failed(); first += BATCH)
+		hello_batch(first);
+	if (test_failed())
+		return;
+	proc_get_stats(&after);
+	CHECK_EQ(after.processes - before.processes, THOUSAND);
+	CHECK_EQ(after.exits - before.exits, THOUSAND);
+	CHECK_EQ(after.killed, before.killed);
+}
+
+/*
+ * utest cases side by side, preempted by the timer and scheduled among
+ * each other: copies, growth and kills in one process must not disturb
+ * another.
+ */
+static void utest_cases_run_side_by_side(void)
+{
+	static const struct {
+		int n, want;
+	} run[] = {
+		{ 14, 0 }, { 16, 0 }, { 17, 0 }, { 18, 0 }, { 33, 0 }, { 52, 0 },
+		{ 54, 0 }, { 55, 0 }, { 20, 0 }, { 36, 0 }, { 38, 0 },
+		{ 41, UTEST_KILLED_FAULT }, { 43, UTEST_KILLED_FAULT },
+		{ 47, UTEST_KILLED_FAULT }, { 39, UTEST_KILLED_STACK },
+	};
+	int pids[ARRAY_SIZE(run)], status;
+
+	for (size_t i = 0; i < ARRAY_SIZE(run); i++) {
+		pids[i] = proc_spawn("utest", run[i].n);
+		CHECK_GT(pids[i], 0);
+	}
+	CHECK_EQ(proc_run(), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(run); i++) {
+		CHECK_OK(proc_reap(pids[i], &status));
+		if (status != run[i].want)
+			kprintf("proc: utest %d ended with status 0x%x, want 0x%x\n", run[i].n,
+				status, run[i].want);
+		CHECK_EQ(status, run[i].want);
+	}
+}
+
+/* ---- the ELF loader ------------------------------------------------------------------ */
+
+/* The fields of an ELF32 file the bad images change (offsets from the ELF spec). */
+#define EH_CLASS 4
+#define EH_TYPE 16
+#define EH_MACHINE 18
+#define EH_ENTRY 24
+#define EH_PHOFF 28
+#define EH_PHNUM 44
+#define PH_SIZE 32
+#define PH_OFFSET 4
+#define PH_VADDR 8
+#define PH_FILESZ 16
+#define PH_MEMSZ 20
+#define PH_FLAGS 24
+
+static uint8_t elf_buf[ELF_BUF_SIZE];
+static uint32_t elf_size;
+
+/* elf_buf: a fresh copy of hello's ELF file. */
+static bool copy_hello(void)
+{
+	const struct program *p = program_find("hello");
+
+	if (!p || p->size > sizeof(elf_buf))
+		return false;
+	memcpy(elf_buf, p->image, p->size);
+	elf_size = p->size;
+	return true;
+}
+
+static void put16(uint32_t off, uint16_t v)
+{
+	memcpy(elf_buf + off, &v, sizeof(v));
+}
+
+static void put32(uint32_t off, uint32_t v)
+{
+	memcpy(elf_buf + off, &v, sizeof(v));
+}
+
+static uint32_t get32(uint32_t off)
+{
+	uint32_t v;
+
+	memcpy(&v, elf_buf + off, sizeof(v));
+	return v;
+}
+
+/* The offset of field `field` of program header i. */
+static uint32_t ph(uint32_t i, uint32_t field)
+{
+	return get32(EH_PHOFF) + i * PH_SIZE + field;
+}
+
+/* Load elf_buf[0..size) into a new address space; returns elf_load's result. */
+static int load(uint32_t size, struct elf_info *info)
+{
+	int as = vm_create();
+
+	if (as < 0)
+		return as;
+	int rc = elf_load(as, elf_buf, size, "test", info);
+	vm_destroy(as);
+	return rc;
+}
+
+static void elf_loader_takes_a_good_program(void)
+{
+	struct elf_info info;
+
+	CHECK(copy_hello());
+	CHECK_OK(load(elf_size, &info));
+	CHECK_EQ(info.entry, PROGRAM_BASE);
+	CHECK_GT(info.end, PROGRAM_BASE);
+	CHECK(IS_ALIGNED(info.end, PAGE_SIZE));
+}
+
+/* The ways elf_loader_refuses_bad_images breaks a copy of hello. */
+enum breakage {
+	NOT_ELF, ELF64, NOT_EXECUTABLE, NOT_I386, NO_PHDRS, PHDRS_OUTSIDE,
+	SEGMENT_OUTSIDE, SEGMENT_IN_KERNEL, SEGMENT_OVER_MAP_BASE, SEGMENT_UNALIGNED,
+	FILESZ_OVER_MEMSZ, SEGMENTS_OVERLAP, ENTRY_OUTSIDE_CODE, CODE_NOT_EXECUTABLE,
+	BREAKAGES
+};
+
+static void break_image(enum breakage b)
+{
+	switch (b) {
+	case NOT_ELF:
+		memset(elf_buf, 0, 4);
+		break;
+	case ELF64:
+		elf_buf[EH_CLASS] = 2;
+		break;
+	case NOT_EXECUTABLE:
+		put16(EH_TYPE, 3); /* ET_DYN */
+		break;
+	case NOT_I386:
+		put16(EH_MACHINE, 62); /* x86-64 */
+		break;
+	case NO_PHDRS:
+		put16(EH_PHNUM, 0);
+		break;
+	case PHDRS_OUTSIDE:
+		put32(EH_PHOFF, elf_size - 8);
+		break;
+	case SEGMENT_OUTSIDE:
+		put32(ph(0, PH_OFFSET), elf_size);
+		break;
+	case SEGMENT_IN_KERNEL:
+		put32(ph(0, PH_VADDR), 0x00100000);
+		break;
+	case SEGMENT_OVER_MAP_BASE:
+		put32(ph(0, PH_VADDR), MAP_BASE - PAGE_SIZE);
+		put32(ph(0, PH_MEMSZ), 2 * PAGE_SIZE);
+		break;
+	case SEGMENT_UNALIGNED:
+		put32(ph(0, PH_VADDR), PROGRAM_BASE + 0x10);
+		break;
+	case FILESZ_OVER_MEMSZ:
+		put32(ph(0, PH_MEMSZ), get32(ph(0, PH_FILESZ)) - 1);
+		break;
+	case SEGMENTS_OVERLAP:
+		put32(ph(1, PH_VADDR), PROGRAM_BASE);
+		put32(ph(1, PH_MEMSZ), PAGE_SIZE);
+		break;
+	case ENTRY_OUTSIDE_CODE:
+		put32(EH_ENTRY, MAP_BASE);
+		break;
+	case CODE_NOT_EXECUTABLE:
+		put32(ph(0, PH_FLAGS), 4); /* PF_R only */
+		break;
+	case BREAKAGES:
+		break;
+	}
+}
+
+/* Every broken copy of hello, and one cut inside its header, gets -SYS_EINVAL. */
+static void elf_loader_refuses_bad_images(void)
+{
+	struct elf_info info;
+
+	for (int b = 0; b < BREAKAGES; b++) {
+		CHECK(copy_hello());
+		break_image(b);
+		int rc = load(elf_size, &info);
+		if (rc != -SYS_EINVAL)
+			kprintf("proc: the ELF loader took broken image %d\n", b);
+		CHECK_EQ(rc, -SYS_EINVAL);
+	}
+	CHECK(copy_hello());
+	CHECK_EQ(load(20, &info), -SYS_EINVAL);
+}
+
+static const struct test_case cases[] = {
+#define UTEST_TEST_CASE(n, name, want) TEST_CASE(utest_##name),
+	UTEST_CASES(UTEST_TEST_CASE)
+#undef UTEST_TEST_CASE
+	TEST_CASE(utest_unknown_case_says_so),
+	TEST_CASE(spawn_of_an_unknown_program_fails),
+	TEST_CASE(reap_takes_an_ended_process_once),
+	TEST_CASE(every_program_is_embedded),
+	TEST_CASE(thousand_short_lived_processes_return_every_frame),
+	TEST_CASE(utest_cases_run_side_by_side),
+	TEST_CASE(elf_loader_takes_a_good_program),
+	TEST_CASE(elf_loader_refuses_bad_images),
+};
+
+DEFINE_SUITE(proc_suite, "proc", cases, setup, teardown);

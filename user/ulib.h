@@ -1,0 +1,75 @@
+/*
+ * ulib.h - the user library: a wrapper for every system call of uapi.h,
+ * a printf on the console, and the memory and string functions the
+ * formatter (core/printf.c, compiled for user space) needs.
+ *
+ * A call that fails returns -SYS_Exxx.  The two calls that return an
+ * address, sbrk and map, return the error as a pointer too: uerr() tells
+ * one from the other.
+ */
+#ifndef PAGETRACK_ULIB_H
+#define PAGETRACK_ULIB_H
+
+#include <stdarg.h>
+#include "lib.h"
+#include "types.h"
+#include "uapi.h"
+
+/* The most negative error a system call returns, as an unsigned word. */
+#define MAX_ERRNO 4095u
+
+/* The program: crt0.S calls it with the argument the program was started with. */
+int main(int arg);
+
+/* A raw system call: number n with arguments a, b, c; returns EAX. */
+int syscall(int n, int a, int b, int c);
+
+/* Write len bytes of buf to fd (1 and 2: the console); returns bytes written. */
+int write(int fd, const void *buf, uint32_t len);
+
+/* End the process with exit status `status` (0-255). */
+_Noreturn void exit(int status);
+
+/* The process's pid. */
+int getpid(void);
+
+/* Let the other processes run; returns 0. */
+int yield(void);
+
+/* Move the end of the heap by increment bytes; returns the old end. */
+void *sbrk(int increment);
+
+/* A copy of this process: the child's pid in the parent, 0 in the child. */
+int fork(void);
+
+/* Wait for a child to end: its pid, and how it ended in *status if status is not NULL. */
+int wait(int *status);
+
+/* New zeroed memory of len bytes at addr (or anywhere in the map area if addr is NULL). */
+void *map(void *addr, uint32_t len, int prot);
+
+/* Remove [addr, addr + len) from the map area; holes are fine. */
+int unmap(void *addr, uint32_t len);
+
+/* Give the mapped memory [addr, addr + len) the rights prot. */
+int protect(void *addr, uint32_t len, int prot);
+
+/* Replace this process by the program `name`, started with arg; returns only on failure. */
+int exec(const char *name, int arg);
+
+/* The error a returned address stands for (-SYS_Exxx), or 0 if it is an address. */
+static inline int uerr(const void *p)
+{
+	uint32_t v = (uint32_t)(uintptr_t)p;
+
+	return v >= (uint32_t)-MAX_ERRNO ? (int)v : 0;
+}
+
+/* printf on fd 1; each call is one write, so lines of processes do not mix. */
+int printf(const char *fmt, ...) PRINTF_LIKE(1, 2);
+int vprintf(const char *fmt, va_list ap);
+
+/* Write s and a newline on fd 1. */
+int puts(const char *s);
+
+#endif

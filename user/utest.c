@@ -1,0 +1,1206 @@
+/*
+ * utest.c - the system calls and the memory rules of uapi.h, checked from
+ * the inside.  `utest N` runs case N of utest_cases.h; the kernel suite
+ * (kernel/test_proc.c) starts one process per case and checks how it ended.
+ *
+ * A case that passes returns 0 (or the status it is about); a failed check
+ * prints one line, "utest N name: pid P: utest.c:L: ...", and exits with
+ * UTEST_FAILED.  A check that fails in a child ends the child the same way,
+ * and its parent's check of the child's status fails in turn.  The cases
+ * that must be killed make their bad access last: if it does not kill them,
+ * they say so and exit with UTEST_FAILED.
+ */
+#include "ulib.h"
+#include "utest_cases.h"
+
+#define PAGE PAGE_SIZE
+#define KERNEL_ADDR 0x00100000u   /* the kernel image */
+#define GATE_ADDR 0x3F800000u     /* the user gate: ring 3 reaches it only during a probe */
+#define KMAP_ADDR 0x3FC00000u     /* the kernel's kmap window */
+#define GUARD_ADDR (STACK_TOP - STACK_MAX - PAGE)
+#define GAP_ADDR 0x90000000u      /* between a small heap and MAP_BASE: nothing */
+#define FAR_MAP_ADDR (MAP_BASE + 0x30000000u) /* in the map area, never mapped here */
+#define FRAME_BYTES 1000          /* stack bytes each level of dive() fills */
+
+extern char program_end[]; /* user.ld */
+
+static int case_no;
+static const char *case_name = "?";
+
+/* ---- checks ------------------------------------------------------------------ */
+
+static _Noreturn void check_failed(int line, const char *what)
+{
+	printf("utest %d %s: pid %d: utest.c:%d: %s\n", case_no, case_name, getpid(), line, what);
+	exit(UTEST_FAILED);
+}
+
+static _Noreturn void check_eq_failed(int line, const char *a, const char *b, int x, int y)
+{
+	printf("utest %d %s: pid %d: utest.c:%d: %s == %s: %d (0x%x) vs %d (0x%x)\n", case_no,
+	       case_name, getpid(), line, a, b, x, (unsigned)x, y, (unsigned)y);
+	exit(UTEST_FAILED);
+}
+
+#define UCHECK(cond)                                                                   \
+	do {                                                                           \
+		if (!(cond))                                                           \
+			check_failed(__LINE__, "CHECK(" #cond ") failed");             \
+	} while (0)
+
+#define UCHECK_EQ(a, b)                                                                \
+	do {                                                                           \
+		int a_ = (int)(a), b_ = (int)(b);                                      \
+		if (a_ != b_)                                                          \
+			check_eq_failed(__LINE__, #a, #b, a_, b_);                     \
+	} while (0)
+
+/* The end of a case that should have been killed by now. */
+#define SURVIVED(what) check_failed(__LINE__, "survived " what)
+
+/* ---- helpers ------------------------------------------------------------------- */
+
+/* v, hidden from the optimiser: a bad address it cannot reason about. */
+static uintptr_t opaque(uintptr_t v)
+{
+	asm volatile("" : "+r"(v));
+	return v;
+}
+
+static volatile uint32_t *word_at(uint32_t addr)
+{
+	return (volatile uint32_t *)opaque(addr);
+}
+
+/* The first address of the heap: the page after the program. */
+static uint32_t heap_start(void)
+{
+	return ALIGN_UP((uint32_t)program_end, PAGE);
+}
+
+/* n new heap pages, starting on a page boundary, with the break right after them. */
+static uint8_t *heap_pages(uint32_t n)
+{
+	uint32_t cur = (uint32_t)sbrk(0);
+	uint32_t pad = ALIGN_UP(cur, PAGE) - cur;
+	uint8_t *p = sbrk((int)(pad + n * PAGE));
+
+	UCHECK_EQ(uerr(p), 0);
+	return p + pad;
+}
+
+/* New anonymous read-write memory of n pages. */
+static uint8_t *map_pages(uint32_t n)
+{
+	uint8_t *p = map(NULL, n * PAGE, PROT_READ | PROT_WRITE);
+
+	UCHECK_EQ(uerr(p), 0);
+	return p;
+}
+
+/* The word fill() writes at address w: it depends on seed and on w. */
+static uint32_t pattern(const volatile uint32_t *w, uint32_t seed)
+{
+	return seed * 0x9E3779B9u ^ (uint32_t)w;
+}
+
+/* Fill n pages from p with the pattern of seed. */
+static void fill(void *p, uint32_t n, uint32_t seed)
+{
+	volatile uint32_t *w = p;
+
+	for (uint32_t i = 0; i < n * PAGE / 4; i++)
+		w[i] = pattern(&w[i], seed);
+}
+
+/* Whether the n pages from p hold the pattern of seed (any part of a fill). */
+static bool filled(const void *p, uint32_t n, uint32_t seed)
+{
+	const volatile uint32_t *w = p;
+
+	for (uint32_t i = 0; i < n * PAGE / 4; i++)
+		if (w[i] != pattern(&w[i], seed))
+			return false;
+	return true;
+}
+
+static bool all_zero(const void *p, uint32_t n)
+{
+	const volatile uint32_t *w = p;
+
+	for (uint32_t i = 0; i < n * PAGE / 4; i++)
+		if (w[i] != 0)
+			return false;
+	return true;
+}
+
+/* Start a child that returns fn(arg) as its exit status; returns its pid. */
+static int start_child(int (*fn)(int), int arg)
+{
+	int pid = fork();
+
+	UCHECK(pid >= 0);
+	if (pid == 0)
+		exit(fn(arg));
+	return pid;
+}
+
+/* Run fn(arg) in a child and wait for it; returns its wait() status. */
+static int in_child(int (*fn)(int), int arg)
+{
+	int status = -1, pid = start_child(fn, arg);
+
+	UCHECK_EQ(wait(&status), pid);
+	return status;
+}
+
+static void yield_n(int n)
+{
+	while (n-- > 0)
+		UCHECK_EQ(yield(), 0);
+}
+
+/*
+ * Recurse `limit` levels deep (for ever if limit is UINT32_MAX), each level
+ * filling FRAME_BYTES of stack with its depth; returns how many levels found
+ * their bytes changed on the way back.  The stack grows a page at a time as
+ * the levels touch it.
+ */
+static uint32_t dive(uint32_t depth, uint32_t limit)
+{
+	volatile uint8_t frame[FRAME_BYTES];
+	uint32_t bad = 0;
+
+	for (uint32_t i = 0; i < FRAME_BYTES; i++)
+		frame[i] = (uint8_t)depth;
+	if (depth < limit)
+		bad = dive(depth + 1, limit);
+	for (uint32_t i = 0; i < FRAME_BYTES; i++)
+		if (frame[i] != (uint8_t)depth)
+			return bad + 1;
+	return bad;
+}
+
+/* ---- children's bodies ------------------------------------------------------- */
+
+static int exit_with(int status)
+{
+	exit(status);
+}
+
+static int read_word(int addr)
+{
+	return (int)*word_at((uint32_t)addr);
+}
+
+static int write_word(int addr)
+{
+	*word_at((uint32_t)addr) = 0xBAD;
+	return UTEST_FAILED;
+}
+
+static int overflow_stack(int arg)
+{
+	(void)arg;
+	dive(0, UINT32_MAX);
+	return UTEST_FAILED;
+}
+
+static int exec_hello(int arg)
+{
+	exec("hello", arg);
+	return UTEST_FAILED;
+}
+
+/* ---- write ----------------------------------------------------------------------- */
+
+static int write_reaches_the_console(void)
+{
+	static const char start[] = "utest: write: fd 1";
+	static const char rest[] = ", across a page boundary\n";
+	uint32_t n = sizeof(rest) - 1;
+	uint8_t *p = heap_pages(2) + PAGE - 8; /* the text straddles two pages */
+
+	memcpy(p, rest, n);
+	UCHECK_EQ(write(1, start, sizeof(start) - 1), sizeof(start) - 1);
+	UCHECK_EQ(write(2, ", fd 2", 6), 6);
+	UCHECK_EQ(write(1, "", 0), 0);
+	UCHECK_EQ(write(1, p, n), n);
+	return 0;
+}
+
+static int write_refuses_a_bad_fd(void)
+{
+	static const int bad[] = { 0, 3, -1, 1000, INT32_MIN };
+
+	for (uint32_t i = 0; i < ARRAY_SIZE(bad); i++)
+		UCHECK_EQ(write(bad[i], "x", 1), -SYS_EBADF);
+	return 0;
+}
+
+static int write_refuses_kernel_buffers(void)
+{
+	static const uint32_t bad[] = { 0, 4, PAGE, KERNEL_ADDR, GATE_ADDR, KMAP_ADDR,
+					PROGRAM_BASE - 2 };
+
+	for (uint32_t i = 0; i < ARRAY_SIZE(bad); i++)
+		UCHECK_EQ(write(1, (void *)bad[i], 4), -SYS_EFAULT);
+	return 0;
+}
+
+static int write_refuses_unmapped_buffers(void)
+{
+	uint8_t *end = heap_pages(1) + PAGE, *m = map_pages(1);
+
+	UCHECK_EQ(write(1, end, 4), -SYS_EFAULT);
+	UCHECK_EQ(write(1, end - 2, 4), -SYS_EFAULT); /* the end lies past the break */
+	UCHECK_EQ(write(1, end + MiB(1), 4), -SYS_EFAULT);
+	UCHECK_EQ(write(1, (void *)GAP_ADDR, 4), -SYS_EFAULT);
+	UCHECK_EQ(write(1, (void *)FAR_MAP_ADDR, 4), -SYS_EFAULT);
+	UCHECK_EQ(write(1, (void *)GUARD_ADDR, 4), -SYS_EFAULT);
+	UCHECK_EQ(write(1, (void *)STACK_TOP, 4), -SYS_EFAULT);
+	m[0] = 'x';
+	UCHECK_EQ(unmap(m, PAGE), 0);
+	UCHECK_EQ(write(1, m, 1), -SYS_EFAULT);
+	return 0;
+}
+
+static int write_refuses_wrapping_ranges(void)
+{
+	char local[4] = "ok\n";
+
+	UCHECK_EQ(write(1, (void *)0xFFFFF000u, 0x2000), -SYS_EFAULT);
+	UCHECK_EQ(write(1, (void *)0xF0000000u, 0x7FFFFFFF), -SYS_EFAULT);
+	UCHECK_EQ(write(1, (void *)0xFFFFFFFFu, 2), -SYS_EFAULT);
+	/* longer than a result can say: refused before any byte is read */
+	UCHECK_EQ(write(1, local, 0xFFFFFFFFu), -SYS_EINVAL);
+	return 0;
+}
+
+/* ---- exit, getpid, yield ----------------------------------------------------------- */
+
+static int exit_status_reaches_the_parent(void)
+{
+	static const int status[] = { 0, 1, 77, 255, 256 + 5, -1 };
+
+	for (uint32_t i = 0; i < ARRAY_SIZE(status); i++)
+		UCHECK_EQ(in_child(exit_with, status[i]), status[i] & 0xFF);
+	return 0;
+}
+
+static int main_returns_the_exit_status(void)
+{
+	return UTEST_MAIN_RETURN;
+}
+
+/* A child's status: its pid's low bits, above every status a failed check gives. */
+static int pid_status(int pid)
+{
+	return 0x80 | (pid & 0x7F);
+}
+
+static int getpid_is_stable_and_unique(void)
+{
+	int me = getpid(), status = -1;
+
+	UCHECK(me > 0);
+	UCHECK_EQ(getpid(), me);
+	int pid = fork();
+	if (pid == 0) {
+		int child = getpid();
+		exit(child > 0 && child != me ? pid_status(child) : UTEST_FAILED);
+	}
+	UCHECK(pid > 0 && pid != me);
+	UCHECK_EQ(wait(&status), pid);
+	UCHECK_EQ(status, pid_status(pid));
+	UCHECK_EQ(getpid(), me);
+	return 0;
+}
+
+static int yield_a_little(int n)
+{
+	yield_n(n);
+	return 0;
+}
+
+static int yield_returns_zero(void)
+{
+	int pid = start_child(yield_a_little, 10), status = -1;
+
+	yield_n(10);
+	UCHECK_EQ(wait(&status), pid);
+	UCHECK_EQ(status, 0);
+	return 0;
+}
+
+/* ---- sbrk ---------------------------------------------------------------------------- */
+
+static int sbrk_grows_and_shrinks_the_heap(void)
+{
+	uint8_t *p = heap_pages(3), *end = p + 3 * PAGE;
+
+	UCHECK_EQ(sbrk(0), end);
+	UCHECK(all_zero(p, 3));
+	fill(p, 3, 1);
+	UCHECK_EQ(sbrk(-2 * (int)PAGE), end);
+	UCHECK_EQ(sbrk(0), p + PAGE);
+	UCHECK(filled(p, 1, 1));
+	UCHECK_EQ(sbrk(2 * PAGE), p + PAGE);
+	UCHECK(all_zero(p + PAGE, 2)); /* given back, then new zeroed pages */
+	/* a break inside a page: that page is usable */
+	UCHECK_EQ(sbrk(10), end);
+	end[9] = 9;
+	UCHECK_EQ(end[9], 9);
+	UCHECK_EQ(sbrk(-10), end + 10);
+	UCHECK_EQ(sbrk(0), end);
+	return 0;
+}
+
+static int sbrk_refuses_bad_increments(void)
+{
+	uint32_t cur = (uint32_t)sbrk(0);
+	int whole = (int)(MAP_BASE - cur);
+
+	UCHECK_EQ(cur, heap_start()); /* nothing has grown the heap yet */
+	UCHECK_EQ(sbrk(-1), -SYS_EINVAL);
+	UCHECK_EQ(sbrk(INT32_MIN), -SYS_EINVAL);
+	UCHECK_EQ(sbrk(whole + 1), -SYS_ENOMEM);
+	UCHECK_EQ(sbrk(INT32_MAX), -SYS_ENOMEM);
+	UCHECK_EQ(sbrk(0), cur);
+	/* up to MAP_BASE is fine: demand-zero memory costs nothing until touched */
+	UCHECK_EQ(sbrk(whole), cur);
+	*word_at(MAP_BASE - 4) = 0x5EB;
+	UCHECK_EQ(*word_at(MAP_BASE - 4), 0x5EB);
+	UCHECK_EQ(sbrk(1), -SYS_ENOMEM);
+	UCHECK_EQ(sbrk(-whole), MAP_BASE);
+	UCHECK_EQ(sbrk(0), cur);
+	return 0;
+}
+
+static int heap_ends_at_the_break(void)
+{
+	uint8_t *p = heap_pages(1);
+
+	p[0] = 1;
+	read_word((int)(p + PAGE));
+	SURVIVED("a read past the break");
+}
+
+static int shrunken_heap_is_gone(void)
+{
+	uint8_t *p = heap_pages(2);
+
+	p[PAGE] = 1;
+	UCHECK_EQ(sbrk(-(int)PAGE), p + 2 * PAGE);
+	read_word((int)(p + PAGE));
+	SURVIVED("a read of a page the heap gave back");
+}
+
+/* ---- fork and copy-on-write ------------------------------------------------------------ */
+
+#define COW_PAGES 8
+
+static int fork_gives_the_child_a_copy(void)
+{
+	uint8_t *p = heap_pages(COW_PAGES);
+	int status = -1;
+
+	fill(p, COW_PAGES, 0xA);
+	int pid = fork();
+	if (pid == 0) {
+		UCHECK(filled(p, COW_PAGES, 0xA));
+		yield();
+		fill(p, COW_PAGES, 0xC);
+		yield();
+		UCHECK(filled(p, COW_PAGES, 0xC));
+		exit(0);
+	}
+	UCHECK(pid > 0);
+	fill(p, COW_PAGES, 0xB);
+	yield();
+	UCHECK(filled(p, COW_PAGES, 0xB));
+	UCHECK_EQ(wait(&status), pid);
+	UCHECK_EQ(status, 0);
+	UCHECK(filled(p, COW_PAGES, 0xB));
+	return 0;
+}
+
+static uint32_t data_word = 0xDA7A;
+static uint32_t bss_pages[2 * PAGE / 4] __attribute__((aligned(PAGE_SIZE)));
+
+static int fork_copies_data_bss_and_stack(void)
+{
+	volatile uint32_t local[256];
+	int status = -1;
+
+	data_word = 0xD1;
+	fill(bss_pages, 2, 0xB1);
+	for (uint32_t i = 0; i < ARRAY_SIZE(local); i++)
+		local[i] = i;
+	int pid = fork();
+	if (pid == 0) {
+		UCHECK_EQ(data_word, 0xD1);
+		UCHECK(filled(bss_pages, 2, 0xB1));
+		for (uint32_t i = 0; i < ARRAY_SIZE(local); i++)
+			UCHECK_EQ(local[i], i);
+		data_word = 0xD2;
+		fill(bss_pages, 2, 0xB2);
+		for (uint32_t i = 0; i < ARRAY_SIZE(local); i++)
+			local[i] = ~i;
+		UCHECK_EQ(data_word, 0xD2);
+		UCHECK(filled(bss_pages, 2, 0xB2));
+		exit(0);
+	}
+	UCHECK_EQ(wait(&status), pid);
+	UCHECK_EQ(status, 0);
+	UCHECK_EQ(data_word, 0xD1);
+	UCHECK(filled(bss_pages, 2, 0xB1));
+	for (uint32_t i = 0; i < ARRAY_SIZE(local); i++)
+		UCHECK_EQ(local[i], i);
+	return 0;
+}
+
+/* The child of child_writes_do_not_reach_the_parent: it changes all it can. */
+static int scribble(int arg)
+{
+	uint8_t *heap = (uint8_t *)arg, *m = heap + 4 * PAGE;
+	uint8_t **mp = (uint8_t **)m;
+	uint8_t *mapped = *mp;
+
+	fill(heap, 4, 0xC1);
+	fill(mapped, 4, 0xC2);
+	fill(heap_pages(16), 16, 0xC3);
+	UCHECK_EQ(unmap(mapped, 2 * PAGE), 0);
+	UCHECK_EQ(protect(mapped + 2 * PAGE, 2 * PAGE, PROT_READ), 0);
+	fill(map_pages(4), 4, 0xC4);
+	return 0;
+}
+
+static int child_writes_do_not_reach_the_parent(void)
+{
+	uint8_t *heap = heap_pages(5), *m = map_pages(4);
+	uint32_t brk = (uint32_t)sbrk(0);
+
+	fill(heap, 4, 0xA1);
+	*(uint8_t **)(heap + 4 * PAGE) = m; /* tell the child where the map is */
+	fill(m, 4, 0xA2);
+	UCHECK_EQ(in_child(scribble, (int)heap), 0);
+	UCHECK(filled(heap, 4, 0xA1));
+	UCHECK_EQ(sbrk(0), brk);
+	UCHECK(filled(m, 4, 0xA2));
+	fill(m, 4, 0xA3); /* still mapped and still writable here */
+	UCHECK(filled(m, 4, 0xA3));
+	return 0;
+}
+
+static int parent_writes_do_not_reach_the_child(void)
+{
+	uint8_t *p = heap_pages(COW_PAGES);
+	int status = -1;
+
+	fill(p, COW_PAGES, 0x1);
+	int pid = fork();
+	if (pid == 0) {
+		yield_n(10);
+		exit(filled(p, COW_PAGES, 0x1) ? 0 : UTEST_FAILED);
+	}
+	fill(p, COW_PAGES, 0x2);
+	UCHECK_EQ(wait(&status), pid);
+	UCHECK_EQ(status, 0);
+	UCHECK(filled(p, COW_PAGES, 0x2));
+	return 0;
+}
+
+static int grandchild(int arg)
+{
+	uint8_t *p = (uint8_t *)arg;
+
+	UCHECK(filled(p, COW_PAGES, 1));
+	fill(p, COW_PAGES, 3);
+	yield();
+	UCHECK(filled(p, COW_PAGES, 3));
+	return 0;
+}
+
+static int middle_child(int arg)
+{
+	uint8_t *p = (uint8_t *)arg;
+	int pid = start_child(grandchild, arg), status = -1;
+
+	fill(p, COW_PAGES, 2);
+	UCHECK_EQ(wait(&status), pid);
+	UCHECK_EQ(status, 0);
+	UCHECK(filled(p, COW_PAGES, 2));
+	return 0;
+}
+
+static int copies_stay_private_over_three_generations(void)
+{
+	uint8_t *p = heap_pages(COW_PAGES);
+
+	fill(p, COW_PAGES, 1);
+	UCHECK_EQ(in_child(middle_child, (int)p), 0);
+	UCHECK(filled(p, COW_PAGES, 1));
+	fill(p, COW_PAGES, 4); /* the last owner of each page now: it writes in place */
+	UCHECK(filled(p, COW_PAGES, 4));
+	return 0;
+}
+
+/* ---- wait --------------------------------------------------------------------------------- */
+
+static int wait_without_children_fails(void)
+{
+	int status = 7;
+
+	UCHECK_EQ(wait(&status), -SYS_ECHILD);
+	UCHECK_EQ(wait(NULL), -SYS_ECHILD);
+	return 0;
+}
+
+#define CHILDREN 8
+
+static int wait_collects_every_child(void)
+{
+	int pids[CHILDREN];
+	bool seen[CHILDREN] = { false };
+
+	for (int i = 0; i < CHILDREN; i++)
+		pids[i] = start_child(exit_with, 10 + i);
+	for (int n = 0; n < CHILDREN; n++) {
+		int status = -1, pid = wait(&status), i = 0;
+		while (i < CHILDREN && pids[i] != pid)
+			i++;
+		UCHECK(i < CHILDREN);
+		UCHECK(!seen[i]);
+		seen[i] = true;
+		UCHECK_EQ(status, 10 + i);
+	}
+	UCHECK_EQ(wait(NULL), -SYS_ECHILD);
+	return 0;
+}
+
+static int wait_accepts_a_null_status(void)
+{
+	int pid = start_child(exit_with, 3);
+
+	UCHECK_EQ(wait(NULL), pid);
+	UCHECK_EQ(wait(NULL), -SYS_ECHILD);
+	return 0;
+}
+
+static const int read_only_word = 0x0DD;
+
+static int wait_refuses_bad_status_pointers(void)
+{
+	uint8_t *end = heap_pages(1) + PAGE, *ro = map(NULL, PAGE, PROT_READ);
+	int *const bad[] = {
+		(int *)KERNEL_ADDR, (int *)4, (int *)GATE_ADDR,
+		(int *)(uintptr_t)&read_only_word,       /* read-only data */
+		(int *)(uintptr_t)main,                  /* code */
+		(int *)ro,                               /* a read-only map */
+		(int *)end, (int *)(end - 2),            /* past the break, across it */
+		(int *)0xFFFFFFFEu,                      /* wraps */
+	};
+	int pid = start_child(exit_with, 9), status = -1;
+
+	UCHECK_EQ(uerr(ro), 0);
+	for (uint32_t i = 0; i < ARRAY_SIZE(bad); i++)
+		UCHECK_EQ(wait(bad[i]), -SYS_EFAULT);
+	UCHECK_EQ(read_only_word, 0x0DD);
+	UCHECK(all_zero(ro, 1));
+	/* the child was not collected by the refused calls */
+	UCHECK_EQ(wait(&status), pid);
+	UCHECK_EQ(status, 9);
+	return 0;
+}
+
+static int wait_reports_killed_children(void)
+{
+	UCHECK_EQ(in_child(read_word, 0), UTEST_KILLED_FAULT);
+	UCHECK_EQ(in_child(write_word, (int)KERNEL_ADDR), UTEST_KILLED_FAULT);
+	UCHECK_EQ(in_child(overflow_stack, 0), UTEST_KILLED_STACK);
+	UCHECK_EQ(in_child(exit_with, 0), 0);
+	return 0;
+}
+
+/* ---- map, unmap, protect ---------------------------------------------------------------- */
+
+static bool in_map_area(const void *p, uint32_t len)
+{
+	uint32_t a = (uint32_t)p;
+
+	return a >= MAP_BASE && a <= MAP_LIMIT - len && IS_ALIGNED(a, PAGE);
+}
+
+static int map_gives_zeroed_memory(void)
+{
+	uint8_t *a = map_pages(3), *b = map(NULL, 5000, PROT_READ | PROT_WRITE);
+	uint8_t *fixed = (uint8_t *)(MAP_BASE + MiB(64));
+	const uint8_t *r = map(NULL, PAGE, PROT_READ);
+
+	UCHECK(in_map_area(a, 3 * PAGE));
+	UCHECK(all_zero(a, 3));
+	fill(a, 3, 0x3A);
+	UCHECK(filled(a, 3, 0x3A));
+	UCHECK_EQ(uerr(b), 0);
+	UCHECK(in_map_area(b, 2 * PAGE));
+	UCHECK(b >= a + 3 * PAGE || b + 2 * PAGE <= a);
+	b[2 * PAGE - 1] = 1; /* 5000 bytes make two pages */
+	UCHECK_EQ(map(fixed, PAGE, PROT_READ | PROT_WRITE), fixed);
+	fill(fixed, 1, 0xF1);
+	UCHECK(filled(fixed, 1, 0xF1));
+	UCHECK_EQ(uerr(r), 0);
+	UCHECK(in_map_area(r, PAGE));
+	UCHECK(all_zero(r, 1));
+	UCHECK(filled(a, 3, 0x3A));
+	return 0;
+}
+
+static int map_refuses_bad_arguments(void)
+{
+	const int rw = PROT_READ | PROT_WRITE;
+	uint8_t *at = (uint8_t *)(MAP_BASE + MiB(16));
+	uint8_t *m;
+	int n = 0;
+
+	UCHECK_EQ(map(NULL, 0, rw), -SYS_EINVAL);
+	UCHECK_EQ(map((void *)(MAP_BASE + 1), PAGE, rw), -SYS_EINVAL);
+	UCHECK_EQ(map(NULL, PAGE, 0), -SYS_EINVAL);
+	UCHECK_EQ(map(NULL, PAGE, PROT_WRITE), -SYS_EINVAL);
+	UCHECK_EQ(map(NULL, PAGE, 4), -SYS_EINVAL);
+	UCHECK_EQ(map(NULL, PAGE, 0x100 | rw), -SYS_EINVAL);
+	UCHECK_EQ(map((void *)PROGRAM_BASE, PAGE, rw), -SYS_EINVAL);
+	UCHECK_EQ(map((void *)KERNEL_ADDR, PAGE, rw), -SYS_EINVAL);
+	UCHECK_EQ(map((void *)(STACK_TOP - PAGE), PAGE, rw), -SYS_EINVAL);
+	UCHECK_EQ(map((void *)MAP_LIMIT, PAGE, rw), -SYS_EINVAL);
+	UCHECK_EQ(map((void *)(MAP_LIMIT - PAGE), 2 * PAGE, rw), -SYS_EINVAL);
+	UCHECK_EQ(map((void *)MAP_BASE, 0xFFFFF000u, rw), -SYS_EINVAL);
+	UCHECK_EQ(map((void *)0xFFFFF000u, 2 * PAGE, rw), -SYS_EINVAL);
+	UCHECK_EQ(map(NULL, MAP_LIMIT - MAP_BASE + PAGE, rw), -SYS_EINVAL);
+	/* overlaps */
+	UCHECK_EQ(map(at, 2 * PAGE, rw), at);
+	UCHECK_EQ(map(at + PAGE, 2 * PAGE, rw), -SYS_EINVAL);
+	UCHECK_EQ(map(at - PAGE, 2 * PAGE, rw), -SYS_EINVAL);
+	UCHECK_EQ(map(at, PAGE, rw), -SYS_EINVAL);
+	/* running out of regions: -ENOMEM, and one given back can be had again */
+	while (!uerr(m = map(NULL, PAGE, rw)) && n < 1000)
+		n++;
+	UCHECK_EQ(uerr(m), -SYS_ENOMEM);
+	UCHECK(n > 0 && n < 1000);
+	UCHECK_EQ(unmap(at, 2 * PAGE), 0);
+	UCHECK_EQ(map(at, PAGE, rw), at);
+	return 0;
+}
+
+static int unmap_removes_pages(void)
+{
+	const int rw = PROT_READ | PROT_WRITE;
+	uint8_t *a = map_pages(3), *b = (uint8_t *)(MAP_BASE + MiB(32));
+
+	fill(a, 3, 0x10);
+	UCHECK_EQ(unmap(a + PAGE, PAGE), 0);
+	UCHECK(filled(a, 1, 0x10));
+	UCHECK(filled(a + 2 * PAGE, 1, 0x10));
+	UCHECK_EQ(map(a + PAGE, PAGE, rw), a + PAGE); /* the hole is free again */
+	UCHECK(all_zero(a + PAGE, 1));
+	UCHECK_EQ(unmap(a, 3 * PAGE), 0);
+	UCHECK_EQ(unmap(a, 3 * PAGE), 0); /* nothing there is fine */
+	UCHECK_EQ(unmap((void *)FAR_MAP_ADDR, MiB(16)), 0);
+	/* a length is rounded up to whole pages */
+	UCHECK_EQ(map(b, 2 * PAGE, rw), b);
+	UCHECK_EQ(unmap(b, 1), 0);
+	UCHECK_EQ(map(b + PAGE, PAGE, rw), -SYS_EINVAL); /* still mapped */
+	UCHECK_EQ(map(b, PAGE, rw), b);
+	return 0;
+}
+
+static int unmap_refuses_bad_arguments(void)
+{
+	uint8_t *heap = heap_pages(1), *m = map_pages(2);
+
+	fill(heap, 1, 0x4E);
+	fill(m, 2, 0x4F);
+	UCHECK_EQ(unmap(m, 0), -SYS_EINVAL);
+	UCHECK_EQ(unmap(m + 1, PAGE), -SYS_EINVAL);
+	UCHECK_EQ(unmap((void *)PROGRAM_BASE, PAGE), -SYS_EINVAL);
+	UCHECK_EQ(unmap((void *)KERNEL_ADDR, PAGE), -SYS_EINVAL);
+	UCHECK_EQ(unmap(heap, PAGE), -SYS_EINVAL);
+	UCHECK_EQ(unmap((void *)(STACK_TOP - PAGE), PAGE), -SYS_EINVAL);
+	UCHECK_EQ(unmap((void *)(MAP_LIMIT - PAGE), 2 * PAGE), -SYS_EINVAL);
+	UCHECK_EQ(unmap((void *)MAP_BASE, 0xFFFFF000u), -SYS_EINVAL);
+	UCHECK_EQ(unmap((void *)0xFFFFF000u, 2 * PAGE), -SYS_EINVAL);
+	UCHECK(filled(heap, 1, 0x4E));
+	UCHECK(filled(m, 2, 0x4F));
+	return 0;
+}
+
+static int protect_changes_rights(void)
+{
+	const int rw = PROT_READ | PROT_WRITE;
+	uint8_t *a = map_pages(3), *b = map_pages(1);
+
+	fill(a, 3, 0x50);
+	UCHECK_EQ(protect(a, 3 * PAGE, PROT_READ), 0);
+	UCHECK(filled(a, 3, 0x50));
+	UCHECK_EQ(protect(a, 3 * PAGE, rw), 0);
+	fill(a, 3, 0x51);
+	UCHECK(filled(a, 3, 0x51));
+	/* one page of three: the others stay writable */
+	UCHECK_EQ(protect(a + PAGE, PAGE, PROT_READ), 0);
+	fill(a, 1, 0x52);
+	fill(a + 2 * PAGE, 1, 0x53);
+	UCHECK(filled(a + PAGE, 1, 0x51));
+	UCHECK_EQ(protect(a + PAGE, 1, rw), 0); /* rounded up to the page */
+	fill(a + PAGE, 1, 0x54);
+	UCHECK(filled(a, 1, 0x52) && filled(a + PAGE, 1, 0x54) && filled(a + 2 * PAGE, 1, 0x53));
+	/* pages never touched take the new rights too */
+	UCHECK_EQ(protect(b, PAGE, PROT_READ), 0);
+	UCHECK(all_zero(b, 1));
+	UCHECK_EQ(protect(b, PAGE, rw), 0);
+	fill(b, 1, 0x55);
+	UCHECK(filled(b, 1, 0x55));
+	return 0;
+}
+
+static int protect_refuses_bad_arguments(void)
+{
+	const int rw = PROT_READ | PROT_WRITE;
+	uint8_t *a = map_pages(2), *heap = heap_pages(1);
+
+	fill(a, 2, 0x60);
+	UCHECK_EQ(protect(a, 0, PROT_READ), -SYS_EINVAL);
+	UCHECK_EQ(protect(a + 1, PAGE, PROT_READ), -SYS_EINVAL);
+	UCHECK_EQ(protect(a, PAGE, 0), -SYS_EINVAL);
+	UCHECK_EQ(protect(a, PAGE, PROT_WRITE), -SYS_EINVAL);
+	UCHECK_EQ(protect(a, PAGE, 4), -SYS_EINVAL);
+	UCHECK_EQ(protect(a, PAGE, 0x100 | PROT_READ), -SYS_EINVAL);
+	UCHECK_EQ(protect((void *)FAR_MAP_ADDR, PAGE, PROT_READ), -SYS_EINVAL);
+	UCHECK_EQ(protect(a + PAGE, 2 * PAGE, PROT_READ), -SYS_EINVAL); /* half mapped */
+	UCHECK_EQ(protect((void *)PROGRAM_BASE, PAGE, rw), -SYS_EINVAL);
+	UCHECK_EQ(protect((void *)KERNEL_ADDR, PAGE, rw), -SYS_EINVAL);
+	UCHECK_EQ(protect(heap, PAGE, PROT_READ), -SYS_EINVAL);
+	UCHECK_EQ(protect((void *)(MAP_LIMIT - PAGE), 2 * PAGE, PROT_READ), -SYS_EINVAL);
+	UCHECK_EQ(protect((void *)MAP_BASE, 0xFFFFF000u, PROT_READ), -SYS_EINVAL);
+	/* nothing changed: the map is still writable */
+	fill(a, 2, 0x61);
+	UCHECK(filled(a, 2, 0x61));
+	return 0;
+}
+
+static int read_only_map_refuses_writes(void)
+{
+	uint8_t *r = map(NULL, PAGE, PROT_READ);
+
+	UCHECK_EQ(uerr(r), 0);
+	UCHECK_EQ(r[0], 0);
+	write_word((int)r);
+	SURVIVED("a write to a read-only map");
+}
+
+static int protected_page_refuses_writes(void)
+{
+	uint8_t *a = map_pages(1);
+
+	a[0] = 1;
+	UCHECK_EQ(protect(a, PAGE, PROT_READ), 0);
+	UCHECK_EQ(a[0], 1);
+	write_word((int)a);
+	SURVIVED("a write to a page made read-only");
+}
+
+static int unmapped_memory_is_gone(void)
+{
+	uint8_t *a = map_pages(1);
+
+	a[0] = 1;
+	UCHECK_EQ(unmap(a, PAGE), 0);
+	read_word((int)a);
+	SURVIVED("a read of unmapped memory");
+}
+
+static int protect_after_fork_keeps_copies_private(void)
+{
+	const int rw = PROT_READ | PROT_WRITE;
+	uint8_t *a = map_pages(2);
+	int status = -1;
+
+	fill(a, 2, 0x70);
+	UCHECK_EQ(protect(a, 2 * PAGE, PROT_READ), 0);
+	int pid = fork();
+	if (pid == 0) {
+		yield_n(3);
+		UCHECK(filled(a, 2, 0x70));
+		UCHECK_EQ(protect(a, 2 * PAGE, rw), 0);
+		fill(a, 2, 0x72);
+		yield();
+		UCHECK(filled(a, 2, 0x72));
+		exit(0);
+	}
+	UCHECK_EQ(protect(a, 2 * PAGE, rw), 0);
+	fill(a, 2, 0x71);
+	UCHECK_EQ(wait(&status), pid);
+	UCHECK_EQ(status, 0);
+	UCHECK(filled(a, 2, 0x71));
+	return 0;
+}
+
+/* ---- exec ----------------------------------------------------------------------------------- */
+
+static int exec_of_an_unknown_program_fails(void)
+{
+	uint8_t *p = heap_pages(1), *end = p + PAGE;
+	uint32_t brk = (uint32_t)sbrk(0);
+	int me = getpid();
+
+	fill(p, 1, 0xE0);
+	UCHECK_EQ(exec("nosuch", 1), -SYS_ENOENT);
+	UCHECK_EQ(exec("", 1), -SYS_ENOENT);
+	UCHECK_EQ(exec(NULL, 1), -SYS_EFAULT);
+	UCHECK_EQ(exec((const char *)KERNEL_ADDR, 1), -SYS_EFAULT);
+	UCHECK_EQ(exec((const char *)end, 1), -SYS_EFAULT);
+	UCHECK_EQ(exec((const char *)GAP_ADDR, 1), -SYS_EFAULT);
+	/* a name that runs into the unmapped page after the heap */
+	memset(end - 4, 'h', 4);
+	UCHECK_EQ(exec((const char *)end - 4, 1), -SYS_EFAULT);
+	/* longer than any program name */
+	UCHECK_EQ(exec("hellohellohellohello", 1), -SYS_EINVAL);
+	UCHECK_EQ(getpid(), me);
+	UCHECK_EQ(sbrk(0), brk);
+	fill(p, 1, 0xE1);
+	UCHECK(filled(p, 1, 0xE1));
+	return 0;
+}
+
+static int exec_replaces_the_program(void)
+{
+	exec("hello", UTEST_EXEC_ARG);
+	check_failed(__LINE__, "exec(\"hello\") returned");
+}
+
+/* A child with a grown heap and a map that turns itself into `utest arg`. */
+static int exec_utest(int arg)
+{
+	fill(heap_pages(4), 4, 0xE2);
+	fill(map_pages(4), 4, 0xE3);
+	exec("utest", arg);
+	return UTEST_FAILED;
+}
+
+static int exec_in_a_child(void)
+{
+	UCHECK_EQ(in_child(exec_hello, 7), 7);
+	UCHECK_EQ(in_child(exec_utest, 7), UTEST_MAIN_RETURN);
+	return 0;
+}
+
+/* ---- system-call numbers --------------------------------------------------------------------- */
+
+static int unknown_system_calls_fail(void)
+{
+	static const int bad[] = { 0, SYS_COUNT, 99, -1, INT32_MIN, SYSCALL_VECTOR };
+
+	for (uint32_t i = 0; i < ARRAY_SIZE(bad); i++)
+		UCHECK_EQ(syscall(bad[i], 1, 2, 3), -SYS_ENOSYS);
+	return 0;
+}
+
+/* ---- the stack -------------------------------------------------------------------------------- */
+
+static int stack_grows_to_its_limit(void)
+{
+	/* about 900 KiB of the 1 MiB the stack may use */
+	uint32_t levels = KiB(900) / (FRAME_BYTES + 32);
+
+	UCHECK_EQ(dive(0, levels), 0);
+	*word_at(STACK_TOP - STACK_MAX) = 0x57AC;
+	UCHECK_EQ(*word_at(STACK_TOP - STACK_MAX), 0x57AC);
+	return 0;
+}
+
+static int stack_overflow_kills(void)
+{
+	overflow_stack(0);
+	SURVIVED("a stack overflow");
+}
+
+static int guard_page_kills(void)
+{
+	read_word((int)GUARD_ADDR);
+	SURVIVED("a read of the stack's guard page");
+}
+
+/* ---- what a process may not touch ------------------------------------------------------------------ */
+
+static int null_read_kills(void)
+{
+	read_word(0);
+	SURVIVED("a read of NULL");
+}
+
+static int null_write_kills(void)
+{
+	write_word(0);
+	SURVIVED("a write to NULL");
+}
+
+static int kernel_read_kills(void)
+{
+	read_word((int)KERNEL_ADDR);
+	SURVIVED("a read of the kernel");
+}
+
+static int kernel_write_kills(void)
+{
+	write_word((int)KERNEL_ADDR);
+	SURVIVED("a write to the kernel");
+}
+
+static int kmap_window_read_kills(void)
+{
+	read_word((int)KMAP_ADDR);
+	SURVIVED("a read of the kmap window");
+}
+
+static int user_gate_write_kills(void)
+{
+	write_word((int)GATE_ADDR);
+	SURVIVED("a write to the user gate");
+}
+
+static int user_gate_read_kills(void)
+{
+	read_word((int)GATE_ADDR);
+	SURVIVED("a read of the user gate (kernel code)");
+}
+
+/*
+ * Run the gate's read entry (a load from EAX, then `int $0x81`, the probe's
+ * way back into the kernel) as if the kernel had sent the process there.
+ */
+static _Noreturn void enter_gate(uint32_t addr)
+{
+	asm volatile("jmp *%1" : : "a"(addr), "r"(opaque(GATE_ADDR)) : "memory");
+	__builtin_unreachable();
+}
+
+static int user_gate_code_cannot_be_run(void)
+{
+	static uint32_t word = 0x6A7E;
+
+	enter_gate((uint32_t)&word);
+}
+
+static int user_gate_fault_is_not_a_probe(void)
+{
+	enter_gate(0);
+}
+
+static int probe_return_vector_kills(void)
+{
+	asm volatile("int $0x81");
+	SURVIVED("int $0x81 outside a probe");
+}
+
+static int code_write_kills(void)
+{
+	write_word((int)(uintptr_t)main);
+	SURVIVED("a write to its code");
+}
+
+static int unmapped_read_kills(void)
+{
+	read_word((int)GAP_ADDR);
+	SURVIVED("a read of memory in no region");
+}
+
+static int read_below_the_guard_page_kills(void)
+{
+	read_word((int)(GUARD_ADDR - PAGE));
+	SURVIVED("a read below the stack's guard page");
+}
+
+static int privileged_instruction_kills(void)
+{
+	asm volatile("cli");
+	SURVIVED("cli in ring 3");
+}
+
+/* Do one thing a process may not, by number; returns only if it was let through. */
+static int forbidden(int what)
+{
+	int zero = (int)opaque(0);
+
+	switch (what) {
+	case 0: asm volatile("hlt"); break;
+	case 1: asm volatile("ud2"); break;
+	case 2: asm volatile("divl %1" : : "a"(1), "r"(zero), "d"(0)); break;
+	case 3: asm volatile("int3"); break;
+	case 4: asm volatile("int $0x08"); break;  /* double fault */
+	case 5: asm volatile("int $0x0E"); break;  /* page fault */
+	case 6: asm volatile("int $0x20"); break;  /* the timer's IRQ */
+	case 7: asm volatile("int $0x21"); break;
+	case 8: asm volatile("int $0xFF"); break;
+	case 9: asm volatile("inb $0x60, %%al" : : : "eax"); break;
+	case 10: asm volatile("outl %%eax, $0xF4" : : "a"(0)); break; /* QEMU's exit port */
+	case 11: asm volatile("movl %%eax, %%cr3" : : "a"(0)); break;
+	case 12: asm volatile("lidt (%%eax)" : : "a"(0)); break;
+	}
+	return what;
+}
+
+#define FORBIDDEN 13
+
+static int traps_from_ring_3_end_only_the_process(void)
+{
+	for (int i = 0; i < FORBIDDEN; i++) {
+		int status = in_child(forbidden, i);
+		if (status != UTEST_KILLED_FAULT)
+			printf("utest: forbidden thing %d: status 0x%x\n", i, (unsigned)status);
+		UCHECK_EQ(status, UTEST_KILLED_FAULT);
+	}
+	return 0;
+}
+
+/* ---- many processes ---------------------------------------------------------------------------------- */
+
+static int late_child(int arg)
+{
+	yield_n(20);
+	fill(heap_pages(4), 4, (uint32_t)arg);
+	return 0;
+}
+
+static int orphans_finish_after_their_parent(void)
+{
+	for (int i = 0; i < 3; i++)
+		start_child(late_child, i);
+	return 0;
+}
+
+static int busy_child(int i)
+{
+	uint8_t *p = heap_pages(16);
+
+	fill(p, 16, (uint32_t)i);
+	yield();
+	return filled(p, 16, (uint32_t)i) ? i : UTEST_FAILED;
+}
+
+#define MANY 40
+
+static int many_children_at_once(void)
+{
+	int pids[MANY];
+
+	for (int i = 0; i < MANY; i++)
+		pids[i] = start_child(busy_child, 100 + i);
+	for (int n = 0; n < MANY; n++) {
+		int status = -1, pid = wait(&status), i = 0;
+		while (i < MANY && pids[i] != pid)
+			i++;
+		UCHECK(i < MANY);
+		UCHECK_EQ(status, 100 + i);
+	}
+	UCHECK_EQ(wait(NULL), -SYS_ECHILD);
+	return 0;
+}
+
+/*
+ * Fork until the process table is full.  The children yield long enough
+ * for the parent to fill it, then end.
+ */
+static int fork_fails_when_the_table_is_full(void)
+{
+	int n = 0, rc, status;
+
+	while ((rc = fork()) > 0)
+		n++;
+	if (rc == 0)
+		exit(yield_a_little(200));
+	UCHECK_EQ(rc, -SYS_ENOMEM);
+	UCHECK(n >= 16);
+	for (int i = 0; i < n; i++) {
+		UCHECK(wait(&status) > 0);
+		UCHECK_EQ(status, 0);
+	}
+	UCHECK_EQ(wait(NULL), -SYS_ECHILD);
+	UCHECK_EQ(in_child(exit_with, 5), 5); /* the slots are free again */
+	return 0;
+}
+
+#define BIG_HEAP_PAGES 1024 /* 4 MiB */
+
+static int fork_shares_a_big_heap(void)
+{
+	volatile uint32_t *w = (volatile uint32_t *)heap_pages(BIG_HEAP_PAGES);
+	const uint32_t step = PAGE / 4;
+	int status = -1;
+
+	for (uint32_t i = 0; i < BIG_HEAP_PAGES; i++)
+		w[i * step] = i;
+	int pid = fork();
+	if (pid == 0) {
+		for (uint32_t i = 0; i < BIG_HEAP_PAGES; i++)
+			UCHECK_EQ(w[i * step], i);
+		for (uint32_t i = 0; i < BIG_HEAP_PAGES; i += 16)
+			w[i * step] = ~i;
+		exit(0);
+	}
+	UCHECK_EQ(wait(&status), pid);
+	UCHECK_EQ(status, 0);
+	for (uint32_t i = 0; i < BIG_HEAP_PAGES; i++)
+		UCHECK_EQ(w[i * step], i);
+	return 0;
+}
+
+#define SPREAD_TABLES 64 /* 4 MiB regions of heap with one page touched in each */
+
+static int heap_spread_over_many_tables_survives_fork(void)
+{
+	uint8_t *p = heap_pages(SPREAD_TABLES * 1024);
+	int status = -1;
+
+	for (uint32_t i = 0; i < SPREAD_TABLES; i++)
+		*(volatile uint32_t *)(p + MiB(4) * i) = i;
+	int pid = fork();
+	if (pid == 0) {
+		for (uint32_t i = 0; i < SPREAD_TABLES; i++)
+			UCHECK_EQ(*(volatile uint32_t *)(p + MiB(4) * i), i);
+		for (uint32_t i = 0; i < SPREAD_TABLES; i++)
+			*(volatile uint32_t *)(p + MiB(4) * i + PAGE) = ~i;
+		exit(0);
+	}
+	for (uint32_t i = 0; i < SPREAD_TABLES; i += 2)
+		*(volatile uint32_t *)(p + MiB(4) * i) = i + 1000;
+	UCHECK_EQ(wait(&status), pid);
+	UCHECK_EQ(status, 0);
+	for (uint32_t i = 0; i < SPREAD_TABLES; i++) {
+		UCHECK_EQ(*(volatile uint32_t *)(p + MiB(4) * i), i % 2 ? i : i + 1000);
+		UCHECK_EQ(*(volatile uint32_t *)(p + MiB(4) * i + PAGE), 0);
+	}
+	return 0;
+}
+
+/* ---- running a case ---------------------------------------------------------------------------------- */
+
+struct ucase {
+	int no;
+	const char *name;
+	int (*fn)(void);
+};
+
+#define UTEST_ENTRY(n, fn, want) { n, #fn, fn },
+static const struct ucase cases[] = { UTEST_CASES(UTEST_ENTRY) };
+
+int main(int arg)
+{
+	for (uint32_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		if (cases[i].no != arg)
+			continue;
+		case_no = arg;
+		case_name = cases[i].name;
+		return cases[i].fn();
+	}
+	printf("utest: no case %d\n", arg);
+	return UTEST_UNKNOWN;
+}
