@@ -297,9 +297,9 @@ static bool bench_clone_16m(void)
 int kbench_fork_exit_wait(uint32_t *cycles)
 {
 	/*
-	 * To be filled in with user processes: run a program that forks a
-	 * child which exits at once and waits for it, many times, reading the
-	 * TSC in ring 3, and hand back the median round.
+	 * To be filled in by the process work: proc_spawn a program that forks
+	 * a child which exits at once and waits for it, n times; proc_run and
+	 * proc_reap it between two rdtsc; hand back the time divided by n.
 	 */
 	(void)cycles;
 	return -E_NOENT;

@@ -177,7 +177,7 @@ print_table() {
 		if [ -z "$v" ]; then
 			if is_pending "$key"; then
 				printf '%-31s %14s %-7s %-9s %s\n' "$key" "-" "$unit" "$goal" \
-					"pending: arrives with user processes"
+					"pending: no fork/exit/wait program yet (kbench_fork_exit_wait)"
 			else
 				missing+=" $key"
 			fi
