@@ -240,7 +240,7 @@ goal = "with lines lw 2 lc rgb '#c03030' title 'goal'"
 set title "Ratios to their limits (goal: at most 2)"
 set yrange [0:2.5]
 plot "$out/plot/ratios.dat" @bars, \
-     "" using 0:2:(sprintf("%.2f", \$2)) with labels offset 0,0.7 notitle, \
+     "" using 0:2:(sprintf("%.3f", \$2)) with labels offset 0,0.7 notitle, \
      2 @goal
 
 set title "Growing a block from 2 to 1025 pages: pages copied by relocations"
