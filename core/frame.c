@@ -232,7 +232,6 @@ int frame_free(paddr_t pa)
 int frame_free_run(paddr_t pa, uint32_t n)
 {
 	uint32_t pfn = pa_to_pfn(pa);
-	int rc;
 
 	if (!IS_ALIGNED(pa, PAGE_SIZE) || n == 0)
 		return -E_INVAL;
@@ -240,9 +239,13 @@ int frame_free_run(paddr_t pa, uint32_t n)
 	 * All or nothing: check every frame first.  The walk stops at the
 	 * first frame past the end of memory, so a huge n cannot wrap.
 	 */
-	for (uint32_t i = 0; i < n; i++)
-		if ((rc = pfn_in_use(pfn + i)) < 0 || (rc = freeable(pfn + i)) < 0)
+	for (uint32_t i = 0; i < n; i++) {
+		int rc = pfn_in_use(pfn + i);
+		if (rc == 0)
+			rc = freeable(pfn + i);
+		if (rc < 0)
 			return rc;
+	}
 	for (uint32_t i = 0; i < n; i++)
 		give_back(pfn + i);
 	return 0;
