@@ -46,7 +46,7 @@ SHARED_TEST_SRCS := tests/harness.c tests/fixture.c tests/test_printf.c tests/te
                     tests/test_vm.c tests/test_oom.c tests/test_random.c
 # host-only tests and the host runner
 HOST_TEST_SRCS   := tests/host_main.c tests/host_fixture.c tests/test_frame.c \
-                    tests/test_mmu.c tests/test_paging.c
+                    tests/test_mmu.c tests/test_paging.c tests/test_stress.c
 
 # ---- flags ------------------------------------------------------------
 

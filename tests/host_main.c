@@ -1,8 +1,12 @@
 /*
  * host_main.c - runs the host test suites: all of them, or those named on
- * the command line ("frame mmu").  Exits 1 if any case failed.
+ * the command line ("frame mmu"); a name with a '-' in front leaves that
+ * suite out ("-stress": all but the stress).  Exits 1 if any case failed.
+ * PAGETRACK_TEST_PLATFORM replaces "host" in front of the suites' names
+ * (the valgrind run calls itself "valgrind").
  */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "machine.h"
 #include "suites.h"
@@ -16,24 +20,32 @@ static const struct test_suite *const suites[] = {
 	&vm_suite,
 	&oom_suite,
 	&random_suite,
+	&stress_suite,
 };
 
 static bool wanted(const char *name, int argc, char **argv)
 {
-	if (argc < 2)
-		return true;
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], name) == 0)
-			return true;
-	return false;
+	bool named = false, any_named = false;
+
+	for (int i = 1; i < argc; i++) {
+		if (argv[i][0] == '-') {
+			if (strcmp(argv[i] + 1, name) == 0)
+				return false;
+			continue;
+		}
+		any_named = true;
+		named |= strcmp(argv[i], name) == 0;
+	}
+	return named || !any_named;
 }
 
 int main(int argc, char **argv)
 {
+	const char *platform = getenv("PAGETRACK_TEST_PLATFORM");
 	int failed = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	test_platform = "host";
+	test_platform = platform && *platform ? platform : "host";
 	for (size_t i = 0; i < ARRAY_SIZE(suites); i++)
 		if (wanted(suites[i]->name, argc, argv))
 			failed += test_run_suite(suites[i]);

@@ -15,6 +15,7 @@ extern const struct test_suite random_suite;
 extern const struct test_suite frame_suite;
 extern const struct test_suite mmu_suite;
 extern const struct test_suite paging_suite;
+extern const struct test_suite stress_suite;
 
 /* kernel only */
 extern const struct test_suite kframe_suite;
