@@ -214,18 +214,24 @@ static void block_the_next_frame(void)
 	st.growth = GROW_MOVE;
 }
 
-/* Hold every free kernel-zone frame but the one after the block. */
-static void leave_only_the_next_frame(void)
+/* Hold every free kernel-zone frame but the n after the block. */
+static void leave_only_the_next_frames(uint32_t n)
 {
 	paddr_t after = frame_after_block();
 
 	CHECK_NE(after, 0);
-	CHECK_GE(fx_hog_kzone(), 1);
+	CHECK_GE(fx_hog_kzone(), (int)n);
 	st.hog = true;
-	CHECK(fx_hog_holds(after)); /* it was free */
-	fx_hog_release(after, 1);
-	CHECK(fx_kframes_free(after, 1));
+	for (uint32_t i = 0; i < n; i++)
+		CHECK(fx_hog_holds(after + i * PAGE_SIZE)); /* they were free */
+	fx_hog_release(after, n);
+	CHECK(fx_kframes_free(after, n));
 	st.growth = GROW_IN_PLACE;
+}
+
+static void leave_only_the_next_frame(void)
+{
+	leave_only_the_next_frames(1);
 }
 
 /* Create spaces until exactly `leave` trackers are free in the tracker pages. */
@@ -481,6 +487,24 @@ static int op_cow_write_fault(void)
 	return vm_fault(st.as, st.va[0] + 0x10, PF_P | PF_W | PF_U);
 }
 
+/*
+ * A user write to a page never mapped, in a demand-zero area, resolved as a
+ * kernel does: the probe faults not present, vm_fault leaves the fault to
+ * the caller, and the caller maps a zeroed page.  -E_INVAL says the first
+ * two steps went wrong.
+ */
+static int op_demand_zero_fault(void)
+{
+	uint32_t v = 0x1234;
+	uint32_t got = probe(st.target + 8, PROBE_WRITE | PROBE_USER, &v);
+
+	if (got != (PROBE_FAULTED | PF_W | PF_U))
+		return -E_INVAL;
+	if (vm_fault(st.as, st.target + 8, got & ~PROBE_FAULTED) != -E_FAULT)
+		return -E_INVAL;
+	return vm_map_zero(st.as, st.target, RW_USER);
+}
+
 /* ---- address spaces ---------------------------------------------------------------- */
 
 static void prepare_nothing(void) {}
@@ -610,6 +634,21 @@ static const struct scenario relocation_sc = {
 	check_target_empty, NULL,
 };
 
+/* As prepare_relocation, but the space is not live: no CR3 to reload. */
+static void prepare_relocation_not_live(void)
+{
+	RUN(new_space());
+	RUN(add_page(USER_BASE, RW_USER));
+	RUN(add_page(USER_BASE + PAGE_SIZE, VM_USER));
+	take_frame(USER_LAST);
+	block_the_next_frame();
+}
+
+static const struct scenario relocation_not_live_sc = {
+	"growth by relocation, not live", NULL, prepare_relocation_not_live, op_map,
+	verify_mapped_target, check_target_empty, NULL,
+};
+
 static void first_table_takes_page_b_without_allocating(void)
 {
 	struct result r;
@@ -646,6 +685,16 @@ static void growth_by_relocation_fails_cleanly(void)
 	CHECK_EQ(r.failures + r.survived, r.points - 1);
 }
 
+static void growth_by_relocation_of_a_space_not_live_fails_cleanly(void)
+{
+	struct result r;
+
+	RUN(run_scenario(&relocation_not_live_sc, &r));
+	CHECK_GE(r.points, 3); /* the extension, then the new run */
+	CHECK_GE(r.failures, 1);
+	CHECK_EQ(r.failures + r.survived, r.points - 1);
+}
+
 /* ---- ranges and demand-zero pages -------------------------------------------------- */
 
 static void prepare_range(void)
@@ -657,6 +706,23 @@ static void prepare_range(void)
 	st.dev = fx_unowned_frames(RANGE_PAGES);
 	CHECK_NE(st.dev, 0);
 	block_the_next_frame();
+}
+
+/*
+ * The range needs three new tables, and exactly three free frames follow
+ * the block: it grows in place by three pages at once, and nothing else is
+ * free, so a failed extension cannot fall back on a relocation.
+ */
+static void prepare_range_in_place(void)
+{
+	st.as = fx_space_with_room(3);
+	CHECK_GT(st.as, 0);
+	RUN(add_page(USER_BASE, RW_USER));
+	RUN(go_live());
+	st.target = RANGE_VA;
+	st.dev = fx_unowned_frames(RANGE_PAGES);
+	CHECK_NE(st.dev, 0);
+	leave_only_the_next_frames(3);
 }
 
 static void verify_range(bool clean)
@@ -699,9 +765,11 @@ static void prepare_zero(void)
 	block_the_next_frame();
 }
 
-static void verify_zero(bool clean)
+/* A new zeroed user frame is mapped at the target; `grown`: the block grew for it. */
+static void check_zero_page(bool clean, bool grown)
 {
 	static const uint32_t offsets[] = { 0, 0x800, PAGE_SIZE - 4 };
+	struct vm_space_info now;
 	struct vm_mapping m;
 	struct vm_stats s;
 	uint32_t v;
@@ -712,7 +780,15 @@ static void verify_zero(bool clean)
 	CHECK_EQ(frame_refcount(m.pa), 1);
 	vm_get_stats(&s);
 	CHECK_EQ(s.zero_fills, st.stats.zero_fills + 1);
-	RUN(check_growth(clean));
+	if (grown) {
+		RUN(check_growth(clean));
+	} else {
+		CHECK(clean);
+		CHECK_OK(vm_info(st.as, &now));
+		CHECK_EQ(now.block, st.info.block);
+		CHECK_EQ(now.pages, st.info.pages);
+		CHECK_EQ(now.tables, st.info.tables);
+	}
 	for (uint32_t i = 0; st.live && i < ARRAY_SIZE(offsets); i++) {
 		v = 1;
 		CHECK_EQ(probe(st.target + offsets[i], PROBE_USER, &v), 0);
@@ -723,9 +799,41 @@ static void verify_zero(bool clean)
 		CHECK_EQ(probe(st.target, PROBE_WRITE | PROBE_USER, &v), 0);
 }
 
+static void verify_zero(bool clean)
+{
+	check_zero_page(clean, true);
+}
+
+static void verify_zero_fault(bool clean)
+{
+	check_zero_page(clean, false);
+}
+
 static const struct scenario range_sc = {
 	"map_range over regions", NULL, prepare_range, op_map_range, verify_range,
 	check_range_empty, NULL,
+};
+
+/* The fault hits a region whose table exists: only the frame is allocated. */
+static void prepare_zero_fault(void)
+{
+	RUN(new_space());
+	RUN(add_page(USER_BASE, RW_USER));
+	RUN(go_live());
+	st.target = USER_BASE + 5 * PAGE_SIZE;
+	st.growth = GROW_NONE;
+	/* the next user frame handed out held data: it must be cleared */
+	frame_free(fx_user_frame(0xDEADBEEFu));
+}
+
+static const struct scenario range_in_place_sc = {
+	"map_range growing in place", NULL, prepare_range_in_place, op_map_range, verify_range,
+	check_range_empty, NULL,
+};
+
+static const struct scenario zero_fault_sc = {
+	"demand-zero fault", NULL, prepare_zero_fault, op_demand_zero_fault, verify_zero_fault,
+	check_target_empty, NULL,
 };
 
 static const struct scenario zero_sc = {
@@ -749,6 +857,24 @@ static void map_zero_fails_cleanly_at_the_frame_and_the_table(void)
 	CHECK_GE(r.points, 4); /* the frame, the extension, the new run */
 	CHECK_GE(r.failures, 2);
 	CHECK_EQ(r.failures + r.survived, r.points - 1);
+}
+
+static void map_range_growing_in_place_fails_cleanly(void)
+{
+	struct result r;
+
+	RUN(run_scenario(&range_in_place_sc, &r));
+	CHECK_EQ(r.points, 2); /* the extension; no run is free for a relocation */
+	CHECK_EQ(r.failures, 1);
+}
+
+static void demand_zero_fault_fails_cleanly_at_the_frame(void)
+{
+	struct result r;
+
+	RUN(run_scenario(&zero_fault_sc, &r));
+	CHECK_EQ(r.points, 2); /* the frame: the table is there */
+	CHECK_EQ(r.failures, 1);
 }
 
 /* ---- clones ---------------------------------------------------------------------------- */
@@ -870,6 +996,11 @@ static const struct scenario many_eager_sc = {
 	verify_eager_clone, check_parent_private, NULL,
 };
 
+static const struct scenario eager_tracker_sc = {
+	"clone eager, new tracker page", fill_all_trackers_but_one, prepare_clone,
+	op_clone_eager, verify_eager_clone, check_parent_private, drop_fillers,
+};
+
 static const struct scenario many_cow_tracker_sc = {
 	"clone copy-on-write, many tables, new tracker page", fill_all_trackers_but_one,
 	prepare_many_tables, op_clone_cow, verify_cow_clone, check_parent_private,
@@ -900,6 +1031,15 @@ static void eager_clone_of_many_tables_fails_cleanly_at_every_page(void)
 
 	RUN(run_scenario(&many_eager_sc, &r));
 	CHECK_GE(r.points, 2 + MANY_TABLES);
+	CHECK_EQ(r.failures, r.points - 1);
+}
+
+static void eager_clone_needing_a_tracker_page_fails_cleanly_at_every_point(void)
+{
+	struct result r;
+
+	RUN(run_scenario(&eager_tracker_sc, &r));
+	CHECK_GE(r.points, 3 + 5); /* the block, the tracker page, a frame for each owned page */
 	CHECK_EQ(r.failures, r.points - 1);
 }
 
@@ -1024,11 +1164,15 @@ static const struct test_case cases[] = {
 	TEST_CASE(map_needing_a_table_fails_cleanly_or_relocates),
 	TEST_CASE(growth_in_place_fails_cleanly_when_no_run_is_free),
 	TEST_CASE(growth_by_relocation_fails_cleanly),
+	TEST_CASE(growth_by_relocation_of_a_space_not_live_fails_cleanly),
 	TEST_CASE(map_range_over_regions_is_all_or_nothing),
+	TEST_CASE(map_range_growing_in_place_fails_cleanly),
 	TEST_CASE(map_zero_fails_cleanly_at_the_frame_and_the_table),
+	TEST_CASE(demand_zero_fault_fails_cleanly_at_the_frame),
 	TEST_CASE(cow_clone_fails_cleanly),
 	TEST_CASE(eager_clone_fails_cleanly_at_every_page),
 	TEST_CASE(eager_clone_of_many_tables_fails_cleanly_at_every_page),
+	TEST_CASE(eager_clone_needing_a_tracker_page_fails_cleanly_at_every_point),
 	TEST_CASE(cow_clone_of_many_tables_needing_a_tracker_page_fails_cleanly),
 	TEST_CASE(cow_write_fault_fails_cleanly_when_it_must_copy),
 	TEST_CASE(cow_write_fault_of_the_last_owner_needs_no_allocation),
