@@ -123,7 +123,7 @@ $(HOST_TESTS): $(HOST_OBJS)
 # user library and the core's formatter, compiled for user space.
 
 UBUILD        := $(BUILD)/user
-USER_PROGS    := init worker utest hello
+USER_PROGS    := init worker utest hello forkwait
 USER_LIB_SRCS := user/crt0.S user/ulib.c core/printf.c
 USER_CFLAGS   := -std=gnu11 -m32 -march=i686 -ffreestanding -fno-pic -fno-stack-protector \
                  -nostdlib -mgeneral-regs-only -fno-omit-frame-pointer \

@@ -14,14 +14,4 @@
  */
 int kbench_run(void);
 
-/*
- * The hook for kernel_fork_exit_wait_cycles: the TSC cycles of one round of
- * a user process that forks, a child that exits at once, and the parent's
- * wait for it.  Meant to spawn a program that does n rounds, time the whole
- * run with rdtsc and divide by n.  Returns 0 and the figure in *cycles, or
- * -E_NOENT while there is no such program; kbench_run then says that the
- * figure was not measured.
- */
-int kbench_fork_exit_wait(uint32_t *cycles);
-
 #endif

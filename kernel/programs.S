@@ -29,6 +29,7 @@ programs:
 	program worker
 	program utest
 	program hello
+	program forkwait
 	.section .rodata.programs, "a"
 	.long 0, 0, 0
 	.size programs, . - programs

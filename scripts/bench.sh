@@ -17,8 +17,7 @@
 #   host-<n>.log, kernel.log, growth.dat, plot/   what the runs wrote
 #
 # and prints every figure with its goal.  Exits 1 if a run fails or a
-# figure is missing, except the ones in PENDING, which cannot be measured
-# yet and are reported as pending.
+# figure is missing.
 
 set -euo pipefail
 
@@ -57,8 +56,6 @@ kernel_clone_cow_16m_cycles    cycles  -         copy-on-write clone of 16 MiB, 
 kernel_clone_eager_16m_cycles  cycles  -         eager clone of 16 MiB, data copied
 kernel_fork_exit_wait_cycles   cycles  -         fork, exit and wait, from ring 3
 "
-# figures that cannot be measured yet: missing is not a failure
-PENDING="kernel_fork_exit_wait_cycles"
 
 timeout_s=120
 readonly HOST_RUNS=5
@@ -137,10 +134,6 @@ value_of() {
 	awk -v k="$1" '$1 == k { print $2 }' "$out/values"
 }
 
-is_pending() {
-	[[ " $PENDING " == *" $1 "* ]]
-}
-
 # The figures in the order of FIGURES, then any others the runs printed.
 write_json() {
 	local keys
@@ -175,12 +168,7 @@ print_table() {
 		[ -n "$key" ] || continue
 		v=$(value_of "$key")
 		if [ -z "$v" ]; then
-			if is_pending "$key"; then
-				printf '%-31s %14s %-7s %-9s %s\n' "$key" "-" "$unit" "$goal" \
-					"pending: no fork/exit/wait program yet (kbench_fork_exit_wait)"
-			else
-				missing+=" $key"
-			fi
+			missing+=" $key"
 			continue
 		fi
 		printf '%-31s %14s %-7s %-9s %s\n' "$key" "$v" "$unit" "$goal" "$(verdict "$v" "$goal")"
