@@ -168,8 +168,8 @@ static int check_frames(paddr_t pa, uint32_t n)
 	return 0;
 }
 
-static int check_map(const struct pg_tracker *t, vaddr_t va, paddr_t pa, uint32_t n,
-		     uint32_t flags)
+/* The checks of every call that takes a range of pages and rights. */
+static int check_args(const struct pg_tracker *t, vaddr_t va, uint32_t n, uint32_t flags)
 {
 	int rc;
 
@@ -177,9 +177,15 @@ static int check_map(const struct pg_tracker *t, vaddr_t va, paddr_t pa, uint32_
 		return -E_BADH;
 	if ((rc = check_range(va, n)) < 0)
 		return rc;
-	if (flags & ~VM_MAP_FLAGS)
-		return -E_INVAL;
-	if ((rc = check_frames(pa, n)) < 0)
+	return (flags & ~VM_MAP_FLAGS) ? -E_INVAL : 0;
+}
+
+static int check_map(const struct pg_tracker *t, vaddr_t va, paddr_t pa, uint32_t n,
+		     uint32_t flags)
+{
+	int rc;
+
+	if ((rc = check_args(t, va, n, flags)) < 0 || (rc = check_frames(pa, n)) < 0)
 		return rc;
 	return range_mapped(t, va, n, true) ? -E_EXIST : 0;
 }
@@ -257,12 +263,8 @@ int vm_map_zero(int as, vaddr_t va, uint32_t flags)
 	paddr_t pa;
 	int rc;
 
-	if (!t)
-		return -E_BADH;
-	if ((rc = check_range(va, 1)) < 0)
+	if ((rc = check_args(t, va, 1, flags)) < 0)
 		return rc;
-	if (flags & ~VM_MAP_FLAGS)
-		return -E_INVAL;
 	if (mapped(t, va))
 		return -E_EXIST;
 	if ((rc = frame_alloc(ZONE_USER, &pa)) < 0)
@@ -403,12 +405,8 @@ int vm_protect(int as, vaddr_t va, uint32_t n, uint32_t flags)
 	struct pg_tracker *t = space(as);
 	int rc;
 
-	if (!t)
-		return -E_BADH;
-	if ((rc = check_range(va, n)) < 0)
+	if ((rc = check_args(t, va, n, flags)) < 0)
 		return rc;
-	if (flags & ~VM_MAP_FLAGS)
-		return -E_INVAL;
 	if (!range_mapped(t, va, n, false))
 		return -E_NOENT;
 	for_each_table(t, va, n, protect_entries, &flags);
