@@ -1309,6 +1309,39 @@ static void cow_clone_of_read_only_page_stays_read_only(void)
 	STEP(vm_destroy(p));
 }
 
+/*
+ * A frame whose reference count is at its limit cannot be shared once more:
+ * a copy-on-write clone is refused with -E_RANGE and changes nothing; an
+ * eager clone, which copies, still works.
+ */
+static void cow_clone_of_a_frame_at_its_reference_limit_is_refused(void)
+{
+	paddr_t pa;
+	uint32_t extra = 0;
+
+	int p = vm_create();
+	CHECK_GT(p, 0);
+	STEP(map_filled(p, REGION(0), 0xA2, URW, &pa));
+	STEP(map_filled(p, REGION(3), 0xA3, URW, NULL));
+	while (frame_refcount(pa) < UINT16_MAX && frame_ref(pa) == 0)
+		extra++;
+	CHECK_EQ(frame_refcount(pa), UINT16_MAX);
+	fx_snap(p, &snap);
+	CHECK_ERR(vm_clone(p, VM_CLONE_COW), E_RANGE);
+	CHECK_OK(vm_check());
+	CHECK(fx_same(p, &snap));
+	CHECK_EQ(query_flags(p, REGION(0)), URW);
+	int c = vm_clone(p, VM_CLONE_EAGER);
+	CHECK_GT(c, 0);
+	CHECK_OK(vm_check());
+	CHECK_NE(query_pa(c, REGION(0)), pa);
+	STEP(vm_destroy(c));
+	for (; extra > 0; extra--)
+		CHECK_GT(frame_unref(pa), 0);
+	CHECK_EQ(frame_refcount(pa), 1);
+	STEP(vm_destroy(p));
+}
+
 static void faults_that_are_not_copy_on_write_are_left_to_the_caller(void)
 {
 	int as = populated_space();
@@ -1519,6 +1552,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(protect_keeps_cow_pages_shared),
 	TEST_CASE(eager_clone_copies_data_and_shares_nothing),
 	TEST_CASE(cow_clone_of_read_only_page_stays_read_only),
+	TEST_CASE(cow_clone_of_a_frame_at_its_reference_limit_is_refused),
 	TEST_CASE(faults_that_are_not_copy_on_write_are_left_to_the_caller),
 	TEST_CASE(map_zero_gives_a_zeroed_frame),
 	TEST_CASE(iterate_visits_mappings_in_address_order),
