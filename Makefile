@@ -39,7 +39,7 @@ KERNEL_SRCS := kernel/main.c kernel/lib.c kernel/multiboot.c kernel/cmdline.c \
                kernel/pagefault.c kernel/probe.c kernel/elf.c kernel/proc.c kernel/ufault.c \
                kernel/syscall.c kernel/demo.c kernel/demo_proc.c kernel/ktest.c kernel/kfixture.c \
                kernel/kbench.c kernel/test_kframe.c kernel/test_proc.c kernel/programs.S \
-               kernel/program_find.c
+               kernel/program_find.c kernel/test_kfail.c
 HOSTED_SRCS := hosted/seam.c hosted/mmu_model.c hosted/probe.c
 # test bodies that run on both platforms
 SHARED_TEST_SRCS := tests/harness.c tests/fixture.c tests/test_printf.c tests/test_hw.c \
@@ -123,7 +123,7 @@ $(HOST_TESTS): $(HOST_OBJS)
 # user library and the core's formatter, compiled for user space.
 
 UBUILD        := $(BUILD)/user
-USER_PROGS    := init worker utest hello forkwait
+USER_PROGS    := init worker utest hello forkwait kfail
 USER_LIB_SRCS := user/crt0.S user/ulib.c core/printf.c
 USER_CFLAGS   := -std=gnu11 -m32 -march=i686 -ffreestanding -fno-pic -fno-stack-protector \
                  -nostdlib -mgeneral-regs-only -fno-omit-frame-pointer \

@@ -10,6 +10,7 @@ static const struct test_suite *const suites[] = {
 	&oom_suite,
 	&random_suite,
 	&proc_suite,
+	&kfail_suite,
 };
 
 int ktest_run(void)

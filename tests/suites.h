@@ -20,5 +20,6 @@ extern const struct test_suite stress_suite;
 /* kernel only */
 extern const struct test_suite kframe_suite;
 extern const struct test_suite proc_suite;
+extern const struct test_suite kfail_suite;
 
 #endif

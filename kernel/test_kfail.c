@@ -1,0 +1,413 @@
+/*
+ * test_kfail.c - the process layer out of memory, at every allocation
+ * point of each operation.  Kernel only.
+ *
+ * The sweep: for N = 1, 2, ... a scenario runs with its Nth allocation
+ * failing (frame_fail_nth), until a run ends without reaching it.  Each
+ * run must end one of the allowed ways - the operation returned
+ * -SYS_ENOMEM and left everything as it was, or a page fault found no
+ * frame and the kernel killed the process with KILL_NOMEM, or an
+ * allocation that failed had another way out and the operation succeeded
+ * - and then every frame, address space and kmap slot must be back, the
+ * checker must pass and no process may be left.
+ *
+ * Aiming: the kfail program (user/kfail.c) sets up what it needs, then
+ * opens a window with the test trap KF_ARM right before the operation and
+ * closes it with KF_DONE right after (kfail_cases.h).  The trap's handler
+ * here starts the injection when the window opens and ends it when it
+ * closes, so N counts the operation's own allocations only.  It also takes
+ * a snapshot of the opener's address space (fx_snap), which must still
+ * hold (fx_same) when the operation reports -SYS_ENOMEM.  spawn is aimed
+ * from here, around proc_spawn.
+ *
+ *   spawn   proc_spawn("hello"): kernel stack, address space, program
+ *           pages; then, still armed, the program's first page faults
+ *   fork    a process with heap, data and a map forks
+ *   exec    the same process execs kfail: fails, or the new image runs
+ *           (still armed until it marks KF_DONE after its first faults)
+ *   heap    sbrk across a page-table boundary, then the new pages are
+ *           touched: by a system call (exec reads a name there) and by
+ *           stores, one needing a new page table
+ *   cow     a child writes the pages it shares with its parent, which
+ *           waits, then checks its own copy and that its mappings are
+ *           exactly as before (KF_SAME)
+ */
+#include "check.h"
+#include "fixture.h"
+#include "frame.h"
+#include "idt.h"
+#include "proc.h"
+#include "suites.h"
+#include "uapi.h"
+#include "vmspace.h"
+#include "../user/kfail_cases.h"
+
+#define MAX_SWEEP 200        /* more allocation points than any scenario has */
+#define HELLO_STATUS 7
+
+/* The window of the run in progress: what the test trap has seen. */
+struct window {
+	uint32_t nth;        /* the allocation of the window that fails (1: its first) */
+	int arms;            /* KF_ARM traps seen */
+	bool open;           /* injecting now */
+	bool done;           /* closed by KF_DONE (not by the end of the run) */
+	int as;              /* the address space that opened it */
+	uint32_t start;      /* frame_alloc_calls() when it opened */
+	uint32_t used;       /* allocations while it was open */
+	bool have_result;    /* the opener marked KF_DONE */
+	int result;          /* ... with this result */
+	bool same;           /* ... and, if -SYS_ENOMEM, its state was as at KF_ARM */
+	uint32_t signals;
+};
+
+static struct window win;
+/* too big for a kernel stack */
+static struct fx_snapshot at_arm;
+static char at_signal[sizeof(at_arm.dump)], dump_now[sizeof(at_arm.dump)];
+static size_t at_signal_len;
+
+/* How one run ended. */
+struct outcome {
+	int status;   /* the wait() status of the process spawned */
+	bool reached; /* the injected failure happened */
+};
+
+/* Counts of the ways the runs of one sweep ended. */
+struct tally {
+	uint32_t runs, enomem, killed, absorbed;
+};
+
+/* ---- the test trap -------------------------------------------------------------- */
+
+static void window_open(void)
+{
+	win.arms++;
+	if (win.arms > 1)
+		return;
+	win.open = true;
+	win.as = vm_live();
+	fx_snap(win.as, &at_arm);
+	win.start = frame_alloc_calls();
+	frame_fail_nth(win.nth);
+}
+
+/* Stop injecting: at KF_DONE, or when the run ends with the window open. */
+static void window_end(void)
+{
+	if (!win.open)
+		return;
+	win.used = frame_alloc_calls() - win.start;
+	frame_fail_nth(0);
+	win.open = false;
+}
+
+static void window_close(int result)
+{
+	if (win.open)
+		win.done = true;
+	window_end();
+	if (win.arms == 0 || vm_live() != win.as || win.have_result)
+		return;
+	win.have_result = true;
+	win.result = result;
+	win.same = result != -SYS_ENOMEM || fx_same(win.as, &at_arm);
+}
+
+/* Whether the caller's address space maps what it did at the last KF_SIGNAL. */
+static bool mapped_as_at_signal(void)
+{
+	size_t len = fx_dump(vm_live(), dump_now, sizeof(dump_now));
+
+	if (win.signals == 0 || len != at_signal_len || memcmp(dump_now, at_signal, len) != 0) {
+		kprintf("kfail: the address space changed since KF_SIGNAL:\n%s---- now:\n%s",
+			at_signal, dump_now);
+		return false;
+	}
+	return true;
+}
+
+static bool kf_trap(struct trap_frame *tf)
+{
+	if (!trap_from_user(tf))
+		return false;
+	switch (tf->esi) {
+	case KF_ARM:
+		window_open();
+		return true;
+	case KF_DONE:
+		window_close((int)tf->eax);
+		return true;
+	case KF_SIGNAL:
+		win.signals++;
+		at_signal_len = fx_dump(vm_live(), at_signal, sizeof(at_signal));
+		return true;
+	case KF_PEEK:
+		tf->eax = win.signals;
+		return true;
+	case KF_SAME:
+		tf->eax = mapped_as_at_signal();
+		return true;
+	}
+	return false; /* an unknown op: the process is killed */
+}
+
+/* ---- setup and checks -------------------------------------------------------------- */
+
+static void setup(void)
+{
+	fx_setup();
+	proc_set_verbose(false);
+	idt_enable(KF_VECTOR, 3, kf_trap);
+}
+
+static void teardown(void)
+{
+	struct proc_stats now;
+
+	trap_set_handler(KF_VECTOR, NULL);
+	proc_set_verbose(true);
+	proc_get_stats(&now);
+	fx_teardown();
+	if (test_failed())
+		return;
+	CHECK_EQ(now.live, 0);
+}
+
+/* What every run must leave: all frames, spaces and kmap slots back, no process. */
+static void check_all_back(void)
+{
+	struct fx_counts now;
+	struct proc_stats ps;
+
+	CHECK_OK(vm_check());
+	fx_counts(&now);
+	CHECK_EQ(now.free_kernel, fx_start.free_kernel);
+	CHECK_EQ(now.free_user, fx_start.free_user);
+	CHECK_EQ(now.spaces, fx_start.spaces);
+	CHECK_EQ(now.kmap_slots, fx_start.kmap_slots);
+	proc_get_stats(&ps);
+	CHECK_EQ(ps.live, 0);
+}
+
+/* Run `kfail kcase` to the end with the window's nth allocation failing. */
+static void run_case(int kcase, uint32_t nth, struct outcome *o)
+{
+	int pid;
+
+	win = (struct window){ .nth = nth, .as = -1 };
+	pid = proc_spawn("kfail", kcase);
+	CHECK_GT(pid, 0);
+	CHECK_EQ(proc_run(), 0);
+	CHECK_OK(proc_reap(pid, &o->status));
+	window_end(); /* a process killed inside its window never closed it */
+	CHECK_EQ(win.arms, 1);
+	o->reached = win.used >= nth;
+	if (o->status == KF_FAILED || o->status == KF_UNKNOWN)
+		kprintf("kfail: case %d with allocation %u failing: the program's check failed\n",
+			kcase, nth);
+	CHECK(o->status != KF_FAILED && o->status != KF_UNKNOWN);
+	check_all_back();
+}
+
+/* Count a run that reached its failure: enomem and killed are the statuses that say so. */
+static void count(struct tally *t, const struct outcome *o, int enomem, int killed)
+{
+	t->runs++;
+	if (o->status == enomem)
+		t->enomem++;
+	else if (o->status == killed)
+		t->killed++;
+	else
+		t->absorbed++; /* the operation found another way and succeeded */
+}
+
+/*
+ * What a run that did not reach its failure must have done: succeeded,
+ * with the window opened once by the operation and closed.
+ */
+static void check_unreached(const struct outcome *o, int ok_status)
+{
+	CHECK_EQ(o->status, ok_status);
+	CHECK(win.done);
+}
+
+/* ---- spawn ---------------------------------------------------------------------------- */
+
+/* spawn of hello with allocation nth failing, aimed from here; the program runs still armed. */
+static void spawn_once(uint32_t nth, struct outcome *o, bool *spawn_failed)
+{
+	uint32_t start = frame_alloc_calls();
+	int pid;
+
+	frame_fail_nth(nth);
+	pid = proc_spawn("hello", HELLO_STATUS);
+	*spawn_failed = pid < 0;
+	if (pid < 0) {
+		frame_fail_nth(0);
+		o->reached = frame_alloc_calls() - start >= nth;
+		o->status = pid;
+		CHECK_EQ(pid, -SYS_ENOMEM);
+		CHECK(o->reached);
+		check_all_back();
+		return;
+	}
+	CHECK_EQ(proc_run(), 0);
+	frame_fail_nth(0);
+	o->reached = frame_alloc_calls() - start >= nth;
+	CHECK_OK(proc_reap(pid, &o->status));
+	check_all_back();
+}
+
+static void spawn_fails_cleanly_at_every_allocation(void)
+{
+	struct tally t = { 0 };
+	struct outcome o;
+	bool spawn_failed;
+	uint32_t n;
+
+	for (n = 1; n <= MAX_SWEEP; n++) {
+		spawn_once(n, &o, &spawn_failed);
+		if (test_failed())
+			return;
+		if (!o.reached)
+			break;
+		count(&t, &o, -SYS_ENOMEM, KF_KILLED_NOMEM);
+		if (!spawn_failed)
+			CHECK(o.status == HELLO_STATUS || o.status == KF_KILLED_NOMEM);
+	}
+	CHECK_LE(n, MAX_SWEEP);
+	CHECK_EQ(o.status, HELLO_STATUS);
+	CHECK_GE(t.enomem, 3); /* kernel stack, address space, a program page at least */
+	CHECK_GE(t.killed, 1); /* the first stack page */
+}
+
+/* ---- fork ------------------------------------------------------------------------------- */
+
+static void fork_fails_cleanly_at_every_allocation(void)
+{
+	struct tally t = { 0 };
+	struct outcome o;
+	uint32_t n;
+
+	for (n = 1; n <= MAX_SWEEP; n++) {
+		run_case(KF_FORK, n, &o);
+		if (test_failed())
+			return;
+		if (!o.reached)
+			break;
+		count(&t, &o, KF_CLEAN, KF_KILLED_NOMEM);
+		CHECK(win.have_result);
+		if (o.status == KF_CLEAN) {
+			CHECK_EQ(win.result, -SYS_ENOMEM);
+			CHECK(win.same);
+		} else {
+			CHECK_EQ(o.status, KF_OK);
+			CHECK_GT(win.result, 0);
+		}
+	}
+	CHECK_LE(n, MAX_SWEEP);
+	check_unreached(&o, KF_OK);
+	CHECK_GT(win.result, 0);
+	CHECK_GE(t.enomem, 2); /* the child's kernel stack, its page-table block */
+	CHECK_EQ(t.killed, 0); /* nothing but fork ran in the window */
+}
+
+/* ---- exec ------------------------------------------------------------------------------- */
+
+static void exec_fails_cleanly_at_every_allocation(void)
+{
+	struct tally t = { 0 };
+	struct outcome o;
+	uint32_t n;
+
+	for (n = 1; n <= MAX_SWEEP; n++) {
+		run_case(KF_EXEC, n, &o);
+		if (test_failed())
+			return;
+		if (!o.reached)
+			break;
+		count(&t, &o, KF_CLEAN, KF_KILLED_NOMEM);
+		if (o.status == KF_CLEAN) {
+			CHECK(win.have_result);
+			CHECK_EQ(win.result, -SYS_ENOMEM);
+			CHECK(win.same);
+		} else if (o.status == KF_KILLED_NOMEM) {
+			CHECK(!win.done); /* killed in the new image, before it marked KF_DONE */
+		} else {
+			CHECK_EQ(o.status, KF_LANDED);
+		}
+	}
+	CHECK_LE(n, MAX_SWEEP);
+	check_unreached(&o, KF_LANDED);
+	CHECK_GE(t.enomem, 3); /* the address space, and the program's pages */
+	CHECK_GE(t.killed, 1); /* the new image's first stack page */
+}
+
+/* ---- heap -------------------------------------------------------------------------------- */
+
+static void heap_growth_fails_cleanly_at_every_allocation(void)
+{
+	struct tally t = { 0 };
+	struct outcome o;
+	uint32_t n;
+
+	for (n = 1; n <= MAX_SWEEP; n++) {
+		run_case(KF_HEAP, n, &o);
+		if (test_failed())
+			return;
+		if (!o.reached)
+			break;
+		count(&t, &o, KF_CLEAN, KF_KILLED_NOMEM);
+		if (o.status == KF_CLEAN) {
+			CHECK_EQ(n, 1); /* the page exec reads is the window's first allocation */
+			CHECK(win.have_result);
+			CHECK_EQ(win.result, -SYS_ENOMEM);
+			CHECK(win.same);
+		} else if (o.status == KF_KILLED_NOMEM) {
+			CHECK(!win.done);
+		} else {
+			CHECK_EQ(o.status, KF_OK);
+		}
+	}
+	CHECK_LE(n, MAX_SWEEP);
+	check_unreached(&o, KF_OK);
+	CHECK_EQ(t.enomem, 1);
+	CHECK_GE(t.killed, 3); /* three stores to new pages (and the new table, if the block grows) */
+}
+
+/* ---- copy-on-write ---------------------------------------------------------------------- */
+
+static void cow_fault_fails_cleanly_at_every_allocation(void)
+{
+	struct tally t = { 0 };
+	struct outcome o;
+	uint32_t n;
+
+	for (n = 1; n <= MAX_SWEEP; n++) {
+		run_case(KF_COW, n, &o);
+		if (test_failed())
+			return;
+		if (!o.reached)
+			break;
+		count(&t, &o, KF_CLEAN, KF_CHILD_NOMEM);
+		/* the parent saw its child killed, and its own pages unchanged */
+		CHECK_EQ(o.status, KF_CHILD_NOMEM);
+		CHECK(!win.done);
+		CHECK_EQ(win.signals, 1);
+	}
+	CHECK_LE(n, MAX_SWEEP);
+	check_unreached(&o, KF_OK);
+	CHECK_EQ(t.enomem, 0);
+	CHECK_EQ(t.killed, t.runs);
+	CHECK_GE(t.killed, 8); /* one copy for each page the child writes */
+}
+
+static const struct test_case cases[] = {
+	TEST_CASE(spawn_fails_cleanly_at_every_allocation),
+	TEST_CASE(fork_fails_cleanly_at_every_allocation),
+	TEST_CASE(exec_fails_cleanly_at_every_allocation),
+	TEST_CASE(heap_growth_fails_cleanly_at_every_allocation),
+	TEST_CASE(cow_fault_fails_cleanly_at_every_allocation),
+};
+
+DEFINE_SUITE(kfail_suite, "kfail", cases, setup, teardown);

@@ -1,0 +1,344 @@
+/*
+ * kfail.c - the user side of the kernel's fault-injection sweep
+ * (kernel/test_kfail.c): `kfail N` runs case N of kfail_cases.h.
+ *
+ * A case sets up memory whose contents it can check, then runs one
+ * operation between the test trap's KF_ARM and KF_DONE, during which the
+ * kernel suite makes one allocation fail.  If the operation returns
+ * -SYS_ENOMEM the case checks that all it had is as it was and ends with
+ * KF_CLEAN; if the failure lands in a page fault the kernel kills it
+ * (KF_KILLED_NOMEM); if nothing failed it checks the operation's work and
+ * ends with KF_OK.  A failed check prints a line and ends with KF_FAILED.
+ */
+#include "ulib.h"
+#include "kfail_cases.h"
+
+#define PAGE PAGE_SIZE
+#define SETUP_PAGES 4
+#define COW_PAGES 8
+#define TABLE_SPAN MiB(4)    /* what one page table maps */
+#define SETTLE_BYTES 2048     /* stack a window may use: made private before it opens */
+
+extern char program_end[]; /* user.ld */
+
+static int case_no;
+static uint32_t data_word = 0xDA7A0001u;
+
+/* ---- checks ----------------------------------------------------------------- */
+
+static _Noreturn void failed(int line, const char *what, int a, int b)
+{
+	printf("kfail %d: pid %d: kfail.c:%d: %s: %d (0x%x) vs %d (0x%x)\n", case_no, getpid(),
+	       line, what, a, (unsigned)a, b, (unsigned)b);
+	exit(KF_FAILED);
+}
+
+#define KCHECK(cond)                                                                   \
+	do {                                                                           \
+		if (!(cond))                                                           \
+			failed(__LINE__, "CHECK(" #cond ")", 0, 0);                    \
+	} while (0)
+
+#define KCHECK_EQ(a, b)                                                                \
+	do {                                                                           \
+		int a_ = (int)(a), b_ = (int)(b);                                      \
+		if (a_ != b_)                                                          \
+			failed(__LINE__, #a " == " #b, a_, b_);                        \
+	} while (0)
+
+/* ---- the test trap ---------------------------------------------------------- */
+
+static int kf_trap(int op, int eax)
+{
+	asm volatile("int %[v]" : "+a"(eax) : [v] "i"(KF_VECTOR), "S"(op) : "memory");
+	return eax;
+}
+
+static void kf_arm(void)
+{
+	kf_trap(KF_ARM, 0);
+}
+
+static void kf_done(int result)
+{
+	kf_trap(KF_DONE, result);
+}
+
+static void kf_signal(void)
+{
+	kf_trap(KF_SIGNAL, 0);
+}
+
+static int kf_peek(void)
+{
+	return kf_trap(KF_PEEK, 0);
+}
+
+static bool kf_same(void)
+{
+	return kf_trap(KF_SAME, 0) == 1;
+}
+
+/*
+ * System call n with arguments a and b, with KF_ARM right before it and
+ * KF_DONE (its result) right after: nothing in between touches memory, so
+ * only the system call allocates while the kernel suite aims at it.
+ */
+static int marked_syscall(int n, int a, int b)
+{
+	int ret;
+
+	asm volatile("movl %[arm], %%esi\n\t"
+		     "int %[v]\n\t"
+		     "int $0x80\n\t"
+		     "movl %[done], %%esi\n\t"
+		     "int %[v]"
+		     : "=a"(ret)
+		     : "a"(n), "b"(a), "c"(b), "d"(0), [v] "i"(KF_VECTOR), [arm] "i"(KF_ARM),
+		       [done] "i"(KF_DONE)
+		     : "esi", "memory", "cc");
+	return ret;
+}
+
+/* ---- memory with contents to check --------------------------------------------- */
+
+static uint32_t pattern(const volatile uint32_t *w, uint32_t seed)
+{
+	return seed * 0x9E3779B9u ^ (uint32_t)w;
+}
+
+static void fill(void *p, uint32_t n, uint32_t seed)
+{
+	volatile uint32_t *w = p;
+
+	for (uint32_t i = 0; i < n * PAGE / 4; i++)
+		w[i] = pattern(&w[i], seed);
+}
+
+static bool filled(const void *p, uint32_t n, uint32_t seed)
+{
+	const volatile uint32_t *w = p;
+
+	for (uint32_t i = 0; i < n * PAGE / 4; i++)
+		if (w[i] != pattern(&w[i], seed))
+			return false;
+	return true;
+}
+
+static bool all_zero(const void *p, uint32_t n)
+{
+	const volatile uint32_t *w = p;
+
+	for (uint32_t i = 0; i < n * PAGE / 4; i++)
+		if (w[i] != 0)
+			return false;
+	return true;
+}
+
+/*
+ * Fill `bytes` of stack below the caller, 512 at a time, and check them on
+ * the way back; returns how many frames found their bytes changed.  Makes
+ * those stack pages the process's own before a window opens.
+ */
+static uint32_t dive(uint32_t bytes)
+{
+	volatile uint8_t frame[512];
+	uint32_t sum = 0;
+
+	for (uint32_t i = 0; i < sizeof(frame); i++)
+		frame[i] = (uint8_t)bytes;
+	if (bytes > sizeof(frame))
+		sum = dive(bytes - sizeof(frame));
+	for (uint32_t i = 0; i < sizeof(frame); i++)
+		sum += frame[i] != (uint8_t)bytes;
+	return sum;
+}
+
+/* n new heap pages from a page boundary, the break right after them. */
+static uint8_t *heap_pages(uint32_t n)
+{
+	uint32_t cur = (uint32_t)sbrk(0);
+	uint32_t pad = ALIGN_UP(cur, PAGE) - cur;
+	uint8_t *p = sbrk((int)(pad + n * PAGE));
+
+	KCHECK_EQ(uerr(p), 0);
+	return p + pad;
+}
+
+/* What every case but KF_HEAP sets up first: heap, data and a map, all filled. */
+struct setup {
+	uint8_t *heap, *map;
+	void *brk;
+	int pid;
+};
+
+static void set_up(struct setup *s)
+{
+	s->heap = heap_pages(SETUP_PAGES);
+	s->map = map(NULL, SETUP_PAGES * PAGE, PROT_READ | PROT_WRITE);
+	KCHECK_EQ(uerr(s->map), 0);
+	fill(s->heap, SETUP_PAGES, 0x11);
+	fill(s->map, SETUP_PAGES, 0x22);
+	data_word = 0xDA7A0002u;
+	s->brk = sbrk(0);
+	s->pid = getpid();
+}
+
+/* Check that all set_up made is still there, and still writable. */
+static void check_setup(const struct setup *s)
+{
+	KCHECK(filled(s->heap, SETUP_PAGES, 0x11));
+	KCHECK(filled(s->map, SETUP_PAGES, 0x22));
+	KCHECK_EQ(data_word, 0xDA7A0002u);
+	KCHECK_EQ(sbrk(0), s->brk);
+	KCHECK_EQ(getpid(), s->pid);
+	fill(s->heap, SETUP_PAGES, 0x33);
+	fill(s->map, SETUP_PAGES, 0x44);
+	KCHECK(filled(s->heap, SETUP_PAGES, 0x33));
+	KCHECK(filled(s->map, SETUP_PAGES, 0x44));
+}
+
+/* ---- the cases --------------------------------------------------------------------- */
+
+static int fork_case(void)
+{
+	struct setup s;
+	int status = -1;
+
+	set_up(&s);
+	int pid = marked_syscall(SYS_FORK, 0, 0);
+	if (pid == 0) {
+		KCHECK(getpid() != s.pid);
+		s.pid = getpid();
+		check_setup(&s);
+		exit(KF_CHILD_OK);
+	}
+	if (pid == -SYS_ENOMEM) {
+		KCHECK_EQ(wait(&status), -SYS_ECHILD);
+		check_setup(&s);
+		return KF_CLEAN;
+	}
+	KCHECK(pid > 0);
+	KCHECK_EQ(wait(&status), pid);
+	KCHECK_EQ(status, KF_CHILD_OK);
+	check_setup(&s);
+	return KF_OK;
+}
+
+static int exec_case(void)
+{
+	struct setup s;
+
+	set_up(&s);
+	int rc = marked_syscall(SYS_EXEC, (int)"kfail", KF_EXEC_LANDED);
+	KCHECK_EQ(rc, -SYS_ENOMEM); /* on success exec does not return */
+	check_setup(&s);
+	KCHECK_EQ(wait(NULL), -SYS_ECHILD);
+	return KF_CLEAN;
+}
+
+static int exec_landed(void)
+{
+	kf_done(KF_LANDED);
+	KCHECK_EQ(data_word, 0xDA7A0001u); /* a fresh image */
+	KCHECK_EQ(sbrk(0), ALIGN_UP((uint32_t)program_end, PAGE));
+	return KF_LANDED;
+}
+
+/*
+ * Grow the heap so that it crosses into the next page table, then touch
+ * new pages: the first by a system call that reads it (exec of the name
+ * found there: "" is no program), the others by stores, one of them in
+ * the new table.
+ *
+ *   heap start   old break          T - PAGE    T = a 4 MiB boundary
+ *   | old pages  | first new page ... | touched | touched | touched | break
+ */
+static int heap_case(void)
+{
+	uint8_t *old = heap_pages(2);
+	uint32_t brk0 = (uint32_t)sbrk(0);
+	uint32_t table = ALIGN_UP(brk0 + 2 * PAGE, TABLE_SPAN);
+	uint32_t grow = table + 2 * PAGE - brk0;
+
+	fill(old, 2, 0x55);
+	KCHECK_EQ(dive(SETTLE_BYTES), 0);
+	kf_arm();
+	uint8_t *first = sbrk((int)grow);
+	KCHECK_EQ(first, brk0);
+	int rc = exec((const char *)first, 0);
+	if (rc == -SYS_ENOMEM) {
+		kf_done(rc);
+		KCHECK_EQ(sbrk(0), brk0 + grow);
+		KCHECK(filled(old, 2, 0x55));
+		return KF_CLEAN;
+	}
+	KCHECK_EQ(rc, -SYS_ENOENT);
+	uint8_t *before = (uint8_t *)table - PAGE;
+	before[0] = 1;
+	before[PAGE] = 2;
+	before[2 * PAGE] = 3;
+	kf_done(0);
+	KCHECK(all_zero(first, 1));
+	KCHECK_EQ(before[0] + before[PAGE] + before[2 * PAGE], 6);
+	KCHECK(filled(old, 2, 0x55));
+	KCHECK_EQ(sbrk(0), brk0 + grow);
+	return KF_OK;
+}
+
+/*
+ * The parent fills pages, forks, tells the suite it has settled (it
+ * allocates nothing more until the child ends) and waits; then its
+ * mappings must be exactly as they were when it signalled.  The child
+ * waits for that, then writes every shared page between KF_ARM and
+ * KF_DONE: each write copies a page, and the copy that fails kills it.
+ */
+static int cow_child(uint8_t *p)
+{
+	KCHECK_EQ(dive(SETTLE_BYTES), 0);
+	while (kf_peek() == 0)
+		yield();
+	kf_arm();
+	fill(p, COW_PAGES, 0xC2);
+	kf_done(0);
+	KCHECK(filled(p, COW_PAGES, 0xC2));
+	return KF_CHILD_OK;
+}
+
+static int cow_case(void)
+{
+	uint8_t *p = heap_pages(COW_PAGES);
+	volatile int status;
+
+	fill(p, COW_PAGES, 0xC1);
+	int pid = fork();
+	if (pid == 0)
+		exit(cow_child(p));
+	KCHECK(pid > 0);
+	status = -1; /* its page is this process's own now: wait writes it without a copy */
+	KCHECK_EQ(dive(SETTLE_BYTES), 0);
+	kf_signal();
+	KCHECK_EQ(wait((int *)&status), pid);
+	KCHECK(kf_same()); /* whatever the child did, this address space did not change */
+	KCHECK(filled(p, COW_PAGES, 0xC1));
+	fill(p, COW_PAGES, 0xC3);
+	KCHECK(filled(p, COW_PAGES, 0xC3));
+	if (status == KF_KILLED_NOMEM)
+		return KF_CHILD_NOMEM;
+	KCHECK_EQ(status, KF_CHILD_OK);
+	return KF_OK;
+}
+
+int main(int arg)
+{
+	case_no = arg;
+	switch (arg) {
+	case KF_FORK: return fork_case();
+	case KF_EXEC: return exec_case();
+	case KF_EXEC_LANDED: return exec_landed();
+	case KF_HEAP: return heap_case();
+	case KF_COW: return cow_case();
+	}
+	printf("kfail: no case %d\n", arg);
+	return KF_UNKNOWN;
+}
