@@ -173,10 +173,11 @@ deps-test:
 run: deps-run kernel
 	@scripts/qemu.sh --timeout $(TIMEOUT) --mem $(MEM) --args '$(ARGS)' $(KERNEL_ELF)
 
-test: deps-test test-host test-kernel
+test: deps-test test-host test-kernel test-fuzz valgrind lint
 
 test-host: $(HOST_TESTS)
 	@$(HOST_TESTS)
+	@$(REPLAY) $(FUZZ_DIRS)
 
 test-kernel: deps-run kernel
 	@scripts/kernel-test.sh --timeout $(TIMEOUT) --mem $(MEM) $(KERNEL_ELF)
@@ -254,3 +255,100 @@ $(BENCH_KERNEL): $(BENCH_KERNEL_OBJS) arch/i386/kernel.ld
 -include $(BENCH_OBJS:.o=.d) $(BENCH_KERNEL_OBJS:.o=.d)
 
 -include $(KERNEL_OBJS:.o=.d) $(HOST_OBJS:.o=.d)
+
+# ---- reliability: fuzzing, valgrind, lint -------------------------------
+#
+#   make fuzz SECONDS=N   the libFuzzer target for N seconds (default 60), from
+#                         the committed seed corpus and regressions
+#   make valgrind         the host suites and the fuzz replay, built without
+#                         sanitizers, under memcheck (add --track-origins=yes
+#                         to VALGRIND_FLAGS to chase an error)
+#   make lint             cppcheck and clang-tidy on the core
+#
+# The fuzz target (fuzz/fuzz_vm.c) is built twice: with clang 14 and
+# libFuzzer into build/fuzz/fuzz-vm, and with gcc into the replay runner
+# build/host/fuzz-replay, which test-host runs over fuzz/corpus and
+# fuzz/regressions.  docs/RELIABILITY.md says how to reproduce a failure.
+
+CLANG       := clang-14
+CLANG_TIDY  := clang-tidy-14
+CPPCHECK    := cppcheck
+VALGRIND    := valgrind
+SECONDS     ?= 60
+
+FBUILD      := $(BUILD)/fuzz
+VBUILD      := $(BUILD)/valgrind
+
+FUZZ_LIB_SRCS := $(CORE_SRCS) $(HOSTED_SRCS) tests/harness.c tests/fixture.c tests/host_fixture.c
+FUZZ_DIRS     := fuzz/corpus fuzz/regressions
+
+FCFLAGS  := -std=gnu11 -g -O2 -flto=thin -fno-omit-frame-pointer \
+            -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+            -fsanitize-coverage-ignorelist=fuzz/coverage-ignore.txt \
+            $(WARN) $(INCLUDES) -Ihosted -Ifuzz -DPT_DEBUG=1
+FLDFLAGS := -flto=thin -fsanitize=fuzzer,address,undefined
+# the host build without sanitizers, for valgrind
+VCFLAGS  := -std=gnu11 -g -O1 -fno-omit-frame-pointer $(WARN) $(INCLUDES) -Ihosted -Ifuzz \
+            -DPT_DEBUG=1
+VALGRIND_FLAGS := -q --error-exitcode=1 --leak-check=full --show-leak-kinds=all \
+                  --errors-for-leak-kinds=all
+
+fobj = $(patsubst %,$(FBUILD)/%.o,$(basename $(1)))
+vobj = $(patsubst %,$(VBUILD)/%.o,$(basename $(1)))
+
+FUZZ_BIN     := $(FBUILD)/fuzz-vm
+FUZZ_OBJS    := $(call fobj,$(FUZZ_LIB_SRCS) fuzz/fuzz_vm.c)
+REPLAY       := $(HBUILD)/fuzz-replay
+REPLAY_OBJS  := $(call hobj,$(FUZZ_LIB_SRCS) fuzz/fuzz_vm.c fuzz/replay.c)
+VHOST_OBJS   := $(call vobj,$(CORE_SRCS) $(HOSTED_SRCS) $(SHARED_TEST_SRCS) $(HOST_TEST_SRCS))
+VREPLAY_OBJS := $(call vobj,$(FUZZ_LIB_SRCS) fuzz/fuzz_vm.c fuzz/replay.c)
+
+.PHONY: fuzz test-fuzz valgrind lint
+
+$(HBUILD)/fuzz/%.o: HCFLAGS += -Ifuzz
+$(FBUILD)/fuzz/fuzz_vm.o: FCFLAGS += -DFUZZ_LIBFUZZER
+
+$(FBUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call show,CC-fuzz,$<)
+	$(Q)$(CLANG) $(FCFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(VBUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call show,CC-vg,$<)
+	$(Q)$(CC) $(VCFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(FUZZ_BIN): $(FUZZ_OBJS)
+	$(call show,LD-fuzz,$@)
+	$(Q)$(CLANG) $(FLDFLAGS) -o $@ $^
+
+$(REPLAY): $(REPLAY_OBJS)
+	$(call show,LD-host,$@)
+	$(Q)$(CC) $(HLDFLAGS) -o $@ $^
+
+$(VBUILD)/pagetrack-tests: $(VHOST_OBJS)
+	$(call show,LD-vg,$@)
+	$(Q)$(CC) -o $@ $^
+
+$(VBUILD)/fuzz-replay: $(VREPLAY_OBJS)
+	$(call show,LD-vg,$@)
+	$(Q)$(CC) -o $@ $^
+
+fuzz: deps-test $(FUZZ_BIN)
+	@scripts/fuzz.sh --seconds $(SECONDS) $(FUZZ_BIN) $(FUZZ_DIRS)
+
+# make test's smoke run: always 60 seconds
+test-fuzz: deps-test $(FUZZ_BIN)
+	@scripts/fuzz.sh --seconds 60 $(FUZZ_BIN) $(FUZZ_DIRS)
+
+test-host: $(REPLAY)
+
+valgrind: deps-test $(VBUILD)/pagetrack-tests $(VBUILD)/fuzz-replay
+	@PAGETRACK_TEST_PLATFORM=valgrind $(VALGRIND) $(VALGRIND_FLAGS) $(VBUILD)/pagetrack-tests
+	@PAGETRACK_TEST_PLATFORM=valgrind $(VALGRIND) $(VALGRIND_FLAGS) \
+		$(VBUILD)/fuzz-replay $(FUZZ_DIRS)
+
+lint: deps-test
+	@scripts/lint.sh --cppcheck $(CPPCHECK) --clang-tidy $(CLANG_TIDY) $(CORE_SRCS)
+
+-include $(FUZZ_OBJS:.o=.d) $(REPLAY_OBJS:.o=.d) $(VHOST_OBJS:.o=.d) $(VREPLAY_OBJS:.o=.d)

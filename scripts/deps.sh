@@ -10,7 +10,8 @@
 # exits 1.
 #
 # To add a tool, add a line to TOOLS: the command, the Debian package that
-# provides it, and the targets that need it.
+# provides it, and the targets that need it.  A command with a '/' in it is
+# a file (a glob) that must exist instead: libFuzzer's runtime is a library.
 
 set -euo pipefail
 
@@ -24,6 +25,11 @@ make                 make              run test bench
 timeout              coreutils         run test bench
 qemu-system-i386     qemu-system-x86   run test bench
 gnuplot              gnuplot-nox       bench
+clang-14             clang-14          test
+clang-tidy-14        clang-tidy-14     test
+cppcheck             cppcheck          test
+valgrind             valgrind          test
+/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a libclang-rt-14-dev test
 "
 
 usage() {
@@ -43,7 +49,11 @@ missing_packages() {
 	while read -r cmd pkg targets; do
 		[ -n "$cmd" ] || continue
 		[[ " $targets " == *" $target "* ]] || continue
-		command -v "$cmd" >/dev/null 2>&1 || echo "$pkg"
+		if [[ $cmd == */* ]]; then
+			compgen -G "$cmd" >/dev/null || echo "$pkg"
+		else
+			command -v "$cmd" >/dev/null 2>&1 || echo "$pkg"
+		fi
 	done <<<"$TOOLS" | sort -u
 }
 

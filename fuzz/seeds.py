@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""seeds.py - write the scenario seeds of the fuzz corpus (fuzz/corpus/scenario-*).
+
+Each seed is a short sequence of operations in the byte format fuzz_vm.c decodes
+(see its opening comment and the op_* functions): the sequences a random start
+would take long to find, each one a place where a missing invalidation or a
+slip in the copy-on-write or out-of-memory paths shows at once.  libFuzzer
+mutates them like any other input.
+
+    python3 fuzz/seeds.py [DIR]      (default: fuzz/corpus)
+"""
+import os
+import sys
+
+# indices into op_of[] in fuzz_vm.c
+CREATE, DESTROY, MAP, MAP_SHARED, MAP_DEVICE, MAP_RANGE = 0, 2, 3, 6, 7, 8
+MAP_ZERO, UNMAP, UNMAP_RANGE, PROTECT, CLONE_COW, CLONE_EAGER = 10, 11, 13, 14, 16, 17
+ACTIVATE, ACCESS, FAULT, QUERY, DEMAND_ZERO, BAD, FAIL = 18, 20, 26, 27, 28, 29, 31
+
+W, U = 2, 4          # VM_WRITE, VM_USER as pick_flags reads them
+LIVE = 0x80          # pick_used: the live space
+READ, WRITE = 0, 1   # access kinds (with U for CPL 3)
+
+
+def u32(v):
+    return [v & 0xFF, (v >> 8) & 0xFF, (v >> 16) & 0xFF, (v >> 24) & 0xFF]
+
+
+def page(region, p):
+    """pick_idx: region 0..11, page 0-15 or 1008-1023 of it."""
+    if p < 16:
+        return [region, p]
+    assert p >= 1008
+    return [region, 128 + (p - 1008)]
+
+
+def mapped(region, p):
+    """pick_idx_mapped: exactly that page (the odd byte keeps it)."""
+    return page(region, p) + [1]
+
+
+def create(slot=0):
+    return [CREATE, slot]
+
+
+def activate(b):
+    """b % (spaces + 1): that space in order of slots, or the master."""
+    return [ACTIVATE, b]
+
+
+def map_new(region, p, flags, fill, space=LIVE):
+    return [MAP, space] + page(region, p) + [flags] + u32(fill)
+
+
+def map_zero(region, p, flags, space=LIVE):
+    return [MAP_ZERO, space] + page(region, p) + [flags]
+
+
+def access(kind, region, p, value=0, user=True, last_word=False):
+    how = kind | (2 if user else 0)
+    return [ACCESS, how, 1 if last_word else 0] + mapped(region, p) + u32(value)
+
+
+def clone(cow=True, space=LIVE, into=0):
+    return [CLONE_COW if cow else CLONE_EAGER, space, into]
+
+
+def unmap(region, p, space=LIVE):
+    return [UNMAP, space] + mapped(region, p)
+
+
+def unmap_range(region, p, n_small, space=LIVE):
+    """n_small: 1..16 pages"""
+    return [UNMAP_RANGE, space, 0] + mapped(region, p) + [n_small - 1]
+
+
+def unmap_wide(which, space=LIVE):
+    return [UNMAP_RANGE, space, 224 + which]
+
+
+def protect(region, p, n_small, flags, space=LIVE):
+    return [PROTECT, space, 0] + mapped(region, p) + [n_small - 1, flags]
+
+
+def map_range_device(region, p, flags, n_big, space=LIVE):
+    """n_big = 1024 + 4 * k pages of device memory above RAM."""
+    k = (n_big - 1024) // 4
+    return [MAP_RANGE, space] + page(region, p) + [flags, 2, 0, 240, k, 0]
+
+
+def map_range_new(region, p, flags, n, fill, space=LIVE):
+    """n new contiguous frames, 1..8"""
+    return [MAP_RANGE, space] + page(region, p) + [flags, 0, n - 1] + u32(fill)
+
+
+def demand_zero(region, flags, space=LIVE):
+    return [DEMAND_ZERO, space, region, flags]
+
+
+def fault(region, p, err, space=LIVE):
+    return [FAULT, space] + mapped(region, p) + [err, 0]
+
+
+def fail(n):
+    return [FAIL, n - 1]
+
+
+def bad(kind, c=0):
+    return [BAD, LIVE, kind, c, 0, 3, 6]
+
+
+def query(region, p, off=0x123, space=LIVE):
+    return [QUERY, space] + mapped(region, p) + [off & 0xFF, off >> 8]
+
+
+def seq(*parts):
+    out = []
+    for part in parts:
+        out += part
+    return bytes(out)
+
+
+SEEDS = {
+    # a write cached dirty before a copy-on-write clone must fault after it
+    "cow-after-write": seq(
+        create(), activate(0), map_new(0, 5, W | U, 0x11111111),
+        access(WRITE, 0, 5, 0x22), clone(True, LIVE, 1), access(WRITE, 0, 5, 0x33),
+        access(READ, 0, 5)),
+    # the child copies, the parent is then the last owner and writes in place
+    "cow-both-sides": seq(
+        create(), activate(0), map_new(0, 1, W | U, 0xA0A0A0A0), map_new(3, 1008, W | U, 0xB),
+        clone(True, LIVE, 1), activate(1), access(WRITE, 0, 1, 0x1234),
+        access(READ, 3, 1008), activate(0), access(WRITE, 0, 1, 0x5678),
+        access(WRITE, 3, 1008, 0x9), access(READ, 0, 1), activate(1), access(READ, 0, 1)),
+    "eager-clone": seq(
+        create(), activate(0), map_new(0, 2, W | U, 0xC), map_new(7, 3, U, 0xD),
+        map_range_new(4, 1020, W | U, 8, 0xE0), clone(False, LIVE, 1), activate(1),
+        access(WRITE, 0, 2, 0xF), access(READ, 7, 3), access(READ, 5, 1), activate(0),
+        access(READ, 0, 2)),
+    # a not-present fault in a demand-zero region, then the page reads zero
+    "demand-zero": seq(
+        create(), activate(0), demand_zero(0, W | U), demand_zero(9, U),
+        access(WRITE, 0, 7, 0x77), access(READ, 0, 8), access(READ, 9, 1),
+        access(WRITE, 9, 2, 1), clone(True, LIVE, 1), activate(1), access(READ, 0, 9)),
+    # three tables; unlinking the first moves the last into its slot, and a
+    # page of the moved table not in the TLB must still translate
+    "table-move": seq(
+        create(), activate(0), map_new(0, 1, W | U, 1), map_new(3, 1, W | U, 2),
+        map_new(6, 1, W | U, 3), map_new(6, 2, W | U, 4), access(READ, 6, 1),
+        unmap_range(0, 1, 1), access(READ, 6, 2), access(WRITE, 6, 1, 5),
+        access(READ, 3, 1)),
+    # the live block outgrows its neighbours again and again
+    "relocate-live": seq(
+        create(), create(1), activate(0),
+        *[map_new(r, r, W | U, 0x100 + r) + access(READ, r, r) for r in range(12)],
+        *[access(WRITE, r, r, r) for r in range(0, 12, 3)]),
+    # narrowing or removing a live page is seen at once
+    "narrow-live": seq(
+        create(), activate(0), map_new(1, 4, W | U, 0x44), access(WRITE, 1, 4, 0x45),
+        protect(1, 4, 1, U), access(WRITE, 1, 4, 0x46), protect(1, 4, 1, W),
+        access(READ, 1, 4), access(READ, 1, 4, user=False), unmap(1, 4),
+        access(READ, 1, 4, user=False)),
+    # ranges across table boundaries, then wide unmaps
+    "ranges": seq(
+        create(), activate(0), map_range_device(0, 1008, U, 2044),
+        protect(1, 0, 16, W | U), access(READ, 1, 3), unmap_wide(1), access(READ, 1, 3),
+        map_range_new(10, 1020, W | U, 8, 0x300), access(WRITE, 11, 2, 3),
+        unmap_wide(5), access(READ, 11, 2)),
+    # an injected failure in each allocating operation
+    "injected-failures": seq(
+        create(), activate(0), map_new(0, 1, W | U, 1), fail(1), map_new(5, 1, W | U, 2),
+        fail(2), map_new(6, 1, W | U, 3), fail(1), map_zero(7, 1, W | U), fail(3),
+        clone(False), fail(1), clone(True, LIVE, 1), clone(True, LIVE, 2),
+        fail(1), access(WRITE, 0, 1, 9), demand_zero(8, W | U), fail(1),
+        access(WRITE, 8, 3, 4), fail(1), create(3),
+        fail(2), map_range_device(2, 1008, U, 2044)),
+    # one frame mapped twice, then shared copy-on-write
+    "shared-frame": seq(
+        create(), activate(0), map_new(0, 3, W | U, 0x5A),
+        [MAP_SHARED, LIVE, LIVE] + page(2, 9) + [U] + mapped(0, 3),
+        clone(True, LIVE, 1), access(WRITE, 0, 3, 0x5B), access(READ, 2, 9),
+        activate(1), access(READ, 0, 3)),
+    # every kind of bad call, and destroying the live space
+    "bad-calls": seq(
+        create(), create(1), activate(0), map_new(0, 1, W | U, 1),
+        *[bad(k, c) for k in range(24) for c in (0, 1, 8, 9)],
+        [DESTROY, LIVE], fault(0, 1, 7), query(0, 1)),
+    "faults": seq(
+        create(), activate(0), map_new(0, 1, U, 1), map_new(0, 2, W, 2),
+        clone(True, LIVE, 1), *[fault(0, p, e) for p in (1, 2, 3) for e in range(16)]),
+}
+
+
+def main():
+    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "corpus")
+    os.makedirs(out, exist_ok=True)
+    for name, data in SEEDS.items():
+        with open(os.path.join(out, "scenario-" + name), "wb") as f:
+            f.write(data)
+
+
+if __name__ == "__main__":
+    main()
