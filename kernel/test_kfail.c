@@ -1,6 +1,7 @@
 /*
  * test_kfail.c - the process layer out of memory, at every allocation
- * point of each operation.  Kernel only.
+ * point of each operation, and a thousand processes under load.  Kernel
+ * only.
  *
  * The sweep: for N = 1, 2, ... a scenario runs with its Nth allocation
  * failing (frame_fail_nth), until a run ends without reaching it.  Each
@@ -44,6 +45,9 @@
 
 #define MAX_SWEEP 200        /* more allocation points than any scenario has */
 #define HELLO_STATUS 7
+#define STRESS_ROOTS 100     /* each a root and KF_STRESS_CHILDREN children */
+#define STRESS_BATCH 10      /* roots at once: their trees fit in NPROC */
+#define STRESS_KILLED 4      /* children of a root killed on purpose (kfail_cases.h) */
 
 /* The window of the run in progress: what the test trap has seen. */
 struct window {
@@ -65,6 +69,7 @@ static struct window win;
 static struct fx_snapshot at_arm;
 static char at_signal[sizeof(at_arm.dump)], dump_now[sizeof(at_arm.dump)];
 static size_t at_signal_len;
+static struct proc_stats before;
 
 /* How one run ended. */
 struct outcome {
@@ -157,6 +162,7 @@ static void setup(void)
 {
 	fx_setup();
 	proc_set_verbose(false);
+	proc_get_stats(&before);
 	idt_enable(KF_VECTOR, 3, kf_trap);
 }
 
@@ -402,12 +408,53 @@ static void cow_fault_fails_cleanly_at_every_allocation(void)
 	CHECK_GE(t.killed, 8); /* one copy for each page the child writes */
 }
 
+/* ---- stress ---------------------------------------------------------------------------- */
+
+static void stress_batch(void)
+{
+	int pids[STRESS_BATCH], status;
+
+	for (int i = 0; i < STRESS_BATCH; i++) {
+		pids[i] = proc_spawn("kfail", KF_STRESS);
+		CHECK_GT(pids[i], 0);
+	}
+	CHECK_EQ(proc_run(), 0);
+	for (int i = 0; i < STRESS_BATCH; i++) {
+		CHECK_OK(proc_reap(pids[i], &status));
+		CHECK_EQ(status, KF_OK);
+	}
+	CHECK_OK(vm_check());
+}
+
+/*
+ * A thousand processes: roots that fork children which share and copy
+ * pages, grow heap and stack, or are killed for bad accesses.
+ */
+static void thousand_forking_faulting_processes_return_every_frame(void)
+{
+	struct proc_stats after;
+	const uint32_t procs = STRESS_ROOTS * (1 + KF_STRESS_CHILDREN);
+	const uint32_t killed = STRESS_ROOTS * STRESS_KILLED;
+
+	for (int done = 0; done < STRESS_ROOTS && !test_failed(); done += STRESS_BATCH)
+		stress_batch();
+	if (test_failed())
+		return;
+	proc_get_stats(&after);
+	CHECK_EQ(after.processes - before.processes, procs);
+	CHECK_EQ(after.forks - before.forks, STRESS_ROOTS * KF_STRESS_CHILDREN);
+	CHECK_EQ(after.killed - before.killed, killed);
+	CHECK_EQ(after.exits - before.exits, procs - killed);
+	check_all_back();
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(spawn_fails_cleanly_at_every_allocation),
 	TEST_CASE(fork_fails_cleanly_at_every_allocation),
 	TEST_CASE(exec_fails_cleanly_at_every_allocation),
 	TEST_CASE(heap_growth_fails_cleanly_at_every_allocation),
 	TEST_CASE(cow_fault_fails_cleanly_at_every_allocation),
+	TEST_CASE(thousand_forking_faulting_processes_return_every_frame),
 };
 
 DEFINE_SUITE(kfail_suite, "kfail", cases, setup, teardown);

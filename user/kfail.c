@@ -1,5 +1,5 @@
 /*
- * kfail.c - the user side of the kernel's fault-injection sweep
+ * kfail.c - the user side of the kernel's fault-injection sweep and stress
  * (kernel/test_kfail.c): `kfail N` runs case N of kfail_cases.h.
  *
  * A case sets up memory whose contents it can check, then runs one
@@ -9,6 +9,7 @@
  * KF_CLEAN; if the failure lands in a page fault the kernel kills it
  * (KF_KILLED_NOMEM); if nothing failed it checks the operation's work and
  * ends with KF_OK.  A failed check prints a line and ends with KF_FAILED.
+ * KF_STRESS opens no window: it is one root of the kernel's stress.
  */
 #include "ulib.h"
 #include "kfail_cases.h"
@@ -17,6 +18,9 @@
 #define SETUP_PAGES 4
 #define COW_PAGES 8
 #define TABLE_SPAN MiB(4)    /* what one page table maps */
+#define STRESS_HEAP_PAGES 4
+#define STRESS_GROW_PAGES 6
+#define STRESS_STACK_BYTES 6000
 #define SETTLE_BYTES 2048     /* stack a window may use: made private before it opens */
 
 extern char program_end[]; /* user.ld */
@@ -102,6 +106,13 @@ static int marked_syscall(int n, int a, int b)
 
 /* ---- memory with contents to check --------------------------------------------- */
 
+/* v, hidden from the optimiser: a bad address it cannot reason about. */
+static uintptr_t opaque(uintptr_t v)
+{
+	asm volatile("" : "+r"(v));
+	return v;
+}
+
 static uint32_t pattern(const volatile uint32_t *w, uint32_t seed)
 {
 	return seed * 0x9E3779B9u ^ (uint32_t)w;
@@ -137,8 +148,8 @@ static bool all_zero(const void *p, uint32_t n)
 
 /*
  * Fill `bytes` of stack below the caller, 512 at a time, and check them on
- * the way back; returns how many frames found their bytes changed.  Makes
- * those stack pages the process's own before a window opens.
+ * the way back; returns how many frames found their bytes changed.  Also
+ * makes those stack pages the process's own before a window opens.
  */
 static uint32_t dive(uint32_t bytes)
 {
@@ -329,6 +340,68 @@ static int cow_case(void)
 	return KF_OK;
 }
 
+/* ---- stress ---------------------------------------------------------------------- */
+
+static int stress_child(int job, uint8_t *shared, int seed)
+{
+	switch (job) {
+	case KF_JOB_COW:
+		KCHECK(filled(shared, STRESS_HEAP_PAGES, (uint32_t)seed));
+		fill(shared, STRESS_HEAP_PAGES, (uint32_t)seed + 1);
+		yield();
+		KCHECK(filled(shared, STRESS_HEAP_PAGES, (uint32_t)seed + 1));
+		return KF_CHILD_OK;
+	case KF_JOB_GROW: {
+		uint8_t *p = heap_pages(STRESS_GROW_PAGES);
+		KCHECK(all_zero(p, STRESS_GROW_PAGES));
+		fill(p, STRESS_GROW_PAGES, (uint32_t)seed);
+		KCHECK_EQ(dive(STRESS_STACK_BYTES), 0);
+		KCHECK(filled(p, STRESS_GROW_PAGES, (uint32_t)seed));
+		return KF_CHILD_OK;
+	}
+	case KF_JOB_NULL:
+		*(volatile uint32_t *)opaque(0) = 1;
+		return KF_FAILED;
+	case KF_JOB_READONLY:
+		*(volatile uint32_t *)opaque((uintptr_t)main) = 1;
+		return KF_FAILED;
+	case KF_JOB_READ:
+		yield();
+		KCHECK(filled(shared, STRESS_HEAP_PAGES, (uint32_t)seed));
+		return KF_CHILD_OK;
+	}
+	return KF_FAILED;
+}
+
+static int stress_want(int job)
+{
+	return job == KF_JOB_NULL || job == KF_JOB_READONLY ? KF_KILLED_FAULT : KF_CHILD_OK;
+}
+
+static int stress_case(void)
+{
+	uint8_t *shared = heap_pages(STRESS_HEAP_PAGES);
+	int pids[KF_STRESS_CHILDREN], seed = getpid();
+
+	fill(shared, STRESS_HEAP_PAGES, (uint32_t)seed);
+	for (int i = 0; i < KF_STRESS_CHILDREN; i++) {
+		pids[i] = fork();
+		KCHECK(pids[i] >= 0);
+		if (pids[i] == 0)
+			exit(stress_child(i % KF_STRESS_JOBS, shared, seed));
+	}
+	for (int n = 0; n < KF_STRESS_CHILDREN; n++) {
+		int status = -1, pid = wait(&status), i = 0;
+		while (i < KF_STRESS_CHILDREN && pids[i] != pid)
+			i++;
+		KCHECK(i < KF_STRESS_CHILDREN);
+		KCHECK_EQ(status, stress_want(i % KF_STRESS_JOBS));
+	}
+	KCHECK_EQ(wait(NULL), -SYS_ECHILD);
+	KCHECK(filled(shared, STRESS_HEAP_PAGES, (uint32_t)seed));
+	return KF_OK;
+}
+
 int main(int arg)
 {
 	case_no = arg;
@@ -338,6 +411,7 @@ int main(int arg)
 	case KF_EXEC_LANDED: return exec_landed();
 	case KF_HEAP: return heap_case();
 	case KF_COW: return cow_case();
+	case KF_STRESS: return stress_case();
 	}
 	printf("kfail: no case %d\n", arg);
 	return KF_UNKNOWN;

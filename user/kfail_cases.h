@@ -37,6 +37,7 @@ enum kf_case {
 	KF_EXEC_LANDED,  /* the image KF_EXEC starts: marks KF_DONE and ends */
 	KF_HEAP,         /* sbrk across a page table, then touch the new pages */
 	KF_COW,          /* fork, then the child writes the pages it shares */
+	KF_STRESS,       /* fork children that fault, grow, share and get killed */
 };
 
 /* How a case ends (wait() statuses). */
@@ -49,5 +50,19 @@ enum kf_case {
 #define KF_UNKNOWN 200     /* no such case */
 #define KF_KILLED_NOMEM (KILLED_BIT | KILL_NOMEM)
 #define KF_KILLED_FAULT (KILLED_BIT | KILL_FAULT)
+
+/*
+ * KF_STRESS: a root forks KF_STRESS_CHILDREN children, each doing job
+ * (i % KF_STRESS_JOBS), and checks how each ended; it ends with KF_OK.
+ */
+#define KF_STRESS_CHILDREN 9
+enum kf_stress_job {
+	KF_JOB_COW,       /* write the shared heap, check its own copy: exits KF_CHILD_OK */
+	KF_JOB_GROW,      /* grow the heap and stack, check the new pages: exits KF_CHILD_OK */
+	KF_JOB_NULL,      /* write to NULL: killed, KF_KILLED_FAULT */
+	KF_JOB_READONLY,  /* write to its code: killed, KF_KILLED_FAULT */
+	KF_JOB_READ,      /* only read the shared heap: exits KF_CHILD_OK */
+	KF_STRESS_JOBS
+};
 
 #endif
