@@ -18,8 +18,10 @@
  * here starts the injection when the window opens and ends it when it
  * closes, so N counts the operation's own allocations only.  It also takes
  * a snapshot of the opener's address space (fx_snap), which must still
- * hold (fx_same) when the operation reports -SYS_ENOMEM.  spawn is aimed
- * from here, around proc_spawn.
+ * hold (fx_same) when the operation reports -SYS_ENOMEM; where other
+ * processes may end inside the window, only its mappings must (the
+ * counts are checked when the run is over).  spawn is aimed from here,
+ * around proc_spawn.
  *
  *   spawn   proc_spawn("hello"): kernel stack, address space, program
  *           pages; then, still armed, the program's first page faults
@@ -32,6 +34,8 @@
  *   cow     a child writes the pages it shares with its parent, which
  *           waits, then checks its own copy and that its mappings are
  *           exactly as before (KF_SAME)
+ *   wait    wait() with the status in a page shared copy-on-write: the
+ *           kernel's copy of it fails, and no child is lost
  */
 #include "check.h"
 #include "fixture.h"
@@ -58,6 +62,7 @@ struct window {
 	int as;              /* the address space that opened it */
 	uint32_t start;      /* frame_alloc_calls() when it opened */
 	uint32_t used;       /* allocations while it was open */
+	bool exact;          /* -SYS_ENOMEM must leave the counts as well as the mappings */
 	bool have_result;    /* the opener marked KF_DONE */
 	int result;          /* ... with this result */
 	bool same;           /* ... and, if -SYS_ENOMEM, its state was as at KF_ARM */
@@ -83,6 +88,19 @@ struct tally {
 };
 
 /* ---- the test trap -------------------------------------------------------------- */
+
+/* Whether address space `as` maps what the dump `was` says; prints both if not. */
+static bool maps_as_before(int as, const char *was, size_t len, const char *when)
+{
+	size_t now_len = fx_dump(as, dump_now, sizeof(dump_now));
+
+	if (now_len != len || memcmp(dump_now, was, len) != 0) {
+		kprintf("kfail: the address space changed since %s:\n%s---- now:\n%s", when, was,
+			dump_now);
+		return false;
+	}
+	return true;
+}
 
 static void window_open(void)
 {
@@ -115,20 +133,12 @@ static void window_close(int result)
 		return;
 	win.have_result = true;
 	win.result = result;
-	win.same = result != -SYS_ENOMEM || fx_same(win.as, &at_arm);
-}
-
-/* Whether the caller's address space maps what it did at the last KF_SIGNAL. */
-static bool mapped_as_at_signal(void)
-{
-	size_t len = fx_dump(vm_live(), dump_now, sizeof(dump_now));
-
-	if (win.signals == 0 || len != at_signal_len || memcmp(dump_now, at_signal, len) != 0) {
-		kprintf("kfail: the address space changed since KF_SIGNAL:\n%s---- now:\n%s",
-			at_signal, dump_now);
-		return false;
-	}
-	return true;
+	if (result != -SYS_ENOMEM)
+		win.same = true;
+	else if (win.exact)
+		win.same = fx_same(win.as, &at_arm);
+	else
+		win.same = maps_as_before(win.as, at_arm.dump, at_arm.len, "KF_ARM");
 }
 
 static bool kf_trap(struct trap_frame *tf)
@@ -150,7 +160,8 @@ static bool kf_trap(struct trap_frame *tf)
 		tf->eax = win.signals;
 		return true;
 	case KF_SAME:
-		tf->eax = mapped_as_at_signal();
+		tf->eax = win.signals > 0 &&
+			  maps_as_before(vm_live(), at_signal, at_signal_len, "KF_SIGNAL");
 		return true;
 	}
 	return false; /* an unknown op: the process is killed */
@@ -195,12 +206,16 @@ static void check_all_back(void)
 	CHECK_EQ(ps.live, 0);
 }
 
-/* Run `kfail kcase` to the end with the window's nth allocation failing. */
-static void run_case(int kcase, uint32_t nth, struct outcome *o)
+/*
+ * Run `kfail kcase` to the end with the window's nth allocation failing;
+ * `exact`: a -SYS_ENOMEM must leave the counts as they were, not only the
+ * caller's mappings.
+ */
+static void run_case(int kcase, uint32_t nth, bool exact, struct outcome *o)
 {
 	int pid;
 
-	win = (struct window){ .nth = nth, .as = -1 };
+	win = (struct window){ .nth = nth, .as = -1, .exact = exact };
 	pid = proc_spawn("kfail", kcase);
 	CHECK_GT(pid, 0);
 	CHECK_EQ(proc_run(), 0);
@@ -296,7 +311,7 @@ static void fork_fails_cleanly_at_every_allocation(void)
 	uint32_t n;
 
 	for (n = 1; n <= MAX_SWEEP; n++) {
-		run_case(KF_FORK, n, &o);
+		run_case(KF_FORK, n, true, &o);
 		if (test_failed())
 			return;
 		if (!o.reached)
@@ -327,7 +342,7 @@ static void exec_fails_cleanly_at_every_allocation(void)
 	uint32_t n;
 
 	for (n = 1; n <= MAX_SWEEP; n++) {
-		run_case(KF_EXEC, n, &o);
+		run_case(KF_EXEC, n, true, &o);
 		if (test_failed())
 			return;
 		if (!o.reached)
@@ -358,7 +373,7 @@ static void heap_growth_fails_cleanly_at_every_allocation(void)
 	uint32_t n;
 
 	for (n = 1; n <= MAX_SWEEP; n++) {
-		run_case(KF_HEAP, n, &o);
+		run_case(KF_HEAP, n, true, &o);
 		if (test_failed())
 			return;
 		if (!o.reached)
@@ -390,7 +405,7 @@ static void cow_fault_fails_cleanly_at_every_allocation(void)
 	uint32_t n;
 
 	for (n = 1; n <= MAX_SWEEP; n++) {
-		run_case(KF_COW, n, &o);
+		run_case(KF_COW, n, true, &o);
 		if (test_failed())
 			return;
 		if (!o.reached)
@@ -406,6 +421,34 @@ static void cow_fault_fails_cleanly_at_every_allocation(void)
 	CHECK_EQ(t.enomem, 0);
 	CHECK_EQ(t.killed, t.runs);
 	CHECK_GE(t.killed, 8); /* one copy for each page the child writes */
+}
+
+/* ---- wait -------------------------------------------------------------------------------- */
+
+static void wait_fails_cleanly_at_every_allocation(void)
+{
+	struct tally t = { 0 };
+	struct outcome o;
+	uint32_t n;
+
+	for (n = 1; n <= MAX_SWEEP; n++) {
+		/* the first child may end inside the window: only the mappings must hold */
+		run_case(KF_WAIT, n, false, &o);
+		if (test_failed())
+			return;
+		if (!o.reached)
+			break;
+		count(&t, &o, KF_CLEAN, KF_KILLED_NOMEM);
+		CHECK_EQ(o.status, KF_CLEAN);
+		CHECK(win.have_result);
+		CHECK_EQ(win.result, -SYS_ENOMEM);
+		CHECK(win.same);
+	}
+	CHECK_LE(n, MAX_SWEEP);
+	check_unreached(&o, KF_OK);
+	CHECK_GT(win.result, 0);
+	CHECK_EQ(win.signals, 3);
+	CHECK_EQ(t.enomem, 1); /* the copy of the status's page */
 }
 
 /* ---- stress ---------------------------------------------------------------------------- */
@@ -454,6 +497,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(exec_fails_cleanly_at_every_allocation),
 	TEST_CASE(heap_growth_fails_cleanly_at_every_allocation),
 	TEST_CASE(cow_fault_fails_cleanly_at_every_allocation),
+	TEST_CASE(wait_fails_cleanly_at_every_allocation),
 	TEST_CASE(thousand_forking_faulting_processes_return_every_frame),
 };
 

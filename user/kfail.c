@@ -30,7 +30,13 @@ static uint32_t data_word = 0xDA7A0001u;
 
 /* ---- checks ----------------------------------------------------------------- */
 
-static _Noreturn void failed(int line, const char *what, int a, int b)
+static _Noreturn void check_failed(int line, const char *what)
+{
+	printf("kfail %d: pid %d: kfail.c:%d: %s\n", case_no, getpid(), line, what);
+	exit(KF_FAILED);
+}
+
+static _Noreturn void check_eq_failed(int line, const char *what, int a, int b)
 {
 	printf("kfail %d: pid %d: kfail.c:%d: %s: %d (0x%x) vs %d (0x%x)\n", case_no, getpid(),
 	       line, what, a, (unsigned)a, b, (unsigned)b);
@@ -40,14 +46,14 @@ static _Noreturn void failed(int line, const char *what, int a, int b)
 #define KCHECK(cond)                                                                   \
 	do {                                                                           \
 		if (!(cond))                                                           \
-			failed(__LINE__, "CHECK(" #cond ")", 0, 0);                    \
+			check_failed(__LINE__, "CHECK(" #cond ") failed");             \
 	} while (0)
 
 #define KCHECK_EQ(a, b)                                                                \
 	do {                                                                           \
 		int a_ = (int)(a), b_ = (int)(b);                                      \
 		if (a_ != b_)                                                          \
-			failed(__LINE__, #a " == " #b, a_, b_);                        \
+			check_eq_failed(__LINE__, #a " == " #b, a_, b_);               \
 	} while (0)
 
 /* ---- the test trap ---------------------------------------------------------- */
@@ -340,6 +346,62 @@ static int cow_case(void)
 	return KF_OK;
 }
 
+/*
+ * wait() with the status in a heap page the parent shares with two
+ * children: the kernel copies the page before it writes there.  If the
+ * copy finds no frame, wait returns -SYS_ENOMEM and has collected no
+ * child: the next wait gets each one.  The first child ends at once; the
+ * second stays until the parent's third signal, so the page is shared
+ * however far the first has got.
+ */
+static int wait_child(bool stay)
+{
+	KCHECK_EQ(dive(SETTLE_BYTES), 0);
+	kf_signal();
+	while (stay && kf_peek() < 3)
+		yield();
+	return KF_CHILD_OK;
+}
+
+/* Collect the n children left, each a or b: each must have ended with KF_CHILD_OK. */
+static void collect(int n, int a, int b)
+{
+	for (int i = 0; i < n; i++) {
+		int status = -1, pid = wait(&status);
+		KCHECK(pid == a || pid == b);
+		KCHECK_EQ(status, KF_CHILD_OK);
+	}
+	KCHECK_EQ(wait(NULL), -SYS_ECHILD);
+}
+
+static int wait_case(void)
+{
+	int *slot = (int *)heap_pages(1);
+
+	*slot = -1;
+	int a = fork();
+	if (a == 0)
+		exit(wait_child(false));
+	int b = fork();
+	if (b == 0)
+		exit(wait_child(true));
+	KCHECK(a > 0 && b > 0);
+	KCHECK_EQ(dive(SETTLE_BYTES), 0);
+	while (kf_peek() < 2)
+		yield();
+	int rc = marked_syscall(SYS_WAIT, (int)slot, 0);
+	kf_signal();
+	if (rc == -SYS_ENOMEM) {
+		KCHECK_EQ(*slot, -1);
+		collect(2, a, b);
+		return KF_CLEAN;
+	}
+	KCHECK_EQ(rc, a); /* b stays until the signal after it */
+	KCHECK_EQ(*slot, KF_CHILD_OK);
+	collect(1, b, b);
+	return KF_OK;
+}
+
 /* ---- stress ---------------------------------------------------------------------- */
 
 static int stress_child(int job, uint8_t *shared, int seed)
@@ -412,6 +474,7 @@ int main(int arg)
 	case KF_HEAP: return heap_case();
 	case KF_COW: return cow_case();
 	case KF_STRESS: return stress_case();
+	case KF_WAIT: return wait_case();
 	}
 	printf("kfail: no case %d\n", arg);
 	return KF_UNKNOWN;

@@ -38,6 +38,7 @@ enum kf_case {
 	KF_HEAP,         /* sbrk across a page table, then touch the new pages */
 	KF_COW,          /* fork, then the child writes the pages it shares */
 	KF_STRESS,       /* fork children that fault, grow, share and get killed */
+	KF_WAIT,         /* wait with the status in a page shared copy-on-write */
 };
 
 /* How a case ends (wait() statuses). */
