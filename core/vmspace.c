@@ -7,18 +7,18 @@
  *   frame | P | RW? | US? | A? | D?            a private page
  *   frame | P | US? | COW | COW_W?             shared copy-on-write; never RW
  *
- * User PDEs are P | RW | US: the PTE alone decides what a page allows.
+ * User PDEs are USER_PDE_FLAGS (paging.h): the PTE alone decides what a
+ * page allows.
  */
 #include "vmspace.h"
 #include "errors.h"
 #include "frame.h"
 #include "kmap.h"
 #include "lib.h"
+#include "paging.h"
 #include "ptblock.h"
 #include "seam.h"
 #include "tlb.h"
-
-#define USER_PDE_FLAGS (PG_P | PG_RW | PG_US)
 
 static int live = -1; /* the address space in CR3 */
 static struct {
