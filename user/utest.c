@@ -844,6 +844,59 @@ static int protect_after_fork_keeps_copies_private(void)
 	return 0;
 }
 
+/*
+ * With every region slot in use, unmap and protect refuse a range that
+ * would split a region (-SYS_ENOMEM) and change nothing; a range of whole
+ * regions needs no slot, and a slot given back makes the split possible.
+ */
+static int full_region_table_refuses_splits(void)
+{
+	const int rw = PROT_READ | PROT_WRITE;
+	uint8_t *first = map_pages(3), *last = NULL, *m;
+	int n = 1;
+
+	fill(first, 3, 0x80);
+	while (n < 1000 && !uerr(m = map(NULL, PAGE, rw))) {
+		last = m;
+		n++;
+	}
+	UCHECK_EQ(uerr(m), -SYS_ENOMEM);
+	UCHECK(last != NULL);
+	UCHECK_EQ(unmap(first + PAGE, PAGE), -SYS_ENOMEM);     /* two new regions */
+	UCHECK_EQ(unmap(first + 2 * PAGE, PAGE), -SYS_ENOMEM); /* one */
+	UCHECK_EQ(protect(first + PAGE, PAGE, PROT_READ), -SYS_ENOMEM);
+	UCHECK_EQ(protect(first, 1, PROT_READ), -SYS_ENOMEM);
+	UCHECK(filled(first, 3, 0x80));
+	fill(first, 3, 0x81); /* still all writable */
+	UCHECK_EQ(protect(first, 3 * PAGE, PROT_READ), 0);
+	UCHECK_EQ(protect(first, 3 * PAGE, rw), 0);
+	UCHECK_EQ(unmap(last, PAGE), 0);
+	UCHECK_EQ(unmap(first + 2 * PAGE, PAGE), 0);
+	UCHECK_EQ(unmap(first + PAGE, PAGE), 0);
+	UCHECK(filled(first, 1, 0x81));
+	return 0;
+}
+
+/* A map area taken whole leaves no room for map(NULL, ...): -SYS_ENOMEM. */
+static int full_map_area_refuses_maps(void)
+{
+	const int rw = PROT_READ | PROT_WRITE;
+	const uint32_t area = MAP_LIMIT - MAP_BASE;
+	uint8_t *all = map(NULL, area, rw), *hole;
+
+	UCHECK_EQ(all, MAP_BASE);
+	UCHECK_EQ(map(NULL, PAGE, rw), -SYS_ENOMEM);
+	all[0] = 1;
+	all[area - 1] = 2;
+	hole = all + MiB(8);
+	UCHECK_EQ(unmap(hole, PAGE), 0);
+	UCHECK_EQ(map(NULL, 2 * PAGE, rw), -SYS_ENOMEM); /* the hole is one page */
+	UCHECK_EQ(map(NULL, PAGE, rw), hole);
+	UCHECK(all_zero(hole, 1));
+	UCHECK_EQ(all[0] + all[area - 1], 3);
+	return 0;
+}
+
 /* ---- exec ----------------------------------------------------------------------------------- */
 
 static int exec_of_an_unknown_program_fails(void)
