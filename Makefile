@@ -34,8 +34,8 @@ CORE_SRCS   := core/errors.c core/printf.c core/frame.c core/tracker.c core/ptbl
                core/tlb.c core/kmap.c core/vmspace.c core/paging.c core/check.c core/dump.c
 ARCH_SRCS   := arch/i386/boot.S arch/i386/trap.S arch/i386/probe.S arch/i386/switch.S \
                arch/i386/idt.c arch/i386/gdt.c arch/i386/timer.c arch/i386/serial.c \
-               arch/i386/seam.c arch/i386/qemu.c
-KERNEL_SRCS := kernel/main.c kernel/lib.c kernel/multiboot.c kernel/cmdline.c \
+               arch/i386/seam.c arch/i386/qemu.c arch/i386/string.c
+KERNEL_SRCS := kernel/main.c kernel/multiboot.c kernel/cmdline.c \
                kernel/pagefault.c kernel/probe.c kernel/elf.c kernel/proc.c kernel/ufault.c \
                kernel/syscall.c kernel/demo.c kernel/demo_proc.c kernel/ktest.c kernel/kfixture.c \
                kernel/kbench.c kernel/test_kframe.c kernel/test_proc.c kernel/programs.S \
@@ -59,7 +59,7 @@ KCFLAGS  := -std=gnu11 -m32 -march=i686 -ffreestanding -fno-pic -fno-stack-prote
 KASFLAGS := -m32 -g $(INCLUDES) -Iarch/i386
 KLDFLAGS := -m elf_i386 -T arch/i386/kernel.ld -nostdlib
 # gcc may turn the loops of memset and memcpy into calls to themselves
-$(KBUILD)/kernel/lib.o: KCFLAGS += -fno-tree-loop-distribute-patterns
+$(KBUILD)/arch/i386/string.o: KCFLAGS += -fno-tree-loop-distribute-patterns
 
 HCFLAGS  := -std=gnu11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
             -fno-sanitize-recover=undefined $(WARN) $(INCLUDES) -Ihosted -DPT_DEBUG=1
@@ -124,7 +124,7 @@ $(HOST_TESTS): $(HOST_OBJS)
 
 UBUILD        := $(BUILD)/user
 USER_PROGS    := init worker utest hello forkwait kfail
-USER_LIB_SRCS := user/crt0.S user/ulib.c core/printf.c
+USER_LIB_SRCS := user/crt0.S user/ulib.c core/printf.c arch/i386/string.c
 USER_CFLAGS   := -std=gnu11 -m32 -march=i686 -ffreestanding -fno-pic -fno-stack-protector \
                  -nostdlib -mgeneral-regs-only -fno-omit-frame-pointer \
                  -fno-tree-loop-distribute-patterns -fno-asynchronous-unwind-tables -O2 \
@@ -244,7 +244,7 @@ $(BKBUILD)/%.o: %.S
 	$(call show,AS-bench,$<)
 	$(Q)$(CC) $(KASFLAGS) $(DEPFLAGS) -c $< -o $@
 
-$(BKBUILD)/kernel/lib.o: BENCH_KCFLAGS += -fno-tree-loop-distribute-patterns
+$(BKBUILD)/arch/i386/string.o: BENCH_KCFLAGS += -fno-tree-loop-distribute-patterns
 # as for the debug kernel: the image holds the user programs
 $(BKBUILD)/kernel/programs.o: $(USER_ELFS)
 

@@ -1,8 +1,9 @@
 /*
- * lib.c - the memory and string functions of the freestanding kernel
- * (declared in lib.h).  gcc emits calls to memset and memcpy by itself, for
- * struct copies and large initialisers, so these must exist even where no
- * code names them.
+ * string.c - the memory and string functions of the freestanding i386
+ * builds, the kernel and the user programs alike (declared in lib.h; the
+ * host uses its C library's).  gcc emits calls to memset and memcpy by
+ * itself, for struct copies and large initialisers, so these must exist
+ * even where no code names them.
  *
  * The Makefile builds this file with -fno-tree-loop-distribute-patterns:
  * otherwise gcc may recognise the loop in memset as a memset and turn it
