@@ -124,7 +124,7 @@ $(HOST_TESTS): $(HOST_OBJS)
 
 UBUILD        := $(BUILD)/user
 USER_PROGS    := init worker utest hello forkwait kfail
-USER_LIB_SRCS := user/crt0.S user/ulib.c core/printf.c arch/i386/string.c
+USER_LIB_SRCS := user/crt0.S user/ulib.c user/ucheck.c core/printf.c arch/i386/string.c
 USER_CFLAGS   := -std=gnu11 -m32 -march=i686 -ffreestanding -fno-pic -fno-stack-protector \
                  -nostdlib -mgeneral-regs-only -fno-omit-frame-pointer \
                  -fno-tree-loop-distribute-patterns -fno-asynchronous-unwind-tables -O2 \

@@ -25,6 +25,7 @@
  * Some workers run the worker program (fork, then exec), others run code
  * of init's in the forked child: both ways of starting a process show.
  */
+#include "ucheck.h"
 #include "ulib.h"
 #include "worker.h"
 
@@ -35,7 +36,6 @@
 #define SWARM 64
 #define SWARM_BATCH 16
 #define SWARM_STATUS 100    /* a swarm child i ends with SWARM_STATUS + i % SWARM_BATCH */
-#define FRAME_BYTES 1000
 #define MAX_WORKERS 32
 #define FAILED 1
 #define KILLED_FAULT (KILLED_BIT | KILL_FAULT)
@@ -135,21 +135,10 @@ static int cow_pair(void)
 	return 0;
 }
 
-/* Recurse `limit` levels, each filling FRAME_BYTES of stack. */
-static uint32_t dive(uint32_t depth, uint32_t limit)
-{
-	volatile uint8_t frame[FRAME_BYTES];
-
-	for (uint32_t i = 0; i < FRAME_BYTES; i++)
-		frame[i] = (uint8_t)depth;
-	uint32_t sum = depth < limit ? dive(depth + 1, limit) : 0;
-	return sum + frame[depth % FRAME_BYTES];
-}
-
 /* Recurse until the stack passes its limit and the kernel ends the process. */
 static int overflow(void)
 {
-	dive(0, UINT32_MAX);
+	stack_dive(UINT32_MAX);
 	return FAILED;
 }
 

@@ -11,6 +11,7 @@
  * ends with KF_OK.  A failed check prints a line and ends with KF_FAILED.
  * KF_STRESS opens no window: it is one root of the kernel's stress.
  */
+#include "ucheck.h"
 #include "ulib.h"
 #include "kfail_cases.h"
 
@@ -112,64 +113,9 @@ static int marked_syscall(int n, int a, int b)
 
 /* ---- memory with contents to check --------------------------------------------- */
 
-/* v, hidden from the optimiser: a bad address it cannot reason about. */
-static uintptr_t opaque(uintptr_t v)
-{
-	asm volatile("" : "+r"(v));
-	return v;
-}
 
-static uint32_t pattern(const volatile uint32_t *w, uint32_t seed)
-{
-	return seed * 0x9E3779B9u ^ (uint32_t)w;
-}
 
-static void fill(void *p, uint32_t n, uint32_t seed)
-{
-	volatile uint32_t *w = p;
 
-	for (uint32_t i = 0; i < n * PAGE / 4; i++)
-		w[i] = pattern(&w[i], seed);
-}
-
-static bool filled(const void *p, uint32_t n, uint32_t seed)
-{
-	const volatile uint32_t *w = p;
-
-	for (uint32_t i = 0; i < n * PAGE / 4; i++)
-		if (w[i] != pattern(&w[i], seed))
-			return false;
-	return true;
-}
-
-static bool all_zero(const void *p, uint32_t n)
-{
-	const volatile uint32_t *w = p;
-
-	for (uint32_t i = 0; i < n * PAGE / 4; i++)
-		if (w[i] != 0)
-			return false;
-	return true;
-}
-
-/*
- * Fill `bytes` of stack below the caller, 512 at a time, and check them on
- * the way back; returns how many frames found their bytes changed.  Also
- * makes those stack pages the process's own before a window opens.
- */
-static uint32_t dive(uint32_t bytes)
-{
-	volatile uint8_t frame[512];
-	uint32_t sum = 0;
-
-	for (uint32_t i = 0; i < sizeof(frame); i++)
-		frame[i] = (uint8_t)bytes;
-	if (bytes > sizeof(frame))
-		sum = dive(bytes - sizeof(frame));
-	for (uint32_t i = 0; i < sizeof(frame); i++)
-		sum += frame[i] != (uint8_t)bytes;
-	return sum;
-}
 
 /* n new heap pages from a page boundary, the break right after them. */
 static uint8_t *heap_pages(uint32_t n)
@@ -194,8 +140,8 @@ static void set_up(struct setup *s)
 	s->heap = heap_pages(SETUP_PAGES);
 	s->map = map(NULL, SETUP_PAGES * PAGE, PROT_READ | PROT_WRITE);
 	KCHECK_EQ(uerr(s->map), 0);
-	fill(s->heap, SETUP_PAGES, 0x11);
-	fill(s->map, SETUP_PAGES, 0x22);
+	pattern_fill(s->heap, SETUP_PAGES, 0x11);
+	pattern_fill(s->map, SETUP_PAGES, 0x22);
 	data_word = 0xDA7A0002u;
 	s->brk = sbrk(0);
 	s->pid = getpid();
@@ -204,15 +150,15 @@ static void set_up(struct setup *s)
 /* Check that all set_up made is still there, and still writable. */
 static void check_setup(const struct setup *s)
 {
-	KCHECK(filled(s->heap, SETUP_PAGES, 0x11));
-	KCHECK(filled(s->map, SETUP_PAGES, 0x22));
+	KCHECK(pattern_holds(s->heap, SETUP_PAGES, 0x11));
+	KCHECK(pattern_holds(s->map, SETUP_PAGES, 0x22));
 	KCHECK_EQ(data_word, 0xDA7A0002u);
 	KCHECK_EQ(sbrk(0), s->brk);
 	KCHECK_EQ(getpid(), s->pid);
-	fill(s->heap, SETUP_PAGES, 0x33);
-	fill(s->map, SETUP_PAGES, 0x44);
-	KCHECK(filled(s->heap, SETUP_PAGES, 0x33));
-	KCHECK(filled(s->map, SETUP_PAGES, 0x44));
+	pattern_fill(s->heap, SETUP_PAGES, 0x33);
+	pattern_fill(s->map, SETUP_PAGES, 0x44);
+	KCHECK(pattern_holds(s->heap, SETUP_PAGES, 0x33));
+	KCHECK(pattern_holds(s->map, SETUP_PAGES, 0x44));
 }
 
 /* ---- the cases --------------------------------------------------------------------- */
@@ -278,8 +224,8 @@ static int heap_case(void)
 	uint32_t table = ALIGN_UP(brk0 + 2 * PAGE, TABLE_SPAN);
 	uint32_t grow = table + 2 * PAGE - brk0;
 
-	fill(old, 2, 0x55);
-	KCHECK_EQ(dive(SETTLE_BYTES), 0);
+	pattern_fill(old, 2, 0x55);
+	KCHECK_EQ(stack_dive(SETTLE_BYTES), 0);
 	kf_arm();
 	uint8_t *first = sbrk((int)grow);
 	KCHECK_EQ(first, brk0);
@@ -287,7 +233,7 @@ static int heap_case(void)
 	if (rc == -SYS_ENOMEM) {
 		kf_done(rc);
 		KCHECK_EQ(sbrk(0), brk0 + grow);
-		KCHECK(filled(old, 2, 0x55));
+		KCHECK(pattern_holds(old, 2, 0x55));
 		return KF_CLEAN;
 	}
 	KCHECK_EQ(rc, -SYS_ENOENT);
@@ -296,9 +242,9 @@ static int heap_case(void)
 	before[PAGE] = 2;
 	before[2 * PAGE] = 3;
 	kf_done(0);
-	KCHECK(all_zero(first, 1));
+	KCHECK(pages_zero(first, 1));
 	KCHECK_EQ(before[0] + before[PAGE] + before[2 * PAGE], 6);
-	KCHECK(filled(old, 2, 0x55));
+	KCHECK(pattern_holds(old, 2, 0x55));
 	KCHECK_EQ(sbrk(0), brk0 + grow);
 	return KF_OK;
 }
@@ -312,13 +258,13 @@ static int heap_case(void)
  */
 static int cow_child(uint8_t *p)
 {
-	KCHECK_EQ(dive(SETTLE_BYTES), 0);
+	KCHECK_EQ(stack_dive(SETTLE_BYTES), 0);
 	while (kf_peek() == 0)
 		yield();
 	kf_arm();
-	fill(p, COW_PAGES, 0xC2);
+	pattern_fill(p, COW_PAGES, 0xC2);
 	kf_done(0);
-	KCHECK(filled(p, COW_PAGES, 0xC2));
+	KCHECK(pattern_holds(p, COW_PAGES, 0xC2));
 	return KF_CHILD_OK;
 }
 
@@ -327,19 +273,19 @@ static int cow_case(void)
 	uint8_t *p = heap_pages(COW_PAGES);
 	volatile int status;
 
-	fill(p, COW_PAGES, 0xC1);
+	pattern_fill(p, COW_PAGES, 0xC1);
 	int pid = fork();
 	if (pid == 0)
 		exit(cow_child(p));
 	KCHECK(pid > 0);
 	status = -1; /* its page is this process's own now: wait writes it without a copy */
-	KCHECK_EQ(dive(SETTLE_BYTES), 0);
+	KCHECK_EQ(stack_dive(SETTLE_BYTES), 0);
 	kf_signal();
 	KCHECK_EQ(wait((int *)&status), pid);
 	KCHECK(kf_same()); /* whatever the child did, this address space did not change */
-	KCHECK(filled(p, COW_PAGES, 0xC1));
-	fill(p, COW_PAGES, 0xC3);
-	KCHECK(filled(p, COW_PAGES, 0xC3));
+	KCHECK(pattern_holds(p, COW_PAGES, 0xC1));
+	pattern_fill(p, COW_PAGES, 0xC3);
+	KCHECK(pattern_holds(p, COW_PAGES, 0xC3));
 	if (status == KF_KILLED_NOMEM)
 		return KF_CHILD_NOMEM;
 	KCHECK_EQ(status, KF_CHILD_OK);
@@ -356,7 +302,7 @@ static int cow_case(void)
  */
 static int wait_child(bool stay)
 {
-	KCHECK_EQ(dive(SETTLE_BYTES), 0);
+	KCHECK_EQ(stack_dive(SETTLE_BYTES), 0);
 	kf_signal();
 	while (stay && kf_peek() < 3)
 		yield();
@@ -386,7 +332,7 @@ static int wait_case(void)
 	if (b == 0)
 		exit(wait_child(true));
 	KCHECK(a > 0 && b > 0);
-	KCHECK_EQ(dive(SETTLE_BYTES), 0);
+	KCHECK_EQ(stack_dive(SETTLE_BYTES), 0);
 	while (kf_peek() < 2)
 		yield();
 	int rc = marked_syscall(SYS_WAIT, (int)slot, 0);
@@ -408,17 +354,17 @@ static int stress_child(int job, uint8_t *shared, int seed)
 {
 	switch (job) {
 	case KF_JOB_COW:
-		KCHECK(filled(shared, STRESS_HEAP_PAGES, (uint32_t)seed));
-		fill(shared, STRESS_HEAP_PAGES, (uint32_t)seed + 1);
+		KCHECK(pattern_holds(shared, STRESS_HEAP_PAGES, (uint32_t)seed));
+		pattern_fill(shared, STRESS_HEAP_PAGES, (uint32_t)seed + 1);
 		yield();
-		KCHECK(filled(shared, STRESS_HEAP_PAGES, (uint32_t)seed + 1));
+		KCHECK(pattern_holds(shared, STRESS_HEAP_PAGES, (uint32_t)seed + 1));
 		return KF_CHILD_OK;
 	case KF_JOB_GROW: {
 		uint8_t *p = heap_pages(STRESS_GROW_PAGES);
-		KCHECK(all_zero(p, STRESS_GROW_PAGES));
-		fill(p, STRESS_GROW_PAGES, (uint32_t)seed);
-		KCHECK_EQ(dive(STRESS_STACK_BYTES), 0);
-		KCHECK(filled(p, STRESS_GROW_PAGES, (uint32_t)seed));
+		KCHECK(pages_zero(p, STRESS_GROW_PAGES));
+		pattern_fill(p, STRESS_GROW_PAGES, (uint32_t)seed);
+		KCHECK_EQ(stack_dive(STRESS_STACK_BYTES), 0);
+		KCHECK(pattern_holds(p, STRESS_GROW_PAGES, (uint32_t)seed));
 		return KF_CHILD_OK;
 	}
 	case KF_JOB_NULL:
@@ -429,7 +375,7 @@ static int stress_child(int job, uint8_t *shared, int seed)
 		return KF_FAILED;
 	case KF_JOB_READ:
 		yield();
-		KCHECK(filled(shared, STRESS_HEAP_PAGES, (uint32_t)seed));
+		KCHECK(pattern_holds(shared, STRESS_HEAP_PAGES, (uint32_t)seed));
 		return KF_CHILD_OK;
 	}
 	return KF_FAILED;
@@ -445,7 +391,7 @@ static int stress_case(void)
 	uint8_t *shared = heap_pages(STRESS_HEAP_PAGES);
 	int pids[KF_STRESS_CHILDREN], seed = getpid();
 
-	fill(shared, STRESS_HEAP_PAGES, (uint32_t)seed);
+	pattern_fill(shared, STRESS_HEAP_PAGES, (uint32_t)seed);
 	for (int i = 0; i < KF_STRESS_CHILDREN; i++) {
 		pids[i] = fork();
 		KCHECK(pids[i] >= 0);
@@ -460,7 +406,7 @@ static int stress_case(void)
 		KCHECK_EQ(status, stress_want(i % KF_STRESS_JOBS));
 	}
 	KCHECK_EQ(wait(NULL), -SYS_ECHILD);
-	KCHECK(filled(shared, STRESS_HEAP_PAGES, (uint32_t)seed));
+	KCHECK(pattern_holds(shared, STRESS_HEAP_PAGES, (uint32_t)seed));
 	return KF_OK;
 }
 

@@ -10,6 +10,7 @@
  * that must be killed make their bad access last: if it does not kill them,
  * they say so and exit with UTEST_FAILED.
  */
+#include "ucheck.h"
 #include "ulib.h"
 #include "utest_cases.h"
 
@@ -20,7 +21,6 @@
 #define GUARD_ADDR (STACK_TOP - STACK_MAX - PAGE)
 #define GAP_ADDR 0x90000000u      /* between a small heap and MAP_BASE: nothing */
 #define FAR_MAP_ADDR (MAP_BASE + 0x30000000u) /* in the map area, never mapped here */
-#define FRAME_BYTES 1000          /* stack bytes each level of dive() fills */
 
 extern char program_end[]; /* user.ld */
 
@@ -60,13 +60,6 @@ static _Noreturn void check_eq_failed(int line, const char *a, const char *b, in
 
 /* ---- helpers ------------------------------------------------------------------- */
 
-/* v, hidden from the optimiser: a bad address it cannot reason about. */
-static uintptr_t opaque(uintptr_t v)
-{
-	asm volatile("" : "+r"(v));
-	return v;
-}
-
 static volatile uint32_t *word_at(uint32_t addr)
 {
 	return (volatile uint32_t *)opaque(addr);
@@ -98,41 +91,6 @@ static uint8_t *map_pages(uint32_t n)
 	return p;
 }
 
-/* The word fill() writes at address w: it depends on seed and on w. */
-static uint32_t pattern(const volatile uint32_t *w, uint32_t seed)
-{
-	return seed * 0x9E3779B9u ^ (uint32_t)w;
-}
-
-/* Fill n pages from p with the pattern of seed. */
-static void fill(void *p, uint32_t n, uint32_t seed)
-{
-	volatile uint32_t *w = p;
-
-	for (uint32_t i = 0; i < n * PAGE / 4; i++)
-		w[i] = pattern(&w[i], seed);
-}
-
-/* Whether the n pages from p hold the pattern of seed (any part of a fill). */
-static bool filled(const void *p, uint32_t n, uint32_t seed)
-{
-	const volatile uint32_t *w = p;
-
-	for (uint32_t i = 0; i < n * PAGE / 4; i++)
-		if (w[i] != pattern(&w[i], seed))
-			return false;
-	return true;
-}
-
-static bool all_zero(const void *p, uint32_t n)
-{
-	const volatile uint32_t *w = p;
-
-	for (uint32_t i = 0; i < n * PAGE / 4; i++)
-		if (w[i] != 0)
-			return false;
-	return true;
-}
 
 /* Start a child that returns fn(arg) as its exit status; returns its pid. */
 static int start_child(int (*fn)(int), int arg)
@@ -160,27 +118,6 @@ static void yield_n(int n)
 		UCHECK_EQ(yield(), 0);
 }
 
-/*
- * Recurse `limit` levels deep (for ever if limit is UINT32_MAX), each level
- * filling FRAME_BYTES of stack with its depth; returns how many levels found
- * their bytes changed on the way back.  The stack grows a page at a time as
- * the levels touch it.
- */
-static uint32_t dive(uint32_t depth, uint32_t limit)
-{
-	volatile uint8_t frame[FRAME_BYTES];
-	uint32_t bad = 0;
-
-	for (uint32_t i = 0; i < FRAME_BYTES; i++)
-		frame[i] = (uint8_t)depth;
-	if (depth < limit)
-		bad = dive(depth + 1, limit);
-	for (uint32_t i = 0; i < FRAME_BYTES; i++)
-		if (frame[i] != (uint8_t)depth)
-			return bad + 1;
-	return bad;
-}
-
 /* ---- children's bodies ------------------------------------------------------- */
 
 static int exit_with(int status)
@@ -202,7 +139,7 @@ static int write_word(int addr)
 static int overflow_stack(int arg)
 {
 	(void)arg;
-	dive(0, UINT32_MAX);
+	stack_dive(UINT32_MAX);
 	return UTEST_FAILED;
 }
 
@@ -340,13 +277,13 @@ static int sbrk_grows_and_shrinks_the_heap(void)
 	uint8_t *p = heap_pages(3), *end = p + 3 * PAGE;
 
 	UCHECK_EQ(sbrk(0), end);
-	UCHECK(all_zero(p, 3));
-	fill(p, 3, 1);
+	UCHECK(pages_zero(p, 3));
+	pattern_fill(p, 3, 1);
 	UCHECK_EQ(sbrk(-2 * (int)PAGE), end);
 	UCHECK_EQ(sbrk(0), p + PAGE);
-	UCHECK(filled(p, 1, 1));
+	UCHECK(pattern_holds(p, 1, 1));
 	UCHECK_EQ(sbrk(2 * PAGE), p + PAGE);
-	UCHECK(all_zero(p + PAGE, 2)); /* given back, then new zeroed pages */
+	UCHECK(pages_zero(p + PAGE, 2)); /* given back, then new zeroed pages */
 	/* a break inside a page: that page is usable */
 	UCHECK_EQ(sbrk(10), end);
 	end[9] = 9;
@@ -405,23 +342,23 @@ static int fork_gives_the_child_a_copy(void)
 	uint8_t *p = heap_pages(COW_PAGES);
 	int status = -1;
 
-	fill(p, COW_PAGES, 0xA);
+	pattern_fill(p, COW_PAGES, 0xA);
 	int pid = fork();
 	if (pid == 0) {
-		UCHECK(filled(p, COW_PAGES, 0xA));
+		UCHECK(pattern_holds(p, COW_PAGES, 0xA));
 		yield();
-		fill(p, COW_PAGES, 0xC);
+		pattern_fill(p, COW_PAGES, 0xC);
 		yield();
-		UCHECK(filled(p, COW_PAGES, 0xC));
+		UCHECK(pattern_holds(p, COW_PAGES, 0xC));
 		exit(0);
 	}
 	UCHECK(pid > 0);
-	fill(p, COW_PAGES, 0xB);
+	pattern_fill(p, COW_PAGES, 0xB);
 	yield();
-	UCHECK(filled(p, COW_PAGES, 0xB));
+	UCHECK(pattern_holds(p, COW_PAGES, 0xB));
 	UCHECK_EQ(wait(&status), pid);
 	UCHECK_EQ(status, 0);
-	UCHECK(filled(p, COW_PAGES, 0xB));
+	UCHECK(pattern_holds(p, COW_PAGES, 0xB));
 	return 0;
 }
 
@@ -434,27 +371,27 @@ static int fork_copies_data_bss_and_stack(void)
 	int status = -1;
 
 	data_word = 0xD1;
-	fill(bss_pages, 2, 0xB1);
+	pattern_fill(bss_pages, 2, 0xB1);
 	for (uint32_t i = 0; i < ARRAY_SIZE(local); i++)
 		local[i] = i;
 	int pid = fork();
 	if (pid == 0) {
 		UCHECK_EQ(data_word, 0xD1);
-		UCHECK(filled(bss_pages, 2, 0xB1));
+		UCHECK(pattern_holds(bss_pages, 2, 0xB1));
 		for (uint32_t i = 0; i < ARRAY_SIZE(local); i++)
 			UCHECK_EQ(local[i], i);
 		data_word = 0xD2;
-		fill(bss_pages, 2, 0xB2);
+		pattern_fill(bss_pages, 2, 0xB2);
 		for (uint32_t i = 0; i < ARRAY_SIZE(local); i++)
 			local[i] = ~i;
 		UCHECK_EQ(data_word, 0xD2);
-		UCHECK(filled(bss_pages, 2, 0xB2));
+		UCHECK(pattern_holds(bss_pages, 2, 0xB2));
 		exit(0);
 	}
 	UCHECK_EQ(wait(&status), pid);
 	UCHECK_EQ(status, 0);
 	UCHECK_EQ(data_word, 0xD1);
-	UCHECK(filled(bss_pages, 2, 0xB1));
+	UCHECK(pattern_holds(bss_pages, 2, 0xB1));
 	for (uint32_t i = 0; i < ARRAY_SIZE(local); i++)
 		UCHECK_EQ(local[i], i);
 	return 0;
@@ -467,12 +404,12 @@ static int scribble(int arg)
 	uint8_t **mp = (uint8_t **)m;
 	uint8_t *mapped = *mp;
 
-	fill(heap, 4, 0xC1);
-	fill(mapped, 4, 0xC2);
-	fill(heap_pages(16), 16, 0xC3);
+	pattern_fill(heap, 4, 0xC1);
+	pattern_fill(mapped, 4, 0xC2);
+	pattern_fill(heap_pages(16), 16, 0xC3);
 	UCHECK_EQ(unmap(mapped, 2 * PAGE), 0);
 	UCHECK_EQ(protect(mapped + 2 * PAGE, 2 * PAGE, PROT_READ), 0);
-	fill(map_pages(4), 4, 0xC4);
+	pattern_fill(map_pages(4), 4, 0xC4);
 	return 0;
 }
 
@@ -481,15 +418,15 @@ static int child_writes_do_not_reach_the_parent(void)
 	uint8_t *heap = heap_pages(5), *m = map_pages(4);
 	uint32_t brk = (uint32_t)sbrk(0);
 
-	fill(heap, 4, 0xA1);
+	pattern_fill(heap, 4, 0xA1);
 	*(uint8_t **)(heap + 4 * PAGE) = m; /* tell the child where the map is */
-	fill(m, 4, 0xA2);
+	pattern_fill(m, 4, 0xA2);
 	UCHECK_EQ(in_child(scribble, (int)heap), 0);
-	UCHECK(filled(heap, 4, 0xA1));
+	UCHECK(pattern_holds(heap, 4, 0xA1));
 	UCHECK_EQ(sbrk(0), brk);
-	UCHECK(filled(m, 4, 0xA2));
-	fill(m, 4, 0xA3); /* still mapped and still writable here */
-	UCHECK(filled(m, 4, 0xA3));
+	UCHECK(pattern_holds(m, 4, 0xA2));
+	pattern_fill(m, 4, 0xA3); /* still mapped and still writable here */
+	UCHECK(pattern_holds(m, 4, 0xA3));
 	return 0;
 }
 
@@ -498,16 +435,16 @@ static int parent_writes_do_not_reach_the_child(void)
 	uint8_t *p = heap_pages(COW_PAGES);
 	int status = -1;
 
-	fill(p, COW_PAGES, 0x1);
+	pattern_fill(p, COW_PAGES, 0x1);
 	int pid = fork();
 	if (pid == 0) {
 		yield_n(10);
-		exit(filled(p, COW_PAGES, 0x1) ? 0 : UTEST_FAILED);
+		exit(pattern_holds(p, COW_PAGES, 0x1) ? 0 : UTEST_FAILED);
 	}
-	fill(p, COW_PAGES, 0x2);
+	pattern_fill(p, COW_PAGES, 0x2);
 	UCHECK_EQ(wait(&status), pid);
 	UCHECK_EQ(status, 0);
-	UCHECK(filled(p, COW_PAGES, 0x2));
+	UCHECK(pattern_holds(p, COW_PAGES, 0x2));
 	return 0;
 }
 
@@ -515,10 +452,10 @@ static int grandchild(int arg)
 {
 	uint8_t *p = (uint8_t *)arg;
 
-	UCHECK(filled(p, COW_PAGES, 1));
-	fill(p, COW_PAGES, 3);
+	UCHECK(pattern_holds(p, COW_PAGES, 1));
+	pattern_fill(p, COW_PAGES, 3);
 	yield();
-	UCHECK(filled(p, COW_PAGES, 3));
+	UCHECK(pattern_holds(p, COW_PAGES, 3));
 	return 0;
 }
 
@@ -527,10 +464,10 @@ static int middle_child(int arg)
 	uint8_t *p = (uint8_t *)arg;
 	int pid = start_child(grandchild, arg), status = -1;
 
-	fill(p, COW_PAGES, 2);
+	pattern_fill(p, COW_PAGES, 2);
 	UCHECK_EQ(wait(&status), pid);
 	UCHECK_EQ(status, 0);
-	UCHECK(filled(p, COW_PAGES, 2));
+	UCHECK(pattern_holds(p, COW_PAGES, 2));
 	return 0;
 }
 
@@ -538,11 +475,11 @@ static int copies_stay_private_over_three_generations(void)
 {
 	uint8_t *p = heap_pages(COW_PAGES);
 
-	fill(p, COW_PAGES, 1);
+	pattern_fill(p, COW_PAGES, 1);
 	UCHECK_EQ(in_child(middle_child, (int)p), 0);
-	UCHECK(filled(p, COW_PAGES, 1));
-	fill(p, COW_PAGES, 4); /* the last owner of each page now: it writes in place */
-	UCHECK(filled(p, COW_PAGES, 4));
+	UCHECK(pattern_holds(p, COW_PAGES, 1));
+	pattern_fill(p, COW_PAGES, 4); /* the last owner of each page now: it writes in place */
+	UCHECK(pattern_holds(p, COW_PAGES, 4));
 	return 0;
 }
 
@@ -607,7 +544,7 @@ static int wait_refuses_bad_status_pointers(void)
 	for (uint32_t i = 0; i < ARRAY_SIZE(bad); i++)
 		UCHECK_EQ(wait(bad[i]), -SYS_EFAULT);
 	UCHECK_EQ(read_only_word, 0x0DD);
-	UCHECK(all_zero(ro, 1));
+	UCHECK(pages_zero(ro, 1));
 	/* the child was not collected by the refused calls */
 	UCHECK_EQ(wait(&status), pid);
 	UCHECK_EQ(status, 9);
@@ -639,20 +576,20 @@ static int map_gives_zeroed_memory(void)
 	const uint8_t *r = map(NULL, PAGE, PROT_READ);
 
 	UCHECK(in_map_area(a, 3 * PAGE));
-	UCHECK(all_zero(a, 3));
-	fill(a, 3, 0x3A);
-	UCHECK(filled(a, 3, 0x3A));
+	UCHECK(pages_zero(a, 3));
+	pattern_fill(a, 3, 0x3A);
+	UCHECK(pattern_holds(a, 3, 0x3A));
 	UCHECK_EQ(uerr(b), 0);
 	UCHECK(in_map_area(b, 2 * PAGE));
 	UCHECK(b >= a + 3 * PAGE || b + 2 * PAGE <= a);
 	b[2 * PAGE - 1] = 1; /* 5000 bytes make two pages */
 	UCHECK_EQ(map(fixed, PAGE, PROT_READ | PROT_WRITE), fixed);
-	fill(fixed, 1, 0xF1);
-	UCHECK(filled(fixed, 1, 0xF1));
+	pattern_fill(fixed, 1, 0xF1);
+	UCHECK(pattern_holds(fixed, 1, 0xF1));
 	UCHECK_EQ(uerr(r), 0);
 	UCHECK(in_map_area(r, PAGE));
-	UCHECK(all_zero(r, 1));
-	UCHECK(filled(a, 3, 0x3A));
+	UCHECK(pages_zero(r, 1));
+	UCHECK(pattern_holds(a, 3, 0x3A));
 	return 0;
 }
 
@@ -697,12 +634,12 @@ static int unmap_removes_pages(void)
 	const int rw = PROT_READ | PROT_WRITE;
 	uint8_t *a = map_pages(3), *b = (uint8_t *)(MAP_BASE + MiB(32));
 
-	fill(a, 3, 0x10);
+	pattern_fill(a, 3, 0x10);
 	UCHECK_EQ(unmap(a + PAGE, PAGE), 0);
-	UCHECK(filled(a, 1, 0x10));
-	UCHECK(filled(a + 2 * PAGE, 1, 0x10));
+	UCHECK(pattern_holds(a, 1, 0x10));
+	UCHECK(pattern_holds(a + 2 * PAGE, 1, 0x10));
 	UCHECK_EQ(map(a + PAGE, PAGE, rw), a + PAGE); /* the hole is free again */
-	UCHECK(all_zero(a + PAGE, 1));
+	UCHECK(pages_zero(a + PAGE, 1));
 	UCHECK_EQ(unmap(a, 3 * PAGE), 0);
 	UCHECK_EQ(unmap(a, 3 * PAGE), 0); /* nothing there is fine */
 	UCHECK_EQ(unmap((void *)FAR_MAP_ADDR, MiB(16)), 0);
@@ -718,8 +655,8 @@ static int unmap_refuses_bad_arguments(void)
 {
 	uint8_t *heap = heap_pages(1), *m = map_pages(2);
 
-	fill(heap, 1, 0x4E);
-	fill(m, 2, 0x4F);
+	pattern_fill(heap, 1, 0x4E);
+	pattern_fill(m, 2, 0x4F);
 	UCHECK_EQ(unmap(m, 0), -SYS_EINVAL);
 	UCHECK_EQ(unmap(m + 1, PAGE), -SYS_EINVAL);
 	UCHECK_EQ(unmap((void *)PROGRAM_BASE, PAGE), -SYS_EINVAL);
@@ -729,8 +666,8 @@ static int unmap_refuses_bad_arguments(void)
 	UCHECK_EQ(unmap((void *)(MAP_LIMIT - PAGE), 2 * PAGE), -SYS_EINVAL);
 	UCHECK_EQ(unmap((void *)MAP_BASE, 0xFFFFF000u), -SYS_EINVAL);
 	UCHECK_EQ(unmap((void *)0xFFFFF000u, 2 * PAGE), -SYS_EINVAL);
-	UCHECK(filled(heap, 1, 0x4E));
-	UCHECK(filled(m, 2, 0x4F));
+	UCHECK(pattern_holds(heap, 1, 0x4E));
+	UCHECK(pattern_holds(m, 2, 0x4F));
 	return 0;
 }
 
@@ -739,26 +676,26 @@ static int protect_changes_rights(void)
 	const int rw = PROT_READ | PROT_WRITE;
 	uint8_t *a = map_pages(3), *b = map_pages(1);
 
-	fill(a, 3, 0x50);
+	pattern_fill(a, 3, 0x50);
 	UCHECK_EQ(protect(a, 3 * PAGE, PROT_READ), 0);
-	UCHECK(filled(a, 3, 0x50));
+	UCHECK(pattern_holds(a, 3, 0x50));
 	UCHECK_EQ(protect(a, 3 * PAGE, rw), 0);
-	fill(a, 3, 0x51);
-	UCHECK(filled(a, 3, 0x51));
+	pattern_fill(a, 3, 0x51);
+	UCHECK(pattern_holds(a, 3, 0x51));
 	/* one page of three: the others stay writable */
 	UCHECK_EQ(protect(a + PAGE, PAGE, PROT_READ), 0);
-	fill(a, 1, 0x52);
-	fill(a + 2 * PAGE, 1, 0x53);
-	UCHECK(filled(a + PAGE, 1, 0x51));
+	pattern_fill(a, 1, 0x52);
+	pattern_fill(a + 2 * PAGE, 1, 0x53);
+	UCHECK(pattern_holds(a + PAGE, 1, 0x51));
 	UCHECK_EQ(protect(a + PAGE, 1, rw), 0); /* rounded up to the page */
-	fill(a + PAGE, 1, 0x54);
-	UCHECK(filled(a, 1, 0x52) && filled(a + PAGE, 1, 0x54) && filled(a + 2 * PAGE, 1, 0x53));
+	pattern_fill(a + PAGE, 1, 0x54);
+	UCHECK(pattern_holds(a, 1, 0x52) && pattern_holds(a + PAGE, 1, 0x54) && pattern_holds(a + 2 * PAGE, 1, 0x53));
 	/* pages never touched take the new rights too */
 	UCHECK_EQ(protect(b, PAGE, PROT_READ), 0);
-	UCHECK(all_zero(b, 1));
+	UCHECK(pages_zero(b, 1));
 	UCHECK_EQ(protect(b, PAGE, rw), 0);
-	fill(b, 1, 0x55);
-	UCHECK(filled(b, 1, 0x55));
+	pattern_fill(b, 1, 0x55);
+	UCHECK(pattern_holds(b, 1, 0x55));
 	return 0;
 }
 
@@ -767,7 +704,7 @@ static int protect_refuses_bad_arguments(void)
 	const int rw = PROT_READ | PROT_WRITE;
 	uint8_t *a = map_pages(2), *heap = heap_pages(1);
 
-	fill(a, 2, 0x60);
+	pattern_fill(a, 2, 0x60);
 	UCHECK_EQ(protect(a, 0, PROT_READ), -SYS_EINVAL);
 	UCHECK_EQ(protect(a + 1, PAGE, PROT_READ), -SYS_EINVAL);
 	UCHECK_EQ(protect(a, PAGE, 0), -SYS_EINVAL);
@@ -782,8 +719,8 @@ static int protect_refuses_bad_arguments(void)
 	UCHECK_EQ(protect((void *)(MAP_LIMIT - PAGE), 2 * PAGE, PROT_READ), -SYS_EINVAL);
 	UCHECK_EQ(protect((void *)MAP_BASE, 0xFFFFF000u, PROT_READ), -SYS_EINVAL);
 	/* nothing changed: the map is still writable */
-	fill(a, 2, 0x61);
-	UCHECK(filled(a, 2, 0x61));
+	pattern_fill(a, 2, 0x61);
+	UCHECK(pattern_holds(a, 2, 0x61));
 	return 0;
 }
 
@@ -824,23 +761,23 @@ static int protect_after_fork_keeps_copies_private(void)
 	uint8_t *a = map_pages(2);
 	int status = -1;
 
-	fill(a, 2, 0x70);
+	pattern_fill(a, 2, 0x70);
 	UCHECK_EQ(protect(a, 2 * PAGE, PROT_READ), 0);
 	int pid = fork();
 	if (pid == 0) {
 		yield_n(3);
-		UCHECK(filled(a, 2, 0x70));
+		UCHECK(pattern_holds(a, 2, 0x70));
 		UCHECK_EQ(protect(a, 2 * PAGE, rw), 0);
-		fill(a, 2, 0x72);
+		pattern_fill(a, 2, 0x72);
 		yield();
-		UCHECK(filled(a, 2, 0x72));
+		UCHECK(pattern_holds(a, 2, 0x72));
 		exit(0);
 	}
 	UCHECK_EQ(protect(a, 2 * PAGE, rw), 0);
-	fill(a, 2, 0x71);
+	pattern_fill(a, 2, 0x71);
 	UCHECK_EQ(wait(&status), pid);
 	UCHECK_EQ(status, 0);
-	UCHECK(filled(a, 2, 0x71));
+	UCHECK(pattern_holds(a, 2, 0x71));
 	return 0;
 }
 
@@ -855,7 +792,7 @@ static int full_region_table_refuses_splits(void)
 	uint8_t *first = map_pages(3), *last = NULL, *m;
 	int n = 1;
 
-	fill(first, 3, 0x80);
+	pattern_fill(first, 3, 0x80);
 	while (n < 1000 && !uerr(m = map(NULL, PAGE, rw))) {
 		last = m;
 		n++;
@@ -866,14 +803,14 @@ static int full_region_table_refuses_splits(void)
 	UCHECK_EQ(unmap(first + 2 * PAGE, PAGE), -SYS_ENOMEM); /* one */
 	UCHECK_EQ(protect(first + PAGE, PAGE, PROT_READ), -SYS_ENOMEM);
 	UCHECK_EQ(protect(first, 1, PROT_READ), -SYS_ENOMEM);
-	UCHECK(filled(first, 3, 0x80));
-	fill(first, 3, 0x81); /* still all writable */
+	UCHECK(pattern_holds(first, 3, 0x80));
+	pattern_fill(first, 3, 0x81); /* still all writable */
 	UCHECK_EQ(protect(first, 3 * PAGE, PROT_READ), 0);
 	UCHECK_EQ(protect(first, 3 * PAGE, rw), 0);
 	UCHECK_EQ(unmap(last, PAGE), 0);
 	UCHECK_EQ(unmap(first + 2 * PAGE, PAGE), 0);
 	UCHECK_EQ(unmap(first + PAGE, PAGE), 0);
-	UCHECK(filled(first, 1, 0x81));
+	UCHECK(pattern_holds(first, 1, 0x81));
 	return 0;
 }
 
@@ -892,7 +829,7 @@ static int full_map_area_refuses_maps(void)
 	UCHECK_EQ(unmap(hole, PAGE), 0);
 	UCHECK_EQ(map(NULL, 2 * PAGE, rw), -SYS_ENOMEM); /* the hole is one page */
 	UCHECK_EQ(map(NULL, PAGE, rw), hole);
-	UCHECK(all_zero(hole, 1));
+	UCHECK(pages_zero(hole, 1));
 	UCHECK_EQ(all[0] + all[area - 1], 3);
 	return 0;
 }
@@ -905,7 +842,7 @@ static int exec_of_an_unknown_program_fails(void)
 	uint32_t brk = (uint32_t)sbrk(0);
 	int me = getpid();
 
-	fill(p, 1, 0xE0);
+	pattern_fill(p, 1, 0xE0);
 	UCHECK_EQ(exec("nosuch", 1), -SYS_ENOENT);
 	UCHECK_EQ(exec("", 1), -SYS_ENOENT);
 	UCHECK_EQ(exec(NULL, 1), -SYS_EFAULT);
@@ -919,8 +856,8 @@ static int exec_of_an_unknown_program_fails(void)
 	UCHECK_EQ(exec("hellohellohellohello", 1), -SYS_EINVAL);
 	UCHECK_EQ(getpid(), me);
 	UCHECK_EQ(sbrk(0), brk);
-	fill(p, 1, 0xE1);
-	UCHECK(filled(p, 1, 0xE1));
+	pattern_fill(p, 1, 0xE1);
+	UCHECK(pattern_holds(p, 1, 0xE1));
 	return 0;
 }
 
@@ -933,8 +870,8 @@ static int exec_replaces_the_program(void)
 /* A child with a grown heap and a map that turns itself into `utest arg`. */
 static int exec_utest(int arg)
 {
-	fill(heap_pages(4), 4, 0xE2);
-	fill(map_pages(4), 4, 0xE3);
+	pattern_fill(heap_pages(4), 4, 0xE2);
+	pattern_fill(map_pages(4), 4, 0xE3);
 	exec("utest", arg);
 	return UTEST_FAILED;
 }
@@ -961,10 +898,8 @@ static int unknown_system_calls_fail(void)
 
 static int stack_grows_to_its_limit(void)
 {
-	/* about 900 KiB of the 1 MiB the stack may use */
-	uint32_t levels = KiB(900) / (FRAME_BYTES + 32);
-
-	UCHECK_EQ(dive(0, levels), 0);
+	/* about 900 KiB of the 1 MiB the stack may use, frames' own words counted */
+	UCHECK_EQ(stack_dive(KiB(850)), 0);
 	*word_at(STACK_TOP - STACK_MAX) = 0x57AC;
 	UCHECK_EQ(*word_at(STACK_TOP - STACK_MAX), 0x57AC);
 	return 0;
@@ -1119,7 +1054,7 @@ static int traps_from_ring_3_end_only_the_process(void)
 static int late_child(int arg)
 {
 	yield_n(20);
-	fill(heap_pages(4), 4, (uint32_t)arg);
+	pattern_fill(heap_pages(4), 4, (uint32_t)arg);
 	return 0;
 }
 
@@ -1134,9 +1069,9 @@ static int busy_child(int i)
 {
 	uint8_t *p = heap_pages(16);
 
-	fill(p, 16, (uint32_t)i);
+	pattern_fill(p, 16, (uint32_t)i);
 	yield();
-	return filled(p, 16, (uint32_t)i) ? i : UTEST_FAILED;
+	return pattern_holds(p, 16, (uint32_t)i) ? i : UTEST_FAILED;
 }
 
 #define MANY 40

@@ -5,13 +5,13 @@
  * prints one line and ends it with WORK_FAILED; the deliberate faults end
  * it by the kernel's hand.
  */
+#include "ucheck.h"
 #include "ulib.h"
 #include "worker.h"
 
 #define PAGE PAGE_SIZE
 #define REGION MiB(4)          /* what one page table maps */
 #define KERNEL_ADDR 0x00100000u
-#define FRAME_BYTES 1000       /* stack bytes each level of dive() fills */
 #define SPREAD_REGIONS 24      /* regions a spread worker touches before forking */
 #define SPREAD_GROWTH 12       /* regions each of its processes adds, one per turn */
 #define MAP_PAGES 16           /* pages of each WORK_MAPS region */
@@ -29,13 +29,6 @@ static _Noreturn void failed(int line, const char *what)
 		if (!(cond))                                                           \
 			failed(__LINE__, "CHECK(" #cond ") failed");                   \
 	} while (0)
-
-/* v, hidden from the optimiser. */
-static uintptr_t opaque(uintptr_t v)
-{
-	asm volatile("" : "+r"(v));
-	return v;
-}
 
 /* len new heap bytes starting at a multiple of align (a power of two). */
 static uint8_t *heap_aligned(uint32_t len, uint32_t align)
@@ -73,25 +66,9 @@ static int heap(uint32_t mib)
 
 /* ---- the stack --------------------------------------------------------------------- */
 
-/* Recurse `limit` levels, each filling FRAME_BYTES; returns the levels found changed. */
-static uint32_t dive(uint32_t depth, uint32_t limit)
-{
-	volatile uint8_t frame[FRAME_BYTES];
-	uint32_t bad = 0;
-
-	for (uint32_t i = 0; i < FRAME_BYTES; i++)
-		frame[i] = (uint8_t)depth;
-	if (depth < limit)
-		bad = dive(depth + 1, limit);
-	for (uint32_t i = 0; i < FRAME_BYTES; i++)
-		if (frame[i] != (uint8_t)depth)
-			return bad + 1;
-	return bad;
-}
-
 static int stack(uint32_t kib)
 {
-	WCHECK(dive(0, kib * 1024 / (FRAME_BYTES + 32)) == 0);
+	WCHECK(stack_dive(kib * 1024 / 16 * 15) == 0); /* frames' own words take the rest */
 	return 0;
 }
 
