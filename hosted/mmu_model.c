@@ -87,7 +87,7 @@ static struct tlb_set small_sets[SMALL_SETS], large_sets[LARGE_SETS];
 static const struct tlb_bank small_bank = { small_sets, SMALL_SETS, PAGE_SHIFT };
 static const struct tlb_bank large_bank = { large_sets, LARGE_SETS, PDE_SHIFT };
 
-static uint32_t cr0, cr3, cr4;
+static uint32_t cr0, cr2, cr3, cr4; /* CR2: the address of the last fault */
 static struct mmu_counters counters;
 
 /* The paging-structure cache: a copy of each cached PDE, and which are cached. */
@@ -348,7 +348,7 @@ static struct mmu_result walk(vaddr_t va, uint32_t access)
 /* Paging off, CR3 = 0, every TLB entry dropped, counters zero. */
 void mmu_reset(void)
 {
-	cr0 = cr3 = cr4 = 0;
+	cr0 = cr2 = cr3 = cr4 = 0;
 	tlb_flush(false);
 	memset(&pdc, 0, sizeof(pdc));
 	for (uint32_t s = 0; s < SMALL_SETS; s++)
@@ -360,6 +360,7 @@ void mmu_reset(void)
 
 /* The control registers as last written. */
 uint32_t mmu_cr0(void) { return cr0; }
+uint32_t mmu_cr2(void) { return cr2; }
 uint32_t mmu_cr3(void) { return cr3; }
 uint32_t mmu_cr4(void) { return cr4; }
 
@@ -443,8 +444,10 @@ struct mmu_result mmu_access(vaddr_t va, uint32_t access)
 	}
 	tlb_drop_page(va);
 	r = walk(va, access);
-	if (r.fault)
+	if (r.fault) {
 		counters.faults++;
+		cr2 = va;
+	}
 	return r;
 }
 

@@ -58,6 +58,7 @@ struct mmu_result {
 void mmu_reset(void);
 
 uint32_t mmu_cr0(void);
+uint32_t mmu_cr2(void);        /* the address of the last access that faulted */
 uint32_t mmu_cr3(void);
 uint32_t mmu_cr4(void);
 void mmu_set_cr0(uint32_t v);  /* changing CR0.PG or CR0.WP drops every entry */

@@ -64,6 +64,7 @@ void *hw_kva(vaddr_t va)
 
 void hw_load_cr3(paddr_t pd) { mmu_load_cr3(pd); }
 paddr_t hw_cr3(void) { return mmu_cr3(); }
+vaddr_t hw_cr2(void) { return mmu_cr2(); }
 void hw_invlpg(vaddr_t va) { mmu_invlpg(va); }
 void hw_flush_tlb(void) { mmu_load_cr3(mmu_cr3()); }
 void hw_flush_tlb_global(void)

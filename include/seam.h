@@ -31,6 +31,9 @@ void hw_load_cr3(paddr_t pd);
 /* The page directory CR3 holds now. */
 paddr_t hw_cr3(void);
 
+/* The address of the last page fault (CR2). */
+vaddr_t hw_cr2(void);
+
 /* Drop any cached translation of the page that holds va (invlpg). */
 void hw_invlpg(vaddr_t va);
 

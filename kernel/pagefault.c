@@ -1,6 +1,5 @@
 /* pagefault.c - the page-fault handler (see pagefault.h). */
 #include "pagefault.h"
-#include "cpu.h"
 #include "kprobe.h"
 #include "lib.h"
 #include "mmu.h"
@@ -67,7 +66,7 @@ static void report(vaddr_t addr, uint32_t err)
 
 static bool page_fault(struct trap_frame *tf)
 {
-	vaddr_t addr = read_cr2();
+	vaddr_t addr = hw_cr2();
 
 	if (probe_fixup(tf, tf->err))
 		return true;

@@ -129,6 +129,17 @@ static void not_present_pte_faults_without_p(void)
 	CHECK_EQ(outcome(VA, USER_READ), FAULTED + PF_U);
 }
 
+/* CR2 (hw_cr2) holds the address of the last access that faulted, offset and all. */
+static void fault_address_lands_in_cr2(void)
+{
+	map_page(VA, FRAME1, PG_URW, PG_P | PG_RW | PG_US);
+	paging_on(CR0_WP, 0);
+	CHECK_EQ(outcome(VA + PAGE_SIZE + 0x123, SUP_READ), FAULTED);
+	CHECK_EQ(hw_cr2(), VA + PAGE_SIZE + 0x123);
+	CHECK_EQ(outcome(VA, SUP_READ), FRAME1); /* an access that succeeds leaves it */
+	CHECK_EQ(hw_cr2(), VA + PAGE_SIZE + 0x123);
+}
+
 /* ---- access rights (SDM vol. 3A 4.6) ------------------------------------ */
 
 /*
@@ -782,6 +793,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(small_page_translates_with_12_bit_offset),
 	TEST_CASE(not_present_pde_faults_without_p),
 	TEST_CASE(not_present_pte_faults_without_p),
+	TEST_CASE(fault_address_lands_in_cr2),
 	TEST_CASE(permission_table_follows_sdm_4_6),
 	TEST_CASE(faulting_access_leaves_no_tlb_entry),
 	TEST_CASE(large_page_translates_with_22_bit_offset),

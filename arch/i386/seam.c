@@ -31,6 +31,11 @@ paddr_t hw_cr3(void)
 	return read_cr3() & PG_ADDR_MASK;
 }
 
+vaddr_t hw_cr2(void)
+{
+	return read_cr2();
+}
+
 void hw_invlpg(vaddr_t va)
 {
 	invlpg(va);
