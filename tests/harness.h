@@ -13,7 +13,8 @@
  * is put in front of its name.
  *
  * Assertions return from the function they are written in; a helper that
- * asserts returns early too, and its caller should check test_failed().
+ * asserts returns early too, and its caller should check test_failed(), or
+ * call it through RUN.
  */
 #ifndef PAGETRACK_HARNESS_H
 #define PAGETRACK_HARNESS_H
@@ -49,6 +50,14 @@ bool test_failed(void);
 
 /* Record a failed assertion (used by the macros below). */
 void test_fail(const char *file, int line, const char *fmt, ...) PRINTF_LIKE(3, 4);
+
+/* Call a helper that may fail the case; return if it did. */
+#define RUN(call)                                                                      \
+	do {                                                                           \
+		call;                                                                  \
+		if (test_failed())                                                     \
+			return;                                                        \
+	} while (0)
 
 #define CHECK(cond)                                                                    \
 	do {                                                                           \

@@ -31,14 +31,6 @@
 #define MAX_FRAMES (MiB(64) / PAGE_SIZE) /* the most RAM any case boots with */
 #define FR(n) ((uint32_t)(n) * PAGE_SIZE) /* n frames, in bytes */
 
-/* Call a helper that may fail the case; return if it did. */
-#define RUN(call)                                                                      \
-	do {                                                                           \
-		call;                                                                  \
-		if (test_failed())                                                     \
-			return;                                                        \
-	} while (0)
-
 struct config {
 	const struct mem_region *map;
 	size_t n;

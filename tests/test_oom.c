@@ -30,13 +30,6 @@
 /* Set from a debugger to have each scenario print its counts. */
 bool oom_print_points;
 
-#define RUN(call)                                                                      \
-	do {                                                                           \
-		call;                                                                  \
-		if (test_failed())                                                     \
-			return;                                                        \
-	} while (0)
-
 #define MAX_PAGES 48
 #define MAX_FILLERS 1024
 #define MAX_RUNS 128
