@@ -193,15 +193,9 @@ static void teardown(void)
 /* What every run must leave: all frames, spaces and kmap slots back, no process. */
 static void check_all_back(void)
 {
-	struct fx_counts now;
 	struct proc_stats ps;
 
-	CHECK_OK(vm_check());
-	fx_counts(&now);
-	CHECK_EQ(now.free_kernel, fx_start.free_kernel);
-	CHECK_EQ(now.free_user, fx_start.free_user);
-	CHECK_EQ(now.spaces, fx_start.spaces);
-	CHECK_EQ(now.kmap_slots, fx_start.kmap_slots);
+	RUN(fx_check_back(&fx_start));
 	proc_get_stats(&ps);
 	CHECK_EQ(ps.live, 0);
 }

@@ -20,18 +20,23 @@ void fx_counts(struct fx_counts *c)
 	c->kmap_slots = kmap_in_use();
 }
 
-void fx_teardown(void)
+void fx_check_back(const struct fx_counts *was)
 {
 	struct fx_counts now;
 
-	vm_activate(0);
-	frame_fail_nth(0);
 	CHECK_OK(vm_check());
 	fx_counts(&now);
-	CHECK_EQ(now.spaces, fx_start.spaces);
-	CHECK_EQ(now.free_kernel, fx_start.free_kernel);
-	CHECK_EQ(now.free_user, fx_start.free_user);
-	CHECK_EQ(now.kmap_slots, fx_start.kmap_slots);
+	CHECK_EQ(now.spaces, was->spaces);
+	CHECK_EQ(now.free_kernel, was->free_kernel);
+	CHECK_EQ(now.free_user, was->free_user);
+	CHECK_EQ(now.kmap_slots, was->kmap_slots);
+}
+
+void fx_teardown(void)
+{
+	vm_activate(0);
+	frame_fail_nth(0);
+	fx_check_back(&fx_start);
 }
 
 struct sink {

@@ -23,6 +23,13 @@ struct fx_counts {
 
 void fx_counts(struct fx_counts *c);
 
+/*
+ * Assert that every invariant holds (vm_check) and that the counts are
+ * those in `was`: every frame, address space and kmap slot taken since
+ * then is back.
+ */
+void fx_check_back(const struct fx_counts *was);
+
 /* Setup and teardown for suites of paging tests (fx_teardown asserts). */
 void fx_setup(void);
 void fx_teardown(void);

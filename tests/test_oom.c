@@ -335,18 +335,6 @@ static void attempt(const struct scenario *sc, uint32_t n, struct result *r, boo
 	}
 }
 
-static void check_back_to_base(void)
-{
-	struct fx_counts now;
-
-	CHECK_OK(vm_check());
-	fx_counts(&now);
-	CHECK_EQ(now.free_kernel, base.free_kernel);
-	CHECK_EQ(now.free_user, base.free_user);
-	CHECK_EQ(now.spaces, base.spaces);
-	CHECK_EQ(now.kmap_slots, base.kmap_slots);
-}
-
 static void one_run(const struct scenario *sc, uint32_t n, struct result *r, bool *done)
 {
 	begin();
@@ -355,7 +343,7 @@ static void one_run(const struct scenario *sc, uint32_t n, struct result *r, boo
 		attempt(sc, n, r, done);
 	undo_all();
 	if (!test_failed())
-		check_back_to_base();
+		fx_check_back(&base);
 	if (test_failed())
 		kprintf("  (%s: in the run where allocation %u fails)\n", sc->name, n);
 }
