@@ -19,9 +19,9 @@
  * closes, so N counts the operation's own allocations only.  It also takes
  * a snapshot of the opener's address space (fx_snap), which must still
  * hold (fx_same) when the operation reports -SYS_ENOMEM; where other
- * processes may end inside the window, only its mappings must (the
- * counts are checked when the run is over).  spawn is aimed from here,
- * around proc_spawn.
+ * processes may end inside the window, only its mappings must
+ * (fx_same_maps; the counts are checked when the run is over).  spawn is
+ * aimed from here, around proc_spawn.
  *
  *   spawn   proc_spawn("hello"): kernel stack, address space, program
  *           pages; then, still armed, the program's first page faults
@@ -71,9 +71,7 @@ struct window {
 
 static struct window win;
 /* too big for a kernel stack */
-static struct fx_snapshot at_arm;
-static char at_signal[sizeof(at_arm.dump)], dump_now[sizeof(at_arm.dump)];
-static size_t at_signal_len;
+static struct fx_snapshot at_arm, at_signal;
 static struct proc_stats before;
 
 /* How one run ended. */
@@ -88,19 +86,6 @@ struct tally {
 };
 
 /* ---- the test trap -------------------------------------------------------------- */
-
-/* Whether address space `as` maps what the dump `was` says; prints both if not. */
-static bool maps_as_before(int as, const char *was, size_t len, const char *when)
-{
-	size_t now_len = fx_dump(as, dump_now, sizeof(dump_now));
-
-	if (now_len != len || memcmp(dump_now, was, len) != 0) {
-		kprintf("kfail: the address space changed since %s:\n%s---- now:\n%s", when, was,
-			dump_now);
-		return false;
-	}
-	return true;
-}
 
 static void window_open(void)
 {
@@ -138,7 +123,7 @@ static void window_close(int result)
 	else if (win.exact)
 		win.same = fx_same(win.as, &at_arm);
 	else
-		win.same = maps_as_before(win.as, at_arm.dump, at_arm.len, "KF_ARM");
+		win.same = fx_same_maps(win.as, &at_arm);
 }
 
 static bool kf_trap(struct trap_frame *tf)
@@ -154,14 +139,13 @@ static bool kf_trap(struct trap_frame *tf)
 		return true;
 	case KF_SIGNAL:
 		win.signals++;
-		at_signal_len = fx_dump(vm_live(), at_signal, sizeof(at_signal));
+		fx_snap(vm_live(), &at_signal);
 		return true;
 	case KF_PEEK:
 		tf->eax = win.signals;
 		return true;
 	case KF_SAME:
-		tf->eax = win.signals > 0 &&
-			  maps_as_before(vm_live(), at_signal, at_signal_len, "KF_SIGNAL");
+		tf->eax = win.signals > 0 && fx_same_maps(vm_live(), &at_signal);
 		return true;
 	}
 	return false; /* an unknown op: the process is killed */

@@ -72,16 +72,32 @@ void fx_snap(int as, struct fx_snapshot *s)
 	s->pages = info.pages;
 }
 
+/* Whether the dump in snapshot `now` is the one in s; `who` prints both if not. */
+static bool same_dump(const char *who, int as, const struct fx_snapshot *now,
+		      const struct fx_snapshot *s)
+{
+	if (now->len == s->len && memcmp(now->dump, s->dump, s->len) == 0)
+		return true;
+	kprintf("%s: the dump of address space %d changed:\n%s---- now:\n%s", who, as, s->dump,
+		now->dump);
+	return false;
+}
+
+bool fx_same_maps(int as, const struct fx_snapshot *s)
+{
+	static struct fx_snapshot now;
+
+	now.len = fx_dump(as, now.dump, sizeof(now.dump));
+	return same_dump("fx_same_maps", as, &now, s);
+}
+
 bool fx_same(int as, const struct fx_snapshot *s)
 {
 	static struct fx_snapshot now;
 
 	fx_snap(as, &now);
-	if (now.len != s->len || memcmp(now.dump, s->dump, s->len) != 0) {
-		kprintf("fx_same: the dump of address space %d changed:\n%s---- now:\n%s", as,
-			s->dump, now.dump);
+	if (!same_dump("fx_same", as, &now, s))
 		return false;
-	}
 	if (memcmp(&now.counts, &s->counts, sizeof(now.counts)) != 0) {
 		kprintf("fx_same: counts changed: free kernel %u -> %u, free user %u -> %u, "
 			"spaces %u -> %u, kmap %u -> %u\n", s->counts.free_kernel,

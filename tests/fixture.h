@@ -60,6 +60,12 @@ void fx_snap(int as, struct fx_snapshot *s);
 /* Whether the state now equals snapshot s; prints the first difference if not. */
 bool fx_same(int as, const struct fx_snapshot *s);
 
+/*
+ * Whether `as` maps what snapshot s says: the same pages, frames and
+ * rights, whatever the counts; prints both dumps if not.
+ */
+bool fx_same_maps(int as, const struct fx_snapshot *s);
+
 /* A user frame (ref 1) holding `fill` in every word. */
 paddr_t fx_user_frame(uint32_t fill);
 
