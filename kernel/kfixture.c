@@ -1,13 +1,55 @@
 /*
  * kfixture.c - the kernel's side of tests/fixture.h: the paging tests run
  * on the live paging system, so a case starts from whatever the kernel has
- * and must leave it as it found it.
+ * and must leave it as it found it.  And what the process suites share
+ * (kfixture.h).
  */
-#include "fixture.h"
+#include "kfixture.h"
 #include "vmspace.h"
+
+struct proc_stats fx_proc_start;
 
 void fx_setup(void)
 {
 	vm_activate(0);
 	fx_counts(&fx_start);
+}
+
+/* ---- suites that run processes -------------------------------------------------- */
+
+static uint32_t live_processes(void)
+{
+	struct proc_stats s;
+
+	proc_get_stats(&s);
+	return s.live;
+}
+
+void fx_proc_setup(void)
+{
+	fx_setup();
+	proc_set_verbose(false);
+	proc_get_stats(&fx_proc_start);
+}
+
+void fx_proc_teardown(void)
+{
+	proc_set_verbose(true);
+	RUN(fx_teardown());
+	CHECK_EQ(live_processes(), 0);
+}
+
+void fx_proc_check_back(void)
+{
+	RUN(fx_check_back(&fx_start));
+	CHECK_EQ(live_processes(), 0);
+}
+
+void fx_run_program(const char *name, int arg, int *status)
+{
+	int pid = proc_spawn(name, arg);
+
+	CHECK_GT(pid, 0);
+	CHECK_EQ(proc_run(), 0);
+	CHECK_OK(proc_reap(pid, status));
 }

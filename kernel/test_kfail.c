@@ -38,10 +38,9 @@
  *           kernel's copy of it fails, and no child is lost
  */
 #include "check.h"
-#include "fixture.h"
 #include "frame.h"
 #include "idt.h"
-#include "proc.h"
+#include "kfixture.h"
 #include "suites.h"
 #include "uapi.h"
 #include "vmspace.h"
@@ -72,7 +71,6 @@ struct window {
 static struct window win;
 /* too big for a kernel stack */
 static struct fx_snapshot at_arm, at_signal;
-static struct proc_stats before;
 
 /* How one run ended. */
 struct outcome {
@@ -155,33 +153,14 @@ static bool kf_trap(struct trap_frame *tf)
 
 static void setup(void)
 {
-	fx_setup();
-	proc_set_verbose(false);
-	proc_get_stats(&before);
+	fx_proc_setup();
 	idt_enable(KF_VECTOR, 3, kf_trap);
 }
 
 static void teardown(void)
 {
-	struct proc_stats now;
-
 	trap_set_handler(KF_VECTOR, NULL);
-	proc_set_verbose(true);
-	proc_get_stats(&now);
-	fx_teardown();
-	if (test_failed())
-		return;
-	CHECK_EQ(now.live, 0);
-}
-
-/* What every run must leave: all frames, spaces and kmap slots back, no process. */
-static void check_all_back(void)
-{
-	struct proc_stats ps;
-
-	RUN(fx_check_back(&fx_start));
-	proc_get_stats(&ps);
-	CHECK_EQ(ps.live, 0);
+	fx_proc_teardown();
 }
 
 /*
@@ -191,13 +170,8 @@ static void check_all_back(void)
  */
 static void run_case(int kcase, uint32_t nth, bool exact, struct outcome *o)
 {
-	int pid;
-
 	win = (struct window){ .nth = nth, .as = -1, .exact = exact };
-	pid = proc_spawn("kfail", kcase);
-	CHECK_GT(pid, 0);
-	CHECK_EQ(proc_run(), 0);
-	CHECK_OK(proc_reap(pid, &o->status));
+	RUN(fx_run_program("kfail", kcase, &o->status));
 	window_end(); /* a process killed inside its window never closed it */
 	CHECK_EQ(win.arms, 1);
 	o->reached = win.used >= nth;
@@ -205,7 +179,7 @@ static void run_case(int kcase, uint32_t nth, bool exact, struct outcome *o)
 		kprintf("kfail: case %d with allocation %u failing: the program's check failed\n",
 			kcase, nth);
 	CHECK(o->status != KF_FAILED && o->status != KF_UNKNOWN);
-	check_all_back();
+	fx_proc_check_back();
 }
 
 /* Count a run that reached its failure: enomem and killed are the statuses that say so. */
@@ -247,14 +221,14 @@ static void spawn_once(uint32_t nth, struct outcome *o, bool *spawn_failed)
 		o->status = pid;
 		CHECK_EQ(pid, -SYS_ENOMEM);
 		CHECK(o->reached);
-		check_all_back();
+		fx_proc_check_back();
 		return;
 	}
 	CHECK_EQ(proc_run(), 0);
 	frame_fail_nth(0);
 	o->reached = frame_alloc_calls() - start >= nth;
 	CHECK_OK(proc_reap(pid, &o->status));
-	check_all_back();
+	fx_proc_check_back();
 }
 
 static void spawn_fails_cleanly_at_every_allocation(void)
@@ -462,11 +436,11 @@ static void thousand_forking_faulting_processes_return_every_frame(void)
 	if (test_failed())
 		return;
 	proc_get_stats(&after);
-	CHECK_EQ(after.processes - before.processes, procs);
-	CHECK_EQ(after.forks - before.forks, STRESS_ROOTS * KF_STRESS_CHILDREN);
-	CHECK_EQ(after.killed - before.killed, killed);
-	CHECK_EQ(after.exits - before.exits, procs - killed);
-	check_all_back();
+	CHECK_EQ(after.processes - fx_proc_start.processes, procs);
+	CHECK_EQ(after.forks - fx_proc_start.forks, STRESS_ROOTS * KF_STRESS_CHILDREN);
+	CHECK_EQ(after.killed - fx_proc_start.killed, killed);
+	CHECK_EQ(after.exits - fx_proc_start.exits, procs - killed);
+	fx_proc_check_back();
 }
 
 static const struct test_case cases[] = {

@@ -6,15 +6,14 @@
  *
  * Each case starts processes with proc_spawn, runs them to the end with
  * proc_run and collects them with proc_reap, checking the wait() status
- * each ended with.  The teardown checks that no process is left and, with
- * fx_teardown, that every frame, address space and kmap slot came back.
- * The kernel's "killed: ..." lines are turned off while a case runs; the
- * processes print only when a check of theirs fails.
+ * each ended with.  The teardown (fx_proc_teardown, kfixture.h) checks that
+ * no process is left and that every frame, address space and kmap slot
+ * came back.  The kernel's "killed: ..." lines are turned off while a case
+ * runs; the processes print only when a check of theirs fails.
  */
 #include "elf.h"
-#include "fixture.h"
 #include "frame.h"
-#include "proc.h"
+#include "kfixture.h"
 #include "programs.h"
 #include "suites.h"
 #include "uapi.h"
@@ -25,42 +24,19 @@
 #define BATCH 100             /* processes at once in the thousand: fewer than NPROC */
 #define ELF_BUF_SIZE KiB(16)  /* room for a copy of hello's ELF file */
 
-static struct proc_stats before;
-
-static void setup(void)
-{
-	fx_setup();
-	proc_set_verbose(false);
-	proc_get_stats(&before);
-}
-
-static void teardown(void)
-{
-	struct proc_stats now;
-
-	proc_set_verbose(true);
-	proc_get_stats(&now);
-	fx_teardown();
-	if (test_failed())
-		return;
-	CHECK_EQ(now.live, 0);
-}
-
 /* Run `utest n` alone; it must end with status want. */
 static void run_utest(int n, int want)
 {
 	struct proc_stats after;
-	int status = -1, pid = proc_spawn("utest", n);
+	int status = -1;
 
-	CHECK_GT(pid, 0);
-	CHECK_EQ(proc_run(), 0);
-	CHECK_OK(proc_reap(pid, &status));
+	RUN(fx_run_program("utest", n, &status));
 	if (status != want)
 		kprintf("proc: utest %d ended with status 0x%x, want 0x%x\n", n, status, want);
 	CHECK_EQ(status, want);
 	proc_get_stats(&after);
 	if (want & KILLED_BIT)
-		CHECK_GT(after.killed, before.killed);
+		CHECK_GT(after.killed, fx_proc_start.killed);
 }
 
 /* One case of this suite for each case of utest. */
@@ -139,9 +115,9 @@ static void thousand_short_lived_processes_return_every_frame(void)
 	if (test_failed())
 		return;
 	proc_get_stats(&after);
-	CHECK_EQ(after.processes - before.processes, THOUSAND);
-	CHECK_EQ(after.exits - before.exits, THOUSAND);
-	CHECK_EQ(after.killed, before.killed);
+	CHECK_EQ(after.processes - fx_proc_start.processes, THOUSAND);
+	CHECK_EQ(after.exits - fx_proc_start.exits, THOUSAND);
+	CHECK_EQ(after.killed, fx_proc_start.killed);
 }
 
 /*
@@ -344,4 +320,4 @@ static const struct test_case cases[] = {
 	TEST_CASE(elf_loader_refuses_bad_images),
 };
 
-DEFINE_SUITE(proc_suite, "proc", cases, setup, teardown);
+DEFINE_SUITE(proc_suite, "proc", cases, fx_proc_setup, fx_proc_teardown);
