@@ -10,7 +10,10 @@
  * frame and the kernel killed the process with KILL_NOMEM, or an
  * allocation that failed had another way out and the operation succeeded
  * - and then every frame, address space and kmap slot must be back, the
- * checker must pass and no process may be left.
+ * checker must pass and no process may be left.  One driver, run_sweep(),
+ * runs every scenario; a struct sweep holds what differs between them:
+ * the case to run, the statuses that say how a run ended, and what else
+ * each run must show.
  *
  * Aiming: the kfail program (user/kfail.c) sets up what it needs, then
  * opens a window with the test trap KF_ARM right before the operation and
@@ -74,6 +77,7 @@ static struct fx_snapshot at_arm, at_signal;
 
 /* How one run ended. */
 struct outcome {
+	uint32_t nth; /* the allocation that was to fail (1: the first) */
 	int status;   /* the wait() status of the process spawned */
 	bool reached; /* the injected failure happened */
 };
@@ -149,7 +153,7 @@ static bool kf_trap(struct trap_frame *tf)
 	return false; /* an unknown op: the process is killed */
 }
 
-/* ---- setup and checks -------------------------------------------------------------- */
+/* ---- setup --------------------------------------------------------------------------- */
 
 static void setup(void)
 {
@@ -162,6 +166,8 @@ static void teardown(void)
 	trap_set_handler(KF_VECTOR, NULL);
 	fx_proc_teardown();
 }
+
+/* ---- one run ------------------------------------------------------------------------- */
 
 /*
  * Run `kfail kcase` to the end with the window's nth allocation failing;
@@ -182,39 +188,17 @@ static void run_case(int kcase, uint32_t nth, bool exact, struct outcome *o)
 	fx_proc_check_back();
 }
 
-/* Count a run that reached its failure: enomem and killed are the statuses that say so. */
-static void count(struct tally *t, const struct outcome *o, int enomem, int killed)
-{
-	t->runs++;
-	if (o->status == enomem)
-		t->enomem++;
-	else if (o->status == killed)
-		t->killed++;
-	else
-		t->absorbed++; /* the operation found another way and succeeded */
-}
-
 /*
- * What a run that did not reach its failure must have done: succeeded,
- * with the window opened once by the operation and closed.
+ * spawn of hello with allocation nth failing, aimed from here; the program
+ * runs still armed.  A spawn that fails leaves its -SYS_ENOMEM as the status.
  */
-static void check_unreached(const struct outcome *o, int ok_status)
-{
-	CHECK_EQ(o->status, ok_status);
-	CHECK(win.done);
-}
-
-/* ---- spawn ---------------------------------------------------------------------------- */
-
-/* spawn of hello with allocation nth failing, aimed from here; the program runs still armed. */
-static void spawn_once(uint32_t nth, struct outcome *o, bool *spawn_failed)
+static void spawn_once(uint32_t nth, struct outcome *o)
 {
 	uint32_t start = frame_alloc_calls();
 	int pid;
 
 	frame_fail_nth(nth);
 	pid = proc_spawn("hello", HELLO_STATUS);
-	*spawn_failed = pid < 0;
 	if (pid < 0) {
 		frame_fail_nth(0);
 		o->reached = frame_alloc_calls() - start >= nth;
@@ -231,55 +215,121 @@ static void spawn_once(uint32_t nth, struct outcome *o, bool *spawn_failed)
 	fx_proc_check_back();
 }
 
-static void spawn_fails_cleanly_at_every_allocation(void)
+/* What a run whose operation returned -SYS_ENOMEM must show: its opener as at KF_ARM. */
+static void check_clean(void)
 {
-	struct tally t = { 0 };
+	CHECK(win.have_result);
+	CHECK_EQ(win.result, -SYS_ENOMEM);
+	CHECK(win.same);
+}
+
+/* ---- the sweep ----------------------------------------------------------------------- */
+
+#define SPAWN_HELLO 0 /* not a kfail case: spawn_once, aimed from here */
+
+/*
+ * What the scenarios' sweeps differ in.  A run that reached its failure
+ * ended with status `enomem` (the operation failed cleanly), `killed` (a
+ * page fault found no frame) or another (the failure was absorbed), and
+ * check_run asserts what else it must show; the run that did not reach its
+ * failure ends the sweep, with status `ok`.
+ */
+struct sweep {
+	int kcase;       /* the kfail case, or SPAWN_HELLO */
+	bool exact;      /* -SYS_ENOMEM must leave the counts as they were too */
+	int enomem, killed, ok;
+	void (*check_run)(const struct outcome *o);
+};
+
+static void run_once(const struct sweep *sw, uint32_t nth, struct outcome *o)
+{
+	o->nth = nth;
+	if (sw->kcase == SPAWN_HELLO)
+		spawn_once(nth, o);
+	else
+		run_case(sw->kcase, nth, sw->exact, o);
+}
+
+/* Count a run that reached its failure by the status it ended with. */
+static void count(struct tally *t, const struct outcome *o, const struct sweep *sw)
+{
+	t->runs++;
+	if (o->status == sw->enomem)
+		t->enomem++;
+	else if (o->status == sw->killed)
+		t->killed++;
+	else
+		t->absorbed++; /* the operation found another way and succeeded */
+}
+
+/*
+ * Run sw with allocation 1, 2, ... failing, checking each run, until a run
+ * does not reach its failure; the ways the others ended are counted in *t.
+ */
+static void run_sweep(const struct sweep *sw, struct tally *t)
+{
 	struct outcome o;
-	bool spawn_failed;
 	uint32_t n;
 
+	*t = (struct tally){ 0 };
 	for (n = 1; n <= MAX_SWEEP; n++) {
-		spawn_once(n, &o, &spawn_failed);
-		if (test_failed())
-			return;
+		RUN(run_once(sw, n, &o));
 		if (!o.reached)
 			break;
-		count(&t, &o, -SYS_ENOMEM, KF_KILLED_NOMEM);
-		if (!spawn_failed)
-			CHECK(o.status == HELLO_STATUS || o.status == KF_KILLED_NOMEM);
+		count(t, &o, sw);
+		RUN(sw->check_run(&o));
 	}
 	CHECK_LE(n, MAX_SWEEP);
-	CHECK_EQ(o.status, HELLO_STATUS);
+	CHECK_EQ(o.status, sw->ok);
+	if (sw->kcase != SPAWN_HELLO)
+		CHECK(win.done); /* the window was opened once by the operation, and closed */
+}
+
+/* ---- spawn ---------------------------------------------------------------------------- */
+
+static void check_spawn_run(const struct outcome *o)
+{
+	if (o->status != -SYS_ENOMEM) /* spawn succeeded, and hello ran */
+		CHECK(o->status == HELLO_STATUS || o->status == KF_KILLED_NOMEM);
+}
+
+static const struct sweep spawn_sweep = {
+	.kcase = SPAWN_HELLO, .enomem = -SYS_ENOMEM, .killed = KF_KILLED_NOMEM,
+	.ok = HELLO_STATUS, .check_run = check_spawn_run,
+};
+
+static void spawn_fails_cleanly_at_every_allocation(void)
+{
+	struct tally t;
+
+	RUN(run_sweep(&spawn_sweep, &t));
 	CHECK_GE(t.enomem, 3); /* kernel stack, address space, a program page at least */
 	CHECK_GE(t.killed, 1); /* the first stack page */
 }
 
 /* ---- fork ------------------------------------------------------------------------------- */
 
+static void check_fork_run(const struct outcome *o)
+{
+	if (o->status == KF_CLEAN) {
+		check_clean();
+	} else {
+		CHECK(win.have_result);
+		CHECK_EQ(o->status, KF_OK);
+		CHECK_GT(win.result, 0);
+	}
+}
+
+static const struct sweep fork_sweep = {
+	.kcase = KF_FORK, .exact = true, .enomem = KF_CLEAN, .killed = KF_KILLED_NOMEM,
+	.ok = KF_OK, .check_run = check_fork_run,
+};
+
 static void fork_fails_cleanly_at_every_allocation(void)
 {
-	struct tally t = { 0 };
-	struct outcome o;
-	uint32_t n;
+	struct tally t;
 
-	for (n = 1; n <= MAX_SWEEP; n++) {
-		run_case(KF_FORK, n, true, &o);
-		if (test_failed())
-			return;
-		if (!o.reached)
-			break;
-		count(&t, &o, KF_CLEAN, KF_KILLED_NOMEM);
-		CHECK(win.have_result);
-		if (o.status == KF_CLEAN) {
-			CHECK_EQ(win.result, -SYS_ENOMEM);
-			CHECK(win.same);
-		} else {
-			CHECK_EQ(o.status, KF_OK);
-			CHECK_GT(win.result, 0);
-		}
-	}
-	CHECK_LE(n, MAX_SWEEP);
-	check_unreached(&o, KF_OK);
+	RUN(run_sweep(&fork_sweep, &t));
 	CHECK_GT(win.result, 0);
 	CHECK_GE(t.enomem, 2); /* the child's kernel stack, its page-table block */
 	CHECK_EQ(t.killed, 0); /* nothing but fork ran in the window */
@@ -287,89 +337,78 @@ static void fork_fails_cleanly_at_every_allocation(void)
 
 /* ---- exec ------------------------------------------------------------------------------- */
 
+static void check_exec_run(const struct outcome *o)
+{
+	if (o->status == KF_CLEAN)
+		check_clean();
+	else if (o->status == KF_KILLED_NOMEM)
+		CHECK(!win.done); /* killed in the new image, before it marked KF_DONE */
+	else
+		CHECK_EQ(o->status, KF_LANDED);
+}
+
+static const struct sweep exec_sweep = {
+	.kcase = KF_EXEC, .exact = true, .enomem = KF_CLEAN, .killed = KF_KILLED_NOMEM,
+	.ok = KF_LANDED, .check_run = check_exec_run,
+};
+
 static void exec_fails_cleanly_at_every_allocation(void)
 {
-	struct tally t = { 0 };
-	struct outcome o;
-	uint32_t n;
+	struct tally t;
 
-	for (n = 1; n <= MAX_SWEEP; n++) {
-		run_case(KF_EXEC, n, true, &o);
-		if (test_failed())
-			return;
-		if (!o.reached)
-			break;
-		count(&t, &o, KF_CLEAN, KF_KILLED_NOMEM);
-		if (o.status == KF_CLEAN) {
-			CHECK(win.have_result);
-			CHECK_EQ(win.result, -SYS_ENOMEM);
-			CHECK(win.same);
-		} else if (o.status == KF_KILLED_NOMEM) {
-			CHECK(!win.done); /* killed in the new image, before it marked KF_DONE */
-		} else {
-			CHECK_EQ(o.status, KF_LANDED);
-		}
-	}
-	CHECK_LE(n, MAX_SWEEP);
-	check_unreached(&o, KF_LANDED);
+	RUN(run_sweep(&exec_sweep, &t));
 	CHECK_GE(t.enomem, 3); /* the address space, and the program's pages */
 	CHECK_GE(t.killed, 1); /* the new image's first stack page */
 }
 
 /* ---- heap -------------------------------------------------------------------------------- */
 
+static void check_heap_run(const struct outcome *o)
+{
+	if (o->status == KF_CLEAN) {
+		CHECK_EQ(o->nth, 1); /* the page exec reads is the window's first allocation */
+		check_clean();
+	} else if (o->status == KF_KILLED_NOMEM) {
+		CHECK(!win.done);
+	} else {
+		CHECK_EQ(o->status, KF_OK);
+	}
+}
+
+static const struct sweep heap_sweep = {
+	.kcase = KF_HEAP, .exact = true, .enomem = KF_CLEAN, .killed = KF_KILLED_NOMEM,
+	.ok = KF_OK, .check_run = check_heap_run,
+};
+
 static void heap_growth_fails_cleanly_at_every_allocation(void)
 {
-	struct tally t = { 0 };
-	struct outcome o;
-	uint32_t n;
+	struct tally t;
 
-	for (n = 1; n <= MAX_SWEEP; n++) {
-		run_case(KF_HEAP, n, true, &o);
-		if (test_failed())
-			return;
-		if (!o.reached)
-			break;
-		count(&t, &o, KF_CLEAN, KF_KILLED_NOMEM);
-		if (o.status == KF_CLEAN) {
-			CHECK_EQ(n, 1); /* the page exec reads is the window's first allocation */
-			CHECK(win.have_result);
-			CHECK_EQ(win.result, -SYS_ENOMEM);
-			CHECK(win.same);
-		} else if (o.status == KF_KILLED_NOMEM) {
-			CHECK(!win.done);
-		} else {
-			CHECK_EQ(o.status, KF_OK);
-		}
-	}
-	CHECK_LE(n, MAX_SWEEP);
-	check_unreached(&o, KF_OK);
+	RUN(run_sweep(&heap_sweep, &t));
 	CHECK_EQ(t.enomem, 1);
 	CHECK_GE(t.killed, 3); /* three stores to new pages (and the new table, if the block grows) */
 }
 
 /* ---- copy-on-write ---------------------------------------------------------------------- */
 
+/* The parent saw its child killed, and its own pages unchanged. */
+static void check_cow_run(const struct outcome *o)
+{
+	CHECK_EQ(o->status, KF_CHILD_NOMEM);
+	CHECK(!win.done);
+	CHECK_EQ(win.signals, 1);
+}
+
+static const struct sweep cow_sweep = {
+	.kcase = KF_COW, .exact = true, .enomem = KF_CLEAN, .killed = KF_CHILD_NOMEM,
+	.ok = KF_OK, .check_run = check_cow_run,
+};
+
 static void cow_fault_fails_cleanly_at_every_allocation(void)
 {
-	struct tally t = { 0 };
-	struct outcome o;
-	uint32_t n;
+	struct tally t;
 
-	for (n = 1; n <= MAX_SWEEP; n++) {
-		run_case(KF_COW, n, true, &o);
-		if (test_failed())
-			return;
-		if (!o.reached)
-			break;
-		count(&t, &o, KF_CLEAN, KF_CHILD_NOMEM);
-		/* the parent saw its child killed, and its own pages unchanged */
-		CHECK_EQ(o.status, KF_CHILD_NOMEM);
-		CHECK(!win.done);
-		CHECK_EQ(win.signals, 1);
-	}
-	CHECK_LE(n, MAX_SWEEP);
-	check_unreached(&o, KF_OK);
+	RUN(run_sweep(&cow_sweep, &t));
 	CHECK_EQ(t.enomem, 0);
 	CHECK_EQ(t.killed, t.runs);
 	CHECK_GE(t.killed, 8); /* one copy for each page the child writes */
@@ -377,27 +416,23 @@ static void cow_fault_fails_cleanly_at_every_allocation(void)
 
 /* ---- wait -------------------------------------------------------------------------------- */
 
+static void check_wait_run(const struct outcome *o)
+{
+	CHECK_EQ(o->status, KF_CLEAN);
+	check_clean();
+}
+
+/* The first child may end inside the window: only the mappings must hold (not exact). */
+static const struct sweep wait_sweep = {
+	.kcase = KF_WAIT, .exact = false, .enomem = KF_CLEAN, .killed = KF_KILLED_NOMEM,
+	.ok = KF_OK, .check_run = check_wait_run,
+};
+
 static void wait_fails_cleanly_at_every_allocation(void)
 {
-	struct tally t = { 0 };
-	struct outcome o;
-	uint32_t n;
+	struct tally t;
 
-	for (n = 1; n <= MAX_SWEEP; n++) {
-		/* the first child may end inside the window: only the mappings must hold */
-		run_case(KF_WAIT, n, false, &o);
-		if (test_failed())
-			return;
-		if (!o.reached)
-			break;
-		count(&t, &o, KF_CLEAN, KF_KILLED_NOMEM);
-		CHECK_EQ(o.status, KF_CLEAN);
-		CHECK(win.have_result);
-		CHECK_EQ(win.result, -SYS_ENOMEM);
-		CHECK(win.same);
-	}
-	CHECK_LE(n, MAX_SWEEP);
-	check_unreached(&o, KF_OK);
+	RUN(run_sweep(&wait_sweep, &t));
 	CHECK_GT(win.result, 0);
 	CHECK_EQ(win.signals, 3);
 	CHECK_EQ(t.enomem, 1); /* the copy of the status's page */
