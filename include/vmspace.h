@@ -70,7 +70,7 @@ struct vm_mapping {
 	uint32_t flags; /* VM_WRITE (writable, or copy-on-write writable), VM_USER, VM_COW */
 };
 
-/* What maps the page at va: 0 and *m, or -E_NOENT. */
+/* What maps the page that holds va (any address in it): 0 and *m, or -E_NOENT. */
 int vm_query(int as, vaddr_t va, struct vm_mapping *m);
 
 /* The physical address va translates to (with its offset), or -E_NOENT. */
