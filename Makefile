@@ -43,7 +43,7 @@ KERNEL_SRCS := kernel/main.c kernel/multiboot.c kernel/cmdline.c \
 HOSTED_SRCS := hosted/seam.c hosted/mmu_model.c hosted/probe.c
 # test bodies that run on both platforms
 SHARED_TEST_SRCS := tests/harness.c tests/fixture.c tests/test_printf.c tests/test_hw.c \
-                    tests/test_vm.c tests/test_oom.c tests/test_random.c
+                    tests/test_vm.c tests/test_oom.c tests/test_random.c tests/model.c
 # host-only tests and the host runner
 HOST_TEST_SRCS   := tests/host_main.c tests/host_fixture.c tests/test_frame.c \
                     tests/test_mmu.c tests/test_paging.c tests/test_stress.c
@@ -279,7 +279,8 @@ SECONDS     ?= 60
 FBUILD      := $(BUILD)/fuzz
 VBUILD      := $(BUILD)/valgrind
 
-FUZZ_LIB_SRCS := $(CORE_SRCS) $(HOSTED_SRCS) tests/harness.c tests/fixture.c tests/host_fixture.c
+FUZZ_LIB_SRCS := $(CORE_SRCS) $(HOSTED_SRCS) tests/harness.c tests/fixture.c tests/host_fixture.c \
+                 tests/model.c
 FUZZ_DIRS     := fuzz/corpus fuzz/regressions
 
 FCFLAGS  := -std=gnu11 -g -O2 -flto=thin -fno-omit-frame-pointer \

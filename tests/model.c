@@ -1,0 +1,934 @@
+/*
+ * model.c - the reference model of address spaces and frames (model.h).
+ *
+ * The frames are kept in the table the test provides, by open addressing:
+ * frame pa goes in entry pfn % nframes, or the next free one after it.  A
+ * table with an entry for every frame of RAM is then indexed by frame
+ * number alone; a small one (the kernel's, which does not know how much RAM
+ * it will have) still finds a frame in a probe or two while it stays at
+ * most half full.
+ */
+#include "model.h"
+#include "check.h"
+#include "fixture.h"
+#include "frame.h"
+#include "kmap.h"
+#include "probe.h"
+#include "seam.h"
+
+struct md_model md;
+
+/* ---- randomness ------------------------------------------------------------------- */
+
+void md_seed(uint32_t seed)
+{
+	md.seed = seed;
+	md.rng = seed ? seed : 1; /* xorshift never leaves 0 */
+}
+
+uint32_t md_rnd(void)
+{
+	uint32_t x = md.rng;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return md.rng = x;
+}
+
+uint32_t md_below(uint32_t n)
+{
+	return md_rnd() % n;
+}
+
+uint32_t md_random_flags(void)
+{
+	uint32_t r = md_below(4);
+
+	return ((r & 1) ? VM_WRITE : 0) | ((r & 2) ? VM_USER : 0);
+}
+
+uint32_t md_weighted(const uint8_t *weight)
+{
+	uint32_t r = md_below(100), k = 0;
+
+	while (r >= weight[k]) {
+		r -= weight[k];
+		k++;
+	}
+	return k;
+}
+
+/* ---- reporting -------------------------------------------------------------------- */
+
+struct text {
+	char *buf;
+	size_t size, len;
+};
+
+static void text_putc(char c, void *ctx)
+{
+	struct text *t = ctx;
+
+	if (t->len + 1 < t->size)
+		t->buf[t->len++] = c;
+}
+
+static void vformat(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	struct text t = { buf, size, 0 };
+
+	kvformat(text_putc, &t, fmt, ap);
+	buf[t.len] = '\0';
+}
+
+void md_describe(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vformat(md.what, sizeof(md.what), fmt, ap);
+	va_end(ap);
+	if (md.trace)
+		kprintf("%s: step %u: %s\n", md.cfg->name, md.op, md.what);
+}
+
+void md_fail(const char *file, int line, const char *fmt, ...)
+{
+	static char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vformat(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	md.cfg->report(file, line, msg);
+}
+
+void md_report_test(const char *file, int line, const char *msg)
+{
+	test_fail(file, line, "seed 0x%08x op %u (%s): %s", md.seed, md.op, md.what, msg);
+}
+
+/* ---- the frame table ----------------------------------------------------------------- */
+
+static uint32_t home_of(paddr_t pa)
+{
+	return pa_to_pfn(pa) & (md.cfg->nframes - 1);
+}
+
+/* The entry holding pa, or the free entry where it would go. */
+static struct md_frame *entry_of(paddr_t pa)
+{
+	uint32_t mask = md.cfg->nframes - 1, i = home_of(pa);
+
+	while (md.cfg->frames[i].used && md.cfg->frames[i].pa != pa)
+		i = (i + 1) & mask;
+	return &md.cfg->frames[i];
+}
+
+/*
+ * Free entry i.  An entry after it (up to the next free one) that was put
+ * there because i was taken moves into i, so that every frame can still be
+ * found from its home entry without passing a free one.
+ */
+static void remove_entry(uint32_t i)
+{
+	struct md_frame *t = md.cfg->frames;
+	uint32_t mask = md.cfg->nframes - 1;
+
+	for (uint32_t j = (i + 1) & mask; t[j].used; j = (j + 1) & mask) {
+		uint32_t home = home_of(t[j].pa);
+		if (((j - home) & mask) < ((j - i) & mask))
+			continue; /* its home lies after i: it stays */
+		t[i] = t[j];
+		i = j;
+	}
+	t[i] = (struct md_frame){ 0 };
+}
+
+static bool add_entry(paddr_t pa, bool device, uint32_t w0, uint32_t wlast, uint32_t fill)
+{
+	struct md_frame *f = entry_of(pa);
+
+	MD_CHECK(!f->used, "frame 0x%x is in the model already", pa);
+	MD_CHECK(md.entries < md.cfg->nframes / 2, "the model has no room for another frame");
+	*f = (struct md_frame){ pa, true, device, device ? 0 : 1, w0, wlast, fill };
+	md.entries++;
+	md.frames_used += !device;
+	return true;
+}
+
+struct md_frame *md_frame(paddr_t pa)
+{
+	struct md_frame *f = entry_of(pa);
+
+	return f->used ? f : NULL;
+}
+
+bool md_user_frame(paddr_t pa)
+{
+	const struct md_frame *f = md_frame(pa);
+
+	return f && !f->device;
+}
+
+uint32_t md_refs(paddr_t pa)
+{
+	const struct md_frame *f = md_frame(pa);
+
+	return f ? f->refs : 0;
+}
+
+/* Whether pa is a frame the allocator has just given out: above the kernel zone, not held. */
+static bool check_new(paddr_t pa)
+{
+	MD_CHECK(!md_frame(pa) && pa >= frame_kzone_end() && frame_refcount(pa) > 0,
+		 "frame 0x%x is not a new user frame (%d references, the model %s it)", pa,
+		 frame_refcount(pa), md_frame(pa) ? "holds" : "does not hold");
+	return true;
+}
+
+bool md_new_frame(paddr_t pa, uint32_t fill)
+{
+	return check_new(pa) && add_entry(pa, false, fill, fill, fill);
+}
+
+/* A new frame holding a copy of frame `from`. */
+static bool new_copy(paddr_t pa, paddr_t from)
+{
+	const struct md_frame *f = md_frame(from);
+
+	return check_new(pa) && add_entry(pa, false, f->w0, f->wlast, f->fill);
+}
+
+bool md_device_frame(paddr_t pa, uint32_t fill)
+{
+	return add_entry(pa, true, fill, fill, fill);
+}
+
+static void hold(paddr_t pa)
+{
+	struct md_frame *f = md_frame(pa);
+
+	if (f && !f->device)
+		f->refs++;
+}
+
+static void drop(paddr_t pa)
+{
+	struct md_frame *f = md_frame(pa);
+
+	if (!f || f->device || --f->refs > 0)
+		return;
+	remove_entry((uint32_t)(f - md.cfg->frames));
+	md.entries--;
+	md.frames_used--;
+	if (md.ndied < MD_DIED)
+		md.died[md.ndied++] = pa;
+}
+
+bool md_ref(paddr_t pa)
+{
+	int rc = frame_ref(pa);
+
+	MD_CHECK_RC(rc, 0);
+	hold(pa);
+	return true;
+}
+
+void md_unref(paddr_t pa)
+{
+	frame_unref(pa);
+	drop(pa);
+}
+
+uint32_t md_word(paddr_t pa, uint32_t off)
+{
+	const struct md_frame *f = md_frame(pa);
+
+	return off == 0 ? f->w0 : off == MD_LAST_WORD ? f->wlast : f->fill;
+}
+
+void md_write(paddr_t pa, uint32_t off, uint32_t v)
+{
+	struct md_frame *f = md_frame(pa);
+
+	if (off == 0)
+		f->w0 = v;
+	else
+		f->wlast = v;
+}
+
+void md_kmap_read(paddr_t pa, uint32_t w[3])
+{
+	vaddr_t va = kmap(pa);
+	const uint32_t *words = hw_kva(va);
+
+	w[0] = words[0];
+	w[1] = words[MD_MID_WORD / 4];
+	w[2] = words[MD_LAST_WORD / 4];
+	kunmap(va);
+}
+
+/* ---- slots and pages ------------------------------------------------------------------ */
+
+int md_handle(int s)
+{
+	return s < 0 ? 0 : md.sp[s].h;
+}
+
+int md_used_slots(int *list)
+{
+	int n = 0;
+
+	for (int s = 0; s < (int)md.cfg->nspaces; s++) {
+		if (md.sp[s].h < 0)
+			continue;
+		if (list)
+			list[n] = s;
+		n++;
+	}
+	return n;
+}
+
+int md_slot_of(int h)
+{
+	for (int s = 0; s < (int)md.cfg->nspaces; s++)
+		if (md.sp[s].h == h)
+			return s;
+	return -1;
+}
+
+bool md_check_new_handle(int h)
+{
+	int s = h > 0 ? md_slot_of(h) : -1;
+
+	MD_CHECK(s < 0, "handle %d is already slot %d's", h, s);
+	return true;
+}
+
+vaddr_t md_va(uint32_t i)
+{
+	return md.cfg->va(i);
+}
+
+/* The page at va, or -1 if the layout has none there. */
+static int index_of(vaddr_t va)
+{
+	if (md.cfg->index)
+		return md.cfg->index(va);
+	for (uint32_t i = 0; i < md.cfg->npages; i++)
+		if (md_va(i) == va)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * Which page table of the layout maps page i: its index in md.pde, which
+ * lists the tables in the order pages under them were first mapped.
+ */
+static uint32_t table_of_page(uint32_t i)
+{
+	uint32_t pdi = pde_index(md_va(i)), t = 0;
+
+	while (t < md.ntables && md.pde[t] != pdi)
+		t++;
+	if (t == md.ntables) {
+		ASSERT(md.ntables < MD_TABLES); /* the layout spans too many tables */
+		md.pde[md.ntables++] = pdi;
+	}
+	return t;
+}
+
+uint32_t md_flags(const struct md_page *p)
+{
+	return (p->user ? VM_USER : 0) | (p->write ? VM_WRITE : 0) | (p->cow ? VM_COW : 0);
+}
+
+/* Page i of slot s maps pa with VM_xxx flags, taking over a reference to it. */
+static void set_page(int s, uint32_t i, paddr_t pa, uint32_t flags)
+{
+	struct md_space *sp = &md.sp[s];
+
+	sp->page[i] = (struct md_page){ pa, true, flags & VM_USER, flags & VM_WRITE,
+					flags & VM_COW };
+	sp->nmapped++;
+	sp->in_table[table_of_page(i)]++;
+}
+
+static void clear_page(int s, uint32_t i, void *ctx)
+{
+	struct md_space *sp = &md.sp[s];
+	struct md_page *p = &sp->page[i];
+
+	(void)ctx;
+	if (!p->mapped)
+		return;
+	drop(p->pa);
+	sp->nmapped--;
+	sp->in_table[table_of_page(i)]--;
+	*p = (struct md_page){ 0 };
+}
+
+/* Slot s holds h now, with nothing mapped. */
+static void take_slot(int s, int h)
+{
+	struct md_space *sp = &md.sp[s];
+
+	memset(sp->page, 0, md.cfg->npages * sizeof(*sp->page));
+	memset(sp->in_table, 0, sizeof(sp->in_table));
+	sp->nmapped = 0;
+	sp->h = h;
+}
+
+/* Unmap every page of slot s and free it. */
+static void free_slot(int s)
+{
+	for (uint32_t i = 0; md.sp[s].nmapped > 0 && i < md.cfg->npages; i++)
+		clear_page(s, i, NULL);
+	md.sp[s].h = -1;
+}
+
+uint32_t md_predict(const struct md_page *p, uint32_t how)
+{
+	uint32_t access = how & (PF_W | PF_U);
+
+	if (!p || !p->mapped)
+		return PROBE_FAULTED | access;
+	if ((access & PF_U) && !p->user)
+		return PROBE_FAULTED | PF_P | access;
+	if ((access & PF_W) && (!p->write || p->cow))
+		return PROBE_FAULTED | PF_P | access;
+	return 0;
+}
+
+bool md_breaks_cow(const struct md_page *p, uint32_t err)
+{
+	return p->mapped && (err & PF_W) && p->cow && p->write && (!(err & PF_U) || p->user);
+}
+
+bool md_wraps(vaddr_t va, uint32_t n)
+{
+	return (uint64_t)va + (uint64_t)n * PAGE_SIZE > (1ull << 32);
+}
+
+/*
+ * Call fn(s, i, ctx) for each mapped page i of slot s in [va, va + n
+ * pages), below 4 GiB: along the range when that is the shorter walk and
+ * the layout finds pages by address, else along the layout.
+ */
+static void for_mapped_in(int s, vaddr_t va, uint32_t n, void (*fn)(int s, uint32_t i, void *ctx),
+			  void *ctx)
+{
+	uint64_t end = MIN((uint64_t)va + (uint64_t)n * PAGE_SIZE, 1ull << 32);
+
+	if (md.cfg->index && n < md.cfg->npages) {
+		for (uint64_t v = va; v < end; v += PAGE_SIZE) {
+			int i = md.cfg->index((vaddr_t)v);
+			if (i >= 0 && md_page(s, (uint32_t)i)->mapped)
+				fn(s, (uint32_t)i, ctx);
+		}
+		return;
+	}
+	for (uint32_t i = 0; i < md.cfg->npages; i++)
+		if (md_page(s, i)->mapped && md_va(i) >= va && md_va(i) < end)
+			fn(s, i, ctx);
+}
+
+static void count_page(int s, uint32_t i, void *ctx)
+{
+	(void)s, (void)i;
+	(*(uint32_t *)ctx)++;
+}
+
+/* The pages of slot s in [va, va + n pages) that are mapped. */
+static uint32_t mapped_in(int s, vaddr_t va, uint32_t n)
+{
+	uint32_t count = 0;
+
+	for_mapped_in(s, va, n, count_page, &count);
+	return count;
+}
+
+int md_want_map_range(int s, vaddr_t va, uint32_t n)
+{
+	if (md_wraps(va, n))
+		return -E_RANGE;
+	return mapped_in(s, va, n) > 0 ? -E_EXIST : 0;
+}
+
+/* ---- a run ----------------------------------------------------------------------------- */
+
+static void count(struct md_counts *c)
+{
+	struct vm_stats s;
+
+	vm_get_stats(&s);
+	c->user_free = frame_free_count(ZONE_USER);
+	c->kernel_free = frame_free_count(ZONE_KERNEL);
+	c->block_pages = s.block_pages;
+	c->tracker_pages = s.tracker_pages;
+	c->spaces = s.spaces;
+	c->kmap = kmap_in_use();
+}
+
+void md_start(const struct md_config *cfg)
+{
+	memset(&md, 0, sizeof(md));
+	md.cfg = cfg;
+	md.sp = cfg->spaces;
+	md.live = -1;
+	memset(cfg->pages, 0, cfg->nspaces * cfg->npages * sizeof(*cfg->pages));
+	memset(cfg->frames, 0, cfg->nframes * sizeof(*cfg->frames));
+	for (uint32_t s = 0; s < cfg->nspaces; s++)
+		md.sp[s] = (struct md_space){ .h = -1, .page = cfg->pages + s * cfg->npages };
+	count(&md.start);
+}
+
+bool md_destroy_all(void)
+{
+	int rc = vm_activate(0);
+
+	MD_CHECK_RC(rc, 0);
+	md.live = -1;
+	for (int s = 0; s < (int)md.cfg->nspaces; s++) {
+		if (md.sp[s].h < 0)
+			continue;
+		rc = vm_destroy(md.sp[s].h);
+		MD_CHECK_RC(rc, 0);
+		free_slot(s);
+	}
+	return true;
+}
+
+/* ---- following the core --------------------------------------------------------------- */
+
+bool md_after_create(int s, int h)
+{
+	MD_CHECK(h > 0, "vm_create returned %d", h);
+	take_slot(s, h);
+	return true;
+}
+
+bool md_after_destroy(int s, int rc)
+{
+	int h = md.sp[s].h;
+	struct vm_mapping q;
+
+	if (s == md.live) {
+		MD_CHECK_RC(rc, -E_BUSY);
+		return true;
+	}
+	MD_CHECK_RC(rc, 0);
+	free_slot(s);
+	rc = vm_query(h, USER_BASE, &q);
+	MD_CHECK_RC(rc, -E_BADH);
+	rc = vm_activate(h);
+	MD_CHECK_RC(rc, -E_BADH);
+	return true;
+}
+
+bool md_after_activate(int s, int rc)
+{
+	MD_CHECK_RC(rc, 0);
+	md.live = s;
+	return true;
+}
+
+/* A copy-on-write clone shares the frame; device memory is shared as it is. */
+static void share_page(int s, uint32_t i, int d)
+{
+	struct md_page *p = md_page(s, i);
+
+	if (md_user_frame(p->pa)) {
+		p->cow = true;
+		hold(p->pa);
+	}
+	set_page(d, i, p->pa, md_flags(p));
+}
+
+/* An eager clone copies the frame (learnt with vm_query); device memory is shared. */
+static bool copy_page(int s, uint32_t i, int d)
+{
+	const struct md_page *p = md_page(s, i);
+	struct vm_mapping q;
+
+	if (!md_user_frame(p->pa)) {
+		set_page(d, i, p->pa, md_flags(p));
+		return true;
+	}
+	int rc = vm_query(md.sp[d].h, md_va(i), &q);
+	MD_CHECK(rc == 0, "the copy of 0x%x is missing: %d", md_va(i), rc);
+	if (!new_copy(q.pa, p->pa))
+		return false;
+	set_page(d, i, q.pa, md_flags(p) & ~VM_COW);
+	return true;
+}
+
+bool md_after_clone(int s, int d, enum vm_clone_mode mode, int h)
+{
+	MD_CHECK(h > 0, "vm_clone returned %d", h);
+	take_slot(d, h);
+	for (uint32_t i = 0; i < md.cfg->npages; i++) {
+		if (!md_page(s, i)->mapped)
+			continue;
+		if (mode == VM_CLONE_COW)
+			share_page(s, i, d);
+		else if (!copy_page(s, i, d))
+			return false;
+	}
+	return true;
+}
+
+bool md_after_map(int s, uint32_t i, paddr_t pa, uint32_t flags, int rc)
+{
+	MD_CHECK_RC(rc, md_page(s, i)->mapped ? -E_EXIST : 0);
+	if (rc == 0)
+		set_page(s, i, pa, flags);
+	return true;
+}
+
+bool md_map_new(int s, uint32_t i, uint32_t flags, uint32_t fill)
+{
+	paddr_t pa = fx_user_frame(fill);
+
+	md_describe("map %d 0x%x -> 0x%x flags 0x%x", md.sp[s].h, md_va(i), pa, flags);
+	if (!md_new_frame(pa, fill))
+		return false;
+	int rc = vm_map(md.sp[s].h, md_va(i), pa, flags);
+	if (!md_after_map(s, i, pa, flags, rc))
+		return false;
+	if (rc < 0)
+		md_unref(pa);
+	return true;
+}
+
+bool md_after_map_range(int s, vaddr_t va, paddr_t pa, uint32_t n, uint32_t flags, int rc)
+{
+	MD_CHECK_RC(rc, md_want_map_range(s, va, n));
+	for (uint32_t k = 0; rc == 0 && k < n; k++) {
+		int i = index_of(va + k * PAGE_SIZE);
+		MD_CHECK(i >= 0, "0x%x is not a page of the layout", va + k * PAGE_SIZE);
+		set_page(s, (uint32_t)i, pa + k * PAGE_SIZE, flags);
+	}
+	return true;
+}
+
+bool md_after_map_zero(int s, uint32_t i, uint32_t flags, int rc)
+{
+	struct vm_mapping q;
+
+	MD_CHECK_RC(rc, md_page(s, i)->mapped ? -E_EXIST : 0);
+	if (rc < 0)
+		return true;
+	rc = vm_query(md.sp[s].h, md_va(i), &q);
+	MD_CHECK(rc == 0, "the zeroed page 0x%x is not mapped: %d", md_va(i), rc);
+	if (!md_new_frame(q.pa, 0))
+		return false;
+	set_page(s, i, q.pa, flags);
+	md.zero_fills++;
+	return true;
+}
+
+bool md_after_unmap(int s, uint32_t i, int rc)
+{
+	MD_CHECK_RC(rc, md_page(s, i)->mapped ? 0 : -E_NOENT);
+	clear_page(s, i, NULL);
+	return true;
+}
+
+bool md_after_unmap_range(int s, vaddr_t va, uint32_t n, int rc)
+{
+	MD_CHECK_RC(rc, md_wraps(va, n) ? -E_RANGE : 0);
+	if (rc == 0)
+		for_mapped_in(s, va, n, clear_page, NULL);
+	return true;
+}
+
+static void set_rights(int s, uint32_t i, void *ctx)
+{
+	struct md_page *p = md_page(s, i);
+	uint32_t flags = *(const uint32_t *)ctx;
+
+	p->user = flags & VM_USER;
+	p->write = flags & VM_WRITE;
+}
+
+/* Every page of the range must be mapped; each then gets the rights, and stays copy-on-write. */
+bool md_after_protect(int s, vaddr_t va, uint32_t n, uint32_t flags, int rc)
+{
+	if (md_wraps(va, n)) {
+		MD_CHECK_RC(rc, -E_RANGE);
+		return true;
+	}
+	MD_CHECK_RC(rc, mapped_in(s, va, n) == n ? 0 : -E_NOENT);
+	if (rc == 0)
+		for_mapped_in(s, va, n, set_rights, &flags);
+	return true;
+}
+
+/* The page is copy-on-write and vm_fault broke the sharing: follow it. */
+static bool follow_break(int s, uint32_t i)
+{
+	struct md_page *p = md_page(s, i);
+	struct vm_mapping q;
+	paddr_t old = p->pa;
+	int rc = vm_query(md.sp[s].h, md_va(i), &q);
+
+	MD_CHECK(rc == 0, "the page is gone after the fault: %d", rc);
+	p->cow = false;
+	md.cow_breaks++;
+	if (md_refs(old) == 1) { /* the last owner keeps the frame */
+		MD_CHECK(q.pa == old, "the last owner got a copy 0x%x of 0x%x", q.pa, old);
+		return true;
+	}
+	if (!new_copy(q.pa, old))
+		return false;
+	drop(old);
+	p->pa = q.pa;
+	return true;
+}
+
+bool md_after_fault(int s, uint32_t i, vaddr_t va, uint32_t err, int rc, bool *broke)
+{
+	const struct md_page *p = md_page(s, i);
+	bool allowed = p->mapped && md_predict(p, err) == 0;
+	int want = (allowed || md_breaks_cow(p, err)) ? 0 : -E_FAULT;
+
+	*broke = false;
+	MD_CHECK(rc == want, "vm_fault(%d, 0x%x, 0x%x) returned %d (%s), want %d", md.sp[s].h,
+		 va, err, rc, err_name(rc), want);
+	*broke = rc == 0 && !allowed;
+	return *broke ? follow_break(s, i) : true;
+}
+
+bool md_access_done(const struct md_page *p, uint32_t off, uint32_t how, uint32_t wrote,
+		    uint32_t val)
+{
+	md.accesses++;
+	if (how & PROBE_WRITE) {
+		md_write(p->pa, off, wrote);
+		return true;
+	}
+	MD_CHECK(val == md_word(p->pa, off), "read 0x%x, want 0x%x", val, md_word(p->pa, off));
+	return true;
+}
+
+bool md_retry(const struct md_page *p, vaddr_t va, uint32_t off, uint32_t how, uint32_t wrote)
+{
+	uint32_t val = wrote, got;
+
+	MD_CHECK(md_predict(p, how) == 0, "the model does not allow the retried access");
+	got = probe(va, how, &val);
+	MD_CHECK(got == 0, "the retried access returned 0x%x", got);
+	return md_access_done(p, off, how, wrote, val);
+}
+
+/* ---- checks ----------------------------------------------------------------------------- */
+
+bool md_check_live(void)
+{
+	MD_CHECK(vm_live() == md_handle(md.live), "live space %d, want %d", vm_live(),
+		 md_handle(md.live));
+	return true;
+}
+
+bool md_check_pages(int s)
+{
+	const struct md_space *sp = &md.sp[s];
+	struct vm_mapping q;
+
+	for (uint32_t i = 0; i < md.cfg->npages; i++) {
+		const struct md_page *p = &sp->page[i];
+		int rc = vm_query(sp->h, md_va(i), &q);
+		if (!p->mapped) {
+			MD_CHECK(rc == -E_NOENT,
+				 "space %d page 0x%x: query returned %d, want E_NOENT", sp->h,
+				 md_va(i), rc);
+			continue;
+		}
+		MD_CHECK(rc == 0 && q.pa == p->pa && q.flags == md_flags(p),
+			 "space %d page 0x%x: query returned %d, 0x%x flags 0x%x; "
+			 "want 0x%x flags 0x%x",
+			 sp->h, md_va(i), rc, q.pa, q.flags, p->pa, md_flags(p));
+	}
+	return true;
+}
+
+bool md_check_page_refs(int s)
+{
+	for (uint32_t i = 0; i < md.cfg->npages; i++) {
+		const struct md_page *p = md_page(s, i);
+		if (!p->mapped || !md_user_frame(p->pa))
+			continue;
+		MD_CHECK(frame_refcount(p->pa) == (int)md_refs(p->pa),
+			 "frame 0x%x has %d references, want %u", p->pa, frame_refcount(p->pa),
+			 md_refs(p->pa));
+	}
+	return true;
+}
+
+struct visit {
+	int s;
+	uint32_t count;
+	vaddr_t last, bad;
+	bool unordered;
+};
+
+static int visit_mapping(vaddr_t va, const struct vm_mapping *q, void *ctx)
+{
+	struct visit *v = ctx;
+	int i = index_of(va);
+
+	v->bad = va;
+	v->unordered = v->count > 0 && va <= v->last;
+	if (v->unordered || i < 0)
+		return 1;
+	const struct md_page *p = md_page(v->s, (uint32_t)i);
+	if (!p->mapped || p->pa != q->pa || md_flags(p) != q->flags)
+		return 1;
+	v->last = va;
+	v->count++;
+	return 0;
+}
+
+/* vm_iterate stopped at v->bad: out of order, or a mapping the model does not have. */
+static bool report_listing(const struct visit *v)
+{
+	int h = md.sp[v->s].h, i = index_of(v->bad);
+	const struct md_page *p = i < 0 ? NULL : md_page(v->s, (uint32_t)i);
+	struct vm_mapping q = { 0, 0 };
+
+	MD_CHECK(!v->unordered, "space %d: vm_iterate went back to 0x%x", h, v->bad);
+	vm_query(h, v->bad, &q);
+	md_fail(__FILE__, __LINE__,
+		"space %d maps 0x%x to 0x%x flags 0x%x; the model: %s 0x%x flags 0x%x", h, v->bad,
+		q.pa, q.flags, p && p->mapped ? "mapped" : "nothing", p ? p->pa : 0,
+		p ? md_flags(p) : 0);
+	return false;
+}
+
+bool md_check_listing(int s)
+{
+	const struct md_space *sp = &md.sp[s];
+	struct visit v = { .s = s };
+	struct vm_space_info info;
+	uint32_t tables = 0;
+
+	if (vm_iterate(sp->h, visit_mapping, &v) != 0)
+		return report_listing(&v);
+	MD_CHECK(v.count == sp->nmapped, "space %d lists %u mappings, the model has %u", sp->h,
+		 v.count, sp->nmapped);
+	for (uint32_t t = 0; t < md.ntables; t++)
+		tables += sp->in_table[t] > 0;
+	int rc = vm_info(sp->h, &info);
+	MD_CHECK(rc == 0 && info.mapped == sp->nmapped && info.tables == tables,
+		 "space %d: vm_info says %u pages in %u tables, want %u in %u", sp->h, info.mapped,
+		 info.tables, sp->nmapped, tables);
+	MD_CHECK(tables == 0 ? info.pages == 2 : info.pages < 4 * (1 + tables),
+		 "space %d: a block of %u pages for %u tables", sp->h, info.pages, tables);
+	return true;
+}
+
+bool md_check_translate(int s, uint32_t i, uint32_t off)
+{
+	const struct md_page *p = md_page(s, i);
+	int h = md.sp[s].h;
+	vaddr_t va = md_va(i) + off;
+	struct vm_mapping q;
+	paddr_t pa = 0;
+	int rc = vm_translate(h, va, &pa);
+
+	if (!p->mapped) {
+		MD_CHECK_RC(rc, -E_NOENT);
+		rc = vm_query(h, va, &q);
+		MD_CHECK_RC(rc, -E_NOENT);
+		return true;
+	}
+	MD_CHECK(rc == 0 && pa == p->pa + off, "translate 0x%x in %d gave %d, 0x%x; want 0x%x",
+		 va, h, rc, pa, p->pa + off);
+	rc = vm_query(h, va, &q);
+	MD_CHECK(rc == 0 && q.pa == p->pa && q.flags == md_flags(p),
+		 "query 0x%x in %d gave %d, 0x%x flags 0x%x; want 0x%x flags 0x%x", va, h, rc,
+		 q.pa, q.flags, p->pa, md_flags(p));
+	return true;
+}
+
+/*
+ * With the free count (md_check_counts), the frames the model holds cover
+ * those it does not: one the core kept without the model would leave a
+ * frame short.
+ */
+bool md_check_frames(void)
+{
+	for (uint32_t e = 0; e < md.cfg->nframes; e++) {
+		const struct md_frame *f = &md.cfg->frames[e];
+		if (!f->used || f->device)
+			continue;
+		int refs = frame_refcount(f->pa);
+		MD_CHECK(refs == (int)f->refs, "frame 0x%x has %d references, want %u", f->pa, refs,
+			 f->refs);
+	}
+	for (uint32_t k = 0; k < md.ndied; k++)
+		MD_CHECK(md_frame(md.died[k]) || frame_refcount(md.died[k]) == 0,
+			 "frame 0x%x lost its last mapping but is not free", md.died[k]);
+	md.ndied = 0;
+	return true;
+}
+
+bool md_check_counts(void)
+{
+	uint32_t spaces = md.start.spaces + (uint32_t)md_used_slots(NULL);
+	struct md_counts now;
+
+	count(&now);
+	MD_CHECK(now.user_free + md.frames_used == md.start.user_free,
+		 "%u free user frames, with %u in use want %u", now.user_free, md.frames_used,
+		 md.start.user_free);
+	MD_CHECK(now.kernel_free + (now.block_pages - md.start.block_pages) +
+				 (now.tracker_pages - md.start.tracker_pages) ==
+			 md.start.kernel_free,
+		 "%u free kernel frames do not match %u block pages and %u tracker pages",
+		 now.kernel_free, now.block_pages, now.tracker_pages);
+	MD_CHECK(now.spaces == spaces, "%u address spaces, want %u", now.spaces, spaces);
+	MD_CHECK(now.kmap == md.start.kmap, "%u kmap slots in use", now.kmap);
+	return true;
+}
+
+bool md_check_data(void)
+{
+	for (uint32_t e = 0; e < md.cfg->nframes; e++) {
+		const struct md_frame *f = &md.cfg->frames[e];
+		if (!f->used)
+			continue;
+		uint32_t w[3];
+		md.cfg->read(f->pa, w);
+		MD_CHECK(w[0] == f->w0 && w[1] == f->fill && w[2] == f->wlast,
+			 "frame 0x%x holds 0x%x..0x%x..0x%x, want 0x%x..0x%x..0x%x", f->pa, w[0],
+			 w[1], w[2], f->w0, f->fill, f->wlast);
+	}
+	return true;
+}
+
+bool md_check_no_frames(void)
+{
+	MD_CHECK(md.frames_used == 0, "the model still holds %u frames", md.frames_used);
+	return true;
+}
+
+bool md_check_as_booted(void)
+{
+	struct md_counts now;
+
+	count(&now);
+	MD_CHECK(now.user_free == frame_total_count(ZONE_USER), "%u of %u user frames free",
+		 now.user_free, frame_total_count(ZONE_USER));
+	MD_CHECK(now.kernel_free == md.start.kernel_free && now.spaces == 0 &&
+			 now.tracker_pages == md.start.tracker_pages &&
+			 now.block_pages == md.start.block_pages,
+		 "%u free kernel frames (want %u), %u spaces, %u tracker pages (want %u), %u block "
+		 "pages (want %u)",
+		 now.kernel_free, md.start.kernel_free, now.spaces, now.tracker_pages,
+		 md.start.tracker_pages, now.block_pages, md.start.block_pages);
+	return true;
+}
