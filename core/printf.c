@@ -189,29 +189,40 @@ int kprintf(const char *fmt, ...)
 	return n;
 }
 
-struct strbuf {
-	char *buf;
-	size_t size, len;
-};
-
-static void buf_putc(char c, void *ctx)
+void strbuf_putc(char c, void *ctx)
 {
 	struct strbuf *b = ctx;
+
 	if (b->len + 1 < b->size)
 		b->buf[b->len] = c;
 	b->len++;
 }
 
-int ksnprintf(char *buf, size_t size, const char *fmt, ...)
+size_t strbuf_end(struct strbuf *b)
+{
+	size_t kept = b->size > 0 ? MIN(b->len, b->size - 1) : 0;
+
+	if (b->size > 0)
+		b->buf[kept] = '\0';
+	return kept;
+}
+
+int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
 	struct strbuf b = { buf, size, 0 };
+	int n = kvformat(strbuf_putc, &b, fmt, ap);
+
+	strbuf_end(&b);
+	return n;
+}
+
+int ksnprintf(char *buf, size_t size, const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
-	int n = kvformat(buf_putc, &b, fmt, ap);
+	int n = kvsnprintf(buf, size, fmt, ap);
 	va_end(ap);
-	if (size > 0)
-		buf[MIN(b.len, size - 1)] = '\0';
 	return n;
 }
 

@@ -38,6 +38,20 @@ int kvprintf(const char *fmt, va_list ap);
 
 /* Format into buf (always NUL-terminated when size > 0); returns the full length. */
 int ksnprintf(char *buf, size_t size, const char *fmt, ...) PRINTF_LIKE(3, 4);
+int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+
+/*
+ * A character sink into a buffer, for kvformat and the dumps: it keeps at
+ * most size - 1 characters and counts every one it is given in len;
+ * strbuf_end writes the NUL and returns how many were kept.
+ */
+struct strbuf {
+	char *buf;
+	size_t size, len;
+};
+
+void strbuf_putc(char c, void *ctx);
+size_t strbuf_end(struct strbuf *b);
 
 /*
  * A broken invariant: print "panic: <message>" and end the run with a

@@ -39,26 +39,12 @@ void fx_teardown(void)
 	fx_check_back(&fx_start);
 }
 
-struct sink {
-	char *buf;
-	size_t size, len;
-};
-
-static void sink_putc(char c, void *ctx)
-{
-	struct sink *s = ctx;
-
-	if (s->len + 1 < s->size)
-		s->buf[s->len++] = c;
-}
-
 size_t fx_dump(int as, char *buf, size_t size)
 {
-	struct sink s = { buf, size, 0 };
+	struct strbuf b = { buf, size, 0 };
 
-	vm_dump(as, sink_putc, &s);
-	buf[s.len] = '\0';
-	return s.len;
+	vm_dump(as, strbuf_putc, &b);
+	return strbuf_end(&b);
 }
 
 void fx_snap(int as, struct fx_snapshot *s)

@@ -61,33 +61,12 @@ uint32_t md_weighted(const uint8_t *weight)
 
 /* ---- reporting -------------------------------------------------------------------- */
 
-struct text {
-	char *buf;
-	size_t size, len;
-};
-
-static void text_putc(char c, void *ctx)
-{
-	struct text *t = ctx;
-
-	if (t->len + 1 < t->size)
-		t->buf[t->len++] = c;
-}
-
-static void vformat(char *buf, size_t size, const char *fmt, va_list ap)
-{
-	struct text t = { buf, size, 0 };
-
-	kvformat(text_putc, &t, fmt, ap);
-	buf[t.len] = '\0';
-}
-
 void md_describe(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vformat(md.what, sizeof(md.what), fmt, ap);
+	kvsnprintf(md.what, sizeof(md.what), fmt, ap);
 	va_end(ap);
 	if (md.trace)
 		kprintf("%s: step %u: %s\n", md.cfg->name, md.op, md.what);
@@ -99,7 +78,7 @@ void md_fail(const char *file, int line, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vformat(msg, sizeof(msg), fmt, ap);
+	kvsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	md.cfg->report(file, line, msg);
 }
