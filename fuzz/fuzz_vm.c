@@ -110,7 +110,6 @@ static int8_t region_of[PT_ENTRIES]; /* PDE index -> region, or -1 */
 static struct {
 	const uint8_t *data;
 	size_t len, pos;
-	int dead;               /* a handle destroyed earlier, or -1 */
 	uint8_t dz[NSLOTS][NREG]; /* DZ_ON | VM_WRITE | VM_USER: a demand-zero region */
 	uint32_t fail;          /* the failure the next armed call meets, 0: none */
 	uint32_t calls0;        /* frame_alloc_calls() when armed */
@@ -401,11 +400,7 @@ static bool op_destroy(void)
 	int h = md.sp[s].h;
 	bool live = s == md.live;
 	md_describe("destroy %d%s", h, live ? " (live)" : "");
-	if (!md_after_destroy(s, vm_destroy(h)))
-		return false;
-	if (!live)
-		fz.dead = h;
-	return true;
+	return md_after_destroy(s, vm_destroy(h));
 }
 
 static bool op_activate(void)
@@ -852,211 +847,23 @@ static bool op_query(void)
 
 /* ---- operations: bad arguments ---------------------------------------------------------- */
 
-static const vaddr_t kernel_va[] = { 0, 0x00001000u, 0x00100000u, GATE_BASE, KMAP_BASE,
-				     USER_BASE - PAGE_SIZE };
-static const uint32_t bad_flag[] = { PG_P, PG_PWT, PG_PCD, PG_A, PG_D, PG_PS, PG_G,
-				     VM_COW, PG_COW_W, BIT(12), BIT(31) };
-
-/* A handle that names no user address space; 0 (the master) unless master_valid. */
-static int bad_handle(uint32_t b, bool master_valid)
-{
-	static const int bad[] = { -1, INT32_MIN, (int)TRK_MAX, (int)TRK_MAX - 1, 0x7FFFFFFF,
-				   NSLOTS + 1000, 0 };
-
-	if ((b & 8) && fz.dead > 0 && md_slot_of(fz.dead) < 0)
-		return fz.dead;
-	return bad[b % (master_valid ? ARRAY_SIZE(bad) - 1 : ARRAY_SIZE(bad))];
-}
-
-/* Every entry point answers a bad handle with -E_BADH. */
-static bool bad_handle_call(uint32_t b, vaddr_t va)
-{
-	struct vm_mapping q;
-	struct vm_space_info info;
-	paddr_t pa;
-	uint32_t k = (b >> 4) % 12;
-	int h = bad_handle(b, k == 11), rc;
-
-	md_describe("call %u with bad handle %d", k, h);
-	switch (k) {
-	case 0: rc = vm_map(h, va, HIGH_DEV, 0); break;
-	case 1: rc = vm_map_range(h, va, HIGH_DEV, 3, VM_USER); break;
-	case 2: rc = vm_map_zero(h, va, 0); break;
-	case 3: rc = vm_unmap(h, va); break;
-	case 4: rc = vm_unmap_range(h, va, 2); break;
-	case 5: rc = vm_protect(h, va, 1, 0); break;
-	case 6: rc = vm_query(h, va, &q); break;
-	case 7: rc = vm_translate(h, va, &pa); break;
-	case 8: rc = vm_clone(h, (b & 1) ? VM_CLONE_COW : VM_CLONE_EAGER); break;
-	case 9: rc = vm_fault(h, va, PF_W | PF_P); break;
-	case 10: rc = (b & 1) ? vm_info(h, &info) : vm_destroy(h); break;
-	default: rc = vm_activate(h); break;
-	}
-	MD_CHECK_RC(rc, -E_BADH);
-	return true;
-}
-
-static int stop_at_first(vaddr_t va, const struct vm_mapping *q, void *ctx)
-{
-	(void)va, (void)q, (void)ctx;
-	return 77;
-}
-
+/* One of the model's bad calls (md_bad_call), with arguments from the input. */
 static bool op_bad(void)
 {
 	int s = pick_used();
-	struct vm_mapping q;
-	paddr_t pa;
 
 	if (s < 0)
 		return op_create();
-	uint32_t b = u8(), c = u8(), idx = pick_idx(), flags = pick_flags();
-	int h = md.sp[s].h, rc, want;
-	vaddr_t va = idx_va(idx), kva = kernel_va[c % ARRAY_SIZE(kernel_va)];
-	uint32_t badf = flags | bad_flag[c % ARRAY_SIZE(bad_flag)];
+	struct md_bad a = { .s = s, .pa = HIGH_DEV };
+	uint32_t kind = u8() % MD_BAD_KINDS;
 
+	a.va = idx_va(pick_idx());
+	a.flags = pick_flags();
+	a.pick = u8();
+	a.pick |= u8() << 8;
+	a.pick |= u8() << 16;
 	totals.bad++;
-	switch (b % 24) {
-	case 0:
-		md_describe("map %d unaligned 0x%x", h, va + 0x800);
-		rc = vm_map(h, va + 0x800, HIGH_DEV, flags);
-		want = -E_INVAL;
-		break;
-	case 1:
-		md_describe("map %d kernel address 0x%x", h, kva);
-		rc = vm_map(h, kva, HIGH_DEV, flags);
-		want = -E_RANGE;
-		break;
-	case 2:
-		md_describe("map %d 0x%x to unaligned 0x%x", h, va, HIGH_DEV + 4);
-		rc = vm_map(h, va, HIGH_DEV + 4, flags);
-		want = -E_INVAL;
-		break;
-	case 3: {
-		struct vm_space_info info;
-		vm_info(h, &info);
-		const paddr_t kz[] = { FRAME_LOW_RESERVED, frame_kzone_end() - PAGE_SIZE,
-				       info.block, trk_page_addr(0) };
-		pa = kz[c % ARRAY_SIZE(kz)];
-		md_describe("map %d 0x%x to kernel-zone frame 0x%x", h, va, pa);
-		rc = vm_map(h, va, pa, flags);
-		want = -E_RANGE;
-		break;
-	}
-	case 4:
-		md_describe("map %d 0x%x with flags 0x%x", h, va, badf);
-		rc = vm_map(h, va, HIGH_DEV, badf);
-		want = -E_INVAL;
-		break;
-	case 5:
-		pa = fx_user_frame(0);
-		frame_free(pa);
-		md_describe("map %d 0x%x to free frame 0x%x", h, va, pa);
-		rc = (c & 1) ? vm_map(h, va, pa, flags) : vm_map_range(h, va, pa, 1, flags);
-		want = -E_FREE;
-		break;
-	case 6:
-		md_describe("map_range %d 0x%x of no pages", h, va);
-		rc = vm_map_range(h, va, HIGH_DEV, 0, flags);
-		want = -E_INVAL;
-		break;
-	case 7:
-		md_describe("map_range %d past the end of memory", h);
-		rc = vm_map_range(h, USER_LAST - PAGE_SIZE * (c % 4), HIGH_DEV, 5, flags);
-		want = -E_RANGE;
-		break;
-	case 8:
-		pa = (c & 1) ? 0xFFFFF000u : FRAME_LOW_RESERVED - PAGE_SIZE;
-		md_describe("map_range %d 0x%x to frames from 0x%x that wrap or reach the "
-			    "kernel zone", h, va, pa);
-		rc = vm_map_range(h, va, pa, 2, flags);
-		want = -E_RANGE;
-		break;
-	case 9:
-		md_describe("map_range %d 0x%x with flags 0x%x", h, va, badf);
-		rc = vm_map_range(h, va, HIGH_DEV, 1, badf);
-		want = -E_INVAL;
-		break;
-	case 10:
-		md_describe("map_zero %d kernel address 0x%x", h, kva);
-		rc = vm_map_zero(h, kva, flags);
-		want = -E_RANGE;
-		break;
-	case 11:
-		md_describe("map_zero %d 0x%x with flags 0x%x", h, va, badf);
-		rc = vm_map_zero(h, va, badf);
-		want = -E_INVAL;
-		break;
-	case 12:
-		md_describe("map_zero %d unaligned 0x%x", h, va + 4);
-		rc = vm_map_zero(h, va + 4, flags);
-		want = -E_INVAL;
-		break;
-	case 13:
-		md_describe("unmap %d unaligned 0x%x", h, va + 4);
-		rc = vm_unmap(h, va + 4);
-		want = -E_INVAL;
-		break;
-	case 14:
-		md_describe("unmap %d kernel address 0x%x", h, kva);
-		rc = vm_unmap(h, kva);
-		want = -E_RANGE;
-		break;
-	case 15: {
-		static const struct {
-			vaddr_t va;
-			uint32_t n;
-			int want;
-		} bad[] = {
-			{ 0x40000000u, 0, -E_INVAL },
-			{ 0x40000004u, 1, -E_INVAL },
-			{ USER_BASE - PAGE_SIZE, 2, -E_RANGE },
-			{ USER_LAST, 2, -E_RANGE },
-			{ 0, 1, -E_RANGE },
-			{ 0x80000000u, 0x80001u, -E_RANGE },
-		};
-		uint32_t i = c % ARRAY_SIZE(bad);
-		md_describe("unmap_range or protect %d 0x%x, %u pages", h, bad[i].va, bad[i].n);
-		rc = (b & 0x80) ? vm_unmap_range(h, bad[i].va, bad[i].n)
-				: vm_protect(h, bad[i].va, bad[i].n, flags);
-		want = bad[i].want;
-		break;
-	}
-	case 16:
-		md_describe("protect %d 0x%x with flags 0x%x", h, va, badf);
-		rc = vm_protect(h, va, 1, badf);
-		want = -E_INVAL;
-		break;
-	case 17:
-		md_describe("query %d kernel address 0x%x", h, kva);
-		rc = (c & 1) ? vm_query(h, kva, &q) : vm_translate(h, kva, &pa);
-		want = -E_RANGE;
-		break;
-	case 18:
-		md_describe("clone %d with mode %u", h, 2 + c);
-		rc = vm_clone(h, (enum vm_clone_mode)(2 + c));
-		want = -E_INVAL;
-		break;
-	case 19:
-		md_describe("fault %d at kernel address 0x%x", h, kva + (c & 0xFFC));
-		rc = vm_fault(h, kva + (c & 0xFFC), c & (PF_P | PF_W | PF_U));
-		want = -E_FAULT;
-		break;
-	case 20:
-		md_describe("unmap %d 0x50000000, outside every region used", h);
-		rc = vm_unmap(h, 0x50000000u);
-		want = -E_NOENT;
-		break;
-	case 21:
-		md_describe("iterate %d stopping at the first mapping", h);
-		rc = vm_iterate(h, stop_at_first, NULL);
-		want = md.sp[s].nmapped > 0 ? 77 : 0;
-		break;
-	default:
-		return bad_handle_call(b ^ c, va);
-	}
-	MD_CHECK_RC(rc, want);
-	return true;
+	return md_bad_call(kind, &a);
 }
 
 static bool op_fail(void)
@@ -1113,7 +920,6 @@ static bool start(const uint8_t *data, size_t size)
 	init_regions();
 	fz.data = data;
 	fz.len = size;
-	fz.dead = -1;
 	machine_release(); /* a fresh mapping: untouched pages cost nothing */
 	fx_boot(RAM_MIB, KZONE_MIB, true);
 	md_start(&config);

@@ -15,6 +15,7 @@
 #include "kmap.h"
 #include "probe.h"
 #include "seam.h"
+#include "tracker.h"
 
 struct md_model md;
 
@@ -457,6 +458,7 @@ void md_start(const struct md_config *cfg)
 	md.cfg = cfg;
 	md.sp = cfg->spaces;
 	md.live = -1;
+	md.dead = -1;
 	memset(cfg->pages, 0, cfg->nspaces * cfg->npages * sizeof(*cfg->pages));
 	memset(cfg->frames, 0, cfg->nframes * sizeof(*cfg->frames));
 	for (uint32_t s = 0; s < cfg->nspaces; s++)
@@ -500,6 +502,7 @@ bool md_after_destroy(int s, int rc)
 	}
 	MD_CHECK_RC(rc, 0);
 	free_slot(s);
+	md.dead = h;
 	rc = vm_query(h, USER_BASE, &q);
 	MD_CHECK_RC(rc, -E_BADH);
 	rc = vm_activate(h);
@@ -701,6 +704,215 @@ bool md_retry(const struct md_page *p, vaddr_t va, uint32_t off, uint32_t how, u
 	got = probe(va, how, &val);
 	MD_CHECK(got == 0, "the retried access returned 0x%x", got);
 	return md_access_done(p, off, how, wrote, val);
+}
+
+/* ---- bad arguments ----------------------------------------------------------------------- */
+
+/* Addresses below user space: a user mapping may not go there. */
+static const vaddr_t kernel_va[] = { 0, 0x00001000u, 0x00100000u, GATE_BASE, KMAP_BASE,
+				     USER_BASE - PAGE_SIZE };
+
+/* Bits a caller's flags may not hold: hardware bits the core owns, its own marks, reserved. */
+static const uint32_t bad_flag[] = { PG_P, PG_PWT, PG_PCD, PG_A, PG_D, PG_PS, PG_G,
+				     VM_COW, PG_COW_W, BIT(12), BIT(31) };
+
+/* A handle that names no user address space; 0, the master's, only if zero_ok. */
+static int bad_handle(uint32_t pick, bool zero_ok)
+{
+	static const int bad[] = { -1, (int)0x80000000u, (int)TRK_MAX, (int)TRK_MAX - 1,
+				   0x7FFFFFFF, 0 };
+
+	if ((pick & 8) && md.dead > 0 && md_slot_of(md.dead) < 0)
+		return md.dead;
+	return bad[pick % (zero_ok ? ARRAY_SIZE(bad) : ARRAY_SIZE(bad) - 1)];
+}
+
+/* Every entry point answers a handle that names no space with -E_BADH. */
+static bool bad_handle_call(const struct md_bad *a)
+{
+	struct vm_mapping q;
+	struct vm_space_info info;
+	paddr_t pa;
+	uint32_t k = (a->pick >> 4) % 12;
+	int h = bad_handle(a->pick, k != 11), rc; /* the master may be activated */
+	vaddr_t va = a->va;
+
+	md_describe("call %u with bad handle %d", k, h);
+	switch (k) {
+	case 0: rc = vm_map(h, va, a->pa, 0); break;
+	case 1: rc = vm_map_range(h, va, a->pa, 3, VM_USER); break;
+	case 2: rc = vm_map_zero(h, va, 0); break;
+	case 3: rc = vm_unmap(h, va); break;
+	case 4: rc = vm_unmap_range(h, va, 2); break;
+	case 5: rc = vm_protect(h, va, 1, 0); break;
+	case 6: rc = vm_query(h, va, &q); break;
+	case 7: rc = vm_translate(h, va, &pa); break;
+	case 8: rc = vm_clone(h, (a->pick & 0x100) ? VM_CLONE_COW : VM_CLONE_EAGER); break;
+	case 9: rc = vm_fault(h, va, PF_W | PF_P); break;
+	case 10: rc = (a->pick & 0x100) ? vm_info(h, &info) : vm_destroy(h); break;
+	default: rc = vm_activate(h); break;
+	}
+	MD_CHECK_RC(rc, -E_BADH);
+	return true;
+}
+
+static int stop_at_first(vaddr_t va, const struct vm_mapping *q, void *ctx)
+{
+	(void)va, (void)q, (void)ctx;
+	return 77;
+}
+
+bool md_bad_call(uint32_t kind, const struct md_bad *a)
+{
+	int h = md.sp[a->s].h, rc, want;
+	uint32_t c = a->pick & 0xFF, flags = a->flags;
+	uint32_t badf = flags | bad_flag[(a->pick >> 8) % ARRAY_SIZE(bad_flag)];
+	vaddr_t va = a->va, kva = kernel_va[(a->pick >> 16) % ARRAY_SIZE(kernel_va)];
+	struct vm_mapping q;
+	paddr_t pa;
+
+	switch (kind) {
+	case 0:
+		md_describe("map %d unaligned 0x%x", h, va + 0x800);
+		rc = vm_map(h, va + 0x800, a->pa, flags);
+		want = -E_INVAL;
+		break;
+	case 1:
+		md_describe("map %d kernel address 0x%x", h, kva);
+		rc = vm_map(h, kva, a->pa, flags);
+		want = -E_RANGE;
+		break;
+	case 2:
+		md_describe("map %d 0x%x to unaligned 0x%x", h, va, a->pa + 4);
+		rc = vm_map(h, va, a->pa + 4, flags);
+		want = -E_INVAL;
+		break;
+	case 3: {
+		struct vm_space_info info;
+		vm_info(h, &info);
+		const paddr_t kz[] = { FRAME_LOW_RESERVED, frame_kzone_end() - PAGE_SIZE,
+				       info.block, trk_page_addr(0) };
+		pa = kz[c % ARRAY_SIZE(kz)];
+		md_describe("map %d 0x%x to kernel-zone frame 0x%x", h, va, pa);
+		rc = vm_map(h, va, pa, flags);
+		want = -E_RANGE;
+		break;
+	}
+	case 4:
+		md_describe("map %d 0x%x with flags 0x%x", h, va, badf);
+		rc = vm_map(h, va, a->pa, badf);
+		want = -E_INVAL;
+		break;
+	case 5:
+		pa = fx_user_frame(0);
+		frame_free(pa);
+		md_describe("map %d 0x%x to free frame 0x%x", h, va, pa);
+		rc = (c & 1) ? vm_map(h, va, pa, flags) : vm_map_range(h, va, pa, 1, flags);
+		want = -E_FREE;
+		break;
+	case 6:
+		md_describe("map_range %d 0x%x of no pages", h, va);
+		rc = vm_map_range(h, va, a->pa, 0, flags);
+		want = -E_INVAL;
+		break;
+	case 7:
+		md_describe("map_range %d past the end of memory", h);
+		rc = vm_map_range(h, USER_LAST - PAGE_SIZE * (c % 4), a->pa, 5, flags);
+		want = -E_RANGE;
+		break;
+	case 8:
+		pa = (c & 1) ? 0xFFFFF000u : FRAME_LOW_RESERVED - PAGE_SIZE;
+		md_describe("map_range %d 0x%x to frames from 0x%x that wrap or reach the "
+			    "kernel zone", h, va, pa);
+		rc = vm_map_range(h, va, pa, 2, flags);
+		want = -E_RANGE;
+		break;
+	case 9:
+		md_describe("map_range %d 0x%x with flags 0x%x", h, va, badf);
+		rc = vm_map_range(h, va, a->pa, 1, badf);
+		want = -E_INVAL;
+		break;
+	case 10:
+		md_describe("map_zero %d kernel address 0x%x", h, kva);
+		rc = vm_map_zero(h, kva, flags);
+		want = -E_RANGE;
+		break;
+	case 11:
+		md_describe("map_zero %d 0x%x with flags 0x%x", h, va, badf);
+		rc = vm_map_zero(h, va, badf);
+		want = -E_INVAL;
+		break;
+	case 12:
+		md_describe("map_zero %d unaligned 0x%x", h, va + 4);
+		rc = vm_map_zero(h, va + 4, flags);
+		want = -E_INVAL;
+		break;
+	case 13:
+		md_describe("unmap %d unaligned 0x%x", h, va + 4);
+		rc = vm_unmap(h, va + 4);
+		want = -E_INVAL;
+		break;
+	case 14:
+		md_describe("unmap %d kernel address 0x%x", h, kva);
+		rc = vm_unmap(h, kva);
+		want = -E_RANGE;
+		break;
+	case 15: {
+		static const struct {
+			vaddr_t va;
+			uint32_t n;
+			int want;
+		} bad[] = {
+			{ 0x40000000u, 0, -E_INVAL },
+			{ 0x40000004u, 1, -E_INVAL },
+			{ USER_BASE - PAGE_SIZE, 2, -E_RANGE },
+			{ USER_LAST, 2, -E_RANGE },
+			{ 0, 1, -E_RANGE },
+			{ 0x80000000u, 0x80001u, -E_RANGE },
+		};
+		uint32_t i = c % ARRAY_SIZE(bad);
+		md_describe("unmap_range or protect %d 0x%x, %u pages", h, bad[i].va, bad[i].n);
+		rc = (a->pick & 0x100) ? vm_unmap_range(h, bad[i].va, bad[i].n)
+				       : vm_protect(h, bad[i].va, bad[i].n, flags);
+		want = bad[i].want;
+		break;
+	}
+	case 16:
+		md_describe("protect %d 0x%x with flags 0x%x", h, va, badf);
+		rc = vm_protect(h, va, 1, badf);
+		want = -E_INVAL;
+		break;
+	case 17:
+		md_describe("query %d kernel address 0x%x", h, kva);
+		rc = (c & 1) ? vm_query(h, kva, &q) : vm_translate(h, kva, &pa);
+		want = -E_RANGE;
+		break;
+	case 18:
+		md_describe("clone %d with mode %u", h, 2 + c);
+		rc = vm_clone(h, (enum vm_clone_mode)(2 + c));
+		want = -E_INVAL;
+		break;
+	case 19:
+		md_describe("fault %d at kernel address 0x%x", h, kva + (c & 0xFFC));
+		rc = vm_fault(h, kva + (c & 0xFFC), c & (PF_P | PF_W | PF_U));
+		want = -E_FAULT;
+		break;
+	case 20:
+		ASSERT(index_of(0x50000000u) < 0); /* the layout leaves it out */
+		md_describe("unmap %d 0x50000000, never mapped", h);
+		rc = vm_unmap(h, 0x50000000u);
+		want = -E_NOENT;
+		break;
+	case 21:
+		md_describe("iterate %d stopping at the first mapping", h);
+		rc = vm_iterate(h, stop_at_first, NULL);
+		want = md.sp[a->s].nmapped > 0 ? 77 : 0;
+		break;
+	default:
+		return bad_handle_call(a);
+	}
+	MD_CHECK_RC(rc, want);
+	return true;
 }
 
 /* ---- checks ----------------------------------------------------------------------------- */

@@ -108,6 +108,7 @@ struct md_model {
 	uint32_t pde[MD_TABLES], ntables; /* the layout's page tables met so far */
 	struct md_counts start;           /* the core's counts at md_start */
 	uint32_t accesses, cow_breaks, zero_fills;
+	int dead;              /* the handle of the space destroyed last, or -1 */
 };
 
 extern struct md_model md;
@@ -281,6 +282,27 @@ bool md_access_done(const struct md_page *p, uint32_t off, uint32_t how, uint32_
 
 /* Retry at va an access the kernel just resolved: the model allows it, and it succeeds. */
 bool md_retry(const struct md_page *p, vaddr_t va, uint32_t off, uint32_t how, uint32_t wrote);
+
+/* ---- bad arguments ----------------------------------------------------------- */
+
+/*
+ * The calls with bad arguments that every test makes the same way: each
+ * must return its error and change nothing (the checks the test runs
+ * after it say so).  The test chooses the arguments from its layout and
+ * its randomness; `pick` chooses among the variants of a kind.
+ */
+struct md_bad {
+	int s;          /* a slot in use */
+	vaddr_t va;     /* a page of the layout */
+	paddr_t pa;     /* a frame a call may name; no call maps it */
+	uint32_t flags; /* good VM_xxx flags */
+	uint32_t pick;  /* random bits */
+};
+
+#define MD_BAD_KINDS 23
+
+/* Make the bad call `kind` (below MD_BAD_KINDS) and check its error. */
+bool md_bad_call(uint32_t kind, const struct md_bad *a);
 
 /* ---- checks ------------------------------------------------------------------- */
 

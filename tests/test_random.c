@@ -414,199 +414,26 @@ static bool op_kernel_probe(void)
 
 /* ---- operations: bad arguments ----------------------------------------------------------- */
 
-static int bad_handle(bool zero_ok)
-{
-	static const int bad[] = { -1, 0x7FFFFFFF, (int)TRK_MAX, 0 };
-
-	return bad[md_below(zero_ok ? 4 : 3)];
-}
-
-/* A call with a bad handle: every entry point answers -E_BADH. */
-static bool bad_handle_call(uint32_t va)
-{
-	static const char *const calls[] = { "map",   "map_zero", "unmap", "unmap_range",
-					     "protect", "query", "clone", "fault",
-					     "info",  "activate" };
-	struct vm_mapping q;
-	struct vm_space_info info;
-	uint32_t k = md_below(ARRAY_SIZE(calls));
-	int h = bad_handle(k != 9), rc; /* 0 names the master, which may be activated */
-
-	md_describe("%s with bad handle %d", calls[k], h);
-	switch (k) {
-	case 0:
-		rc = vm_map(h, va, m.pool_pa[0], 0);
-		break;
-	case 1:
-		rc = vm_map_zero(h, va, 0);
-		break;
-	case 2:
-		rc = vm_unmap(h, va);
-		break;
-	case 3:
-		rc = vm_unmap_range(h, va, 2);
-		break;
-	case 4:
-		rc = vm_protect(h, va, 1, 0);
-		break;
-	case 5:
-		rc = vm_query(h, va, &q);
-		break;
-	case 6:
-		rc = vm_clone(h, VM_CLONE_COW);
-		break;
-	case 7:
-		rc = vm_fault(h, va, PF_W);
-		break;
-	case 8:
-		rc = vm_info(h, &info);
-		break;
-	default:
-		rc = vm_activate(h);
-		break;
-	}
-	MD_CHECK_RC(rc, -E_BADH);
-	return true;
-}
-
+/* One of the model's bad calls (md_bad_call), or one that needs this test's layout. */
 static bool op_bad(void)
 {
-	static const vaddr_t kernel_va[] = { 0, 0x00100000u, KMAP_BASE, USER_BASE - PAGE_SIZE };
-	static const uint32_t bad_flags[] = { PG_P, VM_COW, PG_COW_W, PG_G, PG_PCD, PG_D, BIT(12) };
 	int s = pick_used();
-	struct vm_mapping q;
-	struct vm_space_info info;
 
 	if (s < 0)
 		return op_create();
-	int h = md.sp[s].h, rc, want;
-	uint32_t c = md_below(NCAND), g = md_below(NGROUPS - 1), flags = md_random_flags();
-	vaddr_t va = cand_va(c), kva = kernel_va[md_below(ARRAY_SIZE(kernel_va))];
-	paddr_t pool = m.pool_pa[md_below(NPOOL)], pa;
+	uint32_t kind = md_below(MD_BAD_KINDS + 1), g = md_below(NGROUPS - 1);
+	struct md_bad a = { .s = s, .pa = m.pool_pa[md_below(NPOOL)] };
 
+	a.va = cand_va(md_below(NCAND));
+	a.flags = md_random_flags();
+	a.pick = md_rnd();
 	m.errors_checked++;
-	switch (md_below(19)) {
-	case 0:
-		md_describe("map %d unaligned 0x%x", h, va + 0x800);
-		rc = vm_map(h, va + 0x800, pool, flags);
-		want = -E_INVAL;
-		break;
-	case 1:
-		md_describe("map %d kernel address 0x%x", h, kva);
-		rc = vm_map(h, kva, pool, flags);
-		want = -E_RANGE;
-		break;
-	case 2:
-		md_describe("map %d 0x%x to unaligned 0x%x", h, va, pool + 4);
-		rc = vm_map(h, va, pool + 4, flags);
-		want = -E_INVAL;
-		break;
-	case 3:
-		pa = md_below(2) ? frame_kzone_end() - PAGE_SIZE : (vm_info(h, &info), info.block);
-		md_describe("map %d 0x%x to kernel-zone frame 0x%x", h, va, pa);
-		rc = vm_map(h, va, pa, flags);
-		want = -E_RANGE;
-		break;
-	case 4:
-		flags |= bad_flags[md_below(ARRAY_SIZE(bad_flags))];
-		md_describe("map %d 0x%x with flags 0x%x", h, va, flags);
-		rc = vm_map(h, va, pool, flags);
-		want = -E_INVAL;
-		break;
-	case 5:
-		pa = fx_user_frame(0);
-		frame_free(pa);
-		md_describe("map %d 0x%x to free frame 0x%x", h, va, pa);
-		rc = vm_map(h, va, pa, flags);
-		want = -E_FREE;
-		break;
-	case 6:
-		return bad_handle_call(va);
-	case 7:
-		md_describe("map_range %d 0x%x of no pages", h, va);
-		rc = vm_map_range(h, va, pool, 0, flags);
-		want = -E_INVAL;
-		break;
-	case 8:
-		md_describe("map_range %d past the end of memory", h);
-		rc = vm_map_range(h, USER_LAST - PAGE_SIZE, pool, 3, flags);
-		want = -E_RANGE;
-		break;
-	case 9:
-		pa = md_below(2) ? 0xFFFFF000u : FRAME_LOW_RESERVED - PAGE_SIZE;
-		md_describe("map_range %d 0x%x to frames 0x%x that wrap or reach the kernel zone",
-			    h, va, pa);
-		rc = vm_map_range(h, 0x50000000u, pa, 2, flags);
-		want = -E_RANGE;
-		break;
-	case 10:
-		md_describe("unmap %d unaligned 0x%x", h, va + 4);
-		rc = vm_unmap(h, va + 4);
-		want = -E_INVAL;
-		break;
-	case 11:
-		md_describe("unmap %d kernel address 0x%x", h, kva);
-		rc = vm_unmap(h, kva);
-		want = -E_RANGE;
-		break;
-	case 12:
-		md_describe("unmap %d 0x50000000, never mapped", h);
-		rc = vm_unmap(h, 0x50000000u);
-		want = -E_NOENT;
-		break;
-	case 13: {
-		static const struct {
-			vaddr_t va;
-			uint32_t n;
-			int want;
-		} bad[] = {
-			{ 0x40000000u, 0, -E_INVAL },
-			{ USER_BASE - PAGE_SIZE, 2, -E_RANGE },
-			{ USER_LAST, 2, -E_RANGE },
-		};
-		uint32_t i = md_below(ARRAY_SIZE(bad));
-		md_describe("unmap_range %d 0x%x, %u pages", h, bad[i].va, bad[i].n);
-		rc = vm_unmap_range(h, bad[i].va, bad[i].n);
-		want = bad[i].want;
-		break;
-	}
-	case 14:
-		md_describe("protect %d 0x%x, 5 pages: the last is never mapped", h, group_va[g]);
-		rc = vm_protect(h, group_va[g], 5, flags);
-		want = -E_NOENT;
-		break;
-	case 15:
-		flags |= bad_flags[md_below(ARRAY_SIZE(bad_flags))];
-		md_describe("protect %d 0x%x with flags 0x%x", h, va, flags);
-		rc = vm_protect(h, va, 1, flags);
-		want = -E_INVAL;
-		break;
-	case 16:
-		md_describe("query %d kernel address 0x%x, clone with a bad mode", h, kva);
-		rc = vm_query(h, kva, &q);
-		MD_CHECK_RC(rc, -E_RANGE);
-		rc = vm_clone(h, (enum vm_clone_mode)7);
-		want = -E_INVAL;
-		break;
-	case 17:
-		if (md_below(2)) {
-			md_describe("map_zero %d kernel address 0x%x", h, kva);
-			rc = vm_map_zero(h, kva, flags);
-			want = -E_RANGE;
-		} else {
-			flags |= bad_flags[md_below(ARRAY_SIZE(bad_flags))];
-			md_describe("map_zero %d 0x%x with flags 0x%x", h, va, flags);
-			rc = vm_map_zero(h, va, flags);
-			want = -E_INVAL;
-		}
-		break;
-	default:
-		md_describe("fault %d at kernel address 0x%x", h, kva);
-		rc = vm_fault(h, kva, PF_P | PF_W);
-		want = -E_FAULT;
-		break;
-	}
-	MD_CHECK_RC(rc, want);
+	if (kind < MD_BAD_KINDS)
+		return md_bad_call(kind, &a);
+	int h = md.sp[s].h, rc;
+	md_describe("protect %d 0x%x, 5 pages: the last is never mapped", h, group_va[g]);
+	rc = vm_protect(h, group_va[g], 5, a.flags);
+	MD_CHECK_RC(rc, -E_NOENT);
 	return true;
 }
 
