@@ -716,12 +716,12 @@ static bool demand_zero_fault(int s, uint32_t idx, uint32_t err)
 }
 
 /* A not-present fault in a demand-zero region: vm_fault refuses it, vm_map_zero maps. */
-static bool resolve_zero(int s, uint32_t idx, vaddr_t va, uint32_t err, uint32_t off, uint32_t how,
-			 uint32_t wrote)
+static bool resolve_zero(int s, uint32_t idx, vaddr_t va, uint32_t err, bool *retry)
 {
 	uint32_t flags = fz.dz[s][idx / PT_ENTRIES] & (VM_WRITE | VM_USER);
 	int rc = vm_fault(md.sp[s].h, va, err);
 
+	*retry = false;
 	MD_CHECK_RC(rc, -E_FAULT);
 	if (md.frames_used >= USER_CAP)
 		return true;
@@ -730,39 +730,16 @@ static bool resolve_zero(int s, uint32_t idx, vaddr_t va, uint32_t err, uint32_t
 	bool met = disarm();
 	if (rc == -E_NOMEM)
 		return check_nomem(met);
-	if (!md_after_map_zero(s, idx, flags, rc))
-		return false;
-	return md_retry(md_page(s, idx), va, off, how, wrote);
+	*retry = true;
+	return md_after_map_zero(s, idx, flags, rc);
 }
 
-/* Probes of kernel memory: the null page, a kmap slot not in use, the live block. */
-static bool kernel_probe(uint32_t b)
+/* What the kernel does with a fault that an access raised (md_resolve_fn). */
+static bool resolve(int s, uint32_t idx, vaddr_t va, uint32_t err, bool *retry)
 {
-	uint32_t how = (b & 2) ? PROBE_USER : 0, val = 0, got, want;
-	struct vm_space_info info;
-
-	switch (b % 3) {
-	case 0:
-		md_describe("probe the null page, how 0x%x", how);
-		got = probe(4 * (b % (PAGE_SIZE / 4)), how, &val);
-		want = PROBE_FAULTED | how;
-		break;
-	case 1:
-		md_describe("probe the last kmap slot, how 0x%x", how);
-		got = probe(KMAP_BASE + (KMAP_SLOTS - 1) * PAGE_SIZE, how, &val);
-		want = PROBE_FAULTED | how;
-		break;
-	default: /* identity-mapped, supervisor only; the kernel only reads it */
-		if (md.live < 0 || vm_info(md.sp[md.live].h, &info) < 0)
-			return true;
-		how |= (how && (b & 1)) ? PROBE_WRITE : 0;
-		md_describe("probe the live block 0x%x, how 0x%x", info.block, how);
-		got = probe(info.block, how, &val);
-		want = how ? PROBE_FAULTED | PF_P | how : 0;
-		break;
-	}
-	MD_CHECK(got == want, "probe returned 0x%x, want 0x%x", got, want);
-	return true;
+	if (demand_zero_fault(s, idx, err))
+		return resolve_zero(s, idx, va, err, retry);
+	return fault(s, idx, va, err, retry);
 }
 
 /* With the master live, an access mostly makes a space live first, as a scheduler would. */
@@ -783,7 +760,7 @@ static bool op_access(void)
 	uint32_t how = ((b & 1) ? PROBE_WRITE : 0) | ((b & 2) ? PROBE_USER : 0);
 
 	if (b >= 0xF0)
-		return kernel_probe(r);
+		return md_kernel_probe(r | u8() << 8);
 	if (!live_for_access(b))
 		return false;
 	int s = md.live;
@@ -796,27 +773,7 @@ static bool op_access(void)
 		off = r % 3 == 0 ? 0 : MD_LAST_WORD;
 	else
 		off = 4 * (1 + r % (PAGE_SIZE / 4 - 2));
-	uint32_t wrote = u32(), val = wrote;
-	vaddr_t va = idx_va(idx) + off;
-	const struct md_page *p = s < 0 ? NULL : md_page(s, idx);
-	md_describe("%s%s 0x%x in %d", how & PROBE_USER ? "user " : "kernel ",
-		    how & PROBE_WRITE ? "write" : "read", va, md_handle(s));
-	uint32_t want = md_predict(p, how);
-	if (want == 0 && !md_frame(p->pa))
-		return true; /* device memory above RAM is never touched */
-	uint32_t got = probe(va, how, &val);
-	MD_CHECK(got == want, "probe returned 0x%x, want 0x%x", got, want);
-	if (got == 0)
-		return md_access_done(p, off, how, wrote, val);
-	if (s < 0)
-		return true;
-	uint32_t err = got & ~PROBE_FAULTED;
-	if (demand_zero_fault(s, idx, err))
-		return resolve_zero(s, idx, va, err, off, how, wrote);
-	bool broke;
-	if (!fault(s, idx, va, err, &broke))
-		return false;
-	return broke ? md_retry(p, va, off, how, wrote) : true;
+	return md_access(s, idx, off, how, u32(), resolve);
 }
 
 static bool op_fault(void)

@@ -706,6 +706,58 @@ bool md_retry(const struct md_page *p, vaddr_t va, uint32_t off, uint32_t how, u
 	return md_access_done(p, off, how, wrote, val);
 }
 
+bool md_access(int s, uint32_t i, uint32_t off, uint32_t how, uint32_t wrote,
+	       md_resolve_fn resolve)
+{
+	const struct md_page *p = s < 0 ? NULL : md_page(s, i);
+	vaddr_t va = md_va(i) + off;
+	uint32_t val = wrote, want = md_predict(p, how), got;
+	bool retry;
+
+	md_describe("%s%s 0x%x in %d", how & PROBE_USER ? "user " : "kernel ",
+		    how & PROBE_WRITE ? "write" : "read", va, md_handle(s));
+	if (want == 0 && !md_frame(p->pa))
+		return true; /* device memory that is not RAM: never touched */
+	got = probe(va, how, &val);
+	MD_CHECK(got == want, "probe returned 0x%x, want 0x%x", got, want);
+	if (got == 0)
+		return md_access_done(p, off, how, wrote, val);
+	if (s < 0)
+		return true;
+	if (!resolve(s, i, va, got & ~PROBE_FAULTED, &retry))
+		return false;
+	return retry ? md_retry(p, va, off, how, wrote) : true;
+}
+
+bool md_kernel_probe(uint32_t pick)
+{
+	uint32_t how = (pick & 4) ? PROBE_USER : 0, val = 0, got, want;
+	struct vm_space_info info;
+
+	switch (pick % 3) {
+	case 0:
+		md_describe("probe the null page, how 0x%x", how);
+		got = probe(4 * ((pick >> 4) % (PAGE_SIZE / 4)), how, &val);
+		want = PROBE_FAULTED | how;
+		break;
+	case 1:
+		md_describe("probe the last kmap slot, how 0x%x", how);
+		got = probe(KMAP_BASE + (KMAP_SLOTS - 1) * PAGE_SIZE, how, &val);
+		want = PROBE_FAULTED | how;
+		break;
+	default: /* identity-mapped, supervisor only; the kernel only reads it */
+		if (md.live < 0 || vm_info(md.sp[md.live].h, &info) < 0)
+			return true;
+		how |= (how && (pick & 8)) ? PROBE_WRITE : 0;
+		md_describe("probe the live block 0x%x, how 0x%x", info.block, how);
+		got = probe(info.block, how, &val);
+		want = how ? PROBE_FAULTED | PF_P | how : 0;
+		break;
+	}
+	MD_CHECK(got == want, "probe returned 0x%x, want 0x%x", got, want);
+	return true;
+}
+
 /* ---- bad arguments ----------------------------------------------------------------------- */
 
 /* Addresses below user space: a user mapping may not go there. */

@@ -283,6 +283,27 @@ bool md_access_done(const struct md_page *p, uint32_t off, uint32_t how, uint32_
 /* Retry at va an access the kernel just resolved: the model allows it, and it succeeds. */
 bool md_retry(const struct md_page *p, vaddr_t va, uint32_t off, uint32_t how, uint32_t wrote);
 
+/*
+ * What the test's kernel does when an access faults, for md_access: handle
+ * the fault with error err at va (page i of slot s), check what it did
+ * against the model, and set *retry if the access may now be made again.
+ */
+typedef bool (*md_resolve_fn)(int s, uint32_t i, vaddr_t va, uint32_t err, bool *retry);
+
+/*
+ * An access `how` (PROBE_xxx) at offset off of page i in the live slot s
+ * (-1: the master is live), writing `wrote`: probe() must do what the model
+ * predicts; a fault goes to resolve, and a resolved one is made again.
+ */
+bool md_access(int s, uint32_t i, uint32_t off, uint32_t how, uint32_t wrote,
+	       md_resolve_fn resolve);
+
+/*
+ * A probe of kernel memory that pick chooses: the null page, a kmap slot
+ * not in use, or the live block (supervisor reads only), at either level.
+ */
+bool md_kernel_probe(uint32_t pick);
+
 /* ---- bad arguments ----------------------------------------------------------- */
 
 /*
