@@ -383,35 +383,6 @@ static bool op_fault(void)
 	return fault(s, c, va, err, &broke);
 }
 
-static bool op_kernel_probe(void)
-{
-	uint32_t how = md_below(2) ? PROBE_USER : 0, val = 0, got, want;
-	struct vm_space_info info;
-
-	switch (md_below(3)) {
-	case 0: /* the null guard */
-		md_describe("probe the null page, how 0x%x", how);
-		got = probe(4 * md_below(PAGE_SIZE / 4), how, &val);
-		want = PROBE_FAULTED | how;
-		break;
-	case 1: /* a kmap slot not in use */
-		md_describe("probe the last kmap slot, how 0x%x", how);
-		got = probe(KMAP_BASE + (KMAP_SLOTS - 1) * PAGE_SIZE, how, &val);
-		want = PROBE_FAULTED | how;
-		break;
-	default: /* a page-table block: identity-mapped, supervisor only */
-		if (md.live < 0 || vm_info(md.sp[md.live].h, &info) < 0)
-			return true;
-		how |= (how && md_below(2)) ? PROBE_WRITE : 0;
-		md_describe("probe the live block 0x%x, how 0x%x", info.block, how);
-		got = probe(info.block, how, &val);
-		want = how ? PROBE_FAULTED | PF_P | how : 0;
-		break;
-	}
-	MD_CHECK(got == want, "probe returned 0x%x, want 0x%x", got, want);
-	return true;
-}
-
 /* ---- operations: bad arguments ----------------------------------------------------------- */
 
 /* One of the model's bad calls (md_bad_call), or one that needs this test's layout. */
@@ -458,7 +429,7 @@ static bool step(void)
 	case OP_ACTIVATE: return op_activate();
 	case OP_ACCESS: return op_access();
 	case OP_FAULT: return op_fault();
-	case OP_KERNEL_PROBE: return op_kernel_probe();
+	case OP_KERNEL_PROBE: return md_kernel_probe(md_rnd());
 	default: return op_bad();
 	}
 }
