@@ -543,19 +543,42 @@ static pte_t cow_entry(pte_t e)
 	return (pte_t){ (e.v & ~(PG_RW | PG_COW_W)) | PG_COW | w };
 }
 
-/* Whether every frame the parent maps can take one more reference. */
-static bool refs_available(const struct pg_tracker *t)
+/* Whether e maps a frame of the allocator (device memory is shared as it is, uncounted). */
+static bool maps_owned_frame(pte_t e)
+{
+	return pte_present(e) && frame_owned(pte_addr(e));
+}
+
+/* Drop one reference to each frame that t maps in its tables before slot s, index i. */
+static void drop_refs_before(const struct pg_tracker *t, uint32_t s, uint32_t i)
+{
+	for (uint32_t k = 1; k <= s && k <= trk_ntables(t); k++) {
+		pte_t *pt = slot_table(t, k);
+		for (uint32_t j = 0; j < (k == s ? i : PT_ENTRIES); j++)
+			if (maps_owned_frame(pt[j]))
+				frame_unref(pte_addr(pt[j]));
+	}
+}
+
+/*
+ * Take one more reference to each frame that t maps, one per entry (a frame
+ * mapped twice takes two), all or none: -E_RANGE if a frame is at its limit.
+ */
+static int take_refs(const struct pg_tracker *t)
 {
 	for (uint32_t s = 1; s <= trk_ntables(t); s++) {
 		pte_t *pt = slot_table(t, s);
-		for (uint32_t i = 0; i < PT_ENTRIES; i++)
-			if (pte_present(pt[i]) && frame_owned(pte_addr(pt[i])) &&
-			    frame_refcount(pte_addr(pt[i])) == UINT16_MAX)
-				return false;
+		for (uint32_t i = 0; i < PT_ENTRIES; i++) {
+			if (maps_owned_frame(pt[i]) && frame_ref(pte_addr(pt[i])) < 0) {
+				drop_refs_before(t, s, i);
+				return -E_RANGE;
+			}
+		}
 	}
-	return true;
+	return 0;
 }
 
+/* Share every frame: the references are taken (take_refs); both sides read-only, marked COW. */
 static void share_cow(const struct pg_tracker *parent, const struct pg_tracker *child)
 {
 	bool narrowed = false;
@@ -563,9 +586,8 @@ static void share_cow(const struct pg_tracker *parent, const struct pg_tracker *
 	for (uint32_t s = 1; s <= trk_ntables(parent); s++) {
 		pte_t *p = slot_table(parent, s), *c = slot_table(child, s);
 		for (uint32_t i = 0; i < PT_ENTRIES; i++) {
-			if (!pte_present(p[i]) || !frame_owned(pte_addr(p[i])))
-				continue; /* device memory stays shared as it is */
-			frame_ref(pte_addr(p[i]));
+			if (!maps_owned_frame(p[i]))
+				continue;
 			narrowed |= (p[i].v & PG_RW) != 0;
 			p[i] = c[i] = cow_entry(p[i]);
 		}
@@ -595,7 +617,7 @@ static int copy_eager(const struct pg_tracker *child)
 		pte_t *c = slot_table(child, s);
 		for (uint32_t i = 0; i < PT_ENTRIES; i++) {
 			paddr_t old = pte_addr(c[i]), pa;
-			if (!pte_present(c[i]) || !frame_owned(old))
+			if (!maps_owned_frame(c[i]))
 				continue;
 			int rc = frame_alloc(ZONE_USER, &pa);
 			if (rc < 0) {
@@ -618,10 +640,13 @@ int vm_clone(int as, enum vm_clone_mode mode)
 		return -E_BADH;
 	if (mode != VM_CLONE_EAGER && mode != VM_CLONE_COW)
 		return -E_INVAL;
-	if (mode == VM_CLONE_COW && !refs_available(t))
-		return -E_RANGE;
-	if ((child = ptb_clone(as)) < 0)
+	if (mode == VM_CLONE_COW && (rc = take_refs(t)) < 0)
+		return rc;
+	if ((child = ptb_clone(as)) < 0) {
+		if (mode == VM_CLONE_COW)
+			drop_refs_before(trk_get(as), trk_ntables(trk_get(as)) + 1, 0);
 		return child;
+	}
 	if (mode == VM_CLONE_COW) {
 		share_cow(trk_get(as), trk_get(child));
 	} else if ((rc = copy_eager(trk_get(child))) < 0) {

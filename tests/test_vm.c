@@ -1342,6 +1342,38 @@ static void cow_clone_of_a_frame_at_its_reference_limit_is_refused(void)
 	STEP(vm_destroy(p));
 }
 
+/* A frame mapped twice takes two references in a clone: one short of the limit is too few. */
+static void cow_clone_counts_each_mapping_of_a_frame(void)
+{
+	paddr_t pa;
+	uint32_t extra = 0;
+
+	int p = vm_create();
+	CHECK_GT(p, 0);
+	STEP(map_filled(p, REGION(0), 0xA4, URW, &pa));
+	CHECK_OK(frame_ref(pa));
+	STEP(vm_map(p, REGION(0) + PAGE(1), pa, URW));
+	STEP(map_filled(p, REGION(3), 0xA5, URW, NULL));
+	while (frame_refcount(pa) < UINT16_MAX - 1 && frame_ref(pa) == 0)
+		extra++;
+	CHECK_EQ(frame_refcount(pa), UINT16_MAX - 1);
+	fx_snap(p, &snap);
+	CHECK_ERR(vm_clone(p, VM_CLONE_COW), E_RANGE);
+	CHECK_OK(vm_check());
+	CHECK(fx_same(p, &snap));
+	CHECK_EQ(frame_refcount(pa), UINT16_MAX - 1);
+	CHECK_GT(frame_unref(pa), 0);
+	extra--;
+	int c = vm_clone(p, VM_CLONE_COW);
+	CHECK_GT(c, 0);
+	CHECK_EQ(frame_refcount(pa), UINT16_MAX);
+	STEP(vm_destroy(c));
+	for (; extra > 0; extra--)
+		CHECK_GT(frame_unref(pa), 0);
+	CHECK_EQ(frame_refcount(pa), 2);
+	STEP(vm_destroy(p));
+}
+
 static void faults_that_are_not_copy_on_write_are_left_to_the_caller(void)
 {
 	int as = populated_space();
@@ -1553,6 +1585,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(eager_clone_copies_data_and_shares_nothing),
 	TEST_CASE(cow_clone_of_read_only_page_stays_read_only),
 	TEST_CASE(cow_clone_of_a_frame_at_its_reference_limit_is_refused),
+	TEST_CASE(cow_clone_counts_each_mapping_of_a_frame),
 	TEST_CASE(faults_that_are_not_copy_on_write_are_left_to_the_caller),
 	TEST_CASE(map_zero_gives_a_zeroed_frame),
 	TEST_CASE(iterate_visits_mappings_in_address_order),
