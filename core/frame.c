@@ -574,7 +574,8 @@ int frame_init(const struct mem_region *map, size_t n, paddr_t kimg_start, paddr
 	uint32_t top = top_pfn(map, n);
 
 	/* everything is checked before fa is touched: a failed call changes nothing */
-	if (top <= low || !IS_ALIGNED(kzone_end, PAGE_SIZE) || kimg_end < kimg_start)
+	if (top <= low || !IS_ALIGNED(kzone_end, PAGE_SIZE) || kzone_end > KZONE_LIMIT ||
+	    kimg_end < kimg_start)
 		return -E_INVAL;
 	uint32_t kzone = MIN(pa_to_pfn(kzone_end), top);
 	uint32_t need = DIV_ROUND_UP(metadata_bytes(top, top - kzone), PAGE_SIZE);

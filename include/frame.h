@@ -66,8 +66,8 @@ paddr_t frame_choose_kzone_end(const struct mem_region *map, size_t n, paddr_t r
  * Take over the memory described by map.  [kimg_start, kimg_end) holds the
  * kernel image; kzone_end is X.  The allocator places its metadata in the
  * kernel zone after the image.  Returns 0, -E_INVAL if the map has no
- * usable memory above 1 MiB or kzone_end is unaligned, or -E_NOMEM if the
- * metadata does not fit in the kernel zone.
+ * usable memory above 1 MiB or kzone_end is unaligned or above KZONE_LIMIT,
+ * or -E_NOMEM if the metadata does not fit in the kernel zone.
  */
 int frame_init(const struct mem_region *map, size_t n, paddr_t kimg_start, paddr_t kimg_end,
 	       paddr_t kzone_end);

@@ -414,6 +414,8 @@ static void init_rejects_bad_arguments(void)
 
 	c.kzone_end = STD_X + 0x800;
 	RUN(check_init_fails(&c, E_INVAL));
+	c.kzone_end = KZONE_LIMIT + PAGE_SIZE; /* over the user gate */
+	RUN(check_init_fails(&c, E_INVAL));
 	c = std_cfg;
 	c.kimg_start = MiB(2);
 	c.kimg_end = MiB(1);
