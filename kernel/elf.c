@@ -62,7 +62,7 @@ static const char *check_segment(const struct elf32_phdr *ph, uint32_t size)
 		return "a segment's file size exceeds its memory size";
 	if (!IS_ALIGNED(ph->vaddr, PAGE_SIZE))
 		return "a segment does not start on a page boundary";
-	if (ph->vaddr < PROGRAM_BASE || ph->memsz > MAP_BASE - ph->vaddr)
+	if (ph->vaddr < PROGRAM_BASE || ph->vaddr >= MAP_BASE || ph->memsz > MAP_BASE - ph->vaddr)
 		return "a segment lies outside the program area";
 	return NULL;
 }

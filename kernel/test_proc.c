@@ -232,7 +232,8 @@ static void elf_loader_takes_a_good_program(void)
 /* The ways elf_loader_refuses_bad_images breaks a copy of hello. */
 enum breakage {
 	NOT_ELF, ELF64, NOT_EXECUTABLE, NOT_I386, NO_PHDRS, PHDRS_OUTSIDE,
-	SEGMENT_OUTSIDE, SEGMENT_IN_KERNEL, SEGMENT_OVER_MAP_BASE, SEGMENT_UNALIGNED,
+	SEGMENT_OUTSIDE, SEGMENT_IN_KERNEL, SEGMENT_OVER_MAP_BASE, SEGMENT_ABOVE_MAP_BASE,
+	SEGMENT_UNALIGNED,
 	FILESZ_OVER_MEMSZ, SEGMENTS_OVERLAP, ENTRY_OUTSIDE_CODE, CODE_NOT_EXECUTABLE,
 	BREAKAGES
 };
@@ -267,6 +268,11 @@ static void break_image(enum breakage b)
 	case SEGMENT_OVER_MAP_BASE:
 		put32(ph(0, PH_VADDR), MAP_BASE - PAGE_SIZE);
 		put32(ph(0, PH_MEMSZ), 2 * PAGE_SIZE);
+		break;
+	case SEGMENT_ABOVE_MAP_BASE: /* the data segment, moved to the top half */
+		put32(ph(1, PH_VADDR), 0xC0000000u);
+		put32(ph(1, PH_FILESZ), 0);
+		put32(ph(1, PH_MEMSZ), PAGE_SIZE);
 		break;
 	case SEGMENT_UNALIGNED:
 		put32(ph(0, PH_VADDR), PROGRAM_BASE + 0x10);
