@@ -121,6 +121,10 @@ static void start_frame(struct proc *p, vaddr_t entry, int arg)
 		.eip = entry, .cs = SEG_UCODE, .eflags = EFLAGS_USER,
 		.user_esp = STACK_TOP, .user_ss = SEG_UDATA,
 	};
+	if (p == current)
+		fpu_reset(); /* exec: the registers are the process's now */
+	else
+		p->fpu = FPU_INITIAL;
 }
 
 /*
@@ -200,7 +204,9 @@ int proc_run(void)
 		tss_set_kernel_stack(kstack_top(p));
 		vm_activate(p->as);
 		proc_counters.switches++;
+		fpu_restore(&p->fpu);
 		context_switch(&sched_esp, p->esp);
+		fpu_save(&p->fpu);
 		current = NULL;
 		if (p->state == P_ZOMBIE && p->parent == PARENT_NONE)
 			free_proc(p); /* nobody will wait for it; its stack is free now */
@@ -306,6 +312,8 @@ int proc_fork(void)
 	child->brk = parent->brk;
 	child->stack_low = parent->stack_low;
 	memcpy(child->maps, parent->maps, sizeof(child->maps));
+	fpu_save(&child->fpu); /* the parent's registers, as they are now */
+	fpu_restore(&child->fpu);
 	*proc_frame(child) = *proc_frame(parent);
 	proc_frame(child)->eax = 0; /* fork returns 0 in the child */
 	prepare_first_switch(child);
@@ -398,6 +406,7 @@ static bool user_trap(struct trap_frame *tf)
 void proc_init(void)
 {
 	memset(procs, 0, sizeof(procs));
+	fpu_init();
 	pagefault_set_user_handler(user_fault);
 	trap_set_user_fallback(user_trap);
 	syscall_init();

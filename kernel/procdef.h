@@ -6,6 +6,7 @@
 #ifndef PAGETRACK_PROCDEF_H
 #define PAGETRACK_PROCDEF_H
 
+#include "cpu.h"
 #include "idt.h"
 #include "proc.h"
 
@@ -35,6 +36,7 @@ struct proc {
 	vaddr_t stack_low;        /* the lowest stack page that may be mapped */
 	struct region maps[MAX_MAPS];
 	int status;               /* wait() status once it has ended */
+	struct fpu_state fpu;     /* its x87/MMX registers while another runs */
 };
 
 /* The process running now, or NULL in the kernel's own context. */

@@ -1169,6 +1169,76 @@ static int heap_spread_over_many_tables_survives_fork(void)
 	return 0;
 }
 
+/* ---- the x87 registers ----------------------------------------------------------------------- */
+
+#define FPU_FRESH_CW 0x037F  /* as FNINIT leaves it */
+#define FPU_PARENT_CW 0x027F /* round to nearest, 53-bit precision */
+#define FPU_CHILD_CW 0x0C7F  /* round toward zero */
+#define FPU_PARENT_VALUE 0x1234567
+#define FPU_CHILD_VALUE 0x5EC2E7
+
+static uint16_t fpu_cw(void)
+{
+	uint16_t cw;
+
+	__asm__ volatile("fnstcw %0" : "=m"(cw));
+	return cw;
+}
+
+static uint16_t fpu_sw(void)
+{
+	uint16_t sw;
+
+	__asm__ volatile("fnstsw %0" : "=m"(sw));
+	return sw;
+}
+
+/* Set the control word and push v. */
+static void fpu_load(uint16_t cw, int v)
+{
+	__asm__ volatile("fldcw %0; fildl %1" : : "m"(cw), "m"(v));
+}
+
+/* A child starts with its parent's registers, and changes only its own. */
+static int fpu_child(int arg)
+{
+	if (fpu_cw() != (uint16_t)arg)
+		return 1;
+	fpu_load(FPU_CHILD_CW, FPU_CHILD_VALUE);
+	yield_n(2);
+	return fpu_cw() == FPU_CHILD_CW ? 0 : 2;
+}
+
+/* A new program starts with empty registers, whatever the old one left. */
+static int fpu_exec_child(int arg)
+{
+	fpu_load(FPU_CHILD_CW, FPU_CHILD_VALUE);
+	exec("utest", arg);
+	return UTEST_FAILED;
+}
+
+static int fpu_registers_are_each_process_own(void)
+{
+	int got = 0;
+
+	__asm__ volatile("fninit");
+	fpu_load(FPU_PARENT_CW, FPU_PARENT_VALUE);
+	UCHECK_EQ(in_child(fpu_child, FPU_PARENT_CW), 0);
+	UCHECK_EQ(in_child(fpu_exec_child, 64), 0);
+	UCHECK_EQ(fpu_cw(), FPU_PARENT_CW);
+	__asm__ volatile("fistpl %0" : "=m"(got));
+	UCHECK_EQ(got, FPU_PARENT_VALUE);
+	UCHECK_EQ(fpu_sw(), 0);
+	return 0;
+}
+
+static int fpu_starts_empty(void)
+{
+	UCHECK_EQ(fpu_cw(), FPU_FRESH_CW);
+	UCHECK_EQ(fpu_sw(), 0); /* nothing pushed, no exception */
+	return 0;
+}
+
 /* ---- running a case ---------------------------------------------------------------------------------- */
 
 struct ucase {

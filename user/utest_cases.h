@@ -79,8 +79,10 @@
 	X(57, traps_from_ring_3_end_only_the_process, 0)                              \
 	X(58, user_gate_read_kills, UTEST_KILLED_FAULT)                                \
 	X(59, user_gate_code_cannot_be_run, UTEST_KILLED_FAULT)                        \
-	X(60, user_gate_fault_is_not_a_probe, UTEST_KILLED_FAULT)                     \
+	X(60, user_gate_fault_is_not_a_probe, UTEST_KILLED_FAULT)                      \
 	X(61, full_region_table_refuses_splits, 0)                                     \
-	X(62, full_map_area_refuses_maps, 0)
+	X(62, full_map_area_refuses_maps, 0)                                           \
+	X(63, fpu_registers_are_each_process_own, 0)                                   \
+	X(64, fpu_starts_empty, 0)
 
 #endif

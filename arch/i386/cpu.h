@@ -142,6 +142,50 @@ static inline uint64_t rdtsc(void)
 	return (uint64_t)hi << 32 | lo;
 }
 
+/*
+ * The x87 and MMX registers of a process while it is switched out: the
+ * 108-byte image FNSAVE writes and FRSTOR reads in 32-bit protected mode.
+ * The kernel itself never uses them (it is built -mgeneral-regs-only).
+ */
+struct fpu_state {
+	uint32_t cw, sw, tw;     /* control, status and tag words, in the low 16 bits */
+	uint32_t ip, cs, dp, ds; /* where the last instruction and its operand were */
+	uint8_t st[80];          /* st(0) to st(7), 10 bytes each */
+};
+_Static_assert(sizeof(struct fpu_state) == 108, "FNSAVE writes 108 bytes");
+
+/* What FNINIT leaves: every exception masked, round to nearest, all registers empty. */
+#define FPU_INITIAL ((struct fpu_state){ .cw = 0x037F, .tw = 0xFFFF })
+
+#define CR0_MP BIT(1) /* WAIT obeys CR0.TS */
+#define CR0_EM BIT(2) /* x87 instructions trap (#NM) */
+#define CR0_TS BIT(3) /* the next x87 instruction traps (#NM) */
+#define CR0_NE BIT(5) /* x87 errors raise #MF, not the legacy IRQ 13 */
+
+/* Empty the registers: as FNINIT leaves them. */
+static inline void fpu_reset(void)
+{
+	__asm__ volatile("fninit");
+}
+
+/* Let ring 3 use the x87 and MMX, with errors as #MF, and start them empty. */
+static inline void fpu_init(void)
+{
+	write_cr0((read_cr0() & ~(CR0_EM | CR0_TS)) | CR0_MP | CR0_NE);
+	fpu_reset();
+}
+
+/* Save the registers into *s; they are then as FNINIT leaves them. */
+static inline void fpu_save(struct fpu_state *s)
+{
+	__asm__ volatile("fnsave %0" : "=m"(*s));
+}
+
+static inline void fpu_restore(const struct fpu_state *s)
+{
+	__asm__ volatile("frstor %0" : : "m"(*s));
+}
+
 /* Stop this CPU for good; the loop catches an NMI waking it from hlt. */
 static inline _Noreturn void halt_forever(void)
 {
