@@ -1,7 +1,8 @@
 # pagetrack - one Makefile for the i386 kernel and the host build.
 #
 #   make run      boot the demo kernel under QEMU (MEM=<MiB> ARGS='<command line>')
-#   make test     host test suites, then the kernel test suites under QEMU
+#   make test     the host suites (with the fuzz corpus replay), the kernel
+#                 under QEMU, the fuzz smoke run, valgrind, then lint
 #   make bench    benchmarks
 #   make debug    QEMU stopped with a gdb stub; gdb -x build/kernel/gdbinit attaches
 #   make clean    remove build/

@@ -11,9 +11,10 @@
  *            X +---------------------------+  page-table blocks, stacks
  *              | not present               |
  *   0x3F800000 +---------------------------+
- *              | user gate: one page       |  user, read-only, global: code
- *              | (kernel only, optional)   |  the kernel runs at CPL 3 to
- *              | then not present          |  probe memory (tests)
+ *              | user gate: one page       |  read-only, global; user only
+ *              | (kernel only, optional)   |  while a probe runs: code the
+ *              | then not present          |  kernel runs at CPL 3 to probe
+ *              |                           |  memory (tests)
  *   0x3FC00000 +---------------------------+
  *              | kmap window: 1024 slots   |  supervisor, global
  *   0x40000000 +---------------------------+

@@ -2,11 +2,13 @@
  * lib.h - the small library the core uses: memory functions, a printf,
  * and panic.
  *
- * memset/memcpy/memcmp come from libc on the host and from kernel/lib.c in
- * the kernel.  kprintf is pagetrack's own (core/printf.c) on both, so output
- * is formatted the same way everywhere.  It understands %d %i %u %x %X %c %s
- * %p %%, the flags '-' and '0', a field width, and the length modifiers 'l'
- * and 'll' (64-bit values in hexadecimal and decimal).
+ * The memory and string functions come from libc on the host and from
+ * arch/i386/string.c in the kernel and the user programs.  kprintf is
+ * pagetrack's own (core/printf.c) on both, and the user programs' printf
+ * uses the same formatter, so output is formatted the same way everywhere.
+ * It understands %d %i %u %x %X %c %s %p %%, the flags '-' and '0', a field
+ * width, and the length modifiers 'l', 'll' (64-bit values in hexadecimal
+ * and decimal) and 'z' (size_t).
  */
 #ifndef PAGETRACK_LIB_H
 #define PAGETRACK_LIB_H

@@ -15,9 +15,16 @@
  *               with sbrk and filled with zeroed pages on first touch
  *   MAP_BASE    anonymous memory of map() (demand-zero)
  *   ...
- *   STACK_TOP - STACK_MAX - PAGE_SIZE   guard page: never mapped
- *   STACK_TOP - STACK_MAX               the lowest the stack may grow to
- *   STACK_TOP   the stack grows down from here, a page at a time on fault
+ *   STACK_TOP - STACK_MAX - PAGE_SIZE   guard page: never mapped; touching
+ *                                       it kills the process (KILL_STACK)
+ *   STACK_TOP - STACK_MAX               the stack, up to STACK_TOP: all of it
+ *                                       demand-zero, each page mapped and
+ *                                       zeroed on its first touch, wherever
+ *                                       ESP is
+ *   STACK_TOP   the initial ESP; nothing is mapped at or above it
+ *
+ * The memory under the guard page, down to MAP_LIMIT, is in no region:
+ * touching it kills the process as any unmapped access does (KILL_FAULT).
  */
 #ifndef PAGETRACK_UAPI_H
 #define PAGETRACK_UAPI_H

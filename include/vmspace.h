@@ -19,9 +19,14 @@
  * may copy it (vm_fault).
  *
  * Every call checks its arguments and returns -E_xxx without changing
- * anything: a bad handle (-E_BADH), an unaligned address or unknown flag
- * bits (-E_INVAL), an address outside user space or a range that wraps
- * (-E_RANGE), a page already mapped (-E_EXIST) or not mapped (-E_NOENT).
+ * anything:
+ *  - a bad handle: -E_BADH;
+ *  - an unaligned address or unknown flag bits: -E_INVAL;
+ *  - an address outside user space or a range that wraps: -E_RANGE;
+ *  - a page already mapped: -E_EXIST; not mapped: -E_NOENT;
+ *  - a frame to map that is free: -E_FREE; in the kernel zone: -E_RANGE;
+ *  - vm_destroy of the live address space: -E_BUSY;
+ *  - a copy-on-write vm_clone with a frame at its reference limit: -E_RANGE.
  * Running out of memory (-E_NOMEM) leaves the address space as it was.
  *
  * TLB: a change that removes or narrows a mapping of the live address

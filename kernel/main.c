@@ -1,10 +1,14 @@
 /*
  * main.c - the kernel from boot.S on: bring up the console and the trap
  * table, read what the boot loader found, take over physical memory and
- * report it, then run the kernel test suites or stop.
+ * report it, turn paging on in the notes' six steps and set up processes,
+ * then run what the command line asks for: the kernel test suites (`test`),
+ * the benchmarks (`bench`), or by default the two-part demo (address
+ * spaces, then user processes).
  *
- * Every run ends through qemu_exit(): success after "boot: ok" or passing
- * tests, failure on anything else, so a script can tell the two apart.
+ * Every run ends through qemu_exit(): success after "boot: ok", passing
+ * tests or benchmarks that all ran, failure on anything else, so a script
+ * can tell the two apart.
  */
 #include "check.h"
 #include "cmdline.h"

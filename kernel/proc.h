@@ -4,11 +4,11 @@
  * the page table in the process structure") - never by a pointer, since
  * the block moves when it grows.
  *
- * The kernel never runs a process's code with interrupts on in ring 0:
- * traps and system calls enter with interrupts off and leave by iret, and
- * the timer preempts only code running in ring 3.  proc_run() is the
- * scheduler: it runs processes round-robin, switching kernel stacks and
- * CR3, until none is left that can run.
+ * The kernel itself never runs with interrupts on: traps and system calls
+ * enter with interrupts off and leave by iret, and the timer preempts only
+ * code running in ring 3.  proc_run() is the scheduler: it runs processes
+ * round-robin, switching kernel stacks and CR3, until none is left that
+ * can run.
  */
 #ifndef PAGETRACK_PROC_H
 #define PAGETRACK_PROC_H
@@ -51,7 +51,7 @@ struct proc_stats {
 	uint32_t live;      /* existing now, zombies included */
 	uint32_t switches;  /* context switches */
 	uint32_t preemptions;
-	uint32_t stack_growths;
+	uint32_t stack_growths; /* stack pages touched below the lowest one before */
 };
 
 void proc_get_stats(struct proc_stats *s);

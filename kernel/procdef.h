@@ -33,7 +33,7 @@ struct proc {
 	paddr_t kstack;           /* KSTACK_PAGES kernel-zone frames */
 	uint32_t esp;             /* saved kernel stack pointer while switched out */
 	vaddr_t heap_start, brk;  /* the heap: [heap_start, brk) */
-	vaddr_t stack_low;        /* the lowest stack page that may be mapped */
+	vaddr_t stack_low;        /* the lowest stack page touched so far (stack_growths) */
 	struct region maps[MAX_MAPS];
 	int status;               /* wait() status once it has ended */
 	struct fpu_state fpu;     /* its x87/MMX registers while another runs */

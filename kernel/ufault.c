@@ -7,8 +7,9 @@
  *   its program's pages                mapped at load, some read-only
  *   the heap [heap_start, brk)         demand-zero, read-write
  *   its map() regions                  demand-zero, with their own rights
- *   the stack [stack_low, STACK_TOP)   demand-zero; grows down a page at
- *                                      a time to STACK_TOP - STACK_MAX
+ *   the stack [STACK_LIMIT, STACK_TOP) demand-zero, any page of it,
+ *                                      whatever ESP is; the guard page
+ *                                      under it is never mapped
  * A page of these is mapped the first time it is touched (a zero fill); a
  * write to a copy-on-write page gets its own copy (vm_fault).  Anything
  * else ends the process, with a line that says what it touched and why

@@ -1,9 +1,7 @@
 /*
  * ulib.c - the user library (see ulib.h): system calls through
- * `int $0x80`, console output, and memory and string functions.
- *
- * Built with -fno-tree-loop-distribute-patterns, as the kernel's lib.c is:
- * gcc must not turn the loop of memset into a call to memset.
+ * `int $0x80`, and console output through the core's formatter.  The
+ * memory and string functions come from arch/i386/string.c.
  */
 #include "ulib.h"
 #include "seam.h"
