@@ -32,6 +32,7 @@ static struct {
 	uint32_t kzone_end;   /* first pfn of the user zone */
 	uint32_t free[ZONE_COUNT], total[ZONE_COUNT];
 	uint32_t khint;       /* no free kernel-zone frame lies below word khint */
+	uint32_t user_pinned; /* user-zone frames with a pin */
 	paddr_t meta_base;
 	uint32_t meta_frames;
 	uint32_t fail_nth, alloc_calls;
@@ -290,6 +291,19 @@ int frame_refcount(paddr_t pa)
 	return rc < 0 ? rc : fa.info[pfn].ref;
 }
 
+/* Add one pin to frame pfn (up) or take one away, counting pinned user frames. */
+static void change_pin(uint32_t pfn, bool up)
+{
+	struct frame_info *f = &fa.info[pfn];
+
+	if (up)
+		f->pin++;
+	else
+		f->pin--;
+	if (zone_of(pfn) == ZONE_USER && f->pin == (up ? 1 : 0))
+		fa.user_pinned += up ? 1 : (uint32_t)-1;
+}
+
 int frame_pin(paddr_t pa)
 {
 	uint32_t pfn;
@@ -299,7 +313,7 @@ int frame_pin(paddr_t pa)
 		return rc;
 	if (fa.info[pfn].pin == UINT8_MAX)
 		return -E_RANGE;
-	fa.info[pfn].pin++;
+	change_pin(pfn, true);
 	return 0;
 }
 
@@ -312,7 +326,7 @@ int frame_unpin(paddr_t pa)
 		return rc;
 	if (fa.info[pfn].pin == 0)
 		return -E_INVAL;
-	fa.info[pfn].pin--;
+	change_pin(pfn, false);
 	return 0;
 }
 
@@ -344,7 +358,7 @@ int frame_pin_run(paddr_t pa, uint32_t n)
 	if ((rc = check_pins(pa_to_pfn(pa), n, true)) < 0)
 		return rc;
 	for (uint32_t i = 0; i < n; i++)
-		fa.info[pa_to_pfn(pa) + i].pin++;
+		change_pin(pa_to_pfn(pa) + i, true);
 	return 0;
 }
 
@@ -357,7 +371,7 @@ int frame_unpin_run(paddr_t pa, uint32_t n)
 	if ((rc = check_pins(pa_to_pfn(pa), n, false)) < 0)
 		return rc;
 	for (uint32_t i = 0; i < n; i++)
-		fa.info[pa_to_pfn(pa) + i].pin--;
+		change_pin(pa_to_pfn(pa) + i, false);
 	return 0;
 }
 
@@ -367,6 +381,11 @@ int frame_pincount(paddr_t pa)
 	int rc = owned_pfn(pa, &pfn);
 
 	return rc < 0 ? rc : fa.info[pfn].pin;
+}
+
+uint32_t frame_user_pinned(void)
+{
+	return fa.user_pinned;
 }
 
 /* ---- queries ------------------------------------------------------- */
@@ -637,7 +656,7 @@ static int check_stack(void)
 
 int frame_check(void)
 {
-	uint32_t free[ZONE_COUNT] = { 0 };
+	uint32_t free[ZONE_COUNT] = { 0 }, user_pinned = 0;
 
 	for (uint32_t p = 0; p < fa.nframes; p++) {
 		const struct frame_info *fi = &fa.info[p];
@@ -654,6 +673,7 @@ int frame_check(void)
 			return broken("a frame in use has no reference", p);
 		if (is_free(p))
 			free[zone_of(p)]++;
+		user_pinned += zone_of(p) == ZONE_USER && fi->pin != 0;
 		if (is_free(p) && zone_of(p) == ZONE_KERNEL && p / 32 < fa.khint)
 			return broken("a free kernel frame lies below the search hint", p);
 	}
@@ -663,5 +683,7 @@ int frame_check(void)
 						       : "user free count is wrong", 0);
 	if (fa.stack_len != fa.free[ZONE_USER])
 		return broken("the free stack does not hold every free user frame", 0);
+	if (user_pinned != fa.user_pinned)
+		return broken("the count of pinned user frames is wrong", 0);
 	return check_stack();
 }

@@ -20,6 +20,8 @@
 #include "seam.h"
 #include "tlb.h"
 
+#define USER_PAGES ((USER_LAST - USER_BASE) / PAGE_SIZE + 1) /* the pages of user space */
+
 static int live = -1; /* the address space in CR3 */
 static struct {
 	uint32_t spaces_peak;
@@ -280,6 +282,12 @@ int vm_map_zero(int as, vaddr_t va, uint32_t flags)
 
 /* ---- unmapping --------------------------------------------------------- */
 
+/* Whether e maps a frame of the allocator (device memory is shared as it is, uncounted). */
+static bool maps_owned_frame(pte_t e)
+{
+	return pte_present(e) && frame_owned(pte_addr(e));
+}
+
 /* Whether every entry of a table is zero. */
 static bool table_empty(const pte_t *pt)
 {
@@ -338,6 +346,58 @@ static void unlink_empty_tables(int as, vaddr_t va, uint32_t n)
 	}
 }
 
+/* A frame, and how many entries of a range map it (count_entries). */
+struct frame_count {
+	paddr_t pa;
+	uint32_t entries;
+};
+
+static void count_entries(pte_t *pt, uint32_t first, uint32_t end, void *ctx)
+{
+	struct frame_count *fc = ctx;
+
+	for (uint32_t i = first; i < end; i++)
+		fc->entries += pte_present(pt[i]) && pte_addr(pt[i]) == fc->pa;
+}
+
+/* The range an unmap would release, and whether it would free a pinned frame. */
+struct pin_scan {
+	const struct pg_tracker *t;
+	vaddr_t va;
+	uint32_t n;
+	bool found;
+};
+
+static void find_pinned_last(pte_t *pt, uint32_t first, uint32_t end, void *ctx)
+{
+	struct pin_scan *ps = ctx;
+
+	for (uint32_t i = first; i < end && !ps->found; i++) {
+		paddr_t pa = pte_addr(pt[i]);
+		if (!maps_owned_frame(pt[i]) || frame_pincount(pa) == 0)
+			continue;
+		struct frame_count fc = { pa, 0 };
+		for_each_table(ps->t, ps->va, ps->n, count_entries, &fc);
+		ps->found = frame_refcount(pa) <= (int)fc.entries;
+	}
+}
+
+/*
+ * Whether unmapping [va, va + n pages) would drop the last reference to a
+ * pinned frame, which may not be freed (frame_unref refuses).  A frame the
+ * range maps k times loses k references.  With no user frame pinned, the
+ * common case, it costs one call.
+ */
+static bool frees_pinned(const struct pg_tracker *t, vaddr_t va, uint32_t n)
+{
+	struct pin_scan ps = { t, va, n, false };
+
+	if (frame_user_pinned() == 0)
+		return false;
+	for_each_table(t, va, n, find_pinned_last, &ps);
+	return ps.found;
+}
+
 /* Unmap [va, va + n pages) of a checked range; returns the pages unmapped. */
 static uint32_t unmap_pages(int as, vaddr_t va, uint32_t n)
 {
@@ -361,6 +421,8 @@ int vm_unmap_range(int as, vaddr_t va, uint32_t n)
 		return -E_BADH;
 	if ((rc = check_range(va, n)) < 0)
 		return rc;
+	if (frees_pinned(trk_get(as), va, n))
+		return -E_BUSY;
 	unmap_pages(as, va, n);
 	return 0;
 }
@@ -376,6 +438,8 @@ int vm_unmap(int as, vaddr_t va)
 		return rc;
 	if (!mapped(t, va))
 		return -E_NOENT;
+	if (frees_pinned(t, va, 1))
+		return -E_BUSY;
 	unmap_pages(as, va, 1);
 	return 0;
 }
@@ -509,7 +573,7 @@ int vm_destroy(int as)
 
 	if (!t)
 		return -E_BADH;
-	if (ptb_live(t))
+	if (ptb_live(t) || frees_pinned(t, USER_BASE, USER_PAGES))
 		return -E_BUSY;
 	for (uint32_t s = 1; s <= trk_ntables(t); s++)
 		release_table_frames(slot_table(t, s), 0, PT_ENTRIES, NULL);
@@ -541,12 +605,6 @@ static pte_t cow_entry(pte_t e)
 	uint32_t w = (e.v & (PG_RW | PG_COW_W)) ? PG_COW_W : 0;
 
 	return (pte_t){ (e.v & ~(PG_RW | PG_COW_W)) | PG_COW | w };
-}
-
-/* Whether e maps a frame of the allocator (device memory is shared as it is, uncounted). */
-static bool maps_owned_frame(pte_t e)
-{
-	return pte_present(e) && frame_owned(pte_addr(e));
 }
 
 /* Drop one reference to each frame that t maps in its tables before slot s, index i. */

@@ -120,6 +120,9 @@ int frame_unpin_run(paddr_t pa, uint32_t n);
 /* The pin count of a frame, or a negative error. */
 int frame_pincount(paddr_t pa);
 
+/* How many frames of the user zone are pinned now. */
+uint32_t frame_user_pinned(void);
+
 /* Whether the allocator owns the frame at pa (it may hand it out). */
 bool frame_owned(paddr_t pa);
 

@@ -26,7 +26,10 @@
  *  - a page already mapped: -E_EXIST; not mapped: -E_NOENT;
  *  - a frame to map that is free: -E_FREE; in the kernel zone: -E_RANGE;
  *  - vm_destroy of the live address space: -E_BUSY;
- *  - a copy-on-write vm_clone with a frame at its reference limit: -E_RANGE.
+ *  - vm_unmap, vm_unmap_range or vm_destroy that would drop the last
+ *    reference to a pinned frame (frame_pin), which may not be freed: -E_BUSY;
+ *  - a copy-on-write vm_clone with a frame at its reference limit, counting
+ *    each mapping of it: -E_RANGE.
  * Running out of memory (-E_NOMEM) leaves the address space as it was.
  *
  * TLB: a change that removes or narrows a mapping of the live address

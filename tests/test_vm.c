@@ -1374,6 +1374,46 @@ static void cow_clone_counts_each_mapping_of_a_frame(void)
 	STEP(vm_destroy(p));
 }
 
+/* A pinned frame may not be freed: an unmap that would drop its last reference is refused. */
+static void unmapping_the_last_mapping_of_a_pinned_frame_is_refused(void)
+{
+	paddr_t pa;
+
+	int p = vm_create();
+	CHECK_GT(p, 0);
+	STEP(map_filled(p, REGION(0), 0xA6, URW, &pa));
+	STEP(map_filled(p, REGION(0) + PAGE(2), 0xA7, URW, NULL));
+	CHECK_OK(frame_pin(pa));
+	CHECK_EQ(frame_user_pinned(), 1);
+	fx_snap(p, &snap);
+	CHECK_ERR(vm_unmap(p, REGION(0)), E_BUSY);
+	CHECK_ERR(vm_unmap_range(p, REGION(0), 3), E_BUSY);
+	CHECK_ERR(vm_destroy(p), E_BUSY);
+	CHECK_OK(vm_check());
+	CHECK(fx_same(p, &snap));
+	CHECK_EQ(frame_refcount(pa), 1);
+
+	/* mapped twice: one mapping may go, not both */
+	CHECK_OK(frame_ref(pa));
+	STEP(vm_map(p, REGION(0) + PAGE(1), pa, URW));
+	fx_snap(p, &snap);
+	CHECK_ERR(vm_unmap_range(p, REGION(0), 2), E_BUSY);
+	CHECK(fx_same(p, &snap));
+	STEP(vm_unmap(p, REGION(0)));
+	CHECK_ERR(vm_unmap(p, REGION(0) + PAGE(1)), E_BUSY);
+
+	/* a clone's references are not the last */
+	int c = vm_clone(p, VM_CLONE_COW);
+	CHECK_GT(c, 0);
+	STEP(vm_destroy(c));
+	CHECK_EQ(frame_refcount(pa), 1);
+	CHECK_OK(vm_check());
+
+	CHECK_OK(frame_unpin(pa));
+	CHECK_EQ(frame_user_pinned(), 0);
+	STEP(vm_destroy(p));
+}
+
 static void faults_that_are_not_copy_on_write_are_left_to_the_caller(void)
 {
 	int as = populated_space();
@@ -1586,6 +1626,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(cow_clone_of_read_only_page_stays_read_only),
 	TEST_CASE(cow_clone_of_a_frame_at_its_reference_limit_is_refused),
 	TEST_CASE(cow_clone_counts_each_mapping_of_a_frame),
+	TEST_CASE(unmapping_the_last_mapping_of_a_pinned_frame_is_refused),
 	TEST_CASE(faults_that_are_not_copy_on_write_are_left_to_the_caller),
 	TEST_CASE(map_zero_gives_a_zeroed_frame),
 	TEST_CASE(iterate_visits_mappings_in_address_order),
