@@ -16,6 +16,7 @@
 #include "kfixture.h"
 #include "programs.h"
 #include "suites.h"
+#include "timer.h"
 #include "uapi.h"
 #include "vmspace.h"
 #include "../user/utest_cases.h"
@@ -131,7 +132,7 @@ static void utest_cases_run_side_by_side(void)
 		int n, want;
 	} run[] = {
 		{ 14, 0 }, { 16, 0 }, { 17, 0 }, { 18, 0 }, { 33, 0 }, { 52, 0 },
-		{ 54, 0 }, { 55, 0 }, { 20, 0 }, { 36, 0 }, { 38, 0 },
+		{ 54, 0 }, { 55, 0 }, { 20, 0 }, { 36, 0 }, { 38, 0 }, { 63, 0 }, { 63, 0 },
 		{ 41, UTEST_KILLED_FAULT }, { 43, UTEST_KILLED_FAULT },
 		{ 47, UTEST_KILLED_FAULT }, { 39, UTEST_KILLED_STACK },
 	};
@@ -149,6 +150,17 @@ static void utest_cases_run_side_by_side(void)
 				status, run[i].want);
 		CHECK_EQ(status, run[i].want);
 	}
+}
+
+/* A spurious IRQ 7 or 15 (here raised by int) is counted and changes nothing else. */
+static void spurious_interrupts_are_ignored(void)
+{
+	uint32_t before = timer_spurious();
+
+	__asm__ volatile("int %0" : : "i"(IRQ_BASE + 7));
+	__asm__ volatile("int %0" : : "i"(IRQ_BASE + 15));
+	CHECK_EQ(timer_spurious(), before + 2);
+	CHECK_EQ(proc_run(), 0); /* nothing to run, nothing broken */
 }
 
 /* ---- the ELF loader ------------------------------------------------------------------ */
@@ -322,6 +334,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(every_program_is_embedded),
 	TEST_CASE(thousand_short_lived_processes_return_every_frame),
 	TEST_CASE(utest_cases_run_side_by_side),
+	TEST_CASE(spurious_interrupts_are_ignored),
 	TEST_CASE(elf_loader_takes_a_good_program),
 	TEST_CASE(elf_loader_refuses_bad_images),
 };

@@ -7,6 +7,8 @@
 #define PIC2_CMD 0xA0
 #define PIC2_DATA 0xA1
 #define PIC_EOI 0x20
+#define PIC_READ_ISR 0x0B   /* OCW3: the next read of the command port gives the ISR */
+#define SPURIOUS_IRQ 7      /* a PIC's lowest-priority line, where it reports a spurious IRQ */
 #define ICW1_INIT_ICW4 0x11 /* edge triggered, cascaded, ICW4 follows */
 #define ICW4_8086 0x01
 
@@ -16,6 +18,7 @@
 #define PIT_HZ 1193182u     /* the PIT's input clock */
 
 static volatile uint32_t ticks;
+static uint32_t spurious_irqs;
 static trap_handler_fn on_tick;
 
 static void pic_remap(void)
@@ -38,6 +41,28 @@ static bool tick(struct trap_frame *tf)
 	return on_tick(tf);
 }
 
+/*
+ * IRQ 7 or 15 with every line but the timer's masked: a spurious interrupt
+ * (a request that went away before the CPU took it), which a PIC reports on
+ * its lowest-priority line.  It is not in service, so it gets no EOI of its
+ * own; a spurious IRQ 15 did reach the master through the cascade, which
+ * gets one.  Either way nothing more happens, and a process that was
+ * running goes on.
+ */
+static bool spurious(struct trap_frame *tf)
+{
+	bool slave = tf->vector == IRQ_BASE + 8 + SPURIOUS_IRQ;
+	uint16_t cmd = slave ? PIC2_CMD : PIC1_CMD;
+
+	outb(cmd, PIC_READ_ISR);
+	if (inb(cmd) & BIT(SPURIOUS_IRQ)) /* a real request, though the line is masked */
+		outb(cmd, PIC_EOI);
+	if (slave)
+		outb(PIC1_CMD, PIC_EOI);
+	spurious_irqs++;
+	return true;
+}
+
 void timer_init(uint32_t hz, trap_handler_fn fn)
 {
 	uint32_t divisor = PIT_HZ / hz;
@@ -48,6 +73,8 @@ void timer_init(uint32_t hz, trap_handler_fn fn)
 	outb(PIT_CH0, (uint8_t)divisor);
 	outb(PIT_CH0, (uint8_t)(divisor >> 8));
 	idt_enable(TIMER_VECTOR, 0, tick);
+	idt_enable(IRQ_BASE + SPURIOUS_IRQ, 0, spurious);
+	idt_enable(IRQ_BASE + 8 + SPURIOUS_IRQ, 0, spurious);
 }
 
 void timer_eoi(void)
@@ -58,4 +85,9 @@ void timer_eoi(void)
 uint32_t timer_ticks(void)
 {
 	return ticks;
+}
+
+uint32_t timer_spurious(void)
+{
+	return spurious_irqs;
 }

@@ -3,7 +3,8 @@
  * timer (8254 PIT) that drives preemption.
  *
  * The PICs are moved to vectors 32-47 so that they do not collide with the
- * CPU's exceptions; every line is masked but the timer's.
+ * CPU's exceptions; every line is masked but the timer's.  A spurious
+ * interrupt (IRQ 7 or 15) is counted and otherwise ignored.
  */
 #ifndef PAGETRACK_TIMER_H
 #define PAGETRACK_TIMER_H
@@ -21,5 +22,8 @@ void timer_eoi(void);
 
 /* Ticks since timer_init. */
 uint32_t timer_ticks(void);
+
+/* Spurious interrupts since timer_init. */
+uint32_t timer_spurious(void);
 
 #endif
