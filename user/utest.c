@@ -1239,6 +1239,16 @@ static int fpu_starts_empty(void)
 	return 0;
 }
 
+/* An unmasked x87 error (here a division by zero) is a fault (#MF) that ends the process. */
+static int fpu_error_kills(void)
+{
+	int one = 1, zero = 0;
+
+	fpu_load(FPU_FRESH_CW & ~0x4, one); /* divide-by-zero unmasked */
+	__asm__ volatile("fidivl %0; fwait" : : "m"(zero));
+	SURVIVED("an x87 division by zero");
+}
+
 /* ---- running a case ---------------------------------------------------------------------------------- */
 
 struct ucase {

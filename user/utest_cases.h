@@ -83,6 +83,7 @@
 	X(61, full_region_table_refuses_splits, 0)                                     \
 	X(62, full_map_area_refuses_maps, 0)                                           \
 	X(63, fpu_registers_are_each_process_own, 0)                                   \
-	X(64, fpu_starts_empty, 0)
+	X(64, fpu_starts_empty, 0)                                                     \
+	X(65, fpu_error_kills, UTEST_KILLED_FAULT)
 
 #endif
