@@ -1314,17 +1314,33 @@ static void cow_clone_of_read_only_page_stays_read_only(void)
  * a copy-on-write clone is refused with -E_RANGE and changes nothing; an
  * eager clone, which copies, still works.
  */
+/* Take references to frame pa until it has `want`; returns how many it took. */
+static uint32_t refs_up_to(paddr_t pa, int want)
+{
+	uint32_t taken = 0;
+
+	while (frame_refcount(pa) < want && frame_ref(pa) == 0)
+		taken++;
+	return taken;
+}
+
+/* Drop n references to pa, none of them its last. */
+static void refs_drop(paddr_t pa, uint32_t n)
+{
+	for (; n > 0; n--)
+		CHECK_GT(frame_unref(pa), 0);
+}
+
 static void cow_clone_of_a_frame_at_its_reference_limit_is_refused(void)
 {
 	paddr_t pa;
-	uint32_t extra = 0;
+	uint32_t extra;
 
 	int p = vm_create();
 	CHECK_GT(p, 0);
 	STEP(map_filled(p, REGION(0), 0xA2, URW, &pa));
 	STEP(map_filled(p, REGION(3), 0xA3, URW, NULL));
-	while (frame_refcount(pa) < UINT16_MAX && frame_ref(pa) == 0)
-		extra++;
+	extra = refs_up_to(pa, UINT16_MAX);
 	CHECK_EQ(frame_refcount(pa), UINT16_MAX);
 	fx_snap(p, &snap);
 	CHECK_ERR(vm_clone(p, VM_CLONE_COW), E_RANGE);
@@ -1336,8 +1352,7 @@ static void cow_clone_of_a_frame_at_its_reference_limit_is_refused(void)
 	CHECK_OK(vm_check());
 	CHECK_NE(query_pa(c, REGION(0)), pa);
 	STEP(vm_destroy(c));
-	for (; extra > 0; extra--)
-		CHECK_GT(frame_unref(pa), 0);
+	refs_drop(pa, extra);
 	CHECK_EQ(frame_refcount(pa), 1);
 	STEP(vm_destroy(p));
 }
@@ -1346,7 +1361,7 @@ static void cow_clone_of_a_frame_at_its_reference_limit_is_refused(void)
 static void cow_clone_counts_each_mapping_of_a_frame(void)
 {
 	paddr_t pa;
-	uint32_t extra = 0;
+	uint32_t extra;
 
 	int p = vm_create();
 	CHECK_GT(p, 0);
@@ -1354,8 +1369,7 @@ static void cow_clone_counts_each_mapping_of_a_frame(void)
 	CHECK_OK(frame_ref(pa));
 	STEP(vm_map(p, REGION(0) + PAGE(1), pa, URW));
 	STEP(map_filled(p, REGION(3), 0xA5, URW, NULL));
-	while (frame_refcount(pa) < UINT16_MAX - 1 && frame_ref(pa) == 0)
-		extra++;
+	extra = refs_up_to(pa, UINT16_MAX - 1);
 	CHECK_EQ(frame_refcount(pa), UINT16_MAX - 1);
 	fx_snap(p, &snap);
 	CHECK_ERR(vm_clone(p, VM_CLONE_COW), E_RANGE);
@@ -1368,8 +1382,7 @@ static void cow_clone_counts_each_mapping_of_a_frame(void)
 	CHECK_GT(c, 0);
 	CHECK_EQ(frame_refcount(pa), UINT16_MAX);
 	STEP(vm_destroy(c));
-	for (; extra > 0; extra--)
-		CHECK_GT(frame_unref(pa), 0);
+	refs_drop(pa, extra);
 	CHECK_EQ(frame_refcount(pa), 2);
 	STEP(vm_destroy(p));
 }
