@@ -348,26 +348,12 @@ static bool op_access(void)
 	int s = md.live;
 	uint32_t c = pick_page(s), h = md_below(4), off, r = md_below(3);
 	uint32_t how = ((h & 1) ? PROBE_WRITE : 0) | ((h & 2) ? PROBE_USER : 0);
-	const struct md_page *p = s < 0 ? NULL : md_page(s, c);
 
 	if (how & PROBE_WRITE)
 		off = r ? 0 : MD_LAST_WORD;
 	else
 		off = r == 0 ? 0 : r == 1 ? MD_LAST_WORD : 4 * (1 + md_below(PAGE_SIZE / 4 - 2));
-	uint32_t wrote = md_rnd(), val = wrote;
-	vaddr_t va = cand_va(c) + off;
-	md_describe("%s%s 0x%x in %d", how & PROBE_USER ? "user " : "kernel ",
-		    how & PROBE_WRITE ? "write" : "read", va, md_handle(s));
-	uint32_t want = md_predict(p, how), got = probe(va, how, &val);
-	MD_CHECK(got == want, "probe returned 0x%x, want 0x%x", got, want);
-	if (got == 0)
-		return md_access_done(p, off, how, wrote, val);
-	if (s < 0)
-		return true;
-	bool broke;
-	if (!fault(s, c, va, got & ~PROBE_FAULTED, &broke))
-		return false;
-	return broke ? md_retry(p, va, off, how, wrote) : true;
+	return md_access(s, c, off, how, md_rnd(), fault);
 }
 
 static bool op_fault(void)
