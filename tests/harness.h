@@ -7,7 +7,7 @@
  * returns from it.  The runner is silent on success apart from the closing
  * line of each suite:
  *
- *     host-frame: 53 passed, 0 failed
+ *     host-frame: 54 passed, 0 failed
  *
  * The same suite runs on both platforms: test_platform ("host" or "kernel")
  * is put in front of its name.

@@ -1192,6 +1192,38 @@ static void pins_are_counted(void)
 	CHECK_EQ(frame_pincount(k), 0);
 }
 
+/* frame_user_pinned counts the user frames with a pin, however they were pinned. */
+static void pinned_user_frames_are_counted(void)
+{
+	paddr_t k, u[3];
+
+	CHECK_OK(frame_alloc(ZONE_KERNEL, &k));
+	for (int i = 0; i < 3; i++)
+		CHECK_OK(frame_alloc(ZONE_USER, &u[i]));
+	CHECK(u[1] == u[0] + PAGE_SIZE && u[2] == u[1] + PAGE_SIZE); /* the lowest come first */
+	CHECK_EQ(frame_user_pinned(), 0);
+	CHECK_OK(frame_pin(k));
+	CHECK_OK(frame_pin(u[1]));
+	CHECK_OK(frame_pin(u[1]));
+	CHECK_EQ(frame_user_pinned(), 1);
+	CHECK_OK(frame_pin_run(u[0], 3));
+	CHECK_EQ(frame_user_pinned(), 3);
+	CHECK_OK(frame_unpin_run(u[0], 3));
+	CHECK_EQ(frame_user_pinned(), 1);
+	CHECK_OK(frame_free(u[2]));
+	CHECK_ERR(frame_pin_run(u[0], 3), E_FREE); /* all or nothing */
+	CHECK_EQ(frame_user_pinned(), 1);
+	CHECK_OK(frame_unpin(u[1]));
+	CHECK_EQ(frame_user_pinned(), 1);
+	CHECK_OK(frame_unpin(u[1]));
+	CHECK_EQ(frame_user_pinned(), 0);
+	CHECK_OK(frame_check());
+	CHECK_OK(frame_unpin(k));
+	CHECK_OK(frame_free(k));
+	CHECK_OK(frame_free(u[0]));
+	CHECK_OK(frame_free(u[1]));
+}
+
 static void unpin_of_an_unpinned_frame_is_invalid(void)
 {
 	paddr_t u;
@@ -1815,6 +1847,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(unref_of_a_pinned_last_reference_is_busy),
 	TEST_CASE(reference_count_stops_at_its_limit),
 	TEST_CASE(pins_are_counted),
+	TEST_CASE(pinned_user_frames_are_counted),
 	TEST_CASE(unpin_of_an_unpinned_frame_is_invalid),
 	TEST_CASE(pin_count_stops_at_its_limit),
 	TEST_CASE(fail_nth_fails_exactly_the_nth_call),
