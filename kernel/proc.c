@@ -70,6 +70,18 @@ static struct proc *find(int pid)
 
 /* ---- making and freeing processes ---------------------------------------- */
 
+/*
+ * Destroy address space `as`, which is not live.  The kernel pins no user
+ * frame, so this cannot fail (vm_destroy); if it did, frames would be lost.
+ */
+static void destroy_space(int as)
+{
+	int rc = vm_destroy(as);
+
+	if (rc < 0)
+		panic("destroy_space: address space %d: %s", as, err_name(rc));
+}
+
 /* A free slot with a kernel stack, or NULL. */
 static struct proc *alloc_proc(int parent, const char *name)
 {
@@ -142,7 +154,7 @@ static int load_program(const char *name, struct elf_info *info)
 		return -SYS_ENOMEM;
 	int rc = elf_load(as, prog->image, prog->size, name, info);
 	if (rc < 0) {
-		vm_destroy(as);
+		destroy_space(as);
 		return rc;
 	}
 	return as;
@@ -257,7 +269,7 @@ _Noreturn void proc_exit(int status)
 	struct proc *p = current;
 
 	vm_activate(0); /* an address space cannot be destroyed while live */
-	vm_destroy(p->as);
+	destroy_space(p->as);
 	p->as = -1;
 	orphan_children(p);
 	p->status = status;
@@ -378,7 +390,7 @@ int proc_exec(vaddr_t name_ptr, int arg)
 		return as;
 	int old = p->as;
 	vm_activate(as);
-	vm_destroy(old);
+	destroy_space(old);
 	set_image(p, as, &info, name, arg);
 	proc_counters.execs++;
 	return arg; /* the system call's result lands in EAX: main's argument */

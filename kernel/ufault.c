@@ -196,6 +196,19 @@ int user_string_in(struct proc *p, char *dst, vaddr_t src, uint32_t size)
 
 /* ---- the heap ------------------------------------------------------------ */
 
+/*
+ * Unmap the n pages from va, checked already.  The kernel pins no user
+ * frame, so this cannot fail (vm_unmap_range); if it did, the process would
+ * keep pages its regions no longer cover.
+ */
+static void unmap_pages(struct proc *p, vaddr_t va, uint32_t n)
+{
+	int rc = vm_unmap_range(p->as, va, n);
+
+	if (rc < 0)
+		panic("unmap_pages: 0x%x, %u pages: %s", va, n, err_name(rc));
+}
+
 int user_sbrk(struct proc *p, int32_t incr)
 {
 	vaddr_t old = p->brk, new = old + (uint32_t)incr;
@@ -207,7 +220,7 @@ int user_sbrk(struct proc *p, int32_t incr)
 	if (incr < 0) {
 		vaddr_t from = ALIGN_UP(new, PAGE_SIZE), to = ALIGN_UP(old, PAGE_SIZE);
 		if (to > from)
-			vm_unmap_range(p->as, from, (to - from) / PAGE_SIZE);
+			unmap_pages(p, from, (to - from) / PAGE_SIZE);
 	}
 	p->brk = new;
 	return (int)old;
@@ -340,7 +353,7 @@ int user_unmap(struct proc *p, vaddr_t addr, uint32_t len)
 	for (int i = 0; i < MAX_MAPS; i++)
 		if (p->maps[i].end && p->maps[i].start >= addr && p->maps[i].end <= addr + len)
 			p->maps[i] = (struct region){ 0 };
-	vm_unmap_range(p->as, addr, len / PAGE_SIZE);
+	unmap_pages(p, addr, len / PAGE_SIZE);
 	return 0;
 }
 
