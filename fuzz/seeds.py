@@ -105,8 +105,12 @@ def fail(n):
     return [FAIL, n - 1]
 
 
-def bad(kind, c=0):
-    return [BAD, LIVE, kind, c, 0, 3, 6]
+BAD_KINDS = 23        # MD_BAD_KINDS in tests/model.h; the last is a call with a bad handle
+
+
+def bad(kind, pick=0):
+    """op_bad: md_bad_call(kind) at page 3 of region 0, flags W|U, with these pick bits."""
+    return [BAD, LIVE, kind, 0, 3, W | U] + u32(pick)[:3]
 
 
 def query(region, p, off=0x123, space=LIVE):
@@ -183,7 +187,10 @@ SEEDS = {
     # every kind of bad call, and destroying the live space
     "bad-calls": seq(
         create(), create(1), activate(0), map_new(0, 1, W | U, 1),
-        *[bad(k, c) for k in range(24) for c in (0, 1, 8, 9)],
+        *[bad(k, pick) for k in range(BAD_KINDS - 1)
+          for pick in (0, 1, 0x010108, 0x020209, 0x05030A)],
+        *[bad(BAD_KINDS - 1, call << 16 | (call % 3 == 0) << 8 | (call & 1) << 3 | call % 6)
+          for call in range(12)],
         [DESTROY, LIVE], fault(0, 1, 7), query(0, 1)),
     "faults": seq(
         create(), activate(0), map_new(0, 1, U, 1), map_new(0, 2, W, 2),

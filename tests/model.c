@@ -785,7 +785,7 @@ static bool bad_handle_call(const struct md_bad *a)
 	struct vm_mapping q;
 	struct vm_space_info info;
 	paddr_t pa;
-	uint32_t k = (a->pick >> 4) % 12;
+	uint32_t k = (a->pick >> 16) % 12; /* the bits that choose kernel_va elsewhere */
 	int h = bad_handle(a->pick, k != 11), rc; /* the master may be activated */
 	vaddr_t va = a->va;
 
