@@ -152,14 +152,16 @@ static void utest_cases_run_side_by_side(void)
 	}
 }
 
-/* A spurious IRQ 7 or 15 (here raised by int) is counted and changes nothing else. */
-static void spurious_interrupts_are_ignored(void)
+/* A spurious IRQ 7 or 15, or an NMI (here raised by int), is counted and changes nothing else. */
+static void spurious_interrupts_and_nmis_are_ignored(void)
 {
-	uint32_t before = timer_spurious();
+	uint32_t spurious = timer_spurious(), nmis = trap_nmis();
 
 	__asm__ volatile("int %0" : : "i"(IRQ_BASE + 7));
 	__asm__ volatile("int %0" : : "i"(IRQ_BASE + 15));
-	CHECK_EQ(timer_spurious(), before + 2);
+	__asm__ volatile("int %0" : : "i"(EXC_NMI));
+	CHECK_EQ(timer_spurious(), spurious + 2);
+	CHECK_EQ(trap_nmis(), nmis + 1);
 	CHECK_EQ(proc_run(), 0); /* nothing to run, nothing broken */
 }
 
@@ -334,7 +336,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(every_program_is_embedded),
 	TEST_CASE(thousand_short_lived_processes_return_every_frame),
 	TEST_CASE(utest_cases_run_side_by_side),
-	TEST_CASE(spurious_interrupts_are_ignored),
+	TEST_CASE(spurious_interrupts_and_nmis_are_ignored),
 	TEST_CASE(elf_loader_takes_a_good_program),
 	TEST_CASE(elf_loader_refuses_bad_images),
 };

@@ -78,12 +78,32 @@ void idt_set_gate(uint32_t vector, void (*entry)(void), uint32_t dpl)
 	};
 }
 
+static uint32_t nmis;
+
+/*
+ * A non-maskable interrupt comes from the machine (a memory or bus error,
+ * a watchdog), not from the code it interrupts: it is reported and the
+ * interrupted code goes on, whether kernel or process.
+ */
+static bool nmi(struct trap_frame *tf)
+{
+	nmis++;
+	kprintf("nmi: at eip 0x%08x, going on\n", tf->eip);
+	return true;
+}
+
+uint32_t trap_nmis(void)
+{
+	return nmis;
+}
+
 void idt_init(void)
 {
 	static struct pseudo_desc desc;
 
 	for (uint32_t v = 0; v < EXC_VECTORS; v++)
 		idt_set_gate(v, trap_stubs[v], 0);
+	handlers[EXC_NMI] = nmi;
 	desc.limit = sizeof(idt) - 1;
 	desc.base = (uint32_t)idt;
 	lidt(&desc);

@@ -63,8 +63,14 @@ struct trap_frame {
  */
 typedef bool (*trap_handler_fn)(struct trap_frame *tf);
 
-/* Fill the IDT with the 32 exception stubs and load it.  Call once, early. */
+/*
+ * Fill the IDT with the 32 exception stubs and load it.  Call once, early.
+ * An NMI is reported and otherwise ignored from then on.
+ */
 void idt_init(void);
+
+/* NMIs since idt_init. */
+uint32_t trap_nmis(void);
 
 /*
  * Point IDT vector `vector` at entry, an interrupt gate (interrupts off on
