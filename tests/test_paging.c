@@ -45,12 +45,25 @@ static int (*const steps[])(void) = {
 	paging_step_map_low,      paging_step_map_kzone,    paging_step_enable,
 };
 
+/*
+ * Every frame of the kernel zone is free, a tracker page or a page of the
+ * master block: initialisation took nothing else and lost nothing (from
+ * step 3 on, once tracker 0 holds the master).
+ */
+static void check_kernel_zone_accounted(void)
+{
+	CHECK_EQ(frame_free_count(ZONE_KERNEL) + trk_pages() + trk_get(TRK_MASTER)->pcount,
+		 frame_total_count(ZONE_KERNEL));
+}
+
 /* A 64 MiB machine, paging off, with the first n steps run (asserts). */
 static void boot_steps(uint32_t n)
 {
 	fx_boot(64, 16, false);
 	for (uint32_t i = 0; i < n; i++)
 		CHECK_OK(steps[i]());
+	if (n >= 3)
+		RUN(check_kernel_zone_accounted());
 }
 
 static void check_kernel_zone_mapping(paddr_t x);
@@ -276,6 +289,7 @@ static void step6_loads_cr3_and_turns_paging_on(void)
 	/* and the kernel is out of reach of CPL 3 */
 	CHECK_EQ(probe(MiB(1), PROBE_USER, &v), FAULTED(PF_P | PF_U));
 	CHECK_OK(vm_check());
+	RUN(check_kernel_zone_accounted());
 	fx_counts(&fx_start);
 }
 
@@ -316,6 +330,7 @@ static void moves_of_the_master_during_init_are_rebased_and_trimmed(void)
 	CHECK_OK(frame_free(plug[0]));
 	CHECK_OK(frame_free(plug[1]));
 	CHECK_OK(vm_check());
+	RUN(check_kernel_zone_accounted());
 	fx_counts(&fx_start);
 }
 
@@ -330,7 +345,10 @@ static void paging_init_is_the_six_steps(void)
 	t = *master();
 	CHECK_EQ(t.pcount, 6);
 	memcpy(by_steps, hw_phys(trk_base(&t)), t.pcount * PAGE_SIZE);
+	uint32_t kfree = frame_free_count(ZONE_KERNEL), ufree = frame_free_count(ZONE_USER);
 	boot(64, 16);
+	CHECK_EQ(frame_free_count(ZONE_KERNEL), kfree);
+	CHECK_EQ(frame_free_count(ZONE_USER), ufree);
 	CHECK_EQ(master()->ptPtr, t.ptPtr);
 	CHECK_EQ(master()->pcount, t.pcount);
 	CHECK_MEM_EQ(hw_phys(trk_base(master())), by_steps, t.pcount * PAGE_SIZE);
