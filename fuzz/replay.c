@@ -10,7 +10,7 @@
  * (*.txt, *.md) and hidden files.  -t prints each
  * operation as it runs (as PAGETRACK_FUZZ_TRACE=1 does for the libFuzzer
  * binary); -v prints what the runs did.  Ends with
- * "host-fuzz-replay: N passed, M failed" and exits 1 if one failed;
+ * "host-fuzz-replay: N passed, M failed" and exits 1 if one failed or none ran;
  * PAGETRACK_TEST_PLATFORM replaces "host" there, as in the host suites.
  */
 #include <dirent.h>
@@ -120,5 +120,9 @@ int main(int argc, char **argv)
 	if (verbose)
 		fz_print_totals();
 	printf("%s-fuzz-replay: %d passed, %d failed\n", platform, passed, failed);
+	if (passed + failed == 0) {
+		fprintf(stderr, "fuzz-replay: no input to run\n");
+		return 1;
+	}
 	return failed ? 1 : 0;
 }

@@ -52,6 +52,11 @@ runs=$(sed -n 's/^stat::number_of_executed_units: *\([0-9]*\).*/\1/p' "$log" | t
 cov=$(grep -ao 'cov: [0-9]*' "$log" | tail -n 1 || true)
 runs=${runs:-0}
 
+if [ "$status" -eq 0 ] && [ "$runs" -eq 0 ]; then
+	echo "fuzz: libFuzzer ran no input; its log is $log"
+	echo "fuzz: 0 passed, 1 failed"
+	exit 1
+fi
 if [ "$status" -eq 0 ]; then
 	mv "$log" "$work/fuzz.log"
 	rm -rf "$run"

@@ -1,12 +1,14 @@
 /*
  * host_main.c - runs the host test suites: all of them, or those named on
  * the command line ("frame mmu"); a name with a '-' in front leaves that
- * suite out ("-stress": all but the stress).  Exits 1 if any case failed.
+ * suite out ("-stress": all but the stress).  Exits 1 if any case failed,
+ * 2 if a name is no suite's.
  * PAGETRACK_TEST_PLATFORM replaces "host" in front of the suites' names
  * (the valgrind run calls itself "valgrind").
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "machine.h"
 #include "suites.h"
@@ -39,12 +41,29 @@ static bool wanted(const char *name, int argc, char **argv)
 	return named || !any_named;
 }
 
+/* Whether name (with or without a '-' in front) is a suite's. */
+static bool is_suite(const char *name)
+{
+	if (name[0] == '-')
+		name++;
+	for (size_t i = 0; i < ARRAY_SIZE(suites); i++)
+		if (strcmp(suites[i]->name, name) == 0)
+			return true;
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	const char *platform = getenv("PAGETRACK_TEST_PLATFORM");
 	int failed = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (int i = 1; i < argc; i++) {
+		if (!is_suite(argv[i])) {
+			fprintf(stderr, "pagetrack-tests: no suite named %s\n", argv[i]);
+			return 2;
+		}
+	}
 	test_platform = platform && *platform ? platform : "host";
 	for (size_t i = 0; i < ARRAY_SIZE(suites); i++)
 		if (wanted(suites[i]->name, argc, argv))
