@@ -29,10 +29,11 @@ failed=0
 
 # expect_crash ARG PATTERN...: boot with crash=ARG; every PATTERN must appear.
 expect_crash() {
-	local arg=$1 out pattern ok=true
+	local arg=$1 out pattern ok=true status=0
 	shift
-	out=$("$here/qemu.sh" --timeout "$timeout_s" --args "crash=$arg" "$kernel" 2>&1 | tr -d '\r')
-	if [ "${PIPESTATUS[0]}" -eq 0 ]; then
+	out=$("$here/qemu.sh" --timeout "$timeout_s" --args "crash=$arg" "$kernel" 2>&1 |
+		tr -d '\r') || status=$?
+	if [ "$status" -eq 0 ]; then
 		echo "FAIL kernel-crash/$arg: the run reported success"
 		ok=false
 	fi

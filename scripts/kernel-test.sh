@@ -8,7 +8,10 @@
 # hold:
 #  - QEMU reported success (the kernel's own verdict);
 #  - at least one suite printed "kernel-<suite>: <n> passed, 0 failed";
-#  - no suite printed "kernel-<suite>: <n> passed, <m> failed" with m > 0.
+#  - no suite printed "kernel-<suite>: <n> passed, <m> failed" with m > 0;
+#  - the kernel's verdict "ktest: pass: N suites" came, with a closing line
+#    for each of the N suites;
+#  - the line utest's write case writes with write() reached the console.
 
 set -euo pipefail
 
@@ -52,4 +55,10 @@ failed=$(grep -E ': [0-9]+ passed, 0*[1-9][0-9]* failed' <<<"$summaries" || true
 [ -z "$failed" ] || fail "failing suites: $(paste -sd ';' <<<"$failed")"
 [ "$status" -eq 0 ] || fail "QEMU did not report success (see the qemu.sh message above)"
 [ "$passed" -gt 0 ] || fail "no kernel suite reported a result"
+ran=$(tr -d '\r' <"$log" | sed -n 's/^ktest: pass: \([0-9][0-9]*\) suites$/\1/p' | tail -n 1)
+[ -n "$ran" ] || fail "the kernel did not give its verdict (ktest: pass: N suites)"
+[ "$passed" -eq "$ran" ] || fail "the kernel ran $ran suites, but $passed closing lines say 0 failed"
+# what utest's write_reaches_the_console wrote, in three calls, one across a page boundary
+tr -d '\r' <"$log" | grep -qx 'utest: write: fd 1, fd 2, across a page boundary' ||
+	fail "the text utest wrote with write() is not on the console"
 echo "kernel-test.sh: pass: $passed kernel suites"
