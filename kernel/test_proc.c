@@ -152,6 +152,20 @@ static void utest_cases_run_side_by_side(void)
 	}
 }
 
+/* utest 51's orphans run to their end after their parent, none of them killed. */
+static void orphans_end_without_a_kill(void)
+{
+	struct proc_stats before, after;
+	int status = -1;
+
+	proc_get_stats(&before);
+	RUN(fx_run_program("utest", 51, &status));
+	CHECK_EQ(status, 0);
+	proc_get_stats(&after);
+	CHECK_EQ(after.killed, before.killed);
+	CHECK_EQ(after.exits - before.exits, 4); /* the parent and its three orphans */
+}
+
 /* A spurious IRQ 7 or 15, or an NMI (here raised by int), is counted and changes nothing else. */
 static void spurious_interrupts_and_nmis_are_ignored(void)
 {
@@ -336,6 +350,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(every_program_is_embedded),
 	TEST_CASE(thousand_short_lived_processes_return_every_frame),
 	TEST_CASE(utest_cases_run_side_by_side),
+	TEST_CASE(orphans_end_without_a_kill),
 	TEST_CASE(spurious_interrupts_and_nmis_are_ignored),
 	TEST_CASE(elf_loader_takes_a_good_program),
 	TEST_CASE(elf_loader_refuses_bad_images),
