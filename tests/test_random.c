@@ -491,7 +491,10 @@ static void random_operations_agree_with_the_model(void)
 		ok = check_deep();
 	if (random_print_stats)
 		print_stats();
-	finish();
+	/* every failure above was reported through MD_CHECK; these make sure of it */
+	CHECK(ok);
+	CHECK_EQ(md.op, random_ops);
+	CHECK(finish());
 }
 
 static const struct test_case cases[] = {
