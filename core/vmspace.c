@@ -618,6 +618,12 @@ static void drop_refs_before(const struct pg_tracker *t, uint32_t s, uint32_t i)
 	}
 }
 
+/* Drop the reference take_refs took on every frame that t maps. */
+static void drop_refs(const struct pg_tracker *t)
+{
+	drop_refs_before(t, trk_ntables(t) + 1, 0);
+}
+
 /*
  * Take one more reference to each frame that t maps, one per entry (a frame
  * mapped twice takes two), all or none: -E_RANGE if a frame is at its limit.
@@ -702,7 +708,7 @@ int vm_clone(int as, enum vm_clone_mode mode)
 		return rc;
 	if ((child = ptb_clone(as)) < 0) {
 		if (mode == VM_CLONE_COW)
-			drop_refs_before(trk_get(as), trk_ntables(trk_get(as)) + 1, 0);
+			drop_refs(t); /* ptb_clone left the parent's tables as they were */
 		return child;
 	}
 	if (mode == VM_CLONE_COW) {
