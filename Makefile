@@ -13,6 +13,7 @@
 BUILD    := build
 KBUILD   := $(BUILD)/kernel
 HBUILD   := $(BUILD)/host
+BKBUILD  := $(BUILD)/bench-kernel
 
 CC       := gcc
 LD       := ld
@@ -31,16 +32,19 @@ TIMEOUT  ?= 120
 
 # ---- sources ----------------------------------------------------------
 
-CORE_SRCS   := core/errors.c core/printf.c core/frame.c core/tracker.c core/ptblock.c \
-               core/tlb.c core/kmap.c core/vmspace.c core/paging.c core/check.c core/dump.c
+# the freestanding C library: the formatter, error names, the memory functions
+# (string.c in the i386 builds only: the host has its C library's)
+LIB_SRCS    := lib/errors.c lib/printf.c
+ILIB_SRCS   := $(LIB_SRCS) lib/string.c
+CORE_SRCS   := core/frame.c core/tracker.c core/ptblock.c core/tlb.c core/kmap.c \
+               core/vmspace.c core/paging.c core/check.c core/dump.c
 ARCH_SRCS   := arch/i386/boot.S arch/i386/trap.S arch/i386/probe.S arch/i386/switch.S \
                arch/i386/idt.c arch/i386/gdt.c arch/i386/timer.c arch/i386/serial.c \
-               arch/i386/seam.c arch/i386/qemu.c arch/i386/string.c
-KERNEL_SRCS := kernel/main.c kernel/multiboot.c kernel/cmdline.c \
-               kernel/pagefault.c kernel/probe.c kernel/elf.c kernel/proc.c kernel/ufault.c \
-               kernel/syscall.c kernel/demo.c kernel/demo_proc.c kernel/ktest.c kernel/kfixture.c \
-               kernel/kbench.c kernel/test_kframe.c kernel/test_proc.c kernel/programs.S \
-               kernel/program_find.c kernel/test_kfail.c
+               arch/i386/seam.c arch/i386/qemu.c
+KERNEL_SRCS := kernel/main.c kernel/multiboot.c kernel/cmdline.c kernel/pagefault.c \
+               kernel/elf.c kernel/proc.c kernel/ufault.c kernel/syscall.c \
+               kernel/programs.S kernel/program_find.c
+DEMO_SRCS   := demo/demo.c demo/demo_proc.c
 HOSTED_SRCS := hosted/seam.c hosted/mmu_model.c hosted/probe.c
 # test bodies that run on both platforms
 SHARED_TEST_SRCS := tests/harness.c tests/fixture.c tests/test_printf.c tests/test_hw.c \
@@ -48,36 +52,62 @@ SHARED_TEST_SRCS := tests/harness.c tests/fixture.c tests/test_printf.c tests/te
 # host-only tests and the host runner
 HOST_TEST_SRCS   := tests/host_main.c tests/host_fixture.c tests/test_frame.c \
                     tests/test_mmu.c tests/test_paging.c tests/test_stress.c
+# kernel-only tests, their fixture, the runner and the kernel's probe()
+KTEST_SRCS  := tests/kernel/ktest.c tests/kernel/kfixture.c tests/kernel/probe.c \
+               tests/kernel/test_kframe.c tests/kernel/test_proc.c tests/kernel/test_kfail.c
+KBENCH_SRCS := bench/kernel/kbench.c
 
 # ---- flags ------------------------------------------------------------
 
 WARN     := -Wall -Wextra -Werror
-INCLUDES := -Iinclude -Itests
+INCLUDES := -Iinclude -Ilib
 
-KCFLAGS  := -std=gnu11 -m32 -march=i686 -ffreestanding -fno-pic -fno-stack-protector \
-            -nostdlib -mgeneral-regs-only -fno-omit-frame-pointer -O2 -g $(WARN) \
-            $(INCLUDES) -Iarch/i386 -Ikernel -DPT_DEBUG=1
+# The i386 builds: the kernel proper sees only the core's headers, its own
+# and arch/i386's; the demo, the tests and the benchmarks each add theirs
+# (XINC, set per folder below).
+KCFLAGS  = -std=gnu11 -m32 -march=i686 -ffreestanding -fno-pic -fno-stack-protector \
+           -nostdlib -mgeneral-regs-only -fno-omit-frame-pointer -O2 -g $(WARN) \
+           $(INCLUDES) -Iarch/i386 -Ikernel $(XINC) $(XCFLAGS) -DPT_DEBUG=1
 KASFLAGS := -m32 -g $(INCLUDES) -Iarch/i386
 KLDFLAGS := -m elf_i386 -T arch/i386/kernel.ld -nostdlib
-# gcc may turn the loops of memset and memcpy into calls to themselves
-$(KBUILD)/arch/i386/string.o: KCFLAGS += -fno-tree-loop-distribute-patterns
 
 HCFLAGS  := -std=gnu11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
-            -fno-sanitize-recover=undefined $(WARN) $(INCLUDES) -Ihosted -DPT_DEBUG=1
+            -fno-sanitize-recover=undefined $(WARN) $(INCLUDES) -Itests -Ihosted -DPT_DEBUG=1
 HLDFLAGS := -fsanitize=address,undefined
 
 DEPFLAGS  = -MMD -MP
+
+# ---- one compile rule per build flavour ---------------------------------
+#
+# $(call compile_rules,DIR,COMPILER,CFLAGS-VAR,ASFLAGS-VAR,LABEL): objects
+# DIR/<source>.o from <source>.c and <source>.S.
+
+define compile_rules
+$(1)/%.o: %.c
+	@mkdir -p $$(dir $$@)
+	$$(call show,$(5),$$<)
+	$$(Q)$(2) $$($(3)) $$(DEPFLAGS) -c $$< -o $$@
+
+$(1)/%.o: %.S
+	@mkdir -p $$(dir $$@)
+	$$(call show,$(5),$$<)
+	$$(Q)$(2) $$($(4)) $$(DEPFLAGS) -c $$< -o $$@
+endef
 
 # ---- objects ----------------------------------------------------------
 
 kobj = $(patsubst %,$(KBUILD)/%.o,$(basename $(1)))
 hobj = $(patsubst %,$(HBUILD)/%.o,$(basename $(1)))
 
-KERNEL_OBJS := $(call kobj,$(ARCH_SRCS) $(CORE_SRCS) $(KERNEL_SRCS) $(SHARED_TEST_SRCS))
-HOST_OBJS   := $(call hobj,$(CORE_SRCS) $(HOSTED_SRCS) $(SHARED_TEST_SRCS) $(HOST_TEST_SRCS))
+KERNEL_OBJS := $(call kobj,$(ARCH_SRCS) $(ILIB_SRCS) $(CORE_SRCS) $(KERNEL_SRCS) $(DEMO_SRCS) \
+                           $(SHARED_TEST_SRCS) $(KTEST_SRCS) $(KBENCH_SRCS))
+HOST_OBJS   := $(call hobj,$(LIB_SRCS) $(CORE_SRCS) $(HOSTED_SRCS) $(SHARED_TEST_SRCS) \
+                           $(HOST_TEST_SRCS))
 
 KERNEL_ELF  := $(KBUILD)/pagetrack.elf
 HOST_TESTS  := $(HBUILD)/pagetrack-tests
+REPLAY      := $(HBUILD)/fuzz-replay
+FUZZ_DIRS   := fuzz/corpus fuzz/regressions
 
 .PHONY: all kernel host run test test-host test-kernel bench debug clean deps-run deps-test
 
@@ -86,20 +116,15 @@ all: kernel host
 kernel: $(KERNEL_ELF) $(KBUILD)/kernel.sym $(KBUILD)/kernel.asm
 host: $(HOST_TESTS)
 
-$(KBUILD)/%.o: %.c
-	@mkdir -p $(dir $@)
-	$(call show,CC-i386,$<)
-	$(Q)$(CC) $(KCFLAGS) $(DEPFLAGS) -c $< -o $@
+$(eval $(call compile_rules,$(KBUILD),$(CC),KCFLAGS,KASFLAGS,CC-i386))
+$(eval $(call compile_rules,$(HBUILD),$(CC),HCFLAGS,HCFLAGS,CC-host))
 
-$(KBUILD)/%.o: %.S
-	@mkdir -p $(dir $@)
-	$(call show,AS-i386,$<)
-	$(Q)$(CC) $(KASFLAGS) $(DEPFLAGS) -c $< -o $@
-
-$(HBUILD)/%.o: %.c
-	@mkdir -p $(dir $@)
-	$(call show,CC-host,$<)
-	$(Q)$(CC) $(HCFLAGS) $(DEPFLAGS) -c $< -o $@
+# what each folder of the i386 builds includes beyond the kernel's headers
+$(KBUILD)/demo/%.o $(BKBUILD)/demo/%.o: XINC := -Idemo
+$(KBUILD)/tests/%.o $(BKBUILD)/tests/%.o: XINC := -Itests -Itests/kernel -Itests/user
+$(KBUILD)/bench/%.o $(BKBUILD)/bench/%.o: XINC := -Itests -Ibench/kernel
+# gcc may turn the loops of memset and memcpy into calls to themselves
+$(KBUILD)/lib/string.o $(BKBUILD)/lib/string.o: XCFLAGS := -fno-tree-loop-distribute-patterns
 
 $(KERNEL_ELF): $(KERNEL_OBJS) arch/i386/kernel.ld
 	$(call show,LD,$@)
@@ -120,24 +145,27 @@ $(HOST_TESTS): $(HOST_OBJS)
 # ---- user programs ----------------------------------------------------
 #
 # Freestanding ring-3 programs, linked at PROGRAM_BASE by user/user.ld and
-# embedded in the kernel image (kernel/programs.S).  Each links crt0, the
-# user library and the core's formatter, compiled for user space.
+# embedded in the kernel image (kernel/programs.S): the demo's and the
+# benchmark's in user/, the test programs (which share their case tables
+# with tests/kernel/) in tests/user/.  Each links crt0, the user library and
+# lib/, compiled for user space.
 
 UBUILD        := $(BUILD)/user
-USER_PROGS    := init worker utest hello forkwait kfail
-USER_LIB_SRCS := user/crt0.S user/ulib.c user/ucheck.c core/printf.c arch/i386/string.c
+USER_PROG_SRCS := user/init.c user/worker.c user/hello.c user/forkwait.c \
+                  tests/user/utest.c tests/user/kfail.c
+USER_LIB_SRCS := user/crt0.S user/ulib.c user/ucheck.c lib/printf.c lib/string.c
 USER_CFLAGS   := -std=gnu11 -m32 -march=i686 -ffreestanding -fno-pic -fno-stack-protector \
                  -nostdlib -mgeneral-regs-only -fno-omit-frame-pointer \
                  -fno-tree-loop-distribute-patterns -fno-asynchronous-unwind-tables -O2 \
-                 $(WARN) -Iinclude -Iuser
-USER_ASFLAGS  := -m32 -Iinclude -Iuser
+                 $(WARN) $(INCLUDES) -Iuser
+USER_ASFLAGS  := -m32 $(INCLUDES) -Iuser
 USER_LDFLAGS  := -m elf_i386 -T user/user.ld -nostdlib
 
 uobj = $(patsubst %,$(UBUILD)/%.o,$(basename $(1)))
 
 USER_LIB_OBJS := $(call uobj,$(USER_LIB_SRCS))
-USER_OBJS     := $(USER_LIB_OBJS) $(call uobj,$(patsubst %,user/%.c,$(USER_PROGS)))
-USER_ELFS     := $(patsubst %,$(UBUILD)/%.elf,$(USER_PROGS))
+USER_OBJS     := $(USER_LIB_OBJS) $(call uobj,$(USER_PROG_SRCS))
+USER_ELFS     := $(patsubst %,$(UBUILD)/%.elf,$(basename $(notdir $(USER_PROG_SRCS))))
 
 .PHONY: user
 user: $(USER_ELFS)
@@ -145,19 +173,14 @@ user: $(USER_ELFS)
 # the objects are kept: make would delete them as intermediate files
 .SECONDARY: $(USER_OBJS)
 
-$(UBUILD)/%.o: %.c
-	@mkdir -p $(dir $@)
-	$(call show,CC-user,$<)
-	$(Q)$(CC) $(USER_CFLAGS) $(DEPFLAGS) -c $< -o $@
+$(eval $(call compile_rules,$(UBUILD),$(CC),USER_CFLAGS,USER_ASFLAGS,CC-user))
 
-$(UBUILD)/%.o: %.S
-	@mkdir -p $(dir $@)
-	$(call show,AS-user,$<)
-	$(Q)$(CC) $(USER_ASFLAGS) $(DEPFLAGS) -c $< -o $@
-
-$(UBUILD)/%.elf: $(UBUILD)/user/%.o $(USER_LIB_OBJS) user/user.ld
+# each program: its own object, then the library
+$(foreach p,$(USER_PROG_SRCS),$(eval \
+  $(UBUILD)/$(basename $(notdir $(p))).elf: $(call uobj,$(p)) $(USER_LIB_OBJS) user/user.ld))
+$(USER_ELFS):
 	$(call show,LD-user,$@)
-	$(Q)$(LD) $(USER_LDFLAGS) -o $@ $< $(USER_LIB_OBJS)
+	$(Q)$(LD) $(USER_LDFLAGS) -o $@ $(filter %.o,$^)
 
 # the kernel image holds the programs: it is rebuilt when one changes
 $(KBUILD)/kernel/programs.o: $(USER_ELFS)
@@ -176,7 +199,7 @@ run: deps-run kernel
 
 test: deps-test test-host test-kernel test-fuzz valgrind lint
 
-test-host: $(HOST_TESTS)
+test-host: $(HOST_TESTS) $(REPLAY)
 	@$(HOST_TESTS)
 	@$(REPLAY) $(FUZZ_DIRS)
 
@@ -205,17 +228,16 @@ clean:
 # build/bench/results.json and build/bench/bench.svg (docs/PERFORMANCE.md).
 
 BBUILD        := $(BUILD)/bench
-BKBUILD       := $(BUILD)/bench-kernel
 BENCH_SRCS    := bench/bench_host.c bench/naive.c bench/timing.c
 # Loops start on a 64-byte line, so that a short loop (the table fills of
 # vm_map_range and the raw store they are measured against) never straddles
 # two and its speed does not depend on where the linker happened to put it.
 BENCH_CFLAGS  := -std=gnu11 -O2 -g -falign-loops=64 $(WARN) $(INCLUDES) -Ihosted -Ibench
-BENCH_KCFLAGS := $(filter-out -DPT_DEBUG=1,$(KCFLAGS))
+BENCH_KCFLAGS  = $(filter-out -DPT_DEBUG=1,$(KCFLAGS))
 
 bobj = $(patsubst %,$(BBUILD)/obj/%.o,$(basename $(1)))
 
-BENCH_OBJS        := $(call bobj,$(CORE_SRCS) $(HOSTED_SRCS) $(BENCH_SRCS))
+BENCH_OBJS        := $(call bobj,$(LIB_SRCS) $(CORE_SRCS) $(HOSTED_SRCS) $(BENCH_SRCS))
 BENCH_HOST        := $(BBUILD)/bench-host
 BENCH_KERNEL_OBJS := $(patsubst $(KBUILD)/%,$(BKBUILD)/%,$(KERNEL_OBJS))
 BENCH_KERNEL      := $(BKBUILD)/pagetrack.elf
@@ -229,26 +251,13 @@ bench-build: $(BENCH_HOST) $(BENCH_KERNEL)
 bench: deps-bench bench-build
 	@scripts/bench.sh --timeout $(TIMEOUT) $(BENCH_HOST) $(BENCH_KERNEL)
 
-$(BBUILD)/obj/%.o: %.c
-	@mkdir -p $(dir $@)
-	$(call show,CC-bench,$<)
-	$(Q)$(CC) $(BENCH_CFLAGS) $(DEPFLAGS) -c $< -o $@
+$(eval $(call compile_rules,$(BBUILD)/obj,$(CC),BENCH_CFLAGS,BENCH_CFLAGS,CC-bench))
+$(eval $(call compile_rules,$(BKBUILD),$(CC),BENCH_KCFLAGS,KASFLAGS,CC-bench))
 
 $(BENCH_HOST): $(BENCH_OBJS)
 	$(call show,LD-bench,$@)
 	$(Q)$(CC) -o $@ $^
 
-$(BKBUILD)/%.o: %.c
-	@mkdir -p $(dir $@)
-	$(call show,CC-bench,$<)
-	$(Q)$(CC) $(BENCH_KCFLAGS) $(DEPFLAGS) -c $< -o $@
-
-$(BKBUILD)/%.o: %.S
-	@mkdir -p $(dir $@)
-	$(call show,AS-bench,$<)
-	$(Q)$(CC) $(KASFLAGS) $(DEPFLAGS) -c $< -o $@
-
-$(BKBUILD)/arch/i386/string.o: BENCH_KCFLAGS += -fno-tree-loop-distribute-patterns
 # as for the debug kernel: the image holds the user programs
 $(BKBUILD)/kernel/programs.o: $(USER_ELFS)
 
@@ -283,17 +292,16 @@ SECONDS     ?= 60
 FBUILD      := $(BUILD)/fuzz
 VBUILD      := $(BUILD)/valgrind
 
-FUZZ_LIB_SRCS := $(CORE_SRCS) $(HOSTED_SRCS) tests/harness.c tests/fixture.c tests/host_fixture.c \
-                 tests/model.c
-FUZZ_DIRS     := fuzz/corpus fuzz/regressions
+FUZZ_LIB_SRCS := $(LIB_SRCS) $(CORE_SRCS) $(HOSTED_SRCS) tests/harness.c tests/fixture.c \
+                 tests/host_fixture.c tests/model.c
 
 FCFLAGS  := -std=gnu11 -g -O2 -flto=thin -fno-omit-frame-pointer \
             -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
             -fsanitize-coverage-ignorelist=fuzz/coverage-ignore.txt \
-            $(WARN) $(INCLUDES) -Ihosted -Ifuzz -DPT_DEBUG=1
+            $(WARN) $(INCLUDES) -Itests -Ihosted -Ifuzz -DPT_DEBUG=1
 FLDFLAGS := -flto=thin -fsanitize=fuzzer,address,undefined
 # the host build without sanitizers, for valgrind
-VCFLAGS  := -std=gnu11 -g -O1 -fno-omit-frame-pointer $(WARN) $(INCLUDES) -Ihosted -Ifuzz \
+VCFLAGS  := -std=gnu11 -g -O1 -fno-omit-frame-pointer $(WARN) $(INCLUDES) -Itests -Ihosted -Ifuzz \
             -DPT_DEBUG=1
 VALGRIND_FLAGS := -q --error-exitcode=1 --leak-check=full --show-leak-kinds=all \
                   --errors-for-leak-kinds=all
@@ -303,9 +311,8 @@ vobj = $(patsubst %,$(VBUILD)/%.o,$(basename $(1)))
 
 FUZZ_BIN     := $(FBUILD)/fuzz-vm
 FUZZ_OBJS    := $(call fobj,$(FUZZ_LIB_SRCS) fuzz/fuzz_vm.c)
-REPLAY       := $(HBUILD)/fuzz-replay
 REPLAY_OBJS  := $(call hobj,$(FUZZ_LIB_SRCS) fuzz/fuzz_vm.c fuzz/replay.c)
-VHOST_OBJS   := $(call vobj,$(CORE_SRCS) $(HOSTED_SRCS) $(SHARED_TEST_SRCS) $(HOST_TEST_SRCS))
+VHOST_OBJS   := $(call vobj,$(LIB_SRCS) $(CORE_SRCS) $(HOSTED_SRCS) $(SHARED_TEST_SRCS) $(HOST_TEST_SRCS))
 VREPLAY_OBJS := $(call vobj,$(FUZZ_LIB_SRCS) fuzz/fuzz_vm.c fuzz/replay.c)
 
 .PHONY: fuzz test-fuzz valgrind lint
@@ -313,15 +320,8 @@ VREPLAY_OBJS := $(call vobj,$(FUZZ_LIB_SRCS) fuzz/fuzz_vm.c fuzz/replay.c)
 $(HBUILD)/fuzz/%.o: HCFLAGS += -Ifuzz
 $(FBUILD)/fuzz/fuzz_vm.o: FCFLAGS += -DFUZZ_LIBFUZZER
 
-$(FBUILD)/%.o: %.c
-	@mkdir -p $(dir $@)
-	$(call show,CC-fuzz,$<)
-	$(Q)$(CLANG) $(FCFLAGS) $(DEPFLAGS) -c $< -o $@
-
-$(VBUILD)/%.o: %.c
-	@mkdir -p $(dir $@)
-	$(call show,CC-vg,$<)
-	$(Q)$(CC) $(VCFLAGS) $(DEPFLAGS) -c $< -o $@
+$(eval $(call compile_rules,$(FBUILD),$(CLANG),FCFLAGS,FCFLAGS,CC-fuzz))
+$(eval $(call compile_rules,$(VBUILD),$(CC),VCFLAGS,VCFLAGS,CC-vg))
 
 $(FUZZ_BIN): $(FUZZ_OBJS)
 	$(call show,LD-fuzz,$@)
@@ -346,14 +346,12 @@ fuzz: deps-test $(FUZZ_BIN)
 test-fuzz: deps-test $(FUZZ_BIN)
 	@scripts/fuzz.sh --seconds 60 $(FUZZ_BIN) $(FUZZ_DIRS)
 
-test-host: $(REPLAY)
-
 valgrind: deps-test $(VBUILD)/pagetrack-tests $(VBUILD)/fuzz-replay
 	@PAGETRACK_TEST_PLATFORM=valgrind $(VALGRIND) $(VALGRIND_FLAGS) $(VBUILD)/pagetrack-tests
 	@PAGETRACK_TEST_PLATFORM=valgrind $(VALGRIND) $(VALGRIND_FLAGS) \
 		$(VBUILD)/fuzz-replay $(FUZZ_DIRS)
 
 lint: deps-test
-	@scripts/lint.sh --cppcheck $(CPPCHECK) --clang-tidy $(CLANG_TIDY) $(CORE_SRCS)
+	@scripts/lint.sh --cppcheck $(CPPCHECK) --clang-tidy $(CLANG_TIDY) $(LIB_SRCS) $(CORE_SRCS)
 
 -include $(FUZZ_OBJS:.o=.d) $(REPLAY_OBJS:.o=.d) $(VHOST_OBJS:.o=.d) $(VREPLAY_OBJS:.o=.d)

@@ -1,7 +1,7 @@
 /*
  * ulib.c - the user library (see ulib.h): system calls through
  * `int $0x80`, and console output through the core's formatter.  The
- * memory and string functions come from arch/i386/string.c.
+ * memory and string functions come from lib/string.c.
  */
 #include "ulib.h"
 #include "seam.h"

@@ -1,8 +1,8 @@
 /*
  * ulib.h - the user library: a wrapper for every system call of uapi.h
- * and a printf on the console (core/printf.c's formatter, compiled for
+ * and a printf on the console (lib/printf.c's formatter, compiled for
  * user space).  The memory and string functions of lib.h come with it,
- * from arch/i386/string.c as in the kernel.
+ * from lib/string.c as in the kernel.
  *
  * A call that fails returns -SYS_Exxx.  The two calls that return an
  * address, sbrk and map, return the error as a pointer too: uerr() tells

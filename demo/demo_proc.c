@@ -4,7 +4,7 @@
  * what the processes made the paging system do.
  */
 #include "check.h"
-#include "demo.h"
+#include "runs.h"
 #include "frame.h"
 #include "lib.h"
 #include "proc.h"

@@ -1,7 +1,7 @@
 /*
  * utest.c - the system calls and the memory rules of uapi.h, checked from
  * the inside.  `utest N` runs case N of utest_cases.h; the kernel suite
- * (kernel/test_proc.c) starts one process per case and checks how it ended.
+ * (tests/kernel/test_proc.c) starts one process per case and checks how it ended.
  *
  * A case that passes returns 0 (or the status it is about); a failed check
  * prints one line, "utest N name: pid P: utest.c:L: ...", and exits with

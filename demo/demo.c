@@ -15,7 +15,7 @@
  *
  * It ends with one line `summary: key=value ...` for scripts to read.
  */
-#include "demo.h"
+#include "runs.h"
 #include "check.h"
 #include "errors.h"
 #include "frame.h"

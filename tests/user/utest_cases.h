@@ -1,7 +1,7 @@
 /*
  * utest_cases.h - the cases of the utest program, one line each: its
  * number (utest's argument), its name, and the wait() status it must end
- * with.  user/utest.c runs them; kernel/test_proc.c starts each one and
+ * with.  tests/user/utest.c runs them; tests/kernel/test_proc.c starts each one and
  * checks the status, so the list is written once for both.
  *
  * A case that passes ends with 0, or with the status it is about; one

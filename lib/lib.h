@@ -3,8 +3,8 @@
  * and panic.
  *
  * The memory and string functions come from libc on the host and from
- * arch/i386/string.c in the kernel and the user programs.  kprintf is
- * pagetrack's own (core/printf.c) on both, and the user programs' printf
+ * lib/string.c in the kernel and the user programs.  kprintf is
+ * pagetrack's own (lib/printf.c) on both, and the user programs' printf
  * uses the same formatter, so output is formatted the same way everywhere.
  * It understands %d %i %u %x %X %c %s %p %%, the flags '-' and '0', a field
  * width, and the length modifiers 'l', 'll' (64-bit values in hexadecimal

@@ -15,7 +15,7 @@
  * the case to run, the statuses that say how a run ended, and what else
  * each run must show.
  *
- * Aiming: the kfail program (user/kfail.c) sets up what it needs, then
+ * Aiming: the kfail program (tests/user/kfail.c) sets up what it needs, then
  * opens a window with the test trap KF_ARM right before the operation and
  * closes it with KF_DONE right after (kfail_cases.h).  The trap's handler
  * here starts the injection when the window opens and ends it when it
@@ -47,7 +47,7 @@
 #include "suites.h"
 #include "uapi.h"
 #include "vmspace.h"
-#include "../user/kfail_cases.h"
+#include "kfail_cases.h"
 
 #define MAX_SWEEP 200        /* more allocation points than any scenario has */
 #define HELLO_STATUS 7

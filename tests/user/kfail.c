@@ -1,6 +1,6 @@
 /*
  * kfail.c - the user side of the kernel's fault-injection sweep and stress
- * (kernel/test_kfail.c): `kfail N` runs case N of kfail_cases.h.
+ * (tests/kernel/test_kfail.c): `kfail N` runs case N of kfail_cases.h.
  *
  * A case sets up memory whose contents it can check, then runs one
  * operation between the test trap's KF_ARM and KF_DONE, during which the

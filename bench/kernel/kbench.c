@@ -1,5 +1,5 @@
 /*
- * kbench.c - the kernel benchmarks (see kbench.h and docs/PERFORMANCE.md).
+ * kbench.c - the kernel benchmarks (kernel/runs.h; docs/PERFORMANCE.md).
  *
  * Every figure is the median of its samples, in TSC cycles per operation.
  * scripts/bench.sh boots this kernel under QEMU with -icount shift=0: the
@@ -8,13 +8,13 @@
  * to caches and TLB misses.
  *
  * The two page-fault figures are measured end to end with the probes of
- * kernel/probe.c: a write from ring 3 through the user gate that faults,
+ * tests/kernel/probe.c: a write from ring 3 through the user gate that faults,
  * the fault resolved, and the write done again.  That makes two trips to
  * ring 3, where a process makes one; the round trip of a probe that does
  * not fault, measured on the same pages, is subtracted, which leaves the
  * fault, its handling, the return to ring 3 and the retried write.
  */
-#include "kbench.h"
+#include "runs.h"
 #include "proc.h"
 #include "cpu.h"
 #include "errors.h"

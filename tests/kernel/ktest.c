@@ -1,5 +1,5 @@
-/* ktest.c - runs the kernel test suites (see ktest.h). */
-#include "ktest.h"
+/* ktest.c - runs the kernel test suites (kernel/runs.h). */
+#include "runs.h"
 #include "suites.h"
 
 static const struct test_suite *const suites[] = {

@@ -1,6 +1,6 @@
 /*
  * test_proc.c - user processes, run by the kernel: every case of the utest
- * program (user/utest_cases.h) in a process of its own, a thousand
+ * program (tests/user/utest_cases.h) in a process of its own, a thousand
  * short-lived processes, programs that run side by side, and the ELF
  * loader's refusals.  Kernel only.
  *
@@ -19,7 +19,7 @@
 #include "timer.h"
 #include "uapi.h"
 #include "vmspace.h"
-#include "../user/utest_cases.h"
+#include "utest_cases.h"
 
 #define THOUSAND 1000
 #define BATCH 100             /* processes at once in the thousand: fewer than NPROC */

@@ -1,6 +1,6 @@
 /*
  * kfail_cases.h - what the kfail program and the kernel's fault-injection
- * suite (kernel/test_kfail.c) agree on: the cases, the statuses they end
+ * suite (tests/kernel/test_kfail.c) agree on: the cases, the statuses they end
  * with, and the test trap that marks where an operation starts and ends.
  *
  * The test trap is `int $KF_VECTOR` with ESI = one of the KF_ ops; it

@@ -1,0 +1,33 @@
+/*
+ * runs.h - what the kernel runs once it has booted, each from a folder of
+ * its own: the demo (demo/, the default), the kernel test suites
+ * (tests/kernel/, with the word "test" on the command line) and the kernel
+ * benchmarks (bench/kernel/, with "bench").  The kernel proper includes
+ * nothing else of theirs.
+ */
+#ifndef PAGETRACK_RUNS_H
+#define PAGETRACK_RUNS_H
+
+#include "types.h"
+
+/* Demo part 1: address spaces until the kernel zone is full, growth, teardown.  True if all went well. */
+bool demo_paging(void);
+
+/* Demo part 2: init and its tree of workers, then a `summary:` line.  True if all went well. */
+bool demo_processes(void);
+
+/*
+ * Run every kernel test suite, each printing its closing line
+ * ("kernel-kframe: 12 passed, 0 failed"), then one verdict line.  Returns
+ * the number of cases that failed.
+ */
+int ktest_run(void);
+
+/*
+ * Run every kernel benchmark; each figure is printed as a line
+ * `bench: kernel_<name>_cycles=<n>` that scripts/bench.sh collects.
+ * Returns 0, or -1 after printing what failed.
+ */
+int kbench_run(void);
+
+#endif
