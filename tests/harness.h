@@ -12,6 +12,11 @@
  * The same suite runs on both platforms: test_platform ("host" or "kernel")
  * is put in front of its name.
  *
+ * A suite's cases may come from several files, one subject each: every file
+ * makes a part of its case table (DEFINE_PART), and the suite runs a
+ * NULL-ended list of parts in order (DEFINE_SUITE_OF_PARTS).  DEFINE_SUITE
+ * is the suite of one table.
+ *
  * Assertions return from the function they are written in; a helper that
  * asserts returns early too, and its caller should check test_failed(), or
  * call it through RUN.
@@ -28,19 +33,32 @@ struct test_case {
 	void (*fn)(void);
 };
 
-struct test_suite {
-	const char *name;             /* without the platform: "frame" */
+/* One file's share of a suite: a table of cases. */
+struct test_part {
 	const struct test_case *cases;
 	size_t ncases;
-	void (*setup)(void);          /* before each case, may be NULL */
-	void (*teardown)(void);       /* after each case (may assert), may be NULL */
+};
+
+struct test_suite {
+	const char *name;                     /* without the platform: "frame" */
+	const struct test_part *const *parts; /* run in order, NULL-ended */
+	void (*setup)(void);                  /* before each case, may be NULL */
+	void (*teardown)(void);               /* after each case (may assert), may be NULL */
 };
 
 #define TEST_CASE(fn) { #fn, fn }
+#define DEFINE_PART(var, arr) const struct test_part var = { arr, ARRAY_SIZE(arr) }
+#define DEFINE_SUITE_OF_PARTS(var, sname, partlist, su, td)                            \
+	const struct test_suite var = { sname, partlist, su, td }
 #define DEFINE_SUITE(var, sname, arr, su, td)                                          \
-	const struct test_suite var = { sname, arr, ARRAY_SIZE(arr), su, td }
+	static DEFINE_PART(var##_part_, arr);                                          \
+	static const struct test_part *const var##_parts_[] = { &var##_part_, NULL };  \
+	DEFINE_SUITE_OF_PARTS(var, sname, var##_parts_, su, td)
 
 extern const char *test_platform;
+
+/* Print each case's name as it starts: "case host-vm/name" (PAGETRACK_TEST_LIST on the host). */
+extern bool test_list_cases;
 
 /* Run every case of a suite, print its closing line; returns the number failed. */
 int test_run_suite(const struct test_suite *s);

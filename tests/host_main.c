@@ -4,7 +4,8 @@
  * suite out ("-stress": all but the stress).  Exits 1 if any case failed,
  * 2 if a name is no suite's.
  * PAGETRACK_TEST_PLATFORM replaces "host" in front of the suites' names
- * (the valgrind run calls itself "valgrind").
+ * (the valgrind run calls itself "valgrind"); PAGETRACK_TEST_LIST=1 prints
+ * each case's name as it starts.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,7 @@ static bool is_suite(const char *name)
 int main(int argc, char **argv)
 {
 	const char *platform = getenv("PAGETRACK_TEST_PLATFORM");
+	const char *list = getenv("PAGETRACK_TEST_LIST");
 	int failed = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -65,6 +67,7 @@ int main(int argc, char **argv)
 		}
 	}
 	test_platform = platform && *platform ? platform : "host";
+	test_list_cases = list && strcmp(list, "1") == 0;
 	for (size_t i = 0; i < ARRAY_SIZE(suites); i++)
 		if (wanted(suites[i]->name, argc, argv))
 			failed += test_run_suite(suites[i]);
