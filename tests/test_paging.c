@@ -18,7 +18,7 @@
  *   master block:  | PD | PT 0 | PT 1 | PT 2 | PT 3 | kmap PT |   (6 pages, no spare)
  *
  * Each case boots its own machine, so physical addresses here follow from
- * a fresh first-fit allocator; the shared bodies of test_vm.c never use them.
+ * a fresh first-fit allocator; the vm suite's shared bodies (vm_*.c) never use them.
  */
 #include "check.h"
 #include "fixture.h"
