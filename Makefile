@@ -52,7 +52,9 @@ SHARED_TEST_SRCS := tests/harness.c tests/fixture.c tests/test_printf.c tests/te
                     tests/vm_bad.c tests/vm_tlb.c tests/vm_clone.c tests/vm_iterate.c \
                     tests/test_oom.c tests/test_random.c tests/model.c
 # host-only tests and the host runner
-HOST_TEST_SRCS   := tests/host_main.c tests/host_fixture.c tests/test_frame.c \
+HOST_TEST_SRCS   := tests/host_main.c tests/host_fixture.c tests/frame_util.c \
+                    tests/frame_boot.c tests/frame_alloc.c tests/frame_bad.c tests/frame_refs.c \
+                    tests/frame_inject.c tests/frame_walk.c tests/frame_random.c \
                     tests/test_mmu.c tests/test_paging.c tests/test_stress.c
 # kernel-only tests, their fixture, the runner and the kernel's probe()
 KTEST_SRCS  := tests/kernel/ktest.c tests/kernel/kfixture.c tests/kernel/probe.c \

@@ -1,0 +1,174 @@
+/*
+ * frame_refs.c - references and pins: a frame goes with its last reference,
+ * a pinned frame stays, and both counts stop at their limits.
+ */
+#include "frame_util.h"
+
+static void a_frame_is_freed_when_its_last_reference_goes(void)
+{
+	paddr_t u;
+
+	CHECK_OK(frame_alloc(ZONE_USER, &u));
+	for (int i = 0; i < 3; i++)
+		CHECK_OK(frame_ref(u));
+	CHECK_EQ(frame_refcount(u), 4);
+	uint32_t free_in_use = frame_free_count(ZONE_USER);
+	for (int left = 3; left >= 1; left--) {
+		CHECK_EQ(frame_unref(u), left);
+		CHECK_EQ(frame_refcount(u), left);
+		CHECK_EQ(frame_free_count(ZONE_USER), free_in_use);
+	}
+	CHECK_EQ(frame_unref(u), 0);
+	CHECK_EQ(frame_free_count(ZONE_USER), free_in_use + 1);
+	CHECK_EQ(frame_refcount(u), 0);
+	CHECK_ERR(frame_unref(u), E_FREE);
+}
+
+static void kernel_frames_are_reference_counted_too(void)
+{
+	paddr_t k;
+
+	CHECK_OK(frame_alloc(ZONE_KERNEL, &k));
+	CHECK_OK(frame_ref(k));
+	CHECK_EQ(frame_unref(k), 1);
+	CHECK_EQ(frame_free_count(ZONE_KERNEL), base_free[ZONE_KERNEL] - 1);
+	CHECK_EQ(frame_unref(k), 0);
+	CHECK_EQ(frame_free_count(ZONE_KERNEL), base_free[ZONE_KERNEL]);
+}
+
+static void unref_of_a_pinned_last_reference_is_busy(void)
+{
+	paddr_t u;
+
+	CHECK_OK(frame_alloc(ZONE_USER, &u));
+	CHECK_OK(frame_ref(u));
+	CHECK_OK(frame_pin(u));
+	CHECK_EQ(frame_unref(u), 1); /* a pinned frame may lose a shared reference */
+	snap_save();
+	CHECK_ERR(frame_unref(u), E_BUSY);
+	CHECK_UNCHANGED();
+	CHECK_OK(frame_unpin(u));
+	CHECK_EQ(frame_unref(u), 0);
+}
+
+static void reference_count_stops_at_its_limit(void)
+{
+	paddr_t u;
+	int rc;
+	uint32_t n = 1;
+
+	CHECK_OK(frame_alloc(ZONE_USER, &u));
+	while ((rc = frame_ref(u)) == 0 && n < MiB(1))
+		n++;
+	CHECK_ERR(rc, E_RANGE);
+	CHECK_GE(n, 255);
+	CHECK_EQ(frame_refcount(u), n);
+	snap_save();
+	CHECK_ERR(frame_ref(u), E_RANGE);
+	CHECK_UNCHANGED();
+	while (n > 1)
+		CHECK_EQ(frame_unref(u), --n);
+	CHECK_EQ(frame_unref(u), 0);
+}
+
+static void pins_are_counted(void)
+{
+	paddr_t k;
+
+	CHECK_OK(frame_alloc(ZONE_KERNEL, &k));
+	for (int i = 1; i <= 3; i++) {
+		CHECK_OK(frame_pin(k));
+		CHECK_EQ(frame_pincount(k), i);
+	}
+	CHECK_OK(frame_ref(k)); /* a pinned frame can still be shared */
+	CHECK_EQ(frame_unref(k), 1);
+	for (int i = 2; i >= 0; i--) {
+		RUN(check_unfreeable(k, E_BUSY));
+		CHECK_OK(frame_unpin(k));
+		CHECK_EQ(frame_pincount(k), i);
+	}
+	CHECK_EQ(frame_refcount(k), 1);
+	CHECK_OK(frame_free(k));
+	CHECK_EQ(frame_pincount(k), 0);
+}
+
+/* frame_user_pinned counts the user frames with a pin, however they were pinned. */
+static void pinned_user_frames_are_counted(void)
+{
+	paddr_t k, u[3];
+
+	CHECK_OK(frame_alloc(ZONE_KERNEL, &k));
+	for (int i = 0; i < 3; i++)
+		CHECK_OK(frame_alloc(ZONE_USER, &u[i]));
+	CHECK(u[1] == u[0] + PAGE_SIZE && u[2] == u[1] + PAGE_SIZE); /* the lowest come first */
+	CHECK_EQ(frame_user_pinned(), 0);
+	CHECK_OK(frame_pin(k));
+	CHECK_OK(frame_pin(u[1]));
+	CHECK_OK(frame_pin(u[1]));
+	CHECK_EQ(frame_user_pinned(), 1);
+	CHECK_OK(frame_pin_run(u[0], 3));
+	CHECK_EQ(frame_user_pinned(), 3);
+	CHECK_OK(frame_unpin_run(u[0], 3));
+	CHECK_EQ(frame_user_pinned(), 1);
+	CHECK_OK(frame_free(u[2]));
+	CHECK_ERR(frame_pin_run(u[0], 3), E_FREE); /* all or nothing */
+	CHECK_EQ(frame_user_pinned(), 1);
+	CHECK_OK(frame_unpin(u[1]));
+	CHECK_EQ(frame_user_pinned(), 1);
+	CHECK_OK(frame_unpin(u[1]));
+	CHECK_EQ(frame_user_pinned(), 0);
+	CHECK_OK(frame_check());
+	CHECK_OK(frame_unpin(k));
+	CHECK_OK(frame_free(k));
+	CHECK_OK(frame_free(u[0]));
+	CHECK_OK(frame_free(u[1]));
+}
+
+static void unpin_of_an_unpinned_frame_is_invalid(void)
+{
+	paddr_t u;
+
+	CHECK_OK(frame_alloc(ZONE_USER, &u));
+	snap_save();
+	CHECK_ERR(frame_unpin(u), E_INVAL);
+	CHECK_UNCHANGED();
+	CHECK_OK(frame_pin(u));
+	CHECK_OK(frame_unpin(u));
+	snap_save();
+	CHECK_ERR(frame_unpin(u), E_INVAL);
+	CHECK_UNCHANGED();
+	CHECK_OK(frame_free(u));
+}
+
+static void pin_count_stops_at_its_limit(void)
+{
+	paddr_t k;
+	int rc;
+	uint32_t n = 0;
+
+	CHECK_OK(frame_alloc(ZONE_KERNEL, &k));
+	while ((rc = frame_pin(k)) == 0 && n < MiB(1))
+		n++;
+	CHECK_ERR(rc, E_RANGE);
+	CHECK_GE(n, 16);
+	CHECK_EQ(frame_pincount(k), n);
+	snap_save();
+	CHECK_ERR(frame_pin(k), E_RANGE);
+	CHECK_UNCHANGED();
+	while (n-- > 0)
+		CHECK_OK(frame_unpin(k));
+	CHECK_OK(frame_free(k));
+}
+
+static const struct test_case cases[] = {
+	TEST_CASE(a_frame_is_freed_when_its_last_reference_goes),
+	TEST_CASE(kernel_frames_are_reference_counted_too),
+	TEST_CASE(unref_of_a_pinned_last_reference_is_busy),
+	TEST_CASE(reference_count_stops_at_its_limit),
+	TEST_CASE(pins_are_counted),
+	TEST_CASE(pinned_user_frames_are_counted),
+	TEST_CASE(unpin_of_an_unpinned_frame_is_invalid),
+	TEST_CASE(pin_count_stops_at_its_limit),
+};
+
+DEFINE_PART(frame_refs_part, cases);
