@@ -768,6 +768,119 @@ static const vaddr_t kernel_va[] = { 0, 0x00001000u, 0x00100000u, GATE_BASE, KMA
 static const uint32_t bad_flag[] = { PG_P, PG_PWT, PG_PCD, PG_A, PG_D, PG_PS, PG_G,
 				     VM_COW, PG_COW_W, BIT(12), BIT(31) };
 
+/* The calls a bad call makes. */
+enum bad_fn {
+	F_MAP, F_MAP_RANGE, F_MAP_ZERO, F_UNMAP, F_UNMAP_RANGE, F_PROTECT, F_QUERY, F_TRANSLATE,
+	F_CLONE, F_FAULT, F_ITERATE, F_INFO, F_DESTROY, F_ACTIVATE,
+	F_ANY, /* each of the above, by the pick (handle_calls) */
+};
+
+/* The argument a bad call gets wrong, and how; the pick chooses among the variants. */
+enum bad_arg {
+	B_VA_HALF,      /* va half a page in */
+	B_VA_WORD,      /* va a word in */
+	B_VA_KERNEL,    /* va below user space (kernel_va) */
+	B_VA_UNMAPPED,  /* va outside the layout, never mapped */
+	B_PA_WORD,      /* the frame a word in */
+	B_PA_KZONE,     /* a kernel-zone frame: low, the last, the space's block, a tracker page */
+	B_PA_FREE,      /* a frame the test just freed */
+	B_PA_WRAP,      /* 2 frames that wrap past 4 GiB or reach the kernel zone */
+	B_FLAGS,        /* a flag bit callers may not give (bad_flag) */
+	B_NO_PAGES,     /* n == 0 */
+	B_PAST_END,     /* 5 pages from one of the last 4 pages of memory */
+	B_RANGE,        /* a range unaligned, empty or outside user space (bad_ranges) */
+	B_MODE,         /* a clone mode that is none */
+	B_FAULT_KERNEL, /* a fault at a kernel address */
+	B_STOP,         /* nothing bad: the visitor stops at the first mapping, with 77 */
+	B_HANDLE,       /* a handle that names no space (bad_handle) */
+};
+
+/*
+ * The bad calls, by kind: the call (or `alt`, when the pick has alt_bit),
+ * the argument it gets wrong, and the error it must return (0: the bad
+ * argument's variant says).  Row `kind` keeps its place: the fuzz inputs
+ * (fuzz/seeds.py, fuzz/corpus, fuzz/regressions) name calls by it.
+ */
+static const struct bad_call {
+	enum bad_fn fn;
+	enum bad_arg bad;
+	int want;
+	enum bad_fn alt;
+	uint32_t alt_bit;
+} bad_calls[] = {
+	/*         call         bad argument    error     or alt,        with alt_bit */
+	/*  0 */ { F_MAP,       B_VA_HALF,      -E_INVAL, F_MAP,         0     },
+	/*  1 */ { F_MAP,       B_VA_KERNEL,    -E_RANGE, F_MAP,         0     },
+	/*  2 */ { F_MAP,       B_PA_WORD,      -E_INVAL, F_MAP,         0     },
+	/*  3 */ { F_MAP,       B_PA_KZONE,     -E_RANGE, F_MAP,         0     },
+	/*  4 */ { F_MAP,       B_FLAGS,        -E_INVAL, F_MAP,         0     },
+	/*  5 */ { F_MAP_RANGE, B_PA_FREE,      -E_FREE,  F_MAP,         0x1   },
+	/*  6 */ { F_MAP_RANGE, B_NO_PAGES,     -E_INVAL, F_MAP_RANGE,   0     },
+	/*  7 */ { F_MAP_RANGE, B_PAST_END,     -E_RANGE, F_MAP_RANGE,   0     },
+	/*  8 */ { F_MAP_RANGE, B_PA_WRAP,      -E_RANGE, F_MAP_RANGE,   0     },
+	/*  9 */ { F_MAP_RANGE, B_FLAGS,        -E_INVAL, F_MAP_RANGE,   0     },
+	/* 10 */ { F_MAP_ZERO,  B_VA_KERNEL,    -E_RANGE, F_MAP_ZERO,    0     },
+	/* 11 */ { F_MAP_ZERO,  B_FLAGS,        -E_INVAL, F_MAP_ZERO,    0     },
+	/* 12 */ { F_MAP_ZERO,  B_VA_WORD,      -E_INVAL, F_MAP_ZERO,    0     },
+	/* 13 */ { F_UNMAP,     B_VA_WORD,      -E_INVAL, F_UNMAP,       0     },
+	/* 14 */ { F_UNMAP,     B_VA_KERNEL,    -E_RANGE, F_UNMAP,       0     },
+	/* 15 */ { F_PROTECT,   B_RANGE,        0,        F_UNMAP_RANGE, 0x100 },
+	/* 16 */ { F_PROTECT,   B_FLAGS,        -E_INVAL, F_PROTECT,     0     },
+	/* 17 */ { F_TRANSLATE, B_VA_KERNEL,    -E_RANGE, F_QUERY,       0x1   },
+	/* 18 */ { F_CLONE,     B_MODE,         -E_INVAL, F_CLONE,       0     },
+	/* 19 */ { F_FAULT,     B_FAULT_KERNEL, -E_FAULT, F_FAULT,       0     },
+	/* 20 */ { F_UNMAP,     B_VA_UNMAPPED,  -E_NOENT, F_UNMAP,       0     },
+	/* 21 */ { F_ITERATE,   B_STOP,         0,        F_ITERATE,     0     },
+	/* 22 */ { F_ANY,       B_HANDLE,       -E_BADH,  F_ANY,         0     },
+};
+
+_Static_assert(ARRAY_SIZE(bad_calls) == MD_BAD_KINDS, "a row for every kind of bad call");
+
+/* Ranges for vm_unmap_range and vm_protect (B_RANGE), with their errors. */
+static const struct {
+	vaddr_t va;
+	uint32_t n;
+	int want;
+} bad_ranges[] = {
+	{ 0x40000000u, 0, -E_INVAL },
+	{ 0x40000004u, 1, -E_INVAL },
+	{ USER_BASE - PAGE_SIZE, 2, -E_RANGE },
+	{ USER_LAST, 2, -E_RANGE },
+	{ 0, 1, -E_RANGE },
+	{ 0x80000000u, 0x80001u, -E_RANGE },
+};
+
+/* The calls B_HANDLE makes, chosen by the pick's bits 16 and up (or `alt` with bit 8). */
+static const struct {
+	enum bad_fn fn, alt;
+	uint32_t n, flags;
+} handle_calls[] = {
+	{ F_MAP, F_MAP, 1, 0 },
+	{ F_MAP_RANGE, F_MAP_RANGE, 3, VM_USER },
+	{ F_MAP_ZERO, F_MAP_ZERO, 1, 0 },
+	{ F_UNMAP, F_UNMAP, 1, 0 },
+	{ F_UNMAP_RANGE, F_UNMAP_RANGE, 2, 0 },
+	{ F_PROTECT, F_PROTECT, 1, 0 },
+	{ F_QUERY, F_QUERY, 1, 0 },
+	{ F_TRANSLATE, F_TRANSLATE, 1, 0 },
+	{ F_CLONE, F_CLONE, 1, 0 },
+	{ F_FAULT, F_FAULT, 1, 0 },
+	{ F_DESTROY, F_INFO, 1, 0 },
+	{ F_ACTIVATE, F_ACTIVATE, 1, 0 },
+};
+
+/* One call's arguments: each call reads those it takes. */
+struct bad_args {
+	enum bad_fn fn;
+	int h;
+	vaddr_t va;
+	paddr_t pa;
+	uint32_t n, flags;
+	enum vm_clone_mode mode;
+	uint32_t err; /* vm_fault's error code */
+	int want;     /* what the call must return */
+};
+
 /* A handle that names no user address space; 0, the master's, only if zero_ok. */
 static int bad_handle(uint32_t pick, bool zero_ok)
 {
@@ -779,33 +892,75 @@ static int bad_handle(uint32_t pick, bool zero_ok)
 	return bad[pick % (zero_ok ? ARRAY_SIZE(bad) : ARRAY_SIZE(bad) - 1)];
 }
 
-/* Every entry point answers a handle that names no space with -E_BADH. */
-static bool bad_handle_call(const struct md_bad *a)
+/* B_HANDLE: the call handle_calls chooses, with a bad handle (the master may be activated). */
+static void handle_call(struct bad_args *x, uint32_t pick)
 {
-	struct vm_mapping q;
-	struct vm_space_info info;
-	paddr_t pa;
-	uint32_t k = (a->pick >> 16) % 12; /* the bits that choose kernel_va elsewhere */
-	int h = bad_handle(a->pick, k != 11), rc; /* the master may be activated */
-	vaddr_t va = a->va;
+	uint32_t k = (pick >> 16) % ARRAY_SIZE(handle_calls);
 
-	md_describe("call %u with bad handle %d", k, h);
-	switch (k) {
-	case 0: rc = vm_map(h, va, a->pa, 0); break;
-	case 1: rc = vm_map_range(h, va, a->pa, 3, VM_USER); break;
-	case 2: rc = vm_map_zero(h, va, 0); break;
-	case 3: rc = vm_unmap(h, va); break;
-	case 4: rc = vm_unmap_range(h, va, 2); break;
-	case 5: rc = vm_protect(h, va, 1, 0); break;
-	case 6: rc = vm_query(h, va, &q); break;
-	case 7: rc = vm_translate(h, va, &pa); break;
-	case 8: rc = vm_clone(h, (a->pick & 0x100) ? VM_CLONE_COW : VM_CLONE_EAGER); break;
-	case 9: rc = vm_fault(h, va, PF_W | PF_P); break;
-	case 10: rc = (a->pick & 0x100) ? vm_info(h, &info) : vm_destroy(h); break;
-	default: rc = vm_activate(h); break;
+	x->fn = (pick & 0x100) ? handle_calls[k].alt : handle_calls[k].fn;
+	x->h = bad_handle(pick, x->fn != F_ACTIVATE);
+	x->n = handle_calls[k].n;
+	x->flags = handle_calls[k].flags;
+	x->mode = (pick & 0x100) ? VM_CLONE_COW : VM_CLONE_EAGER;
+	x->err = PF_W | PF_P;
+}
+
+/* A frame of the kernel zone, chosen by c: never a user mapping's. */
+static paddr_t kzone_frame(int h, uint32_t c)
+{
+	struct vm_space_info info;
+
+	vm_info(h, &info);
+	const paddr_t kz[] = { FRAME_LOW_RESERVED, frame_kzone_end() - PAGE_SIZE, info.block,
+			       trk_page_addr(0) };
+	return kz[c % ARRAY_SIZE(kz)];
+}
+
+/* Make argument `bad` of x bad, in the variant the pick chooses. */
+static void make_bad(enum bad_arg bad, struct bad_args *x, const struct md_bad *a)
+{
+	uint32_t c = a->pick & 0xFF;
+	vaddr_t kva = kernel_va[(a->pick >> 16) % ARRAY_SIZE(kernel_va)];
+
+	switch (bad) {
+	case B_VA_HALF: x->va += 0x800; break;
+	case B_VA_WORD: x->va += 4; break;
+	case B_VA_KERNEL: x->va = kva; break;
+	case B_VA_UNMAPPED:
+		ASSERT(index_of(0x50000000u) < 0); /* the layout leaves it out */
+		x->va = 0x50000000u;
+		break;
+	case B_PA_WORD: x->pa += 4; break;
+	case B_PA_KZONE: x->pa = kzone_frame(x->h, c); break;
+	case B_PA_FREE:
+		x->pa = fx_user_frame(0);
+		frame_free(x->pa);
+		break;
+	case B_PA_WRAP:
+		x->pa = (c & 1) ? 0xFFFFF000u : FRAME_LOW_RESERVED - PAGE_SIZE;
+		x->n = 2;
+		break;
+	case B_FLAGS: x->flags |= bad_flag[(a->pick >> 8) % ARRAY_SIZE(bad_flag)]; break;
+	case B_NO_PAGES: x->n = 0; break;
+	case B_PAST_END:
+		x->va = USER_LAST - PAGE_SIZE * (c % 4);
+		x->n = 5;
+		break;
+	case B_RANGE: {
+		uint32_t i = c % ARRAY_SIZE(bad_ranges);
+		x->va = bad_ranges[i].va;
+		x->n = bad_ranges[i].n;
+		x->want = bad_ranges[i].want;
+		break;
 	}
-	MD_CHECK_RC(rc, -E_BADH);
-	return true;
+	case B_MODE: x->mode = (enum vm_clone_mode)(2 + c); break;
+	case B_FAULT_KERNEL:
+		x->va = kva + (c & 0xFFC);
+		x->err = c & (PF_P | PF_W | PF_U);
+		break;
+	case B_STOP: x->want = md.sp[a->s].nmapped > 0 ? 77 : 0; break;
+	case B_HANDLE: handle_call(x, a->pick); break;
+	}
 }
 
 static int stop_at_first(vaddr_t va, const struct vm_mapping *q, void *ctx)
@@ -814,156 +969,88 @@ static int stop_at_first(vaddr_t va, const struct vm_mapping *q, void *ctx)
 	return 77;
 }
 
-bool md_bad_call(uint32_t kind, const struct md_bad *a)
+/* Make the call x names; returns what it returned. */
+static int make_call(const struct bad_args *x)
 {
-	int h = md.sp[a->s].h, rc, want;
-	uint32_t c = a->pick & 0xFF, flags = a->flags;
-	uint32_t badf = flags | bad_flag[(a->pick >> 8) % ARRAY_SIZE(bad_flag)];
-	vaddr_t va = a->va, kva = kernel_va[(a->pick >> 16) % ARRAY_SIZE(kernel_va)];
 	struct vm_mapping q;
+	struct vm_space_info info;
 	paddr_t pa;
 
-	switch (kind) {
-	case 0:
-		md_describe("map %d unaligned 0x%x", h, va + 0x800);
-		rc = vm_map(h, va + 0x800, a->pa, flags);
-		want = -E_INVAL;
-		break;
-	case 1:
-		md_describe("map %d kernel address 0x%x", h, kva);
-		rc = vm_map(h, kva, a->pa, flags);
-		want = -E_RANGE;
-		break;
-	case 2:
-		md_describe("map %d 0x%x to unaligned 0x%x", h, va, a->pa + 4);
-		rc = vm_map(h, va, a->pa + 4, flags);
-		want = -E_INVAL;
-		break;
-	case 3: {
-		struct vm_space_info info;
-		vm_info(h, &info);
-		const paddr_t kz[] = { FRAME_LOW_RESERVED, frame_kzone_end() - PAGE_SIZE,
-				       info.block, trk_page_addr(0) };
-		pa = kz[c % ARRAY_SIZE(kz)];
-		md_describe("map %d 0x%x to kernel-zone frame 0x%x", h, va, pa);
-		rc = vm_map(h, va, pa, flags);
-		want = -E_RANGE;
-		break;
+	switch (x->fn) {
+	case F_MAP: return vm_map(x->h, x->va, x->pa, x->flags);
+	case F_MAP_RANGE: return vm_map_range(x->h, x->va, x->pa, x->n, x->flags);
+	case F_MAP_ZERO: return vm_map_zero(x->h, x->va, x->flags);
+	case F_UNMAP: return vm_unmap(x->h, x->va);
+	case F_UNMAP_RANGE: return vm_unmap_range(x->h, x->va, x->n);
+	case F_PROTECT: return vm_protect(x->h, x->va, x->n, x->flags);
+	case F_QUERY: return vm_query(x->h, x->va, &q);
+	case F_TRANSLATE: return vm_translate(x->h, x->va, &pa);
+	case F_CLONE: return vm_clone(x->h, x->mode);
+	case F_FAULT: return vm_fault(x->h, x->va, x->err);
+	case F_ITERATE: return vm_iterate(x->h, stop_at_first, NULL);
+	case F_INFO: return vm_info(x->h, &info);
+	case F_DESTROY: return vm_destroy(x->h);
+	default: return vm_activate(x->h); /* F_ACTIVATE; make_bad replaces F_ANY */
 	}
-	case 4:
-		md_describe("map %d 0x%x with flags 0x%x", h, va, badf);
-		rc = vm_map(h, va, a->pa, badf);
-		want = -E_INVAL;
-		break;
-	case 5:
-		pa = fx_user_frame(0);
-		frame_free(pa);
-		md_describe("map %d 0x%x to free frame 0x%x", h, va, pa);
-		rc = (c & 1) ? vm_map(h, va, pa, flags) : vm_map_range(h, va, pa, 1, flags);
-		want = -E_FREE;
-		break;
-	case 6:
-		md_describe("map_range %d 0x%x of no pages", h, va);
-		rc = vm_map_range(h, va, a->pa, 0, flags);
-		want = -E_INVAL;
-		break;
-	case 7:
-		md_describe("map_range %d past the end of memory", h);
-		rc = vm_map_range(h, USER_LAST - PAGE_SIZE * (c % 4), a->pa, 5, flags);
-		want = -E_RANGE;
-		break;
-	case 8:
-		pa = (c & 1) ? 0xFFFFF000u : FRAME_LOW_RESERVED - PAGE_SIZE;
-		md_describe("map_range %d 0x%x to frames from 0x%x that wrap or reach the "
-			    "kernel zone", h, va, pa);
-		rc = vm_map_range(h, va, pa, 2, flags);
-		want = -E_RANGE;
-		break;
-	case 9:
-		md_describe("map_range %d 0x%x with flags 0x%x", h, va, badf);
-		rc = vm_map_range(h, va, a->pa, 1, badf);
-		want = -E_INVAL;
-		break;
-	case 10:
-		md_describe("map_zero %d kernel address 0x%x", h, kva);
-		rc = vm_map_zero(h, kva, flags);
-		want = -E_RANGE;
-		break;
-	case 11:
-		md_describe("map_zero %d 0x%x with flags 0x%x", h, va, badf);
-		rc = vm_map_zero(h, va, badf);
-		want = -E_INVAL;
-		break;
-	case 12:
-		md_describe("map_zero %d unaligned 0x%x", h, va + 4);
-		rc = vm_map_zero(h, va + 4, flags);
-		want = -E_INVAL;
-		break;
-	case 13:
-		md_describe("unmap %d unaligned 0x%x", h, va + 4);
-		rc = vm_unmap(h, va + 4);
-		want = -E_INVAL;
-		break;
-	case 14:
-		md_describe("unmap %d kernel address 0x%x", h, kva);
-		rc = vm_unmap(h, kva);
-		want = -E_RANGE;
-		break;
-	case 15: {
-		static const struct {
-			vaddr_t va;
-			uint32_t n;
-			int want;
-		} bad[] = {
-			{ 0x40000000u, 0, -E_INVAL },
-			{ 0x40000004u, 1, -E_INVAL },
-			{ USER_BASE - PAGE_SIZE, 2, -E_RANGE },
-			{ USER_LAST, 2, -E_RANGE },
-			{ 0, 1, -E_RANGE },
-			{ 0x80000000u, 0x80001u, -E_RANGE },
-		};
-		uint32_t i = c % ARRAY_SIZE(bad);
-		md_describe("unmap_range or protect %d 0x%x, %u pages", h, bad[i].va, bad[i].n);
-		rc = (a->pick & 0x100) ? vm_unmap_range(h, bad[i].va, bad[i].n)
-				       : vm_protect(h, bad[i].va, bad[i].n, flags);
-		want = bad[i].want;
-		break;
-	}
-	case 16:
-		md_describe("protect %d 0x%x with flags 0x%x", h, va, badf);
-		rc = vm_protect(h, va, 1, badf);
-		want = -E_INVAL;
-		break;
-	case 17:
-		md_describe("query %d kernel address 0x%x", h, kva);
-		rc = (c & 1) ? vm_query(h, kva, &q) : vm_translate(h, kva, &pa);
-		want = -E_RANGE;
-		break;
-	case 18:
-		md_describe("clone %d with mode %u", h, 2 + c);
-		rc = vm_clone(h, (enum vm_clone_mode)(2 + c));
-		want = -E_INVAL;
-		break;
-	case 19:
-		md_describe("fault %d at kernel address 0x%x", h, kva + (c & 0xFFC));
-		rc = vm_fault(h, kva + (c & 0xFFC), c & (PF_P | PF_W | PF_U));
-		want = -E_FAULT;
-		break;
-	case 20:
-		ASSERT(index_of(0x50000000u) < 0); /* the layout leaves it out */
-		md_describe("unmap %d 0x50000000, never mapped", h);
-		rc = vm_unmap(h, 0x50000000u);
-		want = -E_NOENT;
-		break;
-	case 21:
-		md_describe("iterate %d stopping at the first mapping", h);
-		rc = vm_iterate(h, stop_at_first, NULL);
-		want = md.sp[a->s].nmapped > 0 ? 77 : 0;
-		break;
-	default:
-		return bad_handle_call(a);
-	}
-	MD_CHECK_RC(rc, want);
+}
+
+/* The arguments after the handle a call may take, in its order. */
+#define A_VA BIT(0)
+#define A_PA BIT(1)
+#define A_N BIT(2)
+#define A_FLAGS BIT(3)
+#define A_MODE BIT(4)
+#define A_ERR BIT(5)
+
+/* Each call's name, and the arguments it takes. */
+static const struct {
+	const char *name;
+	uint32_t takes;
+} fn_info[] = {
+	[F_MAP] = { "vm_map", A_VA | A_PA | A_FLAGS },
+	[F_MAP_RANGE] = { "vm_map_range", A_VA | A_PA | A_N | A_FLAGS },
+	[F_MAP_ZERO] = { "vm_map_zero", A_VA | A_FLAGS },
+	[F_UNMAP] = { "vm_unmap", A_VA },
+	[F_UNMAP_RANGE] = { "vm_unmap_range", A_VA | A_N },
+	[F_PROTECT] = { "vm_protect", A_VA | A_N | A_FLAGS },
+	[F_QUERY] = { "vm_query", A_VA },
+	[F_TRANSLATE] = { "vm_translate", A_VA },
+	[F_CLONE] = { "vm_clone", A_MODE },
+	[F_FAULT] = { "vm_fault", A_VA | A_ERR },
+	[F_ITERATE] = { "vm_iterate", 0 },
+	[F_INFO] = { "vm_info", 0 },
+	[F_DESTROY] = { "vm_destroy", 0 },
+	[F_ACTIVATE] = { "vm_activate", 0 },
+};
+
+/* Name the call: "bad call 4: vm_map(3, 0x40003000, 0xf0000000, 0x80000006)". */
+static void describe(uint32_t kind, const struct bad_args *x)
+{
+	const uint32_t arg[] = { x->va, x->pa, x->n, x->flags, x->mode, x->err }; /* A_xxx order */
+	char args[80] = "";
+	size_t len = 0;
+
+	for (uint32_t i = 0; i < ARRAY_SIZE(arg); i++)
+		if (fn_info[x->fn].takes & BIT(i))
+			len += ksnprintf(args + len, sizeof(args) - len, ", 0x%x", arg[i]);
+	md_describe("bad call %u: %s(%d%s)", kind, fn_info[x->fn].name, x->h, args);
+}
+
+bool md_bad_call(uint32_t kind, const struct md_bad *a)
+{
+	ASSERT(kind < MD_BAD_KINDS);
+	const struct bad_call *b = &bad_calls[kind];
+	struct bad_args x = {
+		.fn = (a->pick & b->alt_bit) ? b->alt : b->fn,
+		.h = md.sp[a->s].h, .va = a->va, .pa = a->pa, .n = 1, .flags = a->flags,
+		.mode = VM_CLONE_EAGER, .want = b->want,
+	};
+	int rc;
+
+	make_bad(b->bad, &x, a);
+	describe(kind, &x);
+	rc = make_call(&x);
+	MD_CHECK_RC(rc, x.want);
 	return true;
 }
 

@@ -322,7 +322,7 @@ struct md_bad {
 
 #define MD_BAD_KINDS 23
 
-/* Make the bad call `kind` (below MD_BAD_KINDS) and check its error. */
+/* Make the bad call `kind` (below MD_BAD_KINDS, a row of model.c's bad_calls); check its error. */
 bool md_bad_call(uint32_t kind, const struct md_bad *a);
 
 /* ---- checks ------------------------------------------------------------------- */
