@@ -3,7 +3,6 @@
 #include "errors.h"
 #include "frame.h"
 #include "layout.h"
-#include "paging.h"
 #include "ptblock.h"
 #include "seam.h"
 #include "tracker.h"

@@ -7,15 +7,15 @@
  *   frame | P | RW? | US? | A? | D?            a private page
  *   frame | P | US? | COW | COW_W?             shared copy-on-write; never RW
  *
- * User PDEs are USER_PDE_FLAGS (paging.h): the PTE alone decides what a
+ * User PDEs are USER_PDE_FLAGS (layout.h): the PTE alone decides what a
  * page allows.
  */
 #include "vmspace.h"
 #include "errors.h"
 #include "frame.h"
 #include "kmap.h"
+#include "layout.h"
 #include "lib.h"
-#include "paging.h"
 #include "ptblock.h"
 #include "seam.h"
 #include "tlb.h"
