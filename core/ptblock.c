@@ -7,6 +7,7 @@
 #include "lib.h"
 #include "seam.h"
 #include "tlb.h"
+#include "tracker.h"
 
 static struct ptb_stats stats;
 
@@ -19,7 +20,6 @@ static void *page_of(paddr_t base, uint32_t i) { return hw_phys(base + i * PAGE_
 
 pde_t *ptb_pd(const struct pg_tracker *t) { return hw_phys(trk_base(t)); }
 pte_t *ptb_table(paddr_t table) { return hw_phys(table); }
-bool ptb_live(const struct pg_tracker *t) { return hw_cr3() == trk_base(t); }
 
 /* Zero pages [from, to) of the run at base. */
 static void zero_pages(paddr_t base, uint32_t from, uint32_t to)
@@ -108,7 +108,7 @@ void ptb_destroy(int idx)
 {
 	struct pg_tracker *t = trk_get(idx);
 
-	if (!t || ptb_live(t))
+	if (!t || trk_is_live(t))
 		panic("ptb_destroy: block %d is %s", idx, t ? "live" : "not in use");
 	count_pages(0, -(int32_t)trk_ntables(t));
 	unalloc(trk_base(t), t->pcount);
@@ -154,7 +154,7 @@ static int relocate(struct pg_tracker *t, uint32_t pages)
 	copy_block(t, new, pages);
 	pin_pages(new, 0, pages);
 	trk_set(t, new, trk_ntables(t), pages);
-	if (hw_cr3() == old) /* the CPU walks the old block until CR3 moves */
+	if (trk_is_live(t)) /* the CPU walks the old block until CR3 moves */
 		hw_load_cr3(new);
 	release_pages(old, 0, oldcount);
 	stats.relocations++;

@@ -1,13 +1,13 @@
 /* tlb.c - TLB invalidation, in one place (see tlb.h). */
 #include "tlb.h"
-#include "ptblock.h"
 #include "seam.h"
+#include "tracker.h"
 
 static struct tlb_stats stats;
 
 void tlb_page(const struct pg_tracker *t, vaddr_t va)
 {
-	if (!ptb_live(t)) {
+	if (!trk_is_live(t)) {
 		stats.skipped++;
 		return;
 	}
@@ -27,7 +27,7 @@ void tlb_range(const struct pg_tracker *t, vaddr_t va, uint32_t npages)
 
 void tlb_all(const struct pg_tracker *t)
 {
-	if (!ptb_live(t)) {
+	if (!trk_is_live(t)) {
 		stats.skipped++;
 		return;
 	}

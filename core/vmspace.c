@@ -19,10 +19,10 @@
 #include "ptblock.h"
 #include "seam.h"
 #include "tlb.h"
+#include "tracker.h"
 
 #define USER_PAGES ((USER_LAST - USER_BASE) / PAGE_SIZE + 1) /* the pages of user space */
 
-static int live = -1; /* the address space in CR3 */
 static struct {
 	uint32_t spaces_peak;
 	uint32_t cow_copies, cow_reuses, zero_fills;
@@ -30,14 +30,8 @@ static struct {
 
 void vm_init(void)
 {
-	live = -1;
 	counters.spaces_peak = 0;
 	counters.cow_copies = counters.cow_reuses = counters.zero_fills = 0;
-}
-
-void vm_set_live(int as)
-{
-	live = as;
 }
 
 /* ---- looking things up ---------------------------------------------- */
@@ -573,7 +567,7 @@ int vm_destroy(int as)
 
 	if (!t)
 		return -E_BADH;
-	if (ptb_live(t) || frees_pinned(t, USER_BASE, USER_PAGES))
+	if (trk_is_live(t) || frees_pinned(t, USER_BASE, USER_PAGES))
 		return -E_BUSY;
 	for (uint32_t s = 1; s <= trk_ntables(t); s++)
 		release_table_frames(slot_table(t, s), 0, PT_ENTRIES, NULL);
@@ -588,13 +582,13 @@ int vm_activate(int as)
 	if (!t)
 		return -E_BADH;
 	hw_load_cr3(trk_base(t));
-	live = as;
+	trk_set_live(as);
 	return 0;
 }
 
 int vm_live(void)
 {
-	return live;
+	return trk_live();
 }
 
 /* ---- clone and copy-on-write ------------------------------------------- */
