@@ -2,6 +2,7 @@
  * ptblock.c - growable page-table blocks (see ptblock.h for the plan).
  */
 #include "ptblock.h"
+#include "debug.h"
 #include "errors.h"
 #include "frame.h"
 #include "lib.h"
@@ -20,6 +21,15 @@ static void *page_of(paddr_t base, uint32_t i) { return hw_phys(base + i * PAGE_
 
 pde_t *ptb_pd(const struct pg_tracker *t) { return hw_phys(trk_base(t)); }
 pte_t *ptb_table(paddr_t table) { return hw_phys(table); }
+
+/* The tracker of block idx, which callers know to be in use (vmspace checks handles). */
+static struct pg_tracker *block(int idx)
+{
+	struct pg_tracker *t = trk_get(idx);
+
+	DEBUG_ASSERT(t != NULL);
+	return t;
+}
 
 /* Zero pages [from, to) of the run at base. */
 static void zero_pages(paddr_t base, uint32_t from, uint32_t to)
@@ -149,6 +159,7 @@ static int relocate(struct pg_tracker *t, uint32_t pages)
 	uint32_t oldcount = t->pcount;
 	int rc = frame_alloc_run(pages, &new);
 
+	DEBUG_ASSERT(trk_live_in_cr3());
 	if (rc < 0)
 		return rc;
 	copy_block(t, new, pages);
@@ -182,7 +193,7 @@ static int extend(struct pg_tracker *t, uint32_t pages)
 
 int ptb_reserve(int idx, uint32_t more)
 {
-	struct pg_tracker *t = trk_get(idx);
+	struct pg_tracker *t = block(idx);
 	uint32_t need = ptb_used(t) + more;
 
 	if (need <= t->pcount)
@@ -199,7 +210,7 @@ int ptb_reserve(int idx, uint32_t more)
 
 paddr_t ptb_link(int idx, uint32_t pdi, uint32_t pde_flags)
 {
-	struct pg_tracker *t = trk_get(idx);
+	struct pg_tracker *t = block(idx);
 	pde_t *pd = ptb_pd(t);
 	uint32_t n = trk_ntables(t) + 1;
 	paddr_t table = trk_base(t) + n * PAGE_SIZE;
@@ -267,7 +278,7 @@ static void shrink(struct pg_tracker *t)
 
 void ptb_unlink(int idx, uint32_t pdi)
 {
-	struct pg_tracker *t = trk_get(idx);
+	struct pg_tracker *t = block(idx);
 	pde_t *pd = ptb_pd(t);
 	paddr_t base = trk_base(t);
 	uint32_t last = trk_ntables(t);
@@ -287,7 +298,7 @@ void ptb_unlink(int idx, uint32_t pdi)
 
 int ptb_clone(int src)
 {
-	struct pg_tracker *s = trk_get(src);
+	struct pg_tracker *s = block(src);
 	uint32_t pages = MIN(PTB_MAX_PAGES, MAX(PTB_MIN_PAGES, ptb_used(s) + 1));
 	paddr_t base;
 	int rc, idx;
@@ -307,7 +318,7 @@ int ptb_clone(int src)
 
 void ptb_trim(int idx)
 {
-	struct pg_tracker *t = trk_get(idx);
+	struct pg_tracker *t = block(idx);
 	uint32_t keep = MAX(PTB_MIN_PAGES, ptb_used(t));
 
 	if (keep < t->pcount)

@@ -11,6 +11,7 @@
  * page allows.
  */
 #include "vmspace.h"
+#include "debug.h"
 #include "errors.h"
 #include "frame.h"
 #include "kmap.h"
@@ -581,6 +582,7 @@ int vm_activate(int as)
 
 	if (!t)
 		return -E_BADH;
+	DEBUG_ASSERT(trk_live_in_cr3());
 	hw_load_cr3(trk_base(t));
 	trk_set_live(as);
 	return 0;
