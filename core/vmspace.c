@@ -69,45 +69,45 @@ static pte_t *slot_table(const struct pg_tracker *t, uint32_t slot)
 }
 
 /*
- * Calls fn(pt, first, end, ctx) for each table that maps part of
- * [va, va + n pages), with the entries [first, end) of that table.
+ * A span: the entries [first, end) of table pt, the part of one table that
+ * a range covers.  The loop
+ *
+ *	for (struct span s = span_first(t, va, n); span_valid(&s); span_next(&s))
+ *
+ * visits in address order the spans of the tables that map part of
+ * [va, va + n pages); a 4 MiB region without a table costs one PDE read.
  */
-typedef void (*table_fn)(pte_t *pt, uint32_t first, uint32_t end, void *ctx);
-
-static void for_each_table(const struct pg_tracker *t, vaddr_t va, uint32_t n, table_fn fn,
-			   void *ctx)
-{
-	while (n > 0) {
-		uint32_t first = pte_index(va);
-		uint32_t count = MIN(n, PT_ENTRIES - first);
-		pte_t *pt = table_of(t, va);
-		if (pt)
-			fn(pt, first, first + count, ctx);
-		va += count * PAGE_SIZE;
-		n -= count;
-	}
-}
-
-/* What the entries of a range hold, gathered a table at a time (note_presence). */
-struct presence {
-	uint32_t pages; /* entries looked at: those of the tables that exist */
-	uint32_t any;   /* the OR of them */
-	uint32_t all;   /* the AND of them */
+struct span {
+	pte_t *pt;           /* the table, or NULL when the range is done */
+	uint32_t first, end; /* its entries in the range */
+	const struct pg_tracker *t;
+	vaddr_t va;          /* the rest of the range: from va, */
+	uint32_t left;       /* `left` pages */
 };
 
-static void note_presence(pte_t *pt, uint32_t first, uint32_t end, void *ctx)
+/* Step to the next table of the range that exists; none leaves pt NULL. */
+static void span_next(struct span *s)
 {
-	struct presence *p = ctx;
-	uint32_t any = 0, all = ~0u;
-
-	for (uint32_t i = first; i < end; i++) {
-		any |= pt[i].v;
-		all &= pt[i].v;
+	s->pt = NULL;
+	while (!s->pt && s->left > 0) {
+		uint32_t count = MIN(s->left, PT_ENTRIES - pte_index(s->va));
+		s->pt = table_of(s->t, s->va);
+		s->first = pte_index(s->va);
+		s->end = s->first + count;
+		s->va += count * PAGE_SIZE;
+		s->left -= count;
 	}
-	p->pages += end - first;
-	p->any |= any;
-	p->all &= all;
 }
+
+static struct span span_first(const struct pg_tracker *t, vaddr_t va, uint32_t n)
+{
+	struct span s = { .t = t, .va = va, .left = n };
+
+	span_next(&s);
+	return s;
+}
+
+static bool span_valid(const struct span *s) { return s->pt != NULL; }
 
 /*
  * Whether some page of [va, va + n pages) is mapped (`some`), or every one
@@ -116,12 +116,18 @@ static void note_presence(pte_t *pt, uint32_t first, uint32_t end, void *ctx)
  */
 static bool range_mapped(const struct pg_tracker *t, vaddr_t va, uint32_t n, bool some)
 {
-	struct presence p = { 0, 0, ~0u };
+	uint32_t pages = 0, any = 0, all = ~0u; /* the entries that exist, their OR and AND */
 
-	for_each_table(t, va, n, note_presence, &p);
+	for (struct span s = span_first(t, va, n); span_valid(&s); span_next(&s)) {
+		for (uint32_t i = s.first; i < s.end; i++) {
+			any |= s.pt[i].v;
+			all &= s.pt[i].v;
+		}
+		pages += s.end - s.first;
+	}
 	if (some)
-		return p.any & PG_P;
-	return p.pages == n && (p.all & PG_P);
+		return any & PG_P;
+	return pages == n && (all & PG_P);
 }
 
 static bool mapped(const struct pg_tracker *t, vaddr_t va)
@@ -303,27 +309,27 @@ static void release_frame(paddr_t pa)
 		panic("release_frame: frame 0x%x was mapped but is not in use", pa);
 }
 
-/* Pass 1: make the entries not present, keeping the frame address. */
-static void unmap_clear_p(pte_t *pt, uint32_t first, uint32_t end, void *ctx)
+/* Unmap pass 1: make the entries of s not present, keeping the frame address; returns how many. */
+static uint32_t clear_present(const struct span *s)
 {
-	uint32_t *count = ctx;
+	uint32_t count = 0;
 
-	for (uint32_t i = first; i < end; i++) {
-		if (pte_present(pt[i])) {
-			pt[i].v &= ~PG_P;
-			(*count)++;
+	for (uint32_t i = s->first; i < s->end; i++) {
+		if (pte_present(s->pt[i])) {
+			s->pt[i].v &= ~PG_P;
+			count++;
 		}
 	}
+	return count;
 }
 
-/* Pass 2, once the TLB no longer holds them: drop the frames, zero the entries. */
-static void unmap_release(pte_t *pt, uint32_t first, uint32_t end, void *ctx)
+/* Unmap pass 2, once the TLB no longer holds them: drop the frames, zero the entries. */
+static void release_entries(const struct span *s)
 {
-	(void)ctx;
-	for (uint32_t i = first; i < end; i++) {
-		if (pt[i].v != 0) {
-			release_frame(pte_addr(pt[i]));
-			pt[i] = (pte_t){ 0 };
+	for (uint32_t i = s->first; i < s->end; i++) {
+		if (s->pt[i].v != 0) {
+			release_frame(pte_addr(s->pt[i]));
+			s->pt[i] = (pte_t){ 0 };
 		}
 	}
 }
@@ -341,40 +347,24 @@ static void unlink_empty_tables(int as, vaddr_t va, uint32_t n)
 	}
 }
 
-/* A frame, and how many entries of a range map it (count_entries). */
-struct frame_count {
-	paddr_t pa;
-	uint32_t entries;
-};
-
-static void count_entries(pte_t *pt, uint32_t first, uint32_t end, void *ctx)
+/* How many entries of [va, va + n pages) map frame pa. */
+static uint32_t entries_mapping(const struct pg_tracker *t, vaddr_t va, uint32_t n, paddr_t pa)
 {
-	struct frame_count *fc = ctx;
+	uint32_t count = 0;
 
-	for (uint32_t i = first; i < end; i++)
-		fc->entries += pte_present(pt[i]) && pte_addr(pt[i]) == fc->pa;
+	for (struct span s = span_first(t, va, n); span_valid(&s); span_next(&s))
+		for (uint32_t i = s.first; i < s.end; i++)
+			count += pte_present(s.pt[i]) && pte_addr(s.pt[i]) == pa;
+	return count;
 }
 
-/* The range an unmap would release, and whether it would free a pinned frame. */
-struct pin_scan {
-	const struct pg_tracker *t;
-	vaddr_t va;
-	uint32_t n;
-	bool found;
-};
-
-static void find_pinned_last(pte_t *pt, uint32_t first, uint32_t end, void *ctx)
+/* Whether e maps a pinned frame whose every reference [va, va + n pages) holds. */
+static bool holds_last_pin(const struct pg_tracker *t, vaddr_t va, uint32_t n, pte_t e)
 {
-	struct pin_scan *ps = ctx;
+	paddr_t pa = pte_addr(e);
 
-	for (uint32_t i = first; i < end && !ps->found; i++) {
-		paddr_t pa = pte_addr(pt[i]);
-		if (!maps_owned_frame(pt[i]) || frame_pincount(pa) == 0)
-			continue;
-		struct frame_count fc = { pa, 0 };
-		for_each_table(ps->t, ps->va, ps->n, count_entries, &fc);
-		ps->found = frame_refcount(pa) <= (int)fc.entries;
-	}
+	return maps_owned_frame(e) && frame_pincount(pa) > 0 &&
+	       frame_refcount(pa) <= (int)entries_mapping(t, va, n, pa);
 }
 
 /*
@@ -385,12 +375,13 @@ static void find_pinned_last(pte_t *pt, uint32_t first, uint32_t end, void *ctx)
  */
 static bool frees_pinned(const struct pg_tracker *t, vaddr_t va, uint32_t n)
 {
-	struct pin_scan ps = { t, va, n, false };
-
 	if (frame_user_pinned() == 0)
 		return false;
-	for_each_table(t, va, n, find_pinned_last, &ps);
-	return ps.found;
+	for (struct span s = span_first(t, va, n); span_valid(&s); span_next(&s))
+		for (uint32_t i = s.first; i < s.end; i++)
+			if (holds_last_pin(t, va, n, s.pt[i]))
+				return true;
+	return false;
 }
 
 /* Unmap [va, va + n pages) of a checked range; returns the pages unmapped. */
@@ -399,11 +390,13 @@ static uint32_t unmap_pages(int as, vaddr_t va, uint32_t n)
 	struct pg_tracker *t = trk_get(as);
 	uint32_t count = 0;
 
-	for_each_table(t, va, n, unmap_clear_p, &count);
+	for (struct span s = span_first(t, va, n); span_valid(&s); span_next(&s))
+		count += clear_present(&s);
 	if (count == 0)
 		return 0;
 	tlb_range(t, va, n);
-	for_each_table(t, va, n, unmap_release, NULL);
+	for (struct span s = span_first(t, va, n); span_valid(&s); span_next(&s))
+		release_entries(&s);
 	unlink_empty_tables(as, va, n);
 	return count;
 }
@@ -451,14 +444,6 @@ static pte_t with_rights(pte_t e, uint32_t flags)
 	return (pte_t){ keep | flags };
 }
 
-static void protect_entries(pte_t *pt, uint32_t first, uint32_t end, void *ctx)
-{
-	uint32_t flags = *(uint32_t *)ctx;
-
-	for (uint32_t i = first; i < end; i++)
-		pt[i] = with_rights(pt[i], flags);
-}
-
 int vm_protect(int as, vaddr_t va, uint32_t n, uint32_t flags)
 {
 	struct pg_tracker *t = space(as);
@@ -468,7 +453,9 @@ int vm_protect(int as, vaddr_t va, uint32_t n, uint32_t flags)
 		return rc;
 	if (!range_mapped(t, va, n, false))
 		return -E_NOENT;
-	for_each_table(t, va, n, protect_entries, &flags);
+	for (struct span s = span_first(t, va, n); span_valid(&s); span_next(&s))
+		for (uint32_t i = s.first; i < s.end; i++)
+			s.pt[i] = with_rights(s.pt[i], flags);
 	tlb_range(t, va, n);
 	return 0;
 }
@@ -554,10 +541,10 @@ int vm_create(void)
 	return as;
 }
 
-static void release_table_frames(pte_t *pt, uint32_t first, uint32_t end, void *ctx)
+/* Drop the references the entries of a table hold. */
+static void release_table_frames(const pte_t *pt)
 {
-	(void)ctx;
-	for (uint32_t i = first; i < end; i++)
+	for (uint32_t i = 0; i < PT_ENTRIES; i++)
 		if (pte_present(pt[i]))
 			release_frame(pte_addr(pt[i]));
 }
@@ -571,7 +558,7 @@ int vm_destroy(int as)
 	if (trk_is_live(t) || frees_pinned(t, USER_BASE, USER_PAGES))
 		return -E_BUSY;
 	for (uint32_t s = 1; s <= trk_ntables(t); s++)
-		release_table_frames(slot_table(t, s), 0, PT_ENTRIES, NULL);
+		release_table_frames(slot_table(t, s));
 	ptb_destroy(as);
 	return 0;
 }
