@@ -530,6 +530,12 @@ int vm_info(int as, struct vm_space_info *info)
 
 /* ---- creating, destroying, switching ------------------------------------ */
 
+/* A new address space exists: the peak counts every one but the master. */
+static void note_spaces_peak(void)
+{
+	counters.spaces_peak = MAX(counters.spaces_peak, trk_count() - 1);
+}
+
 int vm_create(void)
 {
 	/* the kernel's PDEs point at the master's tables: kernel mappings are shared */
@@ -537,7 +543,7 @@ int vm_create(void)
 
 	if (as < 0)
 		return as;
-	counters.spaces_peak = MAX(counters.spaces_peak, trk_count() - 1);
+	note_spaces_peak();
 	return as;
 }
 
@@ -678,29 +684,56 @@ static int copy_eager(const struct pg_tracker *child)
 	return 0;
 }
 
-int vm_clone(int as, enum vm_clone_mode mode)
+/* A clone of user space `as` sharing every frame copy-on-write: its handle, or -E_xxx. */
+static int clone_cow(int as)
 {
-	struct pg_tracker *t = space(as);
+	const struct pg_tracker *t = trk_get(as);
 	int child, rc;
 
-	if (!t)
-		return -E_BADH;
-	if (mode != VM_CLONE_EAGER && mode != VM_CLONE_COW)
-		return -E_INVAL;
-	if (mode == VM_CLONE_COW && (rc = take_refs(t)) < 0)
+	if ((rc = take_refs(t)) < 0)
 		return rc;
 	if ((child = ptb_clone(as)) < 0) {
-		if (mode == VM_CLONE_COW)
-			drop_refs(t); /* ptb_clone left the parent's tables as they were */
+		rc = child;
+		goto out_drop_refs;
+	}
+	share_cow(t, trk_get(child));
+	return child;
+
+out_drop_refs:
+	drop_refs(t); /* ptb_clone left the parent's tables as they were */
+	return rc;
+}
+
+/* A clone of user space `as` with a private copy of every frame: its handle, or -E_xxx. */
+static int clone_eager(int as)
+{
+	int child, rc;
+
+	if ((child = ptb_clone(as)) < 0)
 		return child;
-	}
-	if (mode == VM_CLONE_COW) {
-		share_cow(trk_get(as), trk_get(child));
-	} else if ((rc = copy_eager(trk_get(child))) < 0) {
-		vm_destroy(child);
-		return rc;
-	}
-	counters.spaces_peak = MAX(counters.spaces_peak, trk_count() - 1);
+	if ((rc = copy_eager(trk_get(child))) < 0)
+		goto out_destroy;
+	return child;
+
+out_destroy:
+	vm_destroy(child); /* copy_eager left it holding only its own copies */
+	return rc;
+}
+
+int vm_clone(int as, enum vm_clone_mode mode)
+{
+	int child;
+
+	if (!space(as))
+		return -E_BADH;
+	if (mode == VM_CLONE_COW)
+		child = clone_cow(as);
+	else if (mode == VM_CLONE_EAGER)
+		child = clone_eager(as);
+	else
+		return -E_INVAL;
+	if (child >= 0)
+		note_spaces_peak();
 	return child;
 }
 
