@@ -76,6 +76,8 @@ static pte_t *slot_table(const struct pg_tracker *t, uint32_t slot)
  *
  * visits in address order the spans of the tables that map part of
  * [va, va + n pages); a 4 MiB region without a table costs one PDE read.
+ * The steps are inline so that a span lives in registers: a one-page map
+ * or unmap costs what a hand-written loop would.
  */
 struct span {
 	pte_t *pt;           /* the table, or NULL when the range is done */
@@ -86,7 +88,7 @@ struct span {
 };
 
 /* Step to the next table of the range that exists; none leaves pt NULL. */
-static void span_next(struct span *s)
+static inline void span_next(struct span *s)
 {
 	s->pt = NULL;
 	while (!s->pt && s->left > 0) {
@@ -99,7 +101,7 @@ static void span_next(struct span *s)
 	}
 }
 
-static struct span span_first(const struct pg_tracker *t, vaddr_t va, uint32_t n)
+static inline struct span span_first(const struct pg_tracker *t, vaddr_t va, uint32_t n)
 {
 	struct span s = { .t = t, .va = va, .left = n };
 
@@ -112,9 +114,10 @@ static bool span_valid(const struct span *s) { return s->pt != NULL; }
 /*
  * Whether some page of [va, va + n pages) is mapped (`some`), or every one
  * is.  One pass over the entries of the tables that exist: a region
- * without a table maps nothing and costs nothing.
+ * without a table maps nothing and costs nothing.  Inline, because every
+ * caller passes `some` as a constant.
  */
-static bool range_mapped(const struct pg_tracker *t, vaddr_t va, uint32_t n, bool some)
+static inline bool range_mapped(const struct pg_tracker *t, vaddr_t va, uint32_t n, bool some)
 {
 	uint32_t pages = 0, any = 0, all = ~0u; /* the entries that exist, their OR and AND */
 
@@ -367,21 +370,25 @@ static bool holds_last_pin(const struct pg_tracker *t, vaddr_t va, uint32_t n, p
 	       frame_refcount(pa) <= (int)entries_mapping(t, va, n, pa);
 }
 
+/* Whether some entry of [va, va + n pages) holds the last reference to a pinned frame. */
+static bool holds_a_last_pin(const struct pg_tracker *t, vaddr_t va, uint32_t n)
+{
+	for (struct span s = span_first(t, va, n); span_valid(&s); span_next(&s))
+		for (uint32_t i = s.first; i < s.end; i++)
+			if (holds_last_pin(t, va, n, s.pt[i]))
+				return true;
+	return false;
+}
+
 /*
  * Whether unmapping [va, va + n pages) would drop the last reference to a
  * pinned frame, which may not be freed (frame_unref refuses).  A frame the
  * range maps k times loses k references.  With no user frame pinned, the
  * common case, it costs one call.
  */
-static bool frees_pinned(const struct pg_tracker *t, vaddr_t va, uint32_t n)
+static inline bool frees_pinned(const struct pg_tracker *t, vaddr_t va, uint32_t n)
 {
-	if (frame_user_pinned() == 0)
-		return false;
-	for (struct span s = span_first(t, va, n); span_valid(&s); span_next(&s))
-		for (uint32_t i = s.first; i < s.end; i++)
-			if (holds_last_pin(t, va, n, s.pt[i]))
-				return true;
-	return false;
+	return frame_user_pinned() > 0 && holds_a_last_pin(t, va, n);
 }
 
 /* Unmap [va, va + n pages) of a checked range; returns the pages unmapped. */
