@@ -23,7 +23,7 @@ pde_t *ptb_pd(const struct pg_tracker *t) { return hw_phys(trk_base(t)); }
 pte_t *ptb_table(paddr_t table) { return hw_phys(table); }
 
 /* The tracker of block idx, which callers know to be in use (vmspace checks handles). */
-static struct pg_tracker *block(int idx)
+static struct pg_tracker *block_in_use(int idx)
 {
 	struct pg_tracker *t = trk_get(idx);
 
@@ -193,7 +193,7 @@ static int extend(struct pg_tracker *t, uint32_t pages)
 
 int ptb_reserve(int idx, uint32_t more)
 {
-	struct pg_tracker *t = block(idx);
+	struct pg_tracker *t = block_in_use(idx);
 	uint32_t need = ptb_used(t) + more;
 
 	if (need <= t->pcount)
@@ -210,7 +210,7 @@ int ptb_reserve(int idx, uint32_t more)
 
 paddr_t ptb_link(int idx, uint32_t pdi, uint32_t pde_flags)
 {
-	struct pg_tracker *t = block(idx);
+	struct pg_tracker *t = block_in_use(idx);
 	pde_t *pd = ptb_pd(t);
 	uint32_t n = trk_ntables(t) + 1;
 	paddr_t table = trk_base(t) + n * PAGE_SIZE;
@@ -278,7 +278,7 @@ static void shrink(struct pg_tracker *t)
 
 void ptb_unlink(int idx, uint32_t pdi)
 {
-	struct pg_tracker *t = block(idx);
+	struct pg_tracker *t = block_in_use(idx);
 	pde_t *pd = ptb_pd(t);
 	paddr_t base = trk_base(t);
 	uint32_t last = trk_ntables(t);
@@ -298,7 +298,7 @@ void ptb_unlink(int idx, uint32_t pdi)
 
 int ptb_clone(int src)
 {
-	struct pg_tracker *s = block(src);
+	struct pg_tracker *s = block_in_use(src);
 	uint32_t pages = MIN(PTB_MAX_PAGES, MAX(PTB_MIN_PAGES, ptb_used(s) + 1));
 	paddr_t base;
 	int rc, idx;
@@ -318,7 +318,7 @@ int ptb_clone(int src)
 
 void ptb_trim(int idx)
 {
-	struct pg_tracker *t = block(idx);
+	struct pg_tracker *t = block_in_use(idx);
 	uint32_t keep = MAX(PTB_MIN_PAGES, ptb_used(t));
 
 	if (keep < t->pcount)

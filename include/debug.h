@@ -9,7 +9,13 @@
 #include "lib.h"
 
 #ifdef PT_DEBUG
-#define DEBUG_ASSERT(cond) ASSERT(cond)
+/* lib.h's ASSERT, but the message shows the condition as written, macros unexpanded */
+#define DEBUG_ASSERT(cond)                                                              \
+	do {                                                                            \
+		if (!(cond))                                                            \
+			panic("%s: assertion failed: %s (%s:%d)", __func__, #cond,      \
+			      __FILE__, __LINE__);                                      \
+	} while (0)
 #else
 #define DEBUG_ASSERT(cond) ((void)sizeof(!(cond))) /* type-checked, not evaluated */
 #endif
