@@ -3,7 +3,6 @@
 #include "errors.h"
 #include "frame.h"
 #include "layout.h"
-#include "paging.h"
 #include "ptblock.h"
 #include "seam.h"
 #include "tracker.h"
@@ -160,8 +159,7 @@ int vm_check(void)
 	for (int as = trk_next(1); as >= 0; as = trk_next(as + 1))
 		if ((rc = check_space(as, trk_get(as), m)) < 0)
 			return rc;
-	const struct pg_tracker *live = trk_get(vm_live());
-	if (hw_paging_enabled() && (!live || trk_base(live) != hw_cr3()))
+	if (!trk_live_in_cr3())
 		return broken(vm_live(), "CR3 does not hold the live address space's block", hw_cr3());
 	return 0;
 }

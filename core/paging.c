@@ -103,7 +103,7 @@ int paging_step_enable(void)
 	}
 	ptb_trim(TRK_MASTER); /* the master never grows again */
 	hw_enable_paging(trk_base(trk_get(TRK_MASTER)));
-	vm_set_live(TRK_MASTER);
+	trk_set_live(TRK_MASTER);
 	return 0;
 }
 

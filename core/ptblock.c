@@ -2,11 +2,13 @@
  * ptblock.c - growable page-table blocks (see ptblock.h for the plan).
  */
 #include "ptblock.h"
+#include "debug.h"
 #include "errors.h"
 #include "frame.h"
 #include "lib.h"
 #include "seam.h"
 #include "tlb.h"
+#include "tracker.h"
 
 static struct ptb_stats stats;
 
@@ -19,7 +21,15 @@ static void *page_of(paddr_t base, uint32_t i) { return hw_phys(base + i * PAGE_
 
 pde_t *ptb_pd(const struct pg_tracker *t) { return hw_phys(trk_base(t)); }
 pte_t *ptb_table(paddr_t table) { return hw_phys(table); }
-bool ptb_live(const struct pg_tracker *t) { return hw_cr3() == trk_base(t); }
+
+/* The tracker of block idx, which callers know to be in use (vmspace checks handles). */
+static struct pg_tracker *block_in_use(int idx)
+{
+	struct pg_tracker *t = trk_get(idx);
+
+	DEBUG_ASSERT(t != NULL);
+	return t;
+}
 
 /* Zero pages [from, to) of the run at base. */
 static void zero_pages(paddr_t base, uint32_t from, uint32_t to)
@@ -108,7 +118,7 @@ void ptb_destroy(int idx)
 {
 	struct pg_tracker *t = trk_get(idx);
 
-	if (!t || ptb_live(t))
+	if (!t || trk_is_live(t))
 		panic("ptb_destroy: block %d is %s", idx, t ? "live" : "not in use");
 	count_pages(0, -(int32_t)trk_ntables(t));
 	unalloc(trk_base(t), t->pcount);
@@ -149,12 +159,13 @@ static int relocate(struct pg_tracker *t, uint32_t pages)
 	uint32_t oldcount = t->pcount;
 	int rc = frame_alloc_run(pages, &new);
 
+	DEBUG_ASSERT(trk_live_in_cr3());
 	if (rc < 0)
 		return rc;
 	copy_block(t, new, pages);
 	pin_pages(new, 0, pages);
 	trk_set(t, new, trk_ntables(t), pages);
-	if (hw_cr3() == old) /* the CPU walks the old block until CR3 moves */
+	if (trk_is_live(t)) /* the CPU walks the old block until CR3 moves */
 		hw_load_cr3(new);
 	release_pages(old, 0, oldcount);
 	stats.relocations++;
@@ -182,7 +193,7 @@ static int extend(struct pg_tracker *t, uint32_t pages)
 
 int ptb_reserve(int idx, uint32_t more)
 {
-	struct pg_tracker *t = trk_get(idx);
+	struct pg_tracker *t = block_in_use(idx);
 	uint32_t need = ptb_used(t) + more;
 
 	if (need <= t->pcount)
@@ -199,7 +210,7 @@ int ptb_reserve(int idx, uint32_t more)
 
 paddr_t ptb_link(int idx, uint32_t pdi, uint32_t pde_flags)
 {
-	struct pg_tracker *t = trk_get(idx);
+	struct pg_tracker *t = block_in_use(idx);
 	pde_t *pd = ptb_pd(t);
 	uint32_t n = trk_ntables(t) + 1;
 	paddr_t table = trk_base(t) + n * PAGE_SIZE;
@@ -267,7 +278,7 @@ static void shrink(struct pg_tracker *t)
 
 void ptb_unlink(int idx, uint32_t pdi)
 {
-	struct pg_tracker *t = trk_get(idx);
+	struct pg_tracker *t = block_in_use(idx);
 	pde_t *pd = ptb_pd(t);
 	paddr_t base = trk_base(t);
 	uint32_t last = trk_ntables(t);
@@ -287,7 +298,7 @@ void ptb_unlink(int idx, uint32_t pdi)
 
 int ptb_clone(int src)
 {
-	struct pg_tracker *s = trk_get(src);
+	struct pg_tracker *s = block_in_use(src);
 	uint32_t pages = MIN(PTB_MAX_PAGES, MAX(PTB_MIN_PAGES, ptb_used(s) + 1));
 	paddr_t base;
 	int rc, idx;
@@ -307,7 +318,7 @@ int ptb_clone(int src)
 
 void ptb_trim(int idx)
 {
-	struct pg_tracker *t = trk_get(idx);
+	struct pg_tracker *t = block_in_use(idx);
 	uint32_t keep = MAX(PTB_MIN_PAGES, ptb_used(t));
 
 	if (keep < t->pcount)

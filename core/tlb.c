@@ -1,13 +1,21 @@
 /* tlb.c - TLB invalidation, in one place (see tlb.h). */
 #include "tlb.h"
-#include "ptblock.h"
+#include "debug.h"
 #include "seam.h"
+#include "tracker.h"
 
 static struct tlb_stats stats;
 
+/* Whether a change to block t needs invalidating: t is live, in CR3. */
+static bool live(const struct pg_tracker *t)
+{
+	DEBUG_ASSERT(trk_live_in_cr3());
+	return trk_is_live(t);
+}
+
 void tlb_page(const struct pg_tracker *t, vaddr_t va)
 {
-	if (!ptb_live(t)) {
+	if (!live(t)) {
 		stats.skipped++;
 		return;
 	}
@@ -27,7 +35,7 @@ void tlb_range(const struct pg_tracker *t, vaddr_t va, uint32_t npages)
 
 void tlb_all(const struct pg_tracker *t)
 {
-	if (!ptb_live(t)) {
+	if (!live(t)) {
 		stats.skipped++;
 		return;
 	}

@@ -16,6 +16,7 @@ static struct pg_alloc_page *ptrs[TRK_MAX_PAGES]; /* hw_phys of each page, for t
 static uint32_t npages;   /* dir[0 .. npages-1] may be in use; the rest are 0 */
 static uint32_t nused;    /* trackers in use */
 static uint32_t hint;     /* no free tracker lies below this index */
+static int live = -1;     /* the tracker whose block CR3 holds */
 
 static paddr_t page_addr(uint32_t p) { return dir[p] & ~MASK(12); }
 static uint32_t page_used(uint32_t p) { return dir[p] & MASK(12); }
@@ -59,6 +60,7 @@ int trk_init(void)
 	memset(dir, 0, sizeof(dir));
 	memset(ptrs, 0, sizeof(ptrs));
 	npages = nused = hint = 0;
+	live = -1;
 	return add_page(0);
 }
 
@@ -163,6 +165,21 @@ uint32_t trk_pages(void)
 paddr_t trk_page_addr(uint32_t i)
 {
 	return i < TRK_MAX_PAGES ? page_addr(i) : 0;
+}
+
+int trk_live(void) { return live; }
+void trk_set_live(int idx) { live = idx; }
+
+bool trk_is_live(const struct pg_tracker *t)
+{
+	return live >= 0 && t == trk_get(live);
+}
+
+bool trk_live_in_cr3(void)
+{
+	const struct pg_tracker *t = trk_get(live);
+
+	return !hw_paging_enabled() || (t && trk_base(t) == hw_cr3());
 }
 
 static int broken(const char *what, uint32_t p)

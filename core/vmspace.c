@@ -7,22 +7,23 @@
  *   frame | P | RW? | US? | A? | D?            a private page
  *   frame | P | US? | COW | COW_W?             shared copy-on-write; never RW
  *
- * User PDEs are USER_PDE_FLAGS (paging.h): the PTE alone decides what a
+ * User PDEs are USER_PDE_FLAGS (layout.h): the PTE alone decides what a
  * page allows.
  */
 #include "vmspace.h"
+#include "debug.h"
 #include "errors.h"
 #include "frame.h"
 #include "kmap.h"
+#include "layout.h"
 #include "lib.h"
-#include "paging.h"
 #include "ptblock.h"
 #include "seam.h"
 #include "tlb.h"
+#include "tracker.h"
 
 #define USER_PAGES ((USER_LAST - USER_BASE) / PAGE_SIZE + 1) /* the pages of user space */
 
-static int live = -1; /* the address space in CR3 */
 static struct {
 	uint32_t spaces_peak;
 	uint32_t cow_copies, cow_reuses, zero_fills;
@@ -30,14 +31,8 @@ static struct {
 
 void vm_init(void)
 {
-	live = -1;
 	counters.spaces_peak = 0;
 	counters.cow_copies = counters.cow_reuses = counters.zero_fills = 0;
-}
-
-void vm_set_live(int as)
-{
-	live = as;
 }
 
 /* ---- looking things up ---------------------------------------------- */
@@ -74,59 +69,68 @@ static pte_t *slot_table(const struct pg_tracker *t, uint32_t slot)
 }
 
 /*
- * Calls fn(pt, first, end, ctx) for each table that maps part of
- * [va, va + n pages), with the entries [first, end) of that table.
+ * A span: the entries [first, end) of table pt, the part of one table that
+ * a range covers.  The loop
+ *
+ *	for (struct span s = span_first(t, va, n); span_valid(&s); span_next(&s))
+ *
+ * visits in address order the spans of the tables that map part of
+ * [va, va + n pages); a 4 MiB region without a table costs one PDE read.
+ * The steps are inline so that a span lives in registers: a one-page map
+ * or unmap costs what a hand-written loop would.
  */
-typedef void (*table_fn)(pte_t *pt, uint32_t first, uint32_t end, void *ctx);
-
-static void for_each_table(const struct pg_tracker *t, vaddr_t va, uint32_t n, table_fn fn,
-			   void *ctx)
-{
-	while (n > 0) {
-		uint32_t first = pte_index(va);
-		uint32_t count = MIN(n, PT_ENTRIES - first);
-		pte_t *pt = table_of(t, va);
-		if (pt)
-			fn(pt, first, first + count, ctx);
-		va += count * PAGE_SIZE;
-		n -= count;
-	}
-}
-
-/* What the entries of a range hold, gathered a table at a time (note_presence). */
-struct presence {
-	uint32_t pages; /* entries looked at: those of the tables that exist */
-	uint32_t any;   /* the OR of them */
-	uint32_t all;   /* the AND of them */
+struct span {
+	pte_t *pt;           /* the table, or NULL when the range is done */
+	uint32_t first, end; /* its entries in the range */
+	const struct pg_tracker *t;
+	vaddr_t va;          /* the rest of the range: from va, */
+	uint32_t left;       /* `left` pages */
 };
 
-static void note_presence(pte_t *pt, uint32_t first, uint32_t end, void *ctx)
+/* Step to the next table of the range that exists; none leaves pt NULL. */
+static inline void span_next(struct span *s)
 {
-	struct presence *p = ctx;
-	uint32_t any = 0, all = ~0u;
-
-	for (uint32_t i = first; i < end; i++) {
-		any |= pt[i].v;
-		all &= pt[i].v;
+	s->pt = NULL;
+	while (!s->pt && s->left > 0) {
+		uint32_t count = MIN(s->left, PT_ENTRIES - pte_index(s->va));
+		s->pt = table_of(s->t, s->va);
+		s->first = pte_index(s->va);
+		s->end = s->first + count;
+		s->va += count * PAGE_SIZE;
+		s->left -= count;
 	}
-	p->pages += end - first;
-	p->any |= any;
-	p->all &= all;
 }
+
+static inline struct span span_first(const struct pg_tracker *t, vaddr_t va, uint32_t n)
+{
+	struct span s = { .t = t, .va = va, .left = n };
+
+	span_next(&s);
+	return s;
+}
+
+static bool span_valid(const struct span *s) { return s->pt != NULL; }
 
 /*
  * Whether some page of [va, va + n pages) is mapped (`some`), or every one
  * is.  One pass over the entries of the tables that exist: a region
- * without a table maps nothing and costs nothing.
+ * without a table maps nothing and costs nothing.  Inline, because every
+ * caller passes `some` as a constant.
  */
-static bool range_mapped(const struct pg_tracker *t, vaddr_t va, uint32_t n, bool some)
+static inline bool range_mapped(const struct pg_tracker *t, vaddr_t va, uint32_t n, bool some)
 {
-	struct presence p = { 0, 0, ~0u };
+	uint32_t pages = 0, any = 0, all = ~0u; /* the entries that exist, their OR and AND */
 
-	for_each_table(t, va, n, note_presence, &p);
+	for (struct span s = span_first(t, va, n); span_valid(&s); span_next(&s)) {
+		for (uint32_t i = s.first; i < s.end; i++) {
+			any |= s.pt[i].v;
+			all &= s.pt[i].v;
+		}
+		pages += s.end - s.first;
+	}
 	if (some)
-		return p.any & PG_P;
-	return p.pages == n && (p.all & PG_P);
+		return any & PG_P;
+	return pages == n && (all & PG_P);
 }
 
 static bool mapped(const struct pg_tracker *t, vaddr_t va)
@@ -308,27 +312,27 @@ static void release_frame(paddr_t pa)
 		panic("release_frame: frame 0x%x was mapped but is not in use", pa);
 }
 
-/* Pass 1: make the entries not present, keeping the frame address. */
-static void unmap_clear_p(pte_t *pt, uint32_t first, uint32_t end, void *ctx)
+/* Unmap pass 1: make the entries of s not present, keeping the frame address; returns how many. */
+static uint32_t clear_present(const struct span *s)
 {
-	uint32_t *count = ctx;
+	uint32_t count = 0;
 
-	for (uint32_t i = first; i < end; i++) {
-		if (pte_present(pt[i])) {
-			pt[i].v &= ~PG_P;
-			(*count)++;
+	for (uint32_t i = s->first; i < s->end; i++) {
+		if (pte_present(s->pt[i])) {
+			s->pt[i].v &= ~PG_P;
+			count++;
 		}
 	}
+	return count;
 }
 
-/* Pass 2, once the TLB no longer holds them: drop the frames, zero the entries. */
-static void unmap_release(pte_t *pt, uint32_t first, uint32_t end, void *ctx)
+/* Unmap pass 2, once the TLB no longer holds them: drop the frames, zero the entries. */
+static void release_entries(const struct span *s)
 {
-	(void)ctx;
-	for (uint32_t i = first; i < end; i++) {
-		if (pt[i].v != 0) {
-			release_frame(pte_addr(pt[i]));
-			pt[i] = (pte_t){ 0 };
+	for (uint32_t i = s->first; i < s->end; i++) {
+		if (s->pt[i].v != 0) {
+			release_frame(pte_addr(s->pt[i]));
+			s->pt[i] = (pte_t){ 0 };
 		}
 	}
 }
@@ -346,40 +350,34 @@ static void unlink_empty_tables(int as, vaddr_t va, uint32_t n)
 	}
 }
 
-/* A frame, and how many entries of a range map it (count_entries). */
-struct frame_count {
-	paddr_t pa;
-	uint32_t entries;
-};
-
-static void count_entries(pte_t *pt, uint32_t first, uint32_t end, void *ctx)
+/* How many entries of [va, va + n pages) map frame pa. */
+static uint32_t entries_mapping(const struct pg_tracker *t, vaddr_t va, uint32_t n, paddr_t pa)
 {
-	struct frame_count *fc = ctx;
+	uint32_t count = 0;
 
-	for (uint32_t i = first; i < end; i++)
-		fc->entries += pte_present(pt[i]) && pte_addr(pt[i]) == fc->pa;
+	for (struct span s = span_first(t, va, n); span_valid(&s); span_next(&s))
+		for (uint32_t i = s.first; i < s.end; i++)
+			count += pte_present(s.pt[i]) && pte_addr(s.pt[i]) == pa;
+	return count;
 }
 
-/* The range an unmap would release, and whether it would free a pinned frame. */
-struct pin_scan {
-	const struct pg_tracker *t;
-	vaddr_t va;
-	uint32_t n;
-	bool found;
-};
-
-static void find_pinned_last(pte_t *pt, uint32_t first, uint32_t end, void *ctx)
+/* Whether e maps a pinned frame whose every reference [va, va + n pages) holds. */
+static bool holds_last_pin(const struct pg_tracker *t, vaddr_t va, uint32_t n, pte_t e)
 {
-	struct pin_scan *ps = ctx;
+	paddr_t pa = pte_addr(e);
 
-	for (uint32_t i = first; i < end && !ps->found; i++) {
-		paddr_t pa = pte_addr(pt[i]);
-		if (!maps_owned_frame(pt[i]) || frame_pincount(pa) == 0)
-			continue;
-		struct frame_count fc = { pa, 0 };
-		for_each_table(ps->t, ps->va, ps->n, count_entries, &fc);
-		ps->found = frame_refcount(pa) <= (int)fc.entries;
-	}
+	return maps_owned_frame(e) && frame_pincount(pa) > 0 &&
+	       frame_refcount(pa) <= (int)entries_mapping(t, va, n, pa);
+}
+
+/* Whether some entry of [va, va + n pages) holds the last reference to a pinned frame. */
+static bool holds_a_last_pin(const struct pg_tracker *t, vaddr_t va, uint32_t n)
+{
+	for (struct span s = span_first(t, va, n); span_valid(&s); span_next(&s))
+		for (uint32_t i = s.first; i < s.end; i++)
+			if (holds_last_pin(t, va, n, s.pt[i]))
+				return true;
+	return false;
 }
 
 /*
@@ -388,14 +386,9 @@ static void find_pinned_last(pte_t *pt, uint32_t first, uint32_t end, void *ctx)
  * range maps k times loses k references.  With no user frame pinned, the
  * common case, it costs one call.
  */
-static bool frees_pinned(const struct pg_tracker *t, vaddr_t va, uint32_t n)
+static inline bool frees_pinned(const struct pg_tracker *t, vaddr_t va, uint32_t n)
 {
-	struct pin_scan ps = { t, va, n, false };
-
-	if (frame_user_pinned() == 0)
-		return false;
-	for_each_table(t, va, n, find_pinned_last, &ps);
-	return ps.found;
+	return frame_user_pinned() > 0 && holds_a_last_pin(t, va, n);
 }
 
 /* Unmap [va, va + n pages) of a checked range; returns the pages unmapped. */
@@ -404,11 +397,13 @@ static uint32_t unmap_pages(int as, vaddr_t va, uint32_t n)
 	struct pg_tracker *t = trk_get(as);
 	uint32_t count = 0;
 
-	for_each_table(t, va, n, unmap_clear_p, &count);
+	for (struct span s = span_first(t, va, n); span_valid(&s); span_next(&s))
+		count += clear_present(&s);
 	if (count == 0)
 		return 0;
 	tlb_range(t, va, n);
-	for_each_table(t, va, n, unmap_release, NULL);
+	for (struct span s = span_first(t, va, n); span_valid(&s); span_next(&s))
+		release_entries(&s);
 	unlink_empty_tables(as, va, n);
 	return count;
 }
@@ -456,14 +451,6 @@ static pte_t with_rights(pte_t e, uint32_t flags)
 	return (pte_t){ keep | flags };
 }
 
-static void protect_entries(pte_t *pt, uint32_t first, uint32_t end, void *ctx)
-{
-	uint32_t flags = *(uint32_t *)ctx;
-
-	for (uint32_t i = first; i < end; i++)
-		pt[i] = with_rights(pt[i], flags);
-}
-
 int vm_protect(int as, vaddr_t va, uint32_t n, uint32_t flags)
 {
 	struct pg_tracker *t = space(as);
@@ -473,7 +460,9 @@ int vm_protect(int as, vaddr_t va, uint32_t n, uint32_t flags)
 		return rc;
 	if (!range_mapped(t, va, n, false))
 		return -E_NOENT;
-	for_each_table(t, va, n, protect_entries, &flags);
+	for (struct span s = span_first(t, va, n); span_valid(&s); span_next(&s))
+		for (uint32_t i = s.first; i < s.end; i++)
+			s.pt[i] = with_rights(s.pt[i], flags);
 	tlb_range(t, va, n);
 	return 0;
 }
@@ -548,6 +537,12 @@ int vm_info(int as, struct vm_space_info *info)
 
 /* ---- creating, destroying, switching ------------------------------------ */
 
+/* A new address space exists: the peak counts every one but the master. */
+static void note_spaces_peak(void)
+{
+	counters.spaces_peak = MAX(counters.spaces_peak, trk_count() - 1);
+}
+
 int vm_create(void)
 {
 	/* the kernel's PDEs point at the master's tables: kernel mappings are shared */
@@ -555,14 +550,14 @@ int vm_create(void)
 
 	if (as < 0)
 		return as;
-	counters.spaces_peak = MAX(counters.spaces_peak, trk_count() - 1);
+	note_spaces_peak();
 	return as;
 }
 
-static void release_table_frames(pte_t *pt, uint32_t first, uint32_t end, void *ctx)
+/* Drop the references the entries of a table hold. */
+static void release_table_frames(const pte_t *pt)
 {
-	(void)ctx;
-	for (uint32_t i = first; i < end; i++)
+	for (uint32_t i = 0; i < PT_ENTRIES; i++)
 		if (pte_present(pt[i]))
 			release_frame(pte_addr(pt[i]));
 }
@@ -573,10 +568,10 @@ int vm_destroy(int as)
 
 	if (!t)
 		return -E_BADH;
-	if (ptb_live(t) || frees_pinned(t, USER_BASE, USER_PAGES))
+	if (trk_is_live(t) || frees_pinned(t, USER_BASE, USER_PAGES))
 		return -E_BUSY;
 	for (uint32_t s = 1; s <= trk_ntables(t); s++)
-		release_table_frames(slot_table(t, s), 0, PT_ENTRIES, NULL);
+		release_table_frames(slot_table(t, s));
 	ptb_destroy(as);
 	return 0;
 }
@@ -587,14 +582,15 @@ int vm_activate(int as)
 
 	if (!t)
 		return -E_BADH;
+	DEBUG_ASSERT(trk_live_in_cr3());
 	hw_load_cr3(trk_base(t));
-	live = as;
+	trk_set_live(as);
 	return 0;
 }
 
 int vm_live(void)
 {
-	return live;
+	return trk_live();
 }
 
 /* ---- clone and copy-on-write ------------------------------------------- */
@@ -695,29 +691,56 @@ static int copy_eager(const struct pg_tracker *child)
 	return 0;
 }
 
-int vm_clone(int as, enum vm_clone_mode mode)
+/* A clone of user space `as` sharing every frame copy-on-write: its handle, or -E_xxx. */
+static int clone_cow(int as)
 {
-	struct pg_tracker *t = space(as);
+	const struct pg_tracker *t = trk_get(as);
 	int child, rc;
 
-	if (!t)
-		return -E_BADH;
-	if (mode != VM_CLONE_EAGER && mode != VM_CLONE_COW)
-		return -E_INVAL;
-	if (mode == VM_CLONE_COW && (rc = take_refs(t)) < 0)
+	if ((rc = take_refs(t)) < 0)
 		return rc;
 	if ((child = ptb_clone(as)) < 0) {
-		if (mode == VM_CLONE_COW)
-			drop_refs(t); /* ptb_clone left the parent's tables as they were */
+		rc = child;
+		goto out_drop_refs;
+	}
+	share_cow(t, trk_get(child));
+	return child;
+
+out_drop_refs:
+	drop_refs(t); /* ptb_clone left the parent's tables as they were */
+	return rc;
+}
+
+/* A clone of user space `as` with a private copy of every frame: its handle, or -E_xxx. */
+static int clone_eager(int as)
+{
+	int child, rc;
+
+	if ((child = ptb_clone(as)) < 0)
 		return child;
-	}
-	if (mode == VM_CLONE_COW) {
-		share_cow(trk_get(as), trk_get(child));
-	} else if ((rc = copy_eager(trk_get(child))) < 0) {
-		vm_destroy(child);
-		return rc;
-	}
-	counters.spaces_peak = MAX(counters.spaces_peak, trk_count() - 1);
+	if ((rc = copy_eager(trk_get(child))) < 0)
+		goto out_destroy;
+	return child;
+
+out_destroy:
+	vm_destroy(child); /* copy_eager left it holding only its own copies */
+	return rc;
+}
+
+int vm_clone(int as, enum vm_clone_mode mode)
+{
+	int child;
+
+	if (!space(as))
+		return -E_BADH;
+	if (mode == VM_CLONE_COW)
+		child = clone_cow(as);
+	else if (mode == VM_CLONE_EAGER)
+		child = clone_eager(as);
+	else
+		return -E_INVAL;
+	if (child >= 0)
+		note_spaces_peak();
 	return child;
 }
 

@@ -11,10 +11,11 @@
  *   6. create the kmap page table (and the user gate's, if the kernel has
  *      one), load CR3, turn paging on with CR0.WP, then CR4.PGE.
  *
- * Kernel pages are supervisor-only and global.  All kernel page tables
- * exist after step 6, so no kernel PDE ever changes again.  The frame
- * allocator must be initialised first (frame_init).  Each step returns 0,
- * or -E_NOMEM if the kernel zone is too small; steps run in order, once.
+ * Kernel pages are supervisor-only and global (their flags are in
+ * layout.h).  All kernel page tables exist after step 6, so no kernel PDE
+ * ever changes again.  The frame allocator must be initialised first
+ * (frame_init).  Each step returns 0, or -E_NOMEM if the kernel zone is too
+ * small; steps run in order, once.
  */
 #ifndef PAGETRACK_PAGING_H
 #define PAGETRACK_PAGING_H
@@ -44,14 +45,5 @@ void paging_set_user_gate(paddr_t frame);
  * it runs its own code there, so no process can reach it.
  */
 void paging_open_gate(bool open);
-
-/* Kernel PTE flags: present, writable, supervisor, global. */
-#define KERNEL_PTE_FLAGS (PG_P | PG_RW | PG_G)
-#define KERNEL_PDE_FLAGS (PG_P | PG_RW | PG_A) /* A preset: the CPU never writes a shared PDE */
-/* The gate's: its one page, supervisor-only until paging_open_gate lets ring 3 in. */
-#define GATE_PTE_FLAGS (PG_P | PG_G)
-#define GATE_PDE_FLAGS (PG_P | PG_RW | PG_US | PG_A)
-/* User PDEs allow everything: the PTE alone decides what a user page allows. */
-#define USER_PDE_FLAGS (PG_P | PG_RW | PG_US)
 
 #endif

@@ -18,10 +18,9 @@
  *   slots n+1.. are spare, always zeroed, so linking a table costs nothing.
  * - Growth: in place, by just the pages needed, when the frames after the
  *   block are free; otherwise the used pages are copied to a new run with
- *   room to double, the PDEs
- *   that point into the block are rebased, the tracker is updated, and CR3
- *   is reloaded if the block is live.  Building a block of n tables copies
- *   O(n) pages in all.
+ *   room to double, the PDEs that point into the block are rebased, the
+ *   tracker is updated, and CR3 is reloaded if the block is live
+ *   (trk_is_live).  Building a block of n tables copies O(n) pages in all.
  * - A table whose entries are all non-present is unlinked: the last table
  *   moves into its slot.  The block gives frames back when a quarter or
  *   less of it is used (down to half), and all but pages A and B when no
@@ -97,9 +96,6 @@ int ptb_clone(int src);
 
 /* Give back every spare page of a block (keeping PTB_MIN_PAGES). */
 void ptb_trim(int idx);
-
-/* Whether the block is the one CR3 holds. */
-bool ptb_live(const struct pg_tracker *t);
 
 struct ptb_stats {
 	uint32_t blocks;          /* blocks in existence */

@@ -21,6 +21,15 @@
  * up to 1024 tracker pages; a new tracker page is taken when every tracker
  * is in use, and given back when its last tracker is released (the first
  * page, which holds the master, stays).
+ *
+ * The live address space, the one whose block CR3 holds, is recorded here
+ * and only here, below every module that asks for it:
+ *
+ *   frame <- tracker <- tlb <- ptblock <- vmspace <- paging, check
+ *
+ * A module calls only those to its left (kmap, which uses tlb and frame,
+ * sits beside ptblock).  Whenever paging is on, CR3 holds the live
+ * tracker's block.
  */
 #ifndef PAGETRACK_TRACKER_H
 #define PAGETRACK_TRACKER_H
@@ -81,6 +90,20 @@ uint32_t trk_pages(void);
 
 /* The physical address of tracker page i, or 0. */
 paddr_t trk_page_addr(uint32_t i);
+
+/*
+ * The live tracker, whose block CR3 holds, or -1 before paging is on.
+ * Whoever loads CR3 records it here (trk_set_live); a live tracker is
+ * never released (ptb_destroy refuses it).
+ */
+int trk_live(void);
+void trk_set_live(int idx);
+
+/* Whether t is the live tracker. */
+bool trk_is_live(const struct pg_tracker *t);
+
+/* Whether CR3 holds the live tracker's block, as it must whenever paging is on. */
+bool trk_live_in_cr3(void);
 
 /* Verify the tracker directory: pages pinned, counts right.  0 or -E_INVAL. */
 int trk_check(void);

@@ -45,9 +45,8 @@
 #define VM_COW PG_COW       /* in vm_query results: shared copy-on-write */
 #define VM_MAP_FLAGS (VM_WRITE | VM_USER)
 
-/* For paging initialisation: forget every counter; note the live address space. */
+/* For paging initialisation: forget every counter. */
 void vm_init(void);
-void vm_set_live(int as);
 
 /* A new address space: page A and page B, the kernel part shared.  Returns its handle. */
 int vm_create(void);
