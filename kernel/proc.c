@@ -38,7 +38,7 @@ extern char trap_return[];
 extern void context_switch(uint32_t *save_esp, uint32_t next_esp);
 
 struct proc *current;
-struct proc_stats proc_counters;
+static struct proc_stats proc_counters;
 static struct proc procs[NPROC];
 static uint32_t sched_esp;  /* the scheduler's stack while a process runs */
 static int next_pid = 1;
@@ -285,7 +285,8 @@ _Noreturn void proc_exit(int status)
 	panic("proc_exit: process %d ran after it ended", p->pid);
 }
 
-_Noreturn void proc_kill(int cause, vaddr_t addr, uint32_t err, const char *why)
+/* Kill the current process for touching `addr`: print why and end it. */
+static _Noreturn void proc_kill(int cause, vaddr_t addr, uint32_t err, const char *why)
 {
 	struct proc *p = current;
 
@@ -399,9 +400,22 @@ int proc_exec(vaddr_t name_ptr, int arg)
 void proc_get_stats(struct proc_stats *s)
 {
 	*s = proc_counters;
+	s->stack_growths = user_stack_growths();
 	s->live = 0;
 	for (int i = 0; i < NPROC; i++)
 		s->live += procs[i].state != P_FREE;
+}
+
+/* A page fault from ring 3: ufault.c resolves it or says why the process must end. */
+static bool user_page_fault(struct trap_frame *tf, vaddr_t addr, uint32_t err)
+{
+	(void)tf;
+	if (!current)
+		return false;
+	struct fault_outcome o = user_fault(current, addr, err);
+	if (o.kill)
+		proc_kill(o.kill, addr, err, o.why);
+	return true;
 }
 
 /* A trap from ring 3 nobody handled: the process did something it may not. */
@@ -419,8 +433,7 @@ void proc_init(void)
 {
 	memset(procs, 0, sizeof(procs));
 	fpu_init();
-	pagefault_set_user_handler(user_fault);
+	pagefault_set_user_handler(user_page_fault);
 	trap_set_user_fallback(user_trap);
-	syscall_init();
 	timer_init(TIMER_HZ, timer_tick);
 }
