@@ -27,6 +27,7 @@
 #include "pagefault.h"
 #include "programs.h"
 #include "seam.h"
+#include "syserr.h"
 #include "timer.h"
 #include "uapi.h"
 #include "vmspace.h"
@@ -318,7 +319,7 @@ int proc_fork(void)
 	int as = vm_clone(parent->as, VM_CLONE_COW);
 	if (as < 0) {
 		free_proc(child);
-		return as == -E_NOMEM ? -SYS_ENOMEM : -SYS_EINVAL;
+		return sys_error(as);
 	}
 	child->as = as;
 	child->heap_start = parent->heap_start;

@@ -26,6 +26,7 @@
 #include "lib.h"
 #include "procdef.h"
 #include "seam.h"
+#include "syserr.h"
 #include "uapi.h"
 #include "vmspace.h"
 
@@ -53,14 +54,6 @@ static uint32_t region_flags(const struct proc *p, vaddr_t va)
 	return 0;
 }
 
-/* A core error as a system-call error; 0 stays 0. */
-static int from_core(int rc)
-{
-	if (rc >= 0)
-		return rc;
-	return rc == -E_NOMEM ? -SYS_ENOMEM : -SYS_EFAULT;
-}
-
 /*
  * Make the page at va ready for an access: fill it if it is demand-zero
  * memory not touched yet, copy it if it is copy-on-write and the access a
@@ -78,14 +71,14 @@ int user_page_ready(struct proc *p, vaddr_t va, bool write)
 		if (!(m.flags & VM_USER) || (write && !(m.flags & VM_WRITE)))
 			return -SYS_EFAULT;
 		if (write && (m.flags & VM_COW)) {
-			return from_core(vm_fault(p->as, va, PF_P | PF_W | PF_U));
+			return sys_error(vm_fault(p->as, va, PF_P | PF_W | PF_U));
 		}
 		return 0;
 	}
 	uint32_t flags = region_flags(p, va);
 	if (!flags || (write && !(flags & VM_WRITE)))
 		return -SYS_EFAULT;
-	int rc = from_core(vm_map_zero(p->as, va, flags));
+	int rc = sys_error(vm_map_zero(p->as, va, flags));
 	if (rc < 0)
 		return rc;
 	if (va >= STACK_LIMIT && va < p->stack_low) {
@@ -116,7 +109,7 @@ struct fault_outcome user_fault(struct proc *p, vaddr_t addr, uint32_t err)
 	if (addr >= GUARD_PAGE && addr < STACK_LIMIT)
 		return (struct fault_outcome){ KILL_STACK, "stack overflow: past the stack limit" };
 	/* a page that is there: copy-on-write, or a translation the TLB kept */
-	int rc = (err & PF_P) && is_user_page(addr) ? from_core(vm_fault(p->as, addr, err))
+	int rc = (err & PF_P) && is_user_page(addr) ? sys_error(vm_fault(p->as, addr, err))
 						     : user_page_ready(p, addr, err & PF_W);
 	if (rc == -SYS_ENOMEM)
 		return (struct fault_outcome){ KILL_NOMEM, "out of memory" };
