@@ -17,6 +17,7 @@
  * trap_return and irets to ring 3 from the trap frame built for it.
  */
 #include "procdef.h"
+#include "check.h"
 #include "cpu.h"
 #include "elf.h"
 #include "errors.h"
@@ -265,6 +266,23 @@ static void orphan_children(const struct proc *p)
 	}
 }
 
+/*
+ * Debug kernels (PT_DEBUG) run the invariant checker each time a process
+ * ends (STYLE 7): its whole address space has just been given back, where
+ * a lost reference or a stray entry would show.  vm_check prints the
+ * broken invariant; the run stops there.
+ */
+static void check_after_exit(const struct proc *p)
+{
+#ifdef PT_DEBUG
+	if (vm_check() < 0)
+		panic("proc_exit: process %d (%s) ended with a paging invariant broken", p->pid,
+		      p->name);
+#else
+	(void)p;
+#endif
+}
+
 _Noreturn void proc_exit(int status)
 {
 	struct proc *p = current;
@@ -273,6 +291,7 @@ _Noreturn void proc_exit(int status)
 	destroy_space(p->as);
 	p->as = -1;
 	orphan_children(p);
+	check_after_exit(p);
 	p->status = status;
 	p->state = P_ZOMBIE;
 	struct proc *parent = p->parent > 0 ? find(p->parent) : NULL;
