@@ -1,10 +1,10 @@
 /* elf.c - the ELF32 program loader (see elf.h). */
 #include "elf.h"
-#include "errors.h"
 #include "frame.h"
 #include "kmap.h"
 #include "lib.h"
 #include "seam.h"
+#include "syserr.h"
 #include "uapi.h"
 #include "vmspace.h"
 
@@ -114,7 +114,7 @@ static int load_segment(int as, const uint8_t *image, const struct elf32_phdr *p
 		}
 		if ((rc = vm_map(as, va, pa, flags)) < 0) {
 			frame_unref(pa);
-			return rc == -E_NOMEM ? -SYS_ENOMEM : -SYS_EINVAL;
+			return sys_error(rc);
 		}
 	}
 	return 0;

@@ -27,6 +27,7 @@
 #include "qemu.h"
 #include "seam.h"
 #include "serial.h"
+#include "syscall.h"
 
 #define MAX_REGIONS 64
 #define KZONE_ARG_MAX 32 /* longer than any size */
@@ -264,6 +265,7 @@ _Noreturn void kmain(uint32_t magic, uint32_t mbi_phys)
 	print_zones();
 	init_paging();
 	proc_init();
+	syscall_init();
 	crash_if_asked();
 	if (cmdline_has_word(cmdline, "test"))
 		qemu_exit(ktest_run() == 0);

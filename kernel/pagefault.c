@@ -57,10 +57,7 @@ void pagefault_print_walk(paddr_t pd, vaddr_t va)
 
 static void report(vaddr_t addr, uint32_t err)
 {
-	kprintf("\npage fault at 0x%08x: %s, %s, %s mode%s\n", addr,
-		err & PF_P ? "protection violation" : "page not present",
-		err & PF_W ? "write" : "read", err & PF_U ? "user" : "supervisor",
-		err & PF_RSVD ? ", reserved bit set in a paging entry" : "");
+	trap_print_page_fault("\n", addr, err);
 	pagefault_print_walk(hw_cr3(), addr);
 }
 
@@ -73,7 +70,7 @@ static bool page_fault(struct trap_frame *tf)
 	if (trap_from_user(tf) && user_handler && user_handler(tf, addr, tf->err))
 		return true;
 	report(addr, tf->err);
-	return false; /* the trap report follows, and the run ends */
+	return false; /* the trap report follows (the fault printed once), and the run ends */
 }
 
 void pagefault_init(void)

@@ -17,6 +17,7 @@
  * trap_return and irets to ring 3 from the trap frame built for it.
  */
 #include "procdef.h"
+#include "check.h"
 #include "cpu.h"
 #include "elf.h"
 #include "errors.h"
@@ -27,6 +28,7 @@
 #include "pagefault.h"
 #include "programs.h"
 #include "seam.h"
+#include "syserr.h"
 #include "timer.h"
 #include "uapi.h"
 #include "vmspace.h"
@@ -38,7 +40,7 @@ extern char trap_return[];
 extern void context_switch(uint32_t *save_esp, uint32_t next_esp);
 
 struct proc *current;
-struct proc_stats proc_counters;
+static struct proc_stats proc_counters;
 static struct proc procs[NPROC];
 static uint32_t sched_esp;  /* the scheduler's stack while a process runs */
 static int next_pid = 1;
@@ -264,6 +266,23 @@ static void orphan_children(const struct proc *p)
 	}
 }
 
+/*
+ * Debug kernels (PT_DEBUG) run the invariant checker each time a process
+ * ends (STYLE 7): its whole address space has just been given back, where
+ * a lost reference or a stray entry would show.  vm_check prints the
+ * broken invariant; the run stops there.
+ */
+static void check_after_exit(const struct proc *p)
+{
+#ifdef PT_DEBUG
+	if (vm_check() < 0)
+		panic("proc_exit: process %d (%s) ended with a paging invariant broken", p->pid,
+		      p->name);
+#else
+	(void)p;
+#endif
+}
+
 _Noreturn void proc_exit(int status)
 {
 	struct proc *p = current;
@@ -272,6 +291,7 @@ _Noreturn void proc_exit(int status)
 	destroy_space(p->as);
 	p->as = -1;
 	orphan_children(p);
+	check_after_exit(p);
 	p->status = status;
 	p->state = P_ZOMBIE;
 	struct proc *parent = p->parent > 0 ? find(p->parent) : NULL;
@@ -285,7 +305,8 @@ _Noreturn void proc_exit(int status)
 	panic("proc_exit: process %d ran after it ended", p->pid);
 }
 
-_Noreturn void proc_kill(int cause, vaddr_t addr, uint32_t err, const char *why)
+/* Kill the current process for touching `addr`: print why and end it. */
+static _Noreturn void proc_kill(int cause, vaddr_t addr, uint32_t err, const char *why)
 {
 	struct proc *p = current;
 
@@ -317,7 +338,7 @@ int proc_fork(void)
 	int as = vm_clone(parent->as, VM_CLONE_COW);
 	if (as < 0) {
 		free_proc(child);
-		return as == -E_NOMEM ? -SYS_ENOMEM : -SYS_EINVAL;
+		return sys_error(as);
 	}
 	child->as = as;
 	child->heap_start = parent->heap_start;
@@ -399,9 +420,22 @@ int proc_exec(vaddr_t name_ptr, int arg)
 void proc_get_stats(struct proc_stats *s)
 {
 	*s = proc_counters;
+	s->stack_growths = user_stack_growths();
 	s->live = 0;
 	for (int i = 0; i < NPROC; i++)
 		s->live += procs[i].state != P_FREE;
+}
+
+/* A page fault from ring 3: ufault.c resolves it or says why the process must end. */
+static bool user_page_fault(struct trap_frame *tf, vaddr_t addr, uint32_t err)
+{
+	(void)tf;
+	if (!current)
+		return false;
+	struct fault_outcome o = user_fault(current, addr, err);
+	if (o.kill)
+		proc_kill(o.kill, addr, err, o.why);
+	return true;
 }
 
 /* A trap from ring 3 nobody handled: the process did something it may not. */
@@ -419,8 +453,7 @@ void proc_init(void)
 {
 	memset(procs, 0, sizeof(procs));
 	fpu_init();
-	pagefault_set_user_handler(user_fault);
+	pagefault_set_user_handler(user_page_fault);
 	trap_set_user_fallback(user_trap);
-	syscall_init();
 	timer_init(TIMER_HZ, timer_tick);
 }

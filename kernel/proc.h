@@ -18,7 +18,10 @@
 #define NPROC 128         /* processes at once */
 #define PROC_NAME_MAX 16
 
-/* Set up the process table, the system-call vector and the timer. */
+/*
+ * Set up the process table, the handling of faults and traps from ring 3,
+ * and the timer.  The system calls are opened apart (syscall_init).
+ */
 void proc_init(void);
 
 /*

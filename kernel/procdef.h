@@ -1,7 +1,23 @@
 /*
  * procdef.h - the process structure and what the process modules share
- * (proc.c: lifecycle and scheduling; ufault.c: user memory and faults;
- * syscall.c: system calls).  Not for use outside them.
+ * (syscall.c: system calls; proc.c: lifecycle and scheduling; ufault.c:
+ * user memory and faults).  Not for use outside them.
+ *
+ * Each module calls only those below it, never back up:
+ *
+ *   main.c --> syscall.c   decodes int $0x80, calls down    (syscall_init by main.c)
+ *      |          |
+ *      |          v
+ *      +----> proc.c       processes: table, scheduler, fork, exec, exit, wait;
+ *                 |        takes the page faults from ring 3 and decides on kills
+ *                 v
+ *             ufault.c     user memory: regions, fault resolution, checked copies;
+ *                 |        returns 0, -SYS_Exxx or a fault_outcome, kills nobody
+ *                 v
+ *   core (vmspace, frame, kmap) and arch/i386 (idt, cpu, timer, gdt)
+ *
+ * The upward ways are registered handlers, not calls: the trap vectors
+ * (idt.h), the page-fault handler's user hook (pagefault.h).
  */
 #ifndef PAGETRACK_PROCDEF_H
 #define PAGETRACK_PROCDEF_H
@@ -39,6 +55,8 @@ struct proc {
 	struct fpu_state fpu;     /* its x87/MMX registers while another runs */
 };
 
+/* ---- proc.c, for syscall.c ----------------------------------------------- */
+
 /* The process running now, or NULL in the kernel's own context. */
 extern struct proc *current;
 
@@ -48,9 +66,6 @@ struct trap_frame *proc_frame(const struct proc *p);
 /* End the current process with wait() status `status`; never returns. */
 _Noreturn void proc_exit(int status);
 
-/* Kill the current process for touching `addr`: print why and end it. */
-_Noreturn void proc_kill(int cause, vaddr_t addr, uint32_t err, const char *why);
-
 /* Give the CPU to the scheduler; returns when this process runs again. */
 void proc_yield(void);
 
@@ -59,11 +74,25 @@ int proc_fork(void);
 int proc_wait(vaddr_t status_ptr);
 int proc_exec(vaddr_t name_ptr, int arg);
 
-/* ufault.c: make the user page at va usable for an access (write or not). */
+/* ---- ufault.c, for proc.c and syscall.c ---------------------------------- */
+
+/* Make the user page at va usable for an access (write or not). */
 int user_page_ready(struct proc *p, vaddr_t va, bool write);
 /* The same for every page of [va, va + len): 0 or the first error, -SYS_EFAULT if it wraps. */
 int user_range_ready(struct proc *p, vaddr_t va, uint32_t len, bool write);
-bool user_fault(struct trap_frame *tf, vaddr_t addr, uint32_t err);
+
+/* How a page fault from ring 3 came out. */
+struct fault_outcome {
+	int kill;        /* 0: resolved, the process goes on; else its KILL_xxx cause (uapi.h) */
+	const char *why; /* with kill: what the access broke, for the "killed:" line */
+};
+
+/*
+ * Resolve p's page fault at addr with error code err (PF_xxx): map the
+ * demand-zero page, copy the copy-on-write one, or say why p must end.
+ */
+struct fault_outcome user_fault(struct proc *p, vaddr_t addr, uint32_t err);
+
 int user_copy_in(struct proc *p, void *dst, vaddr_t src, uint32_t len);
 int user_copy_out(struct proc *p, vaddr_t dst, const void *src, uint32_t len);
 int user_string_in(struct proc *p, char *dst, vaddr_t src, uint32_t size);
@@ -72,9 +101,7 @@ int user_map(struct proc *p, vaddr_t addr, uint32_t len, uint32_t prot);
 int user_unmap(struct proc *p, vaddr_t addr, uint32_t len);
 int user_protect(struct proc *p, vaddr_t addr, uint32_t len, uint32_t prot);
 
-/* syscall.c */
-void syscall_init(void);
-
-extern struct proc_stats proc_counters;
+/* Stack pages touched below a process's lowest one so far, over all processes. */
+uint32_t user_stack_growths(void);
 
 #endif

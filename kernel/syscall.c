@@ -9,6 +9,7 @@
 #include "lib.h"
 #include "procdef.h"
 #include "seam.h"
+#include "syscall.h"
 #include "uapi.h"
 
 #define WRITE_CHUNK 128

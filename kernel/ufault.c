@@ -11,9 +11,10 @@
  *                                      whatever ESP is; the guard page
  *                                      under it is never mapped
  * A page of these is mapped the first time it is touched (a zero fill); a
- * write to a copy-on-write page gets its own copy (vm_fault).  Anything
- * else ends the process, with a line that says what it touched and why
- * that was not allowed.
+ * write to a copy-on-write page gets its own copy (vm_fault).  For anything
+ * else user_fault says why the access was not allowed, and proc.c ends the
+ * process with that reason: this file kills nobody and calls nothing of
+ * proc.c or syscall.c (procdef.h draws the order).
  *
  * System calls reach user memory the same way, page by page, through the
  * page tables and kmap windows: a bad pointer is an error returned to the
@@ -25,12 +26,20 @@
 #include "lib.h"
 #include "procdef.h"
 #include "seam.h"
+#include "syserr.h"
 #include "uapi.h"
 #include "vmspace.h"
 
 #define HEAP_LIMIT MAP_BASE
 #define STACK_LIMIT (STACK_TOP - STACK_MAX) /* the lowest stack page */
 #define GUARD_PAGE (STACK_LIMIT - PAGE_SIZE)
+
+static uint32_t stack_growths; /* stack pages touched below a process's lowest one */
+
+uint32_t user_stack_growths(void)
+{
+	return stack_growths;
+}
 
 /* The rights demand-zero memory at va gets, or 0 if va is in no region. */
 static uint32_t region_flags(const struct proc *p, vaddr_t va)
@@ -43,14 +52,6 @@ static uint32_t region_flags(const struct proc *p, vaddr_t va)
 		if (p->maps[i].end && va >= p->maps[i].start && va < p->maps[i].end)
 			return p->maps[i].flags;
 	return 0;
-}
-
-/* A core error as a system-call error; 0 stays 0. */
-static int from_core(int rc)
-{
-	if (rc >= 0)
-		return rc;
-	return rc == -E_NOMEM ? -SYS_ENOMEM : -SYS_EFAULT;
 }
 
 /*
@@ -70,19 +71,19 @@ int user_page_ready(struct proc *p, vaddr_t va, bool write)
 		if (!(m.flags & VM_USER) || (write && !(m.flags & VM_WRITE)))
 			return -SYS_EFAULT;
 		if (write && (m.flags & VM_COW)) {
-			return from_core(vm_fault(p->as, va, PF_P | PF_W | PF_U));
+			return sys_error(vm_fault(p->as, va, PF_P | PF_W | PF_U));
 		}
 		return 0;
 	}
 	uint32_t flags = region_flags(p, va);
 	if (!flags || (write && !(flags & VM_WRITE)))
 		return -SYS_EFAULT;
-	int rc = from_core(vm_map_zero(p->as, va, flags));
+	int rc = sys_error(vm_map_zero(p->as, va, flags));
 	if (rc < 0)
 		return rc;
 	if (va >= STACK_LIMIT && va < p->stack_low) {
 		p->stack_low = va;
-		proc_counters.stack_growths++;
+		stack_growths++;
 	}
 	return 0;
 }
@@ -103,23 +104,18 @@ static const char *why_not(const struct proc *p, vaddr_t addr, uint32_t err)
 	return "nothing is mapped there";
 }
 
-bool user_fault(struct trap_frame *tf, vaddr_t addr, uint32_t err)
+struct fault_outcome user_fault(struct proc *p, vaddr_t addr, uint32_t err)
 {
-	struct proc *p = current;
-
-	(void)tf;
-	if (!p)
-		return false;
 	if (addr >= GUARD_PAGE && addr < STACK_LIMIT)
-		proc_kill(KILL_STACK, addr, err, "stack overflow: past the stack limit");
+		return (struct fault_outcome){ KILL_STACK, "stack overflow: past the stack limit" };
 	/* a page that is there: copy-on-write, or a translation the TLB kept */
-	int rc = (err & PF_P) && is_user_page(addr) ? from_core(vm_fault(p->as, addr, err))
+	int rc = (err & PF_P) && is_user_page(addr) ? sys_error(vm_fault(p->as, addr, err))
 						     : user_page_ready(p, addr, err & PF_W);
 	if (rc == -SYS_ENOMEM)
-		proc_kill(KILL_NOMEM, addr, err, "out of memory");
+		return (struct fault_outcome){ KILL_NOMEM, "out of memory" };
 	if (rc < 0)
-		proc_kill(KILL_FAULT, addr, err, why_not(p, addr, err));
-	return true;
+		return (struct fault_outcome){ KILL_FAULT, why_not(p, addr, err) };
+	return (struct fault_outcome){ 0, NULL };
 }
 
 /* ---- copies across the boundary ---------------------------------------- */

@@ -6,9 +6,9 @@
 #
 # Boots the kernel twice with crash=null and crash=user, which make it
 # fault on purpose after paging is on, and checks each run: QEMU must
-# report failure, and the output must hold the decoded fault, the walk of
-# the address through the page tables and the trap report.  Prints
-# "kernel-crash: N passed, M failed".
+# report failure, and the output must hold the decoded fault (exactly
+# once), the walk of the address through the page tables and the trap
+# report.  Prints "kernel-crash: N passed, M failed".
 
 set -uo pipefail
 
@@ -27,14 +27,20 @@ here=$(dirname "$0")
 passed=0
 failed=0
 
-# expect_crash ARG PATTERN...: boot with crash=ARG; every PATTERN must appear.
+# expect_crash ARG DECODED PATTERN...: boot with crash=ARG; the decoded
+# fault DECODED must appear exactly once, every PATTERN at least once.
 expect_crash() {
-	local arg=$1 out pattern ok=true status=0
-	shift
+	local arg=$1 decoded=$2 out pattern ok=true status=0 count
+	shift 2
 	out=$("$here/qemu.sh" --timeout "$timeout_s" --args "crash=$arg" "$kernel" 2>&1 |
 		tr -d '\r') || status=$?
 	if [ "$status" -eq 0 ]; then
 		echo "FAIL kernel-crash/$arg: the run reported success"
+		ok=false
+	fi
+	count=$(grep -cF -- "$decoded" <<<"$out")
+	if [ "$count" -ne 1 ]; then
+		echo "FAIL kernel-crash/$arg: the output holds $count times: $decoded"
 		ok=false
 	fi
 	for pattern in "$@"; do

@@ -1,5 +1,45 @@
-/* ucheck.c - known contents in memory, and stack growth (see ucheck.h). */
+/* ucheck.c - checks, known contents in memory, and stack growth (see ucheck.h). */
 #include "ucheck.h"
+#include "ulib.h"
+
+#define WHO_MAX 64 /* "utest N " and the longest case name fit */
+
+static char who[WHO_MAX] = "?";
+static int fail_status = 1; /* until ucheck_setup: the status each program here uses */
+
+void ucheck_setup(int status, const char *who_fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, who_fmt);
+	kvsnprintf(who, sizeof(who), who_fmt, ap);
+	va_end(ap);
+	fail_status = status;
+}
+
+/* The file's name without its folders: the build names sources by their path. */
+static const char *base_name(const char *path)
+{
+	const char *name = path;
+
+	for (const char *c = path; *c; c++)
+		if (*c == '/')
+			name = c + 1;
+	return name;
+}
+
+void ucheck_failed(const char *file, int line, const char *what)
+{
+	printf("%s: pid %d: %s:%d: %s\n", who, getpid(), base_name(file), line, what);
+	exit(fail_status);
+}
+
+void ucheck_eq_failed(const char *file, int line, const char *a, const char *b, int x, int y)
+{
+	printf("%s: pid %d: %s:%d: %s == %s: %d (0x%x) vs %d (0x%x)\n", who, getpid(),
+	       base_name(file), line, a, b, x, (unsigned)x, y, (unsigned)y);
+	exit(fail_status);
+}
 
 void pattern_fill(void *p, uint32_t n, uint32_t seed)
 {

@@ -1,12 +1,46 @@
 /*
  * ucheck.h - what the test programs (utest, worker, kfail, init) use to
- * put known contents in memory and find them again, and to make the stack
- * grow.
+ * check what they see, to put known contents in memory and find them
+ * again, and to make the stack grow.
  */
 #ifndef PAGETRACK_UCHECK_H
 #define PAGETRACK_UCHECK_H
 
+#include "lib.h"
 #include "types.h"
+
+/*
+ * The checks.  One that fails prints one line,
+ *
+ *     <who>: pid <P>: <file>:<line>: <what>
+ *
+ * ("utest 12 heap_ends_at_the_break: pid 5: utest.c:40: CHECK(x) failed")
+ * and ends the process with the program's failure status.  A program
+ * says once, before its first check, who it is and that status
+ * (ucheck_setup); its children inherit both with their copy of it.
+ */
+void ucheck_setup(int fail_status, const char *who_fmt, ...) PRINTF_LIKE(2, 3);
+_Noreturn void ucheck_failed(const char *file, int line, const char *what);
+_Noreturn void ucheck_eq_failed(const char *file, int line, const char *a, const char *b,
+				int x, int y);
+
+/* cond must hold. */
+#define UCHECK(cond)                                                                   \
+	do {                                                                           \
+		if (!(cond))                                                           \
+			ucheck_failed(__FILE__, __LINE__, "CHECK(" #cond ") failed");  \
+	} while (0)
+
+/* a and b, as ints, must be equal: a failure prints both, in decimal and hex. */
+#define UCHECK_EQ(a, b)                                                                \
+	do {                                                                           \
+		int a_ = (int)(a), b_ = (int)(b);                                      \
+		if (a_ != b_)                                                          \
+			ucheck_eq_failed(__FILE__, __LINE__, #a, #b, a_, b_);          \
+	} while (0)
+
+/* Fail here, saying what went wrong (a check of its own). */
+#define UFAIL(what) ucheck_failed(__FILE__, __LINE__, what)
 
 /* v, hidden from the optimiser: an address it cannot reason about. */
 static inline uintptr_t opaque(uintptr_t v)

@@ -18,25 +18,13 @@
 
 static const char *kind_name = "?";
 
-static _Noreturn void failed(int line, const char *what)
-{
-	printf("worker %s: pid %d: worker.c:%d: %s\n", kind_name, getpid(), line, what);
-	exit(WORK_FAILED);
-}
-
-#define WCHECK(cond)                                                                   \
-	do {                                                                           \
-		if (!(cond))                                                           \
-			failed(__LINE__, "CHECK(" #cond ") failed");                   \
-	} while (0)
-
 /* len new heap bytes starting at a multiple of align (a power of two). */
 static uint8_t *heap_aligned(uint32_t len, uint32_t align)
 {
 	uint32_t cur = (uint32_t)sbrk(0), pad = ALIGN_UP(cur, align) - cur;
 	uint8_t *p = sbrk((int)(pad + len));
 
-	WCHECK(!uerr(p));
+	UCHECK(!uerr(p));
 	return p + pad;
 }
 
@@ -54,13 +42,13 @@ static int heap(uint32_t mib)
 	uint8_t *p = heap_aligned(pages * PAGE, PAGE);
 
 	for (uint32_t i = 0; i < pages; i++) {
-		WCHECK(*word(p, i * PAGE) == 0);
+		UCHECK(*word(p, i * PAGE) == 0);
 		*word(p, i * PAGE) = i;
 		*word(p, i * PAGE + PAGE - 4) = ~i;
 	}
 	for (uint32_t i = 0; i < pages; i++)
-		WCHECK(*word(p, i * PAGE) == i && *word(p, i * PAGE + PAGE - 4) == ~i);
-	WCHECK(sbrk(-(int)(pages * PAGE)) == p + pages * PAGE);
+		UCHECK(*word(p, i * PAGE) == i && *word(p, i * PAGE + PAGE - 4) == ~i);
+	UCHECK(sbrk(-(int)(pages * PAGE)) == p + pages * PAGE);
 	return 0;
 }
 
@@ -68,7 +56,7 @@ static int heap(uint32_t mib)
 
 static int stack(uint32_t kib)
 {
-	WCHECK(stack_dive(kib * 1024 / 16 * 15) == 0); /* frames' own words take the rest */
+	UCHECK(stack_dive(kib * 1024 / 16 * 15) == 0); /* frames' own words take the rest */
 	return 0;
 }
 
@@ -94,24 +82,24 @@ static int maps(uint32_t n)
 	const int rw = PROT_READ | PROT_WRITE;
 	uint8_t *m[16];
 
-	WCHECK(n <= ARRAY_SIZE(m));
+	UCHECK(n <= ARRAY_SIZE(m));
 	for (uint32_t i = 0; i < n; i++) {
 		m[i] = map(NULL, MAP_PAGES * PAGE, rw);
-		WCHECK(!uerr(m[i]));
+		UCHECK(!uerr(m[i]));
 		mark(m[i], i << 8);
 	}
 	for (uint32_t i = 1; i < n; i += 2)
-		WCHECK(protect(m[i], MAP_PAGES * PAGE, PROT_READ) == 0);
+		UCHECK(protect(m[i], MAP_PAGES * PAGE, PROT_READ) == 0);
 	for (uint32_t i = 0; i < n; i += 2) {
-		WCHECK(unmap(m[i], MAP_PAGES * PAGE) == 0);
-		WCHECK(map(m[i], MAP_PAGES * PAGE, rw) == m[i]);
-		WCHECK(*word(m[i], 0) == 0);
+		UCHECK(unmap(m[i], MAP_PAGES * PAGE) == 0);
+		UCHECK(map(m[i], MAP_PAGES * PAGE, rw) == m[i]);
+		UCHECK(*word(m[i], 0) == 0);
 		mark(m[i], i << 16);
 	}
 	for (uint32_t i = 0; i < n; i++)
-		WCHECK(marked(m[i], i % 2 ? i << 8 : i << 16));
+		UCHECK(marked(m[i], i % 2 ? i << 8 : i << 16));
 	for (uint32_t i = 0; i < n; i++)
-		WCHECK(unmap(m[i], MAP_PAGES * PAGE) == 0);
+		UCHECK(unmap(m[i], MAP_PAGES * PAGE) == 0);
 	return 0;
 }
 
@@ -144,10 +132,10 @@ static int spread_child(uint8_t *base, uint32_t c)
 {
 	uint32_t tag = (c + 1) << 16, own = SPREAD_REGIONS + c * SPREAD_GROWTH;
 
-	WCHECK(grown(base, 0, SPREAD_REGIONS, 0));
+	UCHECK(grown(base, 0, SPREAD_REGIONS, 0));
 	grow(base, own, SPREAD_GROWTH, tag);
 	grow(base, 0, SPREAD_REGIONS, tag);
-	WCHECK(grown(base, 0, SPREAD_REGIONS, tag) && grown(base, own, SPREAD_GROWTH, tag));
+	UCHECK(grown(base, 0, SPREAD_REGIONS, tag) && grown(base, own, SPREAD_GROWTH, tag));
 	return 0;
 }
 
@@ -161,16 +149,16 @@ static int spread(uint32_t children)
 		*word(base, r * REGION) = r;
 	for (uint32_t c = 0; c < children; c++) {
 		int pid = fork();
-		WCHECK(pid >= 0);
+		UCHECK(pid >= 0);
 		if (pid == 0)
 			exit(spread_child(base, c));
 	}
 	grow(base, SPREAD_REGIONS + children * SPREAD_GROWTH, SPREAD_GROWTH, 0xFF0000);
 	for (uint32_t c = 0; c < children; c++) {
-		WCHECK(wait(&status) > 0);
-		WCHECK(status == 0);
+		UCHECK(wait(&status) > 0);
+		UCHECK(status == 0);
 	}
-	WCHECK(grown(base, 0, SPREAD_REGIONS, 0));
+	UCHECK(grown(base, 0, SPREAD_REGIONS, 0));
 	return 0;
 }
 
@@ -185,12 +173,12 @@ static int chain(volatile uint32_t *page, uint32_t depth)
 	if (depth == 0)
 		return 0;
 	int pid = fork();
-	WCHECK(pid >= 0);
+	UCHECK(pid >= 0);
 	if (pid == 0)
 		exit(chain(page, depth - 1));
-	WCHECK(wait(&status) == pid);
-	WCHECK(status == 0);
-	WCHECK(*page == depth);
+	UCHECK(wait(&status) == pid);
+	UCHECK(status == 0);
+	UCHECK(*page == depth);
 	return 0;
 }
 
@@ -217,32 +205,37 @@ static int fault_write(uint32_t addr)
 
 int main(int arg)
 {
-	uint32_t n = WORK_N(arg);
+	static const char *const names[] = {
+		[WORK_HEAP] = "heap",
+		[WORK_NULL_READ] = "null-read",
+		[WORK_KERNEL_READ] = "kernel-read",
+		[WORK_CODE_WRITE] = "code-write",
+		[WORK_STACK] = "stack",
+		[WORK_MAPS] = "maps",
+		[WORK_SPREAD] = "spread",
+		[WORK_CHAIN] = "chain",
+	};
+	uint32_t n = WORK_N(arg), kind = (uint32_t)WORK_KIND(arg);
 
-	switch (WORK_KIND(arg)) {
+	if (kind < ARRAY_SIZE(names) && names[kind])
+		kind_name = names[kind];
+	ucheck_setup(WORK_FAILED, "worker %s", kind_name);
+	switch (kind) {
 	case WORK_HEAP:
-		kind_name = "heap";
 		return heap(n);
 	case WORK_NULL_READ:
-		kind_name = "null-read";
 		return fault_read(0);
 	case WORK_KERNEL_READ:
-		kind_name = "kernel-read";
 		return fault_read(KERNEL_ADDR);
 	case WORK_CODE_WRITE:
-		kind_name = "code-write";
 		return fault_write((uint32_t)(uintptr_t)main);
 	case WORK_STACK:
-		kind_name = "stack";
 		return stack(n);
 	case WORK_MAPS:
-		kind_name = "maps";
 		return maps(n);
 	case WORK_SPREAD:
-		kind_name = "spread";
 		return spread(n);
 	case WORK_CHAIN:
-		kind_name = "chain";
 		return chain((volatile uint32_t *)heap_aligned(PAGE, PAGE), n);
 	}
 	printf("worker: no kind %d (argument 0x%x)\n", WORK_KIND(arg), (unsigned)arg);

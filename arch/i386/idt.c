@@ -149,9 +149,9 @@ static bool has_selector_error(uint32_t vector)
 	return vector == EXC_TS || vector == EXC_NP || vector == EXC_SS || vector == EXC_GP;
 }
 
-static void report_pf_error(uint32_t err, uint32_t cr2)
+void trap_print_page_fault(const char *lead, vaddr_t addr, uint32_t err)
 {
-	kprintf("  page fault at 0x%08x: %s, %s, %s mode%s\n", cr2,
+	kprintf("%spage fault at 0x%08x: %s, %s, %s mode%s\n", lead, addr,
 		err & PF_P ? "protection violation" : "page not present",
 		err & PF_W ? "write" : "read", err & PF_U ? "user" : "supervisor",
 		err & PF_RSVD ? ", reserved bit set in a paging entry" : "");
@@ -206,8 +206,8 @@ static void trap_report(const struct trap_frame *tf)
 
 	kprintf("\ntrap: %s (vector %u) in %s mode, error code 0x%x\n", trap_name(tf->vector),
 		tf->vector, trap_from_user(tf) ? "user" : "kernel", tf->err);
-	if (tf->vector == EXC_PF)
-		report_pf_error(tf->err, cr2);
+	if (tf->vector == EXC_PF && !handlers[EXC_PF]) /* a handler printed it already */
+		trap_print_page_fault("  ", cr2, tf->err);
 	else if (has_selector_error(tf->vector))
 		report_selector_error(tf->err);
 	report_registers(tf, cr2);

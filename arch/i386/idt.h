@@ -84,7 +84,11 @@ void idt_set_gate(uint32_t vector, void (*entry)(void), uint32_t dpl);
  */
 void idt_enable(uint32_t vector, uint32_t dpl, trap_handler_fn fn);
 
-/* Give vector `vector` a handler (NULL removes it); returns 0 or -E_INVAL. */
+/*
+ * Give vector `vector` a handler (NULL removes it); returns 0 or -E_INVAL.
+ * A page-fault handler (EXC_PF) that declines a fault has printed it
+ * decoded already (trap_print_page_fault): the report does not repeat it.
+ */
 int trap_set_handler(uint32_t vector, trap_handler_fn fn);
 
 /*
@@ -96,6 +100,14 @@ void trap_set_user_fallback(trap_handler_fn fn);
 
 /* Called by trap.S with the frame of every trap; returns to resume it. */
 void trap_dispatch(struct trap_frame *tf);
+
+/*
+ * Print a page fault at addr with error code err (PF_xxx, mmu.h) decoded,
+ * after `lead`: "page fault at 0x00000000: page not present, read,
+ * supervisor mode".  The one decoder of the error code, for the report of a
+ * trap and the kernel's page-fault handler.
+ */
+void trap_print_page_fault(const char *lead, vaddr_t addr, uint32_t err);
 
 /* The short name of an exception vector ("#PF page fault"). */
 const char *trap_name(uint32_t vector);

@@ -26,36 +26,7 @@
 
 extern char program_end[]; /* user.ld */
 
-static int case_no;
 static uint32_t data_word = 0xDA7A0001u;
-
-/* ---- checks ----------------------------------------------------------------- */
-
-static _Noreturn void check_failed(int line, const char *what)
-{
-	printf("kfail %d: pid %d: kfail.c:%d: %s\n", case_no, getpid(), line, what);
-	exit(KF_FAILED);
-}
-
-static _Noreturn void check_eq_failed(int line, const char *what, int a, int b)
-{
-	printf("kfail %d: pid %d: kfail.c:%d: %s: %d (0x%x) vs %d (0x%x)\n", case_no, getpid(),
-	       line, what, a, (unsigned)a, b, (unsigned)b);
-	exit(KF_FAILED);
-}
-
-#define KCHECK(cond)                                                                   \
-	do {                                                                           \
-		if (!(cond))                                                           \
-			check_failed(__LINE__, "CHECK(" #cond ") failed");             \
-	} while (0)
-
-#define KCHECK_EQ(a, b)                                                                \
-	do {                                                                           \
-		int a_ = (int)(a), b_ = (int)(b);                                      \
-		if (a_ != b_)                                                          \
-			check_eq_failed(__LINE__, #a " == " #b, a_, b_);               \
-	} while (0)
 
 /* ---- the test trap ---------------------------------------------------------- */
 
@@ -124,7 +95,7 @@ static uint8_t *heap_pages(uint32_t n)
 	uint32_t pad = ALIGN_UP(cur, PAGE) - cur;
 	uint8_t *p = sbrk((int)(pad + n * PAGE));
 
-	KCHECK_EQ(uerr(p), 0);
+	UCHECK_EQ(uerr(p), 0);
 	return p + pad;
 }
 
@@ -139,7 +110,7 @@ static void set_up(struct setup *s)
 {
 	s->heap = heap_pages(SETUP_PAGES);
 	s->map = map(NULL, SETUP_PAGES * PAGE, PROT_READ | PROT_WRITE);
-	KCHECK_EQ(uerr(s->map), 0);
+	UCHECK_EQ(uerr(s->map), 0);
 	pattern_fill(s->heap, SETUP_PAGES, 0x11);
 	pattern_fill(s->map, SETUP_PAGES, 0x22);
 	data_word = 0xDA7A0002u;
@@ -150,15 +121,15 @@ static void set_up(struct setup *s)
 /* Check that all set_up made is still there, and still writable. */
 static void check_setup(const struct setup *s)
 {
-	KCHECK(pattern_holds(s->heap, SETUP_PAGES, 0x11));
-	KCHECK(pattern_holds(s->map, SETUP_PAGES, 0x22));
-	KCHECK_EQ(data_word, 0xDA7A0002u);
-	KCHECK_EQ(sbrk(0), s->brk);
-	KCHECK_EQ(getpid(), s->pid);
+	UCHECK(pattern_holds(s->heap, SETUP_PAGES, 0x11));
+	UCHECK(pattern_holds(s->map, SETUP_PAGES, 0x22));
+	UCHECK_EQ(data_word, 0xDA7A0002u);
+	UCHECK_EQ(sbrk(0), s->brk);
+	UCHECK_EQ(getpid(), s->pid);
 	pattern_fill(s->heap, SETUP_PAGES, 0x33);
 	pattern_fill(s->map, SETUP_PAGES, 0x44);
-	KCHECK(pattern_holds(s->heap, SETUP_PAGES, 0x33));
-	KCHECK(pattern_holds(s->map, SETUP_PAGES, 0x44));
+	UCHECK(pattern_holds(s->heap, SETUP_PAGES, 0x33));
+	UCHECK(pattern_holds(s->map, SETUP_PAGES, 0x44));
 }
 
 /* ---- the cases --------------------------------------------------------------------- */
@@ -171,19 +142,19 @@ static int fork_case(void)
 	set_up(&s);
 	int pid = marked_syscall(SYS_FORK, 0, 0);
 	if (pid == 0) {
-		KCHECK(getpid() != s.pid);
+		UCHECK(getpid() != s.pid);
 		s.pid = getpid();
 		check_setup(&s);
 		exit(KF_CHILD_OK);
 	}
 	if (pid == -SYS_ENOMEM) {
-		KCHECK_EQ(wait(&status), -SYS_ECHILD);
+		UCHECK_EQ(wait(&status), -SYS_ECHILD);
 		check_setup(&s);
 		return KF_CLEAN;
 	}
-	KCHECK(pid > 0);
-	KCHECK_EQ(wait(&status), pid);
-	KCHECK_EQ(status, KF_CHILD_OK);
+	UCHECK(pid > 0);
+	UCHECK_EQ(wait(&status), pid);
+	UCHECK_EQ(status, KF_CHILD_OK);
 	check_setup(&s);
 	return KF_OK;
 }
@@ -194,17 +165,17 @@ static int exec_case(void)
 
 	set_up(&s);
 	int rc = marked_syscall(SYS_EXEC, (int)"kfail", KF_EXEC_LANDED);
-	KCHECK_EQ(rc, -SYS_ENOMEM); /* on success exec does not return */
+	UCHECK_EQ(rc, -SYS_ENOMEM); /* on success exec does not return */
 	check_setup(&s);
-	KCHECK_EQ(wait(NULL), -SYS_ECHILD);
+	UCHECK_EQ(wait(NULL), -SYS_ECHILD);
 	return KF_CLEAN;
 }
 
 static int exec_landed(void)
 {
 	kf_done(KF_LANDED);
-	KCHECK_EQ(data_word, 0xDA7A0001u); /* a fresh image */
-	KCHECK_EQ(sbrk(0), ALIGN_UP((uint32_t)program_end, PAGE));
+	UCHECK_EQ(data_word, 0xDA7A0001u); /* a fresh image */
+	UCHECK_EQ(sbrk(0), ALIGN_UP((uint32_t)program_end, PAGE));
 	return KF_LANDED;
 }
 
@@ -225,27 +196,27 @@ static int heap_case(void)
 	uint32_t grow = table + 2 * PAGE - brk0;
 
 	pattern_fill(old, 2, 0x55);
-	KCHECK_EQ(stack_dive(SETTLE_BYTES), 0);
+	UCHECK_EQ(stack_dive(SETTLE_BYTES), 0);
 	kf_arm();
 	uint8_t *first = sbrk((int)grow);
-	KCHECK_EQ(first, brk0);
+	UCHECK_EQ(first, brk0);
 	int rc = exec((const char *)first, 0);
 	if (rc == -SYS_ENOMEM) {
 		kf_done(rc);
-		KCHECK_EQ(sbrk(0), brk0 + grow);
-		KCHECK(pattern_holds(old, 2, 0x55));
+		UCHECK_EQ(sbrk(0), brk0 + grow);
+		UCHECK(pattern_holds(old, 2, 0x55));
 		return KF_CLEAN;
 	}
-	KCHECK_EQ(rc, -SYS_ENOENT);
+	UCHECK_EQ(rc, -SYS_ENOENT);
 	uint8_t *before = (uint8_t *)table - PAGE;
 	before[0] = 1;
 	before[PAGE] = 2;
 	before[2 * PAGE] = 3;
 	kf_done(0);
-	KCHECK(pages_zero(first, 1));
-	KCHECK_EQ(before[0] + before[PAGE] + before[2 * PAGE], 6);
-	KCHECK(pattern_holds(old, 2, 0x55));
-	KCHECK_EQ(sbrk(0), brk0 + grow);
+	UCHECK(pages_zero(first, 1));
+	UCHECK_EQ(before[0] + before[PAGE] + before[2 * PAGE], 6);
+	UCHECK(pattern_holds(old, 2, 0x55));
+	UCHECK_EQ(sbrk(0), brk0 + grow);
 	return KF_OK;
 }
 
@@ -258,13 +229,13 @@ static int heap_case(void)
  */
 static int cow_child(uint8_t *p)
 {
-	KCHECK_EQ(stack_dive(SETTLE_BYTES), 0);
+	UCHECK_EQ(stack_dive(SETTLE_BYTES), 0);
 	while (kf_peek() == 0)
 		yield();
 	kf_arm();
 	pattern_fill(p, COW_PAGES, 0xC2);
 	kf_done(0);
-	KCHECK(pattern_holds(p, COW_PAGES, 0xC2));
+	UCHECK(pattern_holds(p, COW_PAGES, 0xC2));
 	return KF_CHILD_OK;
 }
 
@@ -277,18 +248,18 @@ static int cow_case(void)
 	int pid = fork();
 	if (pid == 0)
 		exit(cow_child(p));
-	KCHECK(pid > 0);
+	UCHECK(pid > 0);
 	status = -1; /* its page is this process's own now: wait writes it without a copy */
-	KCHECK_EQ(stack_dive(SETTLE_BYTES), 0);
+	UCHECK_EQ(stack_dive(SETTLE_BYTES), 0);
 	kf_signal();
-	KCHECK_EQ(wait((int *)&status), pid);
-	KCHECK(kf_same()); /* whatever the child did, this address space did not change */
-	KCHECK(pattern_holds(p, COW_PAGES, 0xC1));
+	UCHECK_EQ(wait((int *)&status), pid);
+	UCHECK(kf_same()); /* whatever the child did, this address space did not change */
+	UCHECK(pattern_holds(p, COW_PAGES, 0xC1));
 	pattern_fill(p, COW_PAGES, 0xC3);
-	KCHECK(pattern_holds(p, COW_PAGES, 0xC3));
+	UCHECK(pattern_holds(p, COW_PAGES, 0xC3));
 	if (status == KF_KILLED_NOMEM)
 		return KF_CHILD_NOMEM;
-	KCHECK_EQ(status, KF_CHILD_OK);
+	UCHECK_EQ(status, KF_CHILD_OK);
 	return KF_OK;
 }
 
@@ -302,7 +273,7 @@ static int cow_case(void)
  */
 static int wait_child(bool stay)
 {
-	KCHECK_EQ(stack_dive(SETTLE_BYTES), 0);
+	UCHECK_EQ(stack_dive(SETTLE_BYTES), 0);
 	kf_signal();
 	while (stay && kf_peek() < 3)
 		yield();
@@ -314,10 +285,10 @@ static void collect(int n, int a, int b)
 {
 	for (int i = 0; i < n; i++) {
 		int status = -1, pid = wait(&status);
-		KCHECK(pid == a || pid == b);
-		KCHECK_EQ(status, KF_CHILD_OK);
+		UCHECK(pid == a || pid == b);
+		UCHECK_EQ(status, KF_CHILD_OK);
 	}
-	KCHECK_EQ(wait(NULL), -SYS_ECHILD);
+	UCHECK_EQ(wait(NULL), -SYS_ECHILD);
 }
 
 static int wait_case(void)
@@ -331,19 +302,19 @@ static int wait_case(void)
 	int b = fork();
 	if (b == 0)
 		exit(wait_child(true));
-	KCHECK(a > 0 && b > 0);
-	KCHECK_EQ(stack_dive(SETTLE_BYTES), 0);
+	UCHECK(a > 0 && b > 0);
+	UCHECK_EQ(stack_dive(SETTLE_BYTES), 0);
 	while (kf_peek() < 2)
 		yield();
 	int rc = marked_syscall(SYS_WAIT, (int)slot, 0);
 	kf_signal();
 	if (rc == -SYS_ENOMEM) {
-		KCHECK_EQ(*slot, -1);
+		UCHECK_EQ(*slot, -1);
 		collect(2, a, b);
 		return KF_CLEAN;
 	}
-	KCHECK_EQ(rc, a); /* b stays until the signal after it */
-	KCHECK_EQ(*slot, KF_CHILD_OK);
+	UCHECK_EQ(rc, a); /* b stays until the signal after it */
+	UCHECK_EQ(*slot, KF_CHILD_OK);
 	collect(1, b, b);
 	return KF_OK;
 }
@@ -354,17 +325,17 @@ static int stress_child(int job, uint8_t *shared, int seed)
 {
 	switch (job) {
 	case KF_JOB_COW:
-		KCHECK(pattern_holds(shared, STRESS_HEAP_PAGES, (uint32_t)seed));
+		UCHECK(pattern_holds(shared, STRESS_HEAP_PAGES, (uint32_t)seed));
 		pattern_fill(shared, STRESS_HEAP_PAGES, (uint32_t)seed + 1);
 		yield();
-		KCHECK(pattern_holds(shared, STRESS_HEAP_PAGES, (uint32_t)seed + 1));
+		UCHECK(pattern_holds(shared, STRESS_HEAP_PAGES, (uint32_t)seed + 1));
 		return KF_CHILD_OK;
 	case KF_JOB_GROW: {
 		uint8_t *p = heap_pages(STRESS_GROW_PAGES);
-		KCHECK(pages_zero(p, STRESS_GROW_PAGES));
+		UCHECK(pages_zero(p, STRESS_GROW_PAGES));
 		pattern_fill(p, STRESS_GROW_PAGES, (uint32_t)seed);
-		KCHECK_EQ(stack_dive(STRESS_STACK_BYTES), 0);
-		KCHECK(pattern_holds(p, STRESS_GROW_PAGES, (uint32_t)seed));
+		UCHECK_EQ(stack_dive(STRESS_STACK_BYTES), 0);
+		UCHECK(pattern_holds(p, STRESS_GROW_PAGES, (uint32_t)seed));
 		return KF_CHILD_OK;
 	}
 	case KF_JOB_NULL:
@@ -375,7 +346,7 @@ static int stress_child(int job, uint8_t *shared, int seed)
 		return KF_FAILED;
 	case KF_JOB_READ:
 		yield();
-		KCHECK(pattern_holds(shared, STRESS_HEAP_PAGES, (uint32_t)seed));
+		UCHECK(pattern_holds(shared, STRESS_HEAP_PAGES, (uint32_t)seed));
 		return KF_CHILD_OK;
 	}
 	return KF_FAILED;
@@ -394,7 +365,7 @@ static int stress_case(void)
 	pattern_fill(shared, STRESS_HEAP_PAGES, (uint32_t)seed);
 	for (int i = 0; i < KF_STRESS_CHILDREN; i++) {
 		pids[i] = fork();
-		KCHECK(pids[i] >= 0);
+		UCHECK(pids[i] >= 0);
 		if (pids[i] == 0)
 			exit(stress_child(i % KF_STRESS_JOBS, shared, seed));
 	}
@@ -402,17 +373,17 @@ static int stress_case(void)
 		int status = -1, pid = wait(&status), i = 0;
 		while (i < KF_STRESS_CHILDREN && pids[i] != pid)
 			i++;
-		KCHECK(i < KF_STRESS_CHILDREN);
-		KCHECK_EQ(status, stress_want(i % KF_STRESS_JOBS));
+		UCHECK(i < KF_STRESS_CHILDREN);
+		UCHECK_EQ(status, stress_want(i % KF_STRESS_JOBS));
 	}
-	KCHECK_EQ(wait(NULL), -SYS_ECHILD);
-	KCHECK(pattern_holds(shared, STRESS_HEAP_PAGES, (uint32_t)seed));
+	UCHECK_EQ(wait(NULL), -SYS_ECHILD);
+	UCHECK(pattern_holds(shared, STRESS_HEAP_PAGES, (uint32_t)seed));
 	return KF_OK;
 }
 
 int main(int arg)
 {
-	case_no = arg;
+	ucheck_setup(KF_FAILED, "kfail %d", arg);
 	switch (arg) {
 	case KF_FORK: return fork_case();
 	case KF_EXEC: return exec_case();

@@ -24,39 +24,10 @@
 
 extern char program_end[]; /* user.ld */
 
-static int case_no;
-static const char *case_name = "?";
-
-/* ---- checks ------------------------------------------------------------------ */
-
-static _Noreturn void check_failed(int line, const char *what)
-{
-	printf("utest %d %s: pid %d: utest.c:%d: %s\n", case_no, case_name, getpid(), line, what);
-	exit(UTEST_FAILED);
-}
-
-static _Noreturn void check_eq_failed(int line, const char *a, const char *b, int x, int y)
-{
-	printf("utest %d %s: pid %d: utest.c:%d: %s == %s: %d (0x%x) vs %d (0x%x)\n", case_no,
-	       case_name, getpid(), line, a, b, x, (unsigned)x, y, (unsigned)y);
-	exit(UTEST_FAILED);
-}
-
-#define UCHECK(cond)                                                                   \
-	do {                                                                           \
-		if (!(cond))                                                           \
-			check_failed(__LINE__, "CHECK(" #cond ") failed");             \
-	} while (0)
-
-#define UCHECK_EQ(a, b)                                                                \
-	do {                                                                           \
-		int a_ = (int)(a), b_ = (int)(b);                                      \
-		if (a_ != b_)                                                          \
-			check_eq_failed(__LINE__, #a, #b, a_, b_);                     \
-	} while (0)
+/* ---- checks (UCHECK, UCHECK_EQ: ucheck.h) -------------------------------------- */
 
 /* The end of a case that should have been killed by now. */
-#define SURVIVED(what) check_failed(__LINE__, "survived " what)
+#define SURVIVED(what) UFAIL("survived " what)
 
 /* ---- helpers ------------------------------------------------------------------- */
 
@@ -864,7 +835,7 @@ static int exec_of_an_unknown_program_fails(void)
 static int exec_replaces_the_program(void)
 {
 	exec("hello", UTEST_EXEC_ARG);
-	check_failed(__LINE__, "exec(\"hello\") returned");
+	UFAIL("exec(\"hello\") returned");
 }
 
 /* A child with a grown heap and a map that turns itself into `utest arg`. */
@@ -1274,8 +1245,7 @@ int main(int arg)
 	for (uint32_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		if (cases[i].no != arg)
 			continue;
-		case_no = arg;
-		case_name = cases[i].name;
+		ucheck_setup(UTEST_FAILED, "utest %d %s", arg, cases[i].name);
 		return cases[i].fn();
 	}
 	printf("utest: no case %d\n", arg);
