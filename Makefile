@@ -71,7 +71,7 @@ INCLUDES := -Iinclude -Ilib
 # (XINC, set per folder below).
 KCFLAGS  = -std=gnu11 -m32 -march=i686 -ffreestanding -fno-pic -fno-stack-protector \
            -nostdlib -mgeneral-regs-only -fno-omit-frame-pointer -O2 -g $(WARN) \
-           $(INCLUDES) -Iarch/i386 -Ikernel $(XINC) $(XCFLAGS) -DPT_DEBUG=1
+           $(INCLUDES) -Iarch/i386 -Ikernel $(XINC) -DPT_DEBUG=1
 KASFLAGS := -m32 -g $(INCLUDES) -Iarch/i386
 KLDFLAGS := -m elf_i386 -T arch/i386/kernel.ld -nostdlib
 
@@ -127,8 +127,6 @@ $(eval $(call compile_rules,$(HBUILD),$(CC),HCFLAGS,HCFLAGS,CC-host))
 $(KBUILD)/demo/%.o $(BKBUILD)/demo/%.o: XINC := -Idemo
 $(KBUILD)/tests/%.o $(BKBUILD)/tests/%.o: XINC := -Itests -Itests/kernel -Itests/user
 $(KBUILD)/bench/%.o $(BKBUILD)/bench/%.o: XINC := -Itests -Ibench/kernel
-# gcc may turn the loops of memset and memcpy into calls to themselves
-$(KBUILD)/lib/string.o $(BKBUILD)/lib/string.o: XCFLAGS := -fno-tree-loop-distribute-patterns
 
 $(KERNEL_ELF): $(KERNEL_OBJS) arch/i386/kernel.ld
 	$(call show,LD,$@)
@@ -160,7 +158,7 @@ USER_PROG_SRCS := user/init.c user/worker.c user/hello.c user/forkwait.c \
 USER_LIB_SRCS := user/crt0.S user/ulib.c user/ucheck.c lib/printf.c lib/string.c
 USER_CFLAGS   := -std=gnu11 -m32 -march=i686 -ffreestanding -fno-pic -fno-stack-protector \
                  -nostdlib -mgeneral-regs-only -fno-omit-frame-pointer \
-                 -fno-tree-loop-distribute-patterns -fno-asynchronous-unwind-tables -O2 \
+                 -fno-asynchronous-unwind-tables -O2 \
                  $(WARN) $(INCLUDES) -Iuser
 USER_ASFLAGS  := -m32 $(INCLUDES) -Iuser
 USER_LDFLAGS  := -m elf_i386 -T user/user.ld -nostdlib

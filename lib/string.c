@@ -5,46 +5,39 @@
  * itself, for struct copies and large initialisers, so these must exist
  * even where no code names them.
  *
- * The Makefile builds this file with -fno-tree-loop-distribute-patterns:
- * otherwise gcc may recognise the loop in memset as a memset and turn it
- * into a call to itself.
+ * memset and memcpy hold no loop a compiler could turn back into a call
+ * to themselves: the string instructions do the moving.
  */
 #include "lib.h"
 
-/* Whether all three values are multiples of 4: then whole words can be moved. */
-static bool word_aligned(uintptr_t a, uintptr_t b, size_t n)
-{
-	return ((a | b | n) & 3) == 0;
-}
-
+/*
+ * memset, memcpy and memmove move four bytes per iteration of one string
+ * instruction (rep stosl, rep movsl), then the last 0-3 bytes with the byte
+ * forms.  Measured with the kernel benchmarks under QEMU -icount, where
+ * every iteration of a rep prefix counts as an instruction, zeroing a page
+ * costs 1,024 of them where a loop of word stores cost 4 per word; the
+ * byte forms (rep stosb, rep movsb) would cost 4,096.  On the real CPUs
+ * since the i486 the string forms are the fast way to move whole pages.
+ */
 void *memset(void *dst, int c, size_t n)
 {
-	unsigned char *d = dst;
+	uint32_t w = (uint8_t)c * 0x01010101u;
+	void *d = dst;
+	size_t words = n / 4, bytes = n % 4;
 
-	if (word_aligned((uintptr_t)d, 0, n)) {
-		uint32_t w = (uint8_t)c * 0x01010101u;
-		for (uint32_t *p = dst; n > 0; n -= 4)
-			*p++ = w;
-		return dst;
-	}
-	while (n-- > 0)
-		*d++ = (unsigned char)c;
+	__asm__ volatile("rep stosl" : "+D"(d), "+c"(words) : "a"(w) : "memory");
+	__asm__ volatile("rep stosb" : "+D"(d), "+c"(bytes) : "a"(w) : "memory");
 	return dst;
 }
 
 void *memcpy(void *dst, const void *src, size_t n)
 {
-	if (word_aligned((uintptr_t)dst, (uintptr_t)src, n)) {
-		uint32_t *d = dst;
-		const uint32_t *s = src;
-		for (; n > 0; n -= 4)
-			*d++ = *s++;
-		return dst;
-	}
-	unsigned char *d = dst;
-	const unsigned char *s = src;
-	while (n-- > 0)
-		*d++ = *s++;
+	void *d = dst;
+	const void *s = src;
+	size_t words = n / 4, bytes = n % 4;
+
+	__asm__ volatile("rep movsl" : "+D"(d), "+S"(s), "+c"(words) : : "memory");
+	__asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(bytes) : : "memory");
 	return dst;
 }
 
@@ -56,8 +49,10 @@ void *memmove(void *dst, const void *src, size_t n)
 	/* copying forward never overwrites bytes still to be read */
 	if (d <= s || d >= s + n)
 		return memcpy(dst, src, n);
-	while (n-- > 0)
-		d[n] = s[n];
+	/* backward, from the last byte down, with the direction flag set for the copy only */
+	d += n - 1;
+	s += n - 1;
+	__asm__ volatile("std\n\trep movsb\n\tcld" : "+D"(d), "+S"(s), "+c"(n) : : "memory");
 	return dst;
 }
 
