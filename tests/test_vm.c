@@ -1144,6 +1144,36 @@ static void an_unlinked_table_is_not_walked_again(void)
 	STEP(vm_destroy(as));
 }
 
+/*
+ * Each invalidation is counted where it is decided: a kernel page's always
+ * (a kmap window, whatever space is live), a range's of a space not live
+ * as one skipped flush.
+ */
+static void invalidations_are_counted_where_they_are_decided(void)
+{
+	int a = vm_create(), b = vm_create();
+	CHECK_GT(a, 0);
+	CHECK_GT(b, 0);
+	STEP(map_filled(b, REGION(3), 0x90, URW, NULL));
+	STEP(map_filled(b, REGION(3) + PAGE(50), 0x91, URW, NULL));
+	STEP(map_filled(b, REGION(3) + PAGE(60), 0x92, URW, NULL)); /* keeps the table */
+	STEP(vm_activate(a));
+	struct vm_stats s0 = stats_now();
+	CHECK_EQ(fx_frame_word(query_pa(b, REGION(3))), 0x90); /* a kmap window, mapped and dropped */
+	struct vm_stats s1 = stats_now();
+	CHECK_EQ(s1.invlpgs - s0.invlpgs, 1);
+	CHECK_EQ(s1.invalidations_skipped, s0.invalidations_skipped);
+	STEP(vm_unmap_range(b, REGION(3), TLB_RANGE_FLUSH + 20));
+	struct vm_stats s2 = stats_now();
+	CHECK_EQ(s2.invalidations_skipped - s1.invalidations_skipped, 1);
+	CHECK_EQ(s2.tlb_flushes, s1.tlb_flushes);
+	CHECK_EQ(s2.invlpgs, s1.invlpgs);
+	CHECK_EQ(info_of(b).mapped, 1);
+	STEP(vm_activate(0));
+	STEP(vm_destroy(a));
+	STEP(vm_destroy(b));
+}
+
 /* ---- clones and copy-on-write ------------------------------------------ */
 
 static void cow_clone_shares_frames_read_only(void)
@@ -1709,6 +1739,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(changes_to_a_space_not_live_skip_the_tlb),
 	TEST_CASE(breaking_cow_without_a_fault_is_seen_at_once),
 	TEST_CASE(an_unlinked_table_is_not_walked_again),
+	TEST_CASE(invalidations_are_counted_where_they_are_decided),
 	TEST_CASE(cow_clone_shares_frames_read_only),
 	TEST_CASE(cow_write_gives_the_writer_a_private_copy),
 	TEST_CASE(cow_last_owner_writes_in_place),
