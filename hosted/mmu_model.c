@@ -386,6 +386,7 @@ static struct mmu_result walk(vaddr_t va, uint32_t access)
 		return fault(access, 0);
 	if ((pde->v & PG_PS) && (cr4 & CR4_PSE))
 		return walk_large(pde, va, access);
+	entry_set(&pde->v, PG_A); /* as walk_table would: cached with it */
 	pdc_put(i, *pde);
 	return walk_table(*pde, pde, va, access);
 }
