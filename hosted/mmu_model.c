@@ -1,21 +1,23 @@
 /*
  * mmu_model.c (hosted) - the i386 MMU and TLB in software (mmu_model.h).
  *
- * The state is what the CPU keeps: CR0, CR3, CR4, and a TLB.  The page
- * tables themselves live only in the simulated physical memory (hw_phys),
- * where the core writes them; the model reads them there on every walk and
- * writes the A and D bits back there.
+ * The state is what the CPU keeps: CR0, CR3, CR4, a TLB and a
+ * paging-structure cache.  The page tables themselves live only in the
+ * simulated physical memory (hw_phys), where the core writes them; the
+ * model reads them there on every walk and writes the A and D bits back
+ * there.
  *
- * The TLB is two set-associative banks, one for 4 KiB pages (indexed by
- * the page number) and one for 4 MiB pages (indexed by the directory
- * index), each with a round-robin victim per set, so the same sequence of
- * accesses always leaves the same entries behind.  An entry holds what a
- * walk found: the physical base of the page, the R/W and U/S rights ANDed
- * over both levels, whether the leaf entry was dirty, and whether it is
- * global.  Nothing in an entry is ever refreshed from memory: only a drop
- * (invlpg, a CR3 load, a control-register change, or a walk redone because
- * the entry did not allow an access) makes the model look at the tables
- * again.  That is what lets a host test see a missing invalidation.
+ * The TLB has one entry for each 4 KiB page number and one for each 4 MiB
+ * region, so nothing is ever evicted for want of room: an entry lives
+ * until something the SDM names drops it.  An entry holds what a walk
+ * found, in the layout of a PTE: the physical base of the page, the R/W
+ * and U/S rights ANDed over both levels, D if the leaf entry was dirty,
+ * and G if it is global.  An entry is valid while its generation is the
+ * current one of its kind (global or not), so a flush is one increment,
+ * however many entries there are.  Nothing in an entry is ever refreshed
+ * from memory: only a drop (invlpg, a CR3 load, a control-register change,
+ * a page fault, or a write that must set D) makes the model look at the
+ * tables again.  That is what lets a host test see a missing invalidation.
  *
  * Accessed bits on a walk that faults.  SDM vol. 3A 4.8 says the CPU sets A
  * in every paging-structure entry it uses for a translation, and a D in the
@@ -30,22 +32,19 @@
  *  - a PDE that is not present, a 4 MiB PDE with a reserved bit set, or a
  *    4 MiB PDE that refuses the access, is not written at all.
  *
- * A fault drops any TLB entry for the page: SDM 4.10, "Operations that
- * Invalidate TLBs", counts a page fault among them, for the faulting page.
- *
  * The paging-structure cache (SDM 4.10.3) is modelled for PDEs that point
  * to page tables: one entry per 4 MiB region, holding the PDE as it was
  * read.  A walk takes the table's address and the PDE's rights from the
  * entry when there is one, and reads the directory only when there is
- * not.  Only present PDEs that point to tables are cached.  invlpg of any
- * address drops every entry (SDM 4.10.4.1), and so do CR3 loads and
- * changes of CR0.PG, CR0.WP, CR4.PGE and CR4.PSE; a fault drops the entry
- * of the faulting address (4.10.4.2), and a walk that faults through a
- * cached entry is not redone: the fault is reported.  The SDM lets a CPU
- * fill the cache at any time, speculatively; the model does so at every
- * drop of the whole cache, from the directory CR3 names, so that a PDE
- * repointed without an invalidation afterwards stays stale here just as it
- * may on a real CPU.
+ * not.  Only present PDEs that point to tables are cached.
+ *
+ * Speculative fills.  A CPU may fill either cache at any moment from the
+ * tables as they are then, and keep what it filled until it is
+ * invalidated.  The model fills at the moments it sees: right after each
+ * invalidation, from the tables of that moment, as described in
+ * mmu_model.h.  Fills of the paging-structure cache set A in the PDEs they
+ * take, as a CPU does before it caches; fills of the TLB take only
+ * translations whose entries already have A, so they write nothing.
  */
 #include "lib.h"
 #include "mmu_model.h"
@@ -54,6 +53,7 @@
 /* The rights a translation carries: PG_RW and PG_US of every level, ANDed. */
 #define RIGHTS_MASK (PG_RW | PG_US)
 
+/* What a walk found for a page; a TLB entry keeps it packed (struct tlb_entry). */
 struct xlat {
 	paddr_t base;    /* physical address of the page */
 	uint32_t rights; /* RIGHTS_MASK bits granted at every level */
@@ -62,85 +62,60 @@ struct xlat {
 	bool global;     /* G in the leaf with CR4.PGE set: survives CR3 loads */
 };
 
+/*
+ * x: the base, the rights, PG_D if dirty and PG_G if global, as in a PTE.
+ * Valid while gen is the current generation of its kind (never 0).
+ */
 struct tlb_entry {
-	bool valid;
-	uint32_t tag; /* va >> the bank's shift */
-	struct xlat x;
+	uint32_t gen;
+	uint32_t x;
 };
 
-#define TLB_WAYS 4
-#define SMALL_SETS 512 /* 2048 entries of 4 KiB pages */
-#define LARGE_SETS 16  /* 64 entries of 4 MiB pages */
+#define SMALL_ENTRIES (1u << (32 - PAGE_SHIFT)) /* one per 4 KiB page number */
+#define LARGE_ENTRIES PT_ENTRIES                /* one per 4 MiB region */
 
-struct tlb_set {
-	struct tlb_entry way[TLB_WAYS];
-	unsigned victim; /* the way the next fill replaces when all are valid */
-};
-
-struct tlb_bank {
-	struct tlb_set *sets;
-	uint32_t nsets;
-	unsigned shift; /* PAGE_SHIFT or PDE_SHIFT */
-};
-
-static struct tlb_set small_sets[SMALL_SETS], large_sets[LARGE_SETS];
-static const struct tlb_bank small_bank = { small_sets, SMALL_SETS, PAGE_SHIFT };
-static const struct tlb_bank large_bank = { large_sets, LARGE_SETS, PDE_SHIFT };
+static struct tlb_entry small_tlb[SMALL_ENTRIES], large_tlb[LARGE_ENTRIES];
+static uint32_t gen_local = 1, gen_global = 1; /* the generations valid now */
 
 static uint32_t cr0, cr2, cr3, cr4; /* CR2: the address of the last fault */
 static struct mmu_counters counters;
 
-/* The paging-structure cache: a copy of each cached PDE, and which are cached. */
+/*
+ * The paging-structure cache: pde[i] is the cached PDE of region i, or 0
+ * if none is (a cached PDE is present, so never 0).  seen is the directory
+ * as the last refill left it: a refill that would find the same directory,
+ * the same CR3 and CR4, and a cache untouched since, would cache the same
+ * entries, so it is skipped.
+ */
 static struct {
 	pde_t pde[PT_ENTRIES];
-	uint32_t cached[PT_ENTRIES / 32];
+	pde_t seen[PT_ENTRIES];
+	uint32_t seen_cr3, seen_cr4;
+	bool as_seen; /* pde[] is what a refill from seen gave */
 } pdc;
 
 /* ---- the TLB ------------------------------------------------------------ */
 
-static struct tlb_set *bank_set(const struct tlb_bank *b, uint32_t tag)
+static bool entry_valid(const struct tlb_entry *e)
 {
-	return &b->sets[tag % b->nsets];
+	return e->gen != 0 && e->gen == ((e->x & PG_G) ? gen_global : gen_local);
 }
 
-/* The valid entry of bank b for va, or NULL. */
-static struct tlb_entry *bank_find(const struct tlb_bank *b, vaddr_t va)
+/* The next generation; past the last one every entry is cleared and counting restarts. */
+static uint32_t next_gen(uint32_t gen)
 {
-	uint32_t tag = va >> b->shift;
-	struct tlb_set *s = bank_set(b, tag);
-
-	for (unsigned i = 0; i < TLB_WAYS; i++)
-		if (s->way[i].valid && s->way[i].tag == tag)
-			return &s->way[i];
-	return NULL;
+	if (gen + 1 != 0)
+		return gen + 1;
+	memset(small_tlb, 0, sizeof(small_tlb));
+	memset(large_tlb, 0, sizeof(large_tlb));
+	gen_local = gen_global = 1;
+	return 1;
 }
 
-/* Cache x for va in bank b: over a stale entry for va, a free way, or the victim. */
-static void bank_fill(const struct tlb_bank *b, vaddr_t va, const struct xlat *x)
+/* The entry of bank tlb for va (4 KiB or 4 MiB, by shift), valid or not. */
+static struct tlb_entry *slot(struct tlb_entry *tlb, unsigned shift, vaddr_t va)
 {
-	uint32_t tag = va >> b->shift;
-	struct tlb_set *s = bank_set(b, tag);
-	struct tlb_entry *e = bank_find(b, va);
-
-	for (unsigned i = 0; !e && i < TLB_WAYS; i++)
-		if (!s->way[i].valid)
-			e = &s->way[i];
-	if (!e) {
-		e = &s->way[s->victim];
-		s->victim = (s->victim + 1) % TLB_WAYS;
-	}
-	*e = (struct tlb_entry){ .valid = true, .tag = tag, .x = *x };
-}
-
-static void bank_flush(const struct tlb_bank *b, bool keep_global)
-{
-	for (uint32_t s = 0; s < b->nsets; s++)
-		for (unsigned i = 0; i < TLB_WAYS; i++) {
-			struct tlb_entry *e = &b->sets[s].way[i];
-
-			if (!(keep_global && e->x.global))
-				e->valid = false;
-		}
+	return &tlb[va >> shift];
 }
 
 /*
@@ -150,31 +125,50 @@ static void bank_flush(const struct tlb_bank *b, bool keep_global)
  */
 static struct tlb_entry *tlb_find(vaddr_t va)
 {
-	struct tlb_entry *e = bank_find(&small_bank, va);
+	struct tlb_entry *e = slot(small_tlb, PAGE_SHIFT, va);
 
-	return e ? e : bank_find(&large_bank, va);
+	if (entry_valid(e))
+		return e;
+	e = slot(large_tlb, PDE_SHIFT, va);
+	return entry_valid(e) ? e : NULL;
 }
 
 static void tlb_fill(vaddr_t va, const struct xlat *x)
 {
-	bank_fill(x->large ? &large_bank : &small_bank, va, x);
+	struct tlb_entry *e = x->large ? slot(large_tlb, PDE_SHIFT, va)
+				       : slot(small_tlb, PAGE_SHIFT, va);
+
+	e->x = x->base | x->rights | (x->dirty ? PG_D : 0) | (x->global ? PG_G : 0);
+	e->gen = x->global ? gen_global : gen_local;
+}
+
+/* The translation entry e holds, for va. */
+static struct xlat entry_xlat(const struct tlb_entry *e, vaddr_t va)
+{
+	bool large = e == slot(large_tlb, PDE_SHIFT, va);
+
+	return (struct xlat){
+		.base = e->x & (large ? PG_LARGE_ADDR_MASK : PG_ADDR_MASK),
+		.rights = e->x & RIGHTS_MASK,
+		.large = large,
+		.dirty = e->x & PG_D,
+		.global = e->x & PG_G,
+	};
 }
 
 /* Drop every entry that translates va, of either size, global or not. */
 static void tlb_drop_page(vaddr_t va)
 {
-	struct tlb_entry *e;
-
-	if ((e = bank_find(&small_bank, va)))
-		e->valid = false;
-	if ((e = bank_find(&large_bank, va)))
-		e->valid = false;
+	slot(small_tlb, PAGE_SHIFT, va)->gen = 0;
+	slot(large_tlb, PDE_SHIFT, va)->gen = 0;
 }
 
+/* Drop every entry not global, and the global ones too unless keep_global. */
 static void tlb_flush(bool keep_global)
 {
-	bank_flush(&small_bank, keep_global);
-	bank_flush(&large_bank, keep_global);
+	gen_local = next_gen(gen_local);
+	if (!keep_global)
+		gen_global = next_gen(gen_global);
 }
 
 /* ---- the paging-structure cache ------------------------------------------ */
@@ -185,36 +179,73 @@ static bool points_to_table(pde_t e)
 	return pde_present(e) && !((e.v & PG_PS) && (cr4 & CR4_PSE));
 }
 
-static void pdc_put(uint32_t i, pde_t e)
+/* The directory entry of region i in the directory CR3 names. */
+static pde_t *dir_entry(uint32_t i)
 {
-	pdc.pde[i] = e;
-	pdc.cached[i / 32] |= BIT(i % 32);
-}
-
-static void pdc_drop(uint32_t i)
-{
-	pdc.cached[i / 32] &= ~BIT(i % 32);
+	return hw_phys((cr3 & PG_ADDR_MASK) + i * sizeof(pde_t));
 }
 
 /* The cached PDE of directory index i, or NULL. */
 static const pde_t *pdc_find(uint32_t i)
 {
-	return (pdc.cached[i / 32] & BIT(i % 32)) ? &pdc.pde[i] : NULL;
+	return pdc.pde[i].v ? &pdc.pde[i] : NULL;
+}
+
+/* Cache PDE e of region i, as read from memory. */
+static void pdc_put(uint32_t i, pde_t e)
+{
+	pdc.pde[i] = e;
+	pdc.as_seen = false;
+}
+
+static void pdc_drop(uint32_t i)
+{
+	pdc.pde[i].v = 0;
+	pdc.as_seen = false;
+}
+
+/*
+ * A speculative fill of region i from the directory in CR3: a PDE that
+ * points to a table is cached, its A set first as the CPU does.
+ */
+static void pdc_fill(uint32_t i)
+{
+	pde_t *mem = dir_entry(i);
+
+	if (!(cr0 & CR0_PG) || !points_to_table(*mem))
+		return;
+	mem->v |= PG_A;
+	pdc_put(i, *mem);
 }
 
 /*
  * Drop every entry, then cache every PDE of the directory in CR3 that
- * points to a table, as a CPU may do speculatively at any time.
+ * points to a table, setting its A, as a CPU may do speculatively at any
+ * time.
  */
 static void pdc_refill(void)
 {
-	memset(pdc.cached, 0, sizeof(pdc.cached));
-	if (!(cr0 & CR0_PG))
+	pde_t *pd;
+
+	if (!(cr0 & CR0_PG)) {
+		memset(pdc.pde, 0, sizeof(pdc.pde));
+		pdc.as_seen = false;
 		return;
-	const pde_t *pd = hw_phys(cr3 & PG_ADDR_MASK);
-	for (uint32_t i = 0; i < PT_ENTRIES; i++)
-		if (points_to_table(pd[i]))
-			pdc_put(i, pd[i]);
+	}
+	pd = hw_phys(cr3 & PG_ADDR_MASK);
+	if (pdc.as_seen && pdc.seen_cr3 == cr3 && pdc.seen_cr4 == cr4 &&
+	    memcmp(pd, pdc.seen, sizeof(pdc.seen)) == 0)
+		return;
+	for (uint32_t i = 0; i < PT_ENTRIES; i++) {
+		bool cache = points_to_table(pd[i]);
+		if (cache && !(pd[i].v & PG_A))
+			pd[i].v |= PG_A;
+		pdc.pde[i].v = cache ? pd[i].v : 0;
+	}
+	memcpy(pdc.seen, pd, sizeof(pdc.seen));
+	pdc.seen_cr3 = cr3;
+	pdc.seen_cr4 = cr4;
+	pdc.as_seen = true;
 }
 
 /* ---- permissions and faults --------------------------------------------- */
@@ -256,6 +287,29 @@ static void entry_set(uint32_t *entry, uint32_t flags)
 
 /* ---- the walk ----------------------------------------------------------- */
 
+/* The translation of a 4 MiB page by PDE e (CR4.PSE and PS). */
+static struct xlat large_xlat(pde_t e)
+{
+	return (struct xlat){
+		.base = e.v & PG_LARGE_ADDR_MASK,
+		.rights = e.v & RIGHTS_MASK,
+		.large = true,
+		.dirty = e.v & PG_D,
+		.global = (e.v & PG_G) && (cr4 & CR4_PGE),
+	};
+}
+
+/* The translation of a 4 KiB page by PDE e (cached or in memory) and PTE p. */
+static struct xlat small_xlat(pde_t e, pte_t p)
+{
+	return (struct xlat){
+		.base = pte_addr(p),
+		.rights = e.v & p.v & RIGHTS_MASK,
+		.dirty = p.v & PG_D,
+		.global = (p.v & PG_G) && (cr4 & CR4_PGE),
+	};
+}
+
 /*
  * Finish a walk at its leaf entry (a PTE, or a 4 MiB PDE): check the
  * access against the combined rights, then set A (and D on a write) in the
@@ -268,7 +322,6 @@ static struct mmu_result use_leaf(uint32_t *leaf, struct xlat *x, vaddr_t va,
 		return fault(access, PF_P);
 	entry_set(leaf, (access & PF_W) ? PG_A | PG_D : PG_A);
 	x->dirty = *leaf & PG_D;
-	x->global = (*leaf & PG_G) && (cr4 & CR4_PGE);
 	tlb_fill(va, x);
 	return translated(x, va);
 }
@@ -276,11 +329,7 @@ static struct mmu_result use_leaf(uint32_t *leaf, struct xlat *x, vaddr_t va,
 /* A PDE with PS under CR4.PSE maps a 4 MiB page by itself. */
 static struct mmu_result walk_large(pde_t *pde, vaddr_t va, uint32_t access)
 {
-	struct xlat x = {
-		.base = pde->v & PG_LARGE_ADDR_MASK,
-		.rights = pde->v & RIGHTS_MASK,
-		.large = true,
-	};
+	struct xlat x = large_xlat(*pde);
 
 	/*
 	 * SDM 4.3 with MAXPHYADDR = 32.  QEMU 7.2 differs: it takes bits 20:13
@@ -290,6 +339,12 @@ static struct mmu_result walk_large(pde_t *pde, vaddr_t va, uint32_t access)
 	if (pde->v & PG_LARGE_RSVD_MASK)
 		return fault(access, PF_P | PF_RSVD);
 	return use_leaf(&pde->v, &x, va, access);
+}
+
+/* The PTE of va in the table PDE e points to. */
+static pte_t *table_entry(pde_t e, vaddr_t va)
+{
+	return hw_phys(pde_addr(e) + pte_index(va) * sizeof(pte_t));
 }
 
 /*
@@ -305,13 +360,10 @@ static struct mmu_result walk_table(pde_t e, pde_t *mem, vaddr_t va, uint32_t ac
 	/* the PDE is used to find the table: it is accessed whatever the PTE says */
 	if (pde_present(*mem) && pde_addr(*mem) == pde_addr(e))
 		entry_set(&mem->v, PG_A);
-	pte = hw_phys(pde_addr(e) + pte_index(va) * sizeof(pte_t));
+	pte = table_entry(e, va);
 	if (!pte_present(*pte))
 		return fault(access, 0);
-	x = (struct xlat){
-		.base = pte_addr(*pte),
-		.rights = e.v & pte->v & RIGHTS_MASK,
-	};
+	x = small_xlat(e, *pte);
 	return use_leaf(&pte->v, &x, va, access);
 }
 
@@ -322,24 +374,69 @@ static struct mmu_result walk_table(pde_t e, pde_t *mem, vaddr_t va, uint32_t ac
 static struct mmu_result walk(vaddr_t va, uint32_t access)
 {
 	uint32_t i = pde_index(va);
-	pde_t *pde = hw_phys((cr3 & PG_ADDR_MASK) + i * sizeof(pde_t));
+	pde_t *pde = dir_entry(i);
 	const pde_t *cached = pdc_find(i);
-	struct mmu_result r;
 
 	counters.walks++;
 	if (cached) {
 		counters.pdc_hits++;
-		r = walk_table(*cached, pde, va, access);
-	} else if (!pde_present(*pde)) {
-		r = fault(access, 0);
-	} else if ((pde->v & PG_PS) && (cr4 & CR4_PSE)) {
-		r = walk_large(pde, va, access);
-	} else {
-		pdc_put(i, *pde);
-		r = walk_table(*pde, pde, va, access);
+		return walk_table(*cached, pde, va, access);
 	}
-	if (r.fault)
-		pdc_drop(i);
+	if (!pde_present(*pde))
+		return fault(access, 0);
+	if ((pde->v & PG_PS) && (cr4 & CR4_PSE))
+		return walk_large(pde, va, access);
+	entry_set(&pde->v, PG_A); /* as walk_table would: cached with it */
+	pdc_put(i, *pde);
+	return walk_table(*pde, pde, va, access);
+}
+
+/*
+ * The translation a walk would give va now, if it can be cached without
+ * writing anything: every entry on the way present, with A already set, and
+ * no reserved bit set.  The PDE comes from the paging-structure cache when
+ * it holds it, as in a walk.
+ */
+static bool peek(vaddr_t va, struct xlat *x)
+{
+	const pde_t *cached = pdc_find(pde_index(va));
+	pde_t e = cached ? *cached : *dir_entry(pde_index(va));
+	pte_t p;
+
+	if (!pde_present(e) || !(e.v & PG_A))
+		return false;
+	if (!cached && (e.v & PG_PS) && (cr4 & CR4_PSE)) {
+		*x = large_xlat(e);
+		return !(e.v & PG_LARGE_RSVD_MASK);
+	}
+	p = *table_entry(e, va);
+	*x = small_xlat(e, p);
+	return pte_present(p) && (p.v & PG_A);
+}
+
+/* A speculative fill of the TLB for va, from the tables as they are now. */
+static void tlb_prefill(vaddr_t va)
+{
+	struct xlat x;
+
+	if ((cr0 & CR0_PG) && peek(va, &x))
+		tlb_fill(va, &x);
+}
+
+/*
+ * A page fault at va: it drops the TLB entries for va and the cached PDE
+ * of its region (SDM 4.10.4.1), which the CPU may then fill again at once.
+ */
+static struct mmu_result page_fault(vaddr_t va, struct mmu_result r)
+{
+	uint32_t i = pde_index(va);
+
+	counters.faults++;
+	cr2 = va;
+	tlb_drop_page(va);
+	pdc_drop(i);
+	pdc_fill(i);
+	tlb_prefill(va);
 	return r;
 }
 
@@ -351,10 +448,6 @@ void mmu_reset(void)
 	cr0 = cr2 = cr3 = cr4 = 0;
 	tlb_flush(false);
 	memset(&pdc, 0, sizeof(pdc));
-	for (uint32_t s = 0; s < SMALL_SETS; s++)
-		small_sets[s].victim = 0;
-	for (uint32_t s = 0; s < LARGE_SETS; s++)
-		large_sets[s].victim = 0;
 	counters = (struct mmu_counters){ 0 };
 }
 
@@ -390,7 +483,7 @@ void mmu_set_cr4(uint32_t v)
 
 /*
  * Load CR3 with pd; drops every TLB entry but the global ones (none without
- * PGE), and the whole paging-structure cache.
+ * PGE), and the whole paging-structure cache, which is filled again.
  */
 void mmu_load_cr3(paddr_t pd)
 {
@@ -402,31 +495,24 @@ void mmu_load_cr3(paddr_t pd)
 
 /*
  * Drop the TLB entries that translate va: 4 KiB or 4 MiB, global or not;
- * and the whole paging-structure cache, whatever va is.
+ * and the whole paging-structure cache, whatever va is.  Both are filled
+ * again from the tables as they are now.
  */
 void mmu_invlpg(vaddr_t va)
 {
 	counters.invlpgs++;
 	tlb_drop_page(va);
 	pdc_refill();
-}
-
-/*
- * A cached entry serves an access only if its rights allow it and, for a
- * write, the page was already dirty: otherwise the CPU walks again, to set
- * D or to see whether the tables now allow the access.
- */
-static bool entry_serves(const struct tlb_entry *e, uint32_t access)
-{
-	if (!rights_allow(e->x.rights, access))
-		return false;
-	return !(access & PF_W) || e->x.dirty;
+	tlb_prefill(va);
 }
 
 /*
  * One access to va (access: PF_W and/or PF_U).  Served from the TLB when an
- * entry allows it; otherwise any entry for va is dropped and the tables are
- * walked.  Returns the physical address, or the fault and its error code.
+ * entry allows it.  A cached entry that refuses the access faults as it
+ * stands, whatever the tables say now (the spurious fault of SDM 4.10.4.3).
+ * A write through an entry cached clean walks again, to set D.  Otherwise
+ * the tables are walked.  Returns the physical address, or the fault and
+ * its error code.
  */
 struct mmu_result mmu_access(vaddr_t va, uint32_t access)
 {
@@ -438,17 +524,18 @@ struct mmu_result mmu_access(vaddr_t va, uint32_t access)
 	if (!(cr0 & CR0_PG))
 		return (struct mmu_result){ .pa = va };
 	e = tlb_find(va);
-	if (e && entry_serves(e, access)) {
-		counters.tlb_hits++;
-		return translated(&e->x, va);
+	if (e) {
+		struct xlat x = entry_xlat(e, va);
+		if (!rights_allow(x.rights, access))
+			return page_fault(va, fault(access, PF_P));
+		if (!(access & PF_W) || x.dirty) {
+			counters.tlb_hits++;
+			return translated(&x, va);
+		}
 	}
 	tlb_drop_page(va);
 	r = walk(va, access);
-	if (r.fault) {
-		counters.faults++;
-		cr2 = va;
-	}
-	return r;
+	return r.fault ? page_fault(va, r) : r;
 }
 
 /* Whether an entry for va is cached, allowing any access or not. */

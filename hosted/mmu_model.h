@@ -14,28 +14,61 @@
  *  - a failed access yields the error code the CPU pushes: P (protection,
  *    not "not present"), W/R, U/S, RSVD.
  *
- * The TLB caches successful translations with their combined rights and
- * keeps using them until invlpg or a CR3 load drops them, even if the
- * tables change meanwhile: a missing invalidation shows as a stale
- * translation, as on a real CPU.  Entries of pages mapped with G survive CR3
- * loads while CR4.PGE is set; changing CR4.PGE drops every entry.  A write
- * through an entry cached before the page was dirty walks again to set D.
- * A cached entry that does not allow an access is dropped and the walk is
- * redone before a fault is reported (as the SDM allows).
+ * What the CPU caches, and when it lets go (SDM 4.10.2-4.10.4).  The model
+ * is as strict as those rules allow, and deterministic: it keeps every
+ * entry as long as a CPU may, and fills entries whenever it can see a CPU
+ * could, so that a missing invalidation shows as a stale translation.
  *
- * A paging-structure cache holds the PDEs that point to page tables, per
- * 4 MiB region, as they were read; walks use it instead of the directory.
- * invlpg of any address and CR3 loads drop all of it (SDM 4.10.4.1) and
- * refill it at once from the directory in CR3, as a CPU may do
- * speculatively; a fault drops the faulting region's entry.  A PDE
- * repointed without an invalidation afterwards stays stale, as on a real
- * CPU (QEMU 7.2 has no such cache: tests of it are host-only).
+ *  - The TLB caches translations with their combined rights, the leaf's D
+ *    and G.  It has an entry for every page number and every 4 MiB region,
+ *    so it never evicts: a CPU may keep any entry until it is invalidated
+ *    (4.10.2.2).  Entries are dropped only by invlpg of the page (4 KiB or
+ *    4 MiB, global or not), a CR3 load (all but global ones while CR4.PGE
+ *    is set), a change of CR0.PG, CR0.WP, CR4.PGE or CR4.PSE (all), and a
+ *    page fault (the faulting page's entries, 4.10.4.1).
+ *  - A cached entry that refuses an access faults as it stands, even if
+ *    the tables now allow the access: the "spurious" fault of 4.10.4.3,
+ *    which a widening without an invalidation may cause, at most once per
+ *    page since the fault drops the entry.  A write through an entry cached
+ *    clean walks again to set D.
+ *  - The paging-structure cache holds the PDEs that point to page tables,
+ *    one per 4 MiB region, as they were read; walks use it instead of the
+ *    directory (4.10.3).  invlpg of any address drops all of it, and so do
+ *    CR3 loads and the control-register changes above (4.10.4.1); a page
+ *    fault drops the faulting region's entry, and a walk that faults
+ *    through a stale entry is not redone: the fault is reported.
+ *  - Speculative fills (4.10.2.2, 4.10.3.1: any present entry, at any
+ *    time).  Right after each drop the model fills again from the tables
+ *    as they are at that moment, so that a change made after an
+ *    invalidation but not followed by one stays stale:
+ *      every drop of the paging-structure cache (CR3 load, invlpg, control
+ *      registers) refills it with every PDE of the directory in CR3 that
+ *      points to a table, and a fault refills the faulting region's; as a
+ *      CPU does before caching, the fill sets A in each PDE it takes;
+ *      invlpg(va) and a fault at va fill the TLB entry of va, if the walk
+ *      would succeed for some access and every entry on the way already
+ *      has A: such a fill writes nothing.
+ *
+ * The freedoms the model takes, each one a thing a CPU may do:
+ *  - it fills the TLB speculatively only at invlpg and faults, for the page
+ *    concerned, and not at CR3 loads: filling every mapped page at every
+ *    switch would cost a walk of every table;
+ *  - its speculative TLB fills skip entries whose A is clear rather than
+ *    set it, so that the leaf's A and D stay where the walk of an access
+ *    leaves them, which the host tests check against QEMU's walk below;
+ *  - it never drops an entry on its own: a CPU may (4.10.2.2), which can
+ *    only hide a missing invalidation, never cause a failure.
  *
  * Where QEMU 7.2 (whose MMU the kernel tests run on) differs, the model
  * follows the SDM, so tests of these points are host-only:
  *  - QEMU reads bits 20:13 of a 4 MiB PDE as PSE-36 address bits (only bit
  *    21 is reserved) and pushes RSVD without P;
  *  - QEMU drops global entries on every CR3 load too;
+ *  - QEMU has no paging-structure cache, and it walks again where a cached
+ *    entry refuses an access instead of faulting: stale PDEs and spurious
+ *    faults are seen only on the host;
+ *  - QEMU keeps the entry of a page read before one of its writes faulted,
+ *    as the model does when it fills the entry again after the fault;
  *  - QEMU may drop any TLB entry at any time, so a stale translation can be
  *    asserted only on the host; shared tests check the state after an
  *    invalidation.
@@ -64,7 +97,7 @@ uint32_t mmu_cr4(void);
 void mmu_set_cr0(uint32_t v);  /* changing CR0.PG or CR0.WP drops every entry */
 void mmu_set_cr4(uint32_t v);  /* changing CR4.PGE or CR4.PSE drops every entry */
 void mmu_load_cr3(paddr_t pd); /* drops every entry not global (or all if !PGE), and the PDE cache */
-void mmu_invlpg(vaddr_t va);   /* drops the entry for va, global or not, 4 KiB or 4 MiB; the PDE cache */
+void mmu_invlpg(vaddr_t va);   /* drops the entries for va, global or not, 4 KiB or 4 MiB; the PDE cache */
 
 /*
  * Translate one access to va; `access` is a mask of PF_W (write) and PF_U

@@ -1,7 +1,8 @@
 /*
  * test_mmu.c (host) - the model MMU and TLB (hosted/mmu_model.c): the walk,
- * the access rights of SDM 4.6, 4 MiB pages, the A and D bits, and which
- * translations the TLB keeps and which it drops.
+ * the access rights of SDM 4.6, 4 MiB pages, the A and D bits, which
+ * translations the TLB and the paging-structure cache keep, which they
+ * drop, and what they fill again at once (mmu_model.h).
  *
  * Physical memory, as every case sets it up (8 MiB, zeroed by the setup):
  *
@@ -595,8 +596,12 @@ static void write_after_read_only_change_rewalks_and_faults(void)
 	*pte_at(PT, VA) = make_pte(FRAME1, PG_P | PG_US | PG_A);
 	CHECK_EQ(outcome(VA, USER_READ), FRAME1);
 	CHECK_EQ(outcome(VA, USER_WRITE), FAULTED + (PF_P | PF_U | PF_W));
-	CHECK(!mmu_tlb_holds(VA));
 	CHECK_EQ(pte_flags(*pte_at(PT, VA)), PG_P | PG_US | PG_A);
+	/* the fault dropped the entry, and it was filled again, read-only */
+	CHECK(mmu_tlb_holds(VA));
+	CHECK_EQ(mmu_counters().walks, 2);
+	CHECK_EQ(outcome(VA, USER_WRITE), FAULTED + (PF_P | PF_U | PF_W));
+	CHECK_EQ(mmu_counters().walks, 2);
 }
 
 static void dirty_writable_entry_allows_writes_until_invlpg(void)
@@ -610,15 +615,18 @@ static void dirty_writable_entry_allows_writes_until_invlpg(void)
 	CHECK_EQ(outcome(VA, USER_WRITE), FAULTED + (PF_P | PF_U | PF_W));
 }
 
-static void refused_cached_entry_is_rewalked_before_faulting(void)
+static void refused_cached_entry_faults_once_then_serves(void)
 {
 	map_page(VA, FRAME1, PG_URW, PG_P | PG_RW); /* supervisor page */
 	paging_on(CR0_WP, 0);
 	CHECK_EQ(outcome(VA, SUP_READ), FRAME1);
 	/* the tables now let the user in, though the cached entry does not */
-	*pte_at(PT, VA) = make_pte(FRAME1, PG_URW);
+	*pte_at(PT, VA) = make_pte(FRAME1, PG_URW | PG_A);
+	CHECK_EQ(outcome(VA, USER_READ), FAULTED + (PF_P | PF_U)); /* spurious, SDM 4.10.4.3 */
+	CHECK_EQ(mmu_counters().walks, 1);
+	/* the fault dropped the entry and it was filled from the tables */
 	CHECK_EQ(outcome(VA, USER_READ), FRAME1);
-	CHECK_EQ(mmu_counters().walks, 2);
+	CHECK_EQ(mmu_counters().walks, 1);
 }
 
 static void large_entry_dropped_by_invlpg_anywhere_inside(void)
@@ -641,8 +649,83 @@ static void large_global_entry_survives_cr3_reload_with_pge(void)
 	CHECK_EQ(outcome(LARGE_VA + 0x10, SUP_READ), LARGE_FRAME + 0x10);
 	mmu_load_cr3(PD);
 	CHECK(mmu_tlb_holds(LARGE_VA + 0x10));
+	*pde_at(PD, LARGE_VA) = (pde_t){ 0 };
 	mmu_invlpg(LARGE_VA + 0x3FFFFF);
 	CHECK(!mmu_tlb_holds(LARGE_VA + 0x10));
+}
+
+/* The 8 tables at PERM_PT map the 8192 pages from PERM_VA, each to frame. */
+static void map_perm_region(paddr_t frame)
+{
+	for (uint32_t t = 0; t < 8; t++) {
+		*pde_at(PD, PERM_VA + t * PDE_SPAN) = make_pde(PERM_PT + t * PAGE_SIZE, PG_URW);
+		for (uint32_t i = 0; i < PT_ENTRIES; i++)
+			((pte_t *)hw_phys(PERM_PT + t * PAGE_SIZE))[i] = make_pte(frame, PG_URW);
+	}
+}
+
+/* How many of the 8192 pages from PERM_VA a user read translates to frame. */
+static uint32_t perm_pages_reading(paddr_t frame)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < 8 * PT_ENTRIES; i++)
+		n += outcome(PERM_VA + i * PAGE_SIZE, USER_READ) == frame;
+	return n;
+}
+
+static void tlb_keeps_every_entry_until_it_is_invalidated(void)
+{
+	map_perm_region(FRAME1);
+	paging_on(CR0_WP, 0);
+	CHECK_EQ(perm_pages_reading(FRAME1), 8 * PT_ENTRIES);
+	/* no entry makes room for another: all 8192 stay stale */
+	map_perm_region(FRAME2);
+	CHECK_EQ(perm_pages_reading(FRAME1), 8 * PT_ENTRIES);
+	CHECK_EQ(mmu_counters().walks, 8 * PT_ENTRIES);
+	mmu_load_cr3(PD);
+	CHECK_EQ(perm_pages_reading(FRAME2), 8 * PT_ENTRIES);
+}
+
+static void invlpg_fills_the_entry_again_from_the_tables(void)
+{
+	map_page(VA, FRAME1, PG_URW, PG_URW);
+	paging_on(CR0_WP, 0);
+	CHECK_EQ(outcome(VA, USER_READ), FRAME1); /* the PTE is accessed now */
+	mmu_invlpg(VA);
+	CHECK(mmu_tlb_holds(VA));
+	/* changed after the invlpg: the entry filled at the invlpg is stale */
+	*pte_at(PT, VA) = make_pte(FRAME2, PG_URW | PG_A);
+	CHECK_EQ(outcome(VA, USER_READ), FRAME1);
+	CHECK_EQ(mmu_counters().walks, 1);
+}
+
+static void speculative_fills_take_only_accessed_entries(void)
+{
+	map_page(VA, FRAME1, PG_URW, PG_URW);
+	paging_on(CR0_WP, 0);
+	mmu_invlpg(VA);
+	CHECK(!mmu_tlb_holds(VA));
+	CHECK_EQ(pte_flags(*pte_at(PT, VA)), PG_URW); /* a fill writes no A */
+	CHECK_EQ(outcome(VA, USER_READ), FRAME1);
+	mmu_invlpg(VA);
+	CHECK(mmu_tlb_holds(VA)); /* accessed now: taken */
+}
+
+static void fault_fills_the_entry_again_from_the_tables(void)
+{
+	map_page(VA, FRAME1, PG_URW, PG_P | PG_US); /* shared copy-on-write, say */
+	paging_on(CR0_WP, 0);
+	CHECK_EQ(outcome(VA, USER_READ), FRAME1);
+	CHECK_EQ(outcome(VA, USER_WRITE), FAULTED + (PF_P | PF_W | PF_U));
+	CHECK(mmu_tlb_holds(VA));
+	/* the page copied and the PTE repointed, without an invlpg */
+	*pte_at(PT, VA) = make_pte(FRAME2, PG_URW);
+	CHECK_EQ(outcome(VA, USER_READ), FRAME1);
+	CHECK_EQ(outcome(VA, USER_WRITE), FAULTED + (PF_P | PF_W | PF_U));
+	/* that second fault dropped the stale entry: the retry walks */
+	CHECK_EQ(outcome(VA, USER_WRITE), FRAME2);
+	CHECK_EQ(outcome(VA, USER_READ), FRAME2);
 }
 
 /* ---- the paging-structure cache ---------------------------------------- */
@@ -694,21 +777,35 @@ static void pde_cache_fills_without_an_access(void)
 	paging_on(CR0_WP, 0);
 	/* never walked, yet cached when paging went on, as a CPU may do speculatively */
 	CHECK(mmu_pdc_holds(VA));
+	CHECK_EQ(pde_flags(*pde_at(PD, VA)), PG_URW | PG_A); /* A set before caching */
 	*pde_at(PD, VA) = make_pde(PT2, PG_URW);
 	CHECK_EQ(outcome(VA, USER_READ), FRAME1);
 	CHECK_EQ(mmu_counters().pdc_hits, 1);
 }
 
-static void fault_through_a_stale_pde_drops_it_and_is_not_rewalked(void)
+static void fault_through_a_stale_pde_is_not_rewalked_but_drops_it(void)
 {
 	two_tables_for_va();
 	*pte_at(PT, VA) = (pte_t){ 0 };
 	paging_on(CR0_WP, 0);
 	*pde_at(PD, VA) = make_pde(PT2, PG_URW);
 	CHECK_EQ(outcome(VA, USER_READ), FAULTED + PF_U); /* PT said not present */
-	CHECK(!mmu_pdc_holds(VA));
-	CHECK_EQ(outcome(VA, USER_READ), FRAME2);
+	CHECK_EQ(mmu_counters().walks, 1);
+	/* the fault dropped the stale PDE; the one filled since is the new one */
 	CHECK(mmu_pdc_holds(VA));
+	CHECK_EQ(outcome(VA, USER_READ), FRAME2);
+}
+
+static void cleared_pde_stays_cached_until_invlpg_of_any_address(void)
+{
+	two_tables_for_va();
+	paging_on(CR0_WP, 0);
+	CHECK_EQ(outcome(VA, USER_READ), FRAME1);
+	*pde_at(PD, VA) = (pde_t){ 0 }; /* the table unlinked */
+	CHECK_EQ(outcome(VA + PAGE_SIZE, USER_READ), FRAME1);
+	mmu_invlpg(PERM_VA);
+	CHECK(!mmu_pdc_holds(VA));
+	CHECK_EQ(outcome(VA + 2 * PAGE_SIZE, USER_READ), FAULTED + PF_U);
 }
 
 static void not_present_and_large_pdes_are_never_cached(void)
@@ -823,13 +920,18 @@ static const struct test_case cases[] = {
 	TEST_CASE(not_present_pte_still_translates_until_invlpg),
 	TEST_CASE(write_after_read_only_change_rewalks_and_faults),
 	TEST_CASE(dirty_writable_entry_allows_writes_until_invlpg),
-	TEST_CASE(refused_cached_entry_is_rewalked_before_faulting),
+	TEST_CASE(refused_cached_entry_faults_once_then_serves),
 	TEST_CASE(large_entry_dropped_by_invlpg_anywhere_inside),
 	TEST_CASE(large_global_entry_survives_cr3_reload_with_pge),
+	TEST_CASE(tlb_keeps_every_entry_until_it_is_invalidated),
+	TEST_CASE(invlpg_fills_the_entry_again_from_the_tables),
+	TEST_CASE(speculative_fills_take_only_accessed_entries),
+	TEST_CASE(fault_fills_the_entry_again_from_the_tables),
 	TEST_CASE(repointed_pde_stays_stale_until_invlpg_of_any_address),
 	TEST_CASE(cr3_load_drops_the_pde_cache),
 	TEST_CASE(pde_cache_fills_without_an_access),
-	TEST_CASE(fault_through_a_stale_pde_drops_it_and_is_not_rewalked),
+	TEST_CASE(fault_through_a_stale_pde_is_not_rewalked_but_drops_it),
+	TEST_CASE(cleared_pde_stays_cached_until_invlpg_of_any_address),
 	TEST_CASE(not_present_and_large_pdes_are_never_cached),
 	TEST_CASE(pde_cache_keeps_the_rights_it_read),
 	TEST_CASE(counters_count_every_event),

@@ -79,6 +79,7 @@ static void teardown(void)
 {
 	if (hw_paging_enabled())
 		fx_teardown();
+	paging_set_user_gate(0); /* a case that gave the kernel one: the next boots have none */
 }
 
 static const struct pg_tracker *master(void)
@@ -290,6 +291,35 @@ static void step6_loads_cr3_and_turns_paging_on(void)
 	CHECK_EQ(probe(MiB(1), PROBE_USER, &v), FAULTED(PF_P | PF_U));
 	CHECK_OK(vm_check());
 	RUN(check_kernel_zone_accounted());
+	fx_counts(&fx_start);
+}
+
+/*
+ * A kernel with a user gate: step 6 maps the gate's page at GATE_BASE,
+ * global and supervisor-only, and paging_open_gate lets ring 3 in and out
+ * while the TLB holds the page.  A global entry outlives CR3 loads, so a
+ * gate closed without an invlpg would stay open to every process.
+ */
+static void the_user_gate_opens_and_closes_at_once(void)
+{
+	paddr_t code = MiB(1); /* a page of the pretend kernel image */
+	uint32_t v = 0;
+
+	fx_boot(64, 16, false);
+	*(uint32_t *)hw_phys(code) = 0x6A7E6A7E;
+	paging_set_user_gate(code);
+	CHECK_OK(paging_init(false));
+	CHECK_EQ(probe(GATE_BASE, PROBE_READ, &v), 0);
+	CHECK_EQ(v, 0x6A7E6A7E);
+	CHECK_EQ(probe(GATE_BASE, PROBE_USER, &v), FAULTED(PF_P | PF_U));
+	paging_open_gate(true);
+	v = 0;
+	CHECK_EQ(probe(GATE_BASE, PROBE_USER, &v), 0);
+	CHECK_EQ(v, 0x6A7E6A7E);
+	paging_open_gate(false);
+	CHECK_EQ(probe(GATE_BASE, PROBE_USER, &v), FAULTED(PF_P | PF_U));
+	CHECK_EQ(probe(GATE_BASE, PROBE_READ, &v), 0);
+	CHECK_OK(vm_check());
 	fx_counts(&fx_start);
 }
 
@@ -772,6 +802,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(step4_maps_the_first_mib_except_page_0),
 	TEST_CASE(step5_maps_every_page_of_the_kernel_zone),
 	TEST_CASE(step6_loads_cr3_and_turns_paging_on),
+	TEST_CASE(the_user_gate_opens_and_closes_at_once),
 	TEST_CASE(moves_of_the_master_during_init_are_rebased_and_trimmed),
 	TEST_CASE(paging_init_is_the_six_steps),
 	TEST_CASE(a_new_boot_starts_every_counter_from_zero),
