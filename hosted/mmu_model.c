@@ -81,18 +81,18 @@ static uint32_t cr0, cr2, cr3, cr4; /* CR2: the address of the last fault */
 static struct mmu_counters counters;
 
 /*
- * The paging-structure cache: pde[i] is the cached PDE of region i, or 0
- * if none is (a cached PDE is present, so never 0).  seen is the directory
- * as the last refill left it: a refill that would find the same directory,
- * the same CR3 and CR4, and a cache untouched since, would cache the same
- * entries, so it is skipped.
+ * The paging-structure cache: pde[i] is the cached PDE of region i while
+ * gen[i] is the cache's current generation, so dropping every entry (what
+ * invlpg does, whatever its address) is one increment.  walked has a bit
+ * for each region whose PDE was cached since the last CR3 load: the
+ * regions the CPU is using, whose PDEs it caches again after a drop.
  */
 static struct {
 	pde_t pde[PT_ENTRIES];
-	pde_t seen[PT_ENTRIES];
-	uint32_t seen_cr3, seen_cr4;
-	bool as_seen; /* pde[] is what a refill from seen gave */
-} pdc;
+	uint32_t gen[PT_ENTRIES];
+	uint32_t now; /* the current generation, never 0 */
+	uint32_t walked[PT_ENTRIES / 32];
+} pdc = { .now = 1 };
 
 /* ---- the TLB ------------------------------------------------------------ */
 
@@ -188,20 +188,29 @@ static pde_t *dir_entry(uint32_t i)
 /* The cached PDE of directory index i, or NULL. */
 static const pde_t *pdc_find(uint32_t i)
 {
-	return pdc.pde[i].v ? &pdc.pde[i] : NULL;
+	return pdc.gen[i] == pdc.now ? &pdc.pde[i] : NULL;
 }
 
 /* Cache PDE e of region i, as read from memory. */
 static void pdc_put(uint32_t i, pde_t e)
 {
 	pdc.pde[i] = e;
-	pdc.as_seen = false;
+	pdc.gen[i] = pdc.now;
+	pdc.walked[i / 32] |= BIT(i % 32);
 }
 
 static void pdc_drop(uint32_t i)
 {
-	pdc.pde[i].v = 0;
-	pdc.as_seen = false;
+	pdc.gen[i] = 0;
+}
+
+/* Drop every entry: a new generation; past the last one, counting restarts. */
+static void pdc_drop_all(void)
+{
+	if (++pdc.now == 0) {
+		memset(pdc.gen, 0, sizeof(pdc.gen));
+		pdc.now = 1;
+	}
 }
 
 /*
@@ -219,33 +228,42 @@ static void pdc_fill(uint32_t i)
 }
 
 /*
- * Drop every entry, then cache every PDE of the directory in CR3 that
- * points to a table, setting its A, as a CPU may do speculatively at any
- * time.
+ * Drop every entry, then cache again, as a CPU may do speculatively at any
+ * time, the PDE of each region cached since the last CR3 load that still
+ * points to a table; a region that no longer does is forgotten.  The
+ * regions in use, not the whole directory: what an invlpg costs a CPU.
  */
 static void pdc_refill(void)
 {
-	pde_t *pd;
+	pdc_drop_all();
+	for (uint32_t w = 0; w < ARRAY_SIZE(pdc.walked); w++) {
+		uint32_t bits = pdc.walked[w];
+		pdc.walked[w] = 0;
+		while (bits) {
+			pdc_fill(w * 32 + (uint32_t)__builtin_ctz(bits));
+			bits &= bits - 1;
+		}
+	}
+}
 
-	if (!(cr0 & CR0_PG)) {
-		memset(pdc.pde, 0, sizeof(pdc.pde));
-		pdc.as_seen = false;
-		return;
-	}
-	pd = hw_phys(cr3 & PG_ADDR_MASK);
-	if (pdc.as_seen && pdc.seen_cr3 == cr3 && pdc.seen_cr4 == cr4 &&
-	    memcmp(pd, pdc.seen, sizeof(pdc.seen)) == 0)
-		return;
-	for (uint32_t i = 0; i < PT_ENTRIES; i++) {
-		bool cache = points_to_table(pd[i]);
-		if (cache && !(pd[i].v & PG_A))
-			pd[i].v |= PG_A;
-		pdc.pde[i].v = cache ? pd[i].v : 0;
-	}
-	memcpy(pdc.seen, pd, sizeof(pdc.seen));
-	pdc.seen_cr3 = cr3;
-	pdc.seen_cr4 = cr4;
-	pdc.as_seen = true;
+/* Drop every entry and forget the regions in use. */
+static void pdc_restart(void)
+{
+	pdc_drop_all();
+	memset(pdc.walked, 0, sizeof(pdc.walked));
+}
+
+/*
+ * A new address space or new paging rules: drop every entry, then cache
+ * every PDE of the directory in CR3 that points to a table, as a CPU may
+ * do speculatively at any time.  A read of the whole directory, at the
+ * moments that cost a CPU its whole TLB anyway.
+ */
+static void pdc_fill_all(void)
+{
+	pdc_restart();
+	for (uint32_t i = 0; i < PT_ENTRIES; i++)
+		pdc_fill(i);
 }
 
 /* ---- permissions and faults --------------------------------------------- */
@@ -447,7 +465,7 @@ void mmu_reset(void)
 {
 	cr0 = cr2 = cr3 = cr4 = 0;
 	tlb_flush(false);
-	memset(&pdc, 0, sizeof(pdc));
+	pdc_restart();
 	counters = (struct mmu_counters){ 0 };
 }
 
@@ -465,7 +483,7 @@ void mmu_set_cr0(uint32_t v)
 	cr0 = v;
 	if (changed) {
 		tlb_flush(false);
-		pdc_refill();
+		pdc_fill_all();
 	}
 }
 
@@ -477,7 +495,7 @@ void mmu_set_cr4(uint32_t v)
 	cr4 = v;
 	if (changed) {
 		tlb_flush(false);
-		pdc_refill();
+		pdc_fill_all();
 	}
 }
 
@@ -490,19 +508,23 @@ void mmu_load_cr3(paddr_t pd)
 	counters.cr3_loads++;
 	cr3 = pd;
 	tlb_flush(cr4 & CR4_PGE);
-	pdc_refill();
+	pdc_fill_all();
 }
 
 /*
  * Drop the TLB entries that translate va: 4 KiB or 4 MiB, global or not;
- * and the whole paging-structure cache, whatever va is.  Both are filled
- * again from the tables as they are now.
+ * and the whole paging-structure cache, whatever va is.  The entries of
+ * va's page and region are filled again at once from the tables as they
+ * are now; the other regions' PDEs are cached again when a walk needs
+ * them.  So an invlpg costs what it costs a CPU, a few entries, not a
+ * read of the whole directory (kmap windows make one per page copied).
  */
 void mmu_invlpg(vaddr_t va)
 {
 	counters.invlpgs++;
 	tlb_drop_page(va);
 	pdc_refill();
+	pdc_fill(pde_index(va));
 	tlb_prefill(va);
 }
 

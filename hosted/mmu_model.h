@@ -41,10 +41,13 @@
  *    time).  Right after each drop the model fills again from the tables
  *    as they are at that moment, so that a change made after an
  *    invalidation but not followed by one stays stale:
- *      every drop of the paging-structure cache (CR3 load, invlpg, control
- *      registers) refills it with every PDE of the directory in CR3 that
- *      points to a table, and a fault refills the faulting region's; as a
- *      CPU does before caching, the fill sets A in each PDE it takes;
+ *      a CR3 load or a change of the control registers above refills the
+ *      paging-structure cache with every PDE of the directory in CR3 that
+ *      points to a table; an invlpg refills the PDEs of the regions cached
+ *      since the last CR3 load (the regions in use) and of its own address,
+ *      so that it costs a few entries, not a read of the whole directory;
+ *      a fault refills the faulting region's; as a CPU does before caching,
+ *      the fill sets A in each PDE it takes;
  *      invlpg(va) and a fault at va fill the TLB entry of va, if the walk
  *      would succeed for some access and every entry on the way already
  *      has A: such a fill writes nothing.
