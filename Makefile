@@ -232,7 +232,7 @@ clean:
 # build/bench/results.json and build/bench/bench.svg (docs/PERFORMANCE.md).
 
 BBUILD        := $(BUILD)/bench
-BENCH_SRCS    := bench/bench_host.c bench/naive.c bench/timing.c
+BENCH_SRCS    := bench/bench_host.c bench/naive.c bench/plain.c bench/timing.c
 # Loops start on a 64-byte line, so that a short loop (the table fills of
 # vm_map_range and the raw store they are measured against) never straddles
 # two and its speed does not depend on where the linker happened to put it.
