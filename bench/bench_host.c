@@ -525,9 +525,9 @@ static double grow_block(bool blocked, struct growth_curve *c)
 	for (uint32_t pdi = 0; pdi < PT_ENTRIES; pdi++) {
 		if (blocked)
 			block_after(idx, blockers, &nblockers);
-		if (ptb_reserve(idx, 1) < 0)
+		if (ptb_reserve(trk_get(idx), 1) < 0)
 			die("growth: ptb_reserve failed");
-		ptb_link(idx, pdi, PG_RW);
+		ptb_link(trk_get(idx), pdi, PG_RW);
 		ptb_get_stats(&s);
 		c->pages[pdi] = trk_get(idx)->pcount;
 		c->copied[pdi] = s.pages_copied;

@@ -97,19 +97,23 @@ static int check_pte(int as, pte_t e)
 	return 0;
 }
 
+/* Every table maps something, and its live count is the number of its entries that are not zero. */
 static int check_tables(int as, const struct pg_tracker *t)
 {
 	for (uint32_t s = 1; s <= trk_ntables(t); s++) {
-		const pte_t *pt = ptb_table(trk_base(t) + s * PAGE_SIZE);
-		bool any = false;
+		paddr_t table = trk_base(t) + s * PAGE_SIZE;
+		const pte_t *pt = ptb_table(table);
+		uint32_t live = 0;
 		for (uint32_t i = 0; i < PT_ENTRIES; i++) {
 			int rc = check_pte(as, pt[i]);
 			if (rc < 0)
 				return rc;
-			any |= pte_present(pt[i]);
+			live += pt[i].v != 0;
 		}
-		if (!any)
+		if (live == 0)
 			return broken(as, "a linked table maps nothing", s);
+		if (*ptb_live(table) != live)
+			return broken(as, "a table's live count is not its live entries", *ptb_live(table));
 	}
 	return 0;
 }

@@ -12,15 +12,18 @@
 
 static struct ptb_stats stats;
 
+uint16_t *ptb_live_counts;
+uintptr_t ptb_kzone;
+
 void ptb_init(void)
 {
 	stats = (struct ptb_stats){ 0 };
+	ptb_live_counts = frame_kzone_words();
+	ptb_kzone = (uintptr_t)hw_phys(FRAME_LOW_RESERVED) - FRAME_LOW_RESERVED;
 }
 
-static void *page_of(paddr_t base, uint32_t i) { return hw_phys(base + i * PAGE_SIZE); }
+static void *page_of(paddr_t base, uint32_t i) { return ptb_kzone_ptr(base + i * PAGE_SIZE); }
 
-pde_t *ptb_pd(const struct pg_tracker *t) { return hw_phys(trk_base(t)); }
-pte_t *ptb_table(paddr_t table) { return hw_phys(table); }
 
 /* The tracker of block idx, which callers know to be in use (vmspace checks handles). */
 static struct pg_tracker *block_in_use(int idx)
@@ -29,6 +32,12 @@ static struct pg_tracker *block_in_use(int idx)
 
 	DEBUG_ASSERT(t != NULL);
 	return t;
+}
+
+/* Copy the live counts of the n pages from src to the n pages from dst. */
+static void copy_counts(paddr_t dst, paddr_t src, uint32_t n)
+{
+	memcpy(ptb_live(dst), ptb_live(src), (size_t)n * sizeof(*ptb_live_counts));
 }
 
 /* Zero pages [from, to) of the run at base. */
@@ -139,8 +148,9 @@ static void rebase_pdes(pde_t *pd, paddr_t old, uint32_t n, paddr_t new)
 }
 
 /*
- * Copy the used pages of block t into the zeroed-on-demand run at dst of
- * `pages` pages and point the copy's PDEs into it.
+ * Copy the used pages of block t, and their live counts, into the
+ * zeroed-on-demand run at dst of `pages` pages and point the copy's PDEs
+ * into it.
  */
 static void copy_block(const struct pg_tracker *t, paddr_t dst, uint32_t pages)
 {
@@ -148,6 +158,7 @@ static void copy_block(const struct pg_tracker *t, paddr_t dst, uint32_t pages)
 	uint32_t used = ptb_used(t);
 
 	memcpy(page_of(dst, 0), page_of(src, 0), (size_t)used * PAGE_SIZE);
+	copy_counts(dst, src, used);
 	zero_pages(dst, used, pages);
 	rebase_pdes(page_of(dst, 0), src, t->pcount, dst);
 }
@@ -191,9 +202,8 @@ static int extend(struct pg_tracker *t, uint32_t pages)
 	return 0;
 }
 
-int ptb_reserve(int idx, uint32_t more)
+int ptb_reserve(struct pg_tracker *t, uint32_t more)
 {
-	struct pg_tracker *t = block_in_use(idx);
 	uint32_t need = ptb_used(t) + more;
 
 	if (need <= t->pcount)
@@ -208,16 +218,17 @@ int ptb_reserve(int idx, uint32_t more)
 
 /* ---- linking and unlinking tables ------------------------------------ */
 
-paddr_t ptb_link(int idx, uint32_t pdi, uint32_t pde_flags)
+paddr_t ptb_link(struct pg_tracker *t, uint32_t pdi, uint32_t pde_flags)
 {
-	struct pg_tracker *t = block_in_use(idx);
 	pde_t *pd = ptb_pd(t);
 	uint32_t n = trk_ntables(t) + 1;
 	paddr_t table = trk_base(t) + n * PAGE_SIZE;
 
 	if (n >= t->pcount || pde_present(pd[pdi]))
-		panic("ptb_link: block %d has no spare slot or PDE %u is present", idx, pdi);
+		panic("ptb_link: block 0x%x has no spare slot or PDE %u is present", trk_base(t),
+		      pdi);
 	pd[pdi] = make_pde(table, pde_flags | PG_P);
+	*ptb_live(table) = 0;
 	trk_set(t, trk_base(t), n, t->pcount);
 	count_pages(0, 1);
 	return table;
@@ -243,6 +254,7 @@ static void move_table(struct pg_tracker *t, uint32_t from, uint32_t to)
 		panic("move_table: no PDE points at slot %u of block 0x%x", from, base);
 	/* copy, repoint, invalidate, and only then let the old slot go */
 	memcpy(page_of(base, to), page_of(base, from), PAGE_SIZE);
+	copy_counts(base + to * PAGE_SIZE, base + from * PAGE_SIZE, 1);
 	pd[j] = make_pde(base + to * PAGE_SIZE, pde_flags(pd[j]));
 	tlb_page(t, pde_base(j));
 	stats.table_moves++;
@@ -276,16 +288,16 @@ static void shrink(struct pg_tracker *t)
 	}
 }
 
-void ptb_unlink(int idx, uint32_t pdi)
+void ptb_unlink(struct pg_tracker *t, uint32_t pdi)
 {
-	struct pg_tracker *t = block_in_use(idx);
 	pde_t *pd = ptb_pd(t);
 	paddr_t base = trk_base(t);
 	uint32_t last = trk_ntables(t);
 	uint32_t slot = (pde_addr(pd[pdi]) - base) / PAGE_SIZE;
 
-	if (!pde_present(pd[pdi]) || slot == 0 || slot > last)
-		panic("ptb_unlink: PDE %u of block %d does not hold one of its tables", pdi, idx);
+	if (!pde_present(pd[pdi]) || slot == 0 || slot > last || *ptb_live(pde_addr(pd[pdi])))
+		panic("ptb_unlink: PDE %u of block 0x%x does not hold an empty table of it", pdi,
+		      base);
 	pd[pdi] = (pde_t){ 0 };
 	tlb_page(t, pde_base(pdi));
 	if (slot != last)
@@ -316,9 +328,8 @@ int ptb_clone(int src)
 	return idx;
 }
 
-void ptb_trim(int idx)
+void ptb_trim(struct pg_tracker *t)
 {
-	struct pg_tracker *t = block_in_use(idx);
 	uint32_t keep = MAX(PTB_MIN_PAGES, ptb_used(t));
 
 	if (keep < t->pcount)
