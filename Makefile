@@ -49,7 +49,8 @@ HOSTED_SRCS := hosted/seam.c hosted/mmu_model.c hosted/probe.c
 # test bodies that run on both platforms
 SHARED_TEST_SRCS := tests/harness.c tests/fixture.c tests/test_printf.c tests/test_hw.c \
                     tests/vm_util.c tests/vm_map.c tests/vm_grow.c tests/vm_shrink.c \
-                    tests/vm_bad.c tests/vm_tlb.c tests/vm_clone.c tests/vm_iterate.c \
+                    tests/vm_bad.c tests/vm_tlb.c tests/vm_clone.c tests/vm_resolve.c \
+                    tests/vm_iterate.c \
                     tests/test_oom.c tests/test_random.c tests/model.c
 # host-only tests and the host runner
 HOST_TEST_SRCS   := tests/host_main.c tests/host_fixture.c tests/frame_util.c \

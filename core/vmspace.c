@@ -858,7 +858,7 @@ int vm_clone(int as, enum vm_clone_mode mode)
 	return child;
 }
 
-/* ---- faults -------------------------------------------------------------- */
+/* ---- faults, and the kernel's accesses to user pages ------------------------ */
 
 /* Whether entry e allows an access with error-code bits `access` (PF_W, PF_U). */
 static bool allows(pte_t e, uint32_t access)
@@ -920,6 +920,60 @@ int vm_fault(int as, vaddr_t va, uint32_t err)
 	if (cow_write(*e, err))
 		return break_cow(t, va, e);
 	return -E_FAULT;
+}
+
+/*
+ * A zeroed frame for the page va that nothing maps (entry r), if the
+ * kernel says it is demand-zero memory with rights zero_flags (0: it is
+ * not) and those allow the access; its entry in *e.
+ */
+static int resolve_zero(struct pg_tracker *t, vaddr_t va, struct entry_ref r,
+			uint32_t access, uint32_t zero_flags, pte_t **e)
+{
+	paddr_t pa;
+	int rc;
+
+	if (!zero_flags || !allows(make_pte(0, PG_P | zero_flags), access))
+		return -E_FAULT;
+	if ((rc = map_zeroed(t, va, r, zero_flags, &pa)) < 0)
+		return rc;
+	*e = has_table(r) ? r.e : entry_of(t, va).e; /* a table was linked for it */
+	return 0;
+}
+
+/* Make the entry *e of page va allow the access, or say why it may not. */
+static int resolve_entry(struct pg_tracker *t, vaddr_t va, struct entry_ref r, uint32_t access,
+			 uint32_t zero_flags, pte_t **e)
+{
+	*e = r.e;
+	if (!is_mapped(r))
+		return resolve_zero(t, va, r, access, zero_flags, e);
+	if (allows(*r.e, access))
+		return 0;
+	if (cow_write(*r.e, access))
+		return break_cow(t, va, r.e);
+	return -E_FAULT;
+}
+
+int vm_resolve(int as, vaddr_t va, uint32_t access, uint32_t zero_flags, paddr_t *pa)
+{
+	struct pg_tracker *t = space(as);
+	vaddr_t page = ALIGN_DOWN(va, PAGE_SIZE);
+	pte_t *e;
+	int rc;
+
+	if (!t)
+		return -E_BADH;
+	if ((access & ~(PF_W | PF_U)) || (zero_flags & ~VM_MAP_FLAGS))
+		return -E_INVAL;
+	if (!is_user_page(page))
+		return -E_FAULT;
+	if ((rc = resolve_entry(t, page, entry_of(t, page), access, zero_flags, &e)) < 0)
+		return rc;
+	/* what the CPU would have set, had it made the access itself */
+	e->v |= (access & PF_W) ? PG_A | PG_D : PG_A;
+	*pa = pte_addr(*e) | (va & PAGE_MASK);
+	return 0;
 }
 
 /* ---- statistics ---------------------------------------------------------- */
