@@ -122,7 +122,7 @@ static inline void take(uint32_t pfn)
 }
 
 /* Put a frame on the free lists of its zone. */
-static void insert_free(uint32_t pfn)
+static inline void insert_free(uint32_t pfn)
 {
 	enum zone z = zone_of(pfn);
 
@@ -136,7 +136,7 @@ static void insert_free(uint32_t pfn)
 }
 
 /* Free a frame in use; debug builds poison it to catch use after free. */
-static void give_back(uint32_t pfn)
+static inline void give_back(uint32_t pfn)
 {
 #ifdef PT_DEBUG
 	if (zone_of(pfn) == ZONE_KERNEL || !hw_paging_enabled()) /* user frames need a kmap */
@@ -198,6 +198,15 @@ int frame_alloc_run(uint32_t n, paddr_t *pa)
 		take(start + i);
 	*pa = pfn_to_pa(start);
 	return 0;
+}
+
+int frame_alloc_pinned_run(uint32_t n, paddr_t *pa)
+{
+	int rc = frame_alloc_run(n, pa);
+
+	for (uint32_t i = 0; rc == 0 && i < n; i++)
+		fa.info[pa_to_pfn(*pa) + i].pin = 1; /* kernel-zone frames: no user pin to count */
+	return rc;
 }
 
 /* Whether [pfn, end) are all owned frames in use. */
@@ -295,7 +304,7 @@ int frame_refcount(paddr_t pa)
 }
 
 /* Add one pin to frame pfn (up) or take one away, counting pinned user frames. */
-static void change_pin(uint32_t pfn, bool up)
+static inline void change_pin(uint32_t pfn, bool up)
 {
 	struct frame_info *f = &fa.info[pfn];
 
@@ -375,6 +384,26 @@ int frame_unpin_run(paddr_t pa, uint32_t n)
 		return rc;
 	for (uint32_t i = 0; i < n; i++)
 		change_pin(pa_to_pfn(pa) + i, false);
+	return 0;
+}
+
+int frame_free_pinned_run(paddr_t pa, uint32_t n)
+{
+	uint32_t pfn = pa_to_pfn(pa);
+
+	if (!IS_ALIGNED(pa, PAGE_SIZE) || n == 0)
+		return -E_INVAL;
+	for (uint32_t i = 0; i < n; i++) { /* all or nothing, as frame_free_run */
+		int rc = pfn_in_use(pfn + i);
+		if (rc < 0)
+			return rc;
+		if (fa.info[pfn + i].pin != 1 || fa.info[pfn + i].ref != 1)
+			return -E_BUSY;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		change_pin(pfn + i, false);
+		give_back(pfn + i);
+	}
 	return 0;
 }
 

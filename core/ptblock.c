@@ -56,8 +56,7 @@ static void pin_pages(paddr_t base, uint32_t from, uint32_t to)
 /* Unpin and free pages [from, to) of the run at base. */
 static void release_pages(paddr_t base, uint32_t from, uint32_t to)
 {
-	if (frame_unpin_run(base + from * PAGE_SIZE, to - from) < 0 ||
-	    frame_free_run(base + from * PAGE_SIZE, to - from) < 0)
+	if (frame_free_pinned_run(base + from * PAGE_SIZE, to - from) < 0)
 		panic("release_pages: block frames at 0x%x cannot be freed", base);
 }
 
@@ -89,10 +88,9 @@ static int alloc_block(uint32_t pages, paddr_t *base, const pde_t *head, uint32_
 
 	if (pages < PTB_MIN_PAGES || pages > PTB_MAX_PAGES)
 		return -E_INVAL;
-	if ((rc = frame_alloc_run(pages, base)) < 0)
+	if ((rc = frame_alloc_pinned_run(pages, base)) < 0)
 		return rc;
 	init_pages(*base, pages, head, n);
-	pin_pages(*base, 0, pages);
 	stats.blocks++;
 	count_pages((int32_t)pages, 0);
 	return 0;
@@ -168,13 +166,12 @@ static int relocate(struct pg_tracker *t, uint32_t pages)
 {
 	paddr_t old = trk_base(t), new;
 	uint32_t oldcount = t->pcount;
-	int rc = frame_alloc_run(pages, &new);
+	int rc = frame_alloc_pinned_run(pages, &new);
 
 	DEBUG_ASSERT(trk_live_in_cr3());
 	if (rc < 0)
 		return rc;
 	copy_block(t, new, pages);
-	pin_pages(new, 0, pages);
 	trk_set(t, new, trk_ntables(t), pages);
 	if (trk_is_live(t)) /* the CPU walks the old block until CR3 moves */
 		hw_load_cr3(new);
@@ -315,14 +312,13 @@ int ptb_clone(int src)
 	paddr_t base;
 	int rc, idx;
 
-	if ((rc = frame_alloc_run(pages, &base)) < 0)
+	if ((rc = frame_alloc_pinned_run(pages, &base)) < 0)
 		return rc;
 	if ((idx = trk_claim(base, trk_ntables(s), pages)) < 0) {
-		frame_free_run(base, pages);
+		release_pages(base, 0, pages);
 		return idx;
 	}
 	copy_block(s, base, pages);
-	pin_pages(base, 0, pages);
 	stats.blocks++;
 	count_pages((int32_t)pages, (int32_t)trk_ntables(s));
 	return idx;

@@ -86,6 +86,15 @@ int frame_alloc_run(uint32_t n, paddr_t *pa);
  */
 int frame_extend_run(paddr_t base, uint32_t have, uint32_t more);
 
+/*
+ * frame_alloc_run and frame_pin_run in one call: n contiguous kernel-zone
+ * frames with one reference and one pin each, as page-table blocks hold
+ * theirs.  frame_free_pinned_run undoes it, all or nothing: every frame
+ * must be in use with one reference and one pin (-E_BUSY otherwise).
+ */
+int frame_alloc_pinned_run(uint32_t n, paddr_t *pa);
+int frame_free_pinned_run(paddr_t pa, uint32_t n);
+
 /* Free one frame: it must be in use with ref 1 and not pinned. */
 int frame_free(paddr_t pa);
 
