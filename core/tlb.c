@@ -4,7 +4,7 @@
 #include "seam.h"
 #include "tracker.h"
 
-static struct tlb_stats stats;
+struct tlb_stats tlb_counts;
 
 /* Whether a change to block t needs invalidating: t is live, in CR3. */
 static bool live(const struct pg_tracker *t)
@@ -13,14 +13,10 @@ static bool live(const struct pg_tracker *t)
 	return trk_is_live(t);
 }
 
-void tlb_page(const struct pg_tracker *t, vaddr_t va)
+void tlb_page_live(vaddr_t va)
 {
-	if (!live(t)) {
-		stats.skipped++;
-		return;
-	}
 	hw_invlpg(va);
-	stats.invlpgs++;
+	tlb_counts.invlpgs++;
 }
 
 void tlb_range(const struct pg_tracker *t, vaddr_t va, uint32_t npages)
@@ -36,18 +32,17 @@ void tlb_range(const struct pg_tracker *t, vaddr_t va, uint32_t npages)
 void tlb_all(const struct pg_tracker *t)
 {
 	if (!live(t)) {
-		stats.skipped++;
+		tlb_counts.skipped++;
 		return;
 	}
 	hw_flush_tlb();
-	stats.flushes++;
+	tlb_counts.flushes++;
 }
 
 void tlb_kernel_page(vaddr_t va)
 {
-	hw_invlpg(va);
-	stats.invlpgs++;
+	tlb_page_live(va); /* kernel mappings are in every address space: always live */
 }
 
-void tlb_get_stats(struct tlb_stats *s) { *s = stats; }
-void tlb_reset_stats(void) { stats = (struct tlb_stats){ 0 }; }
+void tlb_get_stats(struct tlb_stats *s) { *s = tlb_counts; }
+void tlb_reset_stats(void) { tlb_counts = (struct tlb_stats){ 0 }; }

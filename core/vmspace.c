@@ -194,7 +194,7 @@ static inline int check_frames(paddr_t pa, uint32_t n)
 	if (n - 1 > (UINT32_MAX - pa) / PAGE_SIZE)
 		return -E_RANGE;
 	paddr_t last = pa + (n - 1) * PAGE_SIZE;
-	if (last >= FRAME_LOW_RESERVED && pa < kzone_end)
+	if (pa < kzone_end && last >= FRAME_LOW_RESERVED) /* user frames fail the first test */
 		return -E_RANGE; /* page tables and trackers live there */
 	if (n == 1 ? frame_is_free(pa) : frame_any_free(pa, n))
 		return -E_FREE;
