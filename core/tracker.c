@@ -6,6 +6,7 @@
  * trackers in use in that page (0..512).
  */
 #include "tracker.h"
+#include "debug.h"
 #include "errors.h"
 #include "frame.h"
 #include "lib.h"
@@ -162,8 +163,10 @@ int trk_live(void) { return live; }
 
 void trk_set_live(int idx)
 {
+	/* every CR3 switch comes here with a tracker in use: no need to check it again */
+	DEBUG_ASSERT(trk_get(idx) != NULL);
 	live = idx;
-	trk_live_tracker = trk_get(idx);
+	trk_live_tracker = &page_ptr((uint32_t)idx / TRK_PER_PAGE)->pagetables[idx % TRK_PER_PAGE];
 }
 
 bool trk_live_in_cr3(void)

@@ -757,17 +757,20 @@ static void drop_refs(const struct pg_tracker *t)
 /*
  * Take one more reference to each frame that t maps, one per entry (a frame
  * mapped twice takes two), all or none: -E_RANGE if a frame is at its limit.
+ * A frame the allocator does not own takes none: frame_ref says so
+ * (-E_NOTOWN) in the call that takes the others'.
  */
 static int take_refs(const struct pg_tracker *t)
 {
 	for (uint32_t s = 1; s <= trk_ntables(t); s++) {
 		pte_t *pt = slot_table(t, s);
 		for (uint32_t i = 0; i < PT_ENTRIES; i++) {
-			if (!maps_owned_frame(pt[i])) {
+			if (!pte_present(pt[i])) {
 				pass_zeros(pt, &i);
 				continue;
 			}
-			if (frame_ref(pte_addr(pt[i])) < 0) {
+			int rc = frame_ref(pte_addr(pt[i]));
+			if (rc < 0 && rc != -E_NOTOWN) {
 				drop_refs_before(t, s, i);
 				return -E_RANGE;
 			}
@@ -817,10 +820,8 @@ static int copy_eager(const struct pg_tracker *child)
 		pte_t *c = slot_table(child, s);
 		for (uint32_t i = 0; i < PT_ENTRIES; i++) {
 			paddr_t old = pte_addr(c[i]), pa;
-			if (!maps_owned_frame(c[i])) {
-				pass_zeros(c, &i);
+			if (!maps_owned_frame(c[i]))
 				continue;
-			}
 			int rc = frame_alloc(ZONE_USER, &pa);
 			if (rc < 0) {
 				forget_from(child, s, i);
