@@ -13,13 +13,13 @@
 static struct ptb_stats stats;
 
 uint16_t *ptb_live_counts;
-uintptr_t ptb_kzone;
+uint8_t *ptb_kzone;
 
 void ptb_init(void)
 {
 	stats = (struct ptb_stats){ 0 };
 	ptb_live_counts = frame_kzone_words();
-	ptb_kzone = (uintptr_t)hw_phys(FRAME_LOW_RESERVED) - FRAME_LOW_RESERVED;
+	ptb_kzone = hw_phys(FRAME_LOW_RESERVED);
 }
 
 static void *page_of(paddr_t base, uint32_t i) { return ptb_kzone_ptr(base + i * PAGE_SIZE); }

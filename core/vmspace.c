@@ -334,8 +334,8 @@ int vm_map(int as, vaddr_t va, paddr_t pa, uint32_t flags)
 }
 
 /*
- * Map a new zeroed frame at va, whose entry r is zero, as entry flags
- * `flags` say: the frame first, then the table if one is needed, so that
+ * Map a new zeroed frame at va, whose entry r is zero, with the entry
+ * flags `flags`: the frame first, then the table if one is needed, so that
  * either failing leaves nothing behind.  Its address in *pa.
  */
 static int map_zeroed(struct pg_tracker *t, vaddr_t va, struct entry_ref r, uint32_t flags,
@@ -951,44 +951,46 @@ int vm_fault(int as, vaddr_t va, uint32_t err)
 	return -E_FAULT;
 }
 
-/*
- * A zeroed frame for the page va that nothing maps (entry r), if the
- * kernel says it is demand-zero memory with rights zero_flags (0: it is
- * not) and those allow the access; its entry in *e.
- */
-static int resolve_zero(struct pg_tracker *t, vaddr_t va, struct entry_ref r,
-			uint32_t access, uint32_t zero_flags, pte_t **e)
+/* The bits the CPU sets in the entry of a page it accesses: A, and D on a write. */
+static uint32_t accessed_bits(uint32_t access)
 {
-	paddr_t pa;
-	int rc;
-
-	if (!zero_flags || !allows(make_pte(0, PG_P | zero_flags), access))
-		return -E_FAULT;
-	if ((rc = map_zeroed(t, va, r, zero_flags, &pa)) < 0)
-		return rc;
-	*e = has_table(r) ? r.e : entry_of(t, va).e; /* a table was linked for it */
-	return 0;
+	return (access & PF_W) ? PG_A | PG_D : PG_A;
 }
 
-/* Make the entry *e of page va allow the access, or say why it may not. */
-static int resolve_entry(struct pg_tracker *t, vaddr_t va, struct entry_ref r, uint32_t access,
-			 uint32_t zero_flags, pte_t **e)
+/*
+ * A zeroed frame for the page va that nothing maps (entry r), in *frame,
+ * if the kernel says it is demand-zero memory with rights zero_flags (0:
+ * it is not) and those allow the access.
+ */
+static int resolve_zero(struct pg_tracker *t, vaddr_t va, struct entry_ref r, uint32_t access,
+			uint32_t zero_flags, paddr_t *frame)
 {
-	*e = r.e;
-	if (!is_mapped(r))
-		return resolve_zero(t, va, r, access, zero_flags, e);
-	if (allows(*r.e, access))
-		return 0;
-	if (cow_write(*r.e, access))
-		return break_cow(t, va, r.e);
-	return -E_FAULT;
+	if (!zero_flags || !allows(make_pte(0, PG_P | zero_flags), access))
+		return -E_FAULT;
+	return map_zeroed(t, va, r, zero_flags | accessed_bits(access), frame);
+}
+
+/* Make the entry *e, which maps page va, allow the access, or say why it may not. */
+static int resolve_mapped(const struct pg_tracker *t, vaddr_t va, pte_t *e, uint32_t access,
+			  paddr_t *frame)
+{
+	if (!allows(*e, access)) {
+		if (!cow_write(*e, access))
+			return -E_FAULT;
+		int rc = break_cow(t, va, e);
+		if (rc < 0)
+			return rc;
+	}
+	e->v |= accessed_bits(access);
+	*frame = pte_addr(*e);
+	return 0;
 }
 
 int vm_resolve(int as, vaddr_t va, uint32_t access, uint32_t zero_flags, paddr_t *pa)
 {
 	struct pg_tracker *t = space(as);
 	vaddr_t page = ALIGN_DOWN(va, PAGE_SIZE);
-	pte_t *e;
+	paddr_t frame;
 	int rc;
 
 	if (!t)
@@ -997,12 +999,15 @@ int vm_resolve(int as, vaddr_t va, uint32_t access, uint32_t zero_flags, paddr_t
 		return -E_INVAL;
 	if (!is_user_page(page))
 		return -E_FAULT;
-	if ((rc = resolve_entry(t, page, entry_of(t, page), access, zero_flags, &e)) < 0)
-		return rc;
-	/* what the CPU would have set, had it made the access itself */
-	e->v |= (access & PF_W) ? PG_A | PG_D : PG_A;
-	*pa = pte_addr(*e) | (va & PAGE_MASK);
-	return 0;
+	struct entry_ref r = entry_of(t, page);
+	/* the entry is left as the CPU would leave it, had it made the access itself */
+	if (is_mapped(r))
+		rc = resolve_mapped(t, page, r.e, access, &frame);
+	else
+		rc = resolve_zero(t, page, r, access, zero_flags, &frame);
+	if (rc == 0)
+		*pa = frame | (va & PAGE_MASK);
+	return rc;
 }
 
 /* ---- statistics ---------------------------------------------------------- */

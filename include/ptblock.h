@@ -79,16 +79,17 @@ int ptb_create(uint32_t pages, const pde_t *head, uint32_t n);
 void ptb_destroy(int idx);
 
 /*
- * The kernel zone is identity-mapped (frame.h): the kernel reaches any of
- * its addresses pa at ptb_kzone + pa, an offset that ptb_init takes from
- * the seam (hw_phys) once, so that reaching a block's pages costs no call.
+ * The kernel zone is identity-mapped (frame.h): what the kernel reaches at
+ * hw_phys(FRAME_LOW_RESERVED) goes on, one byte per address, to the zone's
+ * end.  ptb_init takes that pointer from the seam once, so that reaching a
+ * block's pages costs no call.
  */
-extern uintptr_t ptb_kzone;
+extern uint8_t *ptb_kzone;
 
 static inline void *ptb_kzone_ptr(paddr_t pa)
 {
-	DEBUG_ASSERT(frame_in_kzone(pa));
-	return (void *)(ptb_kzone + pa);
+	DEBUG_ASSERT(pa >= FRAME_LOW_RESERVED && frame_in_kzone(pa));
+	return ptb_kzone + (pa - FRAME_LOW_RESERVED);
 }
 
 /* The page directory of a block, and a page table by its physical address. */
