@@ -6,10 +6,15 @@
 
 struct tlb_stats tlb_counts;
 
+void tlb_assert_cr3(void)
+{
+	DEBUG_ASSERT(trk_live_in_cr3());
+}
+
 /* Whether a change to block t needs invalidating: t is live, in CR3. */
 static bool live(const struct pg_tracker *t)
 {
-	DEBUG_ASSERT(trk_live_in_cr3());
+	tlb_assert_cr3();
 	return trk_is_live(t);
 }
 

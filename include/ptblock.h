@@ -49,7 +49,6 @@
 #ifndef PAGETRACK_PTBLOCK_H
 #define PAGETRACK_PTBLOCK_H
 
-#include "debug.h"
 #include "frame.h"
 #include "mmu.h"
 #include "tracker.h"
@@ -86,9 +85,14 @@ void ptb_destroy(int idx);
  */
 extern uint8_t *ptb_kzone;
 
+/* Debug builds: panic unless pa lies in the kernel zone (out of line: ptb_kzone_ptr is everywhere). */
+void ptb_assert_kzone(paddr_t pa);
+
 static inline void *ptb_kzone_ptr(paddr_t pa)
 {
-	DEBUG_ASSERT(pa >= FRAME_LOW_RESERVED && frame_in_kzone(pa));
+#ifdef PT_DEBUG
+	ptb_assert_kzone(pa);
+#endif
 	return ptb_kzone + (pa - FRAME_LOW_RESERVED);
 }
 

@@ -13,7 +13,6 @@
 #ifndef PAGETRACK_TLB_H
 #define PAGETRACK_TLB_H
 
-#include "debug.h"
 #include "tracker.h"
 
 struct tlb_stats {
@@ -31,13 +30,18 @@ extern struct tlb_stats tlb_counts;
 /* invlpg of va in the live block, counted (tlb_page's half that is not inline). */
 void tlb_page_live(vaddr_t va);
 
+/* Debug builds: panic unless CR3 holds the live block, which tlb_page relies on. */
+void tlb_assert_cr3(void);
+
 /*
  * The translation of va in block t changed.  Inline, because every change
  * to an entry asks, and most are to address spaces that are not live.
  */
 static inline void tlb_page(const struct pg_tracker *t, vaddr_t va)
 {
-	DEBUG_ASSERT(trk_live_in_cr3());
+#ifdef PT_DEBUG
+	tlb_assert_cr3(); /* out of line: tlb_page is inlined wherever an entry changes */
+#endif
 	if (trk_is_live(t))
 		tlb_page_live(va);
 	else
