@@ -46,7 +46,8 @@ void tlb_all(const struct pg_tracker *t)
 
 void tlb_kernel_page(vaddr_t va)
 {
-	tlb_page_live(va); /* kernel mappings are in every address space: always live */
+	hw_invlpg(va); /* kernel mappings are in every address space: always live */
+	tlb_counts.invlpgs++;
 }
 
 void tlb_get_stats(struct tlb_stats *s) { *s = tlb_counts; }

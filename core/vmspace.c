@@ -99,18 +99,19 @@ static pte_t *slot_table(const struct pg_tracker *t, uint32_t slot)
 }
 
 /*
- * For the walks over whole tables (clone, destroy, iterate), at an entry
- * *i that they pass over: most of a table is zero, and from a multiple of
- * eight, eight zero entries are passed over at once (*i moves to the last
- * of them); the entries they stop at cost nothing more.
+ * For the walks over whole tables (clone, destroy, iterate), at an entry e
+ * of table pt that they pass over: most of a table is zero, and from a
+ * multiple of eight, eight zero entries are passed over at once.  Returns
+ * the last entry passed over.  The walks step a pointer, not an index,
+ * which compilers keep in one register; the entries they stop at cost
+ * nothing more.
  */
-static inline void pass_zeros(const pte_t *pt, uint32_t *i)
+static inline pte_t *pass_zeros(const pte_t *pt, pte_t *e)
 {
-	const pte_t *e = &pt[*i];
-
-	if (*i % 8 == 0 && (e[0].v | e[1].v | e[2].v | e[3].v | e[4].v | e[5].v | e[6].v |
-			    e[7].v) == 0)
-		*i += 7;
+	if ((e - pt) % 8 == 0 &&
+	    (e[0].v | e[1].v | e[2].v | e[3].v | e[4].v | e[5].v | e[6].v | e[7].v) == 0)
+		return e + 7;
+	return e;
 }
 
 /*
@@ -632,13 +633,13 @@ int vm_iterate(int as, vm_visit_fn fn, void *ctx)
 		return -E_BADH;
 	for (uint32_t i = KERNEL_PDES; i < PT_ENTRIES; i++) {
 		pte_t *pt = table_of(t, pde_base(i));
-		for (uint32_t j = 0; pt && j < PT_ENTRIES; j++) {
-			if (!pte_present(pt[j])) {
-				pass_zeros(pt, &j);
+		for (pte_t *e = pt; pt && e < pt + PT_ENTRIES; e++) {
+			if (!pte_present(*e)) {
+				e = pass_zeros(pt, e);
 				continue;
 			}
-			to_mapping(pt[j], &m);
-			int rc = fn(pde_base(i) + j * PAGE_SIZE, &m, ctx);
+			to_mapping(*e, &m);
+			int rc = fn(pde_base(i) + (uint32_t)(e - pt) * PAGE_SIZE, &m, ctx);
 			if (rc)
 				return rc;
 		}
@@ -686,13 +687,13 @@ int vm_create(void)
 }
 
 /* Drop the references the entries of a table hold. */
-static void release_table_frames(const pte_t *pt)
+static void release_table_frames(pte_t *pt)
 {
-	for (uint32_t i = 0; i < PT_ENTRIES; i++) {
-		if (pte_present(pt[i]))
-			release_frame(pte_addr(pt[i]));
+	for (pte_t *e = pt; e < pt + PT_ENTRIES; e++) {
+		if (pte_present(*e))
+			release_frame(pte_addr(*e));
 		else
-			pass_zeros(pt, &i);
+			e = pass_zeros(pt, e);
 	}
 }
 
@@ -764,14 +765,14 @@ static int take_refs(const struct pg_tracker *t)
 {
 	for (uint32_t s = 1; s <= trk_ntables(t); s++) {
 		pte_t *pt = slot_table(t, s);
-		for (uint32_t i = 0; i < PT_ENTRIES; i++) {
-			if (!pte_present(pt[i])) {
-				pass_zeros(pt, &i);
+		for (pte_t *e = pt; e < pt + PT_ENTRIES; e++) {
+			if (!pte_present(*e)) {
+				e = pass_zeros(pt, e);
 				continue;
 			}
-			int rc = frame_ref(pte_addr(pt[i]));
+			int rc = frame_ref(pte_addr(*e));
 			if (rc < 0 && rc != -E_NOTOWN) {
-				drop_refs_before(t, s, i);
+				drop_refs_before(t, s, (uint32_t)(e - pt));
 				return -E_RANGE;
 			}
 		}
@@ -786,13 +787,13 @@ static void share_cow(const struct pg_tracker *parent, const struct pg_tracker *
 
 	for (uint32_t s = 1; s <= trk_ntables(parent); s++) {
 		pte_t *p = slot_table(parent, s), *c = slot_table(child, s);
-		for (uint32_t i = 0; i < PT_ENTRIES; i++) {
-			if (!maps_owned_frame(p[i])) {
-				pass_zeros(p, &i);
+		for (pte_t *e = p; e < p + PT_ENTRIES; e++) {
+			if (!maps_owned_frame(*e)) {
+				e = pass_zeros(p, e);
 				continue;
 			}
-			narrowed |= (p[i].v & PG_RW) != 0;
-			p[i] = c[i] = cow_entry(p[i]);
+			narrowed |= (e->v & PG_RW) != 0;
+			*e = c[e - p] = cow_entry(*e);
 		}
 	}
 	if (narrowed)
@@ -818,17 +819,17 @@ static int copy_eager(const struct pg_tracker *child)
 {
 	for (uint32_t s = 1; s <= trk_ntables(child); s++) {
 		pte_t *c = slot_table(child, s);
-		for (uint32_t i = 0; i < PT_ENTRIES; i++) {
-			paddr_t old = pte_addr(c[i]), pa;
-			if (!maps_owned_frame(c[i]))
+		for (pte_t *e = c; e < c + PT_ENTRIES; e++) {
+			paddr_t old = pte_addr(*e), pa;
+			if (!maps_owned_frame(*e))
 				continue;
 			int rc = frame_alloc(ZONE_USER, &pa);
 			if (rc < 0) {
-				forget_from(child, s, i);
+				forget_from(child, s, (uint32_t)(e - c));
 				return rc;
 			}
 			kmap_copy(pa, old);
-			c[i] = private_entry(c[i], pa);
+			*e = private_entry(*e, pa);
 		}
 	}
 	return 0;
