@@ -394,11 +394,11 @@ int frame_free_pinned_run(paddr_t pa, uint32_t n)
 	if (!IS_ALIGNED(pa, PAGE_SIZE) || n == 0)
 		return -E_INVAL;
 	for (uint32_t i = 0; i < n; i++) { /* all or nothing, as frame_free_run */
-		int rc = pfn_in_use(pfn + i);
-		if (rc < 0)
-			return rc;
-		if (fa.info[pfn + i].pin != 1 || fa.info[pfn + i].ref != 1)
-			return -E_BUSY;
+		const struct frame_info *f = &fa.info[pfn + i];
+		if (!pfn_owned(pfn + i))
+			return -E_NOTOWN;
+		if (f->ref != 1 || f->pin != 1) /* a free frame has no reference */
+			return f->ref == 0 ? -E_FREE : -E_BUSY;
 	}
 	for (uint32_t i = 0; i < n; i++) {
 		change_pin(pfn + i, false);
