@@ -518,7 +518,7 @@ static double grow_block(bool blocked, struct growth_curve *c)
 	struct ptb_stats s;
 
 	boot(256, 64);
-	int idx = ptb_create(PTB_MIN_PAGES, NULL, 0);
+	int idx = ptb_create(PTB_MIN_PAGES);
 	if (idx < 0)
 		die("growth: ptb_create failed");
 	ptb_reset_stats();

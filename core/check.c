@@ -67,17 +67,6 @@ static int check_pdes(int as, const struct pg_tracker *t, uint32_t from, uint32_
 	return 0;
 }
 
-static int check_spares(int as, const struct pg_tracker *t)
-{
-	for (uint32_t s = trk_ntables(t) + 1; s < t->pcount; s++) {
-		const uint32_t *w = hw_phys(trk_base(t) + s * PAGE_SIZE);
-		for (uint32_t i = 0; i < PT_ENTRIES; i++)
-			if (w[i] != 0)
-				return broken(as, "a spare slot is not zero", s);
-	}
-	return 0;
-}
-
 static int check_pte(int as, pte_t e)
 {
 	paddr_t pa = pte_addr(e);
@@ -128,8 +117,6 @@ static int check_space(int as, const struct pg_tracker *t, const struct pg_track
 		return broken(as, "kernel PDEs differ from the master's", 0);
 	if ((rc = check_pdes(as, t, KERNEL_PDES, PT_ENTRIES)) < 0)
 		return rc;
-	if ((rc = check_spares(as, t)) < 0)
-		return rc;
 	return check_tables(as, t);
 }
 
@@ -146,7 +133,7 @@ static int check_master(const struct pg_tracker *m)
 			return broken(TRK_MASTER, "the master maps user space", i);
 	if (!pde_present(ptb_pd(m)[KMAP_PDE]))
 		return broken(TRK_MASTER, "the kmap table is missing", KMAP_PDE);
-	return check_spares(TRK_MASTER, m);
+	return 0;
 }
 
 int vm_check(void)

@@ -204,9 +204,12 @@ int frame_alloc_pinned_run(uint32_t n, paddr_t *pa)
 {
 	int rc = frame_alloc_run(n, pa);
 
-	for (uint32_t i = 0; rc == 0 && i < n; i++)
-		fa.info[pa_to_pfn(*pa) + i].pin = 1; /* kernel-zone frames: no user pin to count */
-	return rc;
+	if (rc < 0)
+		return rc;
+	struct frame_info *f = &fa.info[pa_to_pfn(*pa)];
+	for (uint32_t i = 0; i < n; i++)
+		f[i].pin = 1; /* kernel-zone frames: no user pin to count */
+	return 0;
 }
 
 /* Whether [pfn, end) are all owned frames in use. */

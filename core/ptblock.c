@@ -45,13 +45,6 @@ static void copy_counts(paddr_t dst, paddr_t src, uint32_t n)
 	memcpy(ptb_live(dst), ptb_live(src), (size_t)n * sizeof(*ptb_live_counts));
 }
 
-/* Zero pages [from, to) of the run at base. */
-static void zero_pages(paddr_t base, uint32_t from, uint32_t to)
-{
-	if (to > from)
-		memset(page_of(base, from), 0, (size_t)(to - from) * PAGE_SIZE);
-}
-
 static void pin_pages(paddr_t base, uint32_t from, uint32_t to)
 {
 	if (to > from && frame_pin_run(base + from * PAGE_SIZE, to - from) < 0)
@@ -73,21 +66,9 @@ static void count_pages(int32_t pages, int32_t tables)
 	stats.tables_peak = MAX(stats.tables_peak, stats.tables);
 }
 
-/*
- * The run of a new block, in one pass: the directory's first n entries
- * copied from head, every other byte zero.
- */
-static void init_pages(paddr_t base, uint32_t pages, const pde_t *head, uint32_t n)
-{
-	uint8_t *p = page_of(base, 0);
-	size_t len = (size_t)n * sizeof(pde_t);
 
-	if (n > 0)
-		memcpy(p, head, len);
-	memset(p + len, 0, (size_t)pages * PAGE_SIZE - len);
-}
-
-static int alloc_block(uint32_t pages, paddr_t *base, const pde_t *head, uint32_t n)
+/* A new block's run: its directory zeroed; its other pages are spares, zeroed when linked. */
+static int alloc_block(uint32_t pages, paddr_t *base)
 {
 	int rc;
 
@@ -95,7 +76,7 @@ static int alloc_block(uint32_t pages, paddr_t *base, const pde_t *head, uint32_
 		return -E_INVAL;
 	if ((rc = frame_alloc_pinned_run(pages, base)) < 0)
 		return rc;
-	init_pages(*base, pages, head, n);
+	memset(page_of(*base, 0), 0, PAGE_SIZE);
 	stats.blocks++;
 	count_pages((int32_t)pages, 0);
 	return 0;
@@ -103,7 +84,7 @@ static int alloc_block(uint32_t pages, paddr_t *base, const pde_t *head, uint32_
 
 int ptb_alloc(uint32_t pages, paddr_t *base)
 {
-	return alloc_block(pages, base, NULL, 0);
+	return alloc_block(pages, base);
 }
 
 /* Undo ptb_alloc. */
@@ -114,12 +95,12 @@ static void unalloc(paddr_t base, uint32_t pages)
 	count_pages(-(int32_t)pages, 0);
 }
 
-int ptb_create(uint32_t pages, const pde_t *head, uint32_t n)
+int ptb_create(uint32_t pages)
 {
 	paddr_t base;
 	int rc, idx;
 
-	if ((rc = alloc_block(pages, &base, head, n)) < 0)
+	if ((rc = alloc_block(pages, &base)) < 0)
 		return rc;
 	if ((idx = trk_claim(base, 0, pages)) < 0)
 		unalloc(base, pages);
@@ -151,18 +132,17 @@ static void rebase_pdes(pde_t *pd, paddr_t old, uint32_t n, paddr_t new)
 }
 
 /*
- * Copy the used pages of block t, and their live counts, into the
- * zeroed-on-demand run at dst of `pages` pages and point the copy's PDEs
- * into it.
+ * Copy the used pages of block t, and their live counts, to the start of
+ * the run at dst, and point the copy's PDEs into it.  The rest of the run
+ * is spare.
  */
-static void copy_block(const struct pg_tracker *t, paddr_t dst, uint32_t pages)
+static void copy_block(const struct pg_tracker *t, paddr_t dst)
 {
 	paddr_t src = trk_base(t);
 	uint32_t used = ptb_used(t);
 
 	memcpy(page_of(dst, 0), page_of(src, 0), (size_t)used * PAGE_SIZE);
 	copy_counts(dst, src, used);
-	zero_pages(dst, used, pages);
 	rebase_pdes(page_of(dst, 0), src, t->pcount, dst);
 }
 
@@ -176,7 +156,7 @@ static int relocate(struct pg_tracker *t, uint32_t pages)
 	DEBUG_ASSERT(trk_live_in_cr3());
 	if (rc < 0)
 		return rc;
-	copy_block(t, new, pages);
+	copy_block(t, new);
 	trk_set(t, new, trk_ntables(t), pages);
 	if (trk_is_live(t)) /* the CPU walks the old block until CR3 moves */
 		hw_load_cr3(new);
@@ -196,7 +176,6 @@ static int extend(struct pg_tracker *t, uint32_t pages)
 
 	if (rc < 0)
 		return rc;
-	zero_pages(base, old, pages);
 	pin_pages(base, old, pages);
 	t->pcount = pages;
 	stats.inplace_growths++;
@@ -229,8 +208,9 @@ paddr_t ptb_link(struct pg_tracker *t, uint32_t pdi, uint32_t pde_flags)
 	if (n >= t->pcount || pde_present(pd[pdi]))
 		panic("ptb_link: block 0x%x has no spare slot or PDE %u is present", trk_base(t),
 		      pdi);
-	pd[pdi] = make_pde(table, pde_flags | PG_P);
+	memset(ptb_table(table), 0, PAGE_SIZE); /* a spare page holds what it held before */
 	*ptb_live(table) = 0;
+	pd[pdi] = make_pde(table, pde_flags | PG_P);
 	trk_set(t, trk_base(t), n, t->pcount);
 	count_pages(0, 1);
 	return table;
@@ -304,7 +284,6 @@ void ptb_unlink(struct pg_tracker *t, uint32_t pdi)
 	tlb_page(t, pde_base(pdi));
 	if (slot != last)
 		move_table(t, last, slot);
-	zero_pages(base, last, last + 1);
 	trk_set(t, base, last - 1, t->pcount);
 	count_pages(0, -1);
 	shrink(t);
@@ -323,7 +302,7 @@ int ptb_clone(int src)
 		release_pages(base, 0, pages);
 		return idx;
 	}
-	copy_block(s, base, pages);
+	copy_block(s, base);
 	stats.blocks++;
 	count_pages((int32_t)pages, (int32_t)trk_ntables(s));
 	return idx;

@@ -675,13 +675,29 @@ static void note_spaces_peak(void)
 	counters.spaces_peak = MAX(counters.spaces_peak, trk_count() - 1);
 }
 
+/*
+ * Give the new directory pd, zeroed, the kernel's PDEs, which point at the
+ * master's tables: kernel mappings are shared.  Only those of the kernel
+ * zone and of the top 8 MiB (the user gate, the kmap window) can be
+ * present (layout.h), so only they are copied: tens of bytes, where all
+ * the kernel's would be 1 KiB.
+ */
+static void share_kernel_pdes(pde_t *pd)
+{
+	const pde_t *m = ptb_pd(trk_get(TRK_MASTER));
+	uint32_t kzone_pdes = pde_index(kzone_end - 1) + 1;
+
+	memcpy(pd, m, kzone_pdes * sizeof(pde_t));
+	memcpy(&pd[GATE_PDE], &m[GATE_PDE], (KERNEL_PDES - GATE_PDE) * sizeof(pde_t));
+}
+
 int vm_create(void)
 {
-	/* the kernel's PDEs point at the master's tables: kernel mappings are shared */
-	int as = ptb_create(PTB_MIN_PAGES, ptb_pd(trk_get(TRK_MASTER)), KERNEL_PDES);
+	int as = ptb_create(PTB_MIN_PAGES);
 
 	if (as < 0)
 		return as;
+	share_kernel_pdes(ptb_pd(trk_get(as)));
 	note_spaces_peak();
 	return as;
 }

@@ -10,12 +10,14 @@
  *        +------+------+------+-----+------+------+-----+------+
  *         page A page B
  *
- * - A new block is page A (the directory) and page B (a zeroed table not
+ * - A new block is page A (the directory) and page B (a spare table not
  *   yet linked): 8 KiB.
  * - Tables are placed in order of first use, not at their directory index:
  *   the PDE says which 4 MiB a table maps, so slot order is free.  Slots
  *   1..n hold the n tables in use, each referenced by exactly one PDE;
- *   slots n+1.. are spare, always zeroed, so linking a table costs nothing.
+ *   slots n+1.. are spare, and a spare page is zeroed when it is linked,
+ *   not before: the room a block takes to grow may never be used (page B of
+ *   a space that maps nothing, the half a move leaves free).
  * - Growth: in place, by just the pages needed, when the frames after the
  *   block are free; otherwise the used pages are copied to a new run with
  *   room to double, the PDEs that point into the block are rebased, the
@@ -62,17 +64,16 @@ void ptb_init(void);
 
 /*
  * The frames of a new block: `pages` (PTB_MIN_PAGES..PTB_MAX_PAGES)
- * zeroed, pinned, contiguous kernel-zone frames, at *base.  Returns 0,
- * -E_INVAL or -E_NOMEM.
+ * pinned, contiguous kernel-zone frames, at *base, the first (the
+ * directory) zeroed.  Returns 0, -E_INVAL or -E_NOMEM.
  */
 int ptb_alloc(uint32_t pages, paddr_t *base);
 
 /*
- * A new block of `pages` pages with a tracker, its directory starting with
- * the n entries of head (an address space's kernel PDEs) and zero after
- * them: returns the tracker index, -E_INVAL or -E_NOMEM.
+ * A new block of `pages` pages with a tracker, its directory zeroed:
+ * returns the tracker index, -E_INVAL or -E_NOMEM.
  */
-int ptb_create(uint32_t pages, const pde_t *head, uint32_t n);
+int ptb_create(uint32_t pages);
 
 /* Free the block of tracker idx and release the tracker. */
 void ptb_destroy(int idx);
@@ -120,9 +121,10 @@ static inline uint16_t *ptb_live(paddr_t table)
 int ptb_reserve(struct pg_tracker *t, uint32_t more);
 
 /*
- * Link the next spare slot of block t as the table of PDE pdi, with PDE
- * flags pde_flags, its live count 0; returns the table's physical address.
- * The PDE must not be present and a spare slot must exist (ptb_reserve).
+ * Link the next spare slot of block t, zeroed, as the table of PDE pdi,
+ * with PDE flags pde_flags, its live count 0; returns the table's physical
+ * address.  The PDE must not be present and a spare slot must exist
+ * (ptb_reserve).
  */
 paddr_t ptb_link(struct pg_tracker *t, uint32_t pdi, uint32_t pde_flags);
 
