@@ -16,7 +16,7 @@
  * Flags: VM_WRITE and VM_USER (a user page without VM_USER is reachable
  * only by the kernel).  A copy-on-write page (VM_COW) is shared with a
  * clone: its PTE stays read-only, and PG_COW_W remembers whether a write
- * may copy it (vm_fault).
+ * may copy it (vm_fault, vm_resolve).
  *
  * Every call checks its arguments and returns -E_xxx without changing
  * anything:
