@@ -25,11 +25,6 @@ void ptb_init(void)
 static void *page_of(paddr_t base, uint32_t i) { return ptb_kzone_ptr(base + i * PAGE_SIZE); }
 
 
-void ptb_assert_kzone(paddr_t pa)
-{
-	DEBUG_ASSERT(pa >= FRAME_LOW_RESERVED && frame_in_kzone(pa));
-}
-
 /* The tracker of block idx, which callers know to be in use (vmspace checks handles). */
 static struct pg_tracker *block_in_use(int idx)
 {

@@ -86,14 +86,9 @@ void ptb_destroy(int idx);
  */
 extern uint8_t *ptb_kzone;
 
-/* Debug builds: panic unless pa lies in the kernel zone (out of line: ptb_kzone_ptr is everywhere). */
-void ptb_assert_kzone(paddr_t pa);
-
+/* Kernel-zone address pa, as the kernel reaches it: a block's page, a table, a directory. */
 static inline void *ptb_kzone_ptr(paddr_t pa)
 {
-#ifdef PT_DEBUG
-	ptb_assert_kzone(pa);
-#endif
 	return ptb_kzone + (pa - FRAME_LOW_RESERVED);
 }
 
