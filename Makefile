@@ -49,7 +49,8 @@ HOSTED_SRCS := hosted/seam.c hosted/mmu_model.c hosted/probe.c
 # test bodies that run on both platforms
 SHARED_TEST_SRCS := tests/harness.c tests/fixture.c tests/test_printf.c tests/test_hw.c \
                     tests/vm_util.c tests/vm_map.c tests/vm_grow.c tests/vm_shrink.c \
-                    tests/vm_bad.c tests/vm_tlb.c tests/vm_clone.c tests/vm_iterate.c \
+                    tests/vm_bad.c tests/vm_tlb.c tests/vm_clone.c tests/vm_resolve.c \
+                    tests/vm_iterate.c \
                     tests/test_oom.c tests/test_random.c tests/model.c
 # host-only tests and the host runner
 HOST_TEST_SRCS   := tests/host_main.c tests/host_fixture.c tests/frame_util.c \
@@ -230,7 +231,7 @@ clean:
 # build/bench/results.json and build/bench/bench.svg (docs/PERFORMANCE.md).
 
 BBUILD        := $(BUILD)/bench
-BENCH_SRCS    := bench/bench_host.c bench/naive.c bench/timing.c
+BENCH_SRCS    := bench/bench_host.c bench/naive.c bench/plain.c bench/timing.c
 # Loops start on a 64-byte line, so that a short loop (the table fills of
 # vm_map_range and the raw store they are measured against) never straddles
 # two and its speed does not depend on where the linker happened to put it.

@@ -7,14 +7,17 @@
  * prints its figures as `bench: key=value` lines, which scripts/bench.sh
  * collects.  Times are medians over repetitions (timing.h); the two sides
  * of a ratio are measured in alternation, in the same repetitions of the
- * same run.  No address space measured here is live, so the TLB model
- * costs nothing (but for the kmap windows of the eager clone): these are
- * the costs of the tables themselves.
+ * same run.  A single-page call is measured beside the same operation
+ * written the plainest way (plain.h) on the same tables.  No address space
+ * measured here is live, so the TLB model costs nothing (but for the kmap
+ * windows of the zero fills and the eager clone): these are the costs of
+ * the tables themselves.
  *
- *   bench-host [directory]
+ *   [BENCH_ONLY=name,...] bench-host [directory]
  *
  * With a directory, the growth curves are also written to growth.dat there
- * for the plot.
+ * for the plot.  BENCH_ONLY runs only the benchmarks named (see
+ * benchmarks[]), to count their instructions under callgrind, say.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +30,7 @@
 #include "machine.h"
 #include "naive.h"
 #include "paging.h"
+#include "plain.h"
 #include "ptblock.h"
 #include "seam.h"
 #include "timing.h"
@@ -36,6 +40,8 @@
 #define URW (VM_USER | VM_WRITE)
 #define KIMG_START MiB(1)
 #define KIMG_END (MiB(1) + KiB(256)) /* a pretend kernel image, as in the tests */
+
+static const char *out_dir; /* where growth.dat goes, or NULL */
 
 static _Noreturn void die(const char *what)
 {
@@ -149,35 +155,125 @@ static void bench_create_destroy(void)
 #define MU_REPS 51
 #define MU_VA 0x48000000u
 
+static vaddr_t mu_va(uint32_t i) { return MU_VA + (i + 1) * PAGE_SIZE; }
+
+/* An address space whose table for MU_VA exists and stays: its first entry is mapped. */
+static int space_with_table(void)
+{
+	int as = new_space();
+
+	if (vm_map(as, MU_VA, user_run(1), URW) < 0)
+		die("the first page of the table");
+	return as;
+}
+
+/* The page directory of as, as a process structure would hold it for plain.h. */
+static pde_t *directory(int as)
+{
+	return ptb_pd(trk_get(as));
+}
+
+static void report_pair(const char *name, const char *plain, const char *ratio, double *v,
+			double *p, int reps)
+{
+	double a = bench_median(v, reps), b = bench_median(p, reps);
+
+	bench_report(name, a);
+	bench_report(plain, b);
+	bench_report(ratio, a / b);
+}
+
+/* Time vm_map, then vm_unmap, of the MU_PAGES pages from frames; ns per page into m, u. */
+static void time_core_map_unmap(int as, paddr_t frames, double *m, double *u)
+{
+	ref_run(frames, MU_PAGES);
+	uint64_t t0 = bench_now_ns();
+	for (uint32_t i = 0; i < MU_PAGES; i++)
+		if (vm_map(as, mu_va(i), frames + i * PAGE_SIZE, URW) < 0)
+			die("vm_map failed");
+	uint64_t t1 = bench_now_ns();
+	for (uint32_t i = 0; i < MU_PAGES; i++)
+		if (vm_unmap(as, mu_va(i)) < 0)
+			die("vm_unmap failed");
+	uint64_t t2 = bench_now_ns();
+	*m = per_op(t0, t1, MU_PAGES);
+	*u = per_op(t1, t2, MU_PAGES);
+}
+
+/* The same with plain_map and plain_unmap. */
+static void time_plain_map_unmap(pde_t *pd, paddr_t frames, double *m, double *u)
+{
+	ref_run(frames, MU_PAGES);
+	uint64_t t0 = bench_now_ns();
+	for (uint32_t i = 0; i < MU_PAGES; i++)
+		if (plain_map(pd, mu_va(i), frames + i * PAGE_SIZE, URW) < 0)
+			die("plain_map failed");
+	uint64_t t1 = bench_now_ns();
+	for (uint32_t i = 0; i < MU_PAGES; i++)
+		if (plain_unmap(pd, mu_va(i), false) < 0)
+			die("plain_unmap failed");
+	uint64_t t2 = bench_now_ns();
+	*m = per_op(t0, t1, MU_PAGES);
+	*u = per_op(t1, t2, MU_PAGES);
+}
+
 static void bench_map_unmap(void)
 {
-	double mp[MU_REPS], um[MU_REPS];
-	int as;
+	double mp[MU_REPS], um[MU_REPS], pm[MU_REPS], pu[MU_REPS], m, u;
 
 	boot(256, 64);
-	as = new_space();
-	/* the table's first entry stays mapped, so the table exists throughout */
-	if (vm_map(as, MU_VA, user_run(1), URW) < 0)
-		die("map_unmap: the first page");
+	int as = space_with_table();
 	paddr_t frames = user_run(MU_PAGES);
+	pde_t *pd = directory(as); /* the table exists throughout: the block never moves */
 	for (int r = -1; r < MU_REPS; r++) {
-		ref_run(frames, MU_PAGES);
+		time_core_map_unmap(as, frames, &m, &u);
+		if (r >= 0)
+			mp[r] = m, um[r] = u;
+		time_plain_map_unmap(pd, frames, &m, &u);
+		if (r >= 0)
+			pm[r] = m, pu[r] = u;
+	}
+	if (vm_check() < 0)
+		die("map_unmap: the tables break an invariant");
+	report_pair("map_ns", "plain_map_ns", "map_vs_plain", mp, pm, MU_REPS);
+	report_pair("unmap_ns", "plain_unmap_ns", "unmap_vs_plain", um, pu, MU_REPS);
+}
+
+/* ---- demand-zero: one page where the table exists ------------------------- */
+
+#define MZ_REPS 15
+
+static void bench_map_zero(void)
+{
+	double mz[MZ_REPS], pz[MZ_REPS];
+
+	boot(256, 64);
+	int as = space_with_table();
+	pde_t *pd = directory(as);
+	for (int r = -1; r < MZ_REPS; r++) {
 		uint64_t t0 = bench_now_ns();
 		for (uint32_t i = 0; i < MU_PAGES; i++)
-			if (vm_map(as, MU_VA + (i + 1) * PAGE_SIZE, frames + i * PAGE_SIZE, URW) < 0)
-				die("vm_map failed");
+			if (vm_map_zero(as, mu_va(i), URW) < 0)
+				die("vm_map_zero failed");
 		uint64_t t1 = bench_now_ns();
-		for (uint32_t i = 0; i < MU_PAGES; i++)
-			if (vm_unmap(as, MU_VA + (i + 1) * PAGE_SIZE) < 0)
-				die("vm_unmap failed");
+		if (vm_unmap_range(as, mu_va(0), MU_PAGES) < 0)
+			die("map_zero: vm_unmap_range failed");
 		uint64_t t2 = bench_now_ns();
+		for (uint32_t i = 0; i < MU_PAGES; i++)
+			if (plain_map_zero(pd, mu_va(i), URW) < 0)
+				die("plain_map_zero failed");
+		uint64_t t3 = bench_now_ns();
+		for (uint32_t i = 0; i < MU_PAGES; i++)
+			if (plain_unmap(pd, mu_va(i), false) < 0)
+				die("map_zero: plain_unmap failed");
 		if (r >= 0) {
-			mp[r] = per_op(t0, t1, MU_PAGES);
-			um[r] = per_op(t1, t2, MU_PAGES);
+			mz[r] = per_op(t0, t1, MU_PAGES);
+			pz[r] = per_op(t2, t3, MU_PAGES);
 		}
 	}
-	bench_report("map_ns", bench_median(mp, MU_REPS));
-	bench_report("unmap_ns", bench_median(um, MU_REPS));
+	if (vm_check() < 0)
+		die("map_zero: the tables break an invariant");
+	report_pair("map_zero_ns", "plain_map_zero_ns", "map_zero_vs_plain", mz, pz, MZ_REPS);
 }
 
 /* ---- a 64 MiB range ----------------------------------------------------- */
@@ -266,9 +362,26 @@ static uint32_t next_random(uint32_t *x)
 	return *x;
 }
 
+/* The time of translating every address of va[] with vm_translate or plain_translate, per address. */
+static double time_translate(int as, pde_t *pd, const vaddr_t *va)
+{
+	uint64_t sum = 0, t0 = bench_now_ns();
+
+	for (uint32_t i = 0; i < XL_ADDRS; i++) {
+		paddr_t pa;
+		int rc = pd ? plain_translate(pd, va[i], &pa) : vm_translate(as, va[i], &pa);
+		if (rc < 0)
+			die("translate failed");
+		sum += pa;
+	}
+	uint64_t t1 = bench_now_ns();
+	bench_keep(sum);
+	return per_op(t0, t1, XL_ADDRS);
+}
+
 static void bench_translate(void)
 {
-	double xl[XL_REPS];
+	double xl[XL_REPS], px[XL_REPS];
 	uint32_t seed = 0x9E3779B9u;
 	int as;
 
@@ -283,34 +396,39 @@ static void bench_translate(void)
 	for (uint32_t i = 0; i < XL_ADDRS; i++)
 		va[i] = USER_BASE + next_random(&seed) % XL_SPAN;
 	for (int r = -1; r < XL_REPS; r++) {
-		uint64_t sum = 0, t0 = bench_now_ns();
-		for (uint32_t i = 0; i < XL_ADDRS; i++) {
-			paddr_t pa;
-			if (vm_translate(as, va[i], &pa) < 0)
-				die("vm_translate failed");
-			sum += pa;
-		}
-		uint64_t t1 = bench_now_ns();
-		bench_keep(sum);
+		double core = time_translate(as, NULL, va), plain = time_translate(as, directory(as), va);
 		if (r >= 0)
-			xl[r] = per_op(t0, t1, XL_ADDRS);
+			xl[r] = core, px[r] = plain;
 	}
 	free(va);
-	bench_report("translate_ns", bench_median(xl, XL_REPS));
+	report_pair("translate_ns", "plain_translate_ns", "translate_vs_plain", xl, px, XL_REPS);
 }
 
 /* ---- clone --------------------------------------------------------------- */
 
 #define CLONE_REPS 15
 
-/* An address space with `bytes` mapped, writable, from USER_BASE. */
-static int mapped_space(uint32_t bytes)
+/* An address space with `bytes` mapped, writable, from USER_BASE, to the frames from *pa. */
+static int mapped_space(uint32_t bytes, paddr_t *pa)
 {
 	int as = new_space();
 
-	if (vm_map_range(as, USER_BASE, user_run(bytes / PAGE_SIZE), bytes / PAGE_SIZE, URW) < 0)
+	*pa = user_run(bytes / PAGE_SIZE);
+	if (vm_map_range(as, USER_BASE, *pa, bytes / PAGE_SIZE, URW) < 0)
 		die("clone: mapping failed");
 	return as;
+}
+
+/* The time of cloning `as` in `mode`, in microseconds; the clone is destroyed untimed. */
+static double time_one_clone(int as, enum vm_clone_mode mode)
+{
+	uint64_t t0 = bench_now_ns();
+	int child = vm_clone(as, mode);
+	uint64_t t1 = bench_now_ns();
+
+	if (child < 0 || vm_destroy(child) < 0)
+		die("vm_clone failed");
+	return (double)(t1 - t0) / 1000;
 }
 
 /* The median time of cloning `as` in `mode`, in microseconds. */
@@ -319,24 +437,55 @@ static double time_clone(int as, enum vm_clone_mode mode)
 	double us[CLONE_REPS];
 
 	for (int r = -1; r < CLONE_REPS; r++) {
-		uint64_t t0 = bench_now_ns();
-		int child = vm_clone(as, mode);
-		uint64_t t1 = bench_now_ns();
-		if (child < 0 || vm_destroy(child) < 0)
-			die("vm_clone failed");
+		double t = time_one_clone(as, mode);
 		if (r >= 0)
-			us[r] = (double)(t1 - t0) / 1000;
+			us[r] = t;
 	}
 	return bench_median(us, CLONE_REPS);
 }
 
+/* The C library's memcpy, called as the core calls it (see libc_memset). */
+static void *(*volatile libc_memcpy)(void *, const void *, size_t) = memcpy;
+
+/* The time of copying n pages from the frames at src to those at dst, per page in ns. */
+static double time_memcpy(paddr_t dst, paddr_t src, uint32_t n)
+{
+	uint64_t t0 = bench_now_ns();
+
+	for (uint32_t i = 0; i < n; i++)
+		libc_memcpy(hw_phys(dst + i * PAGE_SIZE), hw_phys(src + i * PAGE_SIZE), PAGE_SIZE);
+	uint64_t t1 = bench_now_ns();
+	bench_clobber(hw_phys(dst));
+	return per_op(t0, t1, n);
+}
+
+/* The eager clone of 16 MiB per page, beside a memcpy of each of its pages. */
+static void bench_clone_eager(int as, paddr_t frames)
+{
+	double ce[CLONE_REPS], cp[CLONE_REPS], pages = MiB(16) / PAGE_SIZE;
+	paddr_t copies = user_run(MiB(16) / PAGE_SIZE);
+
+	for (int r = -1; r < CLONE_REPS; r++) {
+		double us = time_one_clone(as, VM_CLONE_EAGER);
+		double mc = time_memcpy(copies, frames, MiB(16) / PAGE_SIZE);
+		if (r >= 0)
+			ce[r] = us, cp[r] = mc;
+	}
+	double us = bench_median(ce, CLONE_REPS), mc = bench_median(cp, CLONE_REPS);
+	bench_report("clone_eager_16m_us", us);
+	bench_report("memcpy_page_ns", mc);
+	bench_report("clone_eager_vs_memcpy", us * 1000 / pages / mc);
+}
+
 static void bench_clone(void)
 {
+	paddr_t fs, fl;
+
 	boot(512, 64);
-	int small = mapped_space(MiB(16)), large = mapped_space(MiB(256));
+	int small = mapped_space(MiB(16), &fs), large = mapped_space(MiB(256), &fl);
 	bench_report("clone_cow_16m_us", time_clone(small, VM_CLONE_COW));
 	bench_report("clone_cow_256m_us", time_clone(large, VM_CLONE_COW));
-	bench_report("clone_eager_16m_us", time_clone(small, VM_CLONE_EAGER));
+	bench_clone_eager(small, fs);
 }
 
 /* ---- growth of a block --------------------------------------------------- */
@@ -369,16 +518,16 @@ static double grow_block(bool blocked, struct growth_curve *c)
 	struct ptb_stats s;
 
 	boot(256, 64);
-	int idx = ptb_create(PTB_MIN_PAGES, NULL, 0);
+	int idx = ptb_create(PTB_MIN_PAGES);
 	if (idx < 0)
 		die("growth: ptb_create failed");
 	ptb_reset_stats();
 	for (uint32_t pdi = 0; pdi < PT_ENTRIES; pdi++) {
 		if (blocked)
 			block_after(idx, blockers, &nblockers);
-		if (ptb_reserve(idx, 1) < 0)
+		if (ptb_reserve(trk_get(idx), 1) < 0)
 			die("growth: ptb_reserve failed");
-		ptb_link(idx, pdi, PG_RW);
+		ptb_link(trk_get(idx), pdi, PG_RW);
 		ptb_get_stats(&s);
 		c->pages[pdi] = trk_get(idx)->pcount;
 		c->copied[pdi] = s.pages_copied;
@@ -407,14 +556,14 @@ static void write_growth(const char *dir, const struct growth_curve *worst,
 	fclose(f);
 }
 
-static void bench_growth(const char *dir)
+static void bench_growth(void)
 {
 	static struct growth_curve worst, inplace;
 
 	bench_report("growth_copy_per_page", grow_block(true, &worst));
 	bench_report("growth_copy_per_page_inplace", grow_block(false, &inplace));
-	if (dir)
-		write_growth(dir, &worst, &inplace);
+	if (out_dir)
+		write_growth(out_dir, &worst, &inplace);
 }
 
 /* ---- memory: a typical process, and how many fit ---------------------------- */
@@ -482,19 +631,38 @@ static void bench_capacity(void)
 	bench_report("naive_max_as_96m", n);
 }
 
+/* The benchmarks, in the order they run. */
+static const struct {
+	const char *name;
+	void (*run)(void);
+} benchmarks[] = {
+	{ "create_destroy", bench_create_destroy }, { "map_unmap", bench_map_unmap },
+	{ "map_zero", bench_map_zero },             { "range", bench_range },
+	{ "translate", bench_translate },           { "clone", bench_clone },
+	{ "growth", bench_growth },                 { "typical", bench_typical },
+	{ "capacity", bench_capacity },
+};
+
+/* Whether benchmark `name` is one of the comma-separated list `only` (NULL: all). */
+static bool selected(const char *name, const char *only)
+{
+	size_t len = strlen(name);
+
+	for (const char *p = only; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (strncmp(p, name, len) == 0 && (p[len] == ',' || p[len] == '\0'))
+			return true;
+	return !only;
+}
+
 int main(int argc, char **argv)
 {
-	const char *dir = argc > 1 ? argv[1] : NULL;
+	const char *only = getenv("BENCH_ONLY");
 
+	out_dir = argc > 1 ? argv[1] : NULL;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	bench_create_destroy();
-	bench_map_unmap();
-	bench_range();
-	bench_translate();
-	bench_clone();
-	bench_growth(dir);
-	bench_typical();
-	bench_capacity();
+	for (size_t i = 0; i < ARRAY_SIZE(benchmarks); i++)
+		if (selected(benchmarks[i].name, only))
+			benchmarks[i].run();
 	machine_release();
 	return 0;
 }

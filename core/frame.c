@@ -6,6 +6,7 @@
  *   info[nframes]     reference count, pin count and flags of every frame
  *   bitmap[words]     one bit per frame, set when the frame is free
  *   stack[nuser]      the free user-zone frames, as frame numbers
+ *   words[kzone_end]  the holder's word of every frame below X (frame.h)
  */
 #include "frame.h"
 #include "mmu.h"
@@ -27,16 +28,18 @@ static struct {
 	struct frame_info *info;
 	uint32_t *bitmap;
 	uint32_t *stack;
+	uint16_t *words;
 	uint32_t stack_len;
 	uint32_t nframes;     /* frames covered: pfn 0 .. nframes-1 */
 	uint32_t kzone_end;   /* first pfn of the user zone */
 	uint32_t free[ZONE_COUNT], total[ZONE_COUNT];
 	uint32_t khint;       /* no free kernel-zone frame lies below word khint */
-	uint32_t user_pinned; /* user-zone frames with a pin */
 	paddr_t meta_base;
 	uint32_t meta_frames;
 	uint32_t fail_nth, alloc_calls;
 } fa;
+
+struct frame_public frame_public;
 
 /* ---- bitmap ---------------------------------------------------------- */
 
@@ -119,7 +122,7 @@ static inline void take(uint32_t pfn)
 }
 
 /* Put a frame on the free lists of its zone. */
-static void insert_free(uint32_t pfn)
+static inline void insert_free(uint32_t pfn)
 {
 	enum zone z = zone_of(pfn);
 
@@ -133,7 +136,7 @@ static void insert_free(uint32_t pfn)
 }
 
 /* Free a frame in use; debug builds poison it to catch use after free. */
-static void give_back(uint32_t pfn)
+static inline void give_back(uint32_t pfn)
 {
 #ifdef PT_DEBUG
 	if (zone_of(pfn) == ZONE_KERNEL || !hw_paging_enabled()) /* user frames need a kmap */
@@ -194,6 +197,18 @@ int frame_alloc_run(uint32_t n, paddr_t *pa)
 	for (uint32_t i = 0; i < n; i++)
 		take(start + i);
 	*pa = pfn_to_pa(start);
+	return 0;
+}
+
+int frame_alloc_pinned_run(uint32_t n, paddr_t *pa)
+{
+	int rc = frame_alloc_run(n, pa);
+
+	if (rc < 0)
+		return rc;
+	struct frame_info *f = &fa.info[pa_to_pfn(*pa)];
+	for (uint32_t i = 0; i < n; i++)
+		f[i].pin = 1; /* kernel-zone frames: no user pin to count */
 	return 0;
 }
 
@@ -292,7 +307,7 @@ int frame_refcount(paddr_t pa)
 }
 
 /* Add one pin to frame pfn (up) or take one away, counting pinned user frames. */
-static void change_pin(uint32_t pfn, bool up)
+static inline void change_pin(uint32_t pfn, bool up)
 {
 	struct frame_info *f = &fa.info[pfn];
 
@@ -301,7 +316,7 @@ static void change_pin(uint32_t pfn, bool up)
 	else
 		f->pin--;
 	if (zone_of(pfn) == ZONE_USER && f->pin == (up ? 1 : 0))
-		fa.user_pinned += up ? 1 : (uint32_t)-1;
+		frame_public.user_pinned += up ? 1 : (uint32_t)-1;
 }
 
 int frame_pin(paddr_t pa)
@@ -375,6 +390,26 @@ int frame_unpin_run(paddr_t pa, uint32_t n)
 	return 0;
 }
 
+int frame_free_pinned_run(paddr_t pa, uint32_t n)
+{
+	uint32_t pfn = pa_to_pfn(pa);
+
+	if (!IS_ALIGNED(pa, PAGE_SIZE) || n == 0)
+		return -E_INVAL;
+	for (uint32_t i = 0; i < n; i++) { /* all or nothing, as frame_free_run */
+		const struct frame_info *f = &fa.info[pfn + i];
+		if (!pfn_owned(pfn + i))
+			return -E_NOTOWN;
+		if (f->ref != 1 || f->pin != 1) /* a free frame has no reference */
+			return f->ref == 0 ? -E_FREE : -E_BUSY;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		change_pin(pfn + i, false);
+		give_back(pfn + i);
+	}
+	return 0;
+}
+
 int frame_pincount(paddr_t pa)
 {
 	uint32_t pfn;
@@ -383,10 +418,6 @@ int frame_pincount(paddr_t pa)
 	return rc < 0 ? rc : fa.info[pfn].pin;
 }
 
-uint32_t frame_user_pinned(void)
-{
-	return fa.user_pinned;
-}
 
 /* ---- queries ------------------------------------------------------- */
 
@@ -422,6 +453,7 @@ uint32_t frame_free_count(enum zone z) { return z < ZONE_COUNT ? fa.free[z] : 0;
 uint32_t frame_total_count(enum zone z) { return z < ZONE_COUNT ? fa.total[z] : 0; }
 paddr_t frame_kzone_end(void) { return pfn_to_pa(fa.kzone_end); }
 uint32_t frame_alloc_calls(void) { return fa.alloc_calls; }
+uint16_t *frame_kzone_words(void) { return fa.words; }
 void frame_fail_nth(uint32_t n) { fa.fail_nth = n; }
 
 void frame_metadata(paddr_t *base, uint32_t *nframes)
@@ -561,12 +593,13 @@ static uint32_t place_metadata(const struct mem_region *map, size_t n, uint32_t 
 	return (uint32_t)best;
 }
 
-static uint32_t metadata_bytes(uint32_t nframes, uint32_t nuser)
+static uint32_t metadata_bytes(uint32_t nframes, uint32_t kzone)
 {
 	uint32_t bytes = nframes * (uint32_t)sizeof(struct frame_info);
 
 	bytes += DIV_ROUND_UP(nframes, 32) * 4;
-	return bytes + nuser * 4;
+	bytes += (nframes - kzone) * 4;
+	return bytes + kzone * (uint32_t)sizeof(uint16_t);
 }
 
 static void disown(uint32_t from, uint32_t to)
@@ -597,7 +630,7 @@ int frame_init(const struct mem_region *map, size_t n, paddr_t kimg_start, paddr
 	    kimg_end < kimg_start)
 		return -E_INVAL;
 	uint32_t kzone = MIN(pa_to_pfn(kzone_end), top);
-	uint32_t need = DIV_ROUND_UP(metadata_bytes(top, top - kzone), PAGE_SIZE);
+	uint32_t need = DIV_ROUND_UP(metadata_bytes(top, kzone), PAGE_SIZE);
 	uint32_t kend = (uint32_t)(((uint64_t)kimg_end + PAGE_MASK) >> PAGE_SHIFT);
 	uint32_t meta = place_metadata(map, n, MAX(low, kend), kzone, need);
 	if (meta == 0)
@@ -612,6 +645,8 @@ int frame_init(const struct mem_region *map, size_t n, paddr_t kimg_start, paddr
 	memset(fa.info, 0, (size_t)need * PAGE_SIZE);
 	fa.bitmap = (uint32_t *)(fa.info + fa.nframes);
 	fa.stack = fa.bitmap + DIV_ROUND_UP(fa.nframes, 32);
+	frame_public = (struct frame_public){ fa.bitmap, fa.nframes, 0 };
+	fa.words = (uint16_t *)(fa.stack + (fa.nframes - kzone));
 
 	mark_owned(map, n);
 	disown(0, low);
@@ -683,7 +718,7 @@ int frame_check(void)
 						       : "user free count is wrong", 0);
 	if (fa.stack_len != fa.free[ZONE_USER])
 		return broken("the free stack does not hold every free user frame", 0);
-	if (user_pinned != fa.user_pinned)
+	if (user_pinned != frame_public.user_pinned)
 		return broken("the count of pinned user frames is wrong", 0);
 	return check_stack();
 }

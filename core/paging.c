@@ -45,13 +45,13 @@ static int map_identity(paddr_t from, paddr_t to)
 
 	for (uint32_t i = pde_index(from); i <= pde_index(to - 1); i++)
 		missing += !pde_present(ptb_pd(t)[i]);
-	int rc = ptb_reserve(TRK_MASTER, missing);
+	int rc = ptb_reserve(t, missing);
 	if (rc < 0)
 		return rc;
 	for (paddr_t pa = from; pa < to; pa += PAGE_SIZE) {
 		pde_t pde = ptb_pd(t)[pde_index(pa)];
 		paddr_t table = pde_present(pde) ? pde_addr(pde)
-			: ptb_link(TRK_MASTER, pde_index(pa), KERNEL_PDE_FLAGS);
+			: ptb_link(t, pde_index(pa), KERNEL_PDE_FLAGS);
 		ptb_table(table)[pte_index(pa)] = make_pte(pa, KERNEL_PTE_FLAGS);
 	}
 	return 0;
@@ -92,17 +92,18 @@ void paging_open_gate(bool open)
 
 int paging_step_enable(void)
 {
-	int rc = ptb_reserve(TRK_MASTER, gate ? 2 : 1);
+	struct pg_tracker *m = trk_get(TRK_MASTER);
+	int rc = ptb_reserve(m, gate ? 2 : 1);
 
 	if (rc < 0)
 		return rc;
-	kmap_init(ptb_link(TRK_MASTER, KMAP_PDE, KERNEL_PDE_FLAGS));
+	kmap_init(ptb_link(m, KMAP_PDE, KERNEL_PDE_FLAGS));
 	if (gate) {
-		paddr_t table = ptb_link(TRK_MASTER, GATE_PDE, GATE_PDE_FLAGS);
+		paddr_t table = ptb_link(m, GATE_PDE, GATE_PDE_FLAGS);
 		ptb_table(table)[pte_index(GATE_BASE)] = make_pte(gate, GATE_PTE_FLAGS);
 	}
-	ptb_trim(TRK_MASTER); /* the master never grows again */
-	hw_enable_paging(trk_base(trk_get(TRK_MASTER)));
+	ptb_trim(m); /* the master never grows again */
+	hw_enable_paging(trk_base(m));
 	trk_set_live(TRK_MASTER);
 	return 0;
 }

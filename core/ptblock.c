@@ -12,15 +12,18 @@
 
 static struct ptb_stats stats;
 
+uint16_t *ptb_live_counts;
+uint8_t *ptb_kzone;
+
 void ptb_init(void)
 {
 	stats = (struct ptb_stats){ 0 };
+	ptb_live_counts = frame_kzone_words();
+	ptb_kzone = hw_phys(FRAME_LOW_RESERVED);
 }
 
-static void *page_of(paddr_t base, uint32_t i) { return hw_phys(base + i * PAGE_SIZE); }
+static void *page_of(paddr_t base, uint32_t i) { return ptb_kzone_ptr(base + i * PAGE_SIZE); }
 
-pde_t *ptb_pd(const struct pg_tracker *t) { return hw_phys(trk_base(t)); }
-pte_t *ptb_table(paddr_t table) { return hw_phys(table); }
 
 /* The tracker of block idx, which callers know to be in use (vmspace checks handles). */
 static struct pg_tracker *block_in_use(int idx)
@@ -31,11 +34,10 @@ static struct pg_tracker *block_in_use(int idx)
 	return t;
 }
 
-/* Zero pages [from, to) of the run at base. */
-static void zero_pages(paddr_t base, uint32_t from, uint32_t to)
+/* Copy the live counts of the n pages from src to the n pages from dst. */
+static void copy_counts(paddr_t dst, paddr_t src, uint32_t n)
 {
-	if (to > from)
-		memset(page_of(base, from), 0, (size_t)(to - from) * PAGE_SIZE);
+	memcpy(ptb_live(dst), ptb_live(src), (size_t)n * sizeof(*ptb_live_counts));
 }
 
 static void pin_pages(paddr_t base, uint32_t from, uint32_t to)
@@ -47,8 +49,7 @@ static void pin_pages(paddr_t base, uint32_t from, uint32_t to)
 /* Unpin and free pages [from, to) of the run at base. */
 static void release_pages(paddr_t base, uint32_t from, uint32_t to)
 {
-	if (frame_unpin_run(base + from * PAGE_SIZE, to - from) < 0 ||
-	    frame_free_run(base + from * PAGE_SIZE, to - from) < 0)
+	if (frame_free_pinned_run(base + from * PAGE_SIZE, to - from) < 0)
 		panic("release_pages: block frames at 0x%x cannot be freed", base);
 }
 
@@ -60,30 +61,17 @@ static void count_pages(int32_t pages, int32_t tables)
 	stats.tables_peak = MAX(stats.tables_peak, stats.tables);
 }
 
-/*
- * The run of a new block, in one pass: the directory's first n entries
- * copied from head, every other byte zero.
- */
-static void init_pages(paddr_t base, uint32_t pages, const pde_t *head, uint32_t n)
-{
-	uint8_t *p = page_of(base, 0);
-	size_t len = (size_t)n * sizeof(pde_t);
 
-	if (n > 0)
-		memcpy(p, head, len);
-	memset(p + len, 0, (size_t)pages * PAGE_SIZE - len);
-}
-
-static int alloc_block(uint32_t pages, paddr_t *base, const pde_t *head, uint32_t n)
+/* A new block's run: its directory zeroed; its other pages are spares, zeroed when linked. */
+static int alloc_block(uint32_t pages, paddr_t *base)
 {
 	int rc;
 
 	if (pages < PTB_MIN_PAGES || pages > PTB_MAX_PAGES)
 		return -E_INVAL;
-	if ((rc = frame_alloc_run(pages, base)) < 0)
+	if ((rc = frame_alloc_pinned_run(pages, base)) < 0)
 		return rc;
-	init_pages(*base, pages, head, n);
-	pin_pages(*base, 0, pages);
+	memset(page_of(*base, 0), 0, PAGE_SIZE);
 	stats.blocks++;
 	count_pages((int32_t)pages, 0);
 	return 0;
@@ -91,7 +79,7 @@ static int alloc_block(uint32_t pages, paddr_t *base, const pde_t *head, uint32_
 
 int ptb_alloc(uint32_t pages, paddr_t *base)
 {
-	return alloc_block(pages, base, NULL, 0);
+	return alloc_block(pages, base);
 }
 
 /* Undo ptb_alloc. */
@@ -102,12 +90,12 @@ static void unalloc(paddr_t base, uint32_t pages)
 	count_pages(-(int32_t)pages, 0);
 }
 
-int ptb_create(uint32_t pages, const pde_t *head, uint32_t n)
+int ptb_create(uint32_t pages)
 {
 	paddr_t base;
 	int rc, idx;
 
-	if ((rc = alloc_block(pages, &base, head, n)) < 0)
+	if ((rc = alloc_block(pages, &base)) < 0)
 		return rc;
 	if ((idx = trk_claim(base, 0, pages)) < 0)
 		unalloc(base, pages);
@@ -139,16 +127,17 @@ static void rebase_pdes(pde_t *pd, paddr_t old, uint32_t n, paddr_t new)
 }
 
 /*
- * Copy the used pages of block t into the zeroed-on-demand run at dst of
- * `pages` pages and point the copy's PDEs into it.
+ * Copy the used pages of block t, and their live counts, to the start of
+ * the run at dst, and point the copy's PDEs into it.  The rest of the run
+ * is spare.
  */
-static void copy_block(const struct pg_tracker *t, paddr_t dst, uint32_t pages)
+static void copy_block(const struct pg_tracker *t, paddr_t dst)
 {
 	paddr_t src = trk_base(t);
 	uint32_t used = ptb_used(t);
 
 	memcpy(page_of(dst, 0), page_of(src, 0), (size_t)used * PAGE_SIZE);
-	zero_pages(dst, used, pages);
+	copy_counts(dst, src, used);
 	rebase_pdes(page_of(dst, 0), src, t->pcount, dst);
 }
 
@@ -157,13 +146,12 @@ static int relocate(struct pg_tracker *t, uint32_t pages)
 {
 	paddr_t old = trk_base(t), new;
 	uint32_t oldcount = t->pcount;
-	int rc = frame_alloc_run(pages, &new);
+	int rc = frame_alloc_pinned_run(pages, &new);
 
 	DEBUG_ASSERT(trk_live_in_cr3());
 	if (rc < 0)
 		return rc;
-	copy_block(t, new, pages);
-	pin_pages(new, 0, pages);
+	copy_block(t, new);
 	trk_set(t, new, trk_ntables(t), pages);
 	if (trk_is_live(t)) /* the CPU walks the old block until CR3 moves */
 		hw_load_cr3(new);
@@ -183,7 +171,6 @@ static int extend(struct pg_tracker *t, uint32_t pages)
 
 	if (rc < 0)
 		return rc;
-	zero_pages(base, old, pages);
 	pin_pages(base, old, pages);
 	t->pcount = pages;
 	stats.inplace_growths++;
@@ -191,9 +178,8 @@ static int extend(struct pg_tracker *t, uint32_t pages)
 	return 0;
 }
 
-int ptb_reserve(int idx, uint32_t more)
+int ptb_reserve(struct pg_tracker *t, uint32_t more)
 {
-	struct pg_tracker *t = block_in_use(idx);
 	uint32_t need = ptb_used(t) + more;
 
 	if (need <= t->pcount)
@@ -208,15 +194,17 @@ int ptb_reserve(int idx, uint32_t more)
 
 /* ---- linking and unlinking tables ------------------------------------ */
 
-paddr_t ptb_link(int idx, uint32_t pdi, uint32_t pde_flags)
+paddr_t ptb_link(struct pg_tracker *t, uint32_t pdi, uint32_t pde_flags)
 {
-	struct pg_tracker *t = block_in_use(idx);
 	pde_t *pd = ptb_pd(t);
 	uint32_t n = trk_ntables(t) + 1;
 	paddr_t table = trk_base(t) + n * PAGE_SIZE;
 
 	if (n >= t->pcount || pde_present(pd[pdi]))
-		panic("ptb_link: block %d has no spare slot or PDE %u is present", idx, pdi);
+		panic("ptb_link: block 0x%x has no spare slot or PDE %u is present", trk_base(t),
+		      pdi);
+	memset(ptb_table(table), 0, PAGE_SIZE); /* a spare page holds what it held before */
+	*ptb_live(table) = 0;
 	pd[pdi] = make_pde(table, pde_flags | PG_P);
 	trk_set(t, trk_base(t), n, t->pcount);
 	count_pages(0, 1);
@@ -243,6 +231,7 @@ static void move_table(struct pg_tracker *t, uint32_t from, uint32_t to)
 		panic("move_table: no PDE points at slot %u of block 0x%x", from, base);
 	/* copy, repoint, invalidate, and only then let the old slot go */
 	memcpy(page_of(base, to), page_of(base, from), PAGE_SIZE);
+	copy_counts(base + to * PAGE_SIZE, base + from * PAGE_SIZE, 1);
 	pd[j] = make_pde(base + to * PAGE_SIZE, pde_flags(pd[j]));
 	tlb_page(t, pde_base(j));
 	stats.table_moves++;
@@ -276,21 +265,20 @@ static void shrink(struct pg_tracker *t)
 	}
 }
 
-void ptb_unlink(int idx, uint32_t pdi)
+void ptb_unlink(struct pg_tracker *t, uint32_t pdi)
 {
-	struct pg_tracker *t = block_in_use(idx);
 	pde_t *pd = ptb_pd(t);
 	paddr_t base = trk_base(t);
 	uint32_t last = trk_ntables(t);
 	uint32_t slot = (pde_addr(pd[pdi]) - base) / PAGE_SIZE;
 
-	if (!pde_present(pd[pdi]) || slot == 0 || slot > last)
-		panic("ptb_unlink: PDE %u of block %d does not hold one of its tables", pdi, idx);
+	if (!pde_present(pd[pdi]) || slot == 0 || slot > last || *ptb_live(pde_addr(pd[pdi])))
+		panic("ptb_unlink: PDE %u of block 0x%x does not hold an empty table of it", pdi,
+		      base);
 	pd[pdi] = (pde_t){ 0 };
 	tlb_page(t, pde_base(pdi));
 	if (slot != last)
 		move_table(t, last, slot);
-	zero_pages(base, last, last + 1);
 	trk_set(t, base, last - 1, t->pcount);
 	count_pages(0, -1);
 	shrink(t);
@@ -303,22 +291,20 @@ int ptb_clone(int src)
 	paddr_t base;
 	int rc, idx;
 
-	if ((rc = frame_alloc_run(pages, &base)) < 0)
+	if ((rc = frame_alloc_pinned_run(pages, &base)) < 0)
 		return rc;
 	if ((idx = trk_claim(base, trk_ntables(s), pages)) < 0) {
-		frame_free_run(base, pages);
+		release_pages(base, 0, pages);
 		return idx;
 	}
-	copy_block(s, base, pages);
-	pin_pages(base, 0, pages);
+	copy_block(s, base);
 	stats.blocks++;
 	count_pages((int32_t)pages, (int32_t)trk_ntables(s));
 	return idx;
 }
 
-void ptb_trim(int idx)
+void ptb_trim(struct pg_tracker *t)
 {
-	struct pg_tracker *t = block_in_use(idx);
 	uint32_t keep = MAX(PTB_MIN_PAGES, ptb_used(t));
 
 	if (keep < t->pcount)

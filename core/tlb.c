@@ -4,23 +4,24 @@
 #include "seam.h"
 #include "tracker.h"
 
-static struct tlb_stats stats;
+struct tlb_stats tlb_counts;
+
+void tlb_assert_cr3(void)
+{
+	DEBUG_ASSERT(trk_live_in_cr3());
+}
 
 /* Whether a change to block t needs invalidating: t is live, in CR3. */
 static bool live(const struct pg_tracker *t)
 {
-	DEBUG_ASSERT(trk_live_in_cr3());
+	tlb_assert_cr3();
 	return trk_is_live(t);
 }
 
-void tlb_page(const struct pg_tracker *t, vaddr_t va)
+void tlb_page_live(vaddr_t va)
 {
-	if (!live(t)) {
-		stats.skipped++;
-		return;
-	}
 	hw_invlpg(va);
-	stats.invlpgs++;
+	tlb_counts.invlpgs++;
 }
 
 void tlb_range(const struct pg_tracker *t, vaddr_t va, uint32_t npages)
@@ -36,18 +37,18 @@ void tlb_range(const struct pg_tracker *t, vaddr_t va, uint32_t npages)
 void tlb_all(const struct pg_tracker *t)
 {
 	if (!live(t)) {
-		stats.skipped++;
+		tlb_counts.skipped++;
 		return;
 	}
 	hw_flush_tlb();
-	stats.flushes++;
+	tlb_counts.flushes++;
 }
 
 void tlb_kernel_page(vaddr_t va)
 {
-	hw_invlpg(va);
-	stats.invlpgs++;
+	hw_invlpg(va); /* kernel mappings are in every address space: always live */
+	tlb_counts.invlpgs++;
 }
 
-void tlb_get_stats(struct tlb_stats *s) { *s = stats; }
-void tlb_reset_stats(void) { stats = (struct tlb_stats){ 0 }; }
+void tlb_get_stats(struct tlb_stats *s) { *s = tlb_counts; }
+void tlb_reset_stats(void) { tlb_counts = (struct tlb_stats){ 0 }; }

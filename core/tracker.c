@@ -6,24 +6,26 @@
  * trackers in use in that page (0..512).
  */
 #include "tracker.h"
+#include "debug.h"
 #include "errors.h"
 #include "frame.h"
 #include "lib.h"
 #include "seam.h"
 
 static uint32_t dir[TRK_MAX_PAGES];
-static struct pg_alloc_page *ptrs[TRK_MAX_PAGES]; /* hw_phys of each page, for trk_get */
+struct pg_alloc_page *trk_page_ptrs[TRK_MAX_PAGES]; /* hw_phys of each page, for trk_get */
 static uint32_t npages;   /* dir[0 .. npages-1] may be in use; the rest are 0 */
 static uint32_t nused;    /* trackers in use */
 static uint32_t hint;     /* no free tracker lies below this index */
 static int live = -1;     /* the tracker whose block CR3 holds */
+struct pg_tracker *trk_live_tracker; /* trk_get(live): a tracker stays put while it is in use */
 
 static paddr_t page_addr(uint32_t p) { return dir[p] & ~MASK(12); }
 static uint32_t page_used(uint32_t p) { return dir[p] & MASK(12); }
 
 static struct pg_alloc_page *page_ptr(uint32_t p)
 {
-	return ptrs[p];
+	return trk_page_ptrs[p];
 }
 
 /* Allocate, zero and pin tracker page p. */
@@ -37,7 +39,7 @@ static int add_page(uint32_t p)
 	memset(hw_phys(pa), 0, PAGE_SIZE);
 	frame_pin(pa);
 	dir[p] = pa;
-	ptrs[p] = hw_phys(pa);
+	trk_page_ptrs[p] = hw_phys(pa);
 	if (p >= npages)
 		npages = p + 1;
 	return 0;
@@ -50,7 +52,7 @@ static void drop_page(uint32_t p)
 	frame_unpin(pa);
 	frame_free(pa);
 	dir[p] = 0;
-	ptrs[p] = NULL;
+	trk_page_ptrs[p] = NULL;
 	while (npages > 0 && dir[npages - 1] == 0)
 		npages--;
 }
@@ -58,9 +60,10 @@ static void drop_page(uint32_t p)
 int trk_init(void)
 {
 	memset(dir, 0, sizeof(dir));
-	memset(ptrs, 0, sizeof(ptrs));
+	memset(trk_page_ptrs, 0, sizeof(trk_page_ptrs));
 	npages = nused = hint = 0;
 	live = -1;
+	trk_live_tracker = NULL;
 	return add_page(0);
 }
 
@@ -126,17 +129,6 @@ void trk_release(int idx)
 		drop_page(p);
 }
 
-struct pg_tracker *trk_get(int idx)
-{
-	if (idx < 0 || (uint32_t)idx >= TRK_MAX)
-		return NULL;
-	uint32_t p = (uint32_t)idx / TRK_PER_PAGE;
-	if (p >= npages || page_addr(p) == 0)
-		return NULL;
-	struct pg_tracker *t = &page_ptr(p)->pagetables[idx % TRK_PER_PAGE];
-	return trk_in_use(t) ? t : NULL;
-}
-
 int trk_next(int from)
 {
 	for (uint32_t i = (uint32_t)MAX(from, 0); i < npages * TRK_PER_PAGE; i++) {
@@ -168,11 +160,13 @@ paddr_t trk_page_addr(uint32_t i)
 }
 
 int trk_live(void) { return live; }
-void trk_set_live(int idx) { live = idx; }
 
-bool trk_is_live(const struct pg_tracker *t)
+void trk_set_live(int idx)
 {
-	return live >= 0 && t == trk_get(live);
+	/* every CR3 switch comes here with a tracker in use: no need to check it again */
+	DEBUG_ASSERT(trk_get(idx) != NULL);
+	live = idx;
+	trk_live_tracker = &page_ptr((uint32_t)idx / TRK_PER_PAGE)->pagetables[idx % TRK_PER_PAGE];
 }
 
 bool trk_live_in_cr3(void)

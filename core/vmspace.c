@@ -8,7 +8,15 @@
  *   frame | P | US? | COW | COW_W?             shared copy-on-write; never RW
  *
  * User PDEs are USER_PDE_FLAGS (layout.h): the PTE alone decides what a
- * page allows.
+ * page allows.  Each table in use counts its live entries (ptb_live): every
+ * change here that makes an entry zero or not zero keeps the count, so an
+ * emptied table is given back without a look at its other entries.
+ *
+ * A call on one page finds its entry as the CPU does, one PDE and one PTE,
+ * with one lookup of the handle's tracker and no trip through the range
+ * machinery; a call on a range walks it a table at a time (struct span).
+ * Both run the same checks, written once with the page count as an
+ * argument, so that for one page they fold into a few compares.
  */
 #include "vmspace.h"
 #include "debug.h"
@@ -29,8 +37,11 @@ static struct {
 	uint32_t cow_copies, cow_reuses, zero_fills;
 } counters;
 
+static paddr_t kzone_end; /* frame_kzone_end(), fixed since the frames were set up */
+
 void vm_init(void)
 {
+	kzone_end = frame_kzone_end();
 	counters.spaces_peak = 0;
 	counters.cow_copies = counters.cow_reuses = counters.zero_fills = 0;
 }
@@ -38,9 +49,10 @@ void vm_init(void)
 /* ---- looking things up ---------------------------------------------- */
 
 /* The tracker of user address space `as`, or NULL if the handle is bad. */
-static struct pg_tracker *space(int as)
+static inline struct pg_tracker *space(int as)
 {
-	return as == TRK_MASTER ? NULL : trk_get(as);
+	/* as - 1 wraps for the master (0) and every negative handle */
+	return (uint32_t)as - 1 < TRK_MAX - 1 ? trk_get(as) : NULL;
 }
 
 /* The table that maps va's 4 MiB in block t, or NULL. */
@@ -51,13 +63,31 @@ static pte_t *table_of(const struct pg_tracker *t, vaddr_t va)
 	return pde_present(pde) ? ptb_table(pde_addr(pde)) : NULL;
 }
 
-/* The PTE of va in block t, or NULL if no table maps it. */
-static pte_t *pte_of(const struct pg_tracker *t, vaddr_t va)
-{
-	pte_t *pt = table_of(t, va);
+/*
+ * The entry of va in block t, where the CPU would find it: the PDE, and e
+ * in the table it points at when it is present (has_table).  The table's
+ * live count changes with the entry.
+ */
+struct entry_ref {
+	pte_t *e;
+	pde_t pde;
+};
 
-	return pt ? &pt[pte_index(va)] : NULL;
+static inline struct entry_ref entry_of(const struct pg_tracker *t, vaddr_t va)
+{
+	pde_t pde = ptb_pd(t)[pde_index(va)];
+
+	if (!pde_present(pde))
+		return (struct entry_ref){ NULL, pde };
+	return (struct entry_ref){ &ptb_table(pde_addr(pde))[pte_index(va)], pde };
 }
+
+static inline bool has_table(struct entry_ref r) { return pde_present(r.pde); }
+
+/* Whether r is an entry that maps a page. */
+static inline bool is_mapped(struct entry_ref r) { return has_table(r) && pte_present(*r.e); }
+
+static inline uint16_t *live_of(struct entry_ref r) { return ptb_live(pde_addr(r.pde)); }
 
 /*
  * Slot s (1..n) of a block as a table: walking the slots visits every table
@@ -69,6 +99,22 @@ static pte_t *slot_table(const struct pg_tracker *t, uint32_t slot)
 }
 
 /*
+ * For the walks over whole tables (clone, destroy, iterate), at an entry e
+ * of table pt that they pass over: most of a table is zero, and from a
+ * multiple of eight, eight zero entries are passed over at once.  Returns
+ * the last entry passed over.  The walks step a pointer, not an index,
+ * which compilers keep in one register; the entries they stop at cost
+ * nothing more.
+ */
+static inline pte_t *pass_zeros(const pte_t *pt, pte_t *e)
+{
+	if ((e - pt) % 8 == 0 &&
+	    (e[0].v | e[1].v | e[2].v | e[3].v | e[4].v | e[5].v | e[6].v | e[7].v) == 0)
+		return e + 7;
+	return e;
+}
+
+/*
  * A span: the entries [first, end) of table pt, the part of one table that
  * a range covers.  The loop
  *
@@ -76,11 +122,12 @@ static pte_t *slot_table(const struct pg_tracker *t, uint32_t slot)
  *
  * visits in address order the spans of the tables that map part of
  * [va, va + n pages); a 4 MiB region without a table costs one PDE read.
- * The steps are inline so that a span lives in registers: a one-page map
- * or unmap costs what a hand-written loop would.
+ * The steps are inline so that a span lives in registers: a short range
+ * costs what a hand-written loop would.
  */
 struct span {
 	pte_t *pt;           /* the table, or NULL when the range is done */
+	paddr_t table;       /* its physical address, for its live count */
 	uint32_t first, end; /* its entries in the range */
 	const struct pg_tracker *t;
 	vaddr_t va;          /* the rest of the range: from va, */
@@ -93,7 +140,9 @@ static inline void span_next(struct span *s)
 	s->pt = NULL;
 	while (!s->pt && s->left > 0) {
 		uint32_t count = MIN(s->left, PT_ENTRIES - pte_index(s->va));
-		s->pt = table_of(s->t, s->va);
+		pde_t pde = ptb_pd(s->t)[pde_index(s->va)];
+		s->pt = pde_present(pde) ? ptb_table(pde_addr(pde)) : NULL;
+		s->table = pde_addr(pde);
 		s->first = pte_index(s->va);
 		s->end = s->first + count;
 		s->va += count * PAGE_SIZE;
@@ -133,13 +182,6 @@ static inline bool range_mapped(const struct pg_tracker *t, vaddr_t va, uint32_t
 	return pages == n && (all & PG_P);
 }
 
-static bool mapped(const struct pg_tracker *t, vaddr_t va)
-{
-	pte_t *e = pte_of(t, va);
-
-	return e && pte_present(*e);
-}
-
 static void to_mapping(pte_t e, struct vm_mapping *m)
 {
 	m->pa = pte_addr(e);
@@ -150,7 +192,8 @@ static void to_mapping(pte_t e, struct vm_mapping *m)
 
 /* ---- argument checks -------------------------------------------------- */
 
-static int check_range(vaddr_t va, uint32_t n)
+/* The checks take the page count, so that for one page they fold into a few compares. */
+static inline int check_range(vaddr_t va, uint32_t n)
 {
 	if (!IS_ALIGNED(va, PAGE_SIZE) || n == 0)
 		return -E_INVAL;
@@ -160,22 +203,22 @@ static int check_range(vaddr_t va, uint32_t n)
 }
 
 /* Frames [pa, pa + n pages) may be mapped into user space. */
-static int check_frames(paddr_t pa, uint32_t n)
+static inline int check_frames(paddr_t pa, uint32_t n)
 {
 	if (!IS_ALIGNED(pa, PAGE_SIZE))
 		return -E_INVAL;
 	if (n - 1 > (UINT32_MAX - pa) / PAGE_SIZE)
 		return -E_RANGE;
 	paddr_t last = pa + (n - 1) * PAGE_SIZE;
-	if (last >= FRAME_LOW_RESERVED && pa < frame_kzone_end())
+	if (pa < kzone_end && last >= FRAME_LOW_RESERVED) /* user frames fail the first test */
 		return -E_RANGE; /* page tables and trackers live there */
-	if (frame_any_free(pa, n))
+	if (n == 1 ? frame_is_free(pa) : frame_any_free(pa, n))
 		return -E_FREE;
 	return 0;
 }
 
-/* The checks of every call that takes a range of pages and rights. */
-static int check_args(const struct pg_tracker *t, vaddr_t va, uint32_t n, uint32_t flags)
+/* The checks of every call that takes pages and rights. */
+static inline int check_args(const struct pg_tracker *t, vaddr_t va, uint32_t n, uint32_t flags)
 {
 	int rc;
 
@@ -186,14 +229,13 @@ static int check_args(const struct pg_tracker *t, vaddr_t va, uint32_t n, uint32
 	return (flags & ~VM_MAP_FLAGS) ? -E_INVAL : 0;
 }
 
-static int check_map(const struct pg_tracker *t, vaddr_t va, paddr_t pa, uint32_t n,
-		     uint32_t flags)
+/* The checks of a map of n frames from pa: all but whether a page is mapped already. */
+static inline int check_map(const struct pg_tracker *t, vaddr_t va, paddr_t pa, uint32_t n,
+			    uint32_t flags)
 {
-	int rc;
+	int rc = check_args(t, va, n, flags);
 
-	if ((rc = check_args(t, va, n, flags)) < 0 || (rc = check_frames(pa, n)) < 0)
-		return rc;
-	return range_mapped(t, va, n, true) ? -E_EXIST : 0;
+	return rc < 0 ? rc : check_frames(pa, n);
 }
 
 /* The number of 4 MiB regions in [va, va + n pages) without a table. */
@@ -209,13 +251,12 @@ static uint32_t tables_missing(const struct pg_tracker *t, vaddr_t va, uint32_t 
 
 /* ---- mapping ---------------------------------------------------------- */
 
-/* The table for va, linking a spare slot if there is none (reserved before). */
-static pte_t *table_for(int as, vaddr_t va)
+/* The table for va (its address), linking a spare slot if there is none (reserved before). */
+static paddr_t table_for(struct pg_tracker *t, vaddr_t va)
 {
-	struct pg_tracker *t = trk_get(as);
-	pte_t *pt = table_of(t, va);
+	pde_t pde = ptb_pd(t)[pde_index(va)];
 
-	return pt ? pt : ptb_table(ptb_link(as, pde_index(va), USER_PDE_FLAGS));
+	return pde_present(pde) ? pde_addr(pde) : ptb_link(t, pde_index(va), USER_PDE_FLAGS);
 }
 
 /*
@@ -230,7 +271,7 @@ static inline void fill_entries(pte_t *pt, paddr_t pa, uint32_t n, uint32_t flag
 		pt[i].v = e + i * PAGE_SIZE;
 }
 
-/* Entries [first, first + n) of table pt map the n frames from pa. */
+/* Entries [first, first + n) of table pt, all zero, map the n frames from pa. */
 static void fill_table(pte_t *pt, uint32_t first, paddr_t pa, uint32_t n, uint32_t flags)
 {
 	/* a whole table has a count known here, which the compiler turns into wide stores */
@@ -240,6 +281,24 @@ static void fill_table(pte_t *pt, uint32_t first, paddr_t pa, uint32_t n, uint32
 		fill_entries(pt + first, pa, n, flags);
 }
 
+/* Map n pages from va, none of them mapped, to n frames from pa: checked, all or nothing. */
+static int map_pages(struct pg_tracker *t, vaddr_t va, paddr_t pa, uint32_t n, uint32_t flags)
+{
+	int rc = ptb_reserve(t, tables_missing(t, va, n));
+
+	if (rc < 0)
+		return rc;
+	for (uint32_t i = 0; i < n;) {
+		vaddr_t v = va + i * PAGE_SIZE;
+		uint32_t first = pte_index(v), count = MIN(n - i, PT_ENTRIES - first);
+		paddr_t table = table_for(t, v);
+		fill_table(ptb_table(table), first, pa + i * PAGE_SIZE, count, PG_P | flags);
+		*ptb_live(table) += count;
+		i += count;
+	}
+	return 0;
+}
+
 int vm_map_range(int as, vaddr_t va, paddr_t pa, uint32_t n, uint32_t flags)
 {
 	struct pg_tracker *t = space(as);
@@ -247,41 +306,67 @@ int vm_map_range(int as, vaddr_t va, paddr_t pa, uint32_t n, uint32_t flags)
 
 	if (rc < 0)
 		return rc;
-	if ((rc = ptb_reserve(as, tables_missing(t, va, n))) < 0)
-		return rc;
-	for (uint32_t i = 0; i < n;) {
-		vaddr_t v = va + i * PAGE_SIZE;
-		uint32_t first = pte_index(v), count = MIN(n - i, PT_ENTRIES - first);
-		fill_table(table_for(as, v), first, pa + i * PAGE_SIZE, count, PG_P | flags);
-		i += count;
-	}
+	if (range_mapped(t, va, n, true))
+		return -E_EXIST;
+	return map_pages(t, va, pa, n, flags);
+}
+
+/* Entry r, zero, of va becomes e: counted in its table, or in a new table if r has none. */
+static int set_entry(struct pg_tracker *t, vaddr_t va, struct entry_ref r, pte_t e)
+{
+	if (!has_table(r))
+		return map_pages(t, va, pte_addr(e), 1, pte_flags(e));
+	*r.e = e;
+	(*live_of(r))++;
 	return 0;
 }
 
 int vm_map(int as, vaddr_t va, paddr_t pa, uint32_t flags)
 {
-	return vm_map_range(as, va, pa, 1, flags);
+	struct pg_tracker *t = space(as);
+	int rc = check_map(t, va, pa, 1, flags);
+
+	if (rc < 0)
+		return rc;
+	struct entry_ref r = entry_of(t, va);
+	if (is_mapped(r))
+		return -E_EXIST;
+	return set_entry(t, va, r, make_pte(pa, PG_P | flags));
+}
+
+/*
+ * Map a new zeroed frame at va, whose entry r is zero, with the entry
+ * flags `flags`: the frame first, then the table if one is needed, so that
+ * either failing leaves nothing behind.  Its address in *pa.
+ */
+static int map_zeroed(struct pg_tracker *t, vaddr_t va, struct entry_ref r, uint32_t flags,
+		      paddr_t *pa)
+{
+	int rc = frame_alloc(ZONE_USER, pa);
+
+	if (rc < 0)
+		return rc;
+	kmap_zero(*pa);
+	if ((rc = set_entry(t, va, r, make_pte(*pa, PG_P | flags))) < 0) {
+		frame_unref(*pa);
+		return rc;
+	}
+	counters.zero_fills++;
+	return 0;
 }
 
 int vm_map_zero(int as, vaddr_t va, uint32_t flags)
 {
 	struct pg_tracker *t = space(as);
 	paddr_t pa;
-	int rc;
+	int rc = check_args(t, va, 1, flags);
 
-	if ((rc = check_args(t, va, 1, flags)) < 0)
+	if (rc < 0)
 		return rc;
-	if (mapped(t, va))
+	struct entry_ref r = entry_of(t, va);
+	if (is_mapped(r))
 		return -E_EXIST;
-	if ((rc = frame_alloc(ZONE_USER, &pa)) < 0)
-		return rc;
-	kmap_zero(pa);
-	if ((rc = vm_map(as, va, pa, flags)) < 0) {
-		frame_unref(pa);
-		return rc;
-	}
-	counters.zero_fills++;
-	return 0;
+	return map_zeroed(t, va, r, flags, &pa);
 }
 
 /* ---- unmapping --------------------------------------------------------- */
@@ -292,24 +377,17 @@ static bool maps_owned_frame(pte_t e)
 	return pte_present(e) && frame_owned(pte_addr(e));
 }
 
-/* Whether every entry of a table is zero. */
-static bool table_empty(const pte_t *pt)
-{
-	for (uint32_t i = 0; i < PT_ENTRIES; i += 16) {
-		uint32_t any = 0;
-		for (uint32_t j = i; j < i + 16; j++)
-			any |= pt[j].v;
-		if (any)
-			return false;
-	}
-	return true;
-}
-
-/* Drop the reference a mapping held on its frame. */
+/*
+ * Drop the reference a mapping held on its frame.  Frames the allocator
+ * does not own hold none: frame_unref says so (-E_NOTOWN), in the same
+ * call that drops the reference of those it owns.
+ */
 static void release_frame(paddr_t pa)
 {
-	if (frame_owned(pa) && frame_unref(pa) < 0)
-		panic("release_frame: frame 0x%x was mapped but is not in use", pa);
+	int rc = frame_unref(pa);
+
+	if (rc < 0 && rc != -E_NOTOWN)
+		panic("release_frame: frame 0x%x was mapped but cannot be released (%d)", pa, rc);
 }
 
 /* Unmap pass 1: make the entries of s not present, keeping the frame address; returns how many. */
@@ -326,27 +404,33 @@ static uint32_t clear_present(const struct span *s)
 	return count;
 }
 
-/* Unmap pass 2, once the TLB no longer holds them: drop the frames, zero the entries. */
+/*
+ * Unmap pass 2, once the TLB no longer holds them: drop the frames, zero
+ * the entries, and take them off their table's live count.
+ */
 static void release_entries(const struct span *s)
 {
+	uint32_t count = 0;
+
 	for (uint32_t i = s->first; i < s->end; i++) {
 		if (s->pt[i].v != 0) {
 			release_frame(pte_addr(s->pt[i]));
 			s->pt[i] = (pte_t){ 0 };
+			count++;
 		}
 	}
+	*ptb_live(s->table) -= (uint16_t)count;
 }
 
-/* Give back the tables of [va, va + n pages) that are now empty. */
-static void unlink_empty_tables(int as, vaddr_t va, uint32_t n)
+/* Give back the tables of [va, va + n pages) whose live count fell to zero. */
+static void unlink_empty_tables(struct pg_tracker *t, vaddr_t va, uint32_t n)
 {
-	struct pg_tracker *t = trk_get(as);
 	uint32_t last = pde_index(va + (n - 1) * PAGE_SIZE);
 
 	for (uint32_t i = pde_index(va); i <= last; i++) {
-		pte_t *pt = table_of(t, pde_base(i));
-		if (pt && table_empty(pt))
-			ptb_unlink(as, i);
+		pde_t pde = ptb_pd(t)[i];
+		if (pde_present(pde) && *ptb_live(pde_addr(pde)) == 0)
+			ptb_unlink(t, i);
 	}
 }
 
@@ -361,13 +445,10 @@ static uint32_t entries_mapping(const struct pg_tracker *t, vaddr_t va, uint32_t
 	return count;
 }
 
-/* Whether e maps a pinned frame whose every reference [va, va + n pages) holds. */
-static bool holds_last_pin(const struct pg_tracker *t, vaddr_t va, uint32_t n, pte_t e)
+/* Whether e maps a pinned frame of the allocator. */
+static bool maps_pinned_frame(pte_t e)
 {
-	paddr_t pa = pte_addr(e);
-
-	return maps_owned_frame(e) && frame_pincount(pa) > 0 &&
-	       frame_refcount(pa) <= (int)entries_mapping(t, va, n, pa);
+	return maps_owned_frame(e) && frame_pincount(pte_addr(e)) > 0;
 }
 
 /* Whether some entry of [va, va + n pages) holds the last reference to a pinned frame. */
@@ -375,7 +456,9 @@ static bool holds_a_last_pin(const struct pg_tracker *t, vaddr_t va, uint32_t n)
 {
 	for (struct span s = span_first(t, va, n); span_valid(&s); span_next(&s))
 		for (uint32_t i = s.first; i < s.end; i++)
-			if (holds_last_pin(t, va, n, s.pt[i]))
+			if (maps_pinned_frame(s.pt[i]) &&
+			    frame_refcount(pte_addr(s.pt[i])) <=
+				    (int)entries_mapping(t, va, n, pte_addr(s.pt[i])))
 				return true;
 	return false;
 }
@@ -391,10 +474,15 @@ static inline bool frees_pinned(const struct pg_tracker *t, vaddr_t va, uint32_t
 	return frame_user_pinned() > 0 && holds_a_last_pin(t, va, n);
 }
 
-/* Unmap [va, va + n pages) of a checked range; returns the pages unmapped. */
-static uint32_t unmap_pages(int as, vaddr_t va, uint32_t n)
+/* The same for the one entry e. */
+static inline bool frees_pinned_page(pte_t e)
 {
-	struct pg_tracker *t = trk_get(as);
+	return frame_user_pinned() > 0 && maps_pinned_frame(e) && frame_refcount(pte_addr(e)) <= 1;
+}
+
+/* Unmap [va, va + n pages) of a checked range; returns the pages unmapped. */
+static uint32_t unmap_pages(struct pg_tracker *t, vaddr_t va, uint32_t n)
+{
 	uint32_t count = 0;
 
 	for (struct span s = span_first(t, va, n); span_valid(&s); span_next(&s))
@@ -404,22 +492,38 @@ static uint32_t unmap_pages(int as, vaddr_t va, uint32_t n)
 	tlb_range(t, va, n);
 	for (struct span s = span_first(t, va, n); span_valid(&s); span_next(&s))
 		release_entries(&s);
-	unlink_empty_tables(as, va, n);
+	unlink_empty_tables(t, va, n);
 	return count;
 }
 
 int vm_unmap_range(int as, vaddr_t va, uint32_t n)
 {
+	struct pg_tracker *t = space(as);
 	int rc;
 
-	if (!space(as))
+	if (!t)
 		return -E_BADH;
 	if ((rc = check_range(va, n)) < 0)
 		return rc;
-	if (frees_pinned(trk_get(as), va, n))
+	if (frees_pinned(t, va, n))
 		return -E_BUSY;
-	unmap_pages(as, va, n);
+	unmap_pages(t, va, n);
 	return 0;
+}
+
+/*
+ * Unmap the present entry r of va: clear it, invalidate it, and only then
+ * drop the frame; the table goes when that was its last live entry.
+ */
+static void unmap_entry(struct pg_tracker *t, vaddr_t va, struct entry_ref r)
+{
+	paddr_t pa = pte_addr(*r.e);
+
+	*r.e = (pte_t){ 0 };
+	tlb_page(t, va);
+	release_frame(pa);
+	if (--*live_of(r) == 0)
+		ptb_unlink(t, pde_index(va));
 }
 
 int vm_unmap(int as, vaddr_t va)
@@ -431,11 +535,12 @@ int vm_unmap(int as, vaddr_t va)
 		return -E_BADH;
 	if ((rc = check_range(va, 1)) < 0)
 		return rc;
-	if (!mapped(t, va))
+	struct entry_ref r = entry_of(t, va);
+	if (!is_mapped(r))
 		return -E_NOENT;
-	if (frees_pinned(t, va, 1))
+	if (frees_pinned_page(*r.e))
 		return -E_BUSY;
-	unmap_pages(as, va, 1);
+	unmap_entry(t, va, r);
 	return 0;
 }
 
@@ -451,6 +556,18 @@ static pte_t with_rights(pte_t e, uint32_t flags)
 	return (pte_t){ keep | flags };
 }
 
+/* vm_protect of the one page va, checked. */
+static int protect_page(const struct pg_tracker *t, vaddr_t va, uint32_t flags)
+{
+	struct entry_ref r = entry_of(t, va);
+
+	if (!is_mapped(r))
+		return -E_NOENT;
+	*r.e = with_rights(*r.e, flags);
+	tlb_page(t, va);
+	return 0;
+}
+
 int vm_protect(int as, vaddr_t va, uint32_t n, uint32_t flags)
 {
 	struct pg_tracker *t = space(as);
@@ -458,6 +575,8 @@ int vm_protect(int as, vaddr_t va, uint32_t n, uint32_t flags)
 
 	if ((rc = check_args(t, va, n, flags)) < 0)
 		return rc;
+	if (n == 1)
+		return protect_page(t, va, flags);
 	if (!range_mapped(t, va, n, false))
 		return -E_NOENT;
 	for (struct span s = span_first(t, va, n); span_valid(&s); span_next(&s))
@@ -469,28 +588,39 @@ int vm_protect(int as, vaddr_t va, uint32_t n, uint32_t flags)
 
 /* ---- queries ----------------------------------------------------------- */
 
-int vm_query(int as, vaddr_t va, struct vm_mapping *m)
+/* The present entry of the page holding va in user space `as`, into *e: 0 or -E_xxx. */
+static inline int present_entry(int as, vaddr_t va, pte_t *e)
 {
-	struct pg_tracker *t = space(as);
+	const struct pg_tracker *t = space(as);
 
 	if (!t)
 		return -E_BADH;
 	if (!is_user_page(va))
 		return -E_RANGE;
-	pte_t *e = pte_of(t, va);
-	if (!e || !pte_present(*e))
+	struct entry_ref r = entry_of(t, va);
+	if (!is_mapped(r))
 		return -E_NOENT;
-	to_mapping(*e, m);
+	*e = *r.e;
 	return 0;
+}
+
+int vm_query(int as, vaddr_t va, struct vm_mapping *m)
+{
+	pte_t e;
+	int rc = present_entry(as, va, &e);
+
+	if (rc == 0)
+		to_mapping(e, m);
+	return rc;
 }
 
 int vm_translate(int as, vaddr_t va, paddr_t *pa)
 {
-	struct vm_mapping m;
-	int rc = vm_query(as, va, &m);
+	pte_t e;
+	int rc = present_entry(as, va, &e);
 
 	if (rc == 0)
-		*pa = m.pa | (va & PAGE_MASK);
+		*pa = pte_addr(e) | (va & PAGE_MASK);
 	return rc;
 }
 
@@ -503,11 +633,13 @@ int vm_iterate(int as, vm_visit_fn fn, void *ctx)
 		return -E_BADH;
 	for (uint32_t i = KERNEL_PDES; i < PT_ENTRIES; i++) {
 		pte_t *pt = table_of(t, pde_base(i));
-		for (uint32_t j = 0; pt && j < PT_ENTRIES; j++) {
-			if (!pte_present(pt[j]))
+		for (pte_t *e = pt; pt && e < pt + PT_ENTRIES; e++) {
+			if (!pte_present(*e)) {
+				e = pass_zeros(pt, e);
 				continue;
-			to_mapping(pt[j], &m);
-			int rc = fn(pde_base(i) + j * PAGE_SIZE, &m, ctx);
+			}
+			to_mapping(*e, &m);
+			int rc = fn(pde_base(i) + (uint32_t)(e - pt) * PAGE_SIZE, &m, ctx);
 			if (rc)
 				return rc;
 		}
@@ -543,23 +675,42 @@ static void note_spaces_peak(void)
 	counters.spaces_peak = MAX(counters.spaces_peak, trk_count() - 1);
 }
 
+/*
+ * Give the new directory pd, zeroed, the kernel's PDEs, which point at the
+ * master's tables: kernel mappings are shared.  Only those of the kernel
+ * zone and of the top 8 MiB (the user gate, the kmap window) can be
+ * present (layout.h), so only they are copied: tens of bytes, where all
+ * the kernel's would be 1 KiB.
+ */
+static void share_kernel_pdes(pde_t *pd)
+{
+	const pde_t *m = ptb_pd(trk_get(TRK_MASTER));
+	uint32_t kzone_pdes = pde_index(kzone_end - 1) + 1;
+
+	memcpy(pd, m, kzone_pdes * sizeof(pde_t));
+	memcpy(&pd[GATE_PDE], &m[GATE_PDE], (KERNEL_PDES - GATE_PDE) * sizeof(pde_t));
+}
+
 int vm_create(void)
 {
-	/* the kernel's PDEs point at the master's tables: kernel mappings are shared */
-	int as = ptb_create(PTB_MIN_PAGES, ptb_pd(trk_get(TRK_MASTER)), KERNEL_PDES);
+	int as = ptb_create(PTB_MIN_PAGES);
 
 	if (as < 0)
 		return as;
+	share_kernel_pdes(ptb_pd(trk_get(as)));
 	note_spaces_peak();
 	return as;
 }
 
 /* Drop the references the entries of a table hold. */
-static void release_table_frames(const pte_t *pt)
+static void release_table_frames(pte_t *pt)
 {
-	for (uint32_t i = 0; i < PT_ENTRIES; i++)
-		if (pte_present(pt[i]))
-			release_frame(pte_addr(pt[i]));
+	for (pte_t *e = pt; e < pt + PT_ENTRIES; e++) {
+		if (pte_present(*e))
+			release_frame(pte_addr(*e));
+		else
+			e = pass_zeros(pt, e);
+	}
 }
 
 int vm_destroy(int as)
@@ -623,14 +774,21 @@ static void drop_refs(const struct pg_tracker *t)
 /*
  * Take one more reference to each frame that t maps, one per entry (a frame
  * mapped twice takes two), all or none: -E_RANGE if a frame is at its limit.
+ * A frame the allocator does not own takes none: frame_ref says so
+ * (-E_NOTOWN) in the call that takes the others'.
  */
 static int take_refs(const struct pg_tracker *t)
 {
 	for (uint32_t s = 1; s <= trk_ntables(t); s++) {
 		pte_t *pt = slot_table(t, s);
-		for (uint32_t i = 0; i < PT_ENTRIES; i++) {
-			if (maps_owned_frame(pt[i]) && frame_ref(pte_addr(pt[i])) < 0) {
-				drop_refs_before(t, s, i);
+		for (pte_t *e = pt; e < pt + PT_ENTRIES; e++) {
+			if (!pte_present(*e)) {
+				e = pass_zeros(pt, e);
+				continue;
+			}
+			int rc = frame_ref(pte_addr(*e));
+			if (rc < 0 && rc != -E_NOTOWN) {
+				drop_refs_before(t, s, (uint32_t)(e - pt));
 				return -E_RANGE;
 			}
 		}
@@ -645,11 +803,13 @@ static void share_cow(const struct pg_tracker *parent, const struct pg_tracker *
 
 	for (uint32_t s = 1; s <= trk_ntables(parent); s++) {
 		pte_t *p = slot_table(parent, s), *c = slot_table(child, s);
-		for (uint32_t i = 0; i < PT_ENTRIES; i++) {
-			if (!maps_owned_frame(p[i]))
+		for (pte_t *e = p; e < p + PT_ENTRIES; e++) {
+			if (!maps_owned_frame(*e)) {
+				e = pass_zeros(p, e);
 				continue;
-			narrowed |= (p[i].v & PG_RW) != 0;
-			p[i] = c[i] = cow_entry(p[i]);
+			}
+			narrowed |= (e->v & PG_RW) != 0;
+			*e = c[e - p] = cow_entry(*e);
 		}
 	}
 	if (narrowed)
@@ -675,17 +835,17 @@ static int copy_eager(const struct pg_tracker *child)
 {
 	for (uint32_t s = 1; s <= trk_ntables(child); s++) {
 		pte_t *c = slot_table(child, s);
-		for (uint32_t i = 0; i < PT_ENTRIES; i++) {
-			paddr_t old = pte_addr(c[i]), pa;
-			if (!maps_owned_frame(c[i]))
+		for (pte_t *e = c; e < c + PT_ENTRIES; e++) {
+			paddr_t old = pte_addr(*e), pa;
+			if (!maps_owned_frame(*e))
 				continue;
 			int rc = frame_alloc(ZONE_USER, &pa);
 			if (rc < 0) {
-				forget_from(child, s, i);
+				forget_from(child, s, (uint32_t)(e - c));
 				return rc;
 			}
 			kmap_copy(pa, old);
-			c[i] = private_entry(c[i], pa);
+			*e = private_entry(*e, pa);
 		}
 	}
 	return 0;
@@ -744,14 +904,24 @@ int vm_clone(int as, enum vm_clone_mode mode)
 	return child;
 }
 
-/* Whether entry e allows an access with error-code bits err (PF_W, PF_U). */
-static bool allows(pte_t e, uint32_t err)
+/* ---- faults, and the kernel's accesses to user pages ------------------------ */
+
+/* Whether entry e allows an access with error-code bits `access` (PF_W, PF_U). */
+static bool allows(pte_t e, uint32_t access)
 {
 	if (!pte_present(e))
 		return false;
-	if ((err & PF_W) && !(e.v & PG_RW))
+	if ((access & PF_W) && !(e.v & PG_RW))
 		return false;
-	return !(err & PF_U) || (e.v & PG_US);
+	return !(access & PF_U) || (e.v & PG_US);
+}
+
+/* Whether the access is a write that copy-on-write lets through, with a copy, to e. */
+static bool cow_write(pte_t e, uint32_t access)
+{
+	bool user_ok = !(access & PF_U) || (e.v & PG_US);
+
+	return (access & PF_W) && pte_present(e) && (e.v & PG_COW_W) && user_ok;
 }
 
 /* Resolve a write to the copy-on-write page at *e. */
@@ -785,17 +955,76 @@ int vm_fault(int as, vaddr_t va, uint32_t err)
 	va = ALIGN_DOWN(va, PAGE_SIZE);
 	if (!is_user_page(va))
 		return -E_FAULT;
-	pte_t *e = pte_of(t, va);
-	if (!e)
+	struct entry_ref r = entry_of(t, va);
+	if (!has_table(r))
 		return -E_FAULT;
+	pte_t *e = r.e;
 	if (allows(*e, err)) { /* stale TLB entry: the tables already allow it */
 		tlb_page(t, va);
 		return 0;
 	}
-	bool user_ok = !(err & PF_U) || (e->v & PG_US);
-	if ((err & PF_W) && pte_present(*e) && (e->v & PG_COW_W) && user_ok)
+	if (cow_write(*e, err))
 		return break_cow(t, va, e);
 	return -E_FAULT;
+}
+
+/* The bits the CPU sets in the entry of a page it accesses: A, and D on a write. */
+static uint32_t accessed_bits(uint32_t access)
+{
+	return (access & PF_W) ? PG_A | PG_D : PG_A;
+}
+
+/*
+ * A zeroed frame for the page va that nothing maps (entry r), in *frame,
+ * if the kernel says it is demand-zero memory with rights zero_flags (0:
+ * it is not) and those allow the access.
+ */
+static int resolve_zero(struct pg_tracker *t, vaddr_t va, struct entry_ref r, uint32_t access,
+			uint32_t zero_flags, paddr_t *frame)
+{
+	if (!zero_flags || !allows(make_pte(0, PG_P | zero_flags), access))
+		return -E_FAULT;
+	return map_zeroed(t, va, r, zero_flags | accessed_bits(access), frame);
+}
+
+/* Make the entry *e, which maps page va, allow the access, or say why it may not. */
+static int resolve_mapped(const struct pg_tracker *t, vaddr_t va, pte_t *e, uint32_t access,
+			  paddr_t *frame)
+{
+	if (!allows(*e, access)) {
+		if (!cow_write(*e, access))
+			return -E_FAULT;
+		int rc = break_cow(t, va, e);
+		if (rc < 0)
+			return rc;
+	}
+	e->v |= accessed_bits(access);
+	*frame = pte_addr(*e);
+	return 0;
+}
+
+int vm_resolve(int as, vaddr_t va, uint32_t access, uint32_t zero_flags, paddr_t *pa)
+{
+	struct pg_tracker *t = space(as);
+	vaddr_t page = ALIGN_DOWN(va, PAGE_SIZE);
+	paddr_t frame;
+	int rc;
+
+	if (!t)
+		return -E_BADH;
+	if ((access & ~(PF_W | PF_U)) || (zero_flags & ~VM_MAP_FLAGS))
+		return -E_INVAL;
+	if (!is_user_page(page))
+		return -E_FAULT;
+	struct entry_ref r = entry_of(t, page);
+	/* the entry is left as the CPU would leave it, had it made the access itself */
+	if (is_mapped(r))
+		rc = resolve_mapped(t, page, r.e, access, &frame);
+	else
+		rc = resolve_zero(t, page, r, access, zero_flags, &frame);
+	if (rc == 0)
+		*pa = frame | (va & PAGE_MASK);
+	return rc;
 }
 
 /* ---- statistics ---------------------------------------------------------- */

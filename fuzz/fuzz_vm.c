@@ -31,8 +31,10 @@
  * reads and writes through the model MMU in the live space at CPL 0 and 3
  * (a write to a copy-on-write page goes to vm_fault as a kernel would, a
  * not-present fault in a demand-zero region to vm_map_zero, and the access
- * is retried), vm_fault calls of every kind, probes of kernel memory,
- * marking regions demand-zero, calls with bad arguments (each must return
+ * is retried), vm_fault calls of every kind, vm_resolve of reads and
+ * writes with the region's demand-zero rights (a fault whose error-code
+ * byte has bit 4 set), probes of kernel memory, marking regions
+ * demand-zero, calls with bad arguments (each must return
  * its error and change nothing), and an injected allocation failure for
  * the next operation (-E_NOMEM must leave everything as it was; a call that
  * meets the failure may also recover and succeed).
@@ -79,6 +81,7 @@
 #define MAX_FAIL 8u               /* an injected failure hits one of the next 8 allocations */
 
 #define DZ_ON BIT(7)
+#define RESOLVE_BIT BIT(4) /* in a fault's error-code byte: vm_resolve instead */
 
 static const uint16_t region_pde[NREG] = { 256, 257, 258, 300, 511, 512,
 					   640, 767, 768, 900, 1022, 1023 };
@@ -120,6 +123,7 @@ static struct {
 
 static struct {
 	uint64_t inputs, steps, done[OP_KINDS], nomem, cow_breaks, zero_fills, accesses, bad;
+	uint64_t resolves;
 } totals;
 
 /* ---- reading the input ------------------------------------------------------------ */
@@ -776,6 +780,29 @@ static bool op_access(void)
 	return md_access(s, idx, off, how, u32(), resolve);
 }
 
+/*
+ * vm_resolve as a kernel calls it for an access a system call makes for
+ * the process, telling it the page's demand-zero rights (its region's, or
+ * 0), and check what it did.
+ */
+static bool resolve_access(int s, uint32_t idx, vaddr_t va, uint32_t access)
+{
+	uint32_t dz = fz.dz[s][idx / PT_ENTRIES];
+	uint32_t zero = (dz & DZ_ON) ? dz & (VM_WRITE | VM_USER) : 0;
+	bool allocates = md_resolve_allocates(s, idx, access, zero);
+	paddr_t pa = 0;
+
+	md_describe("resolve %d 0x%x access 0x%x zero 0x%x", md.sp[s].h, va, access, zero);
+	totals.resolves++;
+	arm(s);
+	int rc = vm_resolve(md.sp[s].h, va, access, zero, &pa);
+	bool met = disarm();
+	if (rc == -E_NOMEM && allocates)
+		return check_nomem(met);
+	return md_after_resolve(s, idx, va, access, zero, rc, pa);
+}
+
+/* vm_fault with an error code from the input, or (bit 4) vm_resolve of that access. */
 static bool op_fault(void)
 {
 	int s = pick_used();
@@ -783,10 +810,12 @@ static bool op_fault(void)
 
 	if (s < 0)
 		return op_create();
-	uint32_t idx = pick_idx_mapped(s), err = u8() & (PF_P | PF_W | PF_U | PF_RSVD);
+	uint32_t idx = pick_idx_mapped(s), b = u8(), err = b & (PF_P | PF_W | PF_U | PF_RSVD);
 	vaddr_t va = idx_va(idx) + 4 * (u8() % (PAGE_SIZE / 4));
 	if (md.frames_used >= USER_CAP)
 		return true;
+	if (b & RESOLVE_BIT)
+		return resolve_access(s, idx, va, err & (PF_W | PF_U));
 	md_describe("fault %d 0x%x err 0x%x", md.sp[s].h, va, err);
 	return fault(s, idx, va, err, &broke);
 }
@@ -921,11 +950,11 @@ void fz_print_totals(void)
 		(unsigned long long)totals.steps);
 	for (int k = 0; k < OP_KINDS; k++)
 		kprintf(" %s %llu", op_name[k], (unsigned long long)totals.done[k]);
-	kprintf("; %llu accesses, %llu copy-on-write breaks, %llu zero fills, %llu bad calls, "
-		"%llu injected -E_NOMEM\n",
-		(unsigned long long)totals.accesses, (unsigned long long)totals.cow_breaks,
-		(unsigned long long)totals.zero_fills, (unsigned long long)totals.bad,
-		(unsigned long long)totals.nomem);
+	kprintf("; %llu accesses, %llu resolves, %llu copy-on-write breaks, %llu zero fills, "
+		"%llu bad calls, %llu injected -E_NOMEM\n",
+		(unsigned long long)totals.accesses, (unsigned long long)totals.resolves,
+		(unsigned long long)totals.cow_breaks, (unsigned long long)totals.zero_fills,
+		(unsigned long long)totals.bad, (unsigned long long)totals.nomem);
 }
 
 #ifdef FUZZ_LIBFUZZER

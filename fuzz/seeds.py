@@ -101,6 +101,14 @@ def fault(region, p, err, space=LIVE):
     return [FAULT, space] + mapped(region, p) + [err, 0]
 
 
+PF_W, PF_U, RESOLVE = 2, 4, 0x10   # a fault's error-code byte; RESOLVE: vm_resolve instead
+
+
+def resolve(region, p, acc, space=LIVE):
+    """vm_resolve of an access acc (PF_W, PF_U) with the region's demand-zero rights."""
+    return fault(region, p, acc | RESOLVE, space)
+
+
 def fail(n):
     return [FAIL, n - 1]
 
@@ -192,6 +200,19 @@ SEEDS = {
         *[bad(BAD_KINDS - 1, call << 16 | (call % 3 == 0) << 8 | (call & 1) << 3 | call % 6)
           for call in range(12)],
         [DESTROY, LIVE], fault(0, 1, 7), query(0, 1)),
+    # the kernel's accesses for a process: through copy-on-write and demand-zero, or refused;
+    # an injected failure at a copy, a zero fill, a block's growth
+    "resolves": seq(
+        create(), activate(0), map_new(0, 1, W | U, 0x61), map_new(0, 2, U, 0x62),
+        map_new(0, 3, W, 0x63), clone(True, LIVE, 1), activate(1), fail(1),
+        resolve(0, 1, PF_W | PF_U), resolve(0, 1, PF_W | PF_U), access(READ, 0, 1),
+        demand_zero(0, W | U), demand_zero(9, U),
+        *[resolve(0, p, a) for p in (1, 2, 3, 4) for a in (0, PF_W, PF_U, PF_W | PF_U)],
+        resolve(9, 5, PF_U), resolve(9, 6, PF_W | PF_U), resolve(5, 1, PF_U),
+        fail(1), resolve(0, 9, PF_W | PF_U), demand_zero(7, W | U), demand_zero(8, W | U),
+        demand_zero(10, W | U), resolve(7, 1, PF_U), fail(2), resolve(8, 1, PF_W | PF_U),
+        fail(3), resolve(10, 1, PF_U), resolve(10, 1, PF_U), access(READ, 7, 1),
+        access(WRITE, 8, 1, 8), activate(0), access(READ, 0, 1), access(WRITE, 0, 4, 3)),
     "faults": seq(
         create(), activate(0), map_new(0, 1, U, 1), map_new(0, 2, W, 2),
         clone(True, LIVE, 1), *[fault(0, p, e) for p in (1, 2, 3) for e in range(16)]),

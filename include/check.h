@@ -9,7 +9,9 @@
  *  - in every address space, the kernel PDEs equal the master's;
  *  - each present user PDE points into its own block, at slots 1..ntables,
  *    and each of those slots is referenced by exactly one PDE;
- *  - a linked table maps something; spare slots are all zero;
+ *  - a linked table maps something, and its live count is the number of
+ *    its entries that are not zero (spare slots are zeroed when linked, and
+ *    hold anything until then);
  *  - a present user PTE maps a frame outside the kernel zone, in use if
  *    the allocator owns it; a copy-on-write PTE is read-only; a PTE that
  *    is not present is zero;

@@ -86,6 +86,15 @@ int frame_alloc_run(uint32_t n, paddr_t *pa);
  */
 int frame_extend_run(paddr_t base, uint32_t have, uint32_t more);
 
+/*
+ * frame_alloc_run and frame_pin_run in one call: n contiguous kernel-zone
+ * frames with one reference and one pin each, as page-table blocks hold
+ * theirs.  frame_free_pinned_run undoes it, all or nothing: every frame
+ * must be in use with one reference and one pin (-E_BUSY otherwise).
+ */
+int frame_alloc_pinned_run(uint32_t n, paddr_t *pa);
+int frame_free_pinned_run(paddr_t pa, uint32_t n);
+
 /* Free one frame: it must be in use with ref 1 and not pinned. */
 int frame_free(paddr_t pa);
 
@@ -120,8 +129,6 @@ int frame_unpin_run(paddr_t pa, uint32_t n);
 /* The pin count of a frame, or a negative error. */
 int frame_pincount(paddr_t pa);
 
-/* How many frames of the user zone are pinned now. */
-uint32_t frame_user_pinned(void);
 
 /* Whether the allocator owns the frame at pa (it may hand it out). */
 bool frame_owned(paddr_t pa);
@@ -132,6 +139,35 @@ bool frame_owned(paddr_t pa);
  */
 bool frame_any_free(paddr_t pa, uint32_t n);
 
+/*
+ * What the inline queries below read: the allocator's free bitmap and its
+ * count of pinned user frames, published by frame.c, which alone writes
+ * them.  The calls on one page ask them on every call (is the frame to map
+ * free? may an unmap drop a pinned frame?), and a function call would cost
+ * more than the question.
+ */
+struct frame_public {
+	const uint32_t *free_bits; /* bit pfn % 32 of word pfn / 32: frame pfn is free */
+	uint32_t nframes;          /* the frames free_bits covers */
+	uint32_t user_pinned;      /* user-zone frames with a pin */
+};
+
+extern struct frame_public frame_public;
+
+/* frame_any_free of one frame. */
+static inline bool frame_is_free(paddr_t pa)
+{
+	uint32_t pfn = pa_to_pfn(pa);
+
+	return pfn < frame_public.nframes && (frame_public.free_bits[pfn / 32] & BIT(pfn % 32));
+}
+
+/* How many frames of the user zone are pinned now. */
+static inline uint32_t frame_user_pinned(void)
+{
+	return frame_public.user_pinned;
+}
+
 /* Whether pa lies in the kernel zone. */
 bool frame_in_kzone(paddr_t pa);
 
@@ -141,6 +177,17 @@ uint32_t frame_total_count(enum zone z);
 
 /* X: the first address past the kernel zone. */
 paddr_t frame_kzone_end(void);
+
+/*
+ * The holder's words: 16 bits for each frame of the kernel zone, indexed by
+ * frame number (pa_to_pfn, below frame_kzone_end()), in which whoever holds
+ * the frame keeps what it must know about it.  Page-table blocks keep there
+ * how many entries of each table are live (ptblock.h), as OpenBSD's pmap
+ * keeps that count in the page's own vm_page: a count that stays with the
+ * frame, found from the frame's address alone.  All zero after frame_init;
+ * the allocator never reads or writes them again.
+ */
+uint16_t *frame_kzone_words(void);
 
 /* Where the allocator's metadata lies, for the kernel-zone layout dump. */
 void frame_metadata(paddr_t *base, uint32_t *nframes);

@@ -10,31 +10,51 @@
  *        +------+------+------+-----+------+------+-----+------+
  *         page A page B
  *
- * - A new block is page A (the directory) and page B (a zeroed table not
+ * - A new block is page A (the directory) and page B (a spare table not
  *   yet linked): 8 KiB.
  * - Tables are placed in order of first use, not at their directory index:
  *   the PDE says which 4 MiB a table maps, so slot order is free.  Slots
  *   1..n hold the n tables in use, each referenced by exactly one PDE;
- *   slots n+1.. are spare, always zeroed, so linking a table costs nothing.
+ *   slots n+1.. are spare, and a spare page is zeroed when it is linked,
+ *   not before: the room a block takes to grow may never be used (page B of
+ *   a space that maps nothing, the half a move leaves free).
  * - Growth: in place, by just the pages needed, when the frames after the
  *   block are free; otherwise the used pages are copied to a new run with
  *   room to double, the PDEs that point into the block are rebased, the
  *   tracker is updated, and CR3 is reloaded if the block is live
  *   (trk_is_live).  Building a block of n tables copies O(n) pages in all.
- * - A table whose entries are all non-present is unlinked: the last table
- *   moves into its slot.  The block gives frames back when a quarter or
+ * - Each table in use has a count of its live (non-zero) entries, which
+ *   its user keeps up to date (ptb_live): a table whose count falls to zero
+ *   is unlinked without looking at its entries, and the last table moves
+ *   into its slot.  The block gives frames back when a quarter or
  *   less of it is used (down to half), and all but pages A and B when no
  *   table is left: map/unmap at a boundary does not grow and shrink it
  *   in turn.
  *
  * All frames of a block are pinned.  The block is named by its tracker
- * index; only the tracker holds its address.
+ * index; only the tracker holds its address.  The functions that change a
+ * block in use take its tracker (trk_get), which the caller has looked up
+ * once for the whole call.
+ *
+ * The live-entry counts are kept in the frame allocator's word of each
+ * table's frame (frame_kzone_words), not in the block: the notes' block
+ * and tracker have no room for them (a PDE has five bits the CPU ignores,
+ * a count needs eleven), and a word per kernel-zone frame (two bytes per
+ * 4 KiB, 0.05% of the zone) costs no allocation when a table is linked or
+ * a block grows, so no operation gains a way to run out of memory.  A
+ * count belongs to a frame: when a table moves to another frame (a
+ * relocation, a clone, a table moved into a freed slot) its count is
+ * copied with it.  A count counts entries that are not zero, so that
+ * non-present entries that still mean something (swap entries, one day)
+ * keep their table.
  */
 #ifndef PAGETRACK_PTBLOCK_H
 #define PAGETRACK_PTBLOCK_H
 
+#include "frame.h"
 #include "mmu.h"
 #include "tracker.h"
+#include "types.h"
 
 #define PTB_MIN_PAGES 2u
 #define PTB_MAX_PAGES (1u + PT_ENTRIES) /* a directory and a table for every PDE */
@@ -44,58 +64,81 @@ void ptb_init(void);
 
 /*
  * The frames of a new block: `pages` (PTB_MIN_PAGES..PTB_MAX_PAGES)
- * zeroed, pinned, contiguous kernel-zone frames, at *base.  Returns 0,
- * -E_INVAL or -E_NOMEM.
+ * pinned, contiguous kernel-zone frames, at *base, the first (the
+ * directory) zeroed.  Returns 0, -E_INVAL or -E_NOMEM.
  */
 int ptb_alloc(uint32_t pages, paddr_t *base);
 
 /*
- * A new block of `pages` pages with a tracker, its directory starting with
- * the n entries of head (an address space's kernel PDEs) and zero after
- * them: returns the tracker index, -E_INVAL or -E_NOMEM.
+ * A new block of `pages` pages with a tracker, its directory zeroed:
+ * returns the tracker index, -E_INVAL or -E_NOMEM.
  */
-int ptb_create(uint32_t pages, const pde_t *head, uint32_t n);
+int ptb_create(uint32_t pages);
 
 /* Free the block of tracker idx and release the tracker. */
 void ptb_destroy(int idx);
 
+/*
+ * The kernel zone is identity-mapped (frame.h): what the kernel reaches at
+ * hw_phys(FRAME_LOW_RESERVED) goes on, one byte per address, to the zone's
+ * end.  ptb_init takes that pointer from the seam once, so that reaching a
+ * block's pages costs no call.
+ */
+extern uint8_t *ptb_kzone;
+
+/* Kernel-zone address pa, as the kernel reaches it: a block's page, a table, a directory. */
+static inline void *ptb_kzone_ptr(paddr_t pa)
+{
+	return ptb_kzone + (pa - FRAME_LOW_RESERVED);
+}
+
 /* The page directory of a block, and a page table by its physical address. */
-pde_t *ptb_pd(const struct pg_tracker *t);
-pte_t *ptb_table(paddr_t table);
+static inline pde_t *ptb_pd(const struct pg_tracker *t) { return ptb_kzone_ptr(trk_base(t)); }
+static inline pte_t *ptb_table(paddr_t table) { return ptb_kzone_ptr(table); }
 
 /* Pages in use: the directory and the tables. */
 static inline uint32_t ptb_used(const struct pg_tracker *t) { return 1 + trk_ntables(t); }
 
+/* The live-entry counts, frame_kzone_words() (set by ptb_init). */
+extern uint16_t *ptb_live_counts;
+
+/* The count of live (non-zero) entries of the table at physical address `table`. */
+static inline uint16_t *ptb_live(paddr_t table)
+{
+	return &ptb_live_counts[pa_to_pfn(table)];
+}
+
 /*
- * Make sure the block has `more` spare slots, growing it in place or by
+ * Make sure block t has `more` spare slots, growing it in place or by
  * relocation.  Returns 0, -E_NOMEM (the block is unchanged) or -E_RANGE
  * (more than PTB_MAX_PAGES would be needed).
  */
-int ptb_reserve(int idx, uint32_t more);
+int ptb_reserve(struct pg_tracker *t, uint32_t more);
 
 /*
- * Link the next spare slot as the table of PDE pdi, with PDE flags
- * pde_flags; returns the table's physical address.  The PDE must not be
- * present and a spare slot must exist (ptb_reserve).
+ * Link the next spare slot of block t, zeroed, as the table of PDE pdi,
+ * with PDE flags pde_flags, its live count 0; returns the table's physical
+ * address.  The PDE must not be present and a spare slot must exist
+ * (ptb_reserve).
  */
-paddr_t ptb_link(int idx, uint32_t pdi, uint32_t pde_flags);
+paddr_t ptb_link(struct pg_tracker *t, uint32_t pdi, uint32_t pde_flags);
 
 /*
- * Unlink the table of PDE pdi, whose entries must all be zero: clear the
- * PDE, move the last table into the freed slot, and shrink the block if
- * the policy above says so.
+ * Unlink the table of PDE pdi of block t, whose live count has fallen to
+ * zero: clear the PDE, move the last table (and its count) into the freed
+ * slot, and shrink the block if the policy above says so.
  */
-void ptb_unlink(int idx, uint32_t pdi);
+void ptb_unlink(struct pg_tracker *t, uint32_t pdi);
 
 /*
  * A new block holding a copy of block src: the same tables in the same
- * slots, its PDEs rebased onto the new block.  Returns the new tracker
- * index, or -E_NOMEM.
+ * slots with the same live counts, its PDEs rebased onto the new block.
+ * Returns the new tracker index, or -E_NOMEM.
  */
 int ptb_clone(int src);
 
-/* Give back every spare page of a block (keeping PTB_MIN_PAGES). */
-void ptb_trim(int idx);
+/* Give back every spare page of block t (keeping PTB_MIN_PAGES). */
+void ptb_trim(struct pg_tracker *t);
 
 struct ptb_stats {
 	uint32_t blocks;          /* blocks in existence */

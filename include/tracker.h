@@ -78,8 +78,24 @@ int trk_claim(paddr_t base, uint32_t ntables, uint32_t pcount);
 /* Free tracker idx; gives its tracker page back when that empties. */
 void trk_release(int idx);
 
+/*
+ * The tracker pages by directory slot, NULL where there is none: kept by
+ * tracker.c, read here so that trk_get, with which every call on an
+ * address space starts, is inline.
+ */
+extern struct pg_alloc_page *trk_page_ptrs[TRK_MAX_PAGES];
+
 /* Tracker idx if it is in use, else NULL. */
-struct pg_tracker *trk_get(int idx);
+static inline struct pg_tracker *trk_get(int idx)
+{
+	if ((uint32_t)idx >= TRK_MAX) /* a negative idx too */
+		return NULL;
+	struct pg_alloc_page *page = trk_page_ptrs[(uint32_t)idx / TRK_PER_PAGE];
+	if (!page)
+		return NULL;
+	struct pg_tracker *t = &page->pagetables[(uint32_t)idx % TRK_PER_PAGE];
+	return trk_in_use(t) ? t : NULL;
+}
 
 /* The first tracker in use at index >= from, or -1. */
 int trk_next(int from);
@@ -99,8 +115,14 @@ paddr_t trk_page_addr(uint32_t i);
 int trk_live(void);
 void trk_set_live(int idx);
 
-/* Whether t is the live tracker. */
-bool trk_is_live(const struct pg_tracker *t);
+/* The live tracker, trk_get(trk_live()), for trk_is_live: kept by trk_set_live. */
+extern struct pg_tracker *trk_live_tracker;
+
+/* Whether t is the live tracker (inline: every change to a table asks). */
+static inline bool trk_is_live(const struct pg_tracker *t)
+{
+	return t && t == trk_live_tracker;
+}
 
 /* Whether CR3 holds the live tracker's block, as it must whenever paging is on. */
 bool trk_live_in_cr3(void);

@@ -16,7 +16,7 @@
  * Flags: VM_WRITE and VM_USER (a user page without VM_USER is reachable
  * only by the kernel).  A copy-on-write page (VM_COW) is shared with a
  * clone: its PTE stays read-only, and PG_COW_W remembers whether a write
- * may copy it (vm_fault).
+ * may copy it (vm_fault, vm_resolve).
  *
  * Every call checks its arguments and returns -E_xxx without changing
  * anything:
@@ -98,12 +98,33 @@ enum vm_clone_mode {
 int vm_clone(int as, enum vm_clone_mode mode);
 
 /*
- * Resolve a page fault at va with error code err if it is a write to a
- * copy-on-write page: the last owner gets the page writable in place,
- * others a private copy.  Returns 0 when resolved, -E_FAULT when the fault
- * is not a copy-on-write fault (the caller decides), -E_NOMEM.
+ * The hardware fault path.  Resolve a page fault at va with error code err
+ * if it is a write to a copy-on-write page: the last owner gets the page
+ * writable in place, others a private copy; the CPU retries the access and
+ * sets A and D itself.  A fault the tables already allow (a stale TLB
+ * entry) is invalidated.  Returns 0 when resolved, -E_FAULT when the fault
+ * is not a copy-on-write fault (the caller decides: vm_resolve for
+ * demand-zero memory), -E_NOMEM.
  */
 int vm_fault(int as, vaddr_t va, uint32_t err);
+
+/*
+ * One user page, for an access the kernel makes for the process: the
+ * physical address va translates to (with its offset) in *pa, once the
+ * page allows an access `access` (PF_W for a write, PF_U for an access
+ * with the process's rights), which the kernel then makes through a kmap
+ * window.  On the way, a write to a copy-on-write page gets it a private
+ * frame (as vm_fault), and a page nothing maps gets a zeroed frame mapped
+ * with the rights zero_flags, if the kernel says that va is demand-zero
+ * memory (zero_flags VM_WRITE and VM_USER as for vm_map_zero; 0 when va is
+ * not demand-zero) and those rights allow the access.  The entry is left
+ * as the CPU leaves it after such an access: A set, and D on a write,
+ * since the CPU never sees the kernel's access through the window.
+ * Returns 0; -E_FAULT when the process may not make that access (va
+ * outside user space included), -E_NOMEM (nothing changed), -E_BADH, or
+ * -E_INVAL for unknown bits in access or zero_flags.
+ */
+int vm_resolve(int as, vaddr_t va, uint32_t access, uint32_t zero_flags, paddr_t *pa);
 
 /*
  * Call fn for every mapping of as in address order, until fn returns

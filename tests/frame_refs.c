@@ -1,6 +1,7 @@
 /*
  * frame_refs.c - references and pins: a frame goes with its last reference,
- * a pinned frame stays, and both counts stop at their limits.
+ * a pinned frame stays, and both counts stop at their limits; runs taken
+ * and given back pinned.
  */
 #include "frame_util.h"
 
@@ -160,6 +161,52 @@ static void pin_count_stops_at_its_limit(void)
 	CHECK_OK(frame_free(k));
 }
 
+/* frame_alloc_pinned_run and frame_free_pinned_run: one reference and one pin each, all or nothing. */
+static void pinned_runs_are_taken_and_given_back_whole(void)
+{
+	paddr_t k, u;
+
+	CHECK_OK(frame_alloc_pinned_run(3, &k));
+	CHECK(frame_in_kzone(k));
+	for (uint32_t i = 0; i < 3; i++) {
+		CHECK_EQ(frame_refcount(k + FR(i)), 1);
+		CHECK_EQ(frame_pincount(k + FR(i)), 1);
+	}
+	CHECK_EQ(frame_free_count(ZONE_KERNEL), base_free[ZONE_KERNEL] - 3);
+	CHECK_EQ(frame_user_pinned(), 0); /* kernel-zone frames */
+	/* a frame pinned twice, or shared, or not pinned: nothing is given back */
+	CHECK_OK(frame_pin(k + FR(2)));
+	snap_save();
+	CHECK_ERR(frame_free_pinned_run(k, 3), E_BUSY);
+	CHECK_UNCHANGED();
+	CHECK_OK(frame_unpin(k + FR(2)));
+	CHECK_OK(frame_ref(k + FR(1)));
+	snap_save();
+	CHECK_ERR(frame_free_pinned_run(k, 3), E_BUSY);
+	CHECK_UNCHANGED();
+	CHECK_EQ(frame_unref(k + FR(1)), 1);
+	CHECK_OK(frame_alloc(ZONE_USER, &u));
+	snap_save();
+	CHECK_ERR(frame_free_pinned_run(u, 1), E_BUSY);
+	CHECK_LT(frame_free_pinned_run(k, 4), 0); /* the fourth frame is not the run's */
+	CHECK_ERR(frame_free_pinned_run(k + 4, 1), E_INVAL);
+	CHECK_ERR(frame_free_pinned_run(k, 0), E_INVAL);
+	CHECK_ERR(frame_free_pinned_run(0, 1), E_NOTOWN);
+	CHECK_UNCHANGED();
+	CHECK_OK(frame_free(u));
+	/* a pinned user frame counts, and its release too */
+	CHECK_OK(frame_alloc(ZONE_USER, &u));
+	CHECK_OK(frame_pin(u));
+	CHECK_EQ(frame_user_pinned(), 1);
+	CHECK_OK(frame_free_pinned_run(u, 1));
+	CHECK_EQ(frame_user_pinned(), 0);
+	CHECK_EQ(frame_refcount(u), 0);
+	CHECK_OK(frame_free_pinned_run(k, 3));
+	CHECK_EQ(frame_pincount(k), 0);
+	CHECK_EQ(frame_free_count(ZONE_KERNEL), base_free[ZONE_KERNEL]);
+	CHECK_ERR(frame_free_pinned_run(k, 3), E_FREE);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(a_frame_is_freed_when_its_last_reference_goes),
 	TEST_CASE(kernel_frames_are_reference_counted_too),
@@ -169,6 +216,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(pinned_user_frames_are_counted),
 	TEST_CASE(unpin_of_an_unpinned_frame_is_invalid),
 	TEST_CASE(pin_count_stops_at_its_limit),
+	TEST_CASE(pinned_runs_are_taken_and_given_back_whole),
 };
 
 DEFINE_PART(frame_refs_part, cases);

@@ -684,6 +684,45 @@ bool md_after_fault(int s, uint32_t i, vaddr_t va, uint32_t err, int rc, bool *b
 	return *broke ? follow_break(s, i) : true;
 }
 
+/* Whether demand-zero memory with rights zero_flags (0: none) lets the access in. */
+static bool zero_allows(uint32_t access, uint32_t zero_flags)
+{
+	struct md_page z = { 0, true, zero_flags & VM_USER, zero_flags & VM_WRITE, false };
+
+	return zero_flags && md_predict(&z, access) == 0;
+}
+
+bool md_resolve_allocates(int s, uint32_t i, uint32_t access, uint32_t zero_flags)
+{
+	const struct md_page *p = md_page(s, i);
+
+	if (!p->mapped)
+		return zero_allows(access, zero_flags);
+	return md_predict(p, access) != 0 && md_breaks_cow(p, access) && md_refs(p->pa) > 1;
+}
+
+bool md_after_resolve(int s, uint32_t i, vaddr_t va, uint32_t access, uint32_t zero_flags,
+		      int rc, paddr_t pa)
+{
+	const struct md_page *p = md_page(s, i);
+	bool allowed = p->mapped && md_predict(p, access) == 0;
+	bool breaks = p->mapped && !allowed && md_breaks_cow(p, access);
+	bool zero = !p->mapped && zero_allows(access, zero_flags);
+	int want = (allowed || breaks || zero) ? 0 : -E_FAULT;
+
+	MD_CHECK(rc == want, "vm_resolve(%d, 0x%x, 0x%x, 0x%x) returned %d (%s), want %d",
+		 md.sp[s].h, va, access, zero_flags, rc, err_name(rc), want);
+	if (rc < 0)
+		return true;
+	if (breaks && !follow_break(s, i))
+		return false;
+	if (zero && !md_after_map_zero(s, i, zero_flags, 0))
+		return false;
+	MD_CHECK(pa == (p->pa | (va & PAGE_MASK)), "vm_resolve gave 0x%x for 0x%x, want 0x%x", pa,
+		 va, p->pa | (va & PAGE_MASK));
+	return true;
+}
+
 bool md_access_done(const struct md_page *p, uint32_t off, uint32_t how, uint32_t wrote,
 		    uint32_t val)
 {

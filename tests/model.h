@@ -276,6 +276,23 @@ bool md_after_protect(int s, vaddr_t va, uint32_t n, uint32_t flags, int rc);
  */
 bool md_after_fault(int s, uint32_t i, vaddr_t va, uint32_t err, int rc, bool *broke);
 
+/*
+ * Whether vm_resolve of page i of slot s for an access `access` (PF_W,
+ * PF_U), the kernel saying the page is demand-zero with rights zero_flags
+ * (0: it is not), must allocate a frame: a zero fill, or a copy-on-write
+ * copy of a frame others share.  -E_NOMEM is then allowed.
+ */
+bool md_resolve_allocates(int s, uint32_t i, uint32_t access, uint32_t zero_flags);
+
+/*
+ * vm_resolve(va, access, zero_flags) at page i of slot s returned rc and
+ * *pa: the address of va in the frame the access may now use, after the
+ * sharing broken or a zeroed frame mapped (learnt with vm_query), or
+ * -E_FAULT for an access the page, or the demand-zero rights, refuse.
+ */
+bool md_after_resolve(int s, uint32_t i, vaddr_t va, uint32_t access, uint32_t zero_flags,
+		      int rc, paddr_t pa);
+
 /* An access to page p at offset off that probe() allowed: a write is kept, a read checked. */
 bool md_access_done(const struct md_page *p, uint32_t off, uint32_t how, uint32_t wrote,
 		    uint32_t val);

@@ -1,7 +1,8 @@
 /*
  * vm_grow.c - growing an address space's block: in place when the frames
  * after it are free, else by relocation to a run twice as large, the live
- * space included; and the slots tables take in it.
+ * space included; and the slots tables take in it, zeroed only when they
+ * are taken.
  */
 #include "frame.h"
 #include "seam.h"
@@ -188,12 +189,51 @@ static void tables_take_slots_in_order_of_first_use(void)
 	STEP(vm_destroy(as));
 }
 
+/* Fill the spare pages of the block of as with a word that no entry holds. */
+static void scribble_on_spares(int as)
+{
+	struct vm_space_info info = info_of(as);
+
+	for (uint32_t s = 1 + info.tables; s < info.pages; s++) {
+		uint32_t *w = hw_phys(info.block + PAGE(s));
+		for (uint32_t i = 0; i < PAGE_SIZE / 4; i++)
+			w[i] = 0xFFFFFFFFu;
+	}
+}
+
+/*
+ * A spare page is zeroed when it becomes a table, not before: whatever it
+ * held, the new table maps only the page just mapped.
+ */
+static void a_spare_page_is_zeroed_when_it_becomes_a_table(void)
+{
+	int as = vm_create();
+	CHECK_GT(as, 0);
+	RUN(scribble_on_spares(as)); /* page B */
+	STEP(vm_map(as, REGION(3) + PAGE(4), DEVICE_PA, VM_USER));
+	CHECK_EQ(info_of(as).mapped, 1);
+	CHECK_EQ(pte_of(as, REGION(3)).v, 0);
+	CHECK_EQ(pte_of(as, REGION(3) + PAGE(1023)).v, 0);
+	/* room a growth takes, and the slot a removed table leaves */
+	STEP(vm_map_range(as, REGION(5), DEVICE_PA, 3, VM_USER));
+	STEP(vm_map(as, REGION(9), DEVICE_PA, VM_USER));
+	STEP(vm_unmap_range(as, REGION(5), 3));
+	RUN(scribble_on_spares(as));
+	STEP(vm_map(as, REGION(12) + PAGE(1), DEVICE_PA, URW));
+	STEP(vm_map(as, REGION(13) + PAGE(2), DEVICE_PA, URW));
+	CHECK_EQ(info_of(as).mapped, 4);
+	CHECK_EQ(pte_of(as, REGION(12)).v, 0);
+	CHECK_EQ(pte_of(as, REGION(13) + PAGE(1)).v, 0);
+	STEP(vm_destroy(as));
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(block_grows_in_place_when_the_frames_after_it_are_free),
 	TEST_CASE(block_relocates_when_the_frame_after_it_is_taken),
 	TEST_CASE(relocating_the_live_space_keeps_every_translation),
 	TEST_CASE(relocations_double_the_block_so_copying_stays_linear),
 	TEST_CASE(tables_take_slots_in_order_of_first_use),
+	TEST_CASE(a_spare_page_is_zeroed_when_it_becomes_a_table),
 };
 
 DEFINE_PART(vm_grow_part, cases);

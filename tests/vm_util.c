@@ -64,6 +64,14 @@ pde_t pde_of(int as, vaddr_t va)
 	return ptb_pd(trk_get(as))[pde_index(va)];
 }
 
+pte_t pte_of(int as, vaddr_t va)
+{
+	const struct pg_tracker *t = as == TRK_MASTER ? NULL : trk_get(as);
+	pde_t e = t ? ptb_pd(t)[pde_index(va)] : (pde_t){ 0 };
+
+	return pde_present(e) ? ptb_table(pde_addr(e))[pte_index(va)] : (pte_t){ 0 };
+}
+
 /* The block slot the table of va sits in (0: none). */
 uint32_t slot_of(int as, vaddr_t va)
 {
@@ -93,7 +101,7 @@ int populated_space(void)
 
 static const struct test_part *const parts[] = {
 	&vm_map_part, &vm_grow_part, &vm_shrink_part, &vm_bad_part,
-	&vm_tlb_part, &vm_clone_part, &vm_iterate_part, NULL,
+	&vm_tlb_part, &vm_clone_part, &vm_resolve_part, &vm_iterate_part, NULL,
 };
 
 DEFINE_SUITE_OF_PARTS(vm_suite, "vm", parts, fx_setup, fx_teardown);

@@ -11,6 +11,7 @@
  *   vm_bad.c      bad input: an error code, and nothing changes
  *   vm_tlb.c      the TLB sees every change to the live space
  *   vm_clone.c    clones and copy-on-write
+ *   vm_resolve.c  the kernel's accesses to user pages (vm_resolve)
  *   vm_iterate.c  iteration and dumps
  *
  * The bodies are written to run on the host (through the model MMU, a fresh
@@ -99,6 +100,9 @@ struct vm_stats stats_now(void);
 /* The PDE of va in address space as. */
 pde_t pde_of(int as, vaddr_t va);
 
+/* The entry of va in address space as: zero if no table maps it or the handle is bad. */
+pte_t pte_of(int as, vaddr_t va);
+
 /* The block slot the table of va sits in (0: none). */
 uint32_t slot_of(int as, vaddr_t va);
 
@@ -107,6 +111,6 @@ int populated_space(void);
 
 /* The cases of each file, run in the order vm_util.c lists them. */
 extern const struct test_part vm_map_part, vm_grow_part, vm_shrink_part, vm_bad_part,
-	vm_tlb_part, vm_clone_part, vm_iterate_part;
+	vm_tlb_part, vm_clone_part, vm_resolve_part, vm_iterate_part;
 
 #endif
