@@ -45,7 +45,7 @@ KERNEL_SRCS := kernel/main.c kernel/multiboot.c kernel/cmdline.c kernel/pagefaul
                kernel/elf.c kernel/proc.c kernel/ufault.c kernel/syscall.c \
                kernel/programs.S kernel/program_find.c
 DEMO_SRCS   := demo/demo.c demo/demo_proc.c
-HOSTED_SRCS := hosted/seam.c hosted/mmu_model.c hosted/probe.c
+HOSTED_SRCS := hosted/seam.c hosted/mmu_model.c hosted/probe.c hosted/disk.c
 # test bodies that run on both platforms
 SHARED_TEST_SRCS := tests/harness.c tests/fixture.c tests/test_printf.c tests/test_hw.c \
                     tests/vm_util.c tests/vm_map.c tests/vm_grow.c tests/vm_shrink.c \
