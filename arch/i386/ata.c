@@ -29,6 +29,7 @@
 #define CTL_NIEN BIT(1) /* no interrupts from the device: we poll */
 #define CTL_SRST BIT(2) /* soft reset of both devices on the channel */
 
+#define DEV_UNIT1 BIT(4) /* device 1 of the channel (we use device 0) */
 #define DEV_LBA BIT(6)
 #define DEV_ALWAYS (BIT(7) | BIT(5)) /* obsolete bits, set as older devices expect */
 
@@ -82,6 +83,8 @@ static struct ata_state {
 	struct ata_disk disk;
 	uint16_t bm;     /* the bus-master registers' I/O base, 0 without DMA */
 	bool use_dma;
+	bool unready;    /* a reset did not finish: set the channel up before the next command */
+	uint8_t unit;    /* the device register's unit bit: 0 but in a test */
 	uint32_t poll_limit;
 	struct ata_stats stats;
 } ata;
@@ -152,8 +155,20 @@ static int finish(void)
 
 /* ---- issuing commands ---------------------------------------------------- */
 
+/* The status once the device is ready for a command (BSY clear, DRDY set), or -E_IO. */
+static int wait_ready(void)
+{
+	for (uint32_t i = 0; i < ata.poll_limit; i++) {
+		uint8_t st = alt_status();
+		if ((st & (ST_BSY | ST_DRDY)) == ST_DRDY)
+			return st;
+	}
+	ata.stats.timeouts++;
+	return -E_IO;
+}
+
 /*
- * Select device 0 with the device register's bits dev, and wait until it
+ * Select the disk with the device register's bits dev, and wait until it
  * accepts a command (the registers may be written only then): 0 or -E_IO.
  */
 static int select_device(uint8_t dev)
@@ -162,12 +177,11 @@ static int select_device(uint8_t dev)
 
 	if (st < 0)
 		return st;
-	outb(REG_DEVICE, DEV_ALWAYS | dev);
+	outb(REG_DEVICE, DEV_ALWAYS | ata.unit | dev);
 	pause_reads(SETTLE_READS);
-	st = wait_not_busy();
-	if (st < 0)
+	if ((st = wait_ready()) < 0)
 		return st;
-	if ((st & (ST_DRQ | ST_DRDY)) != ST_DRDY)
+	if (st & ST_DRQ) /* still in the middle of a transfer */
 		return failed((uint8_t)st);
 	return 0;
 }
@@ -200,6 +214,64 @@ static int command(uint8_t cmd, uint8_t count)
 	return 0;
 }
 
+/* ---- recovering from a failure --------------------------------------------- */
+
+/* READ/WRITE MULTIPLE in blocks of the disk's `multiple` sectors: 0 or -E_IO. */
+static int set_multiple(void)
+{
+	int rc;
+
+	if (ata.disk.multiple <= 1)
+		return 0;
+	if ((rc = command(CMD_SET_MULTIPLE, ata.disk.multiple)) < 0)
+		return rc;
+	return finish();
+}
+
+/*
+ * The channel set up for the next command: after a reset, the device idle
+ * again and the block size set again.  0 or -E_IO.
+ */
+static int ready(void)
+{
+	int rc;
+
+	if (!ata.unready)
+		return 0;
+	if ((rc = wait_not_busy()) < 0 || (rc = set_multiple()) < 0)
+		return rc;
+	ata.unready = false;
+	return 0;
+}
+
+/*
+ * Put the channel back in a known state after a failure: a soft reset
+ * (which also ends a transfer the device still waits on) with the
+ * interrupt left off, then the set-up ready() does.  The failure was
+ * reported already; if the channel is not back yet, the next command
+ * waits for it (and fails if it never comes back).
+ */
+static void reset_channel(void)
+{
+	ata.stats.resets++;
+	ata.unready = true;
+	if (ata.bm)
+		outb(ata.bm + BM_COMMAND, 0);
+	outb(ATA_CTRL, CTL_NIEN | CTL_SRST);
+	pause_reads(RESET_HOLD_READS);
+	outb(ATA_CTRL, CTL_NIEN);
+	pause_reads(RESET_WAIT_READS);
+	ready();
+}
+
+/* A page transfer's result: after a failure the channel is reset. */
+static int done(int rc)
+{
+	if (rc < 0)
+		reset_channel();
+	return rc;
+}
+
 /* The READ or WRITE command that moves a page in this mode, 28-bit or 48-bit. */
 static uint8_t page_command(enum mode m, bool write, bool ext)
 {
@@ -221,53 +293,14 @@ static int start_page(uint32_t page, enum mode m, bool write)
 {
 	uint64_t lba = (uint64_t)page * ATA_SECTORS_PER_PAGE;
 	bool ext = lba + ATA_SECTORS_PER_PAGE > ATA_LBA28_SECTORS;
-	int rc = select_device(DEV_LBA | (ext ? 0 : (uint8_t)((lba >> 24) & 0xF)));
+	int rc;
 
-	if (rc < 0)
+	if ((rc = ready()) < 0)
+		return rc;
+	if ((rc = select_device(DEV_LBA | (ext ? 0 : (uint8_t)((lba >> 24) & 0xF)))) < 0)
 		return rc;
 	issue(page_command(m, write, ext), lba, ATA_SECTORS_PER_PAGE, ext);
 	return 0;
-}
-
-/* ---- recovering from a failure --------------------------------------------- */
-
-/* READ/WRITE MULTIPLE in blocks of the disk's `multiple` sectors: 0 or -E_IO. */
-static int set_multiple(void)
-{
-	int rc;
-
-	if (ata.disk.multiple <= 1)
-		return 0;
-	if ((rc = command(CMD_SET_MULTIPLE, ata.disk.multiple)) < 0)
-		return rc;
-	return finish();
-}
-
-/*
- * Put the channel back in a known state after a failure: a soft reset
- * (which also ends a transfer the device still waits on), the interrupt
- * left off, the block size set again.  The failure was reported already;
- * a channel that does not come back fails the next command too.
- */
-static void reset_channel(void)
-{
-	ata.stats.resets++;
-	if (ata.bm)
-		outb(ata.bm + BM_COMMAND, 0);
-	outb(ATA_CTRL, CTL_NIEN | CTL_SRST);
-	pause_reads(RESET_HOLD_READS);
-	outb(ATA_CTRL, CTL_NIEN);
-	pause_reads(RESET_WAIT_READS);
-	if (wait_not_busy() >= 0)
-		set_multiple();
-}
-
-/* A page transfer's result: after a failure the channel is reset. */
-static int done(int rc)
-{
-	if (rc < 0)
-		reset_channel();
-	return rc;
 }
 
 /* ---- moving pages ------------------------------------------------------------- */
@@ -439,7 +472,7 @@ static bool device_there(void)
 	if (inb(REG_STATUS) == ST_FLOATING)
 		return false;
 	outb(ATA_CTRL, CTL_NIEN);
-	outb(REG_DEVICE, DEV_ALWAYS);
+	outb(REG_DEVICE, DEV_ALWAYS | ata.unit);
 	pause_reads(SETTLE_READS);
 	uint8_t st = alt_status();
 	return st != 0 && st != ST_FLOATING;
@@ -501,6 +534,11 @@ uint32_t ata_set_poll_limit(uint32_t polls)
 
 	ata.poll_limit = polls;
 	return was;
+}
+
+void ata_test_unit(uint8_t unit)
+{
+	ata.unit = unit ? DEV_UNIT1 : 0;
 }
 
 void ata_get_stats(struct ata_stats *s)

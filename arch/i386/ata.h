@@ -38,8 +38,9 @@
 #define ATA_LBA28_SECTORS (1u << 28) /* what 28-bit commands reach; 48-bit ones go further */
 /*
  * Reads of the Alternate Status register before a wait gives up: each
- * takes at least 100 ns on the ISA timing of the legacy ports (about 1 s in
- * all on hardware), and about 30 ns under QEMU's TCG.
+ * takes at least 100 ns on the ISA timing of the legacy ports, so a wait
+ * lasts at least 0.8 s on hardware; under QEMU's TCG a read takes about
+ * 80 ns, and a wait that gives up about 0.7 s.
  */
 #define ATA_POLL_LIMIT (1u << 23)
 
@@ -100,6 +101,14 @@ bool ata_dma_in_use(void);
  * (ATA_POLL_LIMIT after ata_init); returns the limit before the call.
  */
 uint32_t ata_set_poll_limit(uint32_t polls);
+
+/*
+ * Tests only: address device `unit` of the channel (0, the disk, or 1)
+ * from now on.  Nothing answers as device 1 (its status reads 0, never
+ * ready), so every transfer meets a device that does not answer, and
+ * gives up after its bounded wait.
+ */
+void ata_test_unit(uint8_t unit);
 
 void ata_get_stats(struct ata_stats *s);
 
