@@ -1,6 +1,6 @@
 # pagetrack - one Makefile for the i386 kernel and the host build.
 #
-#   make run      boot the demo kernel under QEMU (MEM=<MiB> ARGS='<command line>')
+#   make run      boot the demo kernel under QEMU (MEM=<MiB> SWAP=<MiB> ARGS='<command line>')
 #   make test     the host suites (with the fuzz corpus replay), the kernel
 #                 under QEMU, the fuzz smoke run, valgrind, then lint
 #   make bench    benchmarks
@@ -27,6 +27,7 @@ Q        := $(if $(filter 1,$(V)),,@)
 show      = $(if $(filter 1,$(V)),,@printf '  %-7s %s\n' $(1) $(2))
 
 MEM      ?= 128
+SWAP     ?= 256
 ARGS     ?=
 TIMEOUT  ?= 120
 
@@ -197,7 +198,8 @@ deps-test:
 	@scripts/deps.sh test
 
 run: deps-run kernel
-	@scripts/qemu.sh --timeout $(TIMEOUT) --mem $(MEM) --args '$(ARGS)' $(KERNEL_ELF)
+	@scripts/qemu.sh --timeout $(TIMEOUT) --mem $(MEM) --swap $(SWAP) --swap-image $(BUILD)/swap.img \
+		--args '$(ARGS)' $(KERNEL_ELF)
 
 test: deps-test test-host test-kernel test-fuzz valgrind lint
 
@@ -211,7 +213,8 @@ test-kernel: deps-run kernel
 
 debug: deps-run kernel $(KBUILD)/gdbinit
 	@echo "QEMU waits for gdb on localhost:1234; in another terminal: gdb -x $(KBUILD)/gdbinit"
-	@scripts/qemu.sh --debug --timeout 0 --mem $(MEM) --args '$(ARGS)' $(KERNEL_ELF)
+	@scripts/qemu.sh --debug --timeout 0 --mem $(MEM) --swap $(SWAP) --swap-image $(BUILD)/swap.img \
+		--args '$(ARGS)' $(KERNEL_ELF)
 
 $(KBUILD)/gdbinit: scripts/gdbinit
 	@mkdir -p $(dir $@)
