@@ -59,7 +59,8 @@ HOST_TEST_SRCS   := tests/host_main.c tests/host_fixture.c tests/frame_util.c \
                     tests/test_mmu.c tests/test_paging.c tests/test_stress.c
 # kernel-only tests, their fixture, the runner and the kernel's probe()
 KTEST_SRCS  := tests/kernel/ktest.c tests/kernel/kfixture.c tests/kernel/probe.c \
-               tests/kernel/test_kframe.c tests/kernel/test_proc.c tests/kernel/test_kfail.c
+               tests/kernel/test_kframe.c tests/kernel/test_proc.c tests/kernel/test_kfail.c \
+               tests/kernel/test_disk.c
 KBENCH_SRCS := bench/kernel/kbench.c
 
 # ---- flags ------------------------------------------------------------
@@ -208,7 +209,7 @@ test-host: $(HOST_TESTS) $(REPLAY)
 	@$(REPLAY) $(FUZZ_DIRS)
 
 test-kernel: deps-run kernel
-	@scripts/kernel-test.sh --timeout $(TIMEOUT) --mem $(MEM) $(KERNEL_ELF)
+	@scripts/kernel-test.sh --timeout $(TIMEOUT) --mem $(MEM) --swap $(SWAP) $(KERNEL_ELF)
 	@scripts/kernel-crash-test.sh --timeout $(TIMEOUT) $(KERNEL_ELF)
 
 debug: deps-run kernel $(KBUILD)/gdbinit

@@ -286,7 +286,7 @@ _Noreturn void kmain(uint32_t magic, uint32_t mbi_phys)
 	syscall_init();
 	crash_if_asked();
 	if (cmdline_has_word(cmdline, "test"))
-		qemu_exit(ktest_run() == 0);
+		qemu_exit(ktest_run(cmdline) == 0);
 	if (cmdline_has_word(cmdline, "bench"))
 		qemu_exit(kbench_run() == 0);
 	if (!demo_paging() || !demo_processes())

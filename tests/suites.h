@@ -21,5 +21,7 @@ extern const struct test_suite stress_suite;
 extern const struct test_suite kframe_suite;
 extern const struct test_suite proc_suite;
 extern const struct test_suite kfail_suite;
+extern const struct test_suite swap_disk_suite;
+extern const struct test_suite swap_disk_errors_suite; /* a disk that fails: only=swap-disk-errors */
 
 #endif
