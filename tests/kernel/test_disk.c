@@ -10,7 +10,8 @@
  *                      its size, pages written and read back by DMA and by
  *                      PIO, from and into kernel-zone and user-zone frames,
  *                      transfers refused, a device that fails a command or
- *                      stops answering, and recovers;
+ *                      stops answering, and recovers; the swap slots over
+ *                      the disk (swap.h), taken and given back;
  *   swap-disk-errors   a boot of its own (scripts/kernel-disk-test.sh,
  *                      only=swap-disk-errors) on a disk larger than 28-bit
  *                      LBA reaches, behind QEMU's blkdebug driver, which
@@ -24,12 +25,14 @@
  * the normal wait limit).
  */
 #include "ata.h"
+#include "check.h"
 #include "cmdline.h"
 #include "frame.h"
 #include "kfixture.h"
 #include "kmap.h"
 #include "seam.h"
 #include "suites.h"
+#include "swap.h"
 
 #define OPTION_MAX 16
 #define RANDOM_PAGES 60   /* pages picked at random, besides the first and last two */
@@ -316,6 +319,47 @@ static void a_disk_that_stops_answering_costs_eio_and_comes_back(void)
 	frame_free(f);
 }
 
+/*
+ * The slots over the real disk, as the pager will take them: one per page
+ * but slot 0, their metadata pinned in the kernel zone and given back by
+ * swap_fini; a slot handed out is its disk page.  The kernel starts no swap
+ * yet, so the case starts it and ends it.
+ */
+static void swap_slots_cover_the_disk_and_give_their_metadata_back(void)
+{
+	uint32_t free_kernel = frame_free_count(ZONE_KERNEL);
+	uint32_t want = MIN(hw_disk_pages(), SWAP_SLOTS_MAX);
+	struct swap_counts c;
+	paddr_t meta, f = take(ZONE_USER);
+	uint32_t nmeta;
+
+	swap_get_counts(&c);
+	CHECK_EQ(c.total, 0);
+	CHECK_OK(swap_init());
+	swap_get_counts(&c);
+	swap_metadata(&meta, &nmeta);
+	CHECK_EQ(c.total, want > 1 ? want - 1 : 0);
+	CHECK_EQ(c.free, c.total);
+	CHECK_EQ(frame_free_count(ZONE_KERNEL), free_kernel - nmeta);
+	CHECK_EQ(nmeta > 0, c.total > 0);
+	int s = swap_alloc();
+	if (c.total > 0) {
+		CHECK_EQ(s, 1);
+		fill(f, (uint32_t)s, 11);
+		CHECK_OK(hw_disk_write((uint32_t)s, f));
+		fill_bytes(f, 0);
+		CHECK_OK(hw_disk_read((uint32_t)s, f));
+		CHECK(holds(f, (uint32_t)s, 11));
+		CHECK_OK(vm_check());
+		CHECK_EQ(swap_unref((uint32_t)s), 0);
+	} else {
+		CHECK_ERR(s, E_NOMEM);
+	}
+	CHECK_OK(swap_fini());
+	CHECK_EQ(frame_free_count(ZONE_KERNEL), free_kernel);
+	frame_free(f);
+}
+
 static const struct test_case disk_cases[] = {
 	TEST_CASE(disk_has_the_size_qemu_gave_it),
 	TEST_CASE(pages_come_back_as_written_by_dma_and_by_pio),
@@ -323,6 +367,7 @@ static const struct test_case disk_cases[] = {
 	TEST_CASE(transfers_past_the_end_or_unaligned_are_refused),
 	TEST_CASE(the_device_fails_a_page_past_its_end_and_recovers),
 	TEST_CASE(a_disk_that_stops_answering_costs_eio_and_comes_back),
+	TEST_CASE(swap_slots_cover_the_disk_and_give_their_metadata_back),
 };
 
 DEFINE_SUITE(swap_disk_suite, "swap-disk", disk_cases, setup, teardown);
