@@ -24,6 +24,7 @@ static const struct test_suite *const suites[] = {
 	&oom_suite,
 	&random_suite,
 	&stress_suite,
+	&disk_suite,
 	&swap_slots_suite,
 };
 

@@ -16,6 +16,7 @@ extern const struct test_suite frame_suite;
 extern const struct test_suite mmu_suite;
 extern const struct test_suite paging_suite;
 extern const struct test_suite stress_suite;
+extern const struct test_suite disk_suite;
 extern const struct test_suite swap_slots_suite;
 
 /* kernel only */
