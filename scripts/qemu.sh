@@ -89,7 +89,7 @@ if ! is_number "$mem" || [ "$mem" -eq 0 ]; then
 fi
 if [ -n "$swap_mib" ]; then
 	is_number "$swap_mib" || die "--swap wants MiB, not '$swap_mib'"
-	args="$args disk_mib=$swap_mib"
+	args="${args:+$args }disk_mib=$swap_mib"
 fi
 [ -n "$swap_image" ] || swap_image=$(dirname "$kernel")/swap.img
 if [ -n "$blkdebug" ]; then
