@@ -1,6 +1,6 @@
 # pagetrack - one Makefile for the i386 kernel and the host build.
 #
-#   make run      boot the demo kernel under QEMU (MEM=<MiB> ARGS='<command line>')
+#   make run      boot the demo kernel under QEMU (MEM=<MiB> SWAP=<MiB> ARGS='<command line>')
 #   make test     the host suites (with the fuzz corpus replay), the kernel
 #                 under QEMU, the fuzz smoke run, valgrind, then lint
 #   make bench    benchmarks
@@ -27,6 +27,7 @@ Q        := $(if $(filter 1,$(V)),,@)
 show      = $(if $(filter 1,$(V)),,@printf '  %-7s %s\n' $(1) $(2))
 
 MEM      ?= 128
+SWAP     ?= 256
 ARGS     ?=
 TIMEOUT  ?= 120
 
@@ -37,15 +38,15 @@ TIMEOUT  ?= 120
 LIB_SRCS    := lib/errors.c lib/printf.c
 ILIB_SRCS   := $(LIB_SRCS) lib/string.c
 CORE_SRCS   := core/frame.c core/tracker.c core/ptblock.c core/tlb.c core/kmap.c \
-               core/vmspace.c core/paging.c core/check.c core/dump.c
+               core/vmspace.c core/paging.c core/check.c core/dump.c core/swap.c
 ARCH_SRCS   := arch/i386/boot.S arch/i386/trap.S arch/i386/probe.S arch/i386/switch.S \
                arch/i386/idt.c arch/i386/gdt.c arch/i386/timer.c arch/i386/serial.c \
-               arch/i386/seam.c arch/i386/qemu.c
+               arch/i386/seam.c arch/i386/qemu.c arch/i386/ata.c arch/i386/pci.c
 KERNEL_SRCS := kernel/main.c kernel/multiboot.c kernel/cmdline.c kernel/pagefault.c \
                kernel/elf.c kernel/proc.c kernel/ufault.c kernel/syscall.c \
-               kernel/programs.S kernel/program_find.c
+               kernel/programs.S kernel/program_find.c kernel/disktime.c
 DEMO_SRCS   := demo/demo.c demo/demo_proc.c
-HOSTED_SRCS := hosted/seam.c hosted/mmu_model.c hosted/probe.c
+HOSTED_SRCS := hosted/seam.c hosted/mmu_model.c hosted/probe.c hosted/disk.c
 # test bodies that run on both platforms
 SHARED_TEST_SRCS := tests/harness.c tests/fixture.c tests/test_printf.c tests/test_hw.c \
                     tests/vm_util.c tests/vm_map.c tests/vm_grow.c tests/vm_shrink.c \
@@ -56,10 +57,12 @@ SHARED_TEST_SRCS := tests/harness.c tests/fixture.c tests/test_printf.c tests/te
 HOST_TEST_SRCS   := tests/host_main.c tests/host_fixture.c tests/frame_util.c \
                     tests/frame_boot.c tests/frame_alloc.c tests/frame_bad.c tests/frame_refs.c \
                     tests/frame_inject.c tests/frame_walk.c tests/frame_random.c \
-                    tests/test_mmu.c tests/test_paging.c tests/test_stress.c
+                    tests/test_mmu.c tests/test_paging.c tests/test_stress.c \
+                    tests/disk_model.c tests/swap_slots.c
 # kernel-only tests, their fixture, the runner and the kernel's probe()
 KTEST_SRCS  := tests/kernel/ktest.c tests/kernel/kfixture.c tests/kernel/probe.c \
-               tests/kernel/test_kframe.c tests/kernel/test_proc.c tests/kernel/test_kfail.c
+               tests/kernel/test_kframe.c tests/kernel/test_proc.c tests/kernel/test_kfail.c \
+               tests/kernel/test_disk.c
 KBENCH_SRCS := bench/kernel/kbench.c
 
 # ---- flags ------------------------------------------------------------
@@ -198,7 +201,8 @@ deps-test:
 	@scripts/deps.sh test
 
 run: deps-run kernel
-	@scripts/qemu.sh --timeout $(TIMEOUT) --mem $(MEM) --args '$(ARGS)' $(KERNEL_ELF)
+	@scripts/qemu.sh --timeout $(TIMEOUT) --mem $(MEM) --swap $(SWAP) --swap-image $(BUILD)/swap.img \
+		--args '$(ARGS)' $(KERNEL_ELF)
 
 test: deps-test test-host test-kernel test-fuzz valgrind lint
 
@@ -207,12 +211,13 @@ test-host: $(HOST_TESTS) $(REPLAY)
 	@$(REPLAY) $(FUZZ_DIRS)
 
 test-kernel: deps-run kernel
-	@scripts/kernel-test.sh --timeout $(TIMEOUT) --mem $(MEM) $(KERNEL_ELF)
+	@scripts/kernel-test.sh --timeout $(TIMEOUT) --mem $(MEM) --swap $(SWAP) $(KERNEL_ELF)
 	@scripts/kernel-crash-test.sh --timeout $(TIMEOUT) $(KERNEL_ELF)
 
 debug: deps-run kernel $(KBUILD)/gdbinit
 	@echo "QEMU waits for gdb on localhost:1234; in another terminal: gdb -x $(KBUILD)/gdbinit"
-	@scripts/qemu.sh --debug --timeout 0 --mem $(MEM) --args '$(ARGS)' $(KERNEL_ELF)
+	@scripts/qemu.sh --debug --timeout 0 --mem $(MEM) --swap $(SWAP) --swap-image $(BUILD)/swap.img \
+		--args '$(ARGS)' $(KERNEL_ELF)
 
 $(KBUILD)/gdbinit: scripts/gdbinit
 	@mkdir -p $(dir $@)

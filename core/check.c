@@ -5,6 +5,7 @@
 #include "layout.h"
 #include "ptblock.h"
 #include "seam.h"
+#include "swap.h"
 #include "tracker.h"
 #include "vmspace.h"
 
@@ -141,7 +142,7 @@ int vm_check(void)
 	const struct pg_tracker *m = trk_get(TRK_MASTER);
 	int rc;
 
-	if ((rc = frame_check()) < 0 || (rc = trk_check()) < 0)
+	if ((rc = frame_check()) < 0 || (rc = trk_check()) < 0 || (rc = swap_check()) < 0)
 		return rc;
 	if (!m)
 		return broken(TRK_MASTER, "tracker 0 is free", 0);

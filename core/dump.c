@@ -3,6 +3,7 @@
 #include "frame.h"
 #include "ptblock.h"
 #include "seam.h"
+#include "swap.h"
 #include "tracker.h"
 #include "vmspace.h"
 
@@ -78,7 +79,7 @@ void vm_dump(int as, putc_fn out, void *ctx)
 
 /* ---- the kernel zone ------------------------------------------------------ */
 
-enum item_kind { ITEM_NONE, ITEM_METADATA, ITEM_TRACKERS, ITEM_BLOCK, ITEM_FREE };
+enum item_kind { ITEM_NONE, ITEM_METADATA, ITEM_SWAP_METADATA, ITEM_TRACKERS, ITEM_BLOCK, ITEM_FREE };
 
 struct item {
 	enum item_kind kind;
@@ -103,6 +104,9 @@ static struct item next_item(paddr_t from)
 
 	frame_metadata(&meta, &meta_pages);
 	consider(&best, ITEM_METADATA, meta, meta_pages, 0, from);
+	swap_metadata(&meta, &meta_pages);
+	if (meta_pages > 0)
+		consider(&best, ITEM_SWAP_METADATA, meta, meta_pages, 0, from);
 	for (uint32_t p = 0; p < TRK_MAX_PAGES; p++)
 		if (trk_page_addr(p))
 			consider(&best, ITEM_TRACKERS, trk_page_addr(p), 1, p, from);
@@ -123,6 +127,12 @@ static void print_item(putc_fn out, void *ctx, const struct item *it)
 	case ITEM_METADATA:
 		emit(out, ctx, "frame allocator metadata\n");
 		break;
+	case ITEM_SWAP_METADATA: {
+		struct swap_counts c;
+		swap_get_counts(&c);
+		emit(out, ctx, "swap slot metadata (%u slots)\n", c.total);
+		break;
+	}
 	case ITEM_TRACKERS:
 		emit(out, ctx, "tracker page %u (trackers %u-%u)\n", it->owner,
 		     it->owner * TRK_PER_PAGE, it->owner * TRK_PER_PAGE + TRK_PER_PAGE - 1);

@@ -1,16 +1,17 @@
 /*
  * machine.h (hosted) - the simulated machine behind the host seam: a buffer
- * of physical memory and the model MMU (mmu_model.h).
+ * of physical memory, the model MMU (mmu_model.h) and the model disk
+ * (disk.h).
  */
 #ifndef PAGETRACK_HOSTED_MACHINE_H
 #define PAGETRACK_HOSTED_MACHINE_H
 
 #include "types.h"
 
-/* Give the machine `bytes` of zeroed physical memory and reset the MMU. */
+/* Give the machine `bytes` of zeroed physical memory, reset the MMU, and take its disk away. */
 void machine_reset(uint32_t bytes);
 
-/* Release the memory (at the end of a run, so that leak checkers are quiet). */
+/* Release the memory and the disk (at the end of a run, so that leak checkers are quiet). */
 void machine_release(void);
 
 /* Size of physical memory. */

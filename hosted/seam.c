@@ -1,11 +1,13 @@
 /*
  * seam.c (hosted) - the hardware seam on x86-64 Linux: physical memory is
  * one buffer, and the model MMU (mmu_model.c) stands in for the CPU's paging.
+ * The disk functions are in disk.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
+#include "disk.h"
 #include "lib.h"
 #include "machine.h"
 #include "mmu_model.h"
@@ -31,6 +33,7 @@ void machine_reset(uint32_t bytes)
 		memset(ram, 0, bytes);
 	}
 	mmu_reset();
+	disk_attach(0);
 }
 
 void machine_release(void)
@@ -39,6 +42,7 @@ void machine_release(void)
 		munmap(ram, ram_bytes);
 	ram = NULL;
 	ram_bytes = 0;
+	disk_release();
 }
 
 uint32_t machine_ram_bytes(void)

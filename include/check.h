@@ -2,8 +2,8 @@
  * check.h - the invariant checker and the dumps.
  *
  * The invariants (DESIGN 4), checked by vm_check():
- *  - the frame allocator's own invariants hold (frame_check), and the
- *    tracker directory's (trk_check);
+ *  - the frame allocator's own invariants hold (frame_check), the
+ *    tracker directory's (trk_check) and the swap slots' (swap_check);
  *  - each tracker in use names a block of pcount pinned kernel-zone frames
  *    (pinned once: no two blocks share a frame), with 0 <= ntables < pcount;
  *  - in every address space, the kernel PDEs equal the master's;
@@ -37,7 +37,7 @@ int vm_check(void);
 void vm_dump(int as, putc_fn out, void *ctx);
 
 /*
- * The kernel zone in address order: frame metadata, tracker pages, blocks
+ * The kernel zone in address order: frame metadata, swap slot metadata, tracker pages, blocks
  * with their owner and size, free runs, and what else is in use; at most
  * max_lines lines of layout, then totals.
  */

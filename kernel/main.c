@@ -10,6 +10,7 @@
  * tests or benchmarks that all ran, failure on anything else, so a script
  * can tell the two apart.
  */
+#include "ata.h"
 #include "check.h"
 #include "cmdline.h"
 #include "runs.h"
@@ -209,6 +210,22 @@ static void print_zones(void)
 	kprintf("\n");
 }
 
+/* Find the swap disk and say what it is, or that there is none. */
+static void init_disk(void)
+{
+	const struct ata_disk *d = ata_disk();
+
+	if (ata_init() < 0) {
+		kprintf("disk: none on the primary IDE channel: no swap\n");
+		return;
+	}
+	kprintf("disk: \"%s\" on the primary IDE channel: ", d->model);
+	print_size(d->sectors * ATA_SECTOR_SIZE);
+	kprintf(", %u pages of swap, %s LBA, %s\n", hw_disk_pages(),
+		d->sectors > ATA_LBA28_SECTORS ? "48-bit" : "28-bit",
+		d->dma ? "bus-master DMA" : d->multiple > 1 ? "PIO a page a block" : "PIO");
+}
+
 /* The notes' steps, each printed as it happens; then paging is on. */
 static void init_paging(void)
 {
@@ -263,12 +280,13 @@ _Noreturn void kmain(uint32_t magic, uint32_t mbi_phys)
 	print_kernel_image();
 	init_frames(choose_kzone());
 	print_zones();
+	init_disk();
 	init_paging();
 	proc_init();
 	syscall_init();
 	crash_if_asked();
 	if (cmdline_has_word(cmdline, "test"))
-		qemu_exit(ktest_run() == 0);
+		qemu_exit(ktest_run(cmdline) == 0);
 	if (cmdline_has_word(cmdline, "bench"))
 		qemu_exit(kbench_run() == 0);
 	if (!demo_paging() || !demo_processes())

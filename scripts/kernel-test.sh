@@ -1,26 +1,30 @@
 #!/usr/bin/env bash
 # kernel-test.sh - run the kernel test suites under QEMU and check the verdict.
 #
-#   scripts/kernel-test.sh [--timeout S] [--mem MiB] KERNEL.elf
+#   scripts/kernel-test.sh [--timeout S] [--mem MiB] [--swap MiB] KERNEL.elf
 #
-# Boots the kernel with the command line "test", shows its output and keeps
-# a copy beside the kernel (kernel-test.log).  Passes only if all of these
-# hold:
+# Boots the kernel with the command line "test" and a swap disk of --swap
+# MiB (default 256; 0: none), shows its output and keeps a copy beside the
+# kernel (kernel-test.log).  Meanwhile scripts/kernel-disk-test.sh boots the
+# disk-error suite on a disk of its own; its lines follow, and it must pass
+# too.  Passes only if all of these hold:
 #  - QEMU reported success (the kernel's own verdict);
 #  - at least one suite printed "kernel-<suite>: <n> passed, 0 failed";
 #  - no suite printed "kernel-<suite>: <n> passed, <m> failed" with m > 0;
 #  - the kernel's verdict "ktest: pass: N suites" came, with a closing line
 #    for each of the N suites;
-#  - the line utest's write case writes with write() reached the console.
+#  - the line utest's write case writes with write() reached the console;
+#  - kernel-disk-test.sh passed.
 
 set -euo pipefail
 
 timeout_s=120
 mem=128
+swap=256
 kernel=""
 
 usage() {
-	echo "usage: $0 [--timeout S] [--mem MiB] KERNEL.elf" >&2
+	echo "usage: $0 [--timeout S] [--mem MiB] [--swap MiB] KERNEL.elf" >&2
 	exit 2
 }
 
@@ -34,6 +38,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--timeout) [ $# -ge 2 ] || usage; timeout_s=$2; shift 2 ;;
 	--mem) [ $# -ge 2 ] || usage; mem=$2; shift 2 ;;
+	--swap) [ $# -ge 2 ] || usage; swap=$2; shift 2 ;;
 	-*) usage ;;
 	*) [ -z "$kernel" ] || usage; kernel=$1; shift ;;
 	esac
@@ -43,9 +48,17 @@ done
 here=$(dirname "$0")
 log=$(dirname "$kernel")/kernel-test.log
 
+disk_out=$(dirname "$kernel")/kernel-disk-test.out
+"$here/kernel-disk-test.sh" --timeout "$timeout_s" "$kernel" >"$disk_out" 2>&1 &
+disk_pid=$!
+
 status=0
-"$here/qemu.sh" --timeout "$timeout_s" --mem "$mem" --args test "$kernel" | tee "$log" ||
+"$here/qemu.sh" --timeout "$timeout_s" --mem "$mem" --swap "$swap" \
+	--swap-image "$(dirname "$kernel")/swap-test.img" --args test "$kernel" | tee "$log" ||
 	status=${PIPESTATUS[0]}
+disk_status=0
+wait "$disk_pid" || disk_status=$?
+cat "$disk_out"
 
 # the serial console ends its lines with \r\n
 summaries=$(tr -d '\r' <"$log" | grep -E '^kernel-[a-z0-9-]+: [0-9]+ passed, [0-9]+ failed' || true)
@@ -53,6 +66,7 @@ passed=$(grep -cE ': [0-9]+ passed, 0 failed' <<<"$summaries" || true)
 failed=$(grep -E ': [0-9]+ passed, 0*[1-9][0-9]* failed' <<<"$summaries" || true)
 
 [ -z "$failed" ] || fail "failing suites: $(paste -sd ';' <<<"$failed")"
+[ "$disk_status" -eq 0 ] || fail "the disk-error boot failed (kernel-disk-test.sh, above)"
 [ "$status" -eq 0 ] || fail "QEMU did not report success (see the qemu.sh message above)"
 [ "$passed" -gt 0 ] || fail "no kernel suite reported a result"
 ran=$(tr -d '\r' <"$log" | sed -n 's/^ktest: pass: \([0-9][0-9]*\) suites$/\1/p' | tail -n 1)

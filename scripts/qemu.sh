@@ -2,7 +2,8 @@
 # qemu.sh - boot a pagetrack kernel under QEMU and turn the kernel's verdict
 # into an exit status.
 #
-#   scripts/qemu.sh [--timeout S] [--mem MiB] [--args 'cmdline'] [--debug] [--icount] KERNEL.elf
+#   scripts/qemu.sh [--timeout S] [--mem MiB] [--args 'cmdline'] [--debug] [--icount]
+#                   [--swap MiB [--swap-image PATH] [--blkdebug CONF]] KERNEL.elf
 #
 # The kernel reports through QEMU's isa-debug-exit device: QEMU exits with
 # 33 when the kernel succeeded and 35 when it failed.  This script exits 0
@@ -17,6 +18,19 @@
 # drives QEMU's clock by the instructions executed (-icount shift=0: one
 # nanosecond, and one TSC tick, per instruction), so that the kernel
 # benchmarks count the same on every run.
+#
+# --swap MiB gives the machine a swap disk of that size on the primary IDE
+# channel (device 0): a sparse raw image, made afresh for each boot with
+# truncate(1), so it costs nothing until written.  It lies at --swap-image
+# (default: swap.img beside the kernel); runs at the same time need images
+# of their own, because QEMU locks the image it writes.  --swap 0 boots
+# with no disk, as does no --swap.  With --swap the kernel command line
+# gets disk_mib=MiB, so that the kernel tests know what the kernel should
+# find.  Disk errors go to the kernel (rerror and werror=report): QEMU never
+# stops the machine for one, not even when the host's disk is full.
+# --blkdebug CONF puts QEMU's blkdebug driver between the disk and its
+# image, with the error-injection rules in CONF (docs/devel/blkdebug.txt in
+# QEMU's sources), so that a test can make chosen sectors fail.
 
 set -euo pipefail
 
@@ -31,10 +45,14 @@ mem=128
 args=""
 debug=false
 icount=false
+swap_mib=""
+swap_image=""
+blkdebug=""
 kernel=""
 
 usage() {
-	echo "usage: $0 [--timeout S] [--mem MiB] [--args 'cmdline'] [--debug] [--icount] KERNEL.elf" >&2
+	echo "usage: $0 [--timeout S] [--mem MiB] [--args 'cmdline'] [--debug] [--icount]" >&2
+	echo "          [--swap MiB [--swap-image PATH] [--blkdebug CONF]] KERNEL.elf" >&2
 	exit 2
 }
 
@@ -54,6 +72,9 @@ while [ $# -gt 0 ]; do
 	--args) [ $# -ge 2 ] || usage; args=$2; shift 2 ;;
 	--debug) debug=true; shift ;;
 	--icount) icount=true; shift ;;
+	--swap) [ $# -ge 2 ] || usage; swap_mib=$2; shift 2 ;;
+	--swap-image) [ $# -ge 2 ] || usage; swap_image=$2; shift 2 ;;
+	--blkdebug) [ $# -ge 2 ] || usage; blkdebug=$2; shift 2 ;;
 	-h | --help) usage ;;
 	-*) echo "qemu.sh: unknown option $1" >&2; usage ;;
 	*) [ -z "$kernel" ] || usage; kernel=$1; shift ;;
@@ -66,7 +87,28 @@ is_number "$timeout_s" || die "--timeout wants whole seconds, not '$timeout_s'"
 if ! is_number "$mem" || [ "$mem" -eq 0 ]; then
 	die "--mem wants MiB, not '$mem'"
 fi
+if [ -n "$swap_mib" ]; then
+	is_number "$swap_mib" || die "--swap wants MiB, not '$swap_mib'"
+	args="${args:+$args }disk_mib=$swap_mib"
+fi
+[ -n "$swap_image" ] || swap_image=$(dirname "$kernel")/swap.img
+if [ -n "$blkdebug" ]; then
+	[ "${swap_mib:-0}" -gt 0 ] || die "--blkdebug needs a disk: give --swap MiB too"
+	[ -f "$blkdebug" ] || die "no blkdebug rules at $blkdebug"
+fi
 command -v qemu-system-i386 >/dev/null || die "qemu-system-i386 is missing (scripts/deps.sh run installs it)"
+
+# The image of a --swap disk, made afresh, and the -drive option that attaches it.
+swap_drive() {
+	local file=$swap_image
+	case $swap_image$blkdebug in
+	*[,:]*) die "QEMU cannot take a comma or a colon in $swap_image or $blkdebug" ;;
+	esac
+	rm -f "$swap_image"
+	truncate -s "${swap_mib}M" "$swap_image" || die "cannot make the swap image $swap_image"
+	[ -z "$blkdebug" ] || file="blkdebug:$blkdebug:$swap_image"
+	echo "file=$file,format=raw,if=ide,index=0,media=disk,rerror=report,werror=report"
+}
 
 # shellcheck disable=SC2054 # the commas belong to QEMU's option syntax
 qemu=(qemu-system-i386
@@ -84,6 +126,10 @@ if $debug; then
 fi
 if $icount; then
 	qemu+=(-icount shift=0)
+fi
+if [ "${swap_mib:-0}" -gt 0 ]; then
+	drive=$(swap_drive) || exit 1
+	qemu+=(-drive "$drive")
 fi
 
 # --foreground keeps QEMU in this process group, so that ^C reaches it

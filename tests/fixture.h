@@ -40,6 +40,14 @@ void fx_teardown(void);
  */
 void fx_boot(uint32_t ram_mib, uint32_t kzone_mib, bool paging);
 
+/*
+ * Host only: give the machine a model disk of `pages` pages (0: none) and
+ * the swap slots over it (swap_init); the slots of the disk before must
+ * all be free.  The metadata's frames are taken from then on: record the
+ * counts after.
+ */
+void fx_disk(uint32_t pages);
+
 /* The counts recorded by fx_setup. */
 extern struct fx_counts fx_start;
 

@@ -1,8 +1,10 @@
 /* host_fixture.c - a fresh simulated machine for each host paging test. */
+#include "disk.h"
 #include "fixture.h"
 #include "frame.h"
 #include "machine.h"
 #include "paging.h"
+#include "swap.h"
 
 #define FX_KIMG_START MiB(1)
 #define FX_KIMG_END (MiB(1) + KiB(256)) /* a pretend kernel image */
@@ -19,6 +21,8 @@ void fx_boot(uint32_t ram_mib, uint32_t kzone_mib, bool paging)
 	paddr_t x = frame_choose_kzone_end(map, ARRAY_SIZE(map), MiB(kzone_mib));
 	if (frame_init(map, ARRAY_SIZE(map), FX_KIMG_START, FX_KIMG_END, x) < 0)
 		panic("fx_boot: frame_init failed");
+	if (swap_init() < 0) /* the new machine has no disk: this forgets the old one's slots */
+		panic("fx_boot: swap_init failed");
 	if (paging && paging_init(false) < 0)
 		panic("fx_boot: paging_init failed");
 }
@@ -27,4 +31,13 @@ void fx_setup(void)
 {
 	fx_boot(64, 16, true);
 	fx_counts(&fx_start);
+}
+
+void fx_disk(uint32_t pages)
+{
+	if (swap_fini() < 0)
+		panic("fx_disk: swap slots are still in use");
+	disk_attach(pages);
+	if (swap_init() < 0)
+		panic("fx_disk: swap_init found no room for the metadata of %u slots", pages);
 }

@@ -24,6 +24,8 @@ static const struct test_suite *const suites[] = {
 	&oom_suite,
 	&random_suite,
 	&stress_suite,
+	&disk_suite,
+	&swap_slots_suite,
 };
 
 static bool wanted(const char *name, int argc, char **argv)

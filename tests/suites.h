@@ -16,10 +16,14 @@ extern const struct test_suite frame_suite;
 extern const struct test_suite mmu_suite;
 extern const struct test_suite paging_suite;
 extern const struct test_suite stress_suite;
+extern const struct test_suite disk_suite;
+extern const struct test_suite swap_slots_suite;
 
 /* kernel only */
 extern const struct test_suite kframe_suite;
 extern const struct test_suite proc_suite;
 extern const struct test_suite kfail_suite;
+extern const struct test_suite swap_disk_suite;
+extern const struct test_suite swap_disk_errors_suite; /* a disk that fails: only=swap-disk-errors */
 
 #endif

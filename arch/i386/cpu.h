@@ -48,6 +48,43 @@ static inline void outw(uint16_t port, uint16_t v)
 	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
 }
 
+static inline uint16_t inw(uint16_t port)
+{
+	uint16_t v;
+	__asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline uint32_t inl(uint16_t port)
+{
+	uint32_t v;
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline void outl(uint16_t port, uint32_t v)
+{
+	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+
+/* Read n doublewords from port into dst (DF is clear in the kernel: trap.S clears it). */
+static inline void insl(uint16_t port, void *dst, uint32_t n)
+{
+	__asm__ volatile("rep insl" : "+D"(dst), "+c"(n) : "d"(port) : "memory");
+}
+
+/* Write n doublewords from src to port. */
+static inline void outsl(uint16_t port, const void *src, uint32_t n)
+{
+	__asm__ volatile("rep outsl" : "+S"(src), "+c"(n) : "d"(port) : "memory");
+}
+
+/* Keep the compiler from moving memory accesses across this point (a device reads or wrote them). */
+static inline void compiler_barrier(void)
+{
+	__asm__ volatile("" : : : "memory");
+}
+
 static inline uint32_t read_cr0(void)
 {
 	uint32_t v;

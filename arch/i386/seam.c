@@ -4,9 +4,17 @@
  * The kernel zone is identity-mapped in every address space, and before
  * paging is on every address is its own physical address, so hw_phys and
  * hw_kva are plain casts.
+ *
+ * The disk is the ATA disk ata_init() found (ata.h).  DMA reaches a frame
+ * by its physical address; PIO needs the CPU to reach it, and a user-zone
+ * frame is mapped nowhere, so the PIO path borrows a kmap window for the
+ * length of the transfer: the one place the seam calls back into the core.
  */
 #include "seam.h"
+#include "ata.h"
 #include "cpu.h"
+#include "errors.h"
+#include "kmap.h"
 #include "mmu.h"
 #include "qemu.h"
 #include "serial.h"
@@ -65,6 +73,35 @@ void hw_enable_paging(paddr_t pd)
 bool hw_paging_enabled(void)
 {
 	return read_cr0() & CR0_PG;
+}
+
+uint32_t hw_disk_pages(void)
+{
+	return ata_pages();
+}
+
+static int disk_transfer(uint32_t page, paddr_t frame, bool write)
+{
+	if (page >= ata_pages())
+		return -E_RANGE;
+	if (!IS_ALIGNED(frame, PAGE_SIZE))
+		return -E_INVAL;
+	if (ata_dma_in_use())
+		return ata_dma_page(page, frame, write);
+	vaddr_t va = kmap(frame);
+	int rc = ata_pio_page(page, hw_kva(va), write);
+	kunmap(va);
+	return rc;
+}
+
+int hw_disk_read(uint32_t page, paddr_t frame)
+{
+	return disk_transfer(page, frame, false);
+}
+
+int hw_disk_write(uint32_t page, paddr_t frame)
+{
+	return disk_transfer(page, frame, true);
 }
 
 void hw_putc(char c)

@@ -14,6 +14,9 @@
 #include "fixture.h"
 #include "proc.h"
 
+/* The kernel command line, for suites that take options from it (ktest.c sets it). */
+extern const char *ktest_cmdline;
+
 /* The process counts recorded by fx_proc_setup. */
 extern struct proc_stats fx_proc_start;
 

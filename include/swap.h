@@ -1,0 +1,140 @@
+/*
+ * swap.h - the swap slots: the pages of the swap disk (seam.h), handed out
+ * to hold user pages and page-table blocks while they are paged out.
+ *
+ * Slot s is disk page s, so a slot needs no table to be found.  Slot 0 is
+ * never handed out: 0 means "no slot" wherever a slot number is kept.  A
+ * swap entry keeps its slot in 20 bits, so at most SWAP_SLOTS_MAX pages of
+ * the disk are used; slots 1 .. min(disk pages, SWAP_SLOTS_MAX) - 1 are the
+ * `total` the allocator hands out.
+ *
+ * Each slot has a reference count, at most SWAP_REF_MAX, one per holder
+ * (a swap entry naming it, a frame that keeps a clean copy of it, a block
+ * that is out), and a state:
+ *
+ *   free      no reference, not retired: the allocator may hand it out;
+ *   used      1 .. SWAP_REF_MAX references, not retired;
+ *   retired   its disk page failed: never handed out again.  A slot is
+ *             retired while in use (the holder that met the error calls
+ *             swap_retire); the references it still has go away as usual,
+ *             and when the last one does the slot stays retired.
+ *
+ *   swap_alloc / swap_alloc_run          free -> used (1 reference each)
+ *   swap_ref                             one more reference (used or retired)
+ *   swap_unref / swap_free_run           one fewer; used -> free at 0
+ *   swap_retire                          used -> retired
+ *
+ * Invariants (swap_check() verifies them):
+ *  - slot 0 is neither free nor retired and has no reference;
+ *  - a slot is free exactly when its bit in the free bitmap is set, and
+ *    then it has no reference and is not retired;
+ *  - free + used + retired == total, each count the number of slots in
+ *    that state;
+ *  - no free slot lies below the search hint;
+ *  - the metadata frames are kernel-zone frames in use, pinned once.
+ *
+ * Metadata, in one run of pinned kernel-zone frames taken by swap_init:
+ * the reference counts (2 bytes a slot), the free bitmap and the retired
+ * bitmap (1 bit a slot each): 36 frames for a 256 MiB disk, 576 for the
+ * largest (4 GiB).  The kernel-zone dump names it.
+ *
+ * Costs: a single slot is the lowest free one, found in the free bitmap 32
+ * slots at a time from the lowest word that may hold a free slot; a run is
+ * the first fit of n free slots.  Every function that takes a slot checks
+ * it: 0 or past the last gets -E_INVAL; a failing call changes nothing.
+ */
+#ifndef PAGETRACK_SWAP_H
+#define PAGETRACK_SWAP_H
+
+#include "types.h"
+
+#define SWAP_NO_SLOT 0u
+#define SWAP_SLOTS_MAX (1u << 20)   /* slot numbers fit in a swap entry's 20 bits */
+#define SWAP_REF_MAX UINT16_MAX     /* references a slot can hold */
+
+enum swap_state { SWAP_FREE, SWAP_USED, SWAP_RETIRED };
+
+struct swap_counts {
+	uint32_t total;   /* slots the allocator can hand out: free + used + retired */
+	uint32_t free, used, retired;
+};
+
+/*
+ * Take over the disk (hw_disk_pages()): every slot free, the metadata in a
+ * new run of pinned kernel-zone frames.  Call after frame_init, once per
+ * boot or after swap_fini; what was there before is forgotten, not given
+ * back.  Without a disk (or with a disk of one page) there are no slots
+ * and no metadata.  Returns 0, or -E_NOMEM if the metadata does not fit in
+ * the kernel zone (there are then no slots).
+ */
+int swap_init(void);
+
+/*
+ * Give the metadata back to the kernel zone; there are no slots after.
+ * Every slot must be free or retired without references (-E_BUSY if not,
+ * and nothing changes).
+ */
+int swap_fini(void);
+
+/* A free slot, now used with one reference: its number (> 0), or -E_NOMEM. */
+int swap_alloc(void);
+
+/*
+ * n >= 1 consecutive free slots, the lowest such run, each now used with
+ * one reference: the first one's number, -E_INVAL if n is 0, or -E_NOMEM
+ * if there is no such run.
+ */
+int swap_alloc_run(uint32_t n);
+
+/*
+ * One more reference to a slot that has one (used or retired): 0,
+ * -E_INVAL (not a slot), -E_FREE (no reference to add to), or -E_RANGE if
+ * it holds SWAP_REF_MAX already.
+ */
+int swap_ref(uint32_t slot);
+
+/*
+ * Drop one reference: the references left (0: the slot is free again, or
+ * stays retired), -E_INVAL (not a slot) or -E_FREE (it has none).
+ */
+int swap_unref(uint32_t slot);
+
+/*
+ * Drop the one reference each slot of [first, first + n) holds (the run of
+ * a block that is back in RAM): all or nothing.  0, -E_INVAL if n is 0 or
+ * the run is not all slots, -E_FREE if one has no reference, -E_BUSY if
+ * one has more than one.
+ */
+int swap_free_run(uint32_t first, uint32_t n);
+
+/*
+ * Retire a slot in use whose disk page failed: it is never handed out
+ * again.  0, -E_INVAL (not a slot), -E_FREE (it has no reference: only its
+ * holder can know it failed), -E_EXIST (retired already).
+ */
+int swap_retire(uint32_t slot);
+
+/* The reference count of a slot, or -E_INVAL. */
+int swap_refcount(uint32_t slot);
+
+/* The state of a slot (enum swap_state), or -E_INVAL. */
+int swap_slot_state(uint32_t slot);
+
+void swap_get_counts(struct swap_counts *c);
+
+/* Where the metadata lies, for the kernel-zone dump (0 frames: none). */
+void swap_metadata(paddr_t *base, uint32_t *nframes);
+
+/*
+ * Fault injection: make the nth allocation from now fail with -E_NOMEM
+ * (every call of swap_alloc and swap_alloc_run that passes its argument
+ * checks counts as one).  0 turns it off.  swap_alloc_calls counts the
+ * calls since swap_init.
+ */
+void swap_fail_nth(uint32_t n);
+uint32_t swap_alloc_calls(void);
+
+/* Verify the invariants above; returns 0 or -E_INVAL after printing the first broken one. */
+int swap_check(void);
+
+#endif
