@@ -38,7 +38,7 @@ TIMEOUT  ?= 120
 LIB_SRCS    := lib/errors.c lib/printf.c
 ILIB_SRCS   := $(LIB_SRCS) lib/string.c
 CORE_SRCS   := core/frame.c core/tracker.c core/ptblock.c core/tlb.c core/kmap.c \
-               core/vmspace.c core/paging.c core/check.c core/dump.c core/swap.c
+               core/vmspace.c core/paging.c core/check.c core/dump.c core/swap.c core/pager.c
 ARCH_SRCS   := arch/i386/boot.S arch/i386/trap.S arch/i386/probe.S arch/i386/switch.S \
                arch/i386/idt.c arch/i386/gdt.c arch/i386/timer.c arch/i386/serial.c \
                arch/i386/seam.c arch/i386/qemu.c arch/i386/ata.c arch/i386/pci.c
