@@ -52,7 +52,8 @@ SHARED_TEST_SRCS := tests/harness.c tests/fixture.c tests/test_printf.c tests/te
                     tests/vm_util.c tests/vm_map.c tests/vm_grow.c tests/vm_shrink.c \
                     tests/vm_bad.c tests/vm_tlb.c tests/vm_clone.c tests/vm_resolve.c \
                     tests/vm_iterate.c \
-                    tests/test_oom.c tests/test_random.c tests/model.c
+                    tests/test_oom.c tests/test_random.c tests/model.c \
+                    tests/swap_util.c tests/swap_pager.c
 # host-only tests and the host runner
 HOST_TEST_SRCS   := tests/host_main.c tests/host_fixture.c tests/frame_util.c \
                     tests/frame_boot.c tests/frame_alloc.c tests/frame_bad.c tests/frame_refs.c \

@@ -26,6 +26,7 @@ static const struct test_suite *const suites[] = {
 	&stress_suite,
 	&disk_suite,
 	&swap_slots_suite,
+	&swap_pager_suite,
 };
 
 static bool wanted(const char *name, int argc, char **argv)
