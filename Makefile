@@ -59,7 +59,8 @@ HOST_TEST_SRCS   := tests/host_main.c tests/host_fixture.c tests/frame_util.c \
                     tests/frame_boot.c tests/frame_alloc.c tests/frame_bad.c tests/frame_refs.c \
                     tests/frame_inject.c tests/frame_walk.c tests/frame_random.c \
                     tests/test_mmu.c tests/test_paging.c tests/test_stress.c \
-                    tests/disk_model.c tests/swap_slots.c tests/swap_io.c
+                    tests/disk_model.c tests/swap_slots.c tests/swap_io.c \
+                    tests/swap_model.c
 # kernel-only tests, their fixture, the runner and the kernel's probe()
 KTEST_SRCS  := tests/kernel/ktest.c tests/kernel/kfixture.c tests/kernel/probe.c \
                tests/kernel/test_kframe.c tests/kernel/test_proc.c tests/kernel/test_kfail.c \
