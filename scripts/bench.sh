@@ -226,7 +226,8 @@ plot() {
 	panel_data clone.dat "COW 16 MiB" clone_cow_16m_us "COW 256 MiB" clone_cow_256m_us \
 		"eager 16 MiB" clone_eager_16m_us
 	panel_data kernel.dat "cr3 switch" kernel_cr3_switch_cycles \
-		"probe" kernel_user_write_probe_cycles "map" kernel_map_cycles \
+		"system call" kernel_syscall_cycles "kmap window" kernel_kmap_window_cycles \
+		"write, per KiB" kernel_write_64k_cycles "map" kernel_map_cycles \
 		"unmap" kernel_unmap_cycles "zero fault" kernel_zero_fault_cycles \
 		"COW fault" kernel_cow_fault_cycles "create+destroy" kernel_create_destroy_cycles \
 		"fork+exit+wait" kernel_fork_exit_wait_cycles \
