@@ -242,19 +242,11 @@ static void pdc_fill(uint32_t i)
 	pdc_put(i, *mem);
 }
 
-/*
- * Cache region i again from directory dir if its PDE still points to a
- * table, else drop it; whether it does.  An entry cached as the PDE now
- * is stays: dropping and filling it again would change nothing.
- */
+/* Cache region i again from directory dir if its PDE still points to a table; whether it does. */
 static bool pdc_recache(pde_t *dir, uint32_t i)
 {
-	if (pdc.gen[i] == pdc.now && pdc.pde[i].v == dir[i].v)
-		return true;
-	if (!points_to_table(dir[i])) {
-		pdc_drop(i);
+	if (!points_to_table(dir[i]))
 		return false;
-	}
 	dir[i].v |= PG_A; /* as the CPU does before it caches */
 	pdc.pde[i] = dir[i];
 	pdc.gen[i] = pdc.now;
@@ -266,9 +258,7 @@ static bool pdc_recache(pde_t *dir, uint32_t i)
  * time, the PDE of each region cached since the last CR3 load that still
  * points to a table; a region that no longer does is forgotten.  The
  * regions in use, from their list, not the whole directory: what an invlpg
- * costs a CPU.  Only listed regions are ever cached, so going over the
- * list does both: an entry that holds the PDE as it is stays, the others
- * are filled again or dropped.
+ * costs a CPU.
  */
 static void pdc_refill(void)
 {
@@ -278,6 +268,7 @@ static void pdc_refill(void)
 		pdc_restart();
 		return;
 	}
+	pdc_drop_all();
 	pde_t *dir = hw_phys(cr3 & PG_ADDR_MASK); /* one page: every PDE from one pointer */
 	for (uint32_t k = 0; k < n; k++) {
 		uint32_t i = pdc.used[k];
