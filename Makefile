@@ -303,11 +303,11 @@ VBUILD      := $(BUILD)/valgrind
 FUZZ_LIB_SRCS := $(LIB_SRCS) $(CORE_SRCS) $(HOSTED_SRCS) tests/harness.c tests/fixture.c \
                  tests/host_fixture.c tests/model.c
 
-FCFLAGS  := -std=gnu11 -g -O2 -flto=thin -fno-omit-frame-pointer \
+FCFLAGS  := -std=gnu11 -g -O2 -fno-omit-frame-pointer \
             -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
             -fsanitize-coverage-ignorelist=fuzz/coverage-ignore.txt \
             $(WARN) $(INCLUDES) -Itests -Ihosted -Ifuzz -DPT_DEBUG=1
-FLDFLAGS := -flto=thin -fsanitize=fuzzer,address,undefined
+FLDFLAGS := -fsanitize=fuzzer,address,undefined
 # the host build without sanitizers, for valgrind
 VCFLAGS  := -std=gnu11 -g -O1 -fno-omit-frame-pointer $(WARN) $(INCLUDES) -Itests -Ihosted -Ifuzz \
             -DPT_DEBUG=1
