@@ -201,7 +201,7 @@ deps-test:
 	@scripts/deps.sh test
 
 run: deps-run kernel
-	@scripts/qemu.sh --timeout $(TIMEOUT) --mem $(MEM) --swap $(SWAP) --swap-image $(BUILD)/swap.img \
+	@scripts/qemu.sh --icount --timeout $(TIMEOUT) --mem $(MEM) --swap $(SWAP) --swap-image $(BUILD)/swap.img \
 		--args '$(ARGS)' $(KERNEL_ELF)
 
 test: deps-test test-host test-kernel test-fuzz valgrind lint

@@ -125,7 +125,7 @@ if $debug; then
 	qemu+=(-s -S)
 fi
 if $icount; then
-	qemu+=(-icount shift=0)
+	qemu+=(-icount shift=0,sleep=off,align=off)
 fi
 if [ "${swap_mib:-0}" -gt 0 ]; then
 	drive=$(swap_drive) || exit 1

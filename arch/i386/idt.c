@@ -18,6 +18,7 @@ struct idt_gate {
 	uint16_t offset_hi;
 } __attribute__((packed));
 _Static_assert(sizeof(struct idt_gate) == 8, "an IDT gate is 8 bytes");
+_Static_assert(__builtin_offsetof(struct trap_frame, cs) == 60, "trap.S's FRAME_CS");
 
 #define GATE_PRESENT BIT(7)
 #define GATE_DPL_SHIFT 5
