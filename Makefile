@@ -1,6 +1,7 @@
 # pagetrack - one Makefile for the i386 kernel and the host build.
 #
 #   make run      boot the demo kernel under QEMU (MEM=<MiB> SWAP=<MiB> ARGS='<command line>')
+#   make min-mem  the smallest MEM the demo passes at
 #   make test     the host suites (with the fuzz corpus replay), the kernel
 #                 under QEMU, the fuzz smoke run, valgrind, then lint
 #   make bench    benchmarks
@@ -117,7 +118,7 @@ HOST_TESTS  := $(HBUILD)/pagetrack-tests
 REPLAY      := $(HBUILD)/fuzz-replay
 FUZZ_DIRS   := fuzz/corpus fuzz/regressions
 
-.PHONY: all kernel host run test test-host test-kernel bench debug clean deps-run deps-test
+.PHONY: all kernel host run min-mem test test-host test-kernel bench debug clean deps-run deps-test
 
 all: kernel host
 
@@ -203,6 +204,10 @@ deps-test:
 run: deps-run kernel
 	@scripts/qemu.sh --icount --timeout $(TIMEOUT) --mem $(MEM) --swap $(SWAP) --swap-image $(BUILD)/swap.img \
 		--args '$(ARGS)' $(KERNEL_ELF)
+
+# the smallest MEM the demo passes at, each size booted 3 times (scripts/min-mem.sh)
+min-mem: deps-run kernel
+	@scripts/min-mem.sh --timeout $(TIMEOUT) --swap $(SWAP) $(KERNEL_ELF)
 
 test: deps-test test-host test-kernel test-fuzz valgrind lint
 
