@@ -35,9 +35,10 @@ TIMEOUT  ?= 120
 # ---- sources ----------------------------------------------------------
 
 # the freestanding C library: the formatter, error names, the memory functions
-# (string.c in the i386 builds only: the host has its C library's)
+# (string.c in the i386 builds only: the host has its C library's), and the
+# user interface's errors and statuses in words (status.c, i386 only)
 LIB_SRCS    := lib/errors.c lib/printf.c
-ILIB_SRCS   := $(LIB_SRCS) lib/string.c
+ILIB_SRCS   := $(LIB_SRCS) lib/string.c lib/status.c
 CORE_SRCS   := core/frame.c core/tracker.c core/ptblock.c core/tlb.c core/kmap.c \
                core/vmspace.c core/paging.c core/check.c core/dump.c core/swap.c
 ARCH_SRCS   := arch/i386/boot.S arch/i386/trap.S arch/i386/probe.S arch/i386/switch.S \
@@ -160,7 +161,7 @@ $(HOST_TESTS): $(HOST_OBJS)
 UBUILD        := $(BUILD)/user
 USER_PROG_SRCS := user/init.c user/worker.c user/hello.c user/forkwait.c \
                   tests/user/utest.c tests/user/kfail.c
-USER_LIB_SRCS := user/crt0.S user/ulib.c user/ucheck.c lib/printf.c lib/string.c
+USER_LIB_SRCS := user/crt0.S user/ulib.c user/ucheck.c lib/printf.c lib/string.c lib/status.c
 USER_CFLAGS   := -std=gnu11 -m32 -march=i686 -ffreestanding -fno-pic -fno-stack-protector \
                  -nostdlib -mgeneral-regs-only -fno-omit-frame-pointer \
                  -fno-asynchronous-unwind-tables -O2 \

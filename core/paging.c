@@ -153,7 +153,8 @@ int paging_init(bool verbose)
 	for (int i = 0; i < (int)ARRAY_SIZE(steps); i++) {
 		int rc = steps[i]();
 		if (rc < 0) {
-			kprintf("paging: step %d failed: %s\n", i + 1, err_name(rc));
+			kprintf("paging: step %d failed: %s (%s)\n", i + 1, err_name(rc),
+				err_cause(rc));
 			return rc;
 		}
 		if (verbose)

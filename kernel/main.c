@@ -113,6 +113,17 @@ static void print_kernel_image(void)
 	kprintf("\n");
 }
 
+/* One past the last available byte below 4 GiB. */
+static uint64_t ram_top(void)
+{
+	uint64_t top = 0;
+
+	for (size_t i = 0; i < mem_regions; i++)
+		if (mem_map[i].type == MEM_AVAILABLE)
+			top = MAX(top, mem_map[i].base + mem_map[i].len);
+	return MIN(top, (uint64_t)1 << 32);
+}
+
 /*
  * The size asked for with kzone=, in *req: returns 0, -E_NOENT if there is
  * no such option, or -E_INVAL after saying what is wrong with it.
@@ -138,6 +149,28 @@ static int kzone_option(uint32_t *req)
 	return 0;
 }
 
+/* Say where X came from: req (0: the default), and what kept it from being that. */
+static void print_kzone_origin(paddr_t x, uint32_t req)
+{
+	uint64_t top = ram_top(), want = req ? ALIGN_UP((uint64_t)req, (uint64_t)PAGE_SIZE)
+					    : ALIGN_UP(MAX(top / 4, (uint64_t)KZONE_MIN),
+						       (uint64_t)PDE_SPAN);
+
+	if (req == 0)
+		kprintf("the default, a quarter of RAM and at least 16 MiB, rounded up to 4 MiB");
+	else if (want == req)
+		kprintf("from kzone=");
+	else
+		kprintf("kzone= asked for 0x%08x, rounded up to a page", req);
+	if (x < want && x == KZONE_LIMIT)
+		kprintf(", cut to end below the user gate (0x%08x)", KZONE_LIMIT);
+	else if (x < want)
+		kprintf(", cut to the end of RAM: it would be 0x%08llx", (unsigned long long)want);
+	if (x >= top)
+		kprintf("; no RAM is left above it for the user zone");
+	kprintf("\n");
+}
+
 /* X, the end of the kernel zone: the kzone= option, or the default. */
 static paddr_t choose_kzone(void)
 {
@@ -149,18 +182,15 @@ static paddr_t choose_kzone(void)
 	paddr_t x = frame_choose_kzone_end(mem_map, mem_regions, req);
 	if (x <= (paddr_t)kernel_end) {
 		kprintf("kzone: X = 0x%08x leaves no room after the kernel image "
-			"(it ends at 0x%08x)\n", x, (paddr_t)kernel_end);
+			"(it ends at 0x%08x): %s\n", x, (paddr_t)kernel_end,
+			req && x < ram_top() ? "ask for a larger kzone="
+					     : "give QEMU more memory (MEM=)");
 		boot_fail();
 	}
 	kprintf("kernel zone: X = 0x%08x (", x);
 	print_size(x);
-	if (req == 0)
-		kprintf("): the default, a quarter of RAM and at least 16 MiB\n");
-	else if (x == req)
-		kprintf("): from kzone=\n");
-	else
-		kprintf("): kzone= asked for 0x%08x, rounded up to a page and kept within RAM "
-			"and below the user gate\n", req);
+	kprintf("): ");
+	print_kzone_origin(x, req);
 	return x;
 }
 
@@ -174,19 +204,9 @@ static void init_frames(paddr_t x)
 		kprintf("frame_init: the frame allocator's metadata does not fit below X = 0x%08x; "
 			"ask for a larger kzone=\n", x);
 	else
-		kprintf("frame_init: %s: no usable memory above 1 MiB\n", err_name(rc));
+		kprintf("frame_init: %s (%s): no usable memory above 1 MiB\n", err_name(rc),
+			err_cause(rc));
 	boot_fail();
-}
-
-/* One past the last available byte below 4 GiB. */
-static uint64_t ram_top(void)
-{
-	uint64_t top = 0;
-
-	for (size_t i = 0; i < mem_regions; i++)
-		if (mem_map[i].type == MEM_AVAILABLE)
-			top = MAX(top, mem_map[i].base + mem_map[i].len);
-	return MIN(top, (uint64_t)1 << 32);
 }
 
 static void print_zone(const char *name, enum zone z, uint64_t start, uint64_t end)

@@ -82,7 +82,8 @@ static void destroy_space(int as)
 	int rc = vm_destroy(as);
 
 	if (rc < 0)
-		panic("destroy_space: address space %d: %s", as, err_name(rc));
+		panic("destroy_space: address space %d: %s (%s)", as, err_name(rc),
+		      err_cause(rc));
 }
 
 /* A free slot with a kernel stack, or NULL. */
@@ -331,10 +332,25 @@ int proc_reap(int pid, int *status)
 
 /* ---- fork, wait, exec --------------------------------------------------------- */
 
+/*
+ * A forked process is named after what it runs, its parent's program,
+ * marked as a fork ("fork of init") until it execs another; a fork of a
+ * fork keeps the one mark.
+ */
+static void fork_name(const char *parent, char *name, size_t size)
+{
+	bool marked = strncmp(parent, FORK_MARK, sizeof(FORK_MARK) - 1) == 0;
+
+	ksnprintf(name, size, "%s%s", marked ? "" : FORK_MARK, parent);
+}
+
 int proc_fork(void)
 {
-	struct proc *parent = current, *child = alloc_proc(parent->pid, parent->name);
+	struct proc *parent = current, *child;
+	char name[sizeof(parent->name)];
 
+	fork_name(parent->name, name, sizeof(name));
+	child = alloc_proc(parent->pid, name);
 	if (!child)
 		return -SYS_ENOMEM;
 	int as = vm_clone(parent->as, VM_CLONE_COW);

@@ -16,7 +16,7 @@
 #include "types.h"
 
 #define NPROC 128         /* processes at once */
-#define PROC_NAME_MAX 16
+#define PROC_NAME_MAX 16 /* a program name's bytes, the NUL included */
 
 /*
  * Set up the process table, the handling of faults and traps from ring 3,
