@@ -296,6 +296,7 @@ _Noreturn void kmain(uint32_t magic, uint32_t mbi_phys)
 	check_magic(magic);
 	read_boot_info(hw_phys(mbi_phys));
 	kprintf("cmdline: %s\n", cmdline);
+	cmdline_warn_unknown(cmdline);
 	print_mem_map();
 	print_kernel_image();
 	init_frames(choose_kzone());

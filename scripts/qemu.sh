@@ -87,6 +87,14 @@ is_number "$timeout_s" || die "--timeout wants whole seconds, not '$timeout_s'"
 if ! is_number "$mem" || [ "$mem" -eq 0 ]; then
 	die "--mem wants MiB, not '$mem'"
 fi
+# QEMU loads the image at 1 MiB, and its firmware keeps the top 128 KiB of
+# RAM: with less memory than that takes, QEMU would wait silently until the
+# timeout.  nm comes with binutils, which building the kernel needs.
+if end=$(nm "$kernel" 2>/dev/null | awk '$3 == "kernel_end" { print $1 }') && [ -n "$end" ]; then
+	need=$(((0x$end + 128 * 1024 + (1 << 20) - 1) >> 20))
+	[ "$mem" -ge "$need" ] ||
+		die "MEM=$mem MiB (--mem): too little to boot this kernel, whose image ends at 0x$end (QEMU keeps the top 128 KiB of RAM): give at least $need MiB; the demo needs more (make min-mem)"
+fi
 if [ -n "$swap_mib" ]; then
 	is_number "$swap_mib" || die "--swap wants MiB, not '$swap_mib'"
 	args="${args:+$args }disk_mib=$swap_mib"
