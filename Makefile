@@ -43,7 +43,7 @@ CORE_SRCS   := core/frame.c core/tracker.c core/ptblock.c core/tlb.c core/kmap.c
                core/vmspace.c core/paging.c core/check.c core/dump.c core/swap.c
 ARCH_SRCS   := arch/i386/boot.S arch/i386/trap.S arch/i386/probe.S arch/i386/switch.S \
                arch/i386/idt.c arch/i386/gdt.c arch/i386/timer.c arch/i386/serial.c \
-               arch/i386/seam.c arch/i386/qemu.c arch/i386/ata.c arch/i386/pci.c
+               arch/i386/seam.c arch/i386/qemu.c arch/i386/ata.c arch/i386/pci.c arch/i386/ksyms.c
 KERNEL_SRCS := kernel/main.c kernel/multiboot.c kernel/cmdline.c kernel/pagefault.c \
                kernel/elf.c kernel/proc.c kernel/ufault.c kernel/syscall.c \
                kernel/programs.S kernel/program_find.c kernel/disktime.c
@@ -134,9 +134,28 @@ $(KBUILD)/demo/%.o $(BKBUILD)/demo/%.o: XINC := -Idemo
 $(KBUILD)/tests/%.o $(BKBUILD)/tests/%.o: XINC := -Itests -Itests/kernel -Itests/user
 $(KBUILD)/bench/%.o $(BKBUILD)/bench/%.o: XINC := -Itests -Ibench/kernel
 
-$(KERNEL_ELF): $(KERNEL_OBJS) arch/i386/kernel.ld
+# Linked twice: the first link gives the code's addresses, from which
+# scripts/ksyms.sh makes the symbol table the kernel's backtraces read; the
+# second adds it after the code (kernel.ld), and the script checks that no
+# code moved.
+KERNEL_NOSYMS := $(KBUILD)/pagetrack-nosyms.elf
+
+$(KERNEL_NOSYMS): $(KERNEL_OBJS) arch/i386/kernel.ld
 	$(call show,LD,$@)
 	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KERNEL_OBJS)
+
+$(KBUILD)/ksyms.S: $(KERNEL_NOSYMS) scripts/ksyms.sh
+	$(call show,KSYMS,$@)
+	$(Q)NM=$(NM) scripts/ksyms.sh $< > $@
+
+$(KBUILD)/ksyms.o: $(KBUILD)/ksyms.S
+	$(call show,AS,$@)
+	$(Q)$(CC) $(KASFLAGS) -c $< -o $@
+
+$(KERNEL_ELF): $(KERNEL_NOSYMS) $(KBUILD)/ksyms.o
+	$(call show,LD,$@)
+	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KERNEL_OBJS) $(KBUILD)/ksyms.o
+	$(Q)NM=$(NM) scripts/ksyms.sh --check $(KERNEL_NOSYMS) $@
 
 $(KBUILD)/kernel.sym: $(KERNEL_ELF)
 	$(call show,NM,$@)

@@ -8,7 +8,8 @@
 # fault on purpose after paging is on, and checks each run: QEMU must
 # report failure, and the output must hold the decoded fault (exactly
 # once), the walk of the address through the page tables and the trap
-# report.  Prints "kernel-crash: N passed, M failed".
+# report with its backtrace, each address with the function it is in
+# (kmain+0x..., from the symbol table the build puts in the image).  Prints "kernel-crash: N passed, M failed".
 
 set -uo pipefail
 
@@ -60,7 +61,8 @@ expect_crash() {
 expect_crash null \
 	"page fault at 0x00000000: page not present, read, supervisor mode" \
 	"walk of 0x00000000" "PTE[0] = 0x00000000 -> not present" \
-	"trap: #PF page fault (vector 14) in kernel mode" "the kernel reported failure"
+	"trap: #PF page fault (vector 14) in kernel mode" "the kernel reported failure" \
+	"    0x" " kmain+0x" " _start+0x"
 expect_crash user \
 	"page fault at 0x40001234: page not present, write, supervisor mode" \
 	"PDE[256] = 0x00000000 -> not present" "the kernel reported failure"

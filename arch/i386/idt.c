@@ -5,6 +5,7 @@
 #include "idt.h"
 #include "cpu.h"
 #include "errors.h"
+#include "ksyms.h"
 #include "lib.h"
 #include "mmu.h"
 #include "qemu.h"
@@ -173,18 +174,24 @@ static bool on_boot_stack(uint32_t addr)
 	return addr >= (uint32_t)boot_stack_bottom && addr + 8 <= (uint32_t)boot_stack_top;
 }
 
-/* Return addresses along the EBP chain, as far as it stays on the boot stack. */
-static void report_backtrace(uint32_t ebp)
+/*
+ * Where the trap happened, then the return addresses along the EBP chain
+ * as far as it stays on the boot stack, one a line with its function.
+ */
+static void report_backtrace(uint32_t eip, uint32_t ebp)
 {
-	kprintf("  backtrace:");
+	kprintf("  backtrace:\n    ");
+	ksym_print(eip);
+	kprintf("\n");
 	for (int i = 0; i < BACKTRACE_MAX && on_boot_stack(ebp) && IS_ALIGNED(ebp, 4); i++) {
 		const uint32_t *frame = (const uint32_t *)ebp;
-		kprintf(" 0x%08x", frame[1]);
+		kprintf("    ");
+		ksym_print(frame[1]);
+		kprintf("\n");
 		if (frame[0] <= ebp) /* callers' frames lie higher: anything else is garbage */
 			break;
 		ebp = frame[0];
 	}
-	kprintf("\n");
 }
 
 static void report_registers(const struct trap_frame *tf, uint32_t cr2)
@@ -213,7 +220,7 @@ static void trap_report(const struct trap_frame *tf)
 		report_selector_error(tf->err);
 	report_registers(tf, cr2);
 	if (!trap_from_user(tf))
-		report_backtrace(tf->ebp);
+		report_backtrace(tf->eip, tf->ebp);
 }
 
 /* A trap nobody handled: report it and end the run. */
