@@ -5,7 +5,8 @@
 #   make test     the host suites (with the fuzz corpus replay), the kernel
 #                 under QEMU, the fuzz smoke run, valgrind, then lint
 #   make bench    benchmarks
-#   make debug    QEMU stopped with a gdb stub; gdb -x build/kernel/gdbinit attaches
+#   make debug    QEMU stopped with a gdb stub on 127.0.0.1:GDBPORT (default 1234);
+#                 gdb -x build/kernel/gdbinit attaches
 #   make clean    remove build/
 #
 # The portable core (core/) is compiled twice: freestanding for the kernel
@@ -31,6 +32,7 @@ MEM      ?= 128
 SWAP     ?= 256
 ARGS     ?=
 TIMEOUT  ?= 120
+GDBPORT  ?= 1234
 
 # ---- sources ----------------------------------------------------------
 
@@ -119,7 +121,8 @@ HOST_TESTS  := $(HBUILD)/pagetrack-tests
 REPLAY      := $(HBUILD)/fuzz-replay
 FUZZ_DIRS   := fuzz/corpus fuzz/regressions
 
-.PHONY: all kernel host run min-mem test test-host test-kernel bench debug clean deps-run deps-test
+.PHONY: all kernel host run min-mem test test-host test-kernel bench debug clean deps-run deps-test \
+        deps-debug
 
 all: kernel host
 
@@ -239,14 +242,17 @@ test-kernel: deps-run kernel
 	@scripts/kernel-test.sh --timeout $(TIMEOUT) --mem $(MEM) --swap $(SWAP) $(KERNEL_ELF)
 	@scripts/kernel-crash-test.sh --timeout $(TIMEOUT) $(KERNEL_ELF)
 
-debug: deps-run kernel $(KBUILD)/gdbinit
-	@echo "QEMU waits for gdb on localhost:1234; in another terminal: gdb -x $(KBUILD)/gdbinit"
-	@scripts/qemu.sh --debug --timeout 0 --mem $(MEM) --swap $(SWAP) --swap-image $(BUILD)/swap.img \
-		--args '$(ARGS)' $(KERNEL_ELF)
+deps-debug:
+	@scripts/deps.sh debug
 
-$(KBUILD)/gdbinit: scripts/gdbinit
-	@mkdir -p $(dir $@)
-	sed 's|@KERNEL@|$(abspath $(KERNEL_ELF))|' $< > $@
+# gdbinit is written afresh each time: it holds GDBPORT
+debug: deps-debug kernel
+	@mkdir -p $(KBUILD)
+	@sed -e 's|@KERNEL@|$(abspath $(KERNEL_ELF))|' -e 's|@PORT@|$(GDBPORT)|' scripts/gdbinit \
+		> $(KBUILD)/gdbinit
+	@echo "QEMU waits for gdb on 127.0.0.1:$(GDBPORT); in another terminal: gdb -x $(KBUILD)/gdbinit"
+	@scripts/qemu.sh --debug --gdb-port $(GDBPORT) --icount --timeout 0 --mem $(MEM) --swap $(SWAP) \
+		--swap-image $(BUILD)/swap.img --args '$(ARGS)' $(KERNEL_ELF)
 
 clean:
 	rm -rf $(BUILD)

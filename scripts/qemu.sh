@@ -2,7 +2,7 @@
 # qemu.sh - boot a pagetrack kernel under QEMU and turn the kernel's verdict
 # into an exit status.
 #
-#   scripts/qemu.sh [--timeout S] [--mem MiB] [--args 'cmdline'] [--debug] [--icount]
+#   scripts/qemu.sh [--timeout S] [--mem MiB] [--args 'cmdline'] [--debug [--gdb-port N]] [--icount]
 #                   [--swap MiB [--swap-image PATH] [--blkdebug CONF]] KERNEL.elf
 #
 # The kernel reports through QEMU's isa-debug-exit device: QEMU exits with
@@ -13,8 +13,9 @@
 #
 # The serial console is this script's standard output.  QEMU needs no
 # terminal and reads nothing (its standard input is /dev/null), so it runs
-# the same under CI.  --debug makes QEMU wait for gdb on localhost:1234 and
-# leaves standard input alone; --timeout 0 means no time limit.  --icount
+# the same under CI.  --debug makes QEMU wait, stopped, for gdb on
+# 127.0.0.1 only, port --gdb-port (default 1234), and leaves standard input
+# alone; --timeout 0 means no time limit.  --icount
 # drives QEMU's clock by the instructions executed (-icount shift=0: one
 # nanosecond, and one TSC tick, per instruction), so that the kernel
 # benchmarks count the same on every run.
@@ -44,6 +45,7 @@ timeout_s=120
 mem=128
 args=""
 debug=false
+gdb_port=1234
 icount=false
 swap_mib=""
 swap_image=""
@@ -51,7 +53,7 @@ blkdebug=""
 kernel=""
 
 usage() {
-	echo "usage: $0 [--timeout S] [--mem MiB] [--args 'cmdline'] [--debug] [--icount]" >&2
+	echo "usage: $0 [--timeout S] [--mem MiB] [--args 'cmdline'] [--debug [--gdb-port N]] [--icount]" >&2
 	echo "          [--swap MiB [--swap-image PATH] [--blkdebug CONF]] KERNEL.elf" >&2
 	exit 2
 }
@@ -71,6 +73,7 @@ while [ $# -gt 0 ]; do
 	--mem) [ $# -ge 2 ] || usage; mem=$2; shift 2 ;;
 	--args) [ $# -ge 2 ] || usage; args=$2; shift 2 ;;
 	--debug) debug=true; shift ;;
+	--gdb-port) [ $# -ge 2 ] || usage; gdb_port=$2; shift 2 ;;
 	--icount) icount=true; shift ;;
 	--swap) [ $# -ge 2 ] || usage; swap_mib=$2; shift 2 ;;
 	--swap-image) [ $# -ge 2 ] || usage; swap_image=$2; shift 2 ;;
@@ -83,6 +86,9 @@ done
 
 [ -n "$kernel" ] || usage
 [ -f "$kernel" ] || die "no kernel at $kernel (run make kernel first)"
+if ! is_number "$gdb_port" || [ "$gdb_port" -lt 1 ] || [ "$gdb_port" -gt 65535 ]; then
+	die "--gdb-port wants a TCP port (1-65535), not '$gdb_port'"
+fi
 is_number "$timeout_s" || die "--timeout wants whole seconds, not '$timeout_s'"
 if ! is_number "$mem" || [ "$mem" -eq 0 ]; then
 	die "--mem wants MiB, not '$mem'"
@@ -130,7 +136,8 @@ qemu=(qemu-system-i386
 	-no-reboot)
 
 if $debug; then
-	qemu+=(-s -S)
+	# the stub on the loopback interface alone: gdb can change anything in the machine
+	qemu+=(-gdb "tcp:127.0.0.1:$gdb_port" -S)
 fi
 if $icount; then
 	qemu+=(-icount shift=0,sleep=off,align=off)
