@@ -45,7 +45,8 @@ CORE_SRCS   := core/frame.c core/tracker.c core/ptblock.c core/tlb.c core/kmap.c
                core/vmspace.c core/paging.c core/check.c core/dump.c core/swap.c
 ARCH_SRCS   := arch/i386/boot.S arch/i386/trap.S arch/i386/probe.S arch/i386/switch.S \
                arch/i386/idt.c arch/i386/gdt.c arch/i386/timer.c arch/i386/serial.c \
-               arch/i386/seam.c arch/i386/qemu.c arch/i386/ata.c arch/i386/pci.c arch/i386/ksyms.c
+               arch/i386/seam.c arch/i386/qemu.c arch/i386/ata.c arch/i386/pci.c arch/i386/ksyms.c \
+               arch/i386/cpufeat.c
 KERNEL_SRCS := kernel/main.c kernel/multiboot.c kernel/cmdline.c kernel/pagefault.c \
                kernel/elf.c kernel/proc.c kernel/ufault.c kernel/syscall.c \
                kernel/programs.S kernel/program_find.c kernel/disktime.c
@@ -77,7 +78,7 @@ INCLUDES := -Iinclude -Ilib
 # The i386 builds: the kernel proper sees only the core's headers, its own
 # and arch/i386's; the demo, the tests and the benchmarks each add theirs
 # (XINC, set per folder below).
-KCFLAGS  = -std=gnu11 -m32 -march=i686 -ffreestanding -fno-pic -fno-stack-protector \
+KCFLAGS  = -std=gnu11 -m32 -march=i486 -ffreestanding -fno-pic -fno-stack-protector \
            -nostdlib -mgeneral-regs-only -fno-omit-frame-pointer -O2 -g $(WARN) \
            $(INCLUDES) -Iarch/i386 -Ikernel $(XINC) -DPT_DEBUG=1
 KASFLAGS := -m32 -g $(INCLUDES) -Iarch/i386
@@ -184,7 +185,7 @@ UBUILD        := $(BUILD)/user
 USER_PROG_SRCS := user/init.c user/worker.c user/hello.c user/forkwait.c \
                   tests/user/utest.c tests/user/kfail.c
 USER_LIB_SRCS := user/crt0.S user/ulib.c user/ucheck.c lib/printf.c lib/string.c lib/status.c
-USER_CFLAGS   := -std=gnu11 -m32 -march=i686 -ffreestanding -fno-pic -fno-stack-protector \
+USER_CFLAGS   := -std=gnu11 -m32 -march=i486 -ffreestanding -fno-pic -fno-stack-protector \
                  -nostdlib -mgeneral-regs-only -fno-omit-frame-pointer \
                  -fno-asynchronous-unwind-tables -O2 \
                  $(WARN) $(INCLUDES) -Iuser

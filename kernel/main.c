@@ -13,6 +13,8 @@
 #include "ata.h"
 #include "check.h"
 #include "cmdline.h"
+#include "cpu.h"
+#include "cpufeat.h"
 #include "runs.h"
 #include "errors.h"
 #include "frame.h"
@@ -260,9 +262,11 @@ static void init_paging(void)
 }
 
 /*
- * crash=null or crash=user: make the kernel fault on purpose, reading page 0
- * or writing a user address nothing maps, to show the page-fault report
- * (scripts/kernel-crash-test.sh checks it).
+ * crash=null, crash=user, crash=double or crash=nested: make the kernel
+ * fault on purpose, reading page 0, writing a user address nothing maps,
+ * with no stack to take the fault (a double fault), or with a report that
+ * faults in turn, to show the reports (scripts/kernel-crash-test.sh checks
+ * them).
  */
 static void crash_if_asked(void)
 {
@@ -271,11 +275,15 @@ static void crash_if_asked(void)
 	if (cmdline_option(cmdline, "crash", what, sizeof(what)) < 0)
 		return;
 	kprintf("crash: faulting on purpose (crash=%s)\n", what);
-	if (strcmp(what, "null") == 0)
+	if (strcmp(what, "nested") == 0)
+		trap_fault_in_report();
+	if (strcmp(what, "null") == 0 || strcmp(what, "nested") == 0)
 		kprintf("crash: read %u\n", *(volatile uint32_t *)0);
 	else if (strcmp(what, "user") == 0)
 		*(volatile uint32_t *)(USER_BASE + 0x1234) = 1;
-	kprintf("crash: crash=%s is not one of null, user\n", what);
+	else if (strcmp(what, "double") == 0)
+		fault_without_a_stack();
+	kprintf("crash: crash=%s is not one of null, user, double, nested\n", what);
 	boot_fail();
 }
 
@@ -293,6 +301,8 @@ _Noreturn void kmain(uint32_t magic, uint32_t mbi_phys)
 	gdt_init();
 	pagefault_init();
 	kprintf("pagetrack: booting\n");
+	if (cpu_detect() < 0)
+		boot_fail();
 	check_magic(magic);
 	read_boot_info(hw_phys(mbi_phys));
 	kprintf("cmdline: %s\n", cmdline);
@@ -308,6 +318,10 @@ _Noreturn void kmain(uint32_t magic, uint32_t mbi_phys)
 	crash_if_asked();
 	if (cmdline_has_word(cmdline, "test"))
 		qemu_exit(ktest_run(cmdline) == 0);
+	if (cmdline_has_word(cmdline, "bench") && !cpu_features()->tsc) {
+		kprintf("bench: the benchmarks count with rdtsc, and this CPU has no TSC\n");
+		boot_fail();
+	}
 	if (cmdline_has_word(cmdline, "bench"))
 		qemu_exit(kbench_run() == 0);
 	if (!demo_paging() || !demo_processes())

@@ -3,7 +3,7 @@
 # into an exit status.
 #
 #   scripts/qemu.sh [--timeout S] [--mem MiB] [--args 'cmdline'] [--debug [--gdb-port N]] [--icount]
-#                   [--swap MiB [--swap-image PATH] [--blkdebug CONF]] KERNEL.elf
+#                   [--swap MiB [--swap-image PATH] [--blkdebug CONF]] [--cpu MODEL] KERNEL.elf
 #
 # The kernel reports through QEMU's isa-debug-exit device: QEMU exits with
 # 33 when the kernel succeeded and 35 when it failed.  This script exits 0
@@ -31,7 +31,8 @@
 # stops the machine for one, not even when the host's disk is full.
 # --blkdebug CONF puts QEMU's blkdebug driver between the disk and its
 # image, with the error-injection rules in CONF (docs/devel/blkdebug.txt in
-# QEMU's sources), so that a test can make chosen sectors fail.
+# QEMU's sources), so that a test can make chosen sectors fail.  --cpu
+# MODEL gives QEMU's -cpu (486, pentium, ...: qemu-system-i386 -cpu help).
 
 set -euo pipefail
 
@@ -50,11 +51,12 @@ icount=false
 swap_mib=""
 swap_image=""
 blkdebug=""
+cpu=""
 kernel=""
 
 usage() {
 	echo "usage: $0 [--timeout S] [--mem MiB] [--args 'cmdline'] [--debug [--gdb-port N]] [--icount]" >&2
-	echo "          [--swap MiB [--swap-image PATH] [--blkdebug CONF]] KERNEL.elf" >&2
+	echo "          [--swap MiB [--swap-image PATH] [--blkdebug CONF]] [--cpu MODEL] KERNEL.elf" >&2
 	exit 2
 }
 
@@ -78,6 +80,7 @@ while [ $# -gt 0 ]; do
 	--swap) [ $# -ge 2 ] || usage; swap_mib=$2; shift 2 ;;
 	--swap-image) [ $# -ge 2 ] || usage; swap_image=$2; shift 2 ;;
 	--blkdebug) [ $# -ge 2 ] || usage; blkdebug=$2; shift 2 ;;
+	--cpu) [ $# -ge 2 ] || usage; cpu=$2; shift 2 ;;
 	-h | --help) usage ;;
 	-*) echo "qemu.sh: unknown option $1" >&2; usage ;;
 	*) [ -z "$kernel" ] || usage; kernel=$1; shift ;;
@@ -138,6 +141,9 @@ qemu=(qemu-system-i386
 if $debug; then
 	# the stub on the loopback interface alone: gdb can change anything in the machine
 	qemu+=(-gdb "tcp:127.0.0.1:$gdb_port" -S)
+fi
+if [ -n "$cpu" ]; then
+	qemu+=(-cpu "$cpu")
 fi
 if $icount; then
 	qemu+=(-icount shift=0,sleep=off,align=off)
