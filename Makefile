@@ -1,6 +1,7 @@
 # pagetrack - one Makefile for the i386 kernel and the host build.
 #
-#   make run      boot the demo kernel under QEMU (MEM=<MiB> SWAP=<MiB> ARGS='<command line>')
+#   make run      boot the demo kernel under QEMU (MEM=<MiB> SWAP=<MiB> CPU=<model>
+#                 ARGS='<command line>')
 #   make min-mem  the smallest MEM the demo passes at
 #   make test     the host suites (with the fuzz corpus replay), the kernel
 #                 under QEMU, the fuzz smoke run, valgrind, then lint
@@ -29,6 +30,7 @@ Q        := $(if $(filter 1,$(V)),,@)
 show      = $(if $(filter 1,$(V)),,@printf '  %-7s %s\n' $(1) $(2))
 
 MEM      ?= 128
+CPU      ?=
 SWAP     ?= 256
 ARGS     ?=
 TIMEOUT  ?= 120
@@ -227,7 +229,7 @@ deps-test:
 
 run: deps-run kernel
 	@scripts/qemu.sh --icount --timeout $(TIMEOUT) --mem $(MEM) --swap $(SWAP) --swap-image $(BUILD)/swap.img \
-		--args '$(ARGS)' $(KERNEL_ELF)
+		$(if $(CPU),--cpu $(CPU)) --args '$(ARGS)' $(KERNEL_ELF)
 
 # the smallest MEM the demo passes at, each size booted 3 times (scripts/min-mem.sh)
 min-mem: deps-run kernel
