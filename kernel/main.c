@@ -287,6 +287,22 @@ static void crash_if_asked(void)
 	boot_fail();
 }
 
+/* noise=disk: the demo's page faults wait for the disk (proc_set_disk_noise). */
+static void disk_noise_if_asked(void)
+{
+	char what[16];
+
+	if (cmdline_option(cmdline, "noise", what, sizeof(what)) < 0)
+		return;
+	int rc = strcmp(what, "disk") == 0 ? proc_set_disk_noise() : -E_INVAL;
+	if (rc == 0)
+		kprintf("noise: every page fault of a process reads a page of the disk first\n");
+	else if (rc == -E_INVAL)
+		kprintf("noise=%s is not noise=disk: no noise\n", what);
+	else
+		kprintf("noise: %s (%s): no noise\n", err_name(rc), err_cause(rc));
+}
+
 /*
  * The kernel's entry point, called by boot.S with the loader's EAX (the
  * multiboot magic) and EBX (the physical address of the multiboot
@@ -324,6 +340,7 @@ _Noreturn void kmain(uint32_t magic, uint32_t mbi_phys)
 	}
 	if (cmdline_has_word(cmdline, "bench"))
 		qemu_exit(kbench_run() == 0);
+	disk_noise_if_asked();
 	if (!demo_paging() || !demo_processes())
 		boot_fail();
 	kprintf("boot: ok\n");

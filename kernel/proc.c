@@ -444,12 +444,33 @@ void proc_get_stats(struct proc_stats *s)
 		s->live += procs[i].state != P_FREE;
 }
 
+static paddr_t noise_frame; /* proc_set_disk_noise: where the disk's pages land */
+static uint32_t noise_reads;
+
+int proc_set_disk_noise(void)
+{
+	if (hw_disk_pages() == 0)
+		return -E_NOENT;
+	return noise_frame ? 0 : frame_alloc(ZONE_USER, &noise_frame);
+}
+
+/* With proc_set_disk_noise: read the next page of the disk, polling, as paging will. */
+static void disk_noise(void)
+{
+	if (!noise_frame)
+		return;
+	int rc = hw_disk_read(noise_reads++ % hw_disk_pages(), noise_frame);
+	if (rc < 0)
+		panic("disk_noise: reading the disk: %s (%s)", err_name(rc), err_cause(rc));
+}
+
 /* A page fault from ring 3: ufault.c resolves it or says why the process must end. */
 static bool user_page_fault(struct trap_frame *tf, vaddr_t addr, uint32_t err)
 {
 	(void)tf;
 	if (!current)
 		return false;
+	disk_noise();
 	struct fault_outcome o = user_fault(current, addr, err);
 	if (o.kill)
 		proc_kill(o.kill, addr, err, o.why);

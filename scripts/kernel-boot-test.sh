@@ -5,7 +5,7 @@
 #   scripts/kernel-boot-test.sh [--timeout S] KERNEL.elf USER.elf...
 #
 # The boots run side by side, under -icount as `make run` boots, without a
-# swap disk.  The cases:
+# swap disk but where a case needs one.  The cases:
 #   i486-only     no instruction the i486 lacks in the kernel or the user
 #                 programs (objdump), but rdtsc in the benchmarks, cpuid in
 #                 the CPU check, and ud2 (an invalid opcode on every CPU)
@@ -14,6 +14,9 @@
 #                 the default CPU, byte for byte (a process is preempted
 #                 after the same instructions of its own, whatever the
 #                 kernel did in between)
+#   disk-noise    with noise=disk (every page fault of a process waits for
+#                 a read from the swap disk, which QEMU completes in host
+#                 time), the summary lines are the default boot's
 #   mem-1         MEM=1 is refused at once, before QEMU starts
 #   mem-16        MEM=16 with an unknown word: the word is warned about,
 #                 the kernel zone's line says RAM cut it short, the demo
@@ -98,6 +101,7 @@ boot cpu-486 --cpu 486
 boot cpu-pentium --cpu pentium
 boot mem-16 --mem 16 --args tset
 boot mem-24 --mem 24
+boot disk-noise --swap 64 --swap-image "$dir/swap-noise.img" --args noise=disk
 
 # i486-only, while they run
 found=""
@@ -134,6 +138,16 @@ for cpu in 486 pentium; do
 		{ ok=false; why+="its summaries are not the default CPU's; "; }
 	result "$name" "$ok" "$why"
 done
+
+rm -f "$dir/swap-noise.img"
+ok=true
+why=""
+[ "$(status disk-noise)" -eq 0 ] || { ok=false; why="the demo failed; "; }
+has disk-noise "noise: every page fault of a process reads a page of the disk first" ||
+	{ ok=false; why+="no noise; "; }
+[ "$(summaries disk-noise | wc -l)" -eq 2 ] && [ "$(summaries disk-noise)" = "$(summaries default)" ] ||
+	{ ok=false; why+="its summaries are not the default boot's; "; }
+result disk-noise "$ok" "$why"
 
 ok=true
 why=""
