@@ -40,9 +40,9 @@ GDBPORT  ?= 1234
 
 # the freestanding C library: the formatter, error names, the memory functions
 # (string.c in the i386 builds only: the host has its C library's), and the
-# user interface's errors and statuses in words (status.c, i386 only)
-LIB_SRCS    := lib/errors.c lib/printf.c
-ILIB_SRCS   := $(LIB_SRCS) lib/string.c lib/status.c
+# user interface's errors and statuses in words (status.c)
+LIB_SRCS    := lib/errors.c lib/printf.c lib/status.c
+ILIB_SRCS   := $(LIB_SRCS) lib/string.c
 CORE_SRCS   := core/frame.c core/tracker.c core/ptblock.c core/tlb.c core/kmap.c \
                core/vmspace.c core/paging.c core/check.c core/dump.c core/swap.c
 ARCH_SRCS   := arch/i386/boot.S arch/i386/trap.S arch/i386/probe.S arch/i386/switch.S \
