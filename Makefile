@@ -184,7 +184,7 @@ $(HOST_TESTS): $(HOST_OBJS)
 # lib/, compiled for user space.
 
 UBUILD        := $(BUILD)/user
-USER_PROG_SRCS := user/init.c user/worker.c user/hello.c user/forkwait.c \
+USER_PROG_SRCS := user/init.c user/worker.c user/hello.c user/forkwait.c user/membench.c \
                   tests/user/utest.c tests/user/kfail.c
 USER_LIB_SRCS := user/crt0.S user/ulib.c user/ucheck.c lib/printf.c lib/string.c lib/status.c
 USER_CFLAGS   := -std=gnu11 -m32 -march=i486 -ffreestanding -fno-pic -fno-stack-protector \

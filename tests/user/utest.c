@@ -139,10 +139,26 @@ static int write_reaches_the_console(void)
 
 static int write_refuses_a_bad_fd(void)
 {
-	static const int bad[] = { 0, 3, -1, 1000, INT32_MIN };
+	static const int bad[] = { 0, FD_NULL + 1, -1, 1000, INT32_MIN };
 
 	for (uint32_t i = 0; i < ARRAY_SIZE(bad); i++)
 		UCHECK_EQ(write(bad[i], "x", 1), -SYS_EBADF);
+	return 0;
+}
+
+/* FD_NULL reads what the console would, from the same buffers, and drops it. */
+static int write_to_null_reads_and_drops(void)
+{
+	uint8_t *p = heap_pages(3), *end = heap_pages(1) + PAGE;
+	static const char text[] = "utest: write: FD_NULL prints nothing\n";
+
+	UCHECK_EQ(write(FD_NULL, text, sizeof(text) - 1), sizeof(text) - 1);
+	UCHECK_EQ(write(FD_NULL, p + 8, 3 * PAGE - 8), 3 * PAGE - 8); /* untouched pages */
+	UCHECK_EQ(write(FD_NULL, "", 0), 0);
+	UCHECK_EQ(write(FD_NULL, (void *)KERNEL_ADDR, 4), -SYS_EFAULT);
+	UCHECK_EQ(write(FD_NULL, end - 2, 4), -SYS_EFAULT);
+	UCHECK_EQ(write(FD_NULL, (void *)0xFFFFF000u, 0x2000), -SYS_EFAULT);
+	UCHECK_EQ(write(FD_NULL, p, 0xFFFFFFFFu), -SYS_EINVAL);
 	return 0;
 }
 
