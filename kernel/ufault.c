@@ -262,7 +262,7 @@ static void unmap_pages(struct proc *p, vaddr_t va, uint32_t n)
 	int rc = vm_unmap_range(p->as, va, n);
 
 	if (rc < 0)
-		panic("unmap_pages: 0x%x, %u pages: %s", va, n, err_name(rc));
+		panic("unmap_pages: 0x%x, %u pages: %s (%s)", va, n, err_name(rc), err_cause(rc));
 }
 
 int user_sbrk(struct proc *p, int32_t incr)
