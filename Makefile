@@ -1,10 +1,13 @@
 # pagetrack - one Makefile for the i386 kernel and the host build.
 #
-#   make run      boot the demo kernel under QEMU (MEM=<MiB> SWAP=<MiB> ARGS='<command line>')
+#   make run      boot the demo kernel under QEMU (MEM=<MiB> SWAP=<MiB> CPU=<model>
+#                 ARGS='<command line>')
+#   make min-mem  the smallest MEM the demo passes at
 #   make test     the host suites (with the fuzz corpus replay), the kernel
 #                 under QEMU, the fuzz smoke run, valgrind, then lint
 #   make bench    benchmarks
-#   make debug    QEMU stopped with a gdb stub; gdb -x build/kernel/gdbinit attaches
+#   make debug    QEMU stopped with a gdb stub on 127.0.0.1:GDBPORT (default 1234);
+#                 gdb -x build/kernel/gdbinit attaches
 #   make clean    remove build/
 #
 # The portable core (core/) is compiled twice: freestanding for the kernel
@@ -27,21 +30,25 @@ Q        := $(if $(filter 1,$(V)),,@)
 show      = $(if $(filter 1,$(V)),,@printf '  %-7s %s\n' $(1) $(2))
 
 MEM      ?= 128
+CPU      ?=
 SWAP     ?= 256
 ARGS     ?=
 TIMEOUT  ?= 120
+GDBPORT  ?= 1234
 
 # ---- sources ----------------------------------------------------------
 
 # the freestanding C library: the formatter, error names, the memory functions
-# (string.c in the i386 builds only: the host has its C library's)
-LIB_SRCS    := lib/errors.c lib/printf.c
+# (string.c in the i386 builds only: the host has its C library's), and the
+# user interface's errors and statuses in words (status.c)
+LIB_SRCS    := lib/errors.c lib/printf.c lib/status.c
 ILIB_SRCS   := $(LIB_SRCS) lib/string.c
 CORE_SRCS   := core/frame.c core/tracker.c core/ptblock.c core/tlb.c core/kmap.c \
                core/vmspace.c core/paging.c core/check.c core/dump.c core/swap.c core/pager.c
 ARCH_SRCS   := arch/i386/boot.S arch/i386/trap.S arch/i386/probe.S arch/i386/switch.S \
                arch/i386/idt.c arch/i386/gdt.c arch/i386/timer.c arch/i386/serial.c \
-               arch/i386/seam.c arch/i386/qemu.c arch/i386/ata.c arch/i386/pci.c
+               arch/i386/seam.c arch/i386/qemu.c arch/i386/ata.c arch/i386/pci.c arch/i386/ksyms.c \
+               arch/i386/cpufeat.c
 KERNEL_SRCS := kernel/main.c kernel/multiboot.c kernel/cmdline.c kernel/pagefault.c \
                kernel/elf.c kernel/proc.c kernel/ufault.c kernel/syscall.c \
                kernel/programs.S kernel/program_find.c kernel/disktime.c
@@ -75,7 +82,7 @@ INCLUDES := -Iinclude -Ilib
 # The i386 builds: the kernel proper sees only the core's headers, its own
 # and arch/i386's; the demo, the tests and the benchmarks each add theirs
 # (XINC, set per folder below).
-KCFLAGS  = -std=gnu11 -m32 -march=i686 -ffreestanding -fno-pic -fno-stack-protector \
+KCFLAGS  = -std=gnu11 -m32 -march=i486 -ffreestanding -fno-pic -fno-stack-protector \
            -nostdlib -mgeneral-regs-only -fno-omit-frame-pointer -O2 -g $(WARN) \
            $(INCLUDES) -Iarch/i386 -Ikernel $(XINC) -DPT_DEBUG=1
 KASFLAGS := -m32 -g $(INCLUDES) -Iarch/i386
@@ -119,7 +126,8 @@ HOST_TESTS  := $(HBUILD)/pagetrack-tests
 REPLAY      := $(HBUILD)/fuzz-replay
 FUZZ_DIRS   := fuzz/corpus fuzz/regressions
 
-.PHONY: all kernel host run test test-host test-kernel bench debug clean deps-run deps-test
+.PHONY: all kernel host run min-mem test test-host test-kernel bench debug clean deps-run deps-test \
+        deps-debug
 
 all: kernel host
 
@@ -134,9 +142,28 @@ $(KBUILD)/demo/%.o $(BKBUILD)/demo/%.o: XINC := -Idemo
 $(KBUILD)/tests/%.o $(BKBUILD)/tests/%.o: XINC := -Itests -Itests/kernel -Itests/user
 $(KBUILD)/bench/%.o $(BKBUILD)/bench/%.o: XINC := -Itests -Ibench/kernel
 
-$(KERNEL_ELF): $(KERNEL_OBJS) arch/i386/kernel.ld
+# Linked twice: the first link gives the code's addresses, from which
+# scripts/ksyms.sh makes the symbol table the kernel's backtraces read; the
+# second adds it after the code (kernel.ld), and the script checks that no
+# code moved.
+KERNEL_NOSYMS := $(KBUILD)/pagetrack-nosyms.elf
+
+$(KERNEL_NOSYMS): $(KERNEL_OBJS) arch/i386/kernel.ld
 	$(call show,LD,$@)
 	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KERNEL_OBJS)
+
+$(KBUILD)/ksyms.S: $(KERNEL_NOSYMS) scripts/ksyms.sh
+	$(call show,KSYMS,$@)
+	$(Q)NM=$(NM) scripts/ksyms.sh $< > $@
+
+$(KBUILD)/ksyms.o: $(KBUILD)/ksyms.S
+	$(call show,AS,$@)
+	$(Q)$(CC) $(KASFLAGS) -c $< -o $@
+
+$(KERNEL_ELF): $(KERNEL_NOSYMS) $(KBUILD)/ksyms.o
+	$(call show,LD,$@)
+	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KERNEL_OBJS) $(KBUILD)/ksyms.o
+	$(Q)NM=$(NM) scripts/ksyms.sh --check $(KERNEL_NOSYMS) $@
 
 $(KBUILD)/kernel.sym: $(KERNEL_ELF)
 	$(call show,NM,$@)
@@ -159,10 +186,10 @@ $(HOST_TESTS): $(HOST_OBJS)
 # lib/, compiled for user space.
 
 UBUILD        := $(BUILD)/user
-USER_PROG_SRCS := user/init.c user/worker.c user/hello.c user/forkwait.c \
+USER_PROG_SRCS := user/init.c user/worker.c user/hello.c user/forkwait.c user/membench.c \
                   tests/user/utest.c tests/user/kfail.c
-USER_LIB_SRCS := user/crt0.S user/ulib.c user/ucheck.c lib/printf.c lib/string.c
-USER_CFLAGS   := -std=gnu11 -m32 -march=i686 -ffreestanding -fno-pic -fno-stack-protector \
+USER_LIB_SRCS := user/crt0.S user/ulib.c user/ucheck.c lib/printf.c lib/string.c lib/status.c
+USER_CFLAGS   := -std=gnu11 -m32 -march=i486 -ffreestanding -fno-pic -fno-stack-protector \
                  -nostdlib -mgeneral-regs-only -fno-omit-frame-pointer \
                  -fno-asynchronous-unwind-tables -O2 \
                  $(WARN) $(INCLUDES) -Iuser
@@ -203,8 +230,12 @@ deps-test:
 	@scripts/deps.sh test
 
 run: deps-run kernel
-	@scripts/qemu.sh --timeout $(TIMEOUT) --mem $(MEM) --swap $(SWAP) --swap-image $(BUILD)/swap.img \
-		--args '$(ARGS)' $(KERNEL_ELF)
+	@scripts/qemu.sh --icount --timeout $(TIMEOUT) --mem $(MEM) --swap $(SWAP) --swap-image $(BUILD)/swap.img \
+		$(if $(CPU),--cpu $(CPU)) --args '$(ARGS)' $(KERNEL_ELF)
+
+# the smallest MEM the demo passes at, each size booted 3 times (scripts/min-mem.sh)
+min-mem: deps-run kernel
+	@scripts/min-mem.sh --timeout $(TIMEOUT) --swap $(SWAP) $(KERNEL_ELF)
 
 test: deps-test test-host test-kernel test-fuzz valgrind lint
 
@@ -216,14 +247,17 @@ test-kernel: deps-run kernel
 	@scripts/kernel-test.sh --timeout $(TIMEOUT) --mem $(MEM) --swap $(SWAP) $(KERNEL_ELF)
 	@scripts/kernel-crash-test.sh --timeout $(TIMEOUT) $(KERNEL_ELF)
 
-debug: deps-run kernel $(KBUILD)/gdbinit
-	@echo "QEMU waits for gdb on localhost:1234; in another terminal: gdb -x $(KBUILD)/gdbinit"
-	@scripts/qemu.sh --debug --timeout 0 --mem $(MEM) --swap $(SWAP) --swap-image $(BUILD)/swap.img \
-		--args '$(ARGS)' $(KERNEL_ELF)
+deps-debug:
+	@scripts/deps.sh debug
 
-$(KBUILD)/gdbinit: scripts/gdbinit
-	@mkdir -p $(dir $@)
-	sed 's|@KERNEL@|$(abspath $(KERNEL_ELF))|' $< > $@
+# gdbinit is written afresh each time: it holds GDBPORT
+debug: deps-debug kernel
+	@mkdir -p $(KBUILD)
+	@sed -e 's|@KERNEL@|$(abspath $(KERNEL_ELF))|' -e 's|@PORT@|$(GDBPORT)|' scripts/gdbinit \
+		> $(KBUILD)/gdbinit
+	@echo "QEMU waits for gdb on 127.0.0.1:$(GDBPORT); in another terminal: gdb -x $(KBUILD)/gdbinit"
+	@scripts/qemu.sh --debug --gdb-port $(GDBPORT) --icount --timeout 0 --mem $(MEM) --swap $(SWAP) \
+		--swap-image $(BUILD)/swap.img --args '$(ARGS)' $(KERNEL_ELF)
 
 clean:
 	rm -rf $(BUILD)
@@ -305,11 +339,11 @@ VBUILD      := $(BUILD)/valgrind
 FUZZ_LIB_SRCS := $(LIB_SRCS) $(CORE_SRCS) $(HOSTED_SRCS) tests/harness.c tests/fixture.c \
                  tests/host_fixture.c tests/model.c
 
-FCFLAGS  := -std=gnu11 -g -O2 -flto=thin -fno-omit-frame-pointer \
+FCFLAGS  := -std=gnu11 -g -O2 -fno-omit-frame-pointer \
             -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
             -fsanitize-coverage-ignorelist=fuzz/coverage-ignore.txt \
             $(WARN) $(INCLUDES) -Itests -Ihosted -Ifuzz -DPT_DEBUG=1
-FLDFLAGS := -flto=thin -fsanitize=fuzzer,address,undefined
+FLDFLAGS := -fsanitize=fuzzer,address,undefined
 # the host build without sanitizers, for valgrind
 VCFLAGS  := -std=gnu11 -g -O1 -fno-omit-frame-pointer $(WARN) $(INCLUDES) -Itests -Ihosted -Ifuzz \
             -DPT_DEBUG=1

@@ -139,7 +139,7 @@ static void log_step(int n)
 		break;
 	case 6:
 		kprintf("paging: 6. kmap table for 0x%08x%s; CR3=0x%08x; paging on "
-			"(CR0.PG, CR0.WP, CR4.PGE); master block %u pages\n", KMAP_BASE,
+			"(CR0.PG, CR0.WP, and CR4.PGE where the CPU has it); master block %u pages\n", KMAP_BASE,
 			gate ? " and the user gate" : "", hw_cr3(), m->pcount);
 		break;
 	}
@@ -155,7 +155,8 @@ int paging_init(bool verbose)
 	for (int i = 0; i < (int)ARRAY_SIZE(steps); i++) {
 		int rc = steps[i]();
 		if (rc < 0) {
-			kprintf("paging: step %d failed: %s\n", i + 1, err_name(rc));
+			kprintf("paging: step %d failed: %s (%s)\n", i + 1, err_name(rc),
+				err_cause(rc));
 			return rc;
 		}
 		if (verbose)

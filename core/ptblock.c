@@ -55,12 +55,23 @@ static void release_pages(paddr_t base, uint32_t from, uint32_t to)
 		panic("release_pages: block frames at 0x%x cannot be freed", base);
 }
 
-static void count_pages(int32_t pages, int32_t tables)
+void ptb_note_peaks(void)
+{
+	stats.pages_peak = MAX(stats.pages_peak, stats.pages);
+	stats.tables_peak = MAX(stats.tables_peak, stats.tables);
+}
+
+/* Change the totals; the peaks follow, but not for a block being made (ptb_note_peaks). */
+static void count_pages_quietly(int32_t pages, int32_t tables)
 {
 	stats.pages += (uint32_t)pages;
 	stats.tables += (uint32_t)tables;
-	stats.pages_peak = MAX(stats.pages_peak, stats.pages);
-	stats.tables_peak = MAX(stats.tables_peak, stats.tables);
+}
+
+static void count_pages(int32_t pages, int32_t tables)
+{
+	count_pages_quietly(pages, tables);
+	ptb_note_peaks();
 }
 
 
@@ -75,21 +86,24 @@ static int alloc_block(uint32_t pages, paddr_t *base)
 		return rc;
 	memset(page_of(*base, 0), 0, PAGE_SIZE);
 	stats.blocks++;
-	count_pages((int32_t)pages, 0);
+	count_pages_quietly((int32_t)pages, 0);
 	return 0;
 }
 
 int ptb_alloc(uint32_t pages, paddr_t *base)
 {
-	return alloc_block(pages, base);
+	int rc = alloc_block(pages, base);
+
+	ptb_note_peaks();
+	return rc;
 }
 
-/* Undo ptb_alloc. */
+/* Undo alloc_block. */
 static void unalloc(paddr_t base, uint32_t pages)
 {
 	release_pages(base, 0, pages);
 	stats.blocks--;
-	count_pages(-(int32_t)pages, 0);
+	count_pages_quietly(-(int32_t)pages, 0);
 }
 
 int ptb_create(uint32_t pages)
@@ -120,8 +134,8 @@ void ptb_destroy(int idx)
 	if (trk_out(t)) {
 		free_run(t);
 		stats.out--;
-	} else {
-		count_pages(0, -(int32_t)trk_ntables(t));
+	} else { /* the undoing of a clone raises nothing */
+		count_pages_quietly(0, -(int32_t)trk_ntables(t));
 		unalloc(trk_base(t), t->pcount);
 	}
 	trk_release(idx);
@@ -324,7 +338,7 @@ int ptb_clone(int src)
 	}
 	copy_block(s, base);
 	stats.blocks++;
-	count_pages((int32_t)pages, (int32_t)trk_ntables(s));
+	count_pages_quietly((int32_t)pages, (int32_t)trk_ntables(s));
 	return idx;
 }
 

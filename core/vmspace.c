@@ -741,6 +741,7 @@ int vm_info(int as, struct vm_space_info *info)
 static void note_spaces_peak(void)
 {
 	counters.spaces_peak = MAX(counters.spaces_peak, trk_count() - 1);
+	ptb_note_peaks();
 }
 
 /*

@@ -5,7 +5,7 @@
  *   1. fill: create address spaces until the kernel zone is full, each
  *      with one page mapped (the same shared frame in all of them, so a
  *      kernel zone of more than 512 MiB stops at the frame's 65535
- *      references);
+ *      references instead, and says so);
  *   2. the kernel zone at its fullest;
  *   3. grow: free the newer half, then give some of the older spaces a
  *      page in many 4 MiB regions, so their blocks grow in place where
@@ -63,32 +63,48 @@ static paddr_t marked_frame(uint32_t word)
 	return pa;
 }
 
-/* Step 1: address spaces until the kernel zone is full; the shared frame in each. */
+/*
+ * One more address space mapping the shared frame: its handle, or an error
+ * with what stopped it in *limit.
+ */
+static int one_more_space(paddr_t shared, const char **limit)
+{
+	int as = vm_create(), rc;
+
+	if (as < 0) {
+		*limit = as == -E_NOMEM ? "the kernel zone was full" : err_cause(as);
+		return as;
+	}
+	if ((rc = frame_ref(shared)) < 0) { /* a frame counts at most 65535 references */
+		*limit = "the shared frame's reference count was at its limit (65535)";
+		vm_destroy(as);
+		return rc;
+	}
+	if ((rc = vm_map(as, DEMO_VA, shared, VM_USER)) < 0) {
+		*limit = rc == -E_NOMEM ? "the kernel zone was full" : err_cause(rc);
+		frame_unref(shared);
+		vm_destroy(as);
+		return rc;
+	}
+	return as;
+}
+
+/* Step 1: address spaces until something runs out; the shared frame in each. */
 static void fill(paddr_t shared, struct demo_result *res)
 {
+	const char *limit = "?";
 	uint32_t n = 0;
-	int as;
 
-	while ((as = vm_create()) >= 0) {
-		if (frame_ref(shared) < 0) { /* 65535 references: a frame's limit */
-			vm_destroy(as);
-			break;
-		}
-		if (vm_map(as, DEMO_VA, shared, VM_USER) < 0) {
-			frame_unref(shared);
-			vm_destroy(as);
-			break;
-		}
+	while (one_more_space(shared, &limit) >= 0)
 		n++;
-	}
 	struct vm_stats s;
 	vm_get_stats(&s);
 	res->spaces_max = n;
 	res->tracker_pages_max = s.tracker_pages;
-	kprintf("demo: 1. created %u address spaces until the kernel zone was full "
-		"(%u tracker pages, %u kernel frames free); each maps 0x%08x to the shared "
-		"frame 0x%08x, now referenced %d times\n", n, s.tracker_pages,
-		frame_free_count(ZONE_KERNEL), DEMO_VA, shared, frame_refcount(shared));
+	kprintf("demo: 1. created %u address spaces until %s (%u tracker pages, %u kernel "
+		"frames free); each maps 0x%08x to the shared frame 0x%08x, now referenced %d "
+		"times\n", n, limit, s.tracker_pages, frame_free_count(ZONE_KERNEL), DEMO_VA,
+		shared, frame_refcount(shared));
 }
 
 /* Destroy every address space with a handle in [from, to). */
@@ -101,35 +117,41 @@ static uint32_t destroy_range(int from, int to)
 	return n;
 }
 
-/* Give `as` a page in GROW_REGIONS regions: its block grows one table at a time. */
-static bool grow(int as, uint32_t k)
+/*
+ * Give `as` a page in GROW_REGIONS regions: its block grows one table at a
+ * time.  Returns NULL, or why it could not.
+ */
+static const char *grow(int as, uint32_t k)
 {
 	for (uint32_t r = 1; r <= GROW_REGIONS; r++) {
 		paddr_t pa = marked_frame(k << 16 | r);
 		if (!pa)
-			return false;
-		if (vm_map(as, GROW_VA(r), pa, VM_USER | VM_WRITE) < 0) {
+			return "no free user frame for a page: raise MEM, or lower kzone=";
+		int rc = vm_map(as, GROW_VA(r), pa, VM_USER | VM_WRITE);
+		if (rc < 0) {
 			frame_unref(pa);
-			return false;
+			if (rc != -E_NOMEM)
+				return err_cause(rc);
+			return "the kernel zone has no room for the block to grow: raise kzone=";
 		}
 	}
-	return true;
+	return NULL;
 }
 
-/* Whether every page `grow` mapped into `as` still reads its mark. */
-static bool grown_pages_intact(int as, uint32_t k)
+/* NULL if every page `grow` mapped into `as` still reads its mark, else what is wrong. */
+static const char *grown_pages_intact(int as, uint32_t k)
 {
 	for (uint32_t r = 1; r <= GROW_REGIONS; r++) {
 		paddr_t pa;
 		if (vm_translate(as, GROW_VA(r), &pa) < 0)
-			return false;
+			return "a page it mapped is no longer mapped";
 		vaddr_t w = kmap(pa);
 		uint32_t word = *(uint32_t *)hw_kva(w);
 		kunmap(w);
 		if (word != (k << 16 | r))
-			return false;
+			return "a page it mapped no longer reads its mark";
 	}
-	return true;
+	return NULL;
 }
 
 /* Step 3: free the newer half, grow some of the older spaces. */
@@ -143,8 +165,11 @@ static void grow_some(struct demo_result *res)
 	/* the last spaces before the freed half can grow in place; the rest must move */
 	for (uint32_t k = 0; k < GROWERS && half - 1 - (int)k * 7 >= first; k++) {
 		int as = trk_next(half - 1 - (int)k * 7);
-		if (as < 0 || !grow(as, k) || !grown_pages_intact(as, k)) {
-			kprintf("demo: growing address space %d failed\n", as);
+		const char *why = as < 0 ? "no address space is left to grow" : grow(as, k);
+		if (!why)
+			why = grown_pages_intact(as, k);
+		if (why) {
+			kprintf("demo: growing address space %d failed: %s\n", as, why);
 			res->ok = false;
 			return;
 		}
@@ -180,7 +205,9 @@ bool demo_paging(void)
 	struct vm_stats s;
 
 	if (!shared) {
-		kprintf("demo: no user frame to share\n");
+		kprintf("demo: no free user frame to share among the address spaces: the user zone "
+			"(RAM above X = 0x%08x) is empty: raise MEM, or lower kzone=\n",
+			frame_kzone_end());
 		return false;
 	}
 	vm_reset_stats();

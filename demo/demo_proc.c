@@ -8,6 +8,7 @@
 #include "frame.h"
 #include "lib.h"
 #include "proc.h"
+#include "status.h"
 #include "uapi.h"
 #include "vmspace.h"
 
@@ -28,7 +29,8 @@ bool demo_processes(void)
 	vm_reset_stats();
 	int pid = proc_spawn("init", 0);
 	if (pid < 0) {
-		kprintf("demo: cannot start init: error %d\n", pid);
+		kprintf("demo: cannot start init: %s%s\n", sys_err_text(pid),
+			pid == -SYS_ENOMEM ? ": raise MEM, or lower kzone=" : "");
 		return false;
 	}
 	int blocked = proc_run();
@@ -38,8 +40,8 @@ bool demo_processes(void)
 	proc_get_stats(&ps);
 	if (blocked)
 		kprintf("demo: %d processes wait for ever\n", blocked);
-	kprintf("demo: init ended with status %d%s\n", status & 0xFF,
-		status & KILLED_BIT ? " (killed)" : "");
+	char how[STATUS_TEXT_MAX];
+	kprintf("demo: init %s\n", wait_status_text(status, how, sizeof(how)));
 	bool sound = vm_check() == 0;
 	if (!sound)
 		kprintf("demo: the invariants do not hold after the processes\n");

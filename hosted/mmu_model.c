@@ -86,12 +86,16 @@ static struct mmu_counters counters;
  * invlpg does, whatever its address) is one increment.  walked has a bit
  * for each region whose PDE was cached since the last CR3 load: the
  * regions the CPU is using, whose PDEs it caches again after a drop.
+ * used lists the same regions, nused of them, in no order, so that a
+ * refill visits them without a scan of the bitmap.
  */
 static struct {
 	pde_t pde[PT_ENTRIES];
 	uint32_t gen[PT_ENTRIES];
 	uint32_t now; /* the current generation, never 0 */
 	uint32_t walked[PT_ENTRIES / 32];
+	uint16_t used[PT_ENTRIES];
+	uint32_t nused;
 } pdc = { .now = 1 };
 
 /* ---- the TLB ------------------------------------------------------------ */
@@ -196,7 +200,10 @@ static void pdc_put(uint32_t i, pde_t e)
 {
 	pdc.pde[i] = e;
 	pdc.gen[i] = pdc.now;
-	pdc.walked[i / 32] |= BIT(i % 32);
+	if (!(pdc.walked[i / 32] & BIT(i % 32))) {
+		pdc.walked[i / 32] |= BIT(i % 32);
+		pdc.used[pdc.nused++] = (uint16_t)i;
+	}
 }
 
 static void pdc_drop(uint32_t i)
@@ -213,6 +220,14 @@ static void pdc_drop_all(void)
 	}
 }
 
+/* Drop every entry and forget the regions in use. */
+static void pdc_restart(void)
+{
+	pdc_drop_all();
+	memset(pdc.walked, 0, sizeof(pdc.walked));
+	pdc.nused = 0;
+}
+
 /*
  * A speculative fill of region i from the directory in CR3: a PDE that
  * points to a table is cached, its A set first as the CPU does.
@@ -227,30 +242,42 @@ static void pdc_fill(uint32_t i)
 	pdc_put(i, *mem);
 }
 
+/* Cache region i again from directory dir if its PDE still points to a table; whether it does. */
+static bool pdc_recache(pde_t *dir, uint32_t i)
+{
+	if (!points_to_table(dir[i]))
+		return false;
+	dir[i].v |= PG_A; /* as the CPU does before it caches */
+	pdc.pde[i] = dir[i];
+	pdc.gen[i] = pdc.now;
+	return true;
+}
+
 /*
  * Drop every entry, then cache again, as a CPU may do speculatively at any
  * time, the PDE of each region cached since the last CR3 load that still
  * points to a table; a region that no longer does is forgotten.  The
- * regions in use, not the whole directory: what an invlpg costs a CPU.
+ * regions in use, from their list, not the whole directory: what an invlpg
+ * costs a CPU.
  */
 static void pdc_refill(void)
 {
-	pdc_drop_all();
-	for (uint32_t w = 0; w < ARRAY_SIZE(pdc.walked); w++) {
-		uint32_t bits = pdc.walked[w];
-		pdc.walked[w] = 0;
-		while (bits) {
-			pdc_fill(w * 32 + (uint32_t)__builtin_ctz(bits));
-			bits &= bits - 1;
-		}
-	}
-}
+	uint32_t n = pdc.nused, kept = 0;
 
-/* Drop every entry and forget the regions in use. */
-static void pdc_restart(void)
-{
+	if (!(cr0 & CR0_PG)) {
+		pdc_restart();
+		return;
+	}
 	pdc_drop_all();
-	memset(pdc.walked, 0, sizeof(pdc.walked));
+	pde_t *dir = hw_phys(cr3 & PG_ADDR_MASK); /* one page: every PDE from one pointer */
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t i = pdc.used[k];
+		if (pdc_recache(dir, i))
+			pdc.used[kept++] = (uint16_t)i;
+		else
+			pdc.walked[i / 32] &= ~BIT(i % 32);
+	}
+	pdc.nused = kept;
 }
 
 /*
@@ -513,18 +540,22 @@ void mmu_load_cr3(paddr_t pd)
 
 /*
  * Drop the TLB entries that translate va: 4 KiB or 4 MiB, global or not;
- * and the whole paging-structure cache, whatever va is.  The entries of
- * va's page and region are filled again at once from the tables as they
- * are now; the other regions' PDEs are cached again when a walk needs
- * them.  So an invlpg costs what it costs a CPU, a few entries, not a
- * read of the whole directory (kmap windows make one per page copied).
+ * and the whole paging-structure cache, whatever va is.  Then, as a CPU
+ * may at once, cache again from the tables as they are now the PDEs of
+ * the regions in use since the last CR3 load and of va's region, and the
+ * TLB entry of va.  The regions come from their list: an invlpg costs the
+ * regions in use, not a read of the whole directory (kmap windows make one
+ * per page copied or zeroed).
  */
 void mmu_invlpg(vaddr_t va)
 {
+	uint32_t i = pde_index(va);
+
 	counters.invlpgs++;
 	tlb_drop_page(va);
 	pdc_refill();
-	pdc_fill(pde_index(va));
+	if (!pdc_find(i)) /* a region in use was cached again just now */
+		pdc_fill(i);
 	tlb_prefill(va);
 }
 

@@ -28,4 +28,7 @@ enum pt_error {
 /* The name of an error code, positive or negated ("E_NOMEM"). */
 const char *err_name(int err);
 
+/* What an error code means, positive or negated ("out of memory"). */
+const char *err_cause(int err);
+
 #endif

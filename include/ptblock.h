@@ -71,7 +71,8 @@ int ptb_alloc(uint32_t pages, paddr_t *base);
 
 /*
  * A new block of `pages` pages with a tracker, its directory zeroed:
- * returns the tracker index, -E_INVAL or -E_NOMEM.
+ * returns the tracker index, -E_INVAL or -E_NOMEM.  Its pages count toward
+ * the peaks from ptb_note_peaks on.
  */
 int ptb_create(uint32_t pages);
 
@@ -133,7 +134,8 @@ void ptb_unlink(struct pg_tracker *t, uint32_t pdi);
 /*
  * A new block holding a copy of block src: the same tables in the same
  * slots with the same live counts, its PDEs rebased onto the new block.
- * Returns the new tracker index, or -E_NOMEM.
+ * Returns the new tracker index, or -E_NOMEM.  Its pages count toward the
+ * peaks from ptb_note_peaks on.
  */
 int ptb_clone(int src);
 
@@ -184,6 +186,15 @@ struct ptb_stats {
 	uint32_t out;             /* blocks paged out now (not counted in blocks) */
 	uint32_t outs, ins;       /* blocks paged out, and brought back in */
 };
+
+/*
+ * Raise the peaks to the present totals.  The blocks ptb_create and
+ * ptb_clone make count toward the peaks from this call on: vmspace calls it
+ * once the new address space is whole, so that one whose making failed
+ * half way (an eager clone that ran out of frames) leaves them as they
+ * were.  Every other change of the totals raises them at once.
+ */
+void ptb_note_peaks(void);
 
 void ptb_get_stats(struct ptb_stats *s);
 void ptb_reset_stats(void);

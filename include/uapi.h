@@ -32,7 +32,7 @@
 #define SYSCALL_VECTOR 0x80
 
 /* System calls: number (arguments) -> result. */
-#define SYS_WRITE 1   /* (fd, buf, len) -> bytes written; fd 1 and 2 are the console */
+#define SYS_WRITE 1   /* (fd, buf, len) -> bytes written; see FD_xxx below */
 #define SYS_EXIT 2    /* (status) -> does not return */
 #define SYS_GETPID 3  /* () -> pid */
 #define SYS_YIELD 4   /* () -> 0 */
@@ -44,6 +44,16 @@
 #define SYS_PROTECT 10 /* (addr, len, prot) -> 0 */
 #define SYS_EXEC 11   /* (name, arg) -> does not return on success */
 #define SYS_COUNT 12
+
+/*
+ * File descriptors of write.  FD_NULL takes the console's way, every byte
+ * checked and read from the process into the kernel, and drops the bytes
+ * where the console would print them: the cost of moving data out of a
+ * process, without the console's.
+ */
+#define FD_STDOUT 1
+#define FD_STDERR 2
+#define FD_NULL 3
 
 /* prot bits of map and protect */
 #define PROT_READ 1

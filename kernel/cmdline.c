@@ -3,6 +3,8 @@
 #include "errors.h"
 #include "lib.h"
 
+#define CMDLINE_WORD_SHOWN 64 /* characters of an unknown word shown, the NUL included */
+
 static bool is_blank(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
@@ -25,6 +27,58 @@ static const char *next_word(const char **pos, size_t *len)
 	*len = (size_t)(s - word);
 	*pos = s;
 	return word;
+}
+
+/*
+ * Every word the kernel reads (README.md lists them): a plain word, or an
+ * option's key with its '='.
+ */
+static const char *const known_words[] = {
+	"test", "bench", "kzone=", "crash=", "only=", "disk_mib=", "disk_bad=", "noise=",
+};
+
+/* Whether the word of len characters at w is one of known_words. */
+static bool is_known(const char *w, size_t len)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(known_words); i++) {
+		const char *k = known_words[i];
+		size_t klen = strlen(k);
+		bool option = k[klen - 1] == '=';
+		if (option ? len >= klen && strncmp(w, k, klen) == 0
+			   : len == klen && strncmp(w, k, len) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The first word is the loader's path of the kernel when it holds a '/'. */
+static bool is_kernel_path(const char *w, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (w[i] == '/')
+			return true;
+	return false;
+}
+
+int cmdline_warn_unknown(const char *line)
+{
+	size_t len;
+	int unknown = 0;
+	bool first = true;
+
+	for (const char *w; (w = next_word(&line, &len)) != NULL; first = false) {
+		if (is_known(w, len) || (first && is_kernel_path(w, len)))
+			continue;
+		char word[CMDLINE_WORD_SHOWN];
+		cmdline_copy(word, MIN(len + 1, sizeof(word)), w);
+		kprintf("cmdline: \"%s\" is not an option the kernel knows: ignored (it knows",
+			word);
+		for (size_t i = 0; i < ARRAY_SIZE(known_words); i++)
+			kprintf(" %s", known_words[i]);
+		kprintf(")\n");
+		unknown++;
+	}
+	return unknown;
 }
 
 size_t cmdline_copy(char *dst, size_t size, const char *src)

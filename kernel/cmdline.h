@@ -22,6 +22,13 @@
  */
 size_t cmdline_copy(char *dst, size_t size, const char *src);
 
+/*
+ * Print a warning for each word of line that is no option the kernel
+ * knows (the first, the loader's path of the kernel, excepted when it
+ * holds a '/'); returns how many there were.
+ */
+int cmdline_warn_unknown(const char *line);
+
 /* Whether `word` appears in line as a whole word. */
 bool cmdline_has_word(const char *line, const char *word);
 

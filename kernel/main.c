@@ -13,6 +13,8 @@
 #include "ata.h"
 #include "check.h"
 #include "cmdline.h"
+#include "cpu.h"
+#include "cpufeat.h"
 #include "runs.h"
 #include "errors.h"
 #include "frame.h"
@@ -113,6 +115,17 @@ static void print_kernel_image(void)
 	kprintf("\n");
 }
 
+/* One past the last available byte below 4 GiB. */
+static uint64_t ram_top(void)
+{
+	uint64_t top = 0;
+
+	for (size_t i = 0; i < mem_regions; i++)
+		if (mem_map[i].type == MEM_AVAILABLE)
+			top = MAX(top, mem_map[i].base + mem_map[i].len);
+	return MIN(top, (uint64_t)1 << 32);
+}
+
 /*
  * The size asked for with kzone=, in *req: returns 0, -E_NOENT if there is
  * no such option, or -E_INVAL after saying what is wrong with it.
@@ -138,6 +151,28 @@ static int kzone_option(uint32_t *req)
 	return 0;
 }
 
+/* Say where X came from: req (0: the default), and what kept it from being that. */
+static void print_kzone_origin(paddr_t x, uint32_t req)
+{
+	uint64_t top = ram_top(), want = req ? ALIGN_UP((uint64_t)req, (uint64_t)PAGE_SIZE)
+					    : ALIGN_UP(MAX(top / 4, (uint64_t)KZONE_MIN),
+						       (uint64_t)PDE_SPAN);
+
+	if (req == 0)
+		kprintf("the default, a quarter of RAM and at least 16 MiB, rounded up to 4 MiB");
+	else if (want == req)
+		kprintf("from kzone=");
+	else
+		kprintf("kzone= asked for 0x%08x, rounded up to a page", req);
+	if (x < want && x == KZONE_LIMIT)
+		kprintf(", cut to end below the user gate (0x%08x)", KZONE_LIMIT);
+	else if (x < want)
+		kprintf(", cut to the end of RAM: it would be 0x%08llx", (unsigned long long)want);
+	if (x >= top)
+		kprintf("; no RAM is left above it for the user zone");
+	kprintf("\n");
+}
+
 /* X, the end of the kernel zone: the kzone= option, or the default. */
 static paddr_t choose_kzone(void)
 {
@@ -149,18 +184,15 @@ static paddr_t choose_kzone(void)
 	paddr_t x = frame_choose_kzone_end(mem_map, mem_regions, req);
 	if (x <= (paddr_t)kernel_end) {
 		kprintf("kzone: X = 0x%08x leaves no room after the kernel image "
-			"(it ends at 0x%08x)\n", x, (paddr_t)kernel_end);
+			"(it ends at 0x%08x): %s\n", x, (paddr_t)kernel_end,
+			req && x < ram_top() ? "ask for a larger kzone="
+					     : "give QEMU more memory (MEM=)");
 		boot_fail();
 	}
 	kprintf("kernel zone: X = 0x%08x (", x);
 	print_size(x);
-	if (req == 0)
-		kprintf("): the default, a quarter of RAM and at least 16 MiB\n");
-	else if (x == req)
-		kprintf("): from kzone=\n");
-	else
-		kprintf("): kzone= asked for 0x%08x, rounded up to a page and kept within RAM "
-			"and below the user gate\n", req);
+	kprintf("): ");
+	print_kzone_origin(x, req);
 	return x;
 }
 
@@ -174,19 +206,9 @@ static void init_frames(paddr_t x)
 		kprintf("frame_init: the frame allocator's metadata does not fit below X = 0x%08x; "
 			"ask for a larger kzone=\n", x);
 	else
-		kprintf("frame_init: %s: no usable memory above 1 MiB\n", err_name(rc));
+		kprintf("frame_init: %s (%s): no usable memory above 1 MiB\n", err_name(rc),
+			err_cause(rc));
 	boot_fail();
-}
-
-/* One past the last available byte below 4 GiB. */
-static uint64_t ram_top(void)
-{
-	uint64_t top = 0;
-
-	for (size_t i = 0; i < mem_regions; i++)
-		if (mem_map[i].type == MEM_AVAILABLE)
-			top = MAX(top, mem_map[i].base + mem_map[i].len);
-	return MIN(top, (uint64_t)1 << 32);
 }
 
 static void print_zone(const char *name, enum zone z, uint64_t start, uint64_t end)
@@ -240,9 +262,11 @@ static void init_paging(void)
 }
 
 /*
- * crash=null or crash=user: make the kernel fault on purpose, reading page 0
- * or writing a user address nothing maps, to show the page-fault report
- * (scripts/kernel-crash-test.sh checks it).
+ * crash=null, crash=user, crash=double or crash=nested: make the kernel
+ * fault on purpose, reading page 0, writing a user address nothing maps,
+ * with no stack to take the fault (a double fault), or with a report that
+ * faults in turn, to show the reports (scripts/kernel-crash-test.sh checks
+ * them).
  */
 static void crash_if_asked(void)
 {
@@ -251,12 +275,32 @@ static void crash_if_asked(void)
 	if (cmdline_option(cmdline, "crash", what, sizeof(what)) < 0)
 		return;
 	kprintf("crash: faulting on purpose (crash=%s)\n", what);
-	if (strcmp(what, "null") == 0)
+	if (strcmp(what, "nested") == 0)
+		trap_fault_in_report();
+	if (strcmp(what, "null") == 0 || strcmp(what, "nested") == 0)
 		kprintf("crash: read %u\n", *(volatile uint32_t *)0);
 	else if (strcmp(what, "user") == 0)
 		*(volatile uint32_t *)(USER_BASE + 0x1234) = 1;
-	kprintf("crash: crash=%s is not one of null, user\n", what);
+	else if (strcmp(what, "double") == 0)
+		fault_without_a_stack();
+	kprintf("crash: crash=%s is not one of null, user, double, nested\n", what);
 	boot_fail();
+}
+
+/* noise=disk: the demo's page faults wait for the disk (proc_set_disk_noise). */
+static void disk_noise_if_asked(void)
+{
+	char what[16];
+
+	if (cmdline_option(cmdline, "noise", what, sizeof(what)) < 0)
+		return;
+	int rc = strcmp(what, "disk") == 0 ? proc_set_disk_noise() : -E_INVAL;
+	if (rc == 0)
+		kprintf("noise: every page fault of a process reads a page of the disk first\n");
+	else if (rc == -E_INVAL)
+		kprintf("noise=%s is not noise=disk: no noise\n", what);
+	else
+		kprintf("noise: %s (%s): no noise\n", err_name(rc), err_cause(rc));
 }
 
 /*
@@ -273,9 +317,12 @@ _Noreturn void kmain(uint32_t magic, uint32_t mbi_phys)
 	gdt_init();
 	pagefault_init();
 	kprintf("pagetrack: booting\n");
+	if (cpu_detect() < 0)
+		boot_fail();
 	check_magic(magic);
 	read_boot_info(hw_phys(mbi_phys));
 	kprintf("cmdline: %s\n", cmdline);
+	cmdline_warn_unknown(cmdline);
 	print_mem_map();
 	print_kernel_image();
 	init_frames(choose_kzone());
@@ -287,8 +334,13 @@ _Noreturn void kmain(uint32_t magic, uint32_t mbi_phys)
 	crash_if_asked();
 	if (cmdline_has_word(cmdline, "test"))
 		qemu_exit(ktest_run(cmdline) == 0);
+	if (cmdline_has_word(cmdline, "bench") && !cpu_features()->tsc) {
+		kprintf("bench: the benchmarks count with rdtsc, and this CPU has no TSC\n");
+		boot_fail();
+	}
 	if (cmdline_has_word(cmdline, "bench"))
 		qemu_exit(kbench_run() == 0);
+	disk_noise_if_asked();
 	if (!demo_paging() || !demo_processes())
 		boot_fail();
 	kprintf("boot: ok\n");

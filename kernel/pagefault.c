@@ -69,7 +69,8 @@ static bool page_fault(struct trap_frame *tf)
 		return true;
 	if (trap_from_user(tf) && user_handler && user_handler(tf, addr, tf->err))
 		return true;
-	report(addr, tf->err);
+	if (!trap_reporting()) /* a fault in the report: trap_fatal says it in one line */
+		report(addr, tf->err);
 	return false; /* the trap report follows (the fault printed once), and the run ends */
 }
 

@@ -33,7 +33,8 @@
 #include "uapi.h"
 #include "vmspace.h"
 
-#define TIMER_HZ 100
+/* slices of 250 us of a process's own time: 250,000 of its instructions under -icount shift=0 */
+#define TIMER_HZ 4000
 #define EFLAGS_USER (BIT(EFLAGS_IF_BIT) | BIT(1)) /* interrupts on; bit 1 is always set */
 
 extern char trap_return[];
@@ -81,7 +82,8 @@ static void destroy_space(int as)
 	int rc = vm_destroy(as);
 
 	if (rc < 0)
-		panic("destroy_space: address space %d: %s", as, err_name(rc));
+		panic("destroy_space: address space %d: %s (%s)", as, err_name(rc),
+		      err_cause(rc));
 }
 
 /* A free slot with a kernel stack, or NULL. */
@@ -218,6 +220,7 @@ int proc_run(void)
 		tss_set_kernel_stack(kstack_top(p));
 		vm_activate(p->as);
 		proc_counters.switches++;
+		timer_new_slice();
 		fpu_restore(&p->fpu);
 		context_switch(&sched_esp, p->esp);
 		fpu_save(&p->fpu);
@@ -243,7 +246,7 @@ void proc_yield(void)
 static bool timer_tick(struct trap_frame *tf)
 {
 	timer_eoi();
-	if (current && trap_from_user(tf)) {
+	if (current && trap_from_user(tf) && timer_slice_over()) {
 		proc_counters.preemptions++;
 		proc_yield();
 	}
@@ -329,10 +332,25 @@ int proc_reap(int pid, int *status)
 
 /* ---- fork, wait, exec --------------------------------------------------------- */
 
+/*
+ * A forked process is named after what it runs, its parent's program,
+ * marked as a fork ("fork of init") until it execs another; a fork of a
+ * fork keeps the one mark.
+ */
+static void fork_name(const char *parent, char *name, size_t size)
+{
+	bool marked = strncmp(parent, FORK_MARK, sizeof(FORK_MARK) - 1) == 0;
+
+	ksnprintf(name, size, "%s%s", marked ? "" : FORK_MARK, parent);
+}
+
 int proc_fork(void)
 {
-	struct proc *parent = current, *child = alloc_proc(parent->pid, parent->name);
+	struct proc *parent = current, *child;
+	char name[sizeof(parent->name)];
 
+	fork_name(parent->name, name, sizeof(name));
+	child = alloc_proc(parent->pid, name);
 	if (!child)
 		return -SYS_ENOMEM;
 	int as = vm_clone(parent->as, VM_CLONE_COW);
@@ -426,12 +444,33 @@ void proc_get_stats(struct proc_stats *s)
 		s->live += procs[i].state != P_FREE;
 }
 
+static paddr_t noise_frame; /* proc_set_disk_noise: where the disk's pages land */
+static uint32_t noise_reads;
+
+int proc_set_disk_noise(void)
+{
+	if (hw_disk_pages() == 0)
+		return -E_NOENT;
+	return noise_frame ? 0 : frame_alloc(ZONE_USER, &noise_frame);
+}
+
+/* With proc_set_disk_noise: read the next page of the disk, polling, as paging will. */
+static void disk_noise(void)
+{
+	if (!noise_frame)
+		return;
+	int rc = hw_disk_read(noise_reads++ % hw_disk_pages(), noise_frame);
+	if (rc < 0)
+		panic("disk_noise: reading the disk: %s (%s)", err_name(rc), err_cause(rc));
+}
+
 /* A page fault from ring 3: ufault.c resolves it or says why the process must end. */
 static bool user_page_fault(struct trap_frame *tf, vaddr_t addr, uint32_t err)
 {
 	(void)tf;
 	if (!current)
 		return false;
+	disk_noise();
 	struct fault_outcome o = user_fault(current, addr, err);
 	if (o.kill)
 		proc_kill(o.kill, addr, err, o.why);

@@ -16,7 +16,7 @@
 #include "types.h"
 
 #define NPROC 128         /* processes at once */
-#define PROC_NAME_MAX 16
+#define PROC_NAME_MAX 16 /* a program name's bytes, the NUL included */
 
 /*
  * Set up the process table, the handling of faults and traps from ring 3,
@@ -58,6 +58,15 @@ struct proc_stats {
 };
 
 void proc_get_stats(struct proc_stats *s);
+
+/*
+ * From now on, make every page fault from ring 3 read a page of the swap
+ * disk first, waiting for it as paging to the disk will (noise=disk): the
+ * kernel's time then depends on the host, and the demo's summaries must
+ * not change for it (the timer counts a process's own time only).  Returns
+ * 0, -E_NOENT without a disk, or -E_NOMEM.
+ */
+int proc_set_disk_noise(void);
 
 /* Print lines of kill reports ("killed: ...") on the console (default on). */
 void proc_set_verbose(bool on);

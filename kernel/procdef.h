@@ -27,6 +27,7 @@
 #include "proc.h"
 
 #define KSTACK_PAGES 2
+#define FORK_MARK "fork of " /* before the program's name in a forked process's */
 #define MAX_MAPS 16
 
 enum proc_state { P_FREE, P_NEW, P_RUNNABLE, P_RUNNING, P_WAITING, P_ZOMBIE };
@@ -44,7 +45,7 @@ struct proc {
 	enum proc_state state;
 	int pid;
 	int parent;               /* pid, PARENT_KERNEL or PARENT_NONE */
-	char name[PROC_NAME_MAX];
+	char name[PROC_NAME_MAX + sizeof(FORK_MARK) - 1]; /* the program, or FORK_MARK and it */
 	int as;                   /* its address space: a tracker index */
 	paddr_t kstack;           /* KSTACK_PAGES kernel-zone frames */
 	uint32_t esp;             /* saved kernel stack pointer while switched out */

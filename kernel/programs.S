@@ -30,6 +30,7 @@ programs:
 	program utest
 	program hello
 	program forkwait
+	program membench
 	program kfail
 	.section .rodata.programs, "a"
 	.long 0, 0, 0

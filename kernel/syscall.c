@@ -12,15 +12,19 @@
 #include "syscall.h"
 #include "uapi.h"
 
-#define WRITE_CHUNK 128
-
 typedef int (*syscall_fn)(struct proc *p, uint32_t a, uint32_t b, uint32_t c);
+
+/*
+ * What write reads from the process, a page of it at a time: one resolve
+ * and one kmap window per user page (ufault.c).  One buffer serves every
+ * process: a system call runs with interrupts off (interrupt gates) and
+ * write never yields, so no other call can reach it meanwhile.
+ */
+static char write_buf[PAGE_SIZE];
 
 static int sys_write(struct proc *p, uint32_t fd, uint32_t buf, uint32_t len)
 {
-	char chunk[WRITE_CHUNK];
-
-	if (fd != 1 && fd != 2)
+	if (fd != FD_STDOUT && fd != FD_STDERR && fd != FD_NULL)
 		return -SYS_EBADF;
 	if (len > INT32_MAX)
 		return -SYS_EINVAL;
@@ -28,11 +32,12 @@ static int sys_write(struct proc *p, uint32_t fd, uint32_t buf, uint32_t len)
 	if (rc < 0)
 		return rc;
 	for (uint32_t done = 0; done < len;) {
-		uint32_t n = MIN(len - done, sizeof(chunk));
-		if ((rc = user_copy_in(p, chunk, buf + done, n)) < 0)
+		/* up to the end of buf's page, so that each piece is one page of it */
+		uint32_t n = MIN(len - done, PAGE_SIZE - ((buf + done) & PAGE_MASK));
+		if ((rc = user_copy_in(p, write_buf, buf + done, n)) < 0)
 			return rc;
-		for (uint32_t i = 0; i < n; i++)
-			hw_putc(chunk[i]);
+		for (uint32_t i = 0; fd != FD_NULL && i < n; i++)
+			hw_putc(write_buf[i]);
 		done += n;
 	}
 	return (int)len;

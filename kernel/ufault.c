@@ -11,14 +11,15 @@
  *                                      whatever ESP is; the guard page
  *                                      under it is never mapped
  * A page of these is mapped the first time it is touched (a zero fill); a
- * write to a copy-on-write page gets its own copy (vm_fault).  For anything
+ * write to a copy-on-write page gets its own copy.  Both go through one
+ * call of the core per page, vm_resolve, for faults and copies alike.  For anything
  * else user_fault says why the access was not allowed, and proc.c ends the
  * process with that reason: this file kills nobody and calls nothing of
  * proc.c or syscall.c (procdef.h draws the order).
  *
- * System calls reach user memory the same way, page by page, through the
- * page tables and kmap windows: a bad pointer is an error returned to the
- * caller, never a fault in the kernel.
+ * System calls reach user memory the same way, a page at a time: one
+ * vm_resolve, then one kmap window onto the frame it gives.  A bad pointer
+ * is an error returned to the caller, never a fault in the kernel.
  */
 #include "errors.h"
 #include "kmap.h"
@@ -54,6 +55,40 @@ static uint32_t region_flags(const struct proc *p, vaddr_t va)
 	return 0;
 }
 
+/* A stack page of p below its lowest one so far has just been touched: count it. */
+static void note_stack(struct proc *p, vaddr_t page)
+{
+	if (page >= STACK_LIMIT && page < p->stack_low) {
+		p->stack_low = page;
+		stack_growths++;
+	}
+}
+
+/*
+ * The frame behind va for an access `access` (PF_U, and PF_W for a write)
+ * by p, its physical address (with va's offset) in *pa: vm_resolve fills
+ * the page if it is demand-zero with the rights zero_flags (0: it is not),
+ * and copies it if it is copy-on-write and the access a write.  Returns 0,
+ * -SYS_EFAULT (p may not make that access) or -SYS_ENOMEM.
+ */
+static int resolve(struct proc *p, vaddr_t va, uint32_t access, uint32_t zero_flags, paddr_t *pa)
+{
+	int rc = vm_resolve(p->as, va, access, zero_flags, pa);
+
+	if (rc < 0)
+		return sys_error(rc);
+	note_stack(p, ALIGN_DOWN(va, PAGE_SIZE));
+	return 0;
+}
+
+/* resolve for an access of p's own, demand-zero wherever its regions say. */
+static int resolve_user(struct proc *p, vaddr_t va, bool write, paddr_t *pa)
+{
+	uint32_t access = PF_U | (write ? PF_W : 0);
+
+	return resolve(p, va, access, region_flags(p, ALIGN_DOWN(va, PAGE_SIZE)), pa);
+}
+
 /*
  * Make the page at va ready for an access: fill it if it is demand-zero
  * memory not touched yet, copy it if it is copy-on-write and the access a
@@ -62,30 +97,9 @@ static uint32_t region_flags(const struct proc *p, vaddr_t va)
  */
 int user_page_ready(struct proc *p, vaddr_t va, bool write)
 {
-	struct vm_mapping m;
+	paddr_t pa;
 
-	va = ALIGN_DOWN(va, PAGE_SIZE);
-	if (!is_user_page(va))
-		return -SYS_EFAULT;
-	if (vm_query(p->as, va, &m) == 0) {
-		if (!(m.flags & VM_USER) || (write && !(m.flags & VM_WRITE)))
-			return -SYS_EFAULT;
-		if (write && (m.flags & VM_COW)) {
-			return sys_error(vm_fault(p->as, va, PF_P | PF_W | PF_U));
-		}
-		return 0;
-	}
-	uint32_t flags = region_flags(p, va);
-	if (!flags || (write && !(flags & VM_WRITE)))
-		return -SYS_EFAULT;
-	int rc = sys_error(vm_map_zero(p->as, va, flags));
-	if (rc < 0)
-		return rc;
-	if (va >= STACK_LIMIT && va < p->stack_low) {
-		p->stack_low = va;
-		stack_growths++;
-	}
-	return 0;
+	return resolve_user(p, va, write, &pa);
 }
 
 /* ---- page faults ------------------------------------------------------- */
@@ -106,11 +120,19 @@ static const char *why_not(const struct proc *p, vaddr_t addr, uint32_t err)
 
 struct fault_outcome user_fault(struct proc *p, vaddr_t addr, uint32_t err)
 {
+	paddr_t pa;
+
 	if (addr >= GUARD_PAGE && addr < STACK_LIMIT)
 		return (struct fault_outcome){ KILL_STACK, "stack overflow: past the stack limit" };
-	/* a page that is there: copy-on-write, or a translation the TLB kept */
-	int rc = (err & PF_P) && is_user_page(addr) ? sys_error(vm_fault(p->as, addr, err))
-						     : user_page_ready(p, addr, err & PF_W);
+	/*
+	 * Only a page that is not present may be demand-zero.  A fault on a
+	 * present page is a write to a copy-on-write page, or an access the
+	 * tables allow through an entry the TLB kept from before they did: the
+	 * fault itself dropped that entry (SDM vol. 3A 4.10.4.1), so the
+	 * retried access walks the tables as they are.
+	 */
+	uint32_t zero = (err & PF_P) ? 0 : region_flags(p, ALIGN_DOWN(addr, PAGE_SIZE));
+	int rc = resolve(p, addr, err & (PF_W | PF_U), zero, &pa);
 	if (rc == -SYS_ENOMEM)
 		return (struct fault_outcome){ KILL_NOMEM, "out of memory" };
 	if (rc < 0)
@@ -142,6 +164,23 @@ int user_range_ready(struct proc *p, vaddr_t va, uint32_t len, bool write)
 	return 0;
 }
 
+/*
+ * A kmap window onto p's page of va, ready for an access (write or not):
+ * the kernel's address for va in *at, the window to release in *w.
+ * Returns 0, -SYS_EFAULT or -SYS_ENOMEM (and no window then).
+ */
+static int user_window(struct proc *p, vaddr_t va, bool write, uint8_t **at, vaddr_t *w)
+{
+	paddr_t pa;
+	int rc = resolve_user(p, va, write, &pa);
+
+	if (rc < 0)
+		return rc;
+	*w = kmap(ALIGN_DOWN(pa, PAGE_SIZE));
+	*at = (uint8_t *)hw_kva(*w) + (va & PAGE_MASK);
+	return 0;
+}
+
 /* Copy len bytes between user address va and kernel buffer buf, in either direction. */
 static int user_copy(struct proc *p, vaddr_t va, void *buf, uint32_t len, bool out)
 {
@@ -149,13 +188,11 @@ static int user_copy(struct proc *p, vaddr_t va, void *buf, uint32_t len, bool o
 		return -SYS_EFAULT;
 	while (len > 0) {
 		uint32_t chunk = MIN(len, PAGE_SIZE - (va & PAGE_MASK));
-		paddr_t pa;
-		int rc = user_page_ready(p, va, out);
+		uint8_t *at;
+		vaddr_t w;
+		int rc = user_window(p, va, out, &at, &w);
 		if (rc < 0)
 			return rc;
-		vm_translate(p->as, va, &pa);
-		vaddr_t w = kmap(ALIGN_DOWN(pa, PAGE_SIZE));
-		uint8_t *at = (uint8_t *)hw_kva(w) + (va & PAGE_MASK);
 		if (out)
 			memcpy(at, buf, chunk);
 		else
@@ -178,14 +215,37 @@ int user_copy_out(struct proc *p, vaddr_t dst, const void *src, uint32_t len)
 	return user_copy(p, dst, (void *)src, len, true);
 }
 
+/* How many of the n bytes at s come before a NUL; n if none does. */
+static uint32_t before_nul(const uint8_t *s, uint32_t n)
+{
+	uint32_t i = 0;
+
+	while (i < n && s[i] != 0)
+		i++;
+	return i;
+}
+
+/*
+ * A page at a time, as the bytes would be read one by one: a page that
+ * cannot be read before the NUL is -SYS_EFAULT, and so is an address that
+ * wraps past the top of memory (no user page).
+ */
 int user_string_in(struct proc *p, char *dst, vaddr_t src, uint32_t size)
 {
-	for (uint32_t i = 0; i < size; i++) {
-		int rc = user_copy_in(p, &dst[i], src + i, 1);
+	for (uint32_t done = 0; done < size;) {
+		vaddr_t va = src + done;
+		uint32_t n = MIN(size - done, PAGE_SIZE - (va & PAGE_MASK));
+		uint8_t *at;
+		vaddr_t w;
+		int rc = user_window(p, va, false, &at, &w);
 		if (rc < 0)
 			return rc;
-		if (dst[i] == '\0')
+		uint32_t len = before_nul(at, n);
+		memcpy(dst + done, at, len < n ? len + 1 : n);
+		kunmap(w);
+		if (len < n)
 			return 0;
+		done += n;
 	}
 	return -SYS_EINVAL; /* no end within size */
 }
@@ -202,7 +262,7 @@ static void unmap_pages(struct proc *p, vaddr_t va, uint32_t n)
 	int rc = vm_unmap_range(p->as, va, n);
 
 	if (rc < 0)
-		panic("unmap_pages: 0x%x, %u pages: %s", va, n, err_name(rc));
+		panic("unmap_pages: 0x%x, %u pages: %s (%s)", va, n, err_name(rc), err_cause(rc));
 }
 
 int user_sbrk(struct proc *p, int32_t incr)

@@ -16,3 +16,27 @@ const char *err_name(int err)
 		return "E_?";
 	return names[err];
 }
+
+static const char *const causes[E_COUNT] = {
+	[E_OK] = "no error",
+	[E_INVAL] = "a bad argument",
+	[E_NOMEM] = "out of memory",
+	[E_EXIST] = "already mapped",
+	[E_NOENT] = "not mapped, or no such thing",
+	[E_BADH] = "not a live address space",
+	[E_RANGE] = "out of range",
+	[E_BUSY] = "in use",
+	[E_FREE] = "already free",
+	[E_NOTOWN] = "not a frame the allocator hands out",
+	[E_FAULT] = "a bad user address",
+	[E_IO] = "the disk failed",
+};
+
+const char *err_cause(int err)
+{
+	if (err < 0)
+		err = -err;
+	if (err >= E_COUNT)
+		return "not an error code";
+	return causes[err];
+}

@@ -59,13 +59,18 @@ kernel_create_destroy_cycles   cycles  -         create and destroy an address s
 kernel_map_cycles              cycles  -         map one page in the live address space
 kernel_unmap_cycles            cycles  -         unmap one page of the live address space
 kernel_cr3_switch_cycles       cycles  -         switch address space (vm_activate)
-kernel_cow_fault_cycles        cycles  -         copy-on-write fault, end to end
-kernel_zero_fault_cycles       cycles  -         demand-zero fault, end to end
-kernel_user_write_probe_cycles cycles  -         a ring-3 write that does not fault (subtracted)
+kernel_kmap_window_cycles      cycles  -         kmap and kunmap of a user frame, its invlpg
+kernel_zero_page_cycles        cycles  -         a frame zeroed through a kmap window
+kernel_copy_page_cycles        cycles  -         a frame copied through two kmap windows
+kernel_resolve_cycles          cycles  -         vm_resolve of a mapped page that allows the access
+kernel_syscall_cycles          cycles  -         a system call that does nothing, from ring 3
+kernel_zero_fault_cycles       cycles  <=2000    demand-zero fault of a process, end to end
+kernel_cow_fault_cycles        cycles  <=2500    copy-on-write fault of a process, end to end
+kernel_write_64k_cycles        cycles  <=400     per KiB, write of 64 KiB from a process to FD_NULL
 kernel_clone_typical_cycles    cycles  -         clone of the typical process and its destruction
 kernel_clone_cow_16m_cycles    cycles  -         copy-on-write clone of 16 MiB, tables only
 kernel_clone_eager_16m_cycles  cycles  -         eager clone of 16 MiB, data copied
-kernel_fork_exit_wait_cycles   cycles  -         fork, exit and wait, from ring 3
+kernel_fork_exit_wait_cycles   cycles  <=50000   fork, exit and wait, from ring 3
 "
 
 timeout_s=120
@@ -221,7 +226,8 @@ plot() {
 	panel_data clone.dat "COW 16 MiB" clone_cow_16m_us "COW 256 MiB" clone_cow_256m_us \
 		"eager 16 MiB" clone_eager_16m_us
 	panel_data kernel.dat "cr3 switch" kernel_cr3_switch_cycles \
-		"probe" kernel_user_write_probe_cycles "map" kernel_map_cycles \
+		"system call" kernel_syscall_cycles "kmap window" kernel_kmap_window_cycles \
+		"write, per KiB" kernel_write_64k_cycles "map" kernel_map_cycles \
 		"unmap" kernel_unmap_cycles "zero fault" kernel_zero_fault_cycles \
 		"COW fault" kernel_cow_fault_cycles "create+destroy" kernel_create_destroy_cycles \
 		"fork+exit+wait" kernel_fork_exit_wait_cycles \

@@ -4,6 +4,7 @@
 #   scripts/deps.sh run     what building and booting the kernel needs
 #   scripts/deps.sh test    what the test suites need (host and kernel)
 #   scripts/deps.sh bench   what the benchmarks need (make bench)
+#   scripts/deps.sh debug   what make debug needs: what run needs, and gdb
 #
 # Quiet when everything is there.  Otherwise, as root, installs the missing
 # packages with apt-get; as anyone else, prints the command to run and
@@ -17,13 +18,14 @@ set -euo pipefail
 
 # command            package           needed by
 TOOLS="
-gcc                  gcc               run test bench
-ld                   binutils          run test bench
-objdump              binutils          run test
-nm                   binutils          run test
-make                 make              run test bench
-timeout              coreutils         run test bench
-qemu-system-i386     qemu-system-x86   run test bench
+gcc                  gcc               run test bench debug
+ld                   binutils          run test bench debug
+objdump              binutils          run test debug
+nm                   binutils          run test bench debug
+make                 make              run test bench debug
+timeout              coreutils         run test bench debug
+qemu-system-i386     qemu-system-x86   run test bench debug
+gdb                  gdb               debug
 gnuplot              gnuplot-nox       bench
 clang-14             clang-14          test
 clang-tidy-14        clang-tidy-14     test
@@ -33,13 +35,13 @@ valgrind             valgrind          test
 "
 
 usage() {
-	echo "usage: $0 run|test|bench" >&2
+	echo "usage: $0 run|test|bench|debug" >&2
 	exit 2
 }
 
 [ $# -eq 1 ] || usage
 case $1 in
-run | test | bench) target=$1 ;;
+run | test | bench | debug) target=$1 ;;
 *) usage ;;
 esac
 

@@ -4,11 +4,13 @@
 #
 #   scripts/kernel-crash-test.sh [--timeout S] KERNEL.elf
 #
-# Boots the kernel twice with crash=null and crash=user, which make it
-# fault on purpose after paging is on, and checks each run: QEMU must
-# report failure, and the output must hold the decoded fault (exactly
-# once), the walk of the address through the page tables and the trap
-# report.  Prints "kernel-crash: N passed, M failed".
+# Boots the kernel with crash=null, crash=user, crash=double and
+# crash=nested, which make it fault on purpose after paging is on (the last
+# two with no stack to take the fault, and with a report that faults in
+# turn), and checks each run: QEMU must report failure, and the output
+# must hold the decoded fault or the double fault (exactly once), the walk of the address through the page tables and the trap
+# report with its backtrace, each address with the function it is in
+# (kmain+0x..., from the symbol table the build puts in the image).  Prints "kernel-crash: N passed, M failed".
 
 set -uo pipefail
 
@@ -60,10 +62,21 @@ expect_crash() {
 expect_crash null \
 	"page fault at 0x00000000: page not present, read, supervisor mode" \
 	"walk of 0x00000000" "PTE[0] = 0x00000000 -> not present" \
-	"trap: #PF page fault (vector 14) in kernel mode" "the kernel reported failure"
+	"trap: #PF page fault (vector 14) in kernel mode" "the kernel reported failure" \
+	"    0x" " kmain+0x" " _start+0x"
 expect_crash user \
 	"page fault at 0x40001234: page not present, write, supervisor mode" \
 	"PDE[256] = 0x00000000 -> not present" "the kernel reported failure"
+
+# a double fault: reported once by the double-fault task, on its own stack
+expect_crash double \
+	"trap: #DF double fault (vector 8)" "kmain+0x" "esp 0x00001000" \
+	"trap: unhandled exception, stopping" "the kernel reported failure"
+# a fault in the report of a fault: one more line, and the run stops
+expect_crash nested \
+	"while reporting a trap; stopping" \
+	"page fault at 0x00000000: page not present, read, supervisor mode" \
+	"the kernel reported failure"
 
 echo "kernel-crash: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

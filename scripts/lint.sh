@@ -58,7 +58,7 @@ run_tidy() {
 
 files=("$@")
 run_tidy host -std=gnu11 -Iinclude -Ilib -DPT_DEBUG=1
-run_tidy i386 -std=gnu11 -m32 -march=i686 -ffreestanding -Iinclude -Ilib -DPT_DEBUG=1
+run_tidy i386 -std=gnu11 -m32 -march=i486 -ffreestanding -Iinclude -Ilib -DPT_DEBUG=1
 
 echo "lint: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

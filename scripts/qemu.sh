@@ -2,8 +2,8 @@
 # qemu.sh - boot a pagetrack kernel under QEMU and turn the kernel's verdict
 # into an exit status.
 #
-#   scripts/qemu.sh [--timeout S] [--mem MiB] [--args 'cmdline'] [--debug] [--icount]
-#                   [--swap MiB [--swap-image PATH] [--blkdebug CONF]] KERNEL.elf
+#   scripts/qemu.sh [--timeout S] [--mem MiB] [--args 'cmdline'] [--debug [--gdb-port N]] [--icount]
+#                   [--swap MiB [--swap-image PATH] [--blkdebug CONF]] [--cpu MODEL] KERNEL.elf
 #
 # The kernel reports through QEMU's isa-debug-exit device: QEMU exits with
 # 33 when the kernel succeeded and 35 when it failed.  This script exits 0
@@ -13,8 +13,9 @@
 #
 # The serial console is this script's standard output.  QEMU needs no
 # terminal and reads nothing (its standard input is /dev/null), so it runs
-# the same under CI.  --debug makes QEMU wait for gdb on localhost:1234 and
-# leaves standard input alone; --timeout 0 means no time limit.  --icount
+# the same under CI.  --debug makes QEMU wait, stopped, for gdb on
+# 127.0.0.1 only, port --gdb-port (default 1234), and leaves standard input
+# alone; --timeout 0 means no time limit.  --icount
 # drives QEMU's clock by the instructions executed (-icount shift=0: one
 # nanosecond, and one TSC tick, per instruction), so that the kernel
 # benchmarks count the same on every run.
@@ -30,7 +31,8 @@
 # stops the machine for one, not even when the host's disk is full.
 # --blkdebug CONF puts QEMU's blkdebug driver between the disk and its
 # image, with the error-injection rules in CONF (docs/devel/blkdebug.txt in
-# QEMU's sources), so that a test can make chosen sectors fail.
+# QEMU's sources), so that a test can make chosen sectors fail.  --cpu
+# MODEL gives QEMU's -cpu (486, pentium, ...: qemu-system-i386 -cpu help).
 
 set -euo pipefail
 
@@ -44,15 +46,17 @@ timeout_s=120
 mem=128
 args=""
 debug=false
+gdb_port=1234
 icount=false
 swap_mib=""
 swap_image=""
 blkdebug=""
+cpu=""
 kernel=""
 
 usage() {
-	echo "usage: $0 [--timeout S] [--mem MiB] [--args 'cmdline'] [--debug] [--icount]" >&2
-	echo "          [--swap MiB [--swap-image PATH] [--blkdebug CONF]] KERNEL.elf" >&2
+	echo "usage: $0 [--timeout S] [--mem MiB] [--args 'cmdline'] [--debug [--gdb-port N]] [--icount]" >&2
+	echo "          [--swap MiB [--swap-image PATH] [--blkdebug CONF]] [--cpu MODEL] KERNEL.elf" >&2
 	exit 2
 }
 
@@ -71,10 +75,12 @@ while [ $# -gt 0 ]; do
 	--mem) [ $# -ge 2 ] || usage; mem=$2; shift 2 ;;
 	--args) [ $# -ge 2 ] || usage; args=$2; shift 2 ;;
 	--debug) debug=true; shift ;;
+	--gdb-port) [ $# -ge 2 ] || usage; gdb_port=$2; shift 2 ;;
 	--icount) icount=true; shift ;;
 	--swap) [ $# -ge 2 ] || usage; swap_mib=$2; shift 2 ;;
 	--swap-image) [ $# -ge 2 ] || usage; swap_image=$2; shift 2 ;;
 	--blkdebug) [ $# -ge 2 ] || usage; blkdebug=$2; shift 2 ;;
+	--cpu) [ $# -ge 2 ] || usage; cpu=$2; shift 2 ;;
 	-h | --help) usage ;;
 	-*) echo "qemu.sh: unknown option $1" >&2; usage ;;
 	*) [ -z "$kernel" ] || usage; kernel=$1; shift ;;
@@ -83,9 +89,20 @@ done
 
 [ -n "$kernel" ] || usage
 [ -f "$kernel" ] || die "no kernel at $kernel (run make kernel first)"
+if ! is_number "$gdb_port" || [ "$gdb_port" -lt 1 ] || [ "$gdb_port" -gt 65535 ]; then
+	die "--gdb-port wants a TCP port (1-65535), not '$gdb_port'"
+fi
 is_number "$timeout_s" || die "--timeout wants whole seconds, not '$timeout_s'"
 if ! is_number "$mem" || [ "$mem" -eq 0 ]; then
 	die "--mem wants MiB, not '$mem'"
+fi
+# QEMU loads the image at 1 MiB, and its firmware keeps the top 128 KiB of
+# RAM: with less memory than that takes, QEMU would wait silently until the
+# timeout.  nm comes with binutils, which building the kernel needs.
+if end=$(nm "$kernel" 2>/dev/null | awk '$3 == "kernel_end" { print $1 }') && [ -n "$end" ]; then
+	need=$(((0x$end + 128 * 1024 + (1 << 20) - 1) >> 20))
+	[ "$mem" -ge "$need" ] ||
+		die "MEM=$mem MiB (--mem): too little to boot this kernel, whose image ends at 0x$end (QEMU keeps the top 128 KiB of RAM): give at least $need MiB; the demo needs more (make min-mem)"
 fi
 if [ -n "$swap_mib" ]; then
 	is_number "$swap_mib" || die "--swap wants MiB, not '$swap_mib'"
@@ -122,10 +139,14 @@ qemu=(qemu-system-i386
 	-no-reboot)
 
 if $debug; then
-	qemu+=(-s -S)
+	# the stub on the loopback interface alone: gdb can change anything in the machine
+	qemu+=(-gdb "tcp:127.0.0.1:$gdb_port" -S)
+fi
+if [ -n "$cpu" ]; then
+	qemu+=(-cpu "$cpu")
 fi
 if $icount; then
-	qemu+=(-icount shift=0)
+	qemu+=(-icount shift=0,sleep=off,align=off)
 fi
 if [ "${swap_mib:-0}" -gt 0 ]; then
 	drive=$(swap_drive) || exit 1

@@ -280,12 +280,18 @@ static void check_counts_unchanged(const struct vm_stats *was)
 
 	vm_get_stats(&s);
 	CHECK_EQ(s.spaces, was->spaces);
+	CHECK_EQ(s.spaces_peak, was->spaces_peak);
 	CHECK_EQ(s.tracker_pages, was->tracker_pages);
 	CHECK_EQ(s.blocks, was->blocks);
 	CHECK_EQ(s.block_pages, was->block_pages);
+	CHECK_EQ(s.block_pages_peak, was->block_pages_peak);
 	CHECK_EQ(s.tables, was->tables);
+	CHECK_EQ(s.tables_peak, was->tables_peak);
 	CHECK_EQ(s.relocations, was->relocations);
 	CHECK_EQ(s.inplace_growths, was->inplace_growths);
+	CHECK_EQ(s.shrinks, was->shrinks);
+	CHECK_EQ(s.pages_copied, was->pages_copied);
+	CHECK_EQ(s.table_moves, was->table_moves);
 	CHECK_EQ(s.cow_copies, was->cow_copies);
 	CHECK_EQ(s.cow_reuses, was->cow_reuses);
 	CHECK_EQ(s.zero_fills, was->zero_fills);

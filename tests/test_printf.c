@@ -1,6 +1,9 @@
 /* test_printf.c - the formatter every message goes through (host and kernel). */
+#include "errors.h"
 #include "harness.h"
+#include "status.h"
 #include "suites.h"
+#include "uapi.h"
 
 static char buf[128];
 
@@ -46,12 +49,43 @@ static void truncates_to_buffer_and_reports_full_length(void)
 	CHECK_STR_EQ(small, "abc");
 }
 
+/* lib/status.c: what the kernel and the user programs print for a status or an error. */
+static void wait_statuses_read_as_words(void)
+{
+	char buf[STATUS_TEXT_MAX];
+
+	CHECK_STR_EQ(wait_status_text(0, buf, sizeof(buf)), "exited with 0");
+	CHECK_STR_EQ(wait_status_text(255, buf, sizeof(buf)), "exited with 255");
+	CHECK_STR_EQ(wait_status_text(KILLED_BIT | KILL_NOMEM, buf, sizeof(buf)),
+		     "killed: out of memory");
+	CHECK_STR_EQ(wait_status_text(KILLED_BIT | KILL_FAULT, buf, sizeof(buf)), "killed: fault");
+	CHECK_STR_EQ(wait_status_text(KILLED_BIT | KILL_STACK, buf, sizeof(buf)),
+		     "killed: stack overflow");
+	CHECK_STR_EQ(wait_status_text(KILLED_BIT | 9, buf, sizeof(buf)), "status 0x109");
+	CHECK_STR_EQ(wait_status_text(-1, buf, sizeof(buf)), "status 0xffffffff");
+}
+
+static void errors_read_as_names_and_causes(void)
+{
+	CHECK_STR_EQ(sys_err_text(-SYS_ENOMEM), "ENOMEM (out of memory)");
+	CHECK_STR_EQ(sys_err_text(SYS_ENOENT), "ENOENT (no program of that name)");
+	CHECK_STR_EQ(sys_err_text(-1), "E? (not an error a system call returns)");
+	CHECK_STR_EQ(err_name(-E_NOMEM), "E_NOMEM");
+	CHECK_STR_EQ(err_cause(-E_NOMEM), "out of memory");
+	CHECK_STR_EQ(err_cause(E_IO), "the disk failed");
+	CHECK_STR_EQ(err_cause(-E_COUNT), "not an error code");
+	for (int e = 0; e < E_COUNT; e++)
+		CHECK(err_cause(e) != NULL && err_name(e) != NULL);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(decimal_signed_and_unsigned),
 	TEST_CASE(hexadecimal_with_width_and_zero_pad),
 	TEST_CASE(sixty_four_bit_values),
 	TEST_CASE(strings_and_characters),
 	TEST_CASE(truncates_to_buffer_and_reports_full_length),
+	TEST_CASE(wait_statuses_read_as_words),
+	TEST_CASE(errors_read_as_names_and_causes),
 };
 
 DEFINE_SUITE(printf_suite, "printf", cases, NULL, NULL);

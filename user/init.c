@@ -25,6 +25,7 @@
  * Some workers run the worker program (fork, then exec), others run code
  * of init's in the forked child: both ways of starting a process show.
  */
+#include "status.h"
 #include "ucheck.h"
 #include "ulib.h"
 #include "worker.h"
@@ -123,13 +124,26 @@ static int cow_pair(void)
 		yield();
 		exit(saw_parent && marked(p, COW_PAGES, 3) ? 0 : FAILED);
 	}
+	if (pid < 0) {
+		printf("init: cow: pid %d: fork failed: %s\n", getpid(), sys_err_text(pid));
+		return FAILED;
+	}
 	mark(p, COW_PAGES, 2);
 	yield();
 	bool mine = marked(p, COW_PAGES, 2);
-	if (pid < 0 || wait(&status) != pid || status != 0 || !mine ||
-	    !marked(p, COW_PAGES, 2)) {
-		printf("init: cow: pid %d: the pages do not hold what was written (child %d "
-		       "ended with %d)\n", getpid(), pid, status);
+	int waited = wait(&status);
+	if (waited != pid) {
+		printf("init: cow: pid %d: wait gave %d, not the child %d\n", getpid(), waited, pid);
+		return FAILED;
+	}
+	if (status != 0) { /* the child saw the parent's pages, or its own, wrong, or was killed */
+		char how[STATUS_TEXT_MAX];
+		printf("init: cow: pid %d: the child %d %s\n", getpid(), pid,
+		       wait_status_text(status, how, sizeof(how)));
+		return FAILED;
+	}
+	if (!mine || !marked(p, COW_PAGES, 2)) {
+		printf("init: cow: pid %d: its pages do not hold what it wrote\n", getpid());
 		return FAILED;
 	}
 	return 0;
@@ -162,7 +176,12 @@ static bool swarm_batch(volatile uint32_t *page)
 		int pid = wait(&status), i = 0;
 		while (i < SWARM_BATCH && pids[i] != pid)
 			i++;
-		ok = ok && i < SWARM_BATCH && status == SWARM_STATUS + i;
+		if (i < SWARM_BATCH && status == SWARM_STATUS + i)
+			continue;
+		char how[STATUS_TEXT_MAX];
+		printf("init: swarm: child %d %s, not exited with %d\n", pid,
+		       wait_status_text(status, how, sizeof(how)), SWARM_STATUS + i);
+		ok = false;
 	}
 	return ok && wait(NULL) == -SYS_ECHILD;
 }
@@ -193,11 +212,11 @@ static void start(const struct job *job)
 		if (job->fn)
 			exit(job->fn());
 		int rc = exec("worker", job->work);
-		printf("init: exec(\"worker\") failed: %d\n", rc);
+		printf("init: exec(\"worker\") failed: %s\n", sys_err_text(rc));
 		exit(FAILED);
 	}
 	if (pid < 0) {
-		printf("init: fork failed for %s: %d\n", job->kind, pid);
+		printf("init: fork failed for %s: %s\n", job->kind, sys_err_text(pid));
 		return;
 	}
 	workers[nworkers++] = (struct worker){ pid, job, -1 };
@@ -233,20 +252,13 @@ static void collect_all(void)
 
 /* ---- the report --------------------------------------------------------------------- */
 
-static const char *outcome(int status)
-{
-	if (status == KILLED_FAULT)
-		return "killed for a bad access";
-	if (status == KILLED_STACK)
-		return "killed past the stack limit";
-	return status == 0 ? "exit 0" : "something else";
-}
-
 /* One line for a job; returns how many of its workers ended as expected. */
 static uint32_t report(const struct job *job)
 {
+	char want[STATUS_TEXT_MAX], how[STATUS_TEXT_MAX];
 	uint32_t started = 0, ok = 0;
 
+	wait_status_text(job->want, want, sizeof(want));
 	for (uint32_t i = 0; i < nworkers; i++) {
 		if (workers[i].job != job)
 			continue;
@@ -254,12 +266,12 @@ static uint32_t report(const struct job *job)
 		if (workers[i].status == job->want)
 			ok++;
 		else
-			printf("init: %s: pid %d ended with status 0x%x, not %s\n", job->kind,
-			       workers[i].pid, (unsigned)workers[i].status, outcome(job->want));
+			printf("init: %s: pid %d %s, not %s\n", job->kind, workers[i].pid,
+			       wait_status_text(workers[i].status, how, sizeof(how)), want);
 	}
 	printf("init: %-14s workers=%u (%s) processes=%-3u as_expected=%u/%u (%s)\n",
 	       job->kind, job->count, job->fn ? "forked code" : "exec worker",
-	       job->count * job->procs, ok, job->count, outcome(job->want));
+	       job->count * job->procs, ok, job->count, want);
 	return started == job->count ? ok : 0;
 }
 

@@ -1,5 +1,6 @@
 /* ucheck.c - checks, known contents in memory, and stack growth (see ucheck.h). */
 #include "ucheck.h"
+#include "status.h"
 #include "ulib.h"
 
 #define WHO_MAX 64 /* "utest N " and the longest case name fit */
@@ -38,6 +39,16 @@ void ucheck_eq_failed(const char *file, int line, const char *a, const char *b, 
 {
 	printf("%s: pid %d: %s:%d: %s == %s: %d (0x%x) vs %d (0x%x)\n", who, getpid(),
 	       base_name(file), line, a, b, x, (unsigned)x, y, (unsigned)y);
+	exit(fail_status);
+}
+
+void ucheck_status_failed(const char *file, int line, const char *what, int status, int want)
+{
+	char got[STATUS_TEXT_MAX], wanted[STATUS_TEXT_MAX];
+
+	printf("%s: pid %d: %s:%d: %s: the child %s, want %s\n", who, getpid(), base_name(file),
+	       line, what, wait_status_text(status, got, sizeof(got)),
+	       wait_status_text(want, wanted, sizeof(wanted)));
 	exit(fail_status);
 }
 

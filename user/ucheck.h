@@ -39,6 +39,20 @@ _Noreturn void ucheck_eq_failed(const char *file, int line, const char *a, const
 			ucheck_eq_failed(__FILE__, __LINE__, #a, #b, a_, b_);          \
 	} while (0)
 
+/*
+ * The wait() status of a child must be want: a failure says both in words
+ * ("killed: out of memory, want exited with 0", wait_status_text).
+ */
+#define UCHECK_STATUS(status, want)                                                    \
+	do {                                                                           \
+		int s_ = (int)(status), w_ = (int)(want);                              \
+		if (s_ != w_)                                                          \
+			ucheck_status_failed(__FILE__, __LINE__, #status, s_, w_);     \
+	} while (0)
+
+_Noreturn void ucheck_status_failed(const char *file, int line, const char *what, int status,
+				    int want);
+
 /* Fail here, saying what went wrong (a check of its own). */
 #define UFAIL(what) ucheck_failed(__FILE__, __LINE__, what)
 

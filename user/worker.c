@@ -156,7 +156,7 @@ static int spread(uint32_t children)
 	grow(base, SPREAD_REGIONS + children * SPREAD_GROWTH, SPREAD_GROWTH, 0xFF0000);
 	for (uint32_t c = 0; c < children; c++) {
 		UCHECK(wait(&status) > 0);
-		UCHECK(status == 0);
+		UCHECK_STATUS(status, 0);
 	}
 	UCHECK(grown(base, 0, SPREAD_REGIONS, 0));
 	return 0;
@@ -177,7 +177,7 @@ static int chain(volatile uint32_t *page, uint32_t depth)
 	if (pid == 0)
 		exit(chain(page, depth - 1));
 	UCHECK(wait(&status) == pid);
-	UCHECK(status == 0);
+	UCHECK_STATUS(status, 0);
 	UCHECK(*page == depth);
 	return 0;
 }

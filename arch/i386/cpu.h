@@ -11,13 +11,15 @@
 /*
  * Selectors.  The boot GDT (boot.S) has the first two; the kernel's GDT
  * (gdt.c) keeps them at the same places and adds ring-3 code and data (a
- * selector names its ring in its low two bits) and the TSS.
+ * selector names its ring in its low two bits), the TSS, and the TSS of the
+ * double-fault task.
  */
 #define SEG_KCODE 0x08
 #define SEG_KDATA 0x10
 #define SEG_UCODE (0x18 | 3)
 #define SEG_UDATA (0x20 | 3)
 #define SEG_TSS 0x28
+#define SEG_DF_TSS 0x30 /* the double-fault task's TSS */
 
 #define EFLAGS_IF_BIT 9 /* interrupts enabled */
 
@@ -171,6 +173,27 @@ static inline uint32_t read_ebp(void)
 	return v;
 }
 
+#define EFLAGS_AC BIT(18) /* alignment check: an i386 cannot set it */
+#define EFLAGS_ID BIT(21) /* a CPU that can change it has CPUID */
+
+static inline uint32_t read_eflags(void)
+{
+	uint32_t v;
+	__asm__ volatile("pushfl; popl %0" : "=r"(v));
+	return v;
+}
+
+static inline void write_eflags(uint32_t v)
+{
+	__asm__ volatile("pushl %0; popfl" : : "r"(v) : "memory", "cc");
+}
+
+/* CPUID leaf `leaf` into r[0..3]: EAX, EBX, ECX, EDX (only where cpu_has_cpuid says so). */
+static inline void cpuid(uint32_t leaf, uint32_t r[4])
+{
+	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(0));
+}
+
 /* The time-stamp counter (under QEMU with -icount it counts instructions). */
 static inline uint64_t rdtsc(void)
 {
@@ -221,6 +244,16 @@ static inline void fpu_save(struct fpu_state *s)
 static inline void fpu_restore(const struct fpu_state *s)
 {
 	__asm__ volatile("frstor %0" : : "m"(*s));
+}
+
+/*
+ * For crash=double: a page fault the CPU cannot deliver.  With ESP in page
+ * 0, which nothing maps, pushing the fault's frame faults again: a double
+ * fault.
+ */
+static inline void fault_without_a_stack(void)
+{
+	__asm__ volatile("movl $0x1000, %%esp; pushl $0" : : : "memory");
 }
 
 /* Stop this CPU for good; the loop catches an NMI waking it from hlt. */

@@ -17,7 +17,11 @@ struct seg_desc {
 #define TYPE_TSS32 0x9         /* 32-bit TSS, available */
 #define FLAGS_4K_32 0xC        /* granularity 4 KiB, 32-bit */
 
-/* The 32-bit task-state segment (SDM vol. 3A, figure 7-2); only ss0:esp0 is used. */
+/*
+ * The 32-bit task-state segment (SDM vol. 3A, figure 7-2).  Of the
+ * kernel's, only ss0:esp0 is set (and a double fault saves the state it
+ * interrupts there); the double-fault task's is a whole task.
+ */
 struct tss {
 	uint32_t link;
 	uint32_t esp0, ss0;
@@ -28,8 +32,12 @@ struct tss {
 } __attribute__((packed));
 _Static_assert(sizeof(struct tss) == 104, "the 32-bit TSS is 104 bytes");
 
-static struct tss tss;
-static struct seg_desc gdt[6] __attribute__((aligned(8)));
+#define DF_STACK_SIZE 4096
+#define EFLAGS_RESERVED BIT(1) /* always set */
+
+static struct tss tss, df_tss;
+static struct seg_desc gdt[7] __attribute__((aligned(8)));
+static uint8_t df_stack[DF_STACK_SIZE] __attribute__((aligned(16)));
 
 static struct seg_desc make_desc(uint32_t base, uint32_t limit, uint32_t access, uint32_t flags)
 {
@@ -57,6 +65,8 @@ void gdt_init(void)
 	tss.ss0 = SEG_KDATA;
 	tss.iomap_base = sizeof(tss); /* no I/O permission bitmap: ring 3 gets no ports */
 	gdt[SEG_TSS >> 3] = make_desc((uint32_t)&tss, sizeof(tss) - 1, DESC_P | TYPE_TSS32, 0);
+	gdt[SEG_DF_TSS >> 3] = make_desc((uint32_t)&df_tss, sizeof(df_tss) - 1,
+					 DESC_P | TYPE_TSS32, 0);
 	desc.limit = sizeof(gdt) - 1;
 	desc.base = (uint32_t)gdt;
 	lgdt(&desc);
@@ -71,4 +81,29 @@ void tss_set_kernel_stack(uint32_t esp0)
 uint32_t tss_kernel_stack(void)
 {
 	return tss.esp0;
+}
+
+void tss_set_double_fault(void (*entry)(void))
+{
+	df_tss = (struct tss){
+		.eip = (uint32_t)entry,
+		.eflags = EFLAGS_RESERVED, /* interrupts off */
+		.esp = (uint32_t)(df_stack + sizeof(df_stack)),
+		.cs = SEG_KCODE,
+		.ss = SEG_KDATA, .ds = SEG_KDATA, .es = SEG_KDATA, .fs = SEG_KDATA, .gs = SEG_KDATA,
+		.cr3 = read_cr3(),
+		.iomap_base = sizeof(df_tss),
+	};
+}
+
+void tss_set_double_fault_cr3(uint32_t cr3)
+{
+	df_tss.cr3 = cr3;
+}
+
+void tss_interrupted(uint32_t *eip, uint32_t *esp, uint32_t *ebp)
+{
+	*eip = tss.eip;
+	*esp = tss.esp;
+	*ebp = tss.ebp;
 }

@@ -4,7 +4,8 @@
  * Segments are flat (base 0, limit 4 GiB): paging does all the protection.
  * There are code and data segments for ring 0 and ring 3 and one TSS,
  * whose only use is to tell the CPU which stack to switch to when an
- * interrupt or exception arrives from ring 3 (ss0:esp0).
+ * interrupt or exception arrives from ring 3 (ss0:esp0); a second TSS
+ * holds the double-fault task.
  */
 #ifndef PAGETRACK_GDT_H
 #define PAGETRACK_GDT_H
@@ -19,5 +20,19 @@ void tss_set_kernel_stack(uint32_t esp0);
 
 /* The ring-0 stack top the TSS holds now. */
 uint32_t tss_kernel_stack(void);
+
+/*
+ * The double-fault task: a TSS of its own, whose task starts at entry on a
+ * stack of its own with interrupts off, so that a fault the CPU cannot
+ * deliver (the kernel stack overflowed) is still reported.  The IDT's
+ * vector 8 is a task gate to it (idt.c).  Its CR3 is the one in use when
+ * this is called, then the one hw_enable_paging loads: the master's, which
+ * maps the kernel zone as every address space does.
+ */
+void tss_set_double_fault(void (*entry)(void));
+void tss_set_double_fault_cr3(uint32_t cr3);
+
+/* In the double-fault task: where the kernel was when the CPU left it. */
+void tss_interrupted(uint32_t *eip, uint32_t *esp, uint32_t *ebp);
 
 #endif

@@ -5,6 +5,8 @@
 #include "idt.h"
 #include "cpu.h"
 #include "errors.h"
+#include "gdt.h"
+#include "ksyms.h"
 #include "lib.h"
 #include "mmu.h"
 #include "qemu.h"
@@ -18,10 +20,12 @@ struct idt_gate {
 	uint16_t offset_hi;
 } __attribute__((packed));
 _Static_assert(sizeof(struct idt_gate) == 8, "an IDT gate is 8 bytes");
+_Static_assert(__builtin_offsetof(struct trap_frame, cs) == 60, "trap.S's FRAME_CS");
 
 #define GATE_PRESENT BIT(7)
 #define GATE_DPL_SHIFT 5
 #define GATE_INTR32 0xE /* 32-bit interrupt gate: clears IF on entry */
+#define GATE_TASK 0x5   /* task gate: a switch to the task of its TSS selector */
 
 /* Bits of the error code of #TS, #NP, #SS and #GP (SDM vol. 3A, 6.13). */
 #define SEL_ERR_EXT BIT(0) /* raised while delivering an external event */
@@ -37,6 +41,8 @@ extern char boot_stack_bottom[], boot_stack_top[];
 static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(8)));
 static trap_handler_fn handlers[IDT_VECTORS];
 static trap_handler_fn user_fallback; /* traps from ring 3 nobody else took */
+static bool fault_in_report;          /* trap_fault_in_report */
+static int depth;                     /* fatal traps being reported: trap_fatal */
 
 static const char *const exc_names[EXC_VECTORS] = {
 	[0] = "#DE divide error",
@@ -97,12 +103,41 @@ uint32_t trap_nmis(void)
 	return nmis;
 }
 
+/*
+ * The double-fault task (gdt.h), entered by a task switch on its own stack
+ * whatever state the kernel's stack is in: report where the kernel was,
+ * and stop.  The error code the CPU pushed (always 0) is left where a
+ * return address would be: this never returns.
+ */
+static _Noreturn void double_fault_task(void)
+{
+	uint32_t eip, esp, ebp;
+
+	tss_interrupted(&eip, &esp, &ebp);
+	kprintf("\ntrap: #DF double fault (vector 8): a fault while the CPU was delivering "
+		"another (a kernel stack that overflowed, or a broken trap path)\n  at ");
+	ksym_print(eip);
+	kprintf(", esp 0x%08x, ebp 0x%08x\ntrap: unhandled exception, stopping\n", esp, ebp);
+	qemu_exit(false);
+}
+
+/* Vector 8 as a task gate to the double-fault task. */
+static void set_double_fault_gate(void)
+{
+	tss_set_double_fault(double_fault_task);
+	idt[EXC_DF] = (struct idt_gate){
+		.selector = SEG_DF_TSS,
+		.type = GATE_PRESENT | GATE_TASK,
+	};
+}
+
 void idt_init(void)
 {
 	static struct pseudo_desc desc;
 
 	for (uint32_t v = 0; v < EXC_VECTORS; v++)
 		idt_set_gate(v, trap_stubs[v], 0);
+	set_double_fault_gate();
 	handlers[EXC_NMI] = nmi;
 	desc.limit = sizeof(idt) - 1;
 	desc.base = (uint32_t)idt;
@@ -172,18 +207,24 @@ static bool on_boot_stack(uint32_t addr)
 	return addr >= (uint32_t)boot_stack_bottom && addr + 8 <= (uint32_t)boot_stack_top;
 }
 
-/* Return addresses along the EBP chain, as far as it stays on the boot stack. */
-static void report_backtrace(uint32_t ebp)
+/*
+ * Where the trap happened, then the return addresses along the EBP chain
+ * as far as it stays on the boot stack, one a line with its function.
+ */
+static void report_backtrace(uint32_t eip, uint32_t ebp)
 {
-	kprintf("  backtrace:");
+	kprintf("  backtrace:\n    ");
+	ksym_print(eip);
+	kprintf("\n");
 	for (int i = 0; i < BACKTRACE_MAX && on_boot_stack(ebp) && IS_ALIGNED(ebp, 4); i++) {
 		const uint32_t *frame = (const uint32_t *)ebp;
-		kprintf(" 0x%08x", frame[1]);
+		kprintf("    ");
+		ksym_print(frame[1]);
+		kprintf("\n");
 		if (frame[0] <= ebp) /* callers' frames lie higher: anything else is garbage */
 			break;
 		ebp = frame[0];
 	}
-	kprintf("\n");
 }
 
 static void report_registers(const struct trap_frame *tf, uint32_t cr2)
@@ -212,24 +253,42 @@ static void trap_report(const struct trap_frame *tf)
 		report_selector_error(tf->err);
 	report_registers(tf, cr2);
 	if (!trap_from_user(tf))
-		report_backtrace(tf->ebp);
+		report_backtrace(tf->eip, tf->ebp);
 }
 
-/* A trap nobody handled: report it and end the run. */
+/*
+ * A trap nobody handled: report it and end the run.  A trap while the
+ * report is being printed gets one line, with as little code as can be;
+ * one more while printing that line stops the machine without a word: the
+ * report never loops.
+ */
 static _Noreturn void trap_fatal(const struct trap_frame *tf)
 {
-	static bool reporting;
-
-	if (reporting) { /* the report itself trapped: say so with as little as possible */
-		kprintf("\ntrap: vector %u at eip 0x%08x while reporting a trap\n", tf->vector,
-			tf->eip);
+	if (depth == 2)
+		qemu_exit(false);
+	if (depth++ == 1) {
+		kprintf("\ntrap: vector %u at eip 0x%08x while reporting a trap; stopping\n",
+			tf->vector, tf->eip);
 		qemu_exit(false);
 	}
-	reporting = true;
+	if (fault_in_report) { /* crash=nested: the report faults on purpose */
+		fault_in_report = false;
+		kprintf("trap: reporting it faults on purpose: %u\n", *(volatile uint32_t *)0);
+	}
 	trap_report(tf);
 	kprintf("trap: unhandled %s, stopping\n", tf->vector < EXC_VECTORS ? "exception" :
 									"interrupt");
 	qemu_exit(false);
+}
+
+bool trap_reporting(void)
+{
+	return depth > 0;
+}
+
+void trap_fault_in_report(void)
+{
+	fault_in_report = true;
 }
 
 void trap_set_user_fallback(trap_handler_fn fn)

@@ -98,6 +98,15 @@ int trap_set_handler(uint32_t vector, trap_handler_fn fn);
  */
 void trap_set_user_fallback(trap_handler_fn fn);
 
+/* Whether a fatal trap is being reported (a handler then keeps quiet). */
+bool trap_reporting(void);
+
+/*
+ * Make the report of the next fatal trap fault (crash=nested), to show
+ * that a trap while reporting one ends the run with one more line.
+ */
+void trap_fault_in_report(void);
+
 /* Called by trap.S with the frame of every trap; returns to resume it. */
 void trap_dispatch(struct trap_frame *tf);
 

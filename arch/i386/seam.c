@@ -13,6 +13,8 @@
 #include "seam.h"
 #include "ata.h"
 #include "cpu.h"
+#include "cpufeat.h"
+#include "gdt.h"
 #include "errors.h"
 #include "kmap.h"
 #include "mmu.h"
@@ -56,18 +58,28 @@ void hw_flush_tlb(void)
 
 void hw_flush_tlb_global(void)
 {
+	if (!cpu_features()->pge) { /* no entry is global: a CR3 load drops them all */
+		write_cr3(read_cr3());
+		return;
+	}
 	uint32_t cr4 = read_cr4();
-
 	/* any write that changes CR4.PGE flushes the whole TLB, global entries too */
 	write_cr4(cr4 ^ CR4_PGE);
 	write_cr4(cr4);
 }
 
+/*
+ * CR4.PGE only where CPUID reports it: an i486 has no CR4 at all.  Without
+ * it the G bits of the kernel's entries mean nothing, and the CPU ignores
+ * them.
+ */
 void hw_enable_paging(paddr_t pd)
 {
 	write_cr3(pd);
 	write_cr0(read_cr0() | CR0_PG | CR0_WP);
-	write_cr4(read_cr4() | CR4_PGE);
+	if (cpu_features()->pge)
+		write_cr4(read_cr4() | CR4_PGE);
+	tss_set_double_fault_cr3(pd);
 }
 
 bool hw_paging_enabled(void)

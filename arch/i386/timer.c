@@ -14,12 +14,17 @@
 
 #define PIT_CH0 0x40
 #define PIT_CMD 0x43
-#define PIT_RATE_GEN 0x34   /* channel 0, low then high byte, mode 2 */
+#define PIT_ONE_SHOT 0x30   /* channel 0, low then high byte, mode 0: IRQ 0 at terminal count */
+#define PIT_READ_BACK 0xC2  /* latch channel 0's status, then its count */
+#define PIT_STATUS_OUT BIT(7) /* the channel's output: high once the count has run out */
 #define PIT_HZ 1193182u     /* the PIT's input clock */
+#define PIT_MAX_COUNT 0xFFFFu
 
 static volatile uint32_t ticks;
 static uint32_t spurious_irqs;
 static trap_handler_fn on_tick;
+static uint16_t slice_ticks; /* a whole slice, in PIT input ticks */
+static uint16_t slice_left;  /* of the running slice, as of the last entry from ring 3 */
 
 static void pic_remap(void)
 {
@@ -63,15 +68,21 @@ static bool spurious(struct trap_frame *tf)
 	return true;
 }
 
+/* Start channel 0 counting down from count; IRQ 0 rises when it reaches 0. */
+static void pit_one_shot(uint16_t count)
+{
+	outb(PIT_CMD, PIT_ONE_SHOT);
+	outb(PIT_CH0, (uint8_t)count);
+	outb(PIT_CH0, (uint8_t)(count >> 8));
+}
+
 void timer_init(uint32_t hz, trap_handler_fn fn)
 {
-	uint32_t divisor = PIT_HZ / hz;
-
 	on_tick = fn;
+	slice_ticks = (uint16_t)MIN(PIT_HZ / hz, PIT_MAX_COUNT);
+	slice_left = slice_ticks;
 	pic_remap();
-	outb(PIT_CMD, PIT_RATE_GEN);
-	outb(PIT_CH0, (uint8_t)divisor);
-	outb(PIT_CH0, (uint8_t)(divisor >> 8));
+	pit_one_shot(PIT_MAX_COUNT); /* the firmware left it periodic: no more of that */
 	idt_enable(TIMER_VECTOR, 0, tick);
 	idt_enable(IRQ_BASE + SPURIOUS_IRQ, 0, spurious);
 	idt_enable(IRQ_BASE + 8 + SPURIOUS_IRQ, 0, spurious);
@@ -80,6 +91,39 @@ void timer_init(uint32_t hz, trap_handler_fn fn)
 void timer_eoi(void)
 {
 	outb(PIC1_CMD, PIC_EOI);
+}
+
+void timer_new_slice(void)
+{
+	slice_left = slice_ticks;
+}
+
+bool timer_slice_over(void)
+{
+	return slice_left == 0;
+}
+
+/*
+ * Called by trap.S first thing on every trap from ring 3, interrupts off:
+ * what is left of the slice, the channel's count, unless its output says
+ * the count ran out (the count then wraps and goes on).
+ */
+void timer_user_enter(void)
+{
+	outb(PIT_CMD, PIT_READ_BACK);
+	uint8_t status = inb(PIT_CH0), lo = inb(PIT_CH0), hi = inb(PIT_CH0);
+
+	slice_left = status & PIT_STATUS_OUT ? 0 : (uint16_t)(hi << 8 | lo);
+}
+
+/*
+ * Called by trap.S last thing before the iret to ring 3: the PIT counts
+ * down what is left of the slice from here.  A slice found over by an
+ * entry that was not the timer's gets one tick, so the timer still comes.
+ */
+void timer_user_leave(void)
+{
+	pit_one_shot(MAX(slice_left, 1));
 }
 
 uint32_t timer_ticks(void)

@@ -5,6 +5,16 @@
  * The PICs are moved to vectors 32-47 so that they do not collide with the
  * CPU's exceptions; every line is masked but the timer's.  A spurious
  * interrupt (IRQ 7 or 15) is counted and otherwise ignored.
+ *
+ * The PIT measures a process's time in ring 3 only, in slices: it runs as
+ * a one-shot (mode 0) armed with what is left of the running slice on
+ * every return to ring 3 (timer_user_leave), and read on every entry from
+ * ring 3 (timer_user_enter), both called by trap.S.  Whatever the kernel
+ * does in between, and however long it takes (a disk, the console, the
+ * host's load), the timer interrupts a process after the same number of
+ * its own instructions under QEMU's -icount (docs/CHOICES.md).  A tick
+ * that comes when the slice is not over (the count ran out while the
+ * kernel ran, and the PIC kept the edge) changes nothing.
  */
 #ifndef PAGETRACK_TIMER_H
 #define PAGETRACK_TIMER_H
@@ -14,8 +24,21 @@
 #define IRQ_BASE 32             /* vector of IRQ 0 */
 #define TIMER_VECTOR IRQ_BASE   /* IRQ 0: the PIT */
 
-/* Program the PICs and the PIT to tick hz times a second, calling fn on each tick. */
+/*
+ * Program the PICs and the PIT for slices of 1/hz s of ring-3 time,
+ * calling fn on each tick.
+ */
 void timer_init(uint32_t hz, trap_handler_fn fn);
+
+/* Start a new slice for the process about to run. */
+void timer_new_slice(void);
+
+/* Whether the running slice is used up (as of the last entry from ring 3). */
+bool timer_slice_over(void);
+
+/* trap.S's calls on each entry from ring 3 and before each return to it. */
+void timer_user_enter(void);
+void timer_user_leave(void);
 
 /* Tell the PIC that the timer interrupt has been handled. */
 void timer_eoi(void);

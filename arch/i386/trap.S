@@ -9,12 +9,19 @@
  * returns, the registers come back from the frame, which the handler may
  * have changed (a fixup moves EIP), and iret resumes.
  *
+ * A trap from ring 3 reads the timer first (timer_user_enter), and a
+ * return to ring 3 arms it last (timer_user_leave): between the two, the
+ * kernel's time is not the process's (timer.h).  Both paths are the same
+ * instructions every time, so a process is preempted after the same
+ * number of its own instructions.
+ *
  * trap_stubs[] lists the stubs of all 256 vectors, in order: idt_init()
  * installs the 32 exceptions, idt_enable() the others as they get handlers.
  */
 #include "cpu.h"
 
 #define IDT_VECTORS 256
+#define FRAME_CS 60 /* offsetof(struct trap_frame, cs): 4 selectors, pushal, vector, error, eip */
 
 .macro STUB_ADDRESS vector
 	.long trap_stub_\vector
@@ -96,12 +103,18 @@ trap_common:
 	movw %ax, %fs
 	movw %ax, %gs
 	cld
-	pushl %esp
+	testb $3, FRAME_CS(%esp)
+	jz 1f
+	call timer_user_enter
+1:	pushl %esp
 	call trap_dispatch
 	addl $4, %esp
 	.globl trap_return
 trap_return:
-	popl %gs
+	testb $3, FRAME_CS(%esp)
+	jz 2f
+	call timer_user_leave
+2:	popl %gs
 	popl %fs
 	popl %es
 	popl %ds

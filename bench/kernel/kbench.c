@@ -7,12 +7,10 @@
  * instruction counts, the same on every run and on every host, and blind
  * to caches and TLB misses.
  *
- * The two page-fault figures are measured end to end with the probes of
- * tests/kernel/probe.c: a write from ring 3 through the user gate that faults,
- * the fault resolved, and the write done again.  That makes two trips to
- * ring 3, where a process makes one; the round trip of a probe that does
- * not fault, measured on the same pages, is subtracted, which leaves the
- * fault, its handling, the return to ring 3 and the retried write.
+ * The page-fault figures are measured by a process, user/membench.c, on
+ * the kernel's own path: the trap, proc.c's handler, ufault.c, vm_resolve,
+ * the zeroing or the copy, the return to ring 3 and the retried write.
+ * This file measures the parts of that path the kernel can time alone.
  */
 #include "runs.h"
 #include "proc.h"
@@ -21,7 +19,8 @@
 #include "frame.h"
 #include "layout.h"
 #include "lib.h"
-#include "probe.h"
+#include "kmap.h"
+#include "mmu.h"
 #include "vmspace.h"
 
 #define URW (VM_USER | VM_WRITE)
@@ -30,11 +29,9 @@
 #define SW_BATCH 64      /* pairs of CR3 switches timed together */
 #define MU_PAGES 255     /* pages mapped, then unmapped, one at a time */
 #define MU_VA 0x48000000u
-#define FAULT_PAGES 32   /* faults timed, one sample each */
 #define FAULT_VA 0x50000000u
 
 static uint32_t samples[REPS], more[REPS];
-static uint32_t faults[FAULT_PAGES], probes[FAULT_PAGES];
 static paddr_t frames[MU_PAGES];
 
 static bool failure(const char *what)
@@ -150,84 +147,51 @@ static bool bench_cr3_switch(void)
 	return true;
 }
 
-/* ---- page faults --------------------------------------------------------- */
-
-static vaddr_t fault_va(uint32_t i) { return FAULT_VA + i * PAGE_SIZE; }
-
-/* A write at va from ring 3: 0, or PROBE_FAULTED | the page-fault error code. */
-static uint32_t user_write(vaddr_t va)
-{
-	uint32_t v = va;
-
-	return probe(va, PROBE_WRITE | PROBE_USER, &v);
-}
+/* ---- the parts of a page fault -------------------------------------------------- */
 
 /*
- * Fault in every page of the live address space `as` by a ring-3 write,
- * resolved by vm_fault (copy-on-write) or vm_map_zero (demand-zero), and
- * time each fault end to end; then time a write that does not fault on
- * each page.  The figure: the median fault less the median probe.
+ * The kernel's side of a user page, part by part: a kmap window taken and
+ * released (its invlpg included), a frame zeroed and a frame copied
+ * through windows (what a demand-zero and a copy-on-write fault do), and
+ * vm_resolve of a page already mapped and allowed (what a system call's
+ * copy does per page).
  */
-static bool time_faults(int as, bool cow, uint32_t *fig, uint32_t *probe_cycles)
-{
-	for (uint32_t i = 0; i < FAULT_PAGES; i++) {
-		uint64_t t0 = rdtsc();
-		uint32_t r = user_write(fault_va(i));
-		if (!(r & PROBE_FAULTED))
-			return failure("a probe that should fault");
-		int rc = cow ? vm_fault(as, fault_va(i), r & ~PROBE_FAULTED)
-			     : vm_map_zero(as, fault_va(i), URW);
-		if (rc < 0 || user_write(fault_va(i)) != 0)
-			return failure(cow ? "the copy-on-write fault" : "the demand-zero fault");
-		faults[i] = (uint32_t)(rdtsc() - t0);
-	}
-	for (uint32_t i = 0; i < FAULT_PAGES; i++) {
-		uint64_t t0 = rdtsc();
-		if (user_write(fault_va(i)) != 0)
-			return failure("a probe that should not fault");
-		probes[i] = (uint32_t)(rdtsc() - t0);
-	}
-	*probe_cycles = median(probes, FAULT_PAGES);
-	*fig = median(faults, FAULT_PAGES) - *probe_cycles;
-	return true;
-}
-
-/* A child's write to a page it shares with its parent: the page is copied. */
-static bool bench_cow_fault(void)
-{
-	int parent = vm_create(), child = -1;
-	uint32_t fig = 0, probe_cycles = 0;
-	bool ok = parent >= 0;
-
-	for (uint32_t i = 0; ok && i < FAULT_PAGES; i++)
-		ok = vm_map_zero(parent, fault_va(i), URW) == 0;
-	if (ok && (child = vm_clone(parent, VM_CLONE_COW)) >= 0 && vm_activate(child) == 0)
-		ok = time_faults(child, true, &fig, &probe_cycles);
-	else
-		ok = failure("cow_fault setup");
-	vm_activate(0);
-	vm_destroy(child);
-	vm_destroy(parent);
-	if (ok) {
-		report("kernel_cow_fault_cycles", fig);
-		report("kernel_user_write_probe_cycles", probe_cycles);
-	}
-	return ok;
-}
-
-/* A first write to a page nothing maps: a zeroed frame is mapped. */
-static bool bench_zero_fault(void)
+static bool bench_page_parts(void)
 {
 	int as = vm_create();
-	uint32_t fig = 0, probe_cycles = 0;
-	bool ok = as >= 0 && vm_activate(as) == 0;
+	paddr_t a, b, pa;
+	bool ok = as >= 0 && vm_map_zero(as, FAULT_VA, URW) == 0 && vm_activate(as) == 0 &&
+		  frame_alloc(ZONE_USER, &a) == 0 && frame_alloc(ZONE_USER, &b) == 0;
+	uint32_t window[REPS], zero[REPS], copy[REPS], resolve[REPS];
 
-	ok = ok ? time_faults(as, false, &fig, &probe_cycles) : failure("zero_fault setup");
+	for (int r = -1; ok && r < (int)REPS; r++) {
+		uint64_t t0 = rdtsc();
+		kunmap(kmap(a));
+		uint64_t t1 = rdtsc();
+		kmap_zero(a);
+		uint64_t t2 = rdtsc();
+		kmap_copy(b, a);
+		uint64_t t3 = rdtsc();
+		ok = vm_resolve(as, FAULT_VA, PF_U | PF_W, 0, &pa) == 0;
+		uint64_t t4 = rdtsc();
+		if (r >= 0) {
+			window[r] = (uint32_t)(t1 - t0);
+			zero[r] = (uint32_t)(t2 - t1);
+			copy[r] = (uint32_t)(t3 - t2);
+			resolve[r] = (uint32_t)(t4 - t3);
+		}
+	}
 	vm_activate(0);
 	vm_destroy(as);
-	if (ok)
-		report("kernel_zero_fault_cycles", fig);
-	return ok;
+	frame_unref(a);
+	frame_unref(b);
+	if (!ok)
+		return failure("page_parts");
+	report("kernel_kmap_window_cycles", median(window, REPS));
+	report("kernel_zero_page_cycles", median(zero, REPS));
+	report("kernel_copy_page_cycles", median(copy, REPS));
+	report("kernel_resolve_cycles", median(resolve, REPS));
+	return true;
 }
 
 /* ---- the paging part of fork and exit --------------------------------------- */
@@ -295,12 +259,12 @@ static bool bench_clone_16m(void)
 	return true;
 }
 
-/* Cycles to run forkwait (user/forkwait.c) for `rounds` rounds, from spawn to reap. */
-static int time_forkwait(int rounds, uint64_t *cycles)
+/* Cycles to run program `name` with argument arg, from spawn to reap; it must exit 0. */
+static int time_program(const char *name, int arg, uint64_t *cycles)
 {
 	int status = -1;
 	uint64_t t0 = rdtsc();
-	int pid = proc_spawn("forkwait", rounds);
+	int pid = proc_spawn(name, arg);
 
 	if (pid < 0)
 		return pid;
@@ -322,7 +286,8 @@ static int fork_exit_wait(uint32_t *cycles)
 	uint64_t none, many;
 	int rc;
 
-	if ((rc = time_forkwait(0, &none)) < 0 || (rc = time_forkwait(ROUNDS, &many)) < 0)
+	if ((rc = time_program("forkwait", 0, &none)) < 0 ||
+	    (rc = time_program("forkwait", ROUNDS, &many)) < 0)
 		return rc;
 	*cycles = (uint32_t)((uint32_t)(many - none) / ROUNDS);
 	return 0;
@@ -338,6 +303,20 @@ static void bench_fork_exit_wait(void)
 		kprintf("kbench: kernel_fork_exit_wait_cycles: the forkwait program failed\n");
 }
 
+/*
+ * The figures a process measures itself (user/membench.c): its page
+ * faults, taken by the kernel's own path (proc.c, ufault.c, vm_resolve),
+ * a write of 64 KiB, a system call that does nothing.  It prints them.
+ */
+static bool bench_process(void)
+{
+	uint64_t cycles;
+
+	if (time_program("membench", 0, &cycles) < 0)
+		return failure("membench");
+	return true;
+}
+
 int kbench_run(void)
 {
 	bool ok = true;
@@ -346,8 +325,8 @@ int kbench_run(void)
 	ok &= bench_create_destroy();
 	ok &= bench_map_unmap();
 	ok &= bench_cr3_switch();
-	ok &= bench_cow_fault();
-	ok &= bench_zero_fault();
+	ok &= bench_page_parts();
+	ok &= bench_process();
 	ok &= bench_clone_typical();
 	ok &= bench_clone_16m();
 	bench_fork_exit_wait();

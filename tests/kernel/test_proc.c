@@ -15,6 +15,7 @@
 #include "frame.h"
 #include "kfixture.h"
 #include "programs.h"
+#include "status.h"
 #include "suites.h"
 #include "timer.h"
 #include "uapi.h"
@@ -25,6 +26,16 @@
 #define BATCH 100             /* processes at once in the thousand: fewer than NPROC */
 #define ELF_BUF_SIZE KiB(16)  /* room for a copy of hello's ELF file */
 
+/* Say how `program n` ended, and how it should have, in words. */
+static void print_status(const char *program, int n, int status, int want)
+{
+	char got[STATUS_TEXT_MAX], wanted[STATUS_TEXT_MAX];
+
+	kprintf("proc: %s %d %s, want %s\n", program, n,
+		wait_status_text(status, got, sizeof(got)),
+		wait_status_text(want, wanted, sizeof(wanted)));
+}
+
 /* Run `utest n` alone; it must end with status want. */
 static void run_utest(int n, int want)
 {
@@ -33,7 +44,7 @@ static void run_utest(int n, int want)
 
 	RUN(fx_run_program("utest", n, &status));
 	if (status != want)
-		kprintf("proc: utest %d ended with status 0x%x, want 0x%x\n", n, status, want);
+		print_status("utest", n, status, want);
 	CHECK_EQ(status, want);
 	proc_get_stats(&after);
 	if (want & KILLED_BIT)
@@ -146,8 +157,7 @@ static void utest_cases_run_side_by_side(void)
 	for (size_t i = 0; i < ARRAY_SIZE(run); i++) {
 		CHECK_OK(proc_reap(pids[i], &status));
 		if (status != run[i].want)
-			kprintf("proc: utest %d ended with status 0x%x, want 0x%x\n", run[i].n,
-				status, run[i].want);
+			print_status("utest", run[i].n, status, run[i].want);
 		CHECK_EQ(status, run[i].want);
 	}
 }

@@ -154,7 +154,7 @@ static int fork_case(void)
 	}
 	UCHECK(pid > 0);
 	UCHECK_EQ(wait(&status), pid);
-	UCHECK_EQ(status, KF_CHILD_OK);
+	UCHECK_STATUS(status, KF_CHILD_OK);
 	check_setup(&s);
 	return KF_OK;
 }
@@ -259,7 +259,7 @@ static int cow_case(void)
 	UCHECK(pattern_holds(p, COW_PAGES, 0xC3));
 	if (status == KF_KILLED_NOMEM)
 		return KF_CHILD_NOMEM;
-	UCHECK_EQ(status, KF_CHILD_OK);
+	UCHECK_STATUS(status, KF_CHILD_OK);
 	return KF_OK;
 }
 
@@ -286,7 +286,7 @@ static void collect(int n, int a, int b)
 	for (int i = 0; i < n; i++) {
 		int status = -1, pid = wait(&status);
 		UCHECK(pid == a || pid == b);
-		UCHECK_EQ(status, KF_CHILD_OK);
+		UCHECK_STATUS(status, KF_CHILD_OK);
 	}
 	UCHECK_EQ(wait(NULL), -SYS_ECHILD);
 }
@@ -374,7 +374,7 @@ static int stress_case(void)
 		while (i < KF_STRESS_CHILDREN && pids[i] != pid)
 			i++;
 		UCHECK(i < KF_STRESS_CHILDREN);
-		UCHECK_EQ(status, stress_want(i % KF_STRESS_JOBS));
+		UCHECK_STATUS(status, stress_want(i % KF_STRESS_JOBS));
 	}
 	UCHECK_EQ(wait(NULL), -SYS_ECHILD);
 	UCHECK(pattern_holds(shared, STRESS_HEAP_PAGES, (uint32_t)seed));

@@ -84,6 +84,7 @@
 	X(62, full_map_area_refuses_maps, 0)                                           \
 	X(63, fpu_registers_are_each_process_own, 0)                                   \
 	X(64, fpu_starts_empty, 0)                                                     \
-	X(65, fpu_error_kills, UTEST_KILLED_FAULT)
+	X(65, fpu_error_kills, UTEST_KILLED_FAULT)                                     \
+	X(66, write_to_null_reads_and_drops, 0)
 
 #endif
