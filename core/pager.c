@@ -93,13 +93,13 @@ static int slot_for(paddr_t pa)
 static int evict_private(const struct pg_tracker *t, vaddr_t va, pte_t *e)
 {
 	paddr_t pa = pte_addr(*e);
-	int slot, rc;
 
 	if (frame_slot(pa) && !(e->v & PG_D)) {
 		leave(t, va, e, frame_take_slot(pa));
 		counters.clean_drops++;
 	} else {
-		if ((slot = slot_for(pa)) < 0)
+		int slot = slot_for(pa), rc;
+		if (slot < 0)
 			return slot;
 		if ((rc = write_out((uint32_t)slot, pa)) < 0)
 			return rc;
@@ -120,13 +120,13 @@ static int evict_shared(const struct pg_tracker *t, vaddr_t va, pte_t *e)
 {
 	paddr_t pa = pte_addr(*e);
 	uint32_t kept = frame_slot(pa);
-	int slot, rc;
 
 	if (kept && frame_copy_shared(pa) && swap_ref(kept) == 0) {
 		leave(t, va, e, kept);
 		counters.clean_drops++;
 	} else {
-		if ((slot = swap_alloc()) < 0)
+		int slot = swap_alloc(), rc;
+		if (slot < 0)
 			return slot;
 		if ((rc = write_out((uint32_t)slot, pa)) < 0)
 			return rc;
