@@ -97,15 +97,21 @@ DEPFLAGS  = -MMD -MP
 # ---- one compile rule per build flavour ---------------------------------
 #
 # $(call compile_rules,DIR,COMPILER,CFLAGS-VAR,ASFLAGS-VAR,LABEL): objects
-# DIR/<source>.o from <source>.c and <source>.S.
+# DIR/<source>.o from <source>.c and <source>.S.  DIR/.flags holds the
+# command line they are built with and changes only when it does, so that
+# a change of compiler or flags rebuilds every object of the flavour.
 
 define compile_rules
-$(1)/%.o: %.c
+$(1)/.flags: FORCE
+	@mkdir -p $$(dir $$@)
+	@echo '$(2) $$($(3)) $$($(4))' | cmp -s - $$@ || echo '$(2) $$($(3)) $$($(4))' > $$@
+
+$(1)/%.o: %.c $(1)/.flags
 	@mkdir -p $$(dir $$@)
 	$$(call show,$(5),$$<)
 	$$(Q)$(2) $$($(3)) $$(DEPFLAGS) -c $$< -o $$@
 
-$(1)/%.o: %.S
+$(1)/%.o: %.S $(1)/.flags
 	@mkdir -p $$(dir $$@)
 	$$(call show,$(5),$$<)
 	$$(Q)$(2) $$($(4)) $$(DEPFLAGS) -c $$< -o $$@
@@ -126,7 +132,7 @@ HOST_TESTS  := $(HBUILD)/pagetrack-tests
 REPLAY      := $(HBUILD)/fuzz-replay
 FUZZ_DIRS   := fuzz/corpus fuzz/regressions
 
-.PHONY: all kernel host run min-mem test test-host test-kernel bench debug clean deps-run deps-test \
+.PHONY: FORCE all kernel host run min-mem test test-host test-kernel bench debug clean deps-run deps-test \
         deps-debug
 
 all: kernel host
