@@ -44,7 +44,7 @@ GDBPORT  ?= 1234
 LIB_SRCS    := lib/errors.c lib/printf.c lib/status.c
 ILIB_SRCS   := $(LIB_SRCS) lib/string.c
 CORE_SRCS   := core/frame.c core/tracker.c core/ptblock.c core/tlb.c core/kmap.c \
-               core/vmspace.c core/paging.c core/check.c core/dump.c core/swap.c
+               core/vmspace.c core/paging.c core/check.c core/dump.c core/swap.c core/pager.c
 ARCH_SRCS   := arch/i386/boot.S arch/i386/trap.S arch/i386/probe.S arch/i386/switch.S \
                arch/i386/idt.c arch/i386/gdt.c arch/i386/timer.c arch/i386/serial.c \
                arch/i386/seam.c arch/i386/qemu.c arch/i386/ata.c arch/i386/pci.c arch/i386/ksyms.c \
@@ -59,13 +59,14 @@ SHARED_TEST_SRCS := tests/harness.c tests/fixture.c tests/test_printf.c tests/te
                     tests/vm_util.c tests/vm_map.c tests/vm_grow.c tests/vm_shrink.c \
                     tests/vm_bad.c tests/vm_tlb.c tests/vm_clone.c tests/vm_resolve.c \
                     tests/vm_iterate.c \
-                    tests/test_oom.c tests/test_random.c tests/model.c
+                    tests/test_oom.c tests/test_random.c tests/model.c \
+                    tests/swap_util.c tests/swap_pager.c
 # host-only tests and the host runner
 HOST_TEST_SRCS   := tests/host_main.c tests/host_fixture.c tests/frame_util.c \
                     tests/frame_boot.c tests/frame_alloc.c tests/frame_bad.c tests/frame_refs.c \
                     tests/frame_inject.c tests/frame_walk.c tests/frame_random.c \
                     tests/test_mmu.c tests/test_paging.c tests/test_stress.c \
-                    tests/disk_model.c tests/swap_slots.c
+                    tests/disk_model.c tests/swap_slots.c tests/swap_io.c
 # kernel-only tests, their fixture, the runner and the kernel's probe()
 KTEST_SRCS  := tests/kernel/ktest.c tests/kernel/kfixture.c tests/kernel/probe.c \
                tests/kernel/test_kframe.c tests/kernel/test_proc.c tests/kernel/test_kfail.c \

@@ -68,14 +68,30 @@ static int check_pdes(int as, const struct pg_tracker *t, uint32_t from, uint32_
 	return 0;
 }
 
+/* A swap entry keeps only its slot and rights, and its slot is in use. */
+static int check_swap_pte(int as, pte_t e)
+{
+	if (e.v & ~(PG_ADDR_MASK | PG_SWAP | SWAP_PTE_RIGHTS))
+		return broken(as, "a swap entry has bits it does not keep", e.v);
+	if ((e.v & PG_COW) && (e.v & PG_RW))
+		return broken(as, "a copy-on-write swap entry is writable", e.v);
+	if ((e.v & PG_COW_W) && !(e.v & PG_COW))
+		return broken(as, "COW_W without COW in a swap entry", e.v);
+	if (swap_refcount(pte_slot(e)) < 1)
+		return broken(as, "a swap entry names a slot that is not in use", e.v);
+	return 0;
+}
+
 static int check_pte(int as, pte_t e)
 {
 	paddr_t pa = pte_addr(e);
 
+	if (!pte_present(e) && e.v != 0 && !pte_swapped(e))
+		return broken(as, "a PTE that is not present is neither zero nor a swap entry", e.v);
 	if (!pte_present(e))
-		return e.v == 0 ? 0 : broken(as, "a PTE that is not present is not zero", e.v);
-	if (e.v & (PG_PS | PG_G))
-		return broken(as, "a user PTE has PS or G", e.v);
+		return e.v == 0 ? 0 : check_swap_pte(as, e);
+	if (e.v & (PG_PS | PG_G | PG_SWAP))
+		return broken(as, "a user PTE has PS, G or SWAP", e.v);
 	if ((e.v & PG_COW) && (e.v & PG_RW))
 		return broken(as, "a copy-on-write PTE is writable", e.v);
 	if ((e.v & PG_COW_W) && !(e.v & PG_COW))
@@ -108,10 +124,26 @@ static int check_tables(int as, const struct pg_tracker *t)
 	return 0;
 }
 
+/* A space that is out: not live, its tables fit the user part, its run of slots held once. */
+static int check_out(int as, const struct pg_tracker *t)
+{
+	if (trk_is_live(t))
+		return broken(as, "a space whose block is out is live", t->ptPtr);
+	if (trk_ntables(t) > PT_ENTRIES - KERNEL_PDES)
+		return broken(as, "a block that is out has more tables than user PDEs", t->ptPtr);
+	for (uint32_t i = 0; i < ptb_used(t); i++)
+		if (swap_refcount(trk_out_slot(t) + i) != 1)
+			return broken(as, "a slot of a block that is out is not held once",
+				      trk_out_slot(t) + i);
+	return 0;
+}
+
 static int check_space(int as, const struct pg_tracker *t, const struct pg_tracker *m)
 {
 	int rc;
 
+	if (trk_out(t))
+		return check_out(as, t);
 	if ((rc = check_block_frames(as, t)) < 0)
 		return rc;
 	if (memcmp(ptb_pd(t), ptb_pd(m), KERNEL_PDES * sizeof(pde_t)) != 0)
@@ -137,6 +169,106 @@ static int check_master(const struct pg_tracker *m)
 	return 0;
 }
 
+/* ---- slot references ------------------------------------------------------ */
+
+/* Slots counted at a time, in the bounce page. */
+#define SLOTS_A_PASS (PAGE_SIZE / sizeof(uint16_t))
+
+struct tally {
+	uint16_t *seen;     /* holders met of slots [first, first + SLOTS_A_PASS) */
+	uint32_t first;
+	uint32_t out_mapped; /* the pages the blocks that are out map */
+};
+
+static void tally(struct tally *y, uint32_t slot)
+{
+	if (y->seen && slot - y->first < SLOTS_A_PASS)
+		y->seen[slot - y->first]++;
+}
+
+/*
+ * Every holder of a slot reference that is in RAM: the frames' clean
+ * copies, the swap entries of the tables in RAM, the runs of the blocks
+ * that are out.  The entries of those blocks' tables are on the disk:
+ * they are counted by their number alone (out_mapped).
+ */
+static void tally_holders(struct tally *y)
+{
+	paddr_t pa = 0;
+	uint32_t slot;
+
+	for (; frame_next_kept(&pa, &slot); pa += PAGE_SIZE)
+		tally(y, slot);
+	y->out_mapped = 0;
+	for (int as = trk_next(1); as >= 0; as = trk_next(as + 1)) {
+		const struct pg_tracker *t = trk_get(as);
+		if (trk_out(t)) {
+			for (uint32_t i = 0; i < ptb_used(t); i++)
+				tally(y, trk_out_slot(t) + i);
+			y->out_mapped += trk_out_mapped(t);
+			continue;
+		}
+		for (uint32_t k = 1; k <= trk_ntables(t); k++) {
+			const pte_t *pt = ptb_table(trk_base(t) + k * PAGE_SIZE);
+			for (uint32_t i = 0; i < PT_ENTRIES; i++)
+				if (pte_swapped(pt[i]))
+					tally(y, pte_slot(pt[i]));
+		}
+	}
+}
+
+/* Whether a slot of [first, first + n) has a reference. */
+static bool any_held(uint32_t first, uint32_t n)
+{
+	for (uint32_t s = first; s < first + n; s++)
+		if (swap_refcount(s) > 0)
+			return true;
+	return false;
+}
+
+/*
+ * Each slot has as many references as holders in RAM name it, and what
+ * is left over, summed, is the pages the blocks that are out map.
+ */
+static int check_slot_refs(void)
+{
+	struct swap_counts c;
+	struct tally y = { .seen = hw_phys(swap_bounce()) };
+	uint32_t left = 0;
+
+	swap_get_counts(&c);
+	for (y.first = 0; c.total > 0 && y.first <= c.total; y.first += SLOTS_A_PASS) {
+		uint32_t n = MIN(SLOTS_A_PASS, c.total + 1 - y.first);
+		if (!any_held(y.first, n))
+			continue;
+		memset(y.seen, 0, SLOTS_A_PASS * sizeof(uint16_t));
+		tally_holders(&y);
+		for (uint32_t i = 0; i < n; i++) {
+			int refs = MAX(swap_refcount(y.first + i), 0);
+			if (refs < y.seen[i])
+				return broken(-1, "a slot has fewer references than holders", y.first + i);
+			left += (uint32_t)refs - y.seen[i];
+		}
+	}
+	y.seen = NULL; /* the blocks' counts alone */
+	tally_holders(&y);
+	if (left != y.out_mapped)
+		return broken(-1, "slot references held by nothing in RAM are not the pages out", left);
+	return 0;
+}
+
+/* The slots the frames keep are in use. */
+static int check_kept_slots(void)
+{
+	paddr_t pa = 0;
+	uint32_t slot;
+
+	for (; frame_next_kept(&pa, &slot); pa += PAGE_SIZE)
+		if (swap_refcount(slot) < 1)
+			return broken(-1, "a frame keeps a slot that is not in use", pa);
+	return 0;
+}
+
 int vm_check(void)
 {
 	const struct pg_tracker *m = trk_get(TRK_MASTER);
@@ -146,11 +278,15 @@ int vm_check(void)
 		return rc;
 	if (!m)
 		return broken(TRK_MASTER, "tracker 0 is free", 0);
+	if (trk_out(m))
+		return broken(TRK_MASTER, "the master is out", m->ptPtr);
 	if ((rc = check_master(m)) < 0)
 		return rc;
 	for (int as = trk_next(1); as >= 0; as = trk_next(as + 1))
 		if ((rc = check_space(as, trk_get(as), m)) < 0)
 			return rc;
+	if ((rc = check_kept_slots()) < 0 || (rc = check_slot_refs()) < 0)
+		return rc;
 	if (!trk_live_in_cr3())
 		return broken(vm_live(), "CR3 does not hold the live address space's block", hw_cr3());
 	return 0;

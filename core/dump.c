@@ -40,17 +40,23 @@ static void flush_range(struct range *r)
 
 	if (r->pages == 0)
 		return;
-	emit(r->out, r->ctx, "%08x-%08llx %08x %c%c%c%c %08x\n", r->start,
+	emit(r->out, r->ctx, "%08x-%08llx %08x %c%c%c%c ", r->start,
 	     (unsigned long long)r->start + (unsigned long long)r->pages * PAGE_SIZE,
 	     r->pages * PAGE_SIZE, f & VM_USER ? 'u' : '-',
-	     'r', f & VM_WRITE ? 'w' : '-', f & VM_COW ? 'c' : '-', r->first.pa);
+	     'r', f & VM_WRITE ? 'w' : '-', f & VM_COW ? 'c' : '-');
+	if (f & VM_SWAPPED)
+		emit(r->out, r->ctx, "s%07x\n", r->first.slot);
+	else
+		emit(r->out, r->ctx, "%08x\n", r->first.pa);
 }
 
 static int add_page(vaddr_t va, const struct vm_mapping *m, void *ctx)
 {
 	struct range *r = ctx;
+	bool next = (m->flags & VM_SWAPPED) ? m->slot == r->first.slot + r->pages
+					    : m->pa == r->first.pa + r->pages * PAGE_SIZE;
 	bool joins = r->pages > 0 && va == r->start + r->pages * PAGE_SIZE &&
-		     m->flags == r->first.flags && m->pa == r->first.pa + r->pages * PAGE_SIZE;
+		     m->flags == r->first.flags && next;
 
 	if (!joins) {
 		flush_range(r);
@@ -71,8 +77,17 @@ void vm_dump(int as, putc_fn out, void *ctx)
 		emit(out, ctx, "address space %d: no such address space\n", as);
 		return;
 	}
-	emit(out, ctx, "address space %d: block 0x%08x, %u pages, %u tables, %u pages mapped\n",
-	     as, info.block, info.pages, info.tables, info.mapped);
+	if (info.out) { /* the dump brings nothing in */
+		emit(out, ctx, "address space %d: out in slots %u-%u, %u tables, %u pages in swap%s\n",
+		     as, info.out_slot, info.out_slot + info.tables, info.tables, info.swapped,
+		     info.lost ? ", lost" : "");
+		return;
+	}
+	emit(out, ctx, "address space %d: block 0x%08x, %u pages, %u tables, %u pages mapped", as,
+	     info.block, info.pages, info.tables, info.mapped);
+	if (info.swapped > 0)
+		emit(out, ctx, ", %u in swap", info.swapped);
+	emit(out, ctx, "\n");
 	vm_iterate(as, add_page, &r);
 	flush_range(&r);
 }
@@ -112,7 +127,8 @@ static struct item next_item(paddr_t from)
 			consider(&best, ITEM_TRACKERS, trk_page_addr(p), 1, p, from);
 	for (int as = trk_next(0); as >= 0; as = trk_next(as + 1)) {
 		const struct pg_tracker *t = trk_get(as);
-		consider(&best, ITEM_BLOCK, trk_base(t), t->pcount, (uint32_t)as, from);
+		if (!trk_out(t)) /* a block that is out holds nothing here */
+			consider(&best, ITEM_BLOCK, trk_base(t), t->pcount, (uint32_t)as, from);
 	}
 	if (frame_next_free_run(&run, &n))
 		consider(&best, ITEM_FREE, run, n, 0, from);
@@ -166,8 +182,11 @@ static void print_totals(putc_fn out, void *ctx)
 	}
 	vm_get_stats(&s);
 	emit(out, ctx, "  totals: %u blocks (%u pages, %u tables), %u tracker pages, "
-	     "%u free pages in %u runs (largest %u)\n", s.blocks, s.block_pages, s.tables,
+	     "%u free pages in %u runs (largest %u)", s.blocks, s.block_pages, s.tables,
 	     s.tracker_pages, frame_free_count(ZONE_KERNEL), runs, largest);
+	if (s.spaces_out > 0)
+		emit(out, ctx, "; %u blocks out in swap", s.spaces_out);
+	emit(out, ctx, "\n");
 }
 
 void kzone_dump(putc_fn out, void *ctx, uint32_t max_lines)

@@ -7,6 +7,7 @@
  *   bitmap[words]     one bit per frame, set when the frame is free
  *   stack[nuser]      the free user-zone frames, as frame numbers
  *   words[kzone_end]  the holder's word of every frame below X (frame.h)
+ *   slots[nuser]      the swap slot each user frame keeps a clean copy in, 0: none
  */
 #include "frame.h"
 #include "mmu.h"
@@ -20,7 +21,10 @@ struct frame_info {
 	uint8_t flags;
 };
 #define FI_OWNED BIT(0)
-#define FI_SEEN BIT(1) /* frame_check only: already met on the free stack */
+#define FI_SEEN BIT(1)        /* frame_check only: already met on the free stack */
+#define FI_SLOT BIT(2)        /* a user frame that keeps a clean copy in slots[] */
+#define FI_SHARED_COPY BIT(3) /* its copy was written while it was shared, as it still is */
+#define FI_IO BIT(4)          /* a transfer to or from the disk is under way */
 
 #define POISON_BYTE 0x5A
 
@@ -29,6 +33,7 @@ static struct {
 	uint32_t *bitmap;
 	uint32_t *stack;
 	uint16_t *words;
+	uint32_t *slots;
 	uint32_t stack_len;
 	uint32_t nframes;     /* frames covered: pfn 0 .. nframes-1 */
 	uint32_t kzone_end;   /* first pfn of the user zone */
@@ -104,10 +109,10 @@ static inline int used_pfn(paddr_t pa, uint32_t *pfn)
 	return pfn_in_use(*pfn);
 }
 
-/* 0 if the frame in use can be freed (one reference, not pinned). */
+/* 0 if the frame in use can be freed (one reference, not pinned, keeping no slot). */
 static int freeable(uint32_t pfn)
 {
-	if (fa.info[pfn].pin > 0 || fa.info[pfn].ref > 1)
+	if (fa.info[pfn].pin > 0 || fa.info[pfn].ref > 1 || (fa.info[pfn].flags & FI_SLOT))
 		return -E_BUSY;
 	return 0;
 }
@@ -282,6 +287,14 @@ int frame_ref(paddr_t pa)
 	return 0;
 }
 
+/* Drop a reference that is not the last; a frame no longer shared has no shared copy. */
+static inline int drop_one(struct frame_info *f)
+{
+	if (--f->ref == 1)
+		f->flags &= (uint8_t)~FI_SHARED_COPY;
+	return f->ref;
+}
+
 int frame_unref(paddr_t pa)
 {
 	uint32_t pfn;
@@ -290,12 +303,44 @@ int frame_unref(paddr_t pa)
 	if (rc < 0)
 		return rc;
 	if (fa.info[pfn].ref == 1) {
-		if (fa.info[pfn].pin > 0)
+		if (fa.info[pfn].pin > 0 || (fa.info[pfn].flags & FI_SLOT))
 			return -E_BUSY;
 		give_back(pfn);
 		return 0;
 	}
-	return --fa.info[pfn].ref;
+	return drop_one(&fa.info[pfn]);
+}
+
+/* Frame pfn lets go of its slot: the slot's number, whose reference the caller now holds. */
+static inline uint32_t detach_slot(uint32_t pfn)
+{
+	uint32_t *slot = &fa.slots[pfn - fa.kzone_end], s = *slot;
+
+	fa.info[pfn].flags &= (uint8_t)~(FI_SLOT | FI_SHARED_COPY);
+	*slot = 0;
+	return s;
+}
+
+int frame_unref_mapping(paddr_t pa, bool dirty, uint32_t *slot)
+{
+	uint32_t pfn;
+	int rc = used_pfn(pa, &pfn);
+
+	*slot = 0;
+	if (rc < 0)
+		return rc;
+	struct frame_info *f = &fa.info[pfn];
+	if (f->ref > 1) {
+		if (dirty && (f->flags & FI_SLOT)) /* its writes are now seen by no entry */
+			*slot = detach_slot(pfn);
+		return drop_one(f);
+	}
+	if (f->pin > 0)
+		return -E_BUSY;
+	if (f->flags & FI_SLOT)
+		*slot = detach_slot(pfn);
+	give_back(pfn);
+	return 0;
 }
 
 int frame_refcount(paddr_t pa)
@@ -416,6 +461,93 @@ int frame_pincount(paddr_t pa)
 	int rc = owned_pfn(pa, &pfn);
 
 	return rc < 0 ? rc : fa.info[pfn].pin;
+}
+
+/* ---- what the pager keeps per user frame ------------------------------ */
+
+/* The pfn of pa if it is a user frame in use, else 0 (no user frame is pfn 0). */
+static uint32_t user_pfn(paddr_t pa)
+{
+	uint32_t pfn;
+
+	if (used_pfn(pa, &pfn) < 0 || pfn < fa.kzone_end)
+		return 0;
+	return pfn;
+}
+
+uint32_t frame_slot(paddr_t pa)
+{
+	uint32_t pfn = user_pfn(pa);
+
+	return pfn ? fa.slots[pfn - fa.kzone_end] : 0;
+}
+
+bool frame_copy_shared(paddr_t pa)
+{
+	uint32_t pfn = user_pfn(pa);
+
+	return pfn && (fa.info[pfn].flags & FI_SHARED_COPY);
+}
+
+int frame_keep_slot(paddr_t pa, uint32_t slot, bool shared)
+{
+	uint32_t pfn = user_pfn(pa);
+
+	if (!pfn || slot == 0 || (shared && fa.info[pfn].ref < 2))
+		return -E_INVAL;
+	if (fa.info[pfn].flags & FI_SLOT)
+		return -E_EXIST;
+	fa.slots[pfn - fa.kzone_end] = slot;
+	fa.info[pfn].flags |= (uint8_t)(FI_SLOT | (shared ? FI_SHARED_COPY : 0));
+	return 0;
+}
+
+uint32_t frame_take_slot(paddr_t pa)
+{
+	uint32_t pfn = user_pfn(pa);
+
+	return pfn && (fa.info[pfn].flags & FI_SLOT) ? detach_slot(pfn) : 0;
+}
+
+int frame_set_io(paddr_t pa, bool on)
+{
+	uint32_t pfn;
+	int rc = used_pfn(pa, &pfn);
+
+	if (rc < 0)
+		return rc;
+	if (on)
+		fa.info[pfn].flags |= FI_IO;
+	else
+		fa.info[pfn].flags &= (uint8_t)~FI_IO;
+	return 0;
+}
+
+bool frame_under_io(paddr_t pa)
+{
+	uint32_t pfn;
+
+	return used_pfn(pa, &pfn) == 0 && (fa.info[pfn].flags & FI_IO);
+}
+
+bool frame_evictable(paddr_t pa)
+{
+	uint32_t pfn = user_pfn(pa);
+	const struct frame_info *f = &fa.info[pfn];
+
+	return pfn && f->ref == 1 && f->pin == 0 && !(f->flags & FI_IO);
+}
+
+bool frame_next_kept(paddr_t *pa, uint32_t *slot)
+{
+	for (uint32_t pfn = MAX(pa_to_pfn(*pa), fa.kzone_end); pfn < fa.nframes; pfn++) {
+		if (fa.info[pfn].flags & FI_SLOT) {
+			*pa = pfn_to_pa(pfn);
+			*slot = fa.slots[pfn - fa.kzone_end];
+			return true;
+		}
+	}
+	return false;
 }
 
 
@@ -599,7 +731,8 @@ static uint32_t metadata_bytes(uint32_t nframes, uint32_t kzone)
 
 	bytes += DIV_ROUND_UP(nframes, 32) * 4;
 	bytes += (nframes - kzone) * 4;
-	return bytes + kzone * (uint32_t)sizeof(uint16_t);
+	bytes += ALIGN_UP(kzone * (uint32_t)sizeof(uint16_t), 4);
+	return bytes + (nframes - kzone) * (uint32_t)sizeof(uint32_t);
 }
 
 static void disown(uint32_t from, uint32_t to)
@@ -647,6 +780,7 @@ int frame_init(const struct mem_region *map, size_t n, paddr_t kimg_start, paddr
 	fa.stack = fa.bitmap + DIV_ROUND_UP(fa.nframes, 32);
 	frame_public = (struct frame_public){ fa.bitmap, fa.nframes, 0 };
 	fa.words = (uint16_t *)(fa.stack + (fa.nframes - kzone));
+	fa.slots = (uint32_t *)(fa.words + ALIGN_UP(kzone, 2));
 
 	mark_owned(map, n);
 	disown(0, low);
@@ -689,6 +823,24 @@ static int check_stack(void)
 	return rc;
 }
 
+/* What the pager keeps on frame p (an owned frame) agrees with its state. */
+static int check_pager_marks(uint32_t p)
+{
+	const struct frame_info *fi = &fa.info[p];
+	bool user = zone_of(p) == ZONE_USER;
+	uint32_t slot = user ? fa.slots[p - fa.kzone_end] : 0;
+
+	if (fi->flags & FI_IO)
+		return broken("a frame is under I/O between operations", p);
+	if ((fi->flags & FI_SLOT) && (!user || is_free(p) || slot == 0))
+		return broken("a frame keeps a slot but is no user frame in use, or the slot is 0", p);
+	if (!(fi->flags & FI_SLOT) && slot != 0)
+		return broken("a frame that keeps no slot has a slot number", p);
+	if ((fi->flags & FI_SHARED_COPY) && (!(fi->flags & FI_SLOT) || fi->ref < 2))
+		return broken("a frame has a shared copy but keeps no slot or is not shared", p);
+	return 0;
+}
+
 int frame_check(void)
 {
 	uint32_t free[ZONE_COUNT] = { 0 }, user_pinned = 0;
@@ -708,6 +860,9 @@ int frame_check(void)
 			return broken("a frame in use has no reference", p);
 		if (is_free(p))
 			free[zone_of(p)]++;
+		int rc = check_pager_marks(p);
+		if (rc < 0)
+			return rc;
 		user_pinned += zone_of(p) == ZONE_USER && fi->pin != 0;
 		if (is_free(p) && zone_of(p) == ZONE_KERNEL && p / 32 < fa.khint)
 			return broken("a free kernel frame lies below the search hint", p);

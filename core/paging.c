@@ -5,6 +5,7 @@
 #include "kmap.h"
 #include "layout.h"
 #include "lib.h"
+#include "pager.h"
 #include "ptblock.h"
 #include "seam.h"
 #include "tlb.h"
@@ -18,6 +19,7 @@ int paging_step_tracker_page(void)
 {
 	ptb_init();
 	vm_init();
+	pager_init();
 	tlb_reset_stats(); /* a new paging system has invalidated nothing yet */
 	kmap_init(0);
 	return trk_init();

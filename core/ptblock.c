@@ -5,8 +5,10 @@
 #include "debug.h"
 #include "errors.h"
 #include "frame.h"
+#include "layout.h"
 #include "lib.h"
 #include "seam.h"
+#include "swap.h"
 #include "tlb.h"
 #include "tracker.h"
 
@@ -116,28 +118,48 @@ int ptb_create(uint32_t pages)
 	return idx;
 }
 
+/* Give back the run of slots a block that is out lies in. */
+static void free_run(const struct pg_tracker *t)
+{
+	if (swap_free_run(trk_out_slot(t), ptb_used(t)) < 0)
+		panic("free_run: the slots of a block out at %u cannot be freed", trk_out_slot(t));
+}
+
 void ptb_destroy(int idx)
 {
 	struct pg_tracker *t = trk_get(idx);
 
 	if (!t || trk_is_live(t))
 		panic("ptb_destroy: block %d is %s", idx, t ? "live" : "not in use");
-	count_pages_quietly(0, -(int32_t)trk_ntables(t)); /* the undoing of a clone raises nothing */
-	unalloc(trk_base(t), t->pcount);
+	if (trk_out(t)) {
+		free_run(t);
+		stats.out--;
+	} else {
+		count_pages_quietly(0, -(int32_t)trk_ntables(t)); /* the undoing of a clone raises nothing */
+		unalloc(trk_base(t), t->pcount);
+	}
 	trk_release(idx);
 }
 
 /* ---- growth --------------------------------------------------------- */
 
-/* Point every PDE of the directory at `pd` that points into [old, old + n pages) into new. */
-static void rebase_pdes(pde_t *pd, paddr_t old, uint32_t n, paddr_t new)
+/*
+ * Point every PDE from `first` on of the directory at `pd` that points
+ * into [old, old + n pages) into new.
+ */
+static void rebase_pdes_from(pde_t *pd, uint32_t first, paddr_t old, uint32_t n, paddr_t new)
 {
-	for (uint32_t i = 0; i < PT_ENTRIES; i++) {
+	for (uint32_t i = first; i < PT_ENTRIES; i++) {
 		paddr_t a = pde_addr(pd[i]);
 		if (pde_present(pd[i]) && !(pd[i].v & PG_PS) && a >= old &&
 		    a < old + n * PAGE_SIZE)
 			pd[i] = make_pde(a - old + new, pde_flags(pd[i]));
 	}
+}
+
+static void rebase_pdes(pde_t *pd, paddr_t old, uint32_t n, paddr_t new)
+{
+	rebase_pdes_from(pd, 0, old, n, new);
 }
 
 /*
@@ -196,6 +218,7 @@ int ptb_reserve(struct pg_tracker *t, uint32_t more)
 {
 	uint32_t need = ptb_used(t) + more;
 
+	DEBUG_ASSERT(!trk_out(t));
 	if (need <= t->pcount)
 		return 0;
 	if (need > PTB_MAX_PAGES)
@@ -301,6 +324,8 @@ void ptb_unlink(struct pg_tracker *t, uint32_t pdi)
 int ptb_clone(int src)
 {
 	struct pg_tracker *s = block_in_use(src);
+
+	DEBUG_ASSERT(!trk_out(s));
 	uint32_t pages = MIN(PTB_MAX_PAGES, MAX(PTB_MIN_PAGES, ptb_used(s) + 1));
 	paddr_t base;
 	int rc, idx;
@@ -325,12 +350,133 @@ void ptb_trim(struct pg_tracker *t)
 		cut(t, keep);
 }
 
+/* ---- paging a block out and in --------------------------------------------- */
+
+/* The live entries of block t's tables: the pages its space maps. */
+static uint32_t mapped_pages(const struct pg_tracker *t)
+{
+	uint32_t n = 0;
+
+	for (uint32_t s = 1; s <= trk_ntables(t); s++)
+		n += *ptb_live(trk_base(t) + s * PAGE_SIZE);
+	return n;
+}
+
+/*
+ * Write the used pages of block t to the run from `first`; the user PDEs
+ * say, meanwhile, which page of the block each table is (base 0).  On a
+ * failure the slot that failed is retired, the PDEs point into the block
+ * again, and the error is returned.
+ */
+static int write_block(struct pg_tracker *t, uint32_t first)
+{
+	paddr_t base = trk_base(t);
+	pde_t *pd = ptb_pd(t);
+	int rc = 0;
+
+	rebase_pdes_from(pd, KERNEL_PDES, base, t->pcount, 0);
+	for (uint32_t i = 0; i < ptb_used(t) && rc == 0; i++) {
+		rc = swap_write(first + i, base + i * PAGE_SIZE);
+		if (rc < 0)
+			swap_retire(first + i);
+	}
+	if (rc < 0)
+		rebase_pdes_from(pd, KERNEL_PDES, 0, ptb_used(t), base);
+	return rc;
+}
+
+int ptb_out(struct pg_tracker *t)
+{
+	uint32_t used = ptb_used(t), mapped = mapped_pages(t);
+	int first, rc;
+
+	DEBUG_ASSERT(!trk_out(t));
+	if (trk_is_live(t))
+		return -E_BUSY;
+	if ((first = swap_alloc_run(used)) < 0)
+		return first;
+	if ((rc = write_block(t, (uint32_t)first)) < 0) {
+		swap_free_run((uint32_t)first, used);
+		return rc;
+	}
+	count_pages(-(int32_t)t->pcount, -(int32_t)trk_ntables(t));
+	release_pages(trk_base(t), 0, t->pcount);
+	stats.blocks--;
+	stats.out++;
+	stats.outs++;
+	trk_set_out(t, (uint32_t)first, trk_ntables(t), mapped);
+	return 0;
+}
+
+/*
+ * Read the used pages of block t, which is out, into the run at base; a
+ * slot that fails is retired.
+ */
+static int read_block(const struct pg_tracker *t, paddr_t base)
+{
+	for (uint32_t i = 0; i < ptb_used(t); i++) {
+		int rc = swap_read(trk_out_slot(t) + i, base + i * PAGE_SIZE);
+		if (rc < 0) {
+			swap_retire(trk_out_slot(t) + i); /* -E_EXIST if it was already */
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* Count the live entries of each table of the block at base, with n tables. */
+static void recount_live(paddr_t base, uint32_t n)
+{
+	for (uint32_t s = 1; s <= n; s++) {
+		const pte_t *pt = ptb_table(base + s * PAGE_SIZE);
+		uint16_t live = 0;
+		for (uint32_t i = 0; i < PT_ENTRIES; i++)
+			live += pt[i].v != 0;
+		*ptb_live(base + s * PAGE_SIZE) = live;
+	}
+}
+
+int ptb_in(struct pg_tracker *t)
+{
+	uint32_t ntables = trk_ntables(t), used = 1 + ntables;
+	uint32_t pages = MAX(PTB_MIN_PAGES, used);
+	paddr_t base;
+	int rc;
+
+	if (trk_lost(t))
+		return -E_IO;
+	if ((rc = frame_alloc_pinned_run(pages, &base)) < 0)
+		return rc;
+	if ((rc = read_block(t, base)) < 0) {
+		release_pages(base, 0, pages);
+		return rc;
+	}
+	pde_t *pd = page_of(base, 0);
+	/* the kernel's PDEs are the master's, wherever the block went */
+	memcpy(pd, ptb_pd(trk_get(TRK_MASTER)), KERNEL_PDES * sizeof(pde_t));
+	rebase_pdes_from(pd, KERNEL_PDES, 0, used, base);
+	recount_live(base, ntables);
+	free_run(t);
+	trk_set(t, base, ntables, pages);
+	stats.blocks++;
+	count_pages((int32_t)pages, (int32_t)ntables);
+	stats.out--;
+	stats.ins++;
+	return 0;
+}
+
+void ptb_set_lost(struct pg_tracker *t, uint32_t kept)
+{
+	t->pcount = TRK_LOST | kept;
+}
+
 void ptb_get_stats(struct ptb_stats *s) { *s = stats; }
 
 void ptb_reset_stats(void)
 {
 	stats.relocations = stats.inplace_growths = stats.shrinks = 0;
 	stats.pages_copied = stats.table_moves = 0;
+	stats.outs = stats.ins = 0;
 	stats.pages_peak = stats.pages;
 	stats.tables_peak = stats.tables;
 }

@@ -6,6 +6,7 @@
  *   refs[nslots]          the reference count of every slot (slot 0's stays 0)
  *   free_map[words]       one bit per slot, set when the slot is free
  *   retired_map[words]    one bit per slot, set when the slot is retired
+ *   the bounce page       the last frame, page aligned (swap_bounce)
  */
 #include "swap.h"
 #include "errors.h"
@@ -23,6 +24,7 @@ static struct swap_allocator {
 	paddr_t meta_base;
 	uint32_t meta_frames;
 	uint32_t fail_nth, alloc_calls;
+	struct swap_io_counts io;
 } sw;
 
 /* ---- bitmaps -------------------------------------------------------------- */
@@ -93,6 +95,8 @@ int swap_init(void)
 	if (nslots < 2) /* slot 0 is never handed out: one page is no swap */
 		return 0;
 	uint32_t frames = DIV_ROUND_UP(metadata_bytes(nslots, DIV_ROUND_UP(nslots, 32)), PAGE_SIZE);
+
+	frames++; /* the bounce page */
 	if ((rc = frame_alloc_run(frames, &base)) < 0)
 		return rc;
 	if ((rc = frame_pin_run(base, frames)) < 0) {
@@ -259,6 +263,92 @@ int swap_slot_state(uint32_t slot)
 void swap_get_counts(struct swap_counts *c)
 {
 	*c = sw.n;
+}
+
+paddr_t swap_bounce(void)
+{
+	return sw.meta_frames ? sw.meta_base + (sw.meta_frames - 1) * PAGE_SIZE : 0;
+}
+
+/* ---- transfers ------------------------------------------------------------------ */
+
+/* Whether slot s is one a transfer may name: a slot someone holds. */
+static bool held(uint32_t s)
+{
+	return is_slot(s) && sw.refs[s] > 0;
+}
+
+/* Move `frame` to or from slot s, the frame marked under I/O meanwhile; counted. */
+static int transfer(uint32_t s, paddr_t frame, bool write)
+{
+	int rc;
+
+	if (!held(s))
+		return -E_INVAL;
+	frame_set_io(frame, true);
+	rc = write ? hw_disk_write(s, frame) : hw_disk_read(s, frame);
+	frame_set_io(frame, false);
+	if (write) {
+		sw.io.writes++;
+		sw.io.write_errors += rc < 0;
+	} else {
+		sw.io.reads++;
+		sw.io.read_errors += rc < 0;
+	}
+	return rc;
+}
+
+int swap_write(uint32_t slot, paddr_t frame)
+{
+	return transfer(slot, frame, true);
+}
+
+int swap_read(uint32_t slot, paddr_t frame)
+{
+	return transfer(slot, frame, false);
+}
+
+void swap_get_io(struct swap_io_counts *c)
+{
+	*c = sw.io;
+}
+
+void swap_reset_io(void)
+{
+	sw.io = (struct swap_io_counts){ 0 };
+}
+
+/* ---- counting the references again --------------------------------------------- */
+
+void swap_recount_begin(void)
+{
+	for (uint32_t s = 1; s < sw.nslots; s++)
+		sw.refs[s] = 0;
+}
+
+int swap_recount_hold(uint32_t slot)
+{
+	if (!is_slot(slot))
+		return -E_INVAL;
+	if (test_bit(sw.free_map, slot))
+		return -E_FREE;
+	if (sw.refs[slot] == SWAP_REF_MAX)
+		return -E_RANGE;
+	sw.refs[slot]++;
+	return 0;
+}
+
+void swap_recount_unhold(uint32_t slot)
+{
+	if (is_slot(slot) && sw.refs[slot] > 0)
+		sw.refs[slot]--;
+}
+
+void swap_recount_end(void)
+{
+	for (uint32_t s = 1; s < sw.nslots; s++)
+		if (sw.refs[s] == 0 && !test_bit(sw.free_map, s))
+			release(s);
 }
 
 void swap_metadata(paddr_t *base, uint32_t *nframes)

@@ -1,12 +1,16 @@
 /*
  * vmspace.c - address spaces (see vmspace.h).
  *
- * A user PTE is either zero (not present: pagetrack keeps nothing in a
- * non-present entry, so a table of zeros can be given back) or present:
+ * A user PTE is zero (nothing mapped: a table of zeros can be given back),
+ * present, or a swap entry (mmu.h), which the pager leaves where it paged
+ * a page out:
  *
  *   frame | P | RW? | US? | A? | D?            a private page
  *   frame | P | US? | COW | COW_W?             shared copy-on-write; never RW
+ *   slot | SWAP | RW? | US? | COW? | COW_W?    in swap, with the rights it had
  *
+ * An entry that is not zero is a mapping, present or not: it holds one
+ * reference to its frame, or to its slot.
  * User PDEs are USER_PDE_FLAGS (layout.h): the PTE alone decides what a
  * page allows.  Each table in use counts its live entries (ptb_live): every
  * change here that makes an entry zero or not zero keeps the count, so an
@@ -27,6 +31,7 @@
 #include "lib.h"
 #include "ptblock.h"
 #include "seam.h"
+#include "swap.h"
 #include "tlb.h"
 #include "tracker.h"
 
@@ -35,6 +40,7 @@
 static struct {
 	uint32_t spaces_peak;
 	uint32_t cow_copies, cow_reuses, zero_fills;
+	uint32_t major_faults, swap_ins;
 } counters;
 
 static paddr_t kzone_end; /* frame_kzone_end(), fixed since the frames were set up */
@@ -42,8 +48,7 @@ static paddr_t kzone_end; /* frame_kzone_end(), fixed since the frames were set 
 void vm_init(void)
 {
 	kzone_end = frame_kzone_end();
-	counters.spaces_peak = 0;
-	counters.cow_copies = counters.cow_reuses = counters.zero_fills = 0;
+	counters = (typeof(counters)){ 0 };
 }
 
 /* ---- looking things up ---------------------------------------------- */
@@ -84,8 +89,8 @@ static inline struct entry_ref entry_of(const struct pg_tracker *t, vaddr_t va)
 
 static inline bool has_table(struct entry_ref r) { return pde_present(r.pde); }
 
-/* Whether r is an entry that maps a page. */
-static inline bool is_mapped(struct entry_ref r) { return has_table(r) && pte_present(*r.e); }
+/* Whether r is an entry that maps a page, present or in swap. */
+static inline bool is_mapped(struct entry_ref r) { return has_table(r) && r.e->v != 0; }
 
 static inline uint16_t *live_of(struct entry_ref r) { return ptb_live(pde_addr(r.pde)); }
 
@@ -164,7 +169,8 @@ static bool span_valid(const struct span *s) { return s->pt != NULL; }
  * Whether some page of [va, va + n pages) is mapped (`some`), or every one
  * is.  One pass over the entries of the tables that exist: a region
  * without a table maps nothing and costs nothing.  Inline, because every
- * caller passes `some` as a constant.
+ * caller passes `some` as a constant.  A mapped entry is not zero; in the
+ * AND, bit 0 of each is P, or SWAP shifted down.
  */
 static inline bool range_mapped(const struct pg_tracker *t, vaddr_t va, uint32_t n, bool some)
 {
@@ -173,21 +179,44 @@ static inline bool range_mapped(const struct pg_tracker *t, vaddr_t va, uint32_t
 	for (struct span s = span_first(t, va, n); span_valid(&s); span_next(&s)) {
 		for (uint32_t i = s.first; i < s.end; i++) {
 			any |= s.pt[i].v;
-			all &= s.pt[i].v;
+			all &= s.pt[i].v | s.pt[i].v >> PG_AVL2_BIT;
 		}
 		pages += s.end - s.first;
 	}
 	if (some)
-		return any & PG_P;
-	return pages == n && (all & PG_P);
+		return any != 0;
+	return pages == n && (all & 1);
 }
 
+/* What entry e, not zero, maps. */
 static void to_mapping(pte_t e, struct vm_mapping *m)
 {
-	m->pa = pte_addr(e);
-	m->flags = e.v & (PG_US | PG_COW);
+	bool swapped = pte_swapped(e);
+
+	m->pa = swapped ? 0 : pte_addr(e);
+	m->slot = swapped ? pte_slot(e) : 0;
+	m->flags = e.v & (PG_US | PG_COW | PG_SWAP);
 	if (e.v & (PG_RW | PG_COW_W))
 		m->flags |= VM_WRITE;
+}
+
+/* ---- a block that is out ------------------------------------------------ */
+
+/*
+ * Every call that reads or changes the tables of an address space whose
+ * block the pager paged out brings the block back in first, once the
+ * call's arguments are checked; out of line, as the common case never
+ * comes here.
+ */
+static __attribute__((noinline)) int bring_in(struct pg_tracker *t)
+{
+	return ptb_in(t);
+}
+
+/* Block t in RAM: 0, or why it could not be brought in (-E_NOMEM, -E_IO). */
+static inline int in_ram(struct pg_tracker *t)
+{
+	return trk_out(t) ? bring_in(t) : 0;
 }
 
 /* ---- argument checks -------------------------------------------------- */
@@ -304,7 +333,7 @@ int vm_map_range(int as, vaddr_t va, paddr_t pa, uint32_t n, uint32_t flags)
 	struct pg_tracker *t = space(as);
 	int rc = check_map(t, va, pa, n, flags);
 
-	if (rc < 0)
+	if (rc < 0 || (rc = in_ram(t)) < 0)
 		return rc;
 	if (range_mapped(t, va, n, true))
 		return -E_EXIST;
@@ -326,7 +355,7 @@ int vm_map(int as, vaddr_t va, paddr_t pa, uint32_t flags)
 	struct pg_tracker *t = space(as);
 	int rc = check_map(t, va, pa, 1, flags);
 
-	if (rc < 0)
+	if (rc < 0 || (rc = in_ram(t)) < 0)
 		return rc;
 	struct entry_ref r = entry_of(t, va);
 	if (is_mapped(r))
@@ -361,7 +390,7 @@ int vm_map_zero(int as, vaddr_t va, uint32_t flags)
 	paddr_t pa;
 	int rc = check_args(t, va, 1, flags);
 
-	if (rc < 0)
+	if (rc < 0 || (rc = in_ram(t)) < 0)
 		return rc;
 	struct entry_ref r = entry_of(t, va);
 	if (is_mapped(r))
@@ -377,26 +406,46 @@ static bool maps_owned_frame(pte_t e)
 	return pte_present(e) && frame_owned(pte_addr(e));
 }
 
-/*
- * Drop the reference a mapping held on its frame.  Frames the allocator
- * does not own hold none: frame_unref says so (-E_NOTOWN), in the same
- * call that drops the reference of those it owns.
- */
-static void release_frame(paddr_t pa)
+/* Drop a slot reference that an entry or a frame held. */
+static void release_slot(uint32_t slot)
 {
-	int rc = frame_unref(pa);
-
-	if (rc < 0 && rc != -E_NOTOWN)
-		panic("release_frame: frame 0x%x was mapped but cannot be released (%d)", pa, rc);
+	if (swap_unref(slot) < 0)
+		panic("release_slot: slot %u was held but cannot be released", slot);
 }
 
-/* Unmap pass 1: make the entries of s not present, keeping the frame address; returns how many. */
+/*
+ * Drop the reference entry e (not zero, P cleared or not) held: on its
+ * frame, or on its slot.  Frames the allocator does not own hold none:
+ * frame_unref_mapping says so (-E_NOTOWN), in the same call that drops the
+ * reference of those it owns, and hands back the slot of a clean copy the
+ * frame let go (with the frame, or because the entry was dirty).
+ */
+static void release_entry(pte_t e)
+{
+	uint32_t slot;
+
+	if (pte_swapped(e)) {
+		release_slot(pte_slot(e));
+		return;
+	}
+	int rc = frame_unref_mapping(pte_addr(e), e.v & PG_D, &slot);
+	if (rc < 0 && rc != -E_NOTOWN)
+		panic("release_entry: frame 0x%x was mapped but cannot be released (%d)",
+		      pte_addr(e), rc);
+	if (slot)
+		release_slot(slot);
+}
+
+/*
+ * Unmap pass 1: make the entries of s not present, keeping the frame
+ * address; returns how many entries map a page (swap entries too).
+ */
 static uint32_t clear_present(const struct span *s)
 {
 	uint32_t count = 0;
 
 	for (uint32_t i = s->first; i < s->end; i++) {
-		if (pte_present(s->pt[i])) {
+		if (s->pt[i].v != 0) {
 			s->pt[i].v &= ~PG_P;
 			count++;
 		}
@@ -405,8 +454,8 @@ static uint32_t clear_present(const struct span *s)
 }
 
 /*
- * Unmap pass 2, once the TLB no longer holds them: drop the frames, zero
- * the entries, and take them off their table's live count.
+ * Unmap pass 2, once the TLB no longer holds them: drop the frames and
+ * slots, zero the entries, and take them off their table's live count.
  */
 static void release_entries(const struct span *s)
 {
@@ -414,7 +463,7 @@ static void release_entries(const struct span *s)
 
 	for (uint32_t i = s->first; i < s->end; i++) {
 		if (s->pt[i].v != 0) {
-			release_frame(pte_addr(s->pt[i]));
+			release_entry(s->pt[i]);
 			s->pt[i] = (pte_t){ 0 };
 			count++;
 		}
@@ -503,7 +552,7 @@ int vm_unmap_range(int as, vaddr_t va, uint32_t n)
 
 	if (!t)
 		return -E_BADH;
-	if ((rc = check_range(va, n)) < 0)
+	if ((rc = check_range(va, n)) < 0 || (rc = in_ram(t)) < 0)
 		return rc;
 	if (frees_pinned(t, va, n))
 		return -E_BUSY;
@@ -512,16 +561,17 @@ int vm_unmap_range(int as, vaddr_t va, uint32_t n)
 }
 
 /*
- * Unmap the present entry r of va: clear it, invalidate it, and only then
- * drop the frame; the table goes when that was its last live entry.
+ * Unmap the entry r of va, not zero: clear it, invalidate it, and only
+ * then drop its frame or slot; the table goes when that was its last live
+ * entry.
  */
 static void unmap_entry(struct pg_tracker *t, vaddr_t va, struct entry_ref r)
 {
-	paddr_t pa = pte_addr(*r.e);
+	pte_t e = *r.e;
 
 	*r.e = (pte_t){ 0 };
 	tlb_page(t, va);
-	release_frame(pa);
+	release_entry(e);
 	if (--*live_of(r) == 0)
 		ptb_unlink(t, pde_index(va));
 }
@@ -533,7 +583,7 @@ int vm_unmap(int as, vaddr_t va)
 
 	if (!t)
 		return -E_BADH;
-	if ((rc = check_range(va, 1)) < 0)
+	if ((rc = check_range(va, 1)) < 0 || (rc = in_ram(t)) < 0)
 		return rc;
 	struct entry_ref r = entry_of(t, va);
 	if (!is_mapped(r))
@@ -546,10 +596,10 @@ int vm_unmap(int as, vaddr_t va)
 
 /* ---- protection -------------------------------------------------------- */
 
-/* Entry e with the access rights `flags`, a copy-on-write page staying one. */
+/* Entry e with the access rights `flags`, a copy-on-write page staying one, a swapped one swapped. */
 static pte_t with_rights(pte_t e, uint32_t flags)
 {
-	uint32_t keep = e.v & (PG_ADDR_MASK | PG_P | PG_A | PG_D | PG_COW);
+	uint32_t keep = e.v & (PG_ADDR_MASK | PG_P | PG_A | PG_D | PG_COW | PG_SWAP);
 
 	if (e.v & PG_COW)
 		return (pte_t){ keep | (flags & VM_USER) | ((flags & VM_WRITE) ? PG_COW_W : 0) };
@@ -573,7 +623,7 @@ int vm_protect(int as, vaddr_t va, uint32_t n, uint32_t flags)
 	struct pg_tracker *t = space(as);
 	int rc;
 
-	if ((rc = check_args(t, va, n, flags)) < 0)
+	if ((rc = check_args(t, va, n, flags)) < 0 || (rc = in_ram(t)) < 0)
 		return rc;
 	if (n == 1)
 		return protect_page(t, va, flags);
@@ -588,15 +638,18 @@ int vm_protect(int as, vaddr_t va, uint32_t n, uint32_t flags)
 
 /* ---- queries ----------------------------------------------------------- */
 
-/* The present entry of the page holding va in user space `as`, into *e: 0 or -E_xxx. */
-static inline int present_entry(int as, vaddr_t va, pte_t *e)
+/* The entry, not zero, of the page holding va in user space `as`, into *e: 0 or -E_xxx. */
+static inline int mapped_entry(int as, vaddr_t va, pte_t *e)
 {
-	const struct pg_tracker *t = space(as);
+	struct pg_tracker *t = space(as);
+	int rc;
 
 	if (!t)
 		return -E_BADH;
 	if (!is_user_page(va))
 		return -E_RANGE;
+	if ((rc = in_ram(t)) < 0)
+		return rc;
 	struct entry_ref r = entry_of(t, va);
 	if (!is_mapped(r))
 		return -E_NOENT;
@@ -607,7 +660,7 @@ static inline int present_entry(int as, vaddr_t va, pte_t *e)
 int vm_query(int as, vaddr_t va, struct vm_mapping *m)
 {
 	pte_t e;
-	int rc = present_entry(as, va, &e);
+	int rc = mapped_entry(as, va, &e);
 
 	if (rc == 0)
 		to_mapping(e, m);
@@ -617,29 +670,35 @@ int vm_query(int as, vaddr_t va, struct vm_mapping *m)
 int vm_translate(int as, vaddr_t va, paddr_t *pa)
 {
 	pte_t e;
-	int rc = present_entry(as, va, &e);
+	int rc = mapped_entry(as, va, &e);
 
-	if (rc == 0)
-		*pa = pte_addr(e) | (va & PAGE_MASK);
-	return rc;
+	if (rc < 0)
+		return rc;
+	if (!pte_present(e))
+		return -E_NOENT; /* in swap: no frame holds it */
+	*pa = pte_addr(e) | (va & PAGE_MASK);
+	return 0;
 }
 
 int vm_iterate(int as, vm_visit_fn fn, void *ctx)
 {
 	struct pg_tracker *t = space(as);
 	struct vm_mapping m;
+	int rc;
 
 	if (!t)
 		return -E_BADH;
+	if ((rc = in_ram(t)) < 0)
+		return rc;
 	for (uint32_t i = KERNEL_PDES; i < PT_ENTRIES; i++) {
 		pte_t *pt = table_of(t, pde_base(i));
 		for (pte_t *e = pt; pt && e < pt + PT_ENTRIES; e++) {
-			if (!pte_present(*e)) {
+			if (e->v == 0) {
 				e = pass_zeros(pt, e);
 				continue;
 			}
 			to_mapping(*e, &m);
-			int rc = fn(pde_base(i) + (uint32_t)(e - pt) * PAGE_SIZE, &m, ctx);
+			rc = fn(pde_base(i) + (uint32_t)(e - pt) * PAGE_SIZE, &m, ctx);
 			if (rc)
 				return rc;
 		}
@@ -649,8 +708,11 @@ int vm_iterate(int as, vm_visit_fn fn, void *ctx)
 
 static int count_one(vaddr_t va, const struct vm_mapping *m, void *ctx)
 {
-	(void)va, (void)m;
-	(*(uint32_t *)ctx)++;
+	struct vm_space_info *info = ctx;
+
+	(void)va;
+	info->mapped++;
+	info->swapped += (m->flags & VM_SWAPPED) != 0;
 	return 0;
 }
 
@@ -660,11 +722,17 @@ int vm_info(int as, struct vm_space_info *info)
 
 	if (!t)
 		return -E_BADH;
+	*info = (struct vm_space_info){ .tables = trk_ntables(t) };
+	if (trk_out(t)) { /* what the tracker keeps; the tables stay where they are */
+		info->out = true;
+		info->out_slot = trk_out_slot(t);
+		info->mapped = info->swapped = trk_out_mapped(t);
+		info->lost = trk_lost(t);
+		return 0;
+	}
 	info->block = trk_base(t);
 	info->pages = t->pcount;
-	info->tables = trk_ntables(t);
-	info->mapped = 0;
-	return vm_iterate(as, count_one, &info->mapped);
+	return vm_iterate(as, count_one, info);
 }
 
 /* ---- creating, destroying, switching ------------------------------------ */
@@ -704,14 +772,136 @@ int vm_create(void)
 }
 
 /* Drop the references the entries of a table hold. */
-static void release_table_frames(pte_t *pt)
+static void release_table(pte_t *pt)
 {
 	for (pte_t *e = pt; e < pt + PT_ENTRIES; e++) {
-		if (pte_present(*e))
-			release_frame(pte_addr(*e));
+		if (e->v != 0)
+			release_entry(*e);
 		else
 			e = pass_zeros(pt, e);
 	}
+}
+
+/* ---- when the tables of a block that is out are lost ------------------- */
+
+/*
+ * A table of a block that is out could not be read back, so the slot
+ * references its entries held cannot be dropped one by one.  Every holder
+ * that is left takes its reference again (swap.h): the swap entries of
+ * the tables in RAM and of the other blocks that are out (read through
+ * the bounce page), the frames' clean copies, the runs of the blocks that
+ * are out.  A block that is out whose table fails now is lost too
+ * (TRK_LOST): none of its entries is counted, and the references of its
+ * tables read before the failure are given back by reading them again; a
+ * table that fails that second read keeps its references, which the lost
+ * block's count then says (tracker.h).  Its space can only be destroyed.
+ */
+
+static void hold(uint32_t slot)
+{
+	if (swap_recount_hold(slot) < 0)
+		panic("hold: a holder names slot %u, which is not in use", slot);
+}
+
+/* Take again (or give back, !take) the references of the swap entries of table pt; how many. */
+static uint32_t hold_table(const pte_t *pt, bool take)
+{
+	uint32_t n = 0;
+
+	for (const pte_t *e = pt; e < pt + PT_ENTRIES; e++) {
+		if (!pte_swapped(*e))
+			continue;
+		if (take)
+			hold(pte_slot(*e));
+		else
+			swap_recount_unhold(pte_slot(*e));
+		n++;
+	}
+	return n;
+}
+
+/* Read table k (1..) of block t, which is out, into the bounce page; a slot that fails is retired. */
+static pte_t *read_out_table(const struct pg_tracker *t, uint32_t k)
+{
+	if (swap_read(trk_out_slot(t) + k, swap_bounce()) < 0) {
+		swap_retire(trk_out_slot(t) + k); /* -E_EXIST if it was already */
+		return NULL;
+	}
+	return ptb_table(swap_bounce());
+}
+
+/*
+ * Block t, out, is lost at table k, after its tables 1..k-1 took `held`
+ * references: give back those that can be read again; returns how many
+ * stay taken.
+ */
+static uint32_t lose_block(const struct pg_tracker *t, uint32_t k, uint32_t held)
+{
+	for (uint32_t j = 1; j < k; j++) {
+		const pte_t *pt = read_out_table(t, j);
+		if (pt)
+			held -= hold_table(pt, false);
+	}
+	return held;
+}
+
+/* The references block t, which is out, holds: its run, and its tables' entries. */
+static void hold_out_block(struct pg_tracker *t)
+{
+	uint32_t held = 0;
+
+	for (uint32_t i = 0; i < ptb_used(t); i++)
+		hold(trk_out_slot(t) + i);
+	for (uint32_t k = 1; !trk_lost(t) && k <= trk_ntables(t); k++) {
+		const pte_t *pt = read_out_table(t, k);
+		if (!pt) {
+			ptb_set_lost(t, lose_block(t, k, held));
+			return;
+		}
+		held += hold_table(pt, true);
+	}
+}
+
+static void recount_slots(void)
+{
+	paddr_t pa = 0;
+	uint32_t slot;
+
+	swap_recount_begin();
+	for (; frame_next_kept(&pa, &slot); pa += PAGE_SIZE)
+		hold(slot);
+	for (int as = trk_next(1); as >= 0; as = trk_next(as + 1)) {
+		struct pg_tracker *t = trk_get(as);
+		if (trk_out(t)) {
+			hold_out_block(t);
+			continue;
+		}
+		for (uint32_t s = 1; s <= trk_ntables(t); s++)
+			hold_table(slot_table(t, s), true);
+	}
+	swap_recount_end();
+}
+
+/*
+ * Destroy space `as`, whose block is out: its tables, read one at a time
+ * into the bounce page, give back what they hold (slots: a block out maps
+ * no frame), then its run of slots goes.  A table that cannot be read has
+ * its references counted again without it, and so do the references a
+ * lost block could not give back.
+ */
+static void destroy_out(int as, struct pg_tracker *t)
+{
+	bool lost = trk_lost(t) && trk_out_mapped(t) > 0; /* references kept by no one left */
+
+	for (uint32_t k = 1; !trk_lost(t) && k <= trk_ntables(t); k++) {
+		pte_t *pt = read_out_table(t, k);
+		if (pt)
+			release_table(pt);
+		lost |= !pt;
+	}
+	ptb_destroy(as);
+	if (lost)
+		recount_slots();
 }
 
 int vm_destroy(int as)
@@ -720,10 +910,14 @@ int vm_destroy(int as)
 
 	if (!t)
 		return -E_BADH;
+	if (trk_out(t)) {
+		destroy_out(as, t);
+		return 0;
+	}
 	if (trk_is_live(t) || frees_pinned(t, USER_BASE, USER_PAGES))
 		return -E_BUSY;
 	for (uint32_t s = 1; s <= trk_ntables(t); s++)
-		release_table_frames(slot_table(t, s));
+		release_table(slot_table(t, s));
 	ptb_destroy(as);
 	return 0;
 }
@@ -731,9 +925,12 @@ int vm_destroy(int as)
 int vm_activate(int as)
 {
 	struct pg_tracker *t = as == TRK_MASTER ? trk_get(as) : space(as);
+	int rc;
 
 	if (!t)
 		return -E_BADH;
+	if ((rc = in_ram(t)) < 0)
+		return rc;
 	DEBUG_ASSERT(trk_live_in_cr3());
 	hw_load_cr3(trk_base(t));
 	trk_set_live(as);
@@ -755,40 +952,53 @@ static pte_t cow_entry(pte_t e)
 	return (pte_t){ (e.v & ~(PG_RW | PG_COW_W)) | PG_COW | w };
 }
 
-/* Drop one reference to each frame that t maps in its tables before slot s, index i. */
+/* Drop one reference to each frame and slot that t maps in its tables before slot s, index i. */
 static void drop_refs_before(const struct pg_tracker *t, uint32_t s, uint32_t i)
 {
 	for (uint32_t k = 1; k <= s && k <= trk_ntables(t); k++) {
 		pte_t *pt = slot_table(t, k);
-		for (uint32_t j = 0; j < (k == s ? i : PT_ENTRIES); j++)
+		for (uint32_t j = 0; j < (k == s ? i : PT_ENTRIES); j++) {
 			if (maps_owned_frame(pt[j]))
 				frame_unref(pte_addr(pt[j]));
+			else if (pte_swapped(pt[j]))
+				swap_unref(pte_slot(pt[j]));
+		}
 	}
 }
 
-/* Drop the reference take_refs took on every frame that t maps. */
+/* One more reference to what entry e, not zero, maps: 0, or -E_RANGE at the limit. */
+static int take_ref(pte_t e)
+{
+	int rc;
+
+	if (pte_swapped(e))
+		return swap_ref(pte_slot(e)) < 0 ? -E_RANGE : 0;
+	rc = frame_ref(pte_addr(e));
+	return rc < 0 && rc != -E_NOTOWN ? -E_RANGE : 0;
+}
+
+/* Drop the reference take_refs took on every frame and slot that t maps. */
 static void drop_refs(const struct pg_tracker *t)
 {
 	drop_refs_before(t, trk_ntables(t) + 1, 0);
 }
 
 /*
- * Take one more reference to each frame that t maps, one per entry (a frame
- * mapped twice takes two), all or none: -E_RANGE if a frame is at its limit.
- * A frame the allocator does not own takes none: frame_ref says so
- * (-E_NOTOWN) in the call that takes the others'.
+ * Take one more reference to each frame and slot that t maps, one per
+ * entry (a frame mapped twice takes two), all or none: -E_RANGE if one is
+ * at its limit.  A frame the allocator does not own takes none: frame_ref
+ * says so (-E_NOTOWN) in the call that takes the others'.
  */
 static int take_refs(const struct pg_tracker *t)
 {
 	for (uint32_t s = 1; s <= trk_ntables(t); s++) {
 		pte_t *pt = slot_table(t, s);
 		for (pte_t *e = pt; e < pt + PT_ENTRIES; e++) {
-			if (!pte_present(*e)) {
+			if (e->v == 0) {
 				e = pass_zeros(pt, e);
 				continue;
 			}
-			int rc = frame_ref(pte_addr(*e));
-			if (rc < 0 && rc != -E_NOTOWN) {
+			if (take_ref(*e) < 0) {
 				drop_refs_before(t, s, (uint32_t)(e - pt));
 				return -E_RANGE;
 			}
@@ -797,7 +1007,11 @@ static int take_refs(const struct pg_tracker *t)
 	return 0;
 }
 
-/* Share every frame: the references are taken (take_refs); both sides read-only, marked COW. */
+/*
+ * Share every frame and slot: the references are taken (take_refs); both
+ * sides read-only, marked COW.  A slot's contents never change while it is
+ * shared, so the swap entries of both sides name it as they are.
+ */
 static void share_cow(const struct pg_tracker *parent, const struct pg_tracker *child)
 {
 	bool narrowed = false;
@@ -805,11 +1019,11 @@ static void share_cow(const struct pg_tracker *parent, const struct pg_tracker *
 	for (uint32_t s = 1; s <= trk_ntables(parent); s++) {
 		pte_t *p = slot_table(parent, s), *c = slot_table(child, s);
 		for (pte_t *e = p; e < p + PT_ENTRIES; e++) {
-			if (!maps_owned_frame(*e)) {
+			if (!maps_owned_frame(*e) && !pte_swapped(*e)) {
 				e = pass_zeros(p, e);
 				continue;
 			}
-			narrowed |= (e->v & PG_RW) != 0;
+			narrowed |= (e->v & (PG_P | PG_RW)) == (PG_P | PG_RW);
 			*e = c[e - p] = cow_entry(*e);
 		}
 	}
@@ -825,6 +1039,14 @@ static pte_t private_entry(pte_t e, paddr_t pa)
 	return make_pte(pa, PG_P | (e.v & PG_US) | w);
 }
 
+/* A swap entry of the child's own for the page the swap entry e maps: the slot is shared. */
+static pte_t private_swap_entry(pte_t e)
+{
+	uint32_t w = (e.v & (PG_RW | PG_COW_W)) ? PG_RW : 0;
+
+	return make_swap_pte(pte_slot(e), (e.v & PG_US) | w);
+}
+
 /* Zero the child's entries from slot s, index i on: they still name the parent's frames. */
 static void forget_from(const struct pg_tracker *child, uint32_t s, uint32_t i)
 {
@@ -832,21 +1054,41 @@ static void forget_from(const struct pg_tracker *child, uint32_t s, uint32_t i)
 		memset(&slot_table(child, s)[i], 0, (PT_ENTRIES - i) * sizeof(pte_t));
 }
 
+/*
+ * Give the child's entry e its own copy of the page: a new frame, or for a
+ * page in swap a reference to its slot, whose contents never change while
+ * it is shared (the page is read when either side touches it).
+ */
+static int copy_entry(pte_t *e)
+{
+	paddr_t old = pte_addr(*e), pa;
+	int rc;
+
+	if (pte_swapped(*e)) {
+		if (swap_ref(pte_slot(*e)) < 0)
+			return -E_RANGE;
+		*e = private_swap_entry(*e);
+		return 0;
+	}
+	if ((rc = frame_alloc(ZONE_USER, &pa)) < 0)
+		return rc;
+	kmap_copy(pa, old);
+	*e = private_entry(*e, pa);
+	return 0;
+}
+
 static int copy_eager(const struct pg_tracker *child)
 {
 	for (uint32_t s = 1; s <= trk_ntables(child); s++) {
 		pte_t *c = slot_table(child, s);
 		for (pte_t *e = c; e < c + PT_ENTRIES; e++) {
-			paddr_t old = pte_addr(*e), pa;
-			if (!maps_owned_frame(*e))
+			if (!maps_owned_frame(*e) && !pte_swapped(*e))
 				continue;
-			int rc = frame_alloc(ZONE_USER, &pa);
+			int rc = copy_entry(e);
 			if (rc < 0) {
 				forget_from(child, s, (uint32_t)(e - c));
 				return rc;
 			}
-			kmap_copy(pa, old);
-			*e = private_entry(*e, pa);
 		}
 	}
 	return 0;
@@ -890,16 +1132,16 @@ out_destroy:
 
 int vm_clone(int as, enum vm_clone_mode mode)
 {
+	struct pg_tracker *t = space(as);
 	int child;
 
-	if (!space(as))
+	if (!t)
 		return -E_BADH;
-	if (mode == VM_CLONE_COW)
-		child = clone_cow(as);
-	else if (mode == VM_CLONE_EAGER)
-		child = clone_eager(as);
-	else
+	if (mode != VM_CLONE_COW && mode != VM_CLONE_EAGER)
 		return -E_INVAL;
+	if ((child = in_ram(t)) < 0)
+		return child;
+	child = mode == VM_CLONE_COW ? clone_cow(as) : clone_eager(as);
 	if (child >= 0)
 		note_spaces_peak();
 	return child;
@@ -925,14 +1167,19 @@ static bool cow_write(pte_t e, uint32_t access)
 	return (access & PF_W) && pte_present(e) && (e.v & PG_COW_W) && user_ok;
 }
 
-/* Resolve a write to the copy-on-write page at *e. */
+/*
+ * Resolve a write to the copy-on-write page at *e.  The last owner keeps
+ * the frame, and the entry its D: a frame that keeps a clean copy is told
+ * from it by D alone (frame.h).
+ */
 static int break_cow(const struct pg_tracker *t, vaddr_t va, pte_t *e)
 {
-	paddr_t old = pte_addr(*e), pa;
+	pte_t was = *e;
+	paddr_t old = pte_addr(was), pa;
 	int rc;
 
 	if (frame_refcount(old) == 1) { /* the last owner writes in place */
-		*e = private_entry(*e, old);
+		*e = (pte_t){ private_entry(was, old).v | (was.v & PG_D) };
 		tlb_page(t, va);
 		counters.cow_reuses++;
 		return 0;
@@ -940,26 +1187,76 @@ static int break_cow(const struct pg_tracker *t, vaddr_t va, pte_t *e)
 	if ((rc = frame_alloc(ZONE_USER, &pa)) < 0)
 		return rc;
 	kmap_copy(pa, old);
-	*e = private_entry(*e, pa);
+	*e = private_entry(was, pa);
 	tlb_page(t, va);
-	release_frame(old);
+	release_entry(was);
 	counters.cow_copies++;
 	return 0;
+}
+
+/* Whether the swap entry e allows an access `access` once its page is back: private, then. */
+static bool swapped_allows(pte_t e, uint32_t access)
+{
+	if ((access & PF_W) && !(e.v & (PG_RW | PG_COW_W)))
+		return false;
+	return !(access & PF_U) || (e.v & PG_US);
+}
+
+/*
+ * A major fault: bring the page of the swap entry *e back into a new frame,
+ * its own (private, with write access if it had any).  When the entry held
+ * the slot's only reference, the frame keeps the slot as its clean copy;
+ * otherwise the entry's reference goes.  -E_NOMEM (no frame) and -E_IO
+ * (the read failed: the slot is retired) leave the entry as it was.  The
+ * entry was not present, so no translation of it can be cached.
+ */
+static __attribute__((noinline)) int swap_in(pte_t *e)
+{
+	uint32_t slot = pte_slot(*e);
+	paddr_t pa;
+	int rc;
+
+	if ((rc = frame_alloc(ZONE_USER, &pa)) < 0)
+		return rc;
+	counters.major_faults++;
+	if ((rc = swap_read(slot, pa)) < 0) {
+		frame_free(pa);
+		swap_retire(slot); /* -E_EXIST if it was already */
+		return rc;
+	}
+	if (swap_refcount(slot) == 1)
+		frame_keep_slot(pa, slot, false);
+	else
+		release_slot(slot);
+	*e = make_pte(pa, PG_P | (e->v & PG_US) | ((e->v & (PG_RW | PG_COW_W)) ? PG_RW : 0));
+	counters.swap_ins++;
+	return 0;
+}
+
+/* A fault at the swap entry *e: the page back, if the access is one it allows. */
+static int fault_in(pte_t *e, uint32_t access)
+{
+	return swapped_allows(*e, access) ? swap_in(e) : -E_FAULT;
 }
 
 int vm_fault(int as, vaddr_t va, uint32_t err)
 {
 	struct pg_tracker *t = space(as);
+	int rc;
 
 	if (!t)
 		return -E_BADH;
 	va = ALIGN_DOWN(va, PAGE_SIZE);
 	if (!is_user_page(va))
 		return -E_FAULT;
+	if ((rc = in_ram(t)) < 0)
+		return rc;
 	struct entry_ref r = entry_of(t, va);
 	if (!has_table(r))
 		return -E_FAULT;
 	pte_t *e = r.e;
+	if (pte_swapped(*e))
+		return fault_in(e, err);
 	if (allows(*e, err)) { /* stale TLB entry: the tables already allow it */
 		tlb_page(t, va);
 		return 0;
@@ -992,6 +1289,11 @@ static int resolve_zero(struct pg_tracker *t, vaddr_t va, struct entry_ref r, ui
 static int resolve_mapped(const struct pg_tracker *t, vaddr_t va, pte_t *e, uint32_t access,
 			  paddr_t *frame)
 {
+	if (pte_swapped(*e)) {
+		int rc = fault_in(e, access);
+		if (rc < 0)
+			return rc;
+	}
 	if (!allows(*e, access)) {
 		if (!cow_write(*e, access))
 			return -E_FAULT;
@@ -1017,6 +1319,8 @@ int vm_resolve(int as, vaddr_t va, uint32_t access, uint32_t zero_flags, paddr_t
 		return -E_INVAL;
 	if (!is_user_page(page))
 		return -E_FAULT;
+	if ((rc = in_ram(t)) < 0)
+		return rc;
 	struct entry_ref r = entry_of(t, page);
 	/* the entry is left as the CPU would leave it, had it made the access itself */
 	if (is_mapped(r))
@@ -1054,6 +1358,11 @@ void vm_get_stats(struct vm_stats *s)
 		.cow_copies = counters.cow_copies,
 		.cow_reuses = counters.cow_reuses,
 		.zero_fills = counters.zero_fills,
+		.major_faults = counters.major_faults,
+		.swap_ins = counters.swap_ins,
+		.spaces_out = b.out,
+		.blocks_out = b.outs,
+		.blocks_in = b.ins,
 		.invlpgs = tl.invlpgs,
 		.tlb_flushes = tl.flushes,
 		.invalidations_skipped = tl.skipped,
@@ -1065,5 +1374,6 @@ void vm_reset_stats(void)
 	ptb_reset_stats();
 	tlb_reset_stats();
 	counters.cow_copies = counters.cow_reuses = counters.zero_fills = 0;
+	counters.major_faults = counters.swap_ins = 0;
 	counters.spaces_peak = trk_count() > 0 ? trk_count() - 1 : 0;
 }

@@ -14,8 +14,21 @@
  *    hold anything until then);
  *  - a present user PTE maps a frame outside the kernel zone, in use if
  *    the allocator owns it; a copy-on-write PTE is read-only; a PTE that
- *    is not present is zero;
- *  - the master's user part is empty and its kmap table is linked;
+ *    is not present is zero or a swap entry, which keeps only its slot and
+ *    rights (read-only if copy-on-write) and names a slot in use;
+ *  - the master's user part is empty and its kmap table is linked; the
+ *    master is never out, and the tracker pages are pinned kernel-zone
+ *    frames (trk_check): neither is ever paged out;
+ *  - a space whose block is out is not live, and its run of slots (one a
+ *    page of the block) is held by it alone;
+ *  - the slots frames keep as clean copies are in use, and no frame is
+ *    under I/O (frame_check);
+ *  - every slot has as many references as it has holders: the swap
+ *    entries of the tables in RAM, the frames that keep it, the runs of the
+ *    blocks that are out, and the swap entries of those blocks' tables,
+ *    which are on the disk and counted in sum (each has its share at most
+ *    the slot's references left over, and the left-overs add up to the
+ *    pages the blocks out map, which their trackers keep);
  *  - with paging on, CR3 holds the block of the live address space.
  */
 #ifndef PAGETRACK_CHECK_H
@@ -33,6 +46,11 @@ int vm_check(void);
  *     40000000-40003000 00003000 urw- 01a00000
  *
  * (u: user, r: readable, w: writable, c: copy-on-write; then the first frame).
+ * Pages in swap have an `s` and their first slot where the frame would be:
+ *
+ *     40003000-40005000 00002000 urw- s0000012
+ *
+ * A space whose block is out is one line: the run of slots it lies in.
  */
 void vm_dump(int as, putc_fn out, void *ctx);
 

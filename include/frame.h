@@ -23,6 +23,8 @@
  * Invariants (frame_check() verifies them):
  *  - an owned frame is free exactly when its bit in the free bitmap is set;
  *  - a free frame has ref == 0 and pin == 0; a frame in use has ref >= 1;
+ *  - only a user frame in use keeps a slot; a shared copy is a slot kept
+ *    by a frame with ref >= 2; no frame is under I/O between operations;
  *  - the free user-zone frames are exactly the entries of the free stack;
  *  - the free count of each zone equals the number of its free bits.
  *
@@ -106,7 +108,8 @@ int frame_ref(paddr_t pa);
 
 /*
  * Drop one reference; the frame is freed when the last goes.  Returns the
- * references left (0: freed), -E_BUSY if that would free a pinned frame.
+ * references left (0: freed), -E_BUSY if that would free a pinned frame or
+ * one that keeps a slot (frame_unref_mapping frees those).
  */
 int frame_unref(paddr_t pa);
 
@@ -128,6 +131,71 @@ int frame_unpin_run(paddr_t pa, uint32_t n);
 
 /* The pin count of a frame, or a negative error. */
 int frame_pincount(paddr_t pa);
+
+/*
+ * What the pager keeps per user frame (pager.h).
+ *
+ * The clean copy: a user frame in use may keep a swap slot (swap.h) that
+ * holds a copy of it, with one reference to the slot (the swap cache of
+ * one).  A frame brought back from a slot keeps that slot when it was the
+ * slot's only holder; the pager gives a shared frame one when it pages
+ * out one of its mappings.  The copy is good as long as no write reached
+ * the frame since; every write sets D in a PTE that maps it (the CPU's,
+ * or vm_resolve's for the kernel's), and the copy is let go whenever such
+ * an entry goes while the frame stays (frame_unref_mapping), so a frame
+ * whose one mapping has D clear equals its copy.  Freeing the frame lets
+ * the copy go with it: the caller drops that slot reference.
+ *
+ * A copy written while the frame was shared (`shared`) stays good, D or
+ * not, for as long as the frame stays shared: a frame shared copy-on-write
+ * is read-only in every entry.  The mark goes when its second-last
+ * reference does.
+ *
+ * The frame allocator keeps the slot's number and never calls the slot
+ * allocator: whoever takes a frame's slot (frame_take_slot,
+ * frame_unref_mapping) holds its reference after.
+ *
+ * Under I/O: set only while the frame is moved to or from the disk, which
+ * is synchronous; the pager's clock passes over such frames.
+ */
+
+/* The slot user frame pa keeps a clean copy in, or 0 (none, or not a user frame in use). */
+uint32_t frame_slot(paddr_t pa);
+
+/* Whether that copy was written while pa was shared, as it is still. */
+bool frame_copy_shared(paddr_t pa);
+
+/*
+ * User frame pa, in use, keeps `slot` (not 0), taking over a reference the
+ * caller holds; `shared` when the copy was written while the frame is
+ * shared (ref >= 2).  0, -E_INVAL, or -E_EXIST if it keeps one already.
+ */
+int frame_keep_slot(paddr_t pa, uint32_t slot, bool shared);
+
+/* User frame pa lets go of its slot: its number (the caller holds its reference), or 0. */
+uint32_t frame_take_slot(paddr_t pa);
+
+/*
+ * frame_unref for a reference a page-table entry held: when the frame is
+ * freed, or stays after a dirty entry (D set) went, it lets go of its slot
+ * into *slot (0 if it kept none), whose reference the caller drops.
+ * Returns the references left (0: freed), -E_BUSY for the last reference
+ * to a pinned frame, or the errors of frame_unref.
+ */
+int frame_unref_mapping(paddr_t pa, bool dirty, uint32_t *slot);
+
+/* Mark a frame in use under I/O, or not; 0 or the errors of frame_ref. */
+int frame_set_io(paddr_t pa, bool on);
+bool frame_under_io(paddr_t pa);
+
+/* Whether pa is a user frame in use that the pager may page out: ref 1, not pinned, not under I/O. */
+bool frame_evictable(paddr_t pa);
+
+/*
+ * The first user frame at or after *pa that keeps a slot: sets *pa and
+ * *slot and returns true, or returns false when there is none.
+ */
+bool frame_next_kept(paddr_t *pa, uint32_t *slot);
 
 
 /* Whether the allocator owns the frame at pa (it may hand it out). */

@@ -62,6 +62,7 @@ static inline vaddr_t pde_base(uint32_t pdi) { return (vaddr_t)pdi << PDE_SHIFT;
 #define PG_G BIT(PG_G_BIT)
 #define PG_COW BIT(PG_AVL0_BIT)   /* pagetrack: frame shared copy-on-write; RW stays clear */
 #define PG_COW_W BIT(PG_AVL1_BIT) /* pagetrack: with PG_COW, a write may copy the page */
+#define PG_SWAP BIT(PG_AVL2_BIT)  /* pagetrack: with P clear, a swap entry (below) */
 #define PG_FLAGS_MASK MASK(12)
 #define PG_ADDR_MASK (~PG_FLAGS_MASK)
 
@@ -83,6 +84,33 @@ static inline paddr_t pde_addr(pde_t e) { return e.v & PG_ADDR_MASK; }
 static inline paddr_t pte_addr(pte_t e) { return e.v & PG_ADDR_MASK; }
 static inline uint32_t pde_flags(pde_t e) { return e.v & PG_FLAGS_MASK; }
 static inline uint32_t pte_flags(pte_t e) { return e.v & PG_FLAGS_MASK; }
+
+/*
+ * A swap entry: the PTE of a user page whose contents are in a swap slot
+ * (swap.h), not in a frame.  P is clear, so the CPU ignores every other
+ * bit and any access faults "not present"; the rest keeps what the page
+ * needs to come back:
+ *
+ *   31                    12  11    10    9    8      3   2    1    0
+ *  +------------------------+-----+-----+-----+--------+----+----+---+
+ *  |          slot          | SWAP|COW_W| COW |   0    | US | RW | 0 |
+ *  +------------------------+-----+-----+-----+--------+----+----+---+
+ *
+ * The rights are those of the present entry it replaced: RW for a private
+ * page, COW and COW_W for one shared copy-on-write.  A and D are not kept:
+ * the page was written out (or had a clean copy) when it left.  A present
+ * PTE never has SWAP set, so a user PTE is zero, present, or a swap entry,
+ * told apart by P and SWAP alone.
+ */
+#define SWAP_PTE_RIGHTS (PG_RW | PG_US | PG_COW | PG_COW_W)
+
+static inline bool pte_swapped(pte_t e) { return (e.v & (PG_P | PG_SWAP)) == PG_SWAP; }
+static inline uint32_t pte_slot(pte_t e) { return e.v >> PAGE_SHIFT; }
+
+static inline pte_t make_swap_pte(uint32_t slot, uint32_t rights)
+{
+	return (pte_t){ slot << PAGE_SHIFT | PG_SWAP | (rights & SWAP_PTE_RIGHTS) };
+}
 
 /* The page-fault error code the CPU pushes (SDM figure 4-12). */
 #define PF_P_BIT 0    /* 0: page not present; 1: protection violation */

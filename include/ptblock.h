@@ -76,7 +76,7 @@ int ptb_alloc(uint32_t pages, paddr_t *base);
  */
 int ptb_create(uint32_t pages);
 
-/* Free the block of tracker idx and release the tracker. */
+/* Free the block of tracker idx (its run of slots if it is out) and release the tracker. */
 void ptb_destroy(int idx);
 
 /*
@@ -142,6 +142,36 @@ int ptb_clone(int src);
 /* Give back every spare page of block t (keeping PTB_MIN_PAGES). */
 void ptb_trim(struct pg_tracker *t);
 
+/*
+ * Page block t out (tracker.h says how the tracker records it): its
+ * directory and tables, 1 + ntables pages, are written to a run of swap
+ * slots, the user PDEs saying meanwhile which page of the block each table
+ * is (its slot in the block, as if the block lay at address 0), and its
+ * frames, spare ones too, go back to the kernel zone.  The space must not
+ * be live, and its tables must map no frame (the pager pages its pages
+ * out first): the tracker keeps only how many pages they map.  Returns 0;
+ * -E_BUSY (live), -E_NOMEM (no run of slots) or -E_IO (a write failed:
+ * that slot is retired, the others freed) leave the block in RAM as it
+ * was.
+ */
+int ptb_out(struct pg_tracker *t);
+
+/*
+ * Bring block t, which is out, back: any run of free kernel-zone frames
+ * (1 + ntables pages, at least PTB_MIN_PAGES), the pages read into it, the
+ * user PDEs rebased onto it as a relocation rebases them, the kernel PDEs
+ * copied from the master, the live counts counted, the slots freed, the
+ * tracker updated.  Returns 0; -E_NOMEM (no such run), -E_IO (a read
+ * failed: that slot is retired; or the block is lost) leave it out.
+ */
+int ptb_in(struct pg_tracker *t);
+
+/*
+ * Block t, which is out, has lost its tables (tracker.h, TRK_LOST); the
+ * references of `kept` of their entries could not be given back.
+ */
+void ptb_set_lost(struct pg_tracker *t, uint32_t kept);
+
 struct ptb_stats {
 	uint32_t blocks;          /* blocks in existence */
 	uint32_t pages;           /* frames they hold */
@@ -153,6 +183,8 @@ struct ptb_stats {
 	uint32_t shrinks;         /* times frames were given back */
 	uint32_t pages_copied;    /* by relocations */
 	uint32_t table_moves;     /* tables moved into a freed slot */
+	uint32_t out;             /* blocks paged out now (not counted in blocks) */
+	uint32_t outs, ins;       /* blocks paged out, and brought back in */
 };
 
 /*

@@ -35,8 +35,15 @@
  *
  * Metadata, in one run of pinned kernel-zone frames taken by swap_init:
  * the reference counts (2 bytes a slot), the free bitmap and the retired
- * bitmap (1 bit a slot each): 36 frames for a 256 MiB disk, 576 for the
- * largest (4 GiB).  The kernel-zone dump names it.
+ * bitmap (1 bit a slot each), and a bounce page for transfers that have no
+ * frame of their own (swap_bounce): 37 frames for a 256 MiB disk, 577 for
+ * the largest (4 GiB).  The kernel-zone dump names it.
+ *
+ * Transfers: swap_read and swap_write move a page between a frame and a
+ * slot someone holds, through the seam (hw_disk_read, hw_disk_write),
+ * marking the frame under I/O meanwhile (frame.h) and counting every
+ * transfer and every failure.  What a failure costs is the caller's to
+ * decide: the pager retires the slot.
  *
  * Costs: a single slot is the lowest free one, found in the free bitmap 32
  * slots at a time from the lowest word that may hold a free slot; a run is
@@ -124,6 +131,48 @@ void swap_get_counts(struct swap_counts *c);
 
 /* Where the metadata lies, for the kernel-zone dump (0 frames: none). */
 void swap_metadata(paddr_t *base, uint32_t *nframes);
+
+/*
+ * The bounce page: a pinned kernel-zone frame of the metadata, for a
+ * transfer that has no frame of its own (a page table of a block that is
+ * out, read to release what it holds) and for the checker's counts; 0
+ * without slots.  Nothing holds it between two operations.
+ */
+paddr_t swap_bounce(void);
+
+/*
+ * Write the frame at `frame` to `slot`, or read the slot into it: 0,
+ * -E_INVAL if nothing holds the slot (or it is none), or the seam's error
+ * (-E_IO: the disk failed; the slot's page, or the frame, then holds
+ * unspecified bytes).  The frame is marked under I/O during the transfer.
+ */
+int swap_write(uint32_t slot, paddr_t frame);
+int swap_read(uint32_t slot, paddr_t frame);
+
+/* Transfers since swap_init or swap_reset_io, failed ones included, and failures. */
+struct swap_io_counts {
+	uint32_t reads, writes;
+	uint32_t read_errors, write_errors;
+};
+
+void swap_get_io(struct swap_io_counts *c);
+void swap_reset_io(void);
+
+/*
+ * Counting every reference again, when some holders were lost (a page
+ * table of a block that is out could not be read): swap_recount_begin
+ * forgets every count, each holder that is left then takes its reference
+ * again with swap_recount_hold (0, -E_INVAL not a slot, -E_FREE a slot
+ * that is free, -E_RANGE at the limit), and swap_recount_end frees the
+ * slots no holder took (a retired slot stays retired).  Between the
+ * first and the last, the counts are not to be believed.
+ */
+void swap_recount_begin(void);
+int swap_recount_hold(uint32_t slot);
+void swap_recount_end(void);
+
+/* Give back a reference swap_recount_hold took (a holder turned out to be lost). */
+void swap_recount_unhold(uint32_t slot);
 
 /*
  * Fault injection: make the nth allocation from now fail with -E_NOMEM

@@ -6,10 +6,30 @@
  * block, the page directory and page tables of one address space:
  *
  *   ptPtr   bits 31:12  physical address of the block (blocks are page aligned)
- *           bits 11:0   the number of page tables in use: block pages 1..n
+ *           bit  11     0: the block is in RAM (TRK_OUT)
+ *           bits 10:0   the number of page tables in use: block pages 1..n
  *                       hold the tables that PDEs point at; 0..1024
  *   pcount  the number of pages the block holds: the directory, the tables
  *           in use and spare zeroed pages ready to become tables; >= 2
+ *
+ * A block may be paged out (pager.h): its directory and tables, 1 + n
+ * pages, are written to a run of swap slots and its frames go back to the
+ * kernel zone.  The tracker then says where it went:
+ *
+ *   ptPtr   bits 31:12  the first slot of the run (slot s of the run holds
+ *                       block page s; a slot number is at most 20 bits)
+ *           bit  11     1 (TRK_OUT)
+ *           bits 10:0   the number of page tables, as in RAM
+ *   pcount  bits 30:0   the pages the space maps, every one of them in swap
+ *                       (a block goes out only when its tables map no frame)
+ *           bit  31     TRK_LOST: the tables could not all be read back, and
+ *                       the references they held were counted again without
+ *                       them; the space can only be destroyed
+ *
+ * trk_base() of a tracker that is out is a slot number, not an address:
+ * whoever reaches a block's pages asks trk_out() first (the calls on an
+ * address space bring its block back in, vmspace.h).  The master (tracker
+ * 0) and the tracker pages are never paged out.
  *
  * A free tracker has ptPtr == 0.  The index of a tracker (page * 512 +
  * slot) names its address space: it is the handle the kernel keeps in the
@@ -25,10 +45,10 @@
  * The live address space, the one whose block CR3 holds, is recorded here
  * and only here, below every module that asks for it:
  *
- *   frame <- tracker <- tlb <- ptblock <- vmspace <- paging, check
+ *   frame <- tracker <- tlb <- ptblock <- vmspace <- pager <- paging, check
  *
  * A module calls only those to its left (kmap, which uses tlb and frame,
- * sits beside ptblock).  Whenever paging is on, CR3 holds the live
+ * sits beside ptblock; swap, the slots, which uses frame, beside tracker).  Whenever paging is on, CR3 holds the live
  * tracker's block.
  */
 #ifndef PAGETRACK_TRACKER_H
@@ -52,14 +72,32 @@ _Static_assert(sizeof(struct pg_alloc_page) == 4096, "a tracker page is one page
 #define TRK_MAX (TRK_PER_PAGE * TRK_MAX_PAGES)
 #define TRK_MASTER 0 /* tracker 0: the kernel master table */
 
+#define TRK_OUT BIT(11)  /* in ptPtr: the block is in swap */
+#define TRK_LOST BIT(31) /* in pcount of a block that is out: its tables are lost */
+
+/* The block's address: only for a tracker in RAM (!trk_out). */
 static inline paddr_t trk_base(const struct pg_tracker *t) { return t->ptPtr & ~MASK(12); }
-static inline uint32_t trk_ntables(const struct pg_tracker *t) { return t->ptPtr & MASK(12); }
+static inline uint32_t trk_ntables(const struct pg_tracker *t) { return t->ptPtr & MASK(11); }
 static inline bool trk_in_use(const struct pg_tracker *t) { return t->ptPtr != 0; }
+static inline bool trk_out(const struct pg_tracker *t) { return t->ptPtr & TRK_OUT; }
+
+/* Of a tracker that is out: its first slot, the pages it maps, whether its tables are lost. */
+static inline uint32_t trk_out_slot(const struct pg_tracker *t) { return t->ptPtr >> 12; }
+static inline uint32_t trk_out_mapped(const struct pg_tracker *t) { return t->pcount & ~TRK_LOST; }
+static inline bool trk_lost(const struct pg_tracker *t) { return t->pcount & TRK_LOST; }
 
 static inline void trk_set(struct pg_tracker *t, paddr_t base, uint32_t ntables, uint32_t pcount)
 {
 	t->ptPtr = base | ntables;
 	t->pcount = pcount;
+}
+
+/* Tracker t's block is out: in the run of slots from `slot`, mapping `mapped` pages. */
+static inline void trk_set_out(struct pg_tracker *t, uint32_t slot, uint32_t ntables,
+			       uint32_t mapped)
+{
+	t->ptPtr = slot << 12 | TRK_OUT | ntables;
+	t->pcount = mapped;
 }
 
 /*

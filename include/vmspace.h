@@ -34,6 +34,41 @@
  *
  * TLB: a change that removes or narrows a mapping of the live address
  * space invalidates it (tlb.h); other address spaces cost nothing.
+ *
+ * Paging out (pager.h).  A page the pager paged out is still mapped: its
+ * entry is a swap entry (mmu.h) that keeps its rights and one reference to
+ * the slot that holds it.  Every call treats it as the mapping it is:
+ *  - vm_map, vm_map_range, vm_map_zero: -E_EXIST, as for a present page;
+ *  - vm_unmap, vm_unmap_range, vm_destroy drop the slot reference;
+ *  - vm_protect changes the rights the entry keeps;
+ *  - vm_query: 0, with VM_SWAPPED in m->flags, m->pa = 0 and m->slot the
+ *    slot; vm_translate: -E_NOENT, since no frame holds the page (vm_query
+ *    tells a page in swap from one not mapped); vm_iterate lists it as
+ *    vm_query reports it;
+ *  - a copy-on-write vm_clone shares the slot, as it shares a frame (one
+ *    more reference, -E_RANGE at SWAP_REF_MAX), both entries marked COW;
+ *    an eager clone shares it too, the child's entry private: a slot
+ *    never changes while it is shared, and each side reads its own copy
+ *    when it touches the page;
+ *  - vm_fault of an access the entry's rights allow, and vm_resolve, bring
+ *    the page back (a major fault): a new frame, the slot read into it,
+ *    the entry present and private (writable if it was writable or
+ *    copy-on-write writable).  -E_NOMEM (no frame) and -E_IO (the read
+ *    failed: the slot is retired) leave the entry as it was; the kernel
+ *    decides what -E_IO costs the process.
+ *
+ * A space whose block the pager paged out (pager_block_out) is "out".
+ * Every call above that reads or changes its tables (all of them but
+ * vm_info and vm_destroy) brings the block back into the kernel zone
+ * first, once its arguments are checked, and may therefore also fail with
+ * -E_NOMEM (no run of kernel-zone frames for it) or -E_IO (a read failed,
+ * or the block is lost); it then changes nothing, and the block stays out.
+ * A call that fails after the block came in leaves it in: where the
+ * tables lie is not part of what a failing call keeps as it was.
+ * vm_info answers from the tracker, without I/O; vm_destroy gives back
+ * everything the tables held, reading them one at a time, and never fails
+ * on an out space (a table that cannot be read has its slot references
+ * counted again without it).
  */
 #ifndef PAGETRACK_VMSPACE_H
 #define PAGETRACK_VMSPACE_H
@@ -43,6 +78,7 @@
 #define VM_WRITE PG_RW
 #define VM_USER PG_US
 #define VM_COW PG_COW       /* in vm_query results: shared copy-on-write */
+#define VM_SWAPPED PG_SWAP  /* in vm_query results: in swap, m->slot holds it */
 #define VM_MAP_FLAGS (VM_WRITE | VM_USER)
 
 /* For paging initialisation: forget every counter. */
@@ -73,17 +109,19 @@ int vm_unmap_range(int as, vaddr_t va, uint32_t n);
 int vm_protect(int as, vaddr_t va, uint32_t n, uint32_t flags);
 
 struct vm_mapping {
-	paddr_t pa;     /* the frame */
-	uint32_t flags; /* VM_WRITE (writable, or copy-on-write writable), VM_USER, VM_COW */
+	paddr_t pa;     /* the frame; 0 for a page in swap */
+	uint32_t flags; /* VM_WRITE (writable, or copy-on-write writable), VM_USER, VM_COW,
+			   VM_SWAPPED */
+	uint32_t slot;  /* the slot of a page in swap; 0 for a page in a frame */
 };
 
 /* What maps the page that holds va (any address in it): 0 and *m, or -E_NOENT. */
 int vm_query(int as, vaddr_t va, struct vm_mapping *m);
 
-/* The physical address va translates to (with its offset), or -E_NOENT. */
+/* The physical address va translates to (with its offset), or -E_NOENT (none: in swap too). */
 int vm_translate(int as, vaddr_t va, paddr_t *pa);
 
-/* Make as the live address space (load CR3); 0 switches to the master. */
+/* Make as the live address space (load CR3), its block brought in if it is out; 0: the master. */
 int vm_activate(int as);
 
 /* The live address space, or -1 if CR3 holds none of them. */
@@ -101,10 +139,11 @@ int vm_clone(int as, enum vm_clone_mode mode);
  * The hardware fault path.  Resolve a page fault at va with error code err
  * if it is a write to a copy-on-write page: the last owner gets the page
  * writable in place, others a private copy; the CPU retries the access and
- * sets A and D itself.  A fault the tables already allow (a stale TLB
- * entry) is invalidated.  Returns 0 when resolved, -E_FAULT when the fault
- * is not a copy-on-write fault (the caller decides: vm_resolve for
- * demand-zero memory), -E_NOMEM.
+ * sets A and D itself.  A fault at a page in swap that its rights allow
+ * brings it back (a major fault, above).  A fault the tables already allow
+ * (a stale TLB entry) is invalidated.  Returns 0 when resolved, -E_FAULT
+ * when the fault is neither (the caller decides: vm_resolve for
+ * demand-zero memory), -E_NOMEM, -E_IO.
  */
 int vm_fault(int as, vaddr_t va, uint32_t err);
 
@@ -119,10 +158,13 @@ int vm_fault(int as, vaddr_t va, uint32_t err);
  * memory (zero_flags VM_WRITE and VM_USER as for vm_map_zero; 0 when va is
  * not demand-zero) and those rights allow the access.  The entry is left
  * as the CPU leaves it after such an access: A set, and D on a write,
- * since the CPU never sees the kernel's access through the window.
+ * since the CPU never sees the kernel's access through the window.  A
+ * page in swap comes back first (a major fault).  The kernel must write to
+ * a user page only through a frame vm_resolve gave for a write: the D it
+ * sets is what tells the pager that a clean copy went stale.
  * Returns 0; -E_FAULT when the process may not make that access (va
- * outside user space included), -E_NOMEM (nothing changed), -E_BADH, or
- * -E_INVAL for unknown bits in access or zero_flags.
+ * outside user space included), -E_NOMEM, -E_IO (nothing changed),
+ * -E_BADH, or -E_INVAL for unknown bits in access or zero_flags.
  */
 int vm_resolve(int as, vaddr_t va, uint32_t access, uint32_t zero_flags, paddr_t *pa);
 
@@ -134,13 +176,17 @@ typedef int (*vm_visit_fn)(vaddr_t va, const struct vm_mapping *m, void *ctx);
 int vm_iterate(int as, vm_visit_fn fn, void *ctx);
 
 struct vm_space_info {
-	paddr_t block;     /* the block's physical address */
-	uint32_t pages;    /* pages the block holds */
+	paddr_t block;     /* the block's physical address; 0 when it is out */
+	uint32_t pages;    /* pages the block holds in the kernel zone (0 when out) */
 	uint32_t tables;   /* page tables in use */
-	uint32_t mapped;   /* pages mapped */
+	uint32_t mapped;   /* pages mapped, present or in swap */
+	uint32_t swapped;  /* of which in swap */
+	bool out;          /* the block is paged out, */
+	uint32_t out_slot; /* from this slot on, */
+	bool lost;         /* and its tables could not be read back: destroy it */
 };
 
-/* Facts about one address space. */
+/* Facts about one address space; about one that is out, from its tracker, without I/O. */
 int vm_info(int as, struct vm_space_info *info);
 
 struct vm_stats {
@@ -150,6 +196,9 @@ struct vm_stats {
 	uint32_t tables, tables_peak;
 	uint32_t relocations, inplace_growths, shrinks, pages_copied, table_moves;
 	uint32_t cow_copies, cow_reuses, zero_fills;
+	uint32_t major_faults, swap_ins;     /* faults that read a slot; pages read back */
+	uint32_t spaces_out;                 /* blocks out now (not counted in blocks) */
+	uint32_t blocks_out, blocks_in;      /* blocks paged out; brought back in */
 	uint32_t invlpgs, tlb_flushes, invalidations_skipped;
 };
 

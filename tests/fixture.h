@@ -48,6 +48,16 @@ void fx_boot(uint32_t ram_mib, uint32_t kzone_mib, bool paging);
  */
 void fx_disk(uint32_t pages);
 
+/*
+ * Start the swap slots for a case, over a disk of at least `pages` pages:
+ * on the host a new model disk of that size (fx_disk), in the kernel the
+ * disk QEMU was given (the kernel starts no swap by itself).  Returns 0,
+ * or -E_NOMEM when there is no such disk.  fx_swap_off gives the slots'
+ * metadata back (swap_fini: every slot must be free or retired).
+ */
+int fx_swap_on(uint32_t pages);
+int fx_swap_off(void);
+
 /* The counts recorded by fx_setup. */
 extern struct fx_counts fx_start;
 

@@ -41,3 +41,14 @@ void fx_disk(uint32_t pages)
 	if (swap_init() < 0)
 		panic("fx_disk: swap_init found no room for the metadata of %u slots", pages);
 }
+
+int fx_swap_on(uint32_t pages)
+{
+	fx_disk(pages);
+	return 0;
+}
+
+int fx_swap_off(void)
+{
+	return swap_fini();
+}

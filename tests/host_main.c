@@ -26,6 +26,8 @@ static const struct test_suite *const suites[] = {
 	&stress_suite,
 	&disk_suite,
 	&swap_slots_suite,
+	&swap_pager_suite,
+	&swap_io_suite,
 };
 
 static bool wanted(const char *name, int argc, char **argv)

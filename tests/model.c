@@ -1166,7 +1166,7 @@ static bool report_listing(const struct visit *v)
 {
 	int h = md.sp[v->s].h, i = index_of(v->bad);
 	const struct md_page *p = i < 0 ? NULL : md_page(v->s, (uint32_t)i);
-	struct vm_mapping q = { 0, 0 };
+	struct vm_mapping q = { 0 };
 
 	MD_CHECK(!v->unordered, "space %d: vm_iterate went back to 0x%x", h, v->bad);
 	vm_query(h, v->bad, &q);

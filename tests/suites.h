@@ -10,6 +10,7 @@ extern const struct test_suite hw_suite;
 extern const struct test_suite vm_suite;
 extern const struct test_suite oom_suite;
 extern const struct test_suite random_suite;
+extern const struct test_suite swap_pager_suite;
 
 /* host only */
 extern const struct test_suite frame_suite;
@@ -18,6 +19,7 @@ extern const struct test_suite paging_suite;
 extern const struct test_suite stress_suite;
 extern const struct test_suite disk_suite;
 extern const struct test_suite swap_slots_suite;
+extern const struct test_suite swap_io_suite;
 
 /* kernel only */
 extern const struct test_suite kframe_suite;

@@ -149,15 +149,19 @@ static void no_disk_means_no_slots_and_no_metadata(void)
 		CHECK_ERR(swap_unref(1), E_INVAL);
 		CHECK_ERR(swap_retire(1), E_INVAL);
 		CHECK_ERR(swap_slot_state(1), E_INVAL);
+		CHECK_EQ(swap_bounce(), 0);
 		CHECK_OK(swap_check());
 	}
 	fx_disk(DISK_PAGES);
 }
 
-/* Metadata as the header says: 2 bytes a slot and two bits, in pinned kernel-zone frames. */
+/*
+ * Metadata as the header says: 2 bytes a slot and two bits, and the bounce
+ * page, in pinned kernel-zone frames.
+ */
 static void metadata_is_pinned_kernel_zone_frames_sized_for_the_disk(void)
 {
-	const uint32_t pages[] = { 2, DISK_PAGES, 65536 }, frames[] = { 1, 1, 36 };
+	const uint32_t pages[] = { 2, DISK_PAGES, 65536 }, frames[] = { 2, 2, 37 };
 	paddr_t meta;
 	uint32_t nmeta;
 
@@ -171,6 +175,7 @@ static void metadata_is_pinned_kernel_zone_frames_sized_for_the_disk(void)
 			CHECK_EQ(frame_refcount(meta + f * PAGE_SIZE), 1);
 			CHECK_EQ(frame_pincount(meta + f * PAGE_SIZE), 1);
 		}
+		CHECK_EQ(swap_bounce(), meta + (nmeta - 1) * PAGE_SIZE);
 		CHECK_OK(swap_check());
 	}
 	fx_disk(DISK_PAGES);
@@ -187,7 +192,7 @@ static void a_disk_larger_than_swap_entries_reach_is_used_up_to_there(void)
 	CHECK_EQ(c.total, SWAP_SLOTS_MAX - 1);
 	CHECK_EQ(c.free, SWAP_SLOTS_MAX - 1);
 	swap_metadata(&meta, &nmeta);
-	CHECK_EQ(nmeta, 576);
+	CHECK_EQ(nmeta, 577);
 	CHECK_EQ(swap_alloc_run(SWAP_SLOTS_MAX - 1), 1);
 	CHECK_ERR(swap_ref(SWAP_SLOTS_MAX), E_INVAL);
 	CHECK_OK(swap_check());
@@ -223,7 +228,7 @@ static void fini_refuses_while_a_slot_is_held(void)
 	CHECK_GT(s, 0);
 	CHECK_ERR(swap_fini(), E_BUSY);
 	swap_metadata(&meta, &nmeta);
-	CHECK_EQ(nmeta, 1);
+	CHECK_EQ(nmeta, 2);
 	CHECK_OK(swap_retire((uint32_t)s)); /* a retired slot with a reference is held too */
 	CHECK_ERR(swap_fini(), E_BUSY);
 	CHECK_EQ(swap_unref((uint32_t)s), 0);

@@ -22,14 +22,14 @@ int map_filled(int as, vaddr_t va, uint32_t fill, uint32_t flags, paddr_t *pa)
 
 uint32_t query_flags(int as, vaddr_t va)
 {
-	struct vm_mapping m = { 0, 0 };
+	struct vm_mapping m = { 0 };
 
 	return vm_query(as, va, &m) == 0 ? m.flags : 0xFFFFFFFFu;
 }
 
 paddr_t query_pa(int as, vaddr_t va)
 {
-	struct vm_mapping m = { 0, 0 };
+	struct vm_mapping m = { 0 };
 
 	return vm_query(as, va, &m) == 0 ? m.pa : 0xFFFFFFFFu;
 }
@@ -44,7 +44,7 @@ int query_rc(int as, vaddr_t va)
 
 struct vm_space_info info_of(int as)
 {
-	struct vm_space_info info = { 0, 0, 0, 0 };
+	struct vm_space_info info = { 0 };
 
 	vm_info(as, &info);
 	return info;

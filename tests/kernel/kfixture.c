@@ -5,6 +5,8 @@
  * (kfixture.h).
  */
 #include "kfixture.h"
+#include "seam.h"
+#include "swap.h"
 #include "vmspace.h"
 
 struct proc_stats fx_proc_start;
@@ -13,6 +15,24 @@ void fx_setup(void)
 {
 	vm_activate(0);
 	fx_counts(&fx_start);
+}
+
+int fx_swap_on(uint32_t pages)
+{
+	struct swap_counts c;
+	int rc;
+
+	if (hw_disk_pages() < pages)
+		return -E_NOMEM;
+	if ((rc = swap_init()) < 0)
+		return rc;
+	swap_get_counts(&c);
+	return c.total + 1 >= pages ? 0 : -E_NOMEM;
+}
+
+int fx_swap_off(void)
+{
+	return swap_fini();
 }
 
 /* ---- suites that run processes -------------------------------------------------- */

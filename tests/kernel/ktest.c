@@ -17,6 +17,7 @@ static const struct test_suite *const suites[] = {
 	&proc_suite,
 	&kfail_suite,
 	&swap_disk_suite,
+	&swap_pager_suite,
 };
 
 /* Suites that need a machine made for them: they run only when only= names them. */

@@ -1,0 +1,359 @@
+/*
+ * pager.c - paging out (see pager.h for the plan).
+ *
+ * A page goes out one of three ways, by what its frame keeps (frame.h):
+ *
+ *   the frame keeps a slot, and D is clear      the copy is good: the entry
+ *                                               names that slot, nothing written
+ *   otherwise, a private frame                  written to the slot it keeps
+ *                                               if nothing else holds that
+ *                                               slot, else to a new one
+ *   a shared frame (pager_block_out only)       the entry gets the frame's
+ *                                               shared copy, written once
+ *
+ * Only a private frame is freed; a shared one loses one reference.
+ */
+#include "pager.h"
+#include "errors.h"
+#include "frame.h"
+#include "layout.h"
+#include "lib.h"
+#include "ptblock.h"
+#include "swap.h"
+#include "tlb.h"
+#include "tracker.h"
+#include "vmspace.h"
+
+static struct {
+	int as;       /* the clock's hand: a tracker, */
+	uint32_t pdi; /* a directory entry of its block, */
+	uint32_t idx; /* an entry of that table */
+} hand;
+
+static struct {
+	uint32_t swap_outs, clean_drops, second_chances;
+} counters;
+
+void pager_init(void)
+{
+	hand.as = 1;
+	hand.pdi = KERNEL_PDES;
+	hand.idx = 0;
+	pager_reset_stats();
+}
+
+/* The tracker of user space `as`, or NULL. */
+static struct pg_tracker *user_space(int as)
+{
+	return (uint32_t)as - 1 < TRK_MAX - 1 ? trk_get(as) : NULL;
+}
+
+static bool have_slots(void)
+{
+	struct swap_counts c;
+
+	swap_get_counts(&c);
+	return c.total > 0;
+}
+
+/* ---- one page ---------------------------------------------------------------- */
+
+/* The page va of block t, whose present entry is *e, is now in `slot` (its reference taken). */
+static void leave(const struct pg_tracker *t, vaddr_t va, pte_t *e, uint32_t slot)
+{
+	*e = make_swap_pte(slot, e->v & SWAP_PTE_RIGHTS);
+	tlb_page(t, va); /* before the frame can be used again */
+}
+
+/* Write frame pa to slot; a slot that fails is retired, and its reference dropped. */
+static int write_out(uint32_t slot, paddr_t pa)
+{
+	int rc = swap_write(slot, pa);
+
+	if (rc < 0) {
+		swap_retire(slot);
+		swap_unref(slot);
+	}
+	return rc;
+}
+
+/* The slot to write the private frame pa to: the one it keeps if nothing else holds it. */
+static int slot_for(paddr_t pa)
+{
+	uint32_t kept = frame_take_slot(pa);
+
+	if (kept && swap_refcount(kept) == 1)
+		return (int)kept;
+	if (kept)
+		swap_unref(kept); /* a stale copy others still name: theirs now */
+	return swap_alloc();
+}
+
+/* Page out the page va of block t, whose frame (present entry *e) is evictable. */
+static int evict_private(const struct pg_tracker *t, vaddr_t va, pte_t *e)
+{
+	paddr_t pa = pte_addr(*e);
+	int slot, rc;
+
+	if (frame_slot(pa) && !(e->v & PG_D)) {
+		leave(t, va, e, frame_take_slot(pa));
+		counters.clean_drops++;
+	} else {
+		if ((slot = slot_for(pa)) < 0)
+			return slot;
+		if ((rc = write_out((uint32_t)slot, pa)) < 0)
+			return rc;
+		leave(t, va, e, (uint32_t)slot);
+		counters.swap_outs++;
+	}
+	frame_free(pa);
+	return 0;
+}
+
+/*
+ * Page out this space's mapping, *e at va, of a frame shared copy-on-write
+ * (ref >= 2): the entry names the frame's shared copy, written now if the
+ * frame has none, and the frame loses the entry's reference.  A shared
+ * frame is read-only everywhere, so the copy stays good while it is shared.
+ */
+static int evict_shared(const struct pg_tracker *t, vaddr_t va, pte_t *e)
+{
+	paddr_t pa = pte_addr(*e);
+	uint32_t kept = frame_slot(pa);
+	int slot, rc;
+
+	if (kept && frame_copy_shared(pa) && swap_ref(kept) == 0) {
+		leave(t, va, e, kept);
+		counters.clean_drops++;
+	} else {
+		if ((slot = swap_alloc()) < 0)
+			return slot;
+		if ((rc = write_out((uint32_t)slot, pa)) < 0)
+			return rc;
+		if ((kept = frame_take_slot(pa)) != 0)
+			swap_unref(kept);
+		frame_keep_slot(pa, (uint32_t)slot, true);
+		swap_ref((uint32_t)slot); /* the entry's, beside the frame's */
+		leave(t, va, e, (uint32_t)slot);
+		counters.swap_outs++;
+	}
+	frame_unref(pa);
+	return 0;
+}
+
+/* The entry of va in block t (in RAM), or NULL if no table maps it. */
+static pte_t *entry_at(const struct pg_tracker *t, vaddr_t va)
+{
+	pde_t pde = ptb_pd(t)[pde_index(va)];
+
+	return pde_present(pde) ? &ptb_table(pde_addr(pde))[pte_index(va)] : NULL;
+}
+
+int pager_evict(int as, vaddr_t va)
+{
+	struct pg_tracker *t = user_space(as);
+	int rc;
+
+	if (!t)
+		return -E_BADH;
+	if (!IS_ALIGNED(va, PAGE_SIZE))
+		return -E_INVAL;
+	if (!is_user_page(va))
+		return -E_RANGE;
+	if (trk_out(t) && (rc = ptb_in(t)) < 0)
+		return rc;
+	pte_t *e = entry_at(t, va);
+	if (!e || e->v == 0)
+		return -E_NOENT;
+	if (pte_swapped(*e))
+		return -E_EXIST;
+	if (!frame_evictable(pte_addr(*e)))
+		return -E_BUSY;
+	return evict_private(t, va, e);
+}
+
+/* ---- the clock ---------------------------------------------------------------- */
+
+/*
+ * Put the hand on a table: the one it is on if that still exists, else
+ * the next present user PDE of a space in RAM, trackers in index order,
+ * wrapping once.  False if no space in RAM has a table.
+ */
+static bool hand_on_table(void)
+{
+	for (int round = 0; round < 2; round++) {
+		for (int as = trk_next(hand.as); as >= 0; as = trk_next(as + 1)) {
+			const struct pg_tracker *t = trk_get(as);
+			uint32_t from = as == hand.as ? hand.pdi : KERNEL_PDES;
+			for (uint32_t i = from; !trk_out(t) && as > 0 && i < PT_ENTRIES; i++) {
+				if (!pde_present(ptb_pd(t)[i]))
+					continue;
+				if (as != hand.as || i != hand.pdi)
+					hand.idx = 0;
+				hand.as = as;
+				hand.pdi = i;
+				return true;
+			}
+		}
+		hand.as = 1;
+		hand.pdi = KERNEL_PDES;
+		hand.idx = 0;
+	}
+	return false;
+}
+
+/* Give the page of entry *e at va in block t a second chance, or page it out: true if it went. */
+static bool tick(const struct pg_tracker *t, vaddr_t va, pte_t *e)
+{
+	if (!pte_present(*e) || !frame_evictable(pte_addr(*e)))
+		return false;
+	if (e->v & PG_A) {
+		e->v &= ~PG_A;
+		tlb_page(t, va); /* or the CPU, holding the translation, never sets A again */
+		counters.second_chances++;
+		return false;
+	}
+	return evict_private(t, va, e) == 0;
+}
+
+/* Sweep the table under the hand from its entry on, until `want` frames are freed. */
+static uint32_t sweep(uint32_t want)
+{
+	const struct pg_tracker *t = trk_get(hand.as);
+	pte_t *pt = ptb_table(pde_addr(ptb_pd(t)[hand.pdi]));
+	uint32_t freed = 0;
+
+	for (; hand.idx < PT_ENTRIES && freed < want; hand.idx++)
+		freed += tick(t, pde_base(hand.pdi) + hand.idx * PAGE_SIZE, &pt[hand.idx]);
+	if (hand.idx == PT_ENTRIES) {
+		hand.pdi++;
+		hand.idx = 0;
+	}
+	return freed;
+}
+
+uint32_t pager_reclaim(uint32_t want)
+{
+	struct vm_stats s;
+	uint32_t freed = 0;
+
+	if (!have_slots())
+		return 0;
+	vm_get_stats(&s);
+	/* two rounds of every table (the master's are counted too), and the part-swept one */
+	for (uint32_t visits = 2 * s.tables + 1; freed < want && visits > 0; visits--) {
+		if (!hand_on_table())
+			break;
+		freed += sweep(want - freed);
+	}
+	return freed;
+}
+
+/* ---- blocks ---------------------------------------------------------------------- */
+
+/* Why the present entry e keeps its space's block in RAM, or 0 if it may go out. */
+static int keeps_block(pte_t e)
+{
+	paddr_t pa = pte_addr(e);
+
+	if (!frame_owned(pa) || frame_pincount(pa) > 0)
+		return -E_BUSY;
+	if (frame_refcount(pa) > 1 && !(e.v & PG_COW))
+		return -E_BUSY; /* shared memory */
+	return 0;
+}
+
+/* Call fn on every present entry of block t, in address order, until it fails. */
+static int each_present(const struct pg_tracker *t,
+			int (*fn)(const struct pg_tracker *t, vaddr_t va, pte_t *e))
+{
+	for (uint32_t i = KERNEL_PDES; i < PT_ENTRIES; i++) {
+		pde_t pde = ptb_pd(t)[i];
+		pte_t *pt = pde_present(pde) ? ptb_table(pde_addr(pde)) : NULL;
+		for (uint32_t k = 0; pt && k < PT_ENTRIES; k++) {
+			int rc = pte_present(pt[k]) ? fn(t, pde_base(i) + k * PAGE_SIZE, &pt[k]) : 0;
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+static int check_entry(const struct pg_tracker *t, vaddr_t va, pte_t *e)
+{
+	(void)t, (void)va;
+	return keeps_block(*e);
+}
+
+static int evict_entry(const struct pg_tracker *t, vaddr_t va, pte_t *e)
+{
+	if (frame_refcount(pte_addr(*e)) > 1)
+		return evict_shared(t, va, e);
+	return evict_private(t, va, e);
+}
+
+int pager_block_out(int as)
+{
+	struct pg_tracker *t = user_space(as);
+	int rc;
+
+	if (!t)
+		return -E_BADH;
+	if (trk_out(t))
+		return 0;
+	if (trk_is_live(t))
+		return -E_BUSY;
+	if (!have_slots())
+		return -E_NOMEM;
+	if ((rc = each_present(t, check_entry)) < 0)
+		return rc;
+	if ((rc = each_present(t, evict_entry)) < 0)
+		return rc;
+	return ptb_out(t);
+}
+
+int pager_block_in(int as)
+{
+	struct pg_tracker *t = user_space(as);
+
+	if (!t)
+		return -E_BADH;
+	return trk_out(t) ? ptb_in(t) : 0;
+}
+
+/* ---- statistics ------------------------------------------------------------------- */
+
+void pager_get_stats(struct pager_stats *s)
+{
+	struct vm_stats v;
+	struct swap_io_counts io;
+	struct swap_counts c;
+
+	vm_get_stats(&v);
+	swap_get_io(&io);
+	swap_get_counts(&c);
+	*s = (struct pager_stats){
+		.swap_outs = counters.swap_outs,
+		.clean_drops = counters.clean_drops,
+		.second_chances = counters.second_chances,
+		.swap_ins = v.swap_ins,
+		.major_faults = v.major_faults,
+		.blocks_out = v.blocks_out,
+		.blocks_in = v.blocks_in,
+		.spaces_out = v.spaces_out,
+		.writes = io.writes,
+		.reads = io.reads,
+		.write_errors = io.write_errors,
+		.read_errors = io.read_errors,
+		.slots_total = c.total,
+		.slots_free = c.free,
+		.slots_used = c.used,
+		.slots_retired = c.retired,
+	};
+}
+
+void pager_reset_stats(void)
+{
+	counters.swap_outs = counters.clean_drops = counters.second_chances = 0;
+	swap_reset_io();
+}
