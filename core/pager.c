@@ -95,7 +95,7 @@ static int evict_private(const struct pg_tracker *t, vaddr_t va, pte_t *e)
 	paddr_t pa = pte_addr(*e);
 	int slot, rc;
 
-	if (frame_slot(pa) && !(e->v & PG_D)) {
+	if (!(e->v & PG_D) && frame_slot(pa)) { /* D first: a dirty page needs no look at its frame */
 		leave(t, va, e, frame_take_slot(pa));
 		counters.clean_drops++;
 	} else {
