@@ -222,7 +222,7 @@ lhobj = $(patsubst %,$(LBUILD)/host/%.o,$(basename $(1)))
 LIB_I386_OBJS := $(call lkobj,$(CORE_SRCS) $(LIB_LIB_SRCS))
 LIB_HOST_OBJS := $(call lhobj,$(CORE_SRCS) $(LIB_LIB_SRCS) $(LIB_HOSTED_SRCS))
 
-.PHONY: lib
+.PHONY: lib example-hosted
 lib: $(LIB_I386) $(LIB_HOST) $(LIB_HEADERS)
 
 $(eval $(call compile_rules,$(LBUILD)/i386,$(CC),LIB_KCFLAGS,LIB_KCFLAGS,CC-lib))
@@ -249,6 +249,17 @@ $(LIB_INC)/lib.h: lib/public.h
 	$(Q)cp $< $@
 
 -include $(LIB_I386_OBJS:.o=.d) $(LIB_HOST_OBJS:.o=.d)
+
+# examples/hosted: a program of plain user space on libpagetrack-host.a, built
+# the way a user builds it, with nothing of the tree but the installed headers
+EXAMPLE_HOSTED := $(LBUILD)/example-hosted
+
+example-hosted: $(EXAMPLE_HOSTED)
+	@$(EXAMPLE_HOSTED)
+
+$(EXAMPLE_HOSTED): examples/hosted/main.c $(LIB_HOST) $(LIB_HEADERS)
+	$(call show,CC-ex,$<)
+	$(Q)$(CC) -std=gnu11 -O1 -g $(WARN) -I$(LBUILD)/include -o $@ $< $(LIB_HOST)
 
 # ---- user programs ----------------------------------------------------
 #
@@ -312,10 +323,11 @@ min-mem: deps-run kernel
 
 test: deps-test test-host test-kernel test-fuzz valgrind lint
 
-test-host: $(HOST_TESTS) $(REPLAY) lib
+test-host: $(HOST_TESTS) $(REPLAY) lib $(EXAMPLE_HOSTED)
 	@$(HOST_TESTS)
 	@$(REPLAY) $(FUZZ_DIRS)
 	@scripts/check-symbols.sh --nm $(NM) $(LIB_I386) $(LIB_HOST)
+	@scripts/example-hosted-test.sh $(EXAMPLE_HOSTED)
 
 test-kernel: deps-run kernel
 	@scripts/kernel-test.sh --timeout $(TIMEOUT) --mem $(MEM) --swap $(SWAP) $(KERNEL_ELF)
