@@ -1,6 +1,7 @@
 /* dump.c - an address space as ranges, and the kernel zone's layout (see check.h). */
 #include "check.h"
 #include "frame.h"
+#include "layout.h"
 #include "ptblock.h"
 #include "seam.h"
 #include "swap.h"
@@ -75,6 +76,71 @@ void vm_dump(int as, putc_fn out, void *ctx)
 	     as, info.block, info.pages, info.tables, info.mapped);
 	vm_iterate(as, add_page, &r);
 	flush_range(&r);
+}
+
+/* ---- one block ------------------------------------------------------------ */
+
+/* The user PDE of t's directory that points at block page `slot`, or 0 if none does. */
+static uint32_t pde_of_slot(const struct pg_tracker *t, uint32_t slot)
+{
+	const pde_t *pd = ptb_pd(t);
+	paddr_t table = trk_base(t) + slot * PAGE_SIZE;
+
+	for (uint32_t pdi = KERNEL_PDES; pdi < PT_ENTRIES; pdi++)
+		if (pde_present(pd[pdi]) && pde_addr(pd[pdi]) == table)
+			return pdi;
+	return 0;
+}
+
+/* One page of a block: the directory, a table with the 4 MiB it maps, or a spare page. */
+static void print_block_page(putc_fn out, void *ctx, const struct pg_tracker *t, uint32_t slot)
+{
+	paddr_t pa = trk_base(t) + slot * PAGE_SIZE;
+	uint32_t pdi = slot > 0 && slot <= trk_ntables(t) ? pde_of_slot(t, slot) : 0;
+
+	emit(out, ctx, "  page %-4u %08x  ", slot, pa);
+	if (slot == 0)
+		emit(out, ctx, "directory\n");
+	else if (slot > trk_ntables(t))
+		emit(out, ctx, "spare\n");
+	else
+		emit(out, ctx, "table of PDE %u: %08x-%08llx, %u entr%s live\n", pdi,
+		     pde_base(pdi), (unsigned long long)pde_base(pdi) + PDE_SPAN,
+		     *ptb_live(pa), *ptb_live(pa) == 1 ? "y" : "ies");
+}
+
+void vm_dump_block(int as, putc_fn out, void *ctx)
+{
+	const struct pg_tracker *t = as > TRK_MASTER ? trk_get(as) : NULL;
+
+	if (!t) {
+		emit(out, ctx, "address space %d: no such address space\n", as);
+		return;
+	}
+	emit(out, ctx, "block of address space %d at %08x: %u pages: the directory, %u tables "
+	     "in order of first use, %u spare\n", as, trk_base(t), t->pcount, trk_ntables(t),
+	     t->pcount - ptb_used(t));
+	for (uint32_t slot = 0; slot < t->pcount; slot++)
+		print_block_page(out, ctx, t, slot);
+}
+
+/* ---- the trackers ------------------------------------------------------- */
+
+void trk_dump(putc_fn out, void *ctx)
+{
+	emit(out, ctx, "trackers: %u in use on %u tracker pages of %u\n", trk_count(), trk_pages(),
+	     TRK_PER_PAGE);
+	for (uint32_t p = 0; p < TRK_MAX_PAGES; p++)
+		if (trk_page_addr(p))
+			emit(out, ctx, "  tracker page %u at %08x: trackers %u-%u\n", p,
+			     trk_page_addr(p), p * TRK_PER_PAGE, p * TRK_PER_PAGE + TRK_PER_PAGE - 1);
+	emit(out, ctx, "  tracker  ptPtr     pcount  = block at  tables\n");
+	for (int as = trk_next(0); as >= 0; as = trk_next(as + 1)) {
+		const struct pg_tracker *t = trk_get(as);
+		emit(out, ctx, "  %7d  %08x  %6u    %08x  %6u%s\n", as, t->ptPtr, t->pcount,
+		     trk_base(t), trk_ntables(t), as == TRK_MASTER ? "  (the kernel master table)"
+								    : "");
+	}
 }
 
 /* ---- the kernel zone ------------------------------------------------------ */

@@ -37,6 +37,22 @@ int vm_check(void);
 void vm_dump(int as, putc_fn out, void *ctx);
 
 /*
+ * The page-table block of an address space, page by page: the directory,
+ * the tables in the order of their first use, each with the PDE that
+ * points at it, the 4 MiB it maps and its live entries, then the spare
+ * pages:
+ *
+ *     page 1    00412000  table of PDE 256: 40000000-40400000, 3 entries live
+ */
+void vm_dump_block(int as, putc_fn out, void *ctx);
+
+/*
+ * Every tracker in use as the notes define it (ptPtr, pcount) and decoded
+ * (the block's address, its tables in use), after the tracker pages.
+ */
+void trk_dump(putc_fn out, void *ctx);
+
+/*
  * The kernel zone in address order: frame metadata, swap slot metadata, tracker pages, blocks
  * with their owner and size, free runs, and what else is in use; at most
  * max_lines lines of layout, then totals.
