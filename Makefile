@@ -2,6 +2,7 @@
 #
 #   make run      boot the demo kernel under QEMU (MEM=<MiB> SWAP=<MiB> CPU=<model>
 #                 ARGS='<command line>')
+#   make shell    the kernel monitor: a prompt on the serial console (this terminal)
 #   make min-mem  the smallest MEM the demo passes at
 #   make test     the host suites (with the fuzz corpus replay), the kernel
 #                 under QEMU, the fuzz smoke run, valgrind, then lint
@@ -51,7 +52,7 @@ ARCH_SRCS   := arch/i386/boot.S arch/i386/trap.S arch/i386/probe.S arch/i386/swi
                arch/i386/cpufeat.c
 KERNEL_SRCS := kernel/main.c kernel/multiboot.c kernel/cmdline.c kernel/pagefault.c \
                kernel/elf.c kernel/proc.c kernel/ufault.c kernel/syscall.c \
-               kernel/programs.S kernel/program_find.c kernel/disktime.c
+               kernel/programs.S kernel/program_find.c kernel/disktime.c kernel/monitor.c
 DEMO_SRCS   := demo/demo.c demo/demo_proc.c
 HOSTED_SRCS := hosted/seam.c hosted/mmu_model.c hosted/probe.c hosted/disk.c
 # test bodies that run on both platforms
@@ -124,7 +125,7 @@ HOST_TESTS  := $(HBUILD)/pagetrack-tests
 REPLAY      := $(HBUILD)/fuzz-replay
 FUZZ_DIRS   := fuzz/corpus fuzz/regressions
 
-.PHONY: all kernel host run min-mem test test-host test-kernel bench debug clean deps-run deps-test \
+.PHONY: all kernel host run shell min-mem test test-host test-kernel bench debug clean deps-run deps-test \
         deps-debug
 
 all: kernel host
@@ -184,7 +185,7 @@ $(HOST_TESTS): $(HOST_OBJS)
 # lib/, compiled for user space.
 
 UBUILD        := $(BUILD)/user
-USER_PROG_SRCS := user/init.c user/worker.c user/hello.c user/forkwait.c user/membench.c \
+USER_PROG_SRCS := user/init.c user/worker.c user/hello.c user/forkwait.c user/membench.c user/spin.c \
                   tests/user/utest.c tests/user/kfail.c
 USER_LIB_SRCS := user/crt0.S user/ulib.c user/ucheck.c lib/printf.c lib/string.c lib/status.c
 USER_CFLAGS   := -std=gnu11 -m32 -march=i486 -ffreestanding -fno-pic -fno-stack-protector \
@@ -229,7 +230,12 @@ deps-test:
 
 run: deps-run kernel
 	@scripts/qemu.sh --icount --timeout $(TIMEOUT) --mem $(MEM) --swap $(SWAP) --swap-image $(BUILD)/swap.img \
-		$(if $(CPU),--cpu $(CPU)) --args '$(ARGS)' $(KERNEL_ELF)
+		$(if $(CPU),--cpu $(CPU)) $(if $(filter monitor,$(ARGS)),--stdin --timeout 0) --args '$(ARGS)' $(KERNEL_ELF)
+
+# the kernel monitor: a prompt on the serial console, which is this terminal
+shell: deps-run kernel
+	@scripts/qemu.sh --stdin --timeout 0 --mem $(MEM) --swap $(SWAP) --swap-image $(BUILD)/swap.img \
+		$(if $(CPU),--cpu $(CPU)) --args 'monitor $(ARGS)' $(KERNEL_ELF)
 
 # the smallest MEM the demo passes at, each size booted 3 times (scripts/min-mem.sh)
 min-mem: deps-run kernel

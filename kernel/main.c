@@ -23,6 +23,7 @@
 #include "kprobe.h"
 #include "layout.h"
 #include "lib.h"
+#include "monitor.h"
 #include "multiboot.h"
 #include "pagefault.h"
 #include "proc.h"
@@ -340,6 +341,8 @@ _Noreturn void kmain(uint32_t magic, uint32_t mbi_phys)
 	}
 	if (cmdline_has_word(cmdline, "bench"))
 		qemu_exit(kbench_run() == 0);
+	if (cmdline_has_word(cmdline, "monitor"))
+		qemu_exit(monitor_run() == 0);
 	disk_noise_if_asked();
 	if (!demo_paging() || !demo_processes())
 		boot_fail();

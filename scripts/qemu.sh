@@ -3,7 +3,8 @@
 # into an exit status.
 #
 #   scripts/qemu.sh [--timeout S] [--mem MiB] [--args 'cmdline'] [--debug [--gdb-port N]] [--icount]
-#                   [--swap MiB [--swap-image PATH] [--blkdebug CONF]] [--cpu MODEL] KERNEL.elf
+#                   [--swap MiB [--swap-image PATH] [--blkdebug CONF]] [--cpu MODEL] [--stdin]
+#                   [--cdrom] KERNEL.elf|IMAGE.iso
 #
 # The kernel reports through QEMU's isa-debug-exit device: QEMU exits with
 # 33 when the kernel succeeded and 35 when it failed.  This script exits 0
@@ -33,6 +34,12 @@
 # image, with the error-injection rules in CONF (docs/devel/blkdebug.txt in
 # QEMU's sources), so that a test can make chosen sectors fail.  --cpu
 # MODEL gives QEMU's -cpu (486, pentium, ...: qemu-system-i386 -cpu help).
+#
+# --stdin hands this script's standard input to the serial console, for the
+# kernel monitor (make shell; scripts/monitor-test.sh feeds it from a pipe).
+# --cdrom boots IMAGE.iso (make iso: GRUB, which loads the kernel) from a
+# CD-ROM drive instead of handing QEMU the kernel; its menu picks the
+# command line, so --args and --swap's disk_mib= do not reach the kernel.
 
 set -euo pipefail
 
@@ -52,11 +59,14 @@ swap_mib=""
 swap_image=""
 blkdebug=""
 cpu=""
+stdin=false
+cdrom=false
 kernel=""
 
 usage() {
 	echo "usage: $0 [--timeout S] [--mem MiB] [--args 'cmdline'] [--debug [--gdb-port N]] [--icount]" >&2
-	echo "          [--swap MiB [--swap-image PATH] [--blkdebug CONF]] [--cpu MODEL] KERNEL.elf" >&2
+	echo "          [--swap MiB [--swap-image PATH] [--blkdebug CONF]] [--cpu MODEL] [--stdin]" >&2
+	echo "          [--cdrom] KERNEL.elf|IMAGE.iso" >&2
 	exit 2
 }
 
@@ -81,6 +91,8 @@ while [ $# -gt 0 ]; do
 	--swap-image) [ $# -ge 2 ] || usage; swap_image=$2; shift 2 ;;
 	--blkdebug) [ $# -ge 2 ] || usage; blkdebug=$2; shift 2 ;;
 	--cpu) [ $# -ge 2 ] || usage; cpu=$2; shift 2 ;;
+	--stdin) stdin=true; shift ;;
+	--cdrom) cdrom=true; shift ;;
 	-h | --help) usage ;;
 	-*) echo "qemu.sh: unknown option $1" >&2; usage ;;
 	*) [ -z "$kernel" ] || usage; kernel=$1; shift ;;
@@ -99,7 +111,7 @@ fi
 # QEMU loads the image at 1 MiB, and its firmware keeps the top 128 KiB of
 # RAM: with less memory than that takes, QEMU would wait silently until the
 # timeout.  nm comes with binutils, which building the kernel needs.
-if end=$(nm "$kernel" 2>/dev/null | awk '$3 == "kernel_end" { print $1 }') && [ -n "$end" ]; then
+if ! $cdrom && end=$(nm "$kernel" 2>/dev/null | awk '$3 == "kernel_end" { print $1 }') && [ -n "$end" ]; then
 	need=$(((0x$end + 128 * 1024 + (1 << 20) - 1) >> 20))
 	[ "$mem" -ge "$need" ] ||
 		die "MEM=$mem MiB (--mem): too little to boot this kernel, whose image ends at 0x$end (QEMU keeps the top 128 KiB of RAM): give at least $need MiB; the demo needs more (make min-mem)"
@@ -129,8 +141,6 @@ swap_drive() {
 
 # shellcheck disable=SC2054 # the commas belong to QEMU's option syntax
 qemu=(qemu-system-i386
-	-kernel "$kernel"
-	-append "$args"
 	-m "$mem"
 	-display none
 	-serial stdio
@@ -138,6 +148,11 @@ qemu=(qemu-system-i386
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
 	-no-reboot)
 
+if $cdrom; then
+	qemu+=(-cdrom "$kernel" -boot d)
+else
+	qemu+=(-kernel "$kernel" -append "$args")
+fi
 if $debug; then
 	# the stub on the loopback interface alone: gdb can change anything in the machine
 	qemu+=(-gdb "tcp:127.0.0.1:$gdb_port" -S)
@@ -163,7 +178,7 @@ run() {
 }
 
 status=0
-if $debug; then
+if $debug || $stdin; then
 	run || status=$?
 else
 	run </dev/null || status=$?
