@@ -9,7 +9,8 @@
 # disk-error suite on a disk of its own, and scripts/kernel-boot-test.sh
 # boots the demo on an i486 and a Pentium and with too little memory (the
 # user programs it checks are those of the build: ../user/*.elf beside the
-# kernel's folder); their lines follow, and they must pass too.  Passes
+# kernel's folder), and scripts/monitor-test.sh holds a scripted session
+# with the kernel monitor; their lines follow, and they must pass too.  Passes
 # only if all of these hold:
 #  - QEMU reported success (the kernel's own verdict);
 #  - at least one suite printed "kernel-<suite>: <n> passed, 0 failed";
@@ -17,7 +18,7 @@
 #  - the kernel's verdict "ktest: pass: N suites" came, with a closing line
 #    for each of the N suites;
 #  - the line utest's write case writes with write() reached the console;
-#  - kernel-disk-test.sh and kernel-boot-test.sh passed.
+#  - kernel-disk-test.sh, kernel-boot-test.sh and monitor-test.sh passed.
 
 set -euo pipefail
 
@@ -58,6 +59,9 @@ boot_out=$(dirname "$kernel")/kernel-boot-test.out
 "$here/kernel-boot-test.sh" --timeout "$timeout_s" "$kernel" "$(dirname "$kernel")"/../user/*.elf \
 	>"$boot_out" 2>&1 &
 boot_pid=$!
+monitor_out=$(dirname "$kernel")/monitor-test.out
+"$here/monitor-test.sh" --timeout "$timeout_s" "$kernel" >"$monitor_out" 2>&1 &
+monitor_pid=$!
 
 status=0
 "$here/qemu.sh" --timeout "$timeout_s" --mem "$mem" --swap "$swap" \
@@ -69,6 +73,9 @@ cat "$disk_out"
 boot_status=0
 wait "$boot_pid" || boot_status=$?
 cat "$boot_out"
+monitor_status=0
+wait "$monitor_pid" || monitor_status=$?
+cat "$monitor_out"
 
 # the serial console ends its lines with \r\n
 summaries=$(tr -d '\r' <"$log" | grep -E '^kernel-[a-z0-9-]+: [0-9]+ passed, [0-9]+ failed' || true)
@@ -78,6 +85,7 @@ failed=$(grep -E ': [0-9]+ passed, 0*[1-9][0-9]* failed' <<<"$summaries" || true
 [ -z "$failed" ] || fail "failing suites: $(paste -sd ';' <<<"$failed")"
 [ "$disk_status" -eq 0 ] || fail "the disk-error boot failed (kernel-disk-test.sh, above)"
 [ "$boot_status" -eq 0 ] || fail "a demo boot failed (kernel-boot-test.sh, above)"
+[ "$monitor_status" -eq 0 ] || fail "the monitor session failed (monitor-test.sh, above)"
 [ "$status" -eq 0 ] || fail "QEMU did not report success (see the qemu.sh message above)"
 [ "$passed" -gt 0 ] || fail "no kernel suite reported a result"
 ran=$(tr -d '\r' <"$log" | sed -n 's/^ktest: pass: \([0-9][0-9]*\) suites$/\1/p' | tail -n 1)
