@@ -237,6 +237,31 @@ shell: deps-run kernel
 	@scripts/qemu.sh --stdin --timeout 0 --mem $(MEM) --swap $(SWAP) --swap-image $(BUILD)/swap.img \
 		$(if $(CPU),--cpu $(CPU)) --args 'monitor $(ARGS)' $(KERNEL_ELF)
 
+# make iso: a GRUB rescue image (grub-mkrescue) holding the kernel, with a
+# menu (scripts/grub.cfg) of the demo, the tests and the monitor; make
+# run-iso boots it from QEMU's CD-ROM drive, with the swap disk make run
+# gives, the serial console in this terminal (pick an entry there).
+ISO     := $(BUILD)/pagetrack.iso
+ISOROOT := $(BUILD)/iso
+
+.PHONY: iso run-iso deps-iso
+deps-iso:
+	@scripts/deps.sh iso
+
+$(ISO): $(KERNEL_ELF) scripts/grub.cfg
+	$(call show,ISO,$@)
+	$(Q)rm -rf $(ISOROOT) && mkdir -p $(ISOROOT)/boot/grub
+	$(Q)cp $(KERNEL_ELF) $(ISOROOT)/boot/pagetrack.elf
+	$(Q)cp scripts/grub.cfg $(ISOROOT)/boot/grub/grub.cfg
+	$(Q)grub-mkrescue -o $@ $(ISOROOT) >$(BUILD)/grub-mkrescue.log 2>&1 || \
+		{ cat $(BUILD)/grub-mkrescue.log; exit 1; }
+
+iso: deps-iso $(ISO)
+
+run-iso: deps-run deps-iso $(ISO)
+	@scripts/qemu.sh --cdrom --stdin --timeout 0 --mem $(MEM) --swap $(SWAP) \
+		--swap-image $(BUILD)/swap.img $(if $(CPU),--cpu $(CPU)) $(ISO)
+
 # the smallest MEM the demo passes at, each size booted 3 times (scripts/min-mem.sh)
 min-mem: deps-run kernel
 	@scripts/min-mem.sh --timeout $(TIMEOUT) --swap $(SWAP) $(KERNEL_ELF)
@@ -247,8 +272,8 @@ test-host: $(HOST_TESTS) $(REPLAY)
 	@$(HOST_TESTS)
 	@$(REPLAY) $(FUZZ_DIRS)
 
-test-kernel: deps-run kernel
-	@scripts/kernel-test.sh --timeout $(TIMEOUT) --mem $(MEM) --swap $(SWAP) $(KERNEL_ELF)
+test-kernel: deps-run deps-iso kernel $(ISO)
+	@scripts/kernel-test.sh --timeout $(TIMEOUT) --mem $(MEM) --swap $(SWAP) --iso $(ISO) $(KERNEL_ELF)
 	@scripts/kernel-crash-test.sh --timeout $(TIMEOUT) $(KERNEL_ELF)
 
 deps-debug:

@@ -5,6 +5,7 @@
 #   scripts/deps.sh test    what the test suites need (host and kernel)
 #   scripts/deps.sh bench   what the benchmarks need (make bench)
 #   scripts/deps.sh debug   what make debug needs: what run needs, and gdb
+#   scripts/deps.sh iso     what make iso needs: GRUB for BIOS PCs, xorriso, mtools
 #
 # Quiet when everything is there.  Otherwise, as root, installs the missing
 # packages with apt-get; as anyone else, prints the command to run and
@@ -26,6 +27,10 @@ make                 make              run test bench debug
 timeout              coreutils         run test bench debug
 qemu-system-i386     qemu-system-x86   run test bench debug
 gdb                  gdb               debug
+grub-mkrescue        grub-common       iso test
+/usr/lib/grub/i386-pc/multiboot.mod grub-pc-bin iso test
+xorriso              xorriso           iso test
+mformat              mtools            iso test
 gnuplot              gnuplot-nox       bench
 clang-14             clang-14          test
 clang-tidy-14        clang-tidy-14     test
@@ -35,13 +40,13 @@ valgrind             valgrind          test
 "
 
 usage() {
-	echo "usage: $0 run|test|bench|debug" >&2
+	echo "usage: $0 run|test|bench|debug|iso" >&2
 	exit 2
 }
 
 [ $# -eq 1 ] || usage
 case $1 in
-run | test | bench | debug) target=$1 ;;
+run | test | bench | debug | iso) target=$1 ;;
 *) usage ;;
 esac
 

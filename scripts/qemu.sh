@@ -4,7 +4,7 @@
 #
 #   scripts/qemu.sh [--timeout S] [--mem MiB] [--args 'cmdline'] [--debug [--gdb-port N]] [--icount]
 #                   [--swap MiB [--swap-image PATH] [--blkdebug CONF]] [--cpu MODEL] [--stdin]
-#                   [--cdrom] KERNEL.elf|IMAGE.iso
+#                   [--cdrom] [--no-exit-device] KERNEL.elf|IMAGE.iso
 #
 # The kernel reports through QEMU's isa-debug-exit device: QEMU exits with
 # 33 when the kernel succeeded and 35 when it failed.  This script exits 0
@@ -40,6 +40,9 @@
 # --cdrom boots IMAGE.iso (make iso: GRUB, which loads the kernel) from a
 # CD-ROM drive instead of handing QEMU the kernel; its menu picks the
 # command line, so --args and --swap's disk_mib= do not reach the kernel.
+# --no-exit-device leaves out isa-debug-exit, as on a real machine: the
+# kernel then ends with a line "pagetrack: halted: ..." and halts, and QEMU
+# runs on until the timeout or until it is killed (scripts/iso-test.sh).
 
 set -euo pipefail
 
@@ -61,12 +64,13 @@ blkdebug=""
 cpu=""
 stdin=false
 cdrom=false
+exit_device=true
 kernel=""
 
 usage() {
 	echo "usage: $0 [--timeout S] [--mem MiB] [--args 'cmdline'] [--debug [--gdb-port N]] [--icount]" >&2
 	echo "          [--swap MiB [--swap-image PATH] [--blkdebug CONF]] [--cpu MODEL] [--stdin]" >&2
-	echo "          [--cdrom] KERNEL.elf|IMAGE.iso" >&2
+	echo "          [--cdrom] [--no-exit-device] KERNEL.elf|IMAGE.iso" >&2
 	exit 2
 }
 
@@ -93,6 +97,7 @@ while [ $# -gt 0 ]; do
 	--cpu) [ $# -ge 2 ] || usage; cpu=$2; shift 2 ;;
 	--stdin) stdin=true; shift ;;
 	--cdrom) cdrom=true; shift ;;
+	--no-exit-device) exit_device=false; shift ;;
 	-h | --help) usage ;;
 	-*) echo "qemu.sh: unknown option $1" >&2; usage ;;
 	*) [ -z "$kernel" ] || usage; kernel=$1; shift ;;
@@ -145,8 +150,11 @@ qemu=(qemu-system-i386
 	-display none
 	-serial stdio
 	-monitor none
-	-device isa-debug-exit,iobase=0xf4,iosize=0x04
 	-no-reboot)
+
+if $exit_device; then
+	qemu+=(-device isa-debug-exit,iobase=0xf4,iosize=0x04)
+fi
 
 if $cdrom; then
 	qemu+=(-cdrom "$kernel" -boot d)
