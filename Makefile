@@ -3,6 +3,8 @@
 #   make run      boot the demo kernel under QEMU (MEM=<MiB> SWAP=<MiB> CPU=<model>
 #                 ARGS='<command line>')
 #   make shell    the kernel monitor: a prompt on the serial console (this terminal)
+#   make pictures SVG drawings of the kernel zone and of a process, from the demo's dumps
+#   make iso      a GRUB rescue image (make run-iso boots it)
 #   make min-mem  the smallest MEM the demo passes at
 #   make test     the host suites (with the fuzz corpus replay), the kernel
 #                 under QEMU, the fuzz smoke run, valgrind, then lint
@@ -53,7 +55,7 @@ ARCH_SRCS   := arch/i386/boot.S arch/i386/trap.S arch/i386/probe.S arch/i386/swi
 KERNEL_SRCS := kernel/main.c kernel/multiboot.c kernel/cmdline.c kernel/pagefault.c \
                kernel/elf.c kernel/proc.c kernel/ufault.c kernel/syscall.c \
                kernel/programs.S kernel/program_find.c kernel/disktime.c kernel/monitor.c
-DEMO_SRCS   := demo/demo.c demo/demo_proc.c
+DEMO_SRCS   := demo/demo.c demo/demo_proc.c demo/demo_pictures.c
 HOSTED_SRCS := hosted/seam.c hosted/mmu_model.c hosted/probe.c hosted/disk.c
 # test bodies that run on both platforms
 SHARED_TEST_SRCS := tests/harness.c tests/fixture.c tests/test_printf.c tests/test_hw.c \
@@ -236,6 +238,22 @@ run: deps-run kernel
 shell: deps-run kernel
 	@scripts/qemu.sh --stdin --timeout 0 --mem $(MEM) --swap $(SWAP) --swap-image $(BUILD)/swap.img \
 		$(if $(CPU),--cpu $(CPU)) --args 'monitor $(ARGS)' $(KERNEL_ELF)
+
+# make pictures: the demo with the word pictures prints its dumps for
+# scripts; scripts/pictures.py draws them from the serial log as SVG under
+# build/pictures/ (the kernel zone at part 1's fullest and at its end, a
+# process's address space and its block)
+PICTURES := $(BUILD)/pictures
+
+.PHONY: pictures deps-pictures
+deps-pictures:
+	@scripts/deps.sh pictures
+
+pictures: deps-pictures kernel
+	@mkdir -p $(PICTURES)
+	@scripts/qemu.sh --icount --timeout $(TIMEOUT) --mem $(MEM) --args 'pictures $(ARGS)' \
+		$(KERNEL_ELF) > $(PICTURES)/demo.log || { tail -n 20 $(PICTURES)/demo.log; exit 1; }
+	@python3 scripts/pictures.py $(PICTURES)/demo.log $(PICTURES)
 
 # make iso: a GRUB rescue image (grub-mkrescue) holding the kernel, with a
 # menu (scripts/grub.cfg) of the demo, the tests and the monitor; make

@@ -30,6 +30,7 @@ void console_sink(char c, void *ctx)
 struct range {
 	putc_fn out;
 	void *ctx;
+	const char *lead; /* before each line, or NULL */
 	vaddr_t start;
 	uint32_t pages;
 	struct vm_mapping first;
@@ -41,7 +42,7 @@ static void flush_range(struct range *r)
 
 	if (r->pages == 0)
 		return;
-	emit(r->out, r->ctx, "%08x-%08llx %08x %c%c%c%c %08x\n", r->start,
+	emit(r->out, r->ctx, "%s%08x-%08llx %08x %c%c%c%c %08x\n", r->lead ? r->lead : "", r->start,
 	     (unsigned long long)r->start + (unsigned long long)r->pages * PAGE_SIZE,
 	     r->pages * PAGE_SIZE, f & VM_USER ? 'u' : '-',
 	     'r', f & VM_WRITE ? 'w' : '-', f & VM_COW ? 'c' : '-', r->first.pa);
@@ -185,6 +186,17 @@ static struct item next_item(paddr_t from)
 	return best;
 }
 
+/* The item that starts at `at` (below end): a known one, or a gap up to the next. */
+static struct item item_at(paddr_t at, paddr_t end)
+{
+	struct item it = next_item(at);
+
+	if (it.kind != ITEM_NONE && it.start == at)
+		return it;
+	paddr_t gap_end = it.kind == ITEM_NONE ? end : it.start; /* something else in use */
+	return (struct item){ ITEM_NONE, at, (gap_end - at) / PAGE_SIZE, 0 };
+}
+
 static void print_item(putc_fn out, void *ctx, const struct item *it)
 {
 	emit(out, ctx, "  %08x-%08x %6u  ", it->start, it->start + it->pages * PAGE_SIZE,
@@ -243,15 +255,7 @@ void kzone_dump(putc_fn out, void *ctx, uint32_t max_lines)
 
 	emit(out, ctx, "kernel zone 0x%08x-0x%08x (%u KiB):\n", at, end, (end - at) >> 10);
 	while (at < end && lines < max_lines) {
-		struct item it = next_item(at);
-		if (it.kind == ITEM_NONE || it.start > at) { /* a gap: something else in use */
-			paddr_t gap_end = it.kind == ITEM_NONE ? end : it.start;
-			struct item gap = { ITEM_NONE, at, (gap_end - at) / PAGE_SIZE, 0 };
-			print_item(out, ctx, &gap);
-			lines++;
-			at = gap_end;
-			continue;
-		}
+		struct item it = item_at(at, end);
 		print_item(out, ctx, &it);
 		lines++;
 		at = it.start + it.pages * PAGE_SIZE;
@@ -259,4 +263,51 @@ void kzone_dump(putc_fn out, void *ctx, uint32_t max_lines)
 	if (at < end)
 		emit(out, ctx, "  ... (%u KiB more)\n", (end - at) >> 10);
 	print_totals(out, ctx);
+}
+
+/* ---- the same, for scripts ------------------------------------------------ */
+
+static const char *const item_names[] = {
+	[ITEM_NONE] = "other", [ITEM_METADATA] = "metadata", [ITEM_SWAP_METADATA] = "swap-metadata",
+	[ITEM_TRACKERS] = "trackers", [ITEM_BLOCK] = "block", [ITEM_FREE] = "free",
+};
+
+void kzone_dump_raw(putc_fn out, void *ctx, const char *tag)
+{
+	paddr_t at = FRAME_LOW_RESERVED, end = frame_kzone_end();
+	uint32_t items = 0, blocks = 0;
+
+	emit(out, ctx, "dump %s kzone %08x %08x\n", tag, at, end);
+	while (at < end) {
+		struct item it = item_at(at, end);
+		emit(out, ctx, "dump %s item %s %08x %u %u\n", tag, item_names[it.kind], it.start,
+		     it.pages, it.owner);
+		items++;
+		blocks += it.kind == ITEM_BLOCK;
+		at = it.start + it.pages * PAGE_SIZE;
+	}
+	emit(out, ctx, "dump %s end %u items %u blocks\n", tag, items, blocks);
+}
+
+void vm_dump_raw(int as, putc_fn out, void *ctx, const char *tag)
+{
+	const struct pg_tracker *t = as > TRK_MASTER ? trk_get(as) : NULL;
+
+	if (!t) {
+		emit(out, ctx, "dump %s none %d\n", tag, as);
+		return;
+	}
+	emit(out, ctx, "dump %s space %d %08x %u %u\n", tag, as, trk_base(t), t->pcount,
+	     trk_ntables(t));
+	char lead[48];
+	struct range r = { .out = out, .ctx = ctx, .lead = lead };
+	ksnprintf(lead, sizeof(lead), "dump %s range ", tag);
+	vm_iterate(as, add_page, &r);
+	flush_range(&r);
+	for (uint32_t slot = 1; slot <= trk_ntables(t); slot++) {
+		paddr_t pa = trk_base(t) + slot * PAGE_SIZE;
+		emit(out, ctx, "dump %s table %u %08x %u %u\n", tag, slot, pa, pde_of_slot(t, slot),
+		     *ptb_live(pa));
+	}
+	emit(out, ctx, "dump %s end\n", tag);
 }

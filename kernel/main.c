@@ -352,7 +352,8 @@ _Noreturn void kmain(uint32_t magic, uint32_t mbi_phys)
 	}
 	qemu_name_verdicts("the demo passed", "the demo failed");
 	disk_noise_if_asked();
-	if (!demo_paging() || !demo_processes())
+	demo_set_pictures(cmdline_has_word(cmdline, "pictures"));
+	if (!demo_paging() || !demo_processes() || !demo_picture_process())
 		boot_fail();
 	kprintf("boot: ok\n");
 	qemu_exit(true);
