@@ -12,7 +12,9 @@
 # kernel's folder), and scripts/monitor-test.sh holds a scripted session
 # with the kernel monitor, and with --iso, scripts/iso-test.sh boots make
 # iso's image as a machine without QEMU's exit device; their lines follow,
-# and they must pass too.  Passes
+# and they must pass too; so must the pictures make pictures draws, made
+# from a demo boot with the word pictures and checked by
+# scripts/pictures.py --check (kernel-pictures).  Passes
 # only if all of these hold:
 #  - QEMU reported success (the kernel's own verdict);
 #  - at least one suite printed "kernel-<suite>: <n> passed, 0 failed";
@@ -67,6 +69,12 @@ boot_pid=$!
 monitor_out=$(dirname "$kernel")/monitor-test.out
 "$here/monitor-test.sh" --timeout "$timeout_s" "$kernel" >"$monitor_out" 2>&1 &
 monitor_pid=$!
+pictures_dir=$(dirname "$kernel")/pictures-test
+pictures_out=$(dirname "$kernel")/pictures-test.out
+(mkdir -p "$pictures_dir" &&
+	"$here/qemu.sh" --icount --timeout "$timeout_s" --args pictures "$kernel" >"$pictures_dir/demo.log" 2>&1 &&
+	python3 "$here/pictures.py" --check "$pictures_dir/demo.log" "$pictures_dir") >"$pictures_out" 2>&1 &
+pictures_pid=$!
 iso_out=$(dirname "$kernel")/iso-test.out
 : >"$iso_out"
 iso_pid=""
@@ -88,6 +96,9 @@ cat "$boot_out"
 monitor_status=0
 wait "$monitor_pid" || monitor_status=$?
 cat "$monitor_out"
+pictures_status=0
+wait "$pictures_pid" || pictures_status=$?
+cat "$pictures_out"
 iso_status=0
 [ -z "$iso_pid" ] || wait "$iso_pid" || iso_status=$?
 cat "$iso_out"
@@ -101,6 +112,7 @@ failed=$(grep -E ': [0-9]+ passed, 0*[1-9][0-9]* failed' <<<"$summaries" || true
 [ "$disk_status" -eq 0 ] || fail "the disk-error boot failed (kernel-disk-test.sh, above)"
 [ "$boot_status" -eq 0 ] || fail "a demo boot failed (kernel-boot-test.sh, above)"
 [ "$monitor_status" -eq 0 ] || fail "the monitor session failed (monitor-test.sh, above)"
+[ "$pictures_status" -eq 0 ] || fail "the pictures were not made, or not well (above; the demo's log: $pictures_dir/demo.log)"
 [ "$iso_status" -eq 0 ] || fail "the boot from the GRUB image failed (iso-test.sh, above)"
 [ "$status" -eq 0 ] || fail "QEMU did not report success (see the qemu.sh message above)"
 [ "$passed" -gt 0 ] || fail "no kernel suite reported a result"
