@@ -267,6 +267,12 @@ static void cmd_walk(char **argv)
 	}
 	if (vm_info(p.as, &info) < 0)
 		return;
+	if (info.out) {
+		kprintf("walk: process %d (%s) has its block out in swap (slots %u-%u): its tables "
+			"come back when it runs\n", p.pid, p.name, info.out_slot,
+			info.out_slot + info.tables);
+		return;
+	}
 	kprintf("process %d (%s): PDE index %u (bits 31-22), PTE index %u (bits 21-12), offset "
 		"0x%03x\n", p.pid, p.name, pde_index(va), pte_index(va), va & PAGE_MASK);
 	pagefault_print_walk(info.block, p.as, va);

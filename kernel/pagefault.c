@@ -55,6 +55,8 @@ void pagefault_print_walk(paddr_t pd, int as, vaddr_t va)
 	if (pte_present(pte))
 		kprintf(" -> frame 0x%08x: physical 0x%08x\n", pte_addr(pte),
 			pte_addr(pte) | (va & PAGE_MASK));
+	else if (pte_swapped(pte))
+		kprintf(" -> not present: in swap, slot %u\n", pte_slot(pte));
 	else
 		kprintf(" -> not present\n");
 }
