@@ -37,6 +37,8 @@ CPU      ?=
 SWAP     ?= 256
 ARGS     ?=
 TIMEOUT  ?= 120
+# make test-kernel's boots run side by side on a machine's few cores: a longer bound
+TEST_TIMEOUT ?= 600
 GDBPORT  ?= 1234
 
 # ---- sources ----------------------------------------------------------
@@ -299,8 +301,8 @@ test-host: $(HOST_TESTS) $(REPLAY)
 	@$(REPLAY) $(FUZZ_DIRS)
 
 test-kernel: deps-run deps-iso kernel $(ISO)
-	@scripts/kernel-test.sh --timeout $(TIMEOUT) --mem $(MEM) --swap $(SWAP) --iso $(ISO) $(KERNEL_ELF)
-	@scripts/kernel-crash-test.sh --timeout $(TIMEOUT) $(KERNEL_ELF)
+	@scripts/kernel-test.sh --timeout $(TEST_TIMEOUT) --mem $(MEM) --swap $(SWAP) --iso $(ISO) $(KERNEL_ELF)
+	@scripts/kernel-crash-test.sh --timeout $(TEST_TIMEOUT) $(KERNEL_ELF)
 
 deps-debug:
 	@scripts/deps.sh debug
