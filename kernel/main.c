@@ -339,7 +339,7 @@ _Noreturn void kmain(uint32_t magic, uint32_t mbi_phys)
 		boot_fail();
 	}
 	if (cmdline_has_word(cmdline, "bench"))
-		qemu_exit(kbench_run() == 0);
+		qemu_exit(kbench_run(cmdline) == 0);
 	disk_noise_if_asked();
 	if (!demo_paging() || !demo_processes())
 		boot_fail();
