@@ -523,6 +523,11 @@ int frame_set_io(paddr_t pa, bool on)
 	return 0;
 }
 
+void frame_end_io(paddr_t pa)
+{
+	fa.info[pa_to_pfn(pa)].flags &= (uint8_t)~FI_IO;
+}
+
 bool frame_under_io(paddr_t pa)
 {
 	uint32_t pfn;
