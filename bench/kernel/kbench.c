@@ -469,7 +469,7 @@ static uint32_t page_reps(void)
 }
 
 /* pager_evict of the page at SWAP_VA (dirty: it is written), its cycles in *t. */
-static bool timed_evict(int as, uint32_t *t)
+static bool time_evict(int as, uint32_t *t)
 {
 	uint64_t t0 = rdtsc();
 	int rc = pager_evict(as, SWAP_VA);
@@ -479,7 +479,7 @@ static bool timed_evict(int as, uint32_t *t)
 }
 
 /* The page at SWAP_VA brought back by vm_resolve of a write (a major fault), its cycles in *t. */
-static bool timed_resolve(int as, uint32_t *t)
+static bool time_resolve(int as, uint32_t *t)
 {
 	paddr_t pa;
 	uint64_t t0 = rdtsc();
@@ -490,7 +490,7 @@ static bool timed_resolve(int as, uint32_t *t)
 }
 
 /* The raw write or read of frame f to or from disk page raw, its cycles in *t. */
-static bool timed_raw(uint32_t raw, paddr_t f, bool write, uint32_t *t)
+static bool time_raw(uint32_t raw, paddr_t f, bool write, uint32_t *t)
 {
 	uint64_t c;
 	int rc = write ? disk_time_write(raw, f, &c) : disk_time_read(raw, f, &c);
@@ -513,11 +513,11 @@ static bool swap_page_round(int as, uint32_t raw, paddr_t f, int r)
 	bool ok;
 
 	if (pager_first)
-		ok = timed_evict(as, &out) && timed_raw(raw, f, true, &w) &&
-		     timed_resolve(as, &in) && timed_raw(raw, f, false, &rd);
+		ok = time_evict(as, &out) && time_raw(raw, f, true, &w) &&
+		     time_resolve(as, &in) && time_raw(raw, f, false, &rd);
 	else
-		ok = timed_raw(raw, f, true, &w) && timed_evict(as, &out) &&
-		     timed_raw(raw, f, false, &rd) && timed_resolve(as, &in);
+		ok = time_raw(raw, f, true, &w) && time_evict(as, &out) &&
+		     time_raw(raw, f, false, &rd) && time_resolve(as, &in);
 	if (ok && r >= 0) {
 		swap_samples.raw_write[r] = w;
 		swap_samples.out[r] = out;
@@ -812,7 +812,7 @@ static bool bench_paging_out(bool thrash)
  * TSC cycles while channel 2 of the PIT (the speaker's, which nothing else
  * uses; the speaker kept off) counts CAL_US down; 0 if it never ends.
  */
-static uint32_t tsc_over_pit(void)
+static uint32_t time_pit_count(void)
 {
 	uint16_t count = (uint16_t)(PIT_HZ / (1000000u / CAL_US));
 
@@ -838,7 +838,7 @@ static uint32_t tsc_mhz(void)
 	uint32_t least = UINT32_MAX;
 
 	for (uint32_t i = 0; i < CAL_REPS; i++)
-		least = MIN(least, tsc_over_pit() / CAL_US);
+		least = MIN(least, time_pit_count() / CAL_US);
 	return least;
 }
 
