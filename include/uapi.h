@@ -76,6 +76,7 @@
 #define KILL_FAULT 1   /* touched memory it may not */
 #define KILL_STACK 2   /* ran past its stack limit */
 #define KILL_NOMEM 3   /* needed a page and none was left */
+#define KILL_ORDER 8   /* ended on the kernel's order (the monitor's kill) */
 
 /* The address space (see the diagram above). */
 #define PROGRAM_BASE 0x40000000u

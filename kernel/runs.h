@@ -17,6 +17,16 @@ bool demo_paging(void);
 bool demo_processes(void);
 
 /*
+ * With on (the word "pictures"), print the dumps scripts/pictures.py
+ * draws: demo_picture_kzone(tag) the kernel zone (part 1 calls it at its
+ * fullest and at its end), demo_picture_process() a process's address
+ * space, after part 2 (true if it went well; true at once when off).
+ */
+void demo_set_pictures(bool on);
+void demo_picture_kzone(const char *tag);
+bool demo_picture_process(void);
+
+/*
  * Run the kernel test suites, each printing its closing line
  * ("kernel-kframe: 12 passed, 0 failed"), then one verdict line.  Returns
  * the number of cases that failed.  The suites read their options from the
@@ -28,9 +38,11 @@ int ktest_run(const char *cmdline);
 
 /*
  * Run every kernel benchmark; each figure is printed as a line
- * `bench: kernel_<name>_cycles=<n>` that scripts/bench.sh collects.
- * Returns 0, or -1 after printing what failed.
+ * `bench: kernel_<name>_cycles=<n>` that scripts/bench.sh collects.  With
+ * only=disk on the command line `cmdline`, only the paging-out figures
+ * run, timed in nanoseconds (`kernel_<name>_ns`), for a boot without
+ * -icount.  Returns 0, or -1 after printing what failed.
  */
-int kbench_run(void);
+int kbench_run(const char *cmdline);
 
 #endif

@@ -35,6 +35,8 @@ static const char *kill_cause(int cause)
 		return "stack overflow";
 	case KILL_NOMEM:
 		return "out of memory";
+	case KILL_ORDER:
+		return "on the kernel's order";
 	default:
 		return NULL;
 	}
