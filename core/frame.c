@@ -518,30 +518,20 @@ uint32_t frame_take_slot(paddr_t pa)
 	return pfn && (fa.info[pfn].flags & FI_SLOT) ? detach_slot(pfn) : 0;
 }
 
-int frame_set_io(paddr_t pa, bool on)
+int frame_set_io(paddr_t pa)
 {
 	uint32_t pfn;
 	int rc = used_pfn(pa, &pfn);
 
 	if (rc < 0)
 		return rc;
-	if (on)
-		fa.info[pfn].flags |= FI_IO;
-	else
-		fa.info[pfn].flags &= (uint8_t)~FI_IO;
+	fa.info[pfn].flags |= FI_IO;
 	return 0;
 }
 
 void frame_end_io(paddr_t pa)
 {
 	fa.info[pa_to_pfn(pa)].flags &= (uint8_t)~FI_IO;
-}
-
-bool frame_under_io(paddr_t pa)
-{
-	uint32_t pfn;
-
-	return used_pfn(pa, &pfn) == 0 && (fa.info[pfn].flags & FI_IO);
 }
 
 bool frame_evictable(paddr_t pa)

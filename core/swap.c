@@ -288,7 +288,7 @@ static int transfer(uint32_t s, paddr_t frame, bool write)
 
 	if (!held(s))
 		return -E_INVAL;
-	if ((rc = frame_set_io(frame, true)) < 0)
+	if ((rc = frame_set_io(frame)) < 0)
 		return rc;
 	rc = write ? hw_disk_write(s, frame) : hw_disk_read(s, frame);
 	frame_end_io(frame);

@@ -184,15 +184,17 @@ uint32_t frame_take_slot(paddr_t pa);
  */
 int frame_unref_mapping(paddr_t pa, bool dirty, uint32_t *slot);
 
-/* Mark a frame in use under I/O, or not; 0 or the errors of frame_ref. */
-int frame_set_io(paddr_t pa, bool on);
+/*
+ * Mark a frame in use under I/O (a transfer's start): 0, -E_INVAL
+ * (unaligned), -E_NOTOWN or -E_FREE (not a frame in use).
+ */
+int frame_set_io(paddr_t pa);
 
 /*
- * Unmark frame pa, which frame_set_io(pa, true) marked and is still in
- * use: a transfer's end, which need not look the frame up again.
+ * Unmark frame pa, which frame_set_io marked and is still in use: a
+ * transfer's end, which need not look the frame up again.
  */
 void frame_end_io(paddr_t pa);
-bool frame_under_io(paddr_t pa);
 
 /* Whether pa is a user frame in use that the pager may page out: ref 1, not pinned, not under I/O. */
 bool frame_evictable(paddr_t pa);
