@@ -121,6 +121,7 @@ static int evict_shared(const struct pg_tracker *t, vaddr_t va, pte_t *e)
 	paddr_t pa = pte_addr(*e);
 	uint32_t kept = frame_slot(pa);
 
+	/* a copy whose slot is at SWAP_REF_MAX references is replaced by a new one */
 	if (kept && frame_copy_shared(pa) && swap_ref(kept) == 0) {
 		leave(t, va, e, kept);
 		counters.clean_drops++;
@@ -174,6 +175,16 @@ int pager_evict(int as, vaddr_t va)
 
 /* ---- the clock ---------------------------------------------------------------- */
 
+/* The first present user PDE of block t from index `from`, or PT_ENTRIES (none, or t is out). */
+static uint32_t first_table(const struct pg_tracker *t, uint32_t from)
+{
+	if (trk_out(t))
+		return PT_ENTRIES;
+	while (from < PT_ENTRIES && !pde_present(ptb_pd(t)[from]))
+		from++;
+	return from;
+}
+
 /*
  * Put the hand on a table: the one it is on if that still exists, else
  * the next present user PDE of a space in RAM, trackers in index order,
@@ -183,17 +194,14 @@ static bool hand_on_table(void)
 {
 	for (int round = 0; round < 2; round++) {
 		for (int as = trk_next(hand.as); as >= 0; as = trk_next(as + 1)) {
-			const struct pg_tracker *t = trk_get(as);
-			uint32_t from = as == hand.as ? hand.pdi : KERNEL_PDES;
-			for (uint32_t i = from; !trk_out(t) && as > 0 && i < PT_ENTRIES; i++) {
-				if (!pde_present(ptb_pd(t)[i]))
-					continue;
-				if (as != hand.as || i != hand.pdi)
-					hand.idx = 0;
-				hand.as = as;
-				hand.pdi = i;
-				return true;
-			}
+			uint32_t i = first_table(trk_get(as), as == hand.as ? hand.pdi : KERNEL_PDES);
+			if (i == PT_ENTRIES)
+				continue;
+			if (as != hand.as || i != hand.pdi)
+				hand.idx = 0;
+			hand.as = as;
+			hand.pdi = i;
+			return true;
 		}
 		hand.as = 1;
 		hand.pdi = KERNEL_PDES;
