@@ -596,7 +596,10 @@ int vm_unmap(int as, vaddr_t va)
 
 /* ---- protection -------------------------------------------------------- */
 
-/* Entry e with the access rights `flags`, a copy-on-write page staying one, a swapped one swapped. */
+/*
+ * Entry e with the access rights `flags`, a copy-on-write page staying
+ * one, a page in swap staying there.
+ */
 static pte_t with_rights(pte_t e, uint32_t flags)
 {
 	uint32_t keep = e.v & (PG_ADDR_MASK | PG_P | PG_A | PG_D | PG_COW | PG_SWAP);
@@ -820,7 +823,10 @@ static uint32_t hold_table(const pte_t *pt, bool take)
 	return n;
 }
 
-/* Read table k (1..) of block t, which is out, into the bounce page; a slot that fails is retired. */
+/*
+ * Read table k (1..) of block t, which is out, into the bounce page: the
+ * table, or NULL when the read failed (its slot is then retired).
+ */
 static pte_t *read_out_table(const struct pg_tracker *t, uint32_t k)
 {
 	if (swap_read(trk_out_slot(t) + k, swap_bounce()) < 0) {
@@ -1031,7 +1037,7 @@ static void share_cow(const struct pg_tracker *parent, const struct pg_tracker *
 		tlb_all(parent);
 }
 
-/* A private entry for a copy of the page e maps, in frame pa. */
+/* A private entry for a copy, in frame pa, of the page e maps (present or in swap): its rights. */
 static pte_t private_entry(pte_t e, paddr_t pa)
 {
 	uint32_t w = (e.v & (PG_RW | PG_COW_W)) ? PG_RW : 0;
@@ -1228,7 +1234,7 @@ static __attribute__((noinline)) int swap_in(pte_t *e)
 		frame_keep_slot(pa, slot, false);
 	else
 		release_slot(slot);
-	*e = make_pte(pa, PG_P | (e->v & PG_US) | ((e->v & (PG_RW | PG_COW_W)) ? PG_RW : 0));
+	*e = private_entry(*e, pa);
 	counters.swap_ins++;
 	return 0;
 }
