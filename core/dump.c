@@ -171,7 +171,9 @@ void trk_dump(putc_fn out, void *ctx)
 
 /* ---- the kernel zone ------------------------------------------------------ */
 
-enum item_kind { ITEM_NONE, ITEM_METADATA, ITEM_SWAP_METADATA, ITEM_TRACKERS, ITEM_BLOCK, ITEM_FREE };
+enum item_kind {
+	ITEM_NONE, ITEM_METADATA, ITEM_SWAP_METADATA, ITEM_TRACKERS, ITEM_BLOCK, ITEM_FREE
+};
 
 struct item {
 	enum item_kind kind;

@@ -196,7 +196,10 @@ int frame_set_io(paddr_t pa);
  */
 void frame_end_io(paddr_t pa);
 
-/* Whether pa is a user frame in use that the pager may page out: ref 1, not pinned, not under I/O. */
+/*
+ * Whether pa is a user frame in use that the pager may page out: one
+ * reference, not pinned, not under I/O.
+ */
 bool frame_evictable(paddr_t pa);
 
 /*

@@ -48,8 +48,8 @@
  *   frame <- tracker <- tlb <- ptblock <- vmspace <- pager <- paging, check
  *
  * A module calls only those to its left (kmap, which uses tlb and frame,
- * sits beside ptblock; swap, the slots, which uses frame, beside tracker).  Whenever paging is on, CR3 holds the live
- * tracker's block.
+ * sits beside ptblock; swap, the slots, which uses frame, beside
+ * tracker).  Whenever paging is on, CR3 holds the live tracker's block.
  */
 #ifndef PAGETRACK_TRACKER_H
 #define PAGETRACK_TRACKER_H
