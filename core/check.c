@@ -186,6 +186,23 @@ static void tally(struct tally *y, uint32_t slot)
 		y->seen[slot - y->first]++;
 }
 
+/* The slot references block t holds: its run if it is out, else its tables' swap entries. */
+static void tally_block(struct tally *y, const struct pg_tracker *t)
+{
+	if (trk_out(t)) {
+		for (uint32_t i = 0; i < ptb_used(t); i++)
+			tally(y, trk_out_slot(t) + i);
+		y->out_mapped += trk_out_mapped(t);
+		return;
+	}
+	for (uint32_t k = 1; k <= trk_ntables(t); k++) {
+		const pte_t *pt = ptb_table(trk_base(t) + k * PAGE_SIZE);
+		for (uint32_t i = 0; i < PT_ENTRIES; i++)
+			if (pte_swapped(pt[i]))
+				tally(y, pte_slot(pt[i]));
+	}
+}
+
 /*
  * Every holder of a slot reference that is in RAM: the frames' clean
  * copies, the swap entries of the tables in RAM, the runs of the blocks
@@ -200,21 +217,8 @@ static void tally_holders(struct tally *y)
 	for (; frame_next_kept(&pa, &slot); pa += PAGE_SIZE)
 		tally(y, slot);
 	y->out_mapped = 0;
-	for (int as = trk_next(1); as >= 0; as = trk_next(as + 1)) {
-		const struct pg_tracker *t = trk_get(as);
-		if (trk_out(t)) {
-			for (uint32_t i = 0; i < ptb_used(t); i++)
-				tally(y, trk_out_slot(t) + i);
-			y->out_mapped += trk_out_mapped(t);
-			continue;
-		}
-		for (uint32_t k = 1; k <= trk_ntables(t); k++) {
-			const pte_t *pt = ptb_table(trk_base(t) + k * PAGE_SIZE);
-			for (uint32_t i = 0; i < PT_ENTRIES; i++)
-				if (pte_swapped(pt[i]))
-					tally(y, pte_slot(pt[i]));
-		}
-	}
+	for (int as = trk_next(1); as >= 0; as = trk_next(as + 1))
+		tally_block(y, trk_get(as));
 }
 
 /* Whether a slot of [first, first + n) has a reference. */
