@@ -77,8 +77,19 @@ self_test() {
 	if [ "$bad" = "printf kprintf " ]; then pass; else fail "self-test: used names: got '$bad'"; fi
 }
 
+# a pass for each of the N names checked, a failure with WHY for each BAD one: N, BAD, WHY
+count() {
+	local s nbad
+	nbad=$(printf '%s\n' "$2" | grep -c .)
+	for ((s = 0; s < $1 - nbad; s++)); do pass; done
+	while read -r s; do
+		[ -n "$s" ] && fail "$s, $3"
+	done <<<"$2"
+}
+
+# the checks the self-test has just tried, on a library
 check_lib() { # library, extra prefixes, check the undefined too
-	local lib=$1 defs undefs s n
+	local lib=$1 defs undefs n
 	if [ ! -f "$lib" ]; then
 		fail "$lib: no such library"
 		return
@@ -86,20 +97,13 @@ check_lib() { # library, extra prefixes, check the undefined too
 	defs=$(defined_of "$lib")
 	n=$(printf '%s\n' "$defs" | grep -c .)
 	if [ "$n" -gt 0 ]; then pass; else fail "$lib: defines nothing"; fi
-	while read -r s; do
-		[ -z "$s" ] && continue
-		if has_prefix "$s" "$PREFIXES $2" || in_list "$s" "$NAMES"; then pass; else
-			fail "$lib defines $s, which has none of the documented prefixes"
-		fi
-	done <<<"$defs"
+	count "$n" "$(bad_defined "$defs" "$PREFIXES $2" "$NAMES" | sed "s|^|$lib defines |")" \
+		"which has none of the documented prefixes"
 	[ "$3" = yes ] || return
 	undefs=$(comm -23 <(undefined_of "$lib") <(printf '%s\n' "$defs"))
-	while read -r s; do
-		[ -z "$s" ] && continue
-		if in_list "$s" "$SEAM $LIBC"; then pass; else
-			fail "$lib uses $s, which is not among what the kernel provides"
-		fi
-	done <<<"$undefs"
+	count "$(printf '%s\n' "$undefs" | grep -c .)" \
+		"$(bad_undefined "$undefs" | sed "s|^|$lib uses |")" \
+		"which is not among what the kernel provides"
 	echo "symbols: $(basename "$lib"): $n defined, $(printf '%s\n' "$undefs" | grep -c .) from the kernel"
 }
 
