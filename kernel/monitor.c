@@ -8,9 +8,11 @@
 #include "monitor.h"
 #include "check.h"
 #include "cpu.h"
+#include "errors.h"
 #include "frame.h"
 #include "lib.h"
 #include "pagefault.h"
+#include "pager.h"
 #include "proc.h"
 #include "programs.h"
 #include "seam.h"
@@ -247,7 +249,8 @@ static void cmd_vm(char **argv)
 	if (!find_space("vm", argv[1], &p))
 		return;
 	kprintf("process %d (%s): address space %d; ranges: start-end size flags (u user, r "
-		"read, w write, c copy-on-write) first frame\n", p.pid, p.name, p.as);
+		"read, w write, c copy-on-write) first frame, or s and the first slot of pages in "
+		"swap\n", p.pid, p.name, p.as);
 	vm_dump(p.as, console_sink, NULL);
 	vm_dump_block(p.as, console_sink, NULL);
 }
@@ -265,8 +268,11 @@ static void cmd_walk(char **argv)
 			"0x40001000\n", argv[2]);
 		return;
 	}
-	if (vm_info(p.as, &info) < 0)
+	int rc = vm_info(p.as, &info);
+	if (rc < 0) {
+		kprintf("walk: address space %d: %s (%s)\n", p.as, err_name(rc), err_cause(rc));
 		return;
+	}
 	if (info.out) {
 		kprintf("walk: process %d (%s) has its block out in swap (slots %u-%u): its tables "
 			"come back when it runs\n", p.pid, p.name, info.out_slot,
@@ -298,6 +304,7 @@ static void cmd_trackers(char **argv)
 static void cmd_stats(char **argv)
 {
 	struct vm_stats s;
+	struct pager_stats w;
 	struct proc_stats p;
 
 	(void)argv;
@@ -312,6 +319,10 @@ static void cmd_stats(char **argv)
 	kprintf("faults: cow_copies=%u cow_reuses=%u zero_fills=%u; tlb: invlpgs=%u "
 		"flushes=%u\n", s.cow_copies, s.cow_reuses, s.zero_fills, s.invlpgs,
 		s.tlb_flushes);
+	pager_get_stats(&w);
+	kprintf("swap: slots=%u used=%u retired=%u; pages out=%u dropped_clean=%u in=%u; "
+		"blocks out=%u in=%u out_now=%u\n", w.slots_total, w.slots_used, w.slots_retired,
+		w.swap_outs, w.clean_drops, w.swap_ins, w.blocks_out, w.blocks_in, w.spaces_out);
 	kprintf("processes: live=%u created=%u forks=%u execs=%u exits=%u killed=%u "
 		"switches=%u preemptions=%u\n", p.live, p.processes, p.forks, p.execs, p.exits,
 		p.killed, p.switches, p.preemptions);
