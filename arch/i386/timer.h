@@ -40,7 +40,7 @@ bool timer_slice_over(void);
 void timer_user_enter(void);
 void timer_user_leave(void);
 
-/* Tell the PIC that the timer interrupt has been handled. */
+/* Tell the master PIC that its interrupt (the timer's, or a line of pic_enable_irq) was handled. */
 void timer_eoi(void);
 
 /*
