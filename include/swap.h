@@ -127,6 +127,7 @@ int swap_refcount(uint32_t slot);
 /* The state of a slot (enum swap_state), or -E_INVAL. */
 int swap_slot_state(uint32_t slot);
 
+/* The slots in each state now (all 0 without swap). */
 void swap_get_counts(struct swap_counts *c);
 
 /* Where the metadata lies, for the kernel-zone dump (0 frames: none). */
@@ -157,6 +158,7 @@ struct swap_io_counts {
 	uint32_t read_errors, write_errors;
 };
 
+/* The transfers counted so far, and zero them (pager_reset_stats does). */
 void swap_get_io(struct swap_io_counts *c);
 void swap_reset_io(void);
 
