@@ -10,6 +10,7 @@
  *   slots[nuser]      the swap slot each user frame keeps a clean copy in, 0: none
  */
 #include "frame.h"
+#include "bitmap.h"
 #include "mmu.h"
 #include "errors.h"
 #include "lib.h"
@@ -48,26 +49,14 @@ struct frame_public frame_public;
 
 /* ---- bitmap ---------------------------------------------------------- */
 
-static inline bool is_free(uint32_t pfn) { return fa.bitmap[pfn / 32] & BIT(pfn % 32); }
-static inline void set_free(uint32_t pfn) { fa.bitmap[pfn / 32] |= BIT(pfn % 32); }
-static inline void set_used(uint32_t pfn) { fa.bitmap[pfn / 32] &= ~BIT(pfn % 32); }
+static inline bool is_free(uint32_t pfn) { return bitmap_test(fa.bitmap, pfn); }
+static inline void set_free(uint32_t pfn) { bitmap_set(fa.bitmap, pfn); }
+static inline void set_used(uint32_t pfn) { bitmap_clear(fa.bitmap, pfn); }
 
-/*
- * The first pfn in [from, end) whose bit equals `want`, or end.  Scans a
- * word at a time: words with no such bit are skipped whole.
- */
-static uint32_t find_bit(uint32_t from, uint32_t end, bool want)
+/* The first pfn in [from, end) whose free bit equals `want`, or end. */
+static inline uint32_t find_bit(uint32_t from, uint32_t end, bool want)
 {
-	while (from < end) {
-		uint32_t w = fa.bitmap[from / 32];
-		if (!want)
-			w = ~w;
-		w &= ~MASK(from % 32); /* ignore bits below `from` */
-		if (w != 0)
-			return MIN(ALIGN_DOWN(from, 32) + (uint32_t)__builtin_ctz(w), end);
-		from = ALIGN_DOWN(from, 32) + 32;
-	}
-	return end;
+	return bitmap_find(fa.bitmap, from, end, want);
 }
 
 /* ---- checks on a frame address --------------------------------------- */
@@ -164,16 +153,7 @@ static bool may_allocate(void)
 /* The first run of n free kernel-zone frames, or fa.kzone_end if none. */
 static uint32_t find_run(uint32_t n)
 {
-	uint32_t start = find_bit(fa.khint * 32, fa.kzone_end, true);
-
-	fa.khint = start / 32; /* nothing free below here */
-	while (start + n <= fa.kzone_end) {
-		uint32_t end = find_bit(start, start + n, false);
-		if (end == start + n)
-			return start;
-		start = find_bit(end, fa.kzone_end, true);
-	}
-	return fa.kzone_end;
+	return bitmap_find_run(fa.bitmap, &fa.khint, fa.kzone_end, n);
 }
 
 int frame_alloc(enum zone z, paddr_t *pa)

@@ -9,6 +9,7 @@
  *   the bounce page       the last frame, page aligned (swap_bounce)
  */
 #include "swap.h"
+#include "bitmap.h"
 #include "errors.h"
 #include "frame.h"
 #include "lib.h"
@@ -26,30 +27,6 @@ static struct swap_allocator {
 	uint32_t fail_nth, alloc_calls;
 	struct swap_io_counts io;
 } sw;
-
-/* ---- bitmaps -------------------------------------------------------------- */
-
-static inline bool test_bit(const uint32_t *map, uint32_t s) { return map[s / 32] & BIT(s % 32); }
-static inline void set_bit(uint32_t *map, uint32_t s) { map[s / 32] |= BIT(s % 32); }
-static inline void clear_bit(uint32_t *map, uint32_t s) { map[s / 32] &= ~BIT(s % 32); }
-
-/*
- * The first slot in [from, end) whose free bit equals `want`, or end.
- * Scans a word at a time: words with no such bit are skipped whole.
- */
-static uint32_t find_free_bit(uint32_t from, uint32_t end, bool want)
-{
-	while (from < end) {
-		uint32_t w = sw.free_map[from / 32];
-		if (!want)
-			w = ~w;
-		w &= ~MASK(from % 32); /* ignore bits below `from` */
-		if (w != 0)
-			return MIN(ALIGN_DOWN(from, 32) + (uint32_t)__builtin_ctz(w), end);
-		from = ALIGN_DOWN(from, 32) + 32;
-	}
-	return end;
-}
 
 /* ---- setting up ----------------------------------------------------------- */
 
@@ -71,7 +48,7 @@ static void lay_out(paddr_t base, uint32_t frames, uint32_t nslots)
 	sw.free_map = (uint32_t *)(m + ALIGN_UP(nslots * (uint32_t)sizeof(uint16_t), 4));
 	sw.retired_map = sw.free_map + sw.words;
 	for (uint32_t s = 1; s < nslots; s++)
-		set_bit(sw.free_map, s);
+		bitmap_set(sw.free_map, s);
 	sw.n = (struct swap_counts){ .total = nslots - 1, .free = nslots - 1 };
 	sw.meta_base = base;
 	sw.meta_frames = frames;
@@ -139,21 +116,12 @@ static bool may_allocate(void)
 /* The first run of n free slots, or sw.nslots if there is none. */
 static uint32_t find_run(uint32_t n)
 {
-	uint32_t start = find_free_bit(sw.hint * 32, sw.nslots, true);
-
-	sw.hint = start / 32; /* nothing free below here */
-	while (n <= sw.nslots - start) {
-		uint32_t end = find_free_bit(start, start + n, false);
-		if (end == start + n)
-			return start;
-		start = find_free_bit(end, sw.nslots, true);
-	}
-	return sw.nslots;
+	return bitmap_find_run(sw.free_map, &sw.hint, sw.nslots, n);
 }
 
 static void take(uint32_t s)
 {
-	clear_bit(sw.free_map, s);
+	bitmap_clear(sw.free_map, s);
 	sw.refs[s] = 1;
 	sw.n.free--;
 	sw.n.used++;
@@ -162,9 +130,9 @@ static void take(uint32_t s)
 /* Slot s has just lost its last reference: free again, unless it is retired. */
 static void release(uint32_t s)
 {
-	if (test_bit(sw.retired_map, s))
+	if (bitmap_test(sw.retired_map, s))
 		return;
-	set_bit(sw.free_map, s);
+	bitmap_set(sw.free_map, s);
 	sw.n.free++;
 	sw.n.used--;
 	if (s / 32 < sw.hint)
@@ -236,9 +204,9 @@ int swap_retire(uint32_t slot)
 		return -E_INVAL;
 	if (sw.refs[slot] == 0)
 		return -E_FREE;
-	if (test_bit(sw.retired_map, slot))
+	if (bitmap_test(sw.retired_map, slot))
 		return -E_EXIST;
-	set_bit(sw.retired_map, slot);
+	bitmap_set(sw.retired_map, slot);
 	sw.n.used--;
 	sw.n.retired++;
 	return 0;
@@ -255,7 +223,7 @@ int swap_slot_state(uint32_t slot)
 {
 	if (!is_slot(slot))
 		return -E_INVAL;
-	if (test_bit(sw.retired_map, slot))
+	if (bitmap_test(sw.retired_map, slot))
 		return SWAP_RETIRED;
 	return sw.refs[slot] > 0 ? SWAP_USED : SWAP_FREE;
 }
@@ -334,7 +302,7 @@ int swap_recount_hold(uint32_t slot)
 {
 	if (!is_slot(slot))
 		return -E_INVAL;
-	if (test_bit(sw.free_map, slot))
+	if (bitmap_test(sw.free_map, slot))
 		return -E_FREE;
 	if (sw.refs[slot] == SWAP_REF_MAX)
 		return -E_RANGE;
@@ -351,7 +319,7 @@ void swap_recount_unhold(uint32_t slot)
 void swap_recount_end(void)
 {
 	for (uint32_t s = 1; s < sw.nslots; s++)
-		if (sw.refs[s] == 0 && !test_bit(sw.free_map, s))
+		if (sw.refs[s] == 0 && !bitmap_test(sw.free_map, s))
 			release(s);
 }
 
@@ -375,7 +343,7 @@ static int broken(const char *what, uint32_t detail)
 /* Slot s agrees with its bits, and counts towards the state it is in. */
 static int check_slot(uint32_t s, struct swap_counts *seen)
 {
-	bool free = test_bit(sw.free_map, s), retired = test_bit(sw.retired_map, s);
+	bool free = bitmap_test(sw.free_map, s), retired = bitmap_test(sw.retired_map, s);
 
 	if (free && (retired || sw.refs[s] != 0))
 		return broken("a free slot is retired or has references", s);
@@ -411,13 +379,13 @@ int swap_check(void)
 		return sw.meta_frames == 0 ? 0 : broken("metadata without slots", sw.meta_frames);
 	if ((rc = check_metadata()) < 0)
 		return rc;
-	if (test_bit(sw.free_map, 0) || test_bit(sw.retired_map, 0) || sw.refs[0] != 0)
+	if (bitmap_test(sw.free_map, 0) || bitmap_test(sw.retired_map, 0) || sw.refs[0] != 0)
 		return broken("slot 0 is in use", sw.refs[0]);
 	for (uint32_t s = 1; s < sw.nslots; s++)
 		if ((rc = check_slot(s, &seen)) < 0)
 			return rc;
 	for (uint32_t s = sw.nslots; s < sw.words * 32; s++)
-		if (test_bit(sw.free_map, s) || test_bit(sw.retired_map, s))
+		if (bitmap_test(sw.free_map, s) || bitmap_test(sw.retired_map, s))
 			return broken("a bit past the last slot is set", s);
 	if (memcmp(&seen, &sw.n, sizeof(seen)) != 0)
 		return broken("the counts do not match the slots", sw.n.free);
