@@ -51,7 +51,7 @@ ARCH_SRCS   := arch/i386/boot.S arch/i386/trap.S arch/i386/probe.S arch/i386/swi
                arch/i386/cpufeat.c
 KERNEL_SRCS := kernel/main.c kernel/multiboot.c kernel/cmdline.c kernel/pagefault.c \
                kernel/elf.c kernel/proc.c kernel/ufault.c kernel/syscall.c \
-               kernel/programs.S kernel/program_find.c kernel/disktime.c
+               kernel/programs.S kernel/program_find.c kernel/disktime.c kernel/pressure.c
 DEMO_SRCS   := demo/demo.c demo/demo_proc.c
 HOSTED_SRCS := hosted/seam.c hosted/mmu_model.c hosted/probe.c hosted/disk.c
 # test bodies that run on both platforms
