@@ -31,7 +31,7 @@ show      = $(if $(filter 1,$(V)),,@printf '  %-7s %s\n' $(1) $(2))
 
 MEM      ?= 128
 CPU      ?=
-SWAP     ?= 256
+SWAP     ?= 512
 ARGS     ?=
 TIMEOUT  ?= 120
 GDBPORT  ?= 1234
@@ -52,7 +52,7 @@ ARCH_SRCS   := arch/i386/boot.S arch/i386/trap.S arch/i386/probe.S arch/i386/swi
 KERNEL_SRCS := kernel/main.c kernel/multiboot.c kernel/cmdline.c kernel/pagefault.c \
                kernel/elf.c kernel/proc.c kernel/ufault.c kernel/syscall.c \
                kernel/programs.S kernel/program_find.c kernel/disktime.c kernel/pressure.c
-DEMO_SRCS   := demo/demo.c demo/demo_proc.c
+DEMO_SRCS   := demo/demo.c demo/demo_proc.c demo/demo_swap.c
 HOSTED_SRCS := hosted/seam.c hosted/mmu_model.c hosted/probe.c hosted/disk.c
 # test bodies that run on both platforms
 SHARED_TEST_SRCS := tests/harness.c tests/fixture.c tests/test_printf.c tests/test_hw.c \
@@ -186,6 +186,7 @@ $(HOST_TESTS): $(HOST_OBJS)
 
 UBUILD        := $(BUILD)/user
 USER_PROG_SRCS := user/init.c user/worker.c user/hello.c user/forkwait.c user/membench.c \
+                  user/overcommit.c \
                   tests/user/utest.c tests/user/kfail.c
 USER_LIB_SRCS := user/crt0.S user/ulib.c user/ucheck.c lib/printf.c lib/string.c lib/status.c
 USER_CFLAGS   := -std=gnu11 -m32 -march=i486 -ffreestanding -fno-pic -fno-stack-protector \

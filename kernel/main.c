@@ -373,7 +373,7 @@ _Noreturn void kmain(uint32_t magic, uint32_t mbi_phys)
 	if (!demo_paging())
 		boot_fail();
 	start_swap();
-	if (!demo_processes())
+	if (!demo_processes() || !demo_overcommit())
 		boot_fail();
 	kprintf("boot: ok\n");
 	qemu_exit(true);

@@ -32,6 +32,7 @@ programs:
 	program forkwait
 	program membench
 	program kfail
+	program overcommit
 	.section .rodata.programs, "a"
 	.long 0, 0, 0
 	.size programs, . - programs

@@ -17,6 +17,13 @@ bool demo_paging(void);
 bool demo_processes(void);
 
 /*
+ * Demo part 3: workers that together touch several times the user zone,
+ * through swap, then a `summary:` line.  Skipped (true, saying why)
+ * without swap slots.  True if all went well.
+ */
+bool demo_overcommit(void);
+
+/*
  * Run the kernel test suites, each printing its closing line
  * ("kernel-kframe: 12 passed, 0 failed"), then one verdict line.  Returns
  * the number of cases that failed.  The suites read their options from the
