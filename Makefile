@@ -70,7 +70,7 @@ HOST_TEST_SRCS   := tests/host_main.c tests/host_fixture.c tests/frame_util.c \
 # kernel-only tests, their fixture, the runner and the kernel's probe()
 KTEST_SRCS  := tests/kernel/ktest.c tests/kernel/kfixture.c tests/kernel/probe.c \
                tests/kernel/test_kframe.c tests/kernel/test_proc.c tests/kernel/test_kfail.c \
-               tests/kernel/test_disk.c
+               tests/kernel/test_disk.c tests/kernel/test_swap.c
 KBENCH_SRCS := bench/kernel/kbench.c
 
 # ---- flags ------------------------------------------------------------
@@ -187,7 +187,7 @@ $(HOST_TESTS): $(HOST_OBJS)
 UBUILD        := $(BUILD)/user
 USER_PROG_SRCS := user/init.c user/worker.c user/hello.c user/forkwait.c user/membench.c \
                   user/overcommit.c \
-                  tests/user/utest.c tests/user/kfail.c
+                  tests/user/utest.c tests/user/kfail.c tests/user/uswap.c
 USER_LIB_SRCS := user/crt0.S user/ulib.c user/ucheck.c lib/printf.c lib/string.c lib/status.c
 USER_CFLAGS   := -std=gnu11 -m32 -march=i486 -ffreestanding -fno-pic -fno-stack-protector \
                  -nostdlib -mgeneral-regs-only -fno-omit-frame-pointer \

@@ -11,11 +11,22 @@ static uint32_t low = PRESSURE_MIN_LOW, high = 2 * PRESSURE_MIN_LOW;
 static pressure_idle_fn idle_hook;
 static struct pressure_stats stats;
 
-void pressure_init(pressure_idle_fn idle)
+void pressure_default_marks(void)
 {
 	low = MAX(PRESSURE_MIN_LOW, frame_total_count(ZONE_USER) / LOW_DIVISOR);
 	high = 2 * low;
+}
+
+void pressure_init(pressure_idle_fn idle)
+{
+	pressure_default_marks();
 	idle_hook = idle;
+}
+
+void pressure_set_marks(uint32_t l, uint32_t h)
+{
+	low = l;
+	high = MAX(l, h);
 }
 
 uint32_t pressure_low(void)

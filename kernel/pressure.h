@@ -34,6 +34,14 @@ void pressure_init(pressure_idle_fn idle);
 uint32_t pressure_low(void);
 uint32_t pressure_high(void);
 
+/*
+ * Tests: set the watermarks (low <= high), so that a test holding most of
+ * the user zone leaves its processes room to work; pressure_default_marks
+ * sets those of pressure_init again.
+ */
+void pressure_set_marks(uint32_t low, uint32_t high);
+void pressure_default_marks(void);
+
 /* Whether there are swap slots to page out to. */
 bool pressure_swap_on(void);
 

@@ -33,6 +33,7 @@ programs:
 	program membench
 	program kfail
 	program overcommit
+	program uswap
 	.section .rodata.programs, "a"
 	.long 0, 0, 0
 	.size programs, . - programs

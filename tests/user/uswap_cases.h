@@ -1,0 +1,39 @@
+/*
+ * uswap_cases.h - what the uswap program and the kernel suite swap-proc
+ * (tests/kernel/test_swap.c) agree on: the cases, the statuses they end
+ * with, and the test trap.
+ *
+ * `uswap USWAP_ARG(case, n)` runs one case with its number n (pages, most
+ * often).  A case ends with 0 when every check held; a failed check prints
+ * a line and ends it with USWAP_FAILED.
+ *
+ * The test trap is `int $USWAP_VECTOR` with EBX = a user address: the
+ * suite pages out the caller's page there, in its live address space
+ * (pager_evict), and returns the result in EAX.  Only the suite handles
+ * the vector; anywhere else the trap kills the process.
+ */
+#ifndef PAGETRACK_USWAP_CASES_H
+#define PAGETRACK_USWAP_CASES_H
+
+#include "uapi.h"
+
+#define USWAP_VECTOR 0x91
+
+enum uswap_case {
+	USWAP_EVICT_LIVE = 1, /* n pages, each paged out of the live space and touched again */
+	USWAP_FORK_OUT,       /* n pages out, a fork, both sides read and write them */
+	USWAP_FILL,           /* fill n pages, check them, write them again, check again */
+	USWAP_SLEEPER,        /* fill n pages, sleep long, check them */
+	USWAP_HOG,            /* touch heap pages until killed */
+	USWAP_OOM_INIT,       /* fork a sleeper of n pages and a hog; the hog must be the one killed */
+};
+
+#define USWAP_ARG(c, n) ((int)(c) | (int)((n) << 8))
+#define USWAP_CASE(arg) ((arg) & 0xFF)
+#define USWAP_N(arg) ((uint32_t)(arg) >> 8)
+
+#define USWAP_FAILED 1
+#define USWAP_HOG_SURVIVED 2 /* the hog stopped before the kernel ended it */
+#define USWAP_SLEEP_TURNS 100000
+
+#endif
