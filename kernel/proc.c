@@ -526,6 +526,8 @@ int proc_make_room(struct proc *need)
 
 	if (pressure_reclaim() > 0 || block_out_one(need))
 		return 0;
+	if (frame_free_count(ZONE_USER) > 0)
+		return -E_NOMEM; /* not out of memory: a run of the kernel zone, or a failure injected */
 	struct proc *v = oom_victim(&pages);
 	if (!v)
 		return -E_NOMEM;

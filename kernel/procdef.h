@@ -78,8 +78,9 @@ void proc_yield(void);
 /*
  * Make room after an allocation for process `need` (NULL: the kernel's
  * own) failed for lack of memory: reclaim user frames, page out a process
- * that does not run, or end the process holding the most memory (the
- * "killed: ... out of memory and swap" line).  Returns 0 when something
+ * that does not run, or, when no user frame is left (RAM and swap full),
+ * end the process holding the most memory (the "killed: ... out of memory
+ * and swap" line).  Returns 0 when something
  * was freed (try again), or -E_NOMEM: nothing could be, or `need` itself
  * was chosen (then need->doomed is set: it ends on its way back to ring 3).
  */
