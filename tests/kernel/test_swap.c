@@ -9,7 +9,8 @@
  *                     each side then reads and writes its own copy; a
  *                     process's data round-trips through swap under
  *                     pressure; a sleeping process goes out whole (its
- *                     block too) and comes back; memory and swap full, the
+ *                     block too) and comes back; more processes live at once
+ *                     than the kernel zone holds; memory and swap full, the
  *                     process holding the most is ended and init lives on,
  *                     with swap and without;
  *   swap-proc-errors  a boot of its own (scripts/kernel-disk-test.sh,
@@ -235,6 +236,29 @@ static void a_sleeper_goes_out_whole_and_comes_back(void)
 	CHECK_EQ(b.spaces_out, 0);
 }
 
+/*
+ * The kernel zone left room for the blocks and kernel stacks of 20
+ * processes: 40 sleepers exist at once all the same, the blocks of those
+ * asleep paged out to make room for the next fork, and brought back (for
+ * each, room made again) when they wake.
+ */
+static void more_spaces_than_the_kernel_zone_holds(void)
+{
+	struct pager_stats a, b;
+	const uint32_t sleepers = 40, room = 120; /* 6 frames a process in RAM: 20 */
+
+	if (!with_swap())
+		return;
+	CHECK_GT(fx_hog_kzone(), 0);
+	fx_hog_release(frame_kzone_end() - room * PAGE_SIZE, room);
+	stats(&a);
+	run_expect(spawn(USWAP_MANY_SLEEPERS, sleepers), 0);
+	stats(&b);
+	fx_unhog();
+	CHECK_GE(b.blocks_out - a.blocks_out, sleepers / 2);
+	CHECK_EQ(b.blocks_in - b.blocks_out, a.blocks_in - a.blocks_out); /* every one came back */
+}
+
 /* Memory full and no swap: the hog is ended, the sleeper and init (its parent) live on. */
 static void out_of_memory_ends_the_hog_not_init_without_swap(void)
 {
@@ -268,6 +292,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(fork_after_page_out_shares_the_slot),
 	TEST_CASE(data_round_trips_through_swap_under_pressure),
 	TEST_CASE(a_sleeper_goes_out_whole_and_comes_back),
+	TEST_CASE(more_spaces_than_the_kernel_zone_holds),
 	TEST_CASE(out_of_memory_ends_the_hog_not_init_without_swap),
 	TEST_CASE(out_of_memory_and_swap_ends_the_hog_not_init),
 };

@@ -132,6 +132,33 @@ static int oom_init(uint32_t n)
 	return 0;
 }
 
+/*
+ * n children alive at once, each with a page of its own, all asleep (each
+ * runs to its sleep before the next fork): more
+ * address spaces than the kernel zone holds, for the suite that leaves it
+ * little room.  Each must end with 0.
+ */
+static int many_sleepers(uint32_t n)
+{
+	int status = -1;
+
+	for (uint32_t i = 0; i < n; i++) {
+		int pid = fork();
+		if (pid == 0)
+			exit(sleeper(1, USWAP_SHORT_SLEEP));
+		if (pid < 0)
+			printf("uswap: fork %u of %u: %s\n", i + 1, n, sys_err_text(pid));
+		UCHECK(pid > 0);
+		yield(); /* the child runs, and falls asleep: a process the kernel may page out */
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		UCHECK(wait(&status) > 0);
+		UCHECK_STATUS(status, 0);
+	}
+	UCHECK_EQ(wait(NULL), -SYS_ECHILD);
+	return 0;
+}
+
 int main(int arg)
 {
 	uint32_t n = USWAP_N(arg);
@@ -150,6 +177,8 @@ int main(int arg)
 		return hog();
 	case USWAP_OOM_INIT:
 		return oom_init(n);
+	case USWAP_MANY_SLEEPERS:
+		return many_sleepers(n);
 	default:
 		printf("uswap: no case %d\n", USWAP_CASE(arg));
 		return USWAP_FAILED;

@@ -26,6 +26,7 @@ enum uswap_case {
 	USWAP_SLEEPER,        /* fill n pages, sleep long, check them */
 	USWAP_HOG,            /* touch heap pages until killed */
 	USWAP_OOM_INIT,       /* fork a sleeper of n pages and a hog; the hog must be the one killed */
+	USWAP_MANY_SLEEPERS,  /* fork n children that each write a page, sleep and check it */
 };
 
 #define USWAP_ARG(c, n) ((int)(c) | (int)((n) << 8))
@@ -35,5 +36,6 @@ enum uswap_case {
 #define USWAP_FAILED 1
 #define USWAP_HOG_SURVIVED 2 /* the hog stopped before the kernel ended it */
 #define USWAP_SLEEP_TURNS 100000
+#define USWAP_SHORT_SLEEP 1000
 
 #endif
