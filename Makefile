@@ -66,7 +66,8 @@ HOST_TEST_SRCS   := tests/host_main.c tests/host_fixture.c tests/frame_util.c \
                     tests/frame_boot.c tests/frame_alloc.c tests/frame_bad.c tests/frame_refs.c \
                     tests/frame_inject.c tests/frame_walk.c tests/frame_random.c \
                     tests/test_mmu.c tests/test_paging.c tests/test_stress.c \
-                    tests/disk_model.c tests/swap_slots.c tests/swap_io.c
+                    tests/disk_model.c tests/swap_slots.c tests/swap_io.c \
+                    tests/swap_model.c
 # kernel-only tests, their fixture, the runner and the kernel's probe()
 KTEST_SRCS  := tests/kernel/ktest.c tests/kernel/kfixture.c tests/kernel/probe.c \
                tests/kernel/test_kframe.c tests/kernel/test_proc.c tests/kernel/test_kfail.c \
@@ -96,15 +97,21 @@ DEPFLAGS  = -MMD -MP
 # ---- one compile rule per build flavour ---------------------------------
 #
 # $(call compile_rules,DIR,COMPILER,CFLAGS-VAR,ASFLAGS-VAR,LABEL): objects
-# DIR/<source>.o from <source>.c and <source>.S.
+# DIR/<source>.o from <source>.c and <source>.S.  DIR/.flags holds the
+# command line they are built with and changes only when it does, so that
+# a change of compiler or flags rebuilds every object of the flavour.
 
 define compile_rules
-$(1)/%.o: %.c
+$(1)/.flags: FORCE
+	@mkdir -p $$(dir $$@)
+	@echo '$(2) $$($(3)) $$($(4))' | cmp -s - $$@ || echo '$(2) $$($(3)) $$($(4))' > $$@
+
+$(1)/%.o: %.c $(1)/.flags
 	@mkdir -p $$(dir $$@)
 	$$(call show,$(5),$$<)
 	$$(Q)$(2) $$($(3)) $$(DEPFLAGS) -c $$< -o $$@
 
-$(1)/%.o: %.S
+$(1)/%.o: %.S $(1)/.flags
 	@mkdir -p $$(dir $$@)
 	$$(call show,$(5),$$<)
 	$$(Q)$(2) $$($(4)) $$(DEPFLAGS) -c $$< -o $$@
@@ -125,7 +132,7 @@ HOST_TESTS  := $(HBUILD)/pagetrack-tests
 REPLAY      := $(HBUILD)/fuzz-replay
 FUZZ_DIRS   := fuzz/corpus fuzz/regressions
 
-.PHONY: all kernel host run min-mem test test-host test-kernel bench debug clean deps-run deps-test \
+.PHONY: FORCE all kernel host run min-mem test test-host test-kernel bench debug clean deps-run deps-test \
         deps-debug
 
 all: kernel host

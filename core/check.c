@@ -226,6 +226,20 @@ static bool any_held(uint32_t first, uint32_t n)
 	return false;
 }
 
+/* Slots [y->first, + n): their holders counted, each slot's references left over added to *left. */
+static int check_pass(struct tally *y, uint32_t n, uint32_t *left)
+{
+	memset(y->seen, 0, SLOTS_A_PASS * sizeof(uint16_t));
+	tally_holders(y);
+	for (uint32_t i = 0; i < n; i++) {
+		int refs = MAX(swap_refcount(y->first + i), 0);
+		if (refs < y->seen[i])
+			return broken(-1, "a slot has fewer references than holders", y->first + i);
+		*left += (uint32_t)refs - y->seen[i];
+	}
+	return 0;
+}
+
 /*
  * Each slot has as many references as holders in RAM name it, and what
  * is left over, summed, is the pages the blocks that are out map.
@@ -241,14 +255,9 @@ static int check_slot_refs(void)
 		uint32_t n = MIN(SLOTS_A_PASS, c.total + 1 - y.first);
 		if (!any_held(y.first, n))
 			continue;
-		memset(y.seen, 0, SLOTS_A_PASS * sizeof(uint16_t));
-		tally_holders(&y);
-		for (uint32_t i = 0; i < n; i++) {
-			int refs = MAX(swap_refcount(y.first + i), 0);
-			if (refs < y.seen[i])
-				return broken(-1, "a slot has fewer references than holders", y.first + i);
-			left += (uint32_t)refs - y.seen[i];
-		}
+		int rc = check_pass(&y, n, &left);
+		if (rc < 0)
+			return rc;
 	}
 	y.seen = NULL; /* the blocks' counts alone */
 	tally_holders(&y);

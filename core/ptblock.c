@@ -134,8 +134,8 @@ void ptb_destroy(int idx)
 	if (trk_out(t)) {
 		free_run(t);
 		stats.out--;
-	} else {
-		count_pages_quietly(0, -(int32_t)trk_ntables(t)); /* the undoing of a clone raises nothing */
+	} else { /* the undoing of a clone raises nothing */
+		count_pages_quietly(0, -(int32_t)trk_ntables(t));
 		unalloc(trk_base(t), t->pcount);
 	}
 	trk_release(idx);

@@ -39,6 +39,19 @@
  * the next operation (-E_NOMEM must leave everything as it was; a call that
  * meets the failure may also recover and succeed).
  *
+ * Paging out, at any point: the top three bits of an operation's byte,
+ * which op_of[] does not read, page out before it (pager_step): a page
+ * the run chooses (pager_evict), the clock (pager_reclaim of one, 16, or
+ * as many as it can), a space's block or every block but the live one
+ * (pager_block_out), or the clock with one of its writes failing.  None of
+ * it takes a byte or changes what the model says a page holds or allows:
+ * the model follows where the pages went (model.h), and the operation
+ * after it finds pages in swap and blocks out, which the calls bring back.
+ * Inputs written before paging out existed decode to the same operations
+ * (those bits were ignored), with page-outs where their bits ask; the
+ * scenario seeds of fuzz/seeds.py have them clear but in its swap-*
+ * seeds, so they run as they did.
+ *
  * After every operation: every mapping of every space (vm_iterate) against
  * the model, the reference count of every user-zone frame, the free counts
  * of both zones against the blocks and tracker pages, the spaces, the kmap
@@ -55,14 +68,17 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "disk.h"
 #include "fixture.h"
 #include "frame.h"
 #include "fuzz.h"
 #include "kmap.h"
 #include "machine.h"
 #include "model.h"
+#include "pager.h"
 #include "probe.h"
 #include "seam.h"
+#include "swap.h"
 #include "tracker.h"
 #include "vmspace.h"
 
@@ -79,6 +95,7 @@
 #define HIGH_DEV 0xE0000000u      /* device frames above RAM, never touched */
 #define RUN_MAX 8u                /* new frames for one map_range */
 #define MAX_FAIL 8u               /* an injected failure hits one of the next 8 allocations */
+#define DISK_PAGES 8192u          /* the swap disk: room for every page the model holds, twice */
 
 #define DZ_ON BIT(7)
 #define RESOLVE_BIT BIT(4) /* in a fault's error-code byte: vm_resolve instead */
@@ -89,6 +106,10 @@ static const uint16_t region_pde[NREG] = { 256, 257, 258, 300, 511, 512,
 enum { OP_CREATE, OP_DESTROY, OP_MAP, OP_MAP_SHARED, OP_MAP_DEVICE, OP_MAP_RANGE,
        OP_MAP_ZERO, OP_UNMAP, OP_UNMAP_RANGE, OP_PROTECT, OP_CLONE_COW, OP_CLONE_EAGER,
        OP_ACTIVATE, OP_ACCESS, OP_FAULT, OP_QUERY, OP_DEMAND_ZERO, OP_BAD, OP_FAIL, OP_KINDS };
+
+/* What the top three bits of an operation's byte page out before it. */
+enum { PO_NONE, PO_EVICT, PO_RECLAIM_ONE, PO_RECLAIM_SOME, PO_BLOCK, PO_BLOCKS, PO_RECLAIM_ALL,
+       PO_WRITE_FAILS, PO_KINDS };
 
 static const uint8_t op_of[32] = {
 	OP_CREATE,      OP_CREATE,     OP_DESTROY,     OP_MAP,         OP_MAP,
@@ -121,9 +142,15 @@ static struct {
 	struct vm_stats stats0;
 } fz;
 
+/* Frames and pages in swap the model holds: the room the run leaves for more. */
+static uint32_t held(void)
+{
+	return md.frames_used + md.swapped;
+}
+
 static struct {
 	uint64_t inputs, steps, done[OP_KINDS], nomem, cow_breaks, zero_fills, accesses, bad;
-	uint64_t resolves;
+	uint64_t resolves, paged[PO_KINDS], pages_out, blocks_out;
 } totals;
 
 /* ---- reading the input ------------------------------------------------------------ */
@@ -245,6 +272,16 @@ static void read_ram(paddr_t pa, uint32_t w[3])
 	w[2] = words[MD_LAST_WORD / 4];
 }
 
+/* A slot's words, read from the model disk. */
+static void read_slot(uint32_t slot, uint32_t w[3])
+{
+	const uint32_t *words = (const uint32_t *)disk_page(slot);
+
+	w[0] = words[0];
+	w[1] = words[MD_MID_WORD / 4];
+	w[2] = words[MD_LAST_WORD / 4];
+}
+
 static struct md_space spaces[NSLOTS];
 static struct md_page pages[NSLOTS * NPAGES];
 static struct md_frame frames[NPFN]; /* an entry for every frame of RAM */
@@ -255,6 +292,7 @@ static const struct md_config config = {
 	.va = idx_va,
 	.index = va_idx,
 	.read = read_ram,
+	.read_slot = read_slot,
 	.report = report,
 	.spaces = spaces,
 	.nspaces = NSLOTS,
@@ -341,6 +379,11 @@ static bool check_nomem(bool met)
 
 	MD_CHECK(met, "-E_NOMEM without an injected failure");
 	vm_get_stats(&s);
+	if (fz.stats0.spaces_out > 0) { /* a block brought in stays in (vmspace.h) */
+		s.blocks = fz.stats0.blocks;
+		s.block_pages = fz.stats0.block_pages;
+		s.tables = fz.stats0.tables;
+	}
 	MD_CHECK(s.spaces == fz.stats0.spaces && s.blocks == fz.stats0.blocks &&
 			 s.block_pages == fz.stats0.block_pages && s.tables == fz.stats0.tables &&
 			 s.tracker_pages == fz.stats0.tracker_pages,
@@ -351,6 +394,8 @@ static bool check_nomem(bool met)
 		 s.tracker_pages);
 	if (fz.arm_slot >= 0) {
 		int rc = vm_info(md.sp[fz.arm_slot].h, &now);
+		if (fz.info0.out && !now.out) /* it came in: where its tables lie is all that moved */
+			now = fz.info0;
 		MD_CHECK(rc == 0 && now.block == fz.info0.block && now.pages == fz.info0.pages &&
 				 now.tables == fz.info0.tables && now.mapped == fz.info0.mapped,
 			 "-E_NOMEM changed the space: block 0x%x/%u pages -> 0x%x/%u",
@@ -433,7 +478,7 @@ static bool op_clone(enum vm_clone_mode mode)
 
 	if (s < 0)
 		return op_create();
-	if (d < 0 || (mode == VM_CLONE_EAGER && md.frames_used + user_pages(s) > USER_CAP))
+	if (d < 0 || (mode == VM_CLONE_EAGER && held() + user_pages(s) > USER_CAP))
 		return true;
 	md_describe("clone %d %s", md.sp[s].h, mode == VM_CLONE_COW ? "copy-on-write" : "eager");
 	arm(s);
@@ -469,7 +514,7 @@ static bool op_map(void)
 	if (s < 0)
 		return op_create();
 	uint32_t idx = pick_idx(), flags = pick_flags(), fill = u32();
-	if (md.frames_used >= USER_CAP)
+	if (held() >= USER_CAP)
 		return true;
 	paddr_t pa = fx_user_frame(fill);
 	md_describe("map %d 0x%x -> new 0x%x flags 0x%x", md.sp[s].h, idx_va(idx), pa, flags);
@@ -490,7 +535,7 @@ static bool op_map_shared(void)
 		return op_create();
 	uint32_t idx = pick_idx(), flags = pick_flags(), src = pick_idx_mapped(from);
 	const struct md_page *p = md_page(from, src);
-	if (!p->mapped || !md_user_frame(p->pa))
+	if (!md_in_frame(p)) /* a page in swap has no frame to share */
 		return true;
 	paddr_t pa = p->pa;
 	md_describe("map %d 0x%x -> 0x%x (mapped at 0x%x in %d) flags 0x%x", md.sp[s].h,
@@ -523,7 +568,7 @@ static bool op_map_device(void)
 /* n new user frames, contiguous, filled from `fill` on; false if there is no such run. */
 static bool new_run(uint32_t n, uint32_t fill, paddr_t *pa)
 {
-	if (md.frames_used + n > USER_CAP || fx_user_run(n, pa) < 0)
+	if (held() + n > USER_CAP || fx_user_run(n, pa) < 0)
 		return false;
 	for (uint32_t i = 0; i < n; i++)
 		fill_ram(*pa + i * PAGE_SIZE, fill + i);
@@ -602,7 +647,7 @@ static bool op_map_zero(void)
 	if (s < 0)
 		return op_create();
 	uint32_t idx = pick_idx(), flags = pick_flags();
-	if (md.frames_used >= USER_CAP)
+	if (held() >= USER_CAP)
 		return true;
 	md_describe("map_zero %d 0x%x flags 0x%x", md.sp[s].h, idx_va(idx), flags);
 	arm(s);
@@ -696,13 +741,13 @@ static bool op_demand_zero(void)
 static bool fault(int s, uint32_t idx, vaddr_t va, uint32_t err, bool *broke)
 {
 	const struct md_page *p = md_page(s, idx);
-	bool cow = md_breaks_cow(p, err);
+	bool allocates = md_fault_allocates(p, err);
 
 	*broke = false;
 	arm(s);
 	int rc = vm_fault(md.sp[s].h, va, err);
 	bool met = disarm();
-	if (rc == -E_NOMEM && cow && md_refs(p->pa) > 1)
+	if (rc == -E_NOMEM && allocates)
 		return check_nomem(met);
 	return md_after_fault(s, idx, va, err, rc, broke);
 }
@@ -727,7 +772,7 @@ static bool resolve_zero(int s, uint32_t idx, vaddr_t va, uint32_t err, bool *re
 
 	*retry = false;
 	MD_CHECK_RC(rc, -E_FAULT);
-	if (md.frames_used >= USER_CAP)
+	if (held() >= USER_CAP)
 		return true;
 	arm(s);
 	rc = vm_map_zero(md.sp[s].h, idx_va(idx), flags);
@@ -768,7 +813,7 @@ static bool op_access(void)
 	if (!live_for_access(b))
 		return false;
 	int s = md.live;
-	if (md.frames_used >= USER_CAP)
+	if (held() >= USER_CAP)
 		return true;
 	uint32_t idx = pick_idx_mapped(s), off;
 	if (how & PROBE_WRITE)
@@ -812,7 +857,7 @@ static bool op_fault(void)
 		return op_create();
 	uint32_t idx = pick_idx_mapped(s), b = u8(), err = b & (PF_P | PF_W | PF_U | PF_RSVD);
 	vaddr_t va = idx_va(idx) + 4 * (u8() % (PAGE_SIZE / 4));
-	if (md.frames_used >= USER_CAP)
+	if (held() >= USER_CAP)
 		return true;
 	if (b & RESOLVE_BIT)
 		return resolve_access(s, idx, va, err & (PF_W | PF_U));
@@ -860,13 +905,131 @@ static bool op_fail(void)
 }
 
 
+/* ---- paging out ------------------------------------------------------------------------- */
+
+/* A number from the operation's position: the pager's choices take no byte of the input. */
+static uint32_t position_hash(void)
+{
+	return md.op * 2654435761u;
+}
+
+/* The pages of every space in RAM that the pager may have paged out, followed. */
+static bool follow_all(void)
+{
+	struct vm_space_info info;
+
+	for (int s = 0; s < NSLOTS; s++)
+		if (md.sp[s].h > 0 && vm_info(md.sp[s].h, &info) == 0 && !info.out &&
+		    !md_follow_swap(s))
+			return false;
+	return true;
+}
+
+static bool po_reclaim(uint32_t want)
+{
+	md_describe("reclaim %u", want);
+	totals.pages_out += pager_reclaim(want);
+	return follow_all();
+}
+
+/* The clock, with one of its next writes failing: the page stays, its slot retired. */
+static bool po_write_fails(void)
+{
+	md_describe("reclaim 8, write %u failing", 1 + md.op % 4);
+	disk_fail_nth(1 + md.op % 4, DISK_WRITE);
+	totals.pages_out += pager_reclaim(8);
+	disk_fail_nth(0, DISK_WRITE);
+	return follow_all();
+}
+
+/* The mapped page k of slot s, counted in the layout's order. */
+static uint32_t nth_mapped(int s, uint32_t k)
+{
+	for (uint32_t idx = 0; idx < NPAGES; idx++)
+		if (md_page(s, idx)->mapped && k-- == 0)
+			return idx;
+	return 0;
+}
+
+/* What pager_evict of page p must return, a slot being free. */
+static int want_evict(const struct md_page *p)
+{
+	if (md_swapped(p))
+		return -E_EXIST;
+	return md_in_frame(p) && md_refs(p->pa) == 1 ? 0 : -E_BUSY;
+}
+
+static bool po_evict(void)
+{
+	int list[NSLOTS], n = md_used_slots(list);
+	uint32_t h = position_hash();
+
+	if (n == 0)
+		return true;
+	int s = list[h % (uint32_t)n];
+	if (md.sp[s].nmapped == 0)
+		return true;
+	uint32_t idx = nth_mapped(s, (h >> 16) % md.sp[s].nmapped);
+	int want = want_evict(md_page(s, idx));
+	md_describe("page out %d 0x%x", md.sp[s].h, idx_va(idx));
+	int rc = pager_evict(md.sp[s].h, idx_va(idx));
+	MD_CHECK(rc == want || (want == 0 && rc == -E_NOMEM),
+		 "pager_evict returned %d (%s), want %d", rc, err_name(rc), want);
+	totals.pages_out += rc == 0;
+	return md_follow_swap(s);
+}
+
+/* Page out the block of slot s (not the live one). */
+static bool block_out(int s)
+{
+	md_describe("page out the block of %d", md.sp[s].h);
+	int rc = pager_block_out(md.sp[s].h);
+	totals.blocks_out += rc == 0;
+	return md_after_block_out(s, rc);
+}
+
+static bool po_block(bool all)
+{
+	int list[NSLOTS], n = md_used_slots(list);
+	uint32_t first = position_hash() % NSLOTS;
+
+	for (int k = 0; k < n; k++) {
+		int s = list[(first + (uint32_t)k) % (uint32_t)n];
+		if (s == md.live)
+			continue;
+		if (!block_out(s))
+			return false;
+		if (!all)
+			break;
+	}
+	return true;
+}
+
+/* The paging out the top bits of an operation's byte ask for (PO_xxx). */
+static bool pager_step(uint32_t po)
+{
+	totals.paged[po]++;
+	switch (po) {
+	case PO_EVICT: return po_evict();
+	case PO_RECLAIM_ONE: return po_reclaim(1);
+	case PO_RECLAIM_SOME: return po_reclaim(16);
+	case PO_BLOCK: return po_block(false);
+	case PO_BLOCKS: return po_block(true);
+	case PO_RECLAIM_ALL: return po_reclaim(UINT32_MAX);
+	default: return po_write_fails();
+	}
+}
+
 /* ---- the run ------------------------------------------------------------------------------ */
 
 static bool step(void)
 {
-	uint32_t k = op_of[u8() % ARRAY_SIZE(op_of)];
+	uint32_t b = u8(), k = op_of[b % ARRAY_SIZE(op_of)];
 	bool ok;
 
+	uint32_t po = b / ARRAY_SIZE(op_of);
+	if (po != PO_NONE && (!pager_step(po) || !check_all()))
+		return false;
 	totals.done[k]++;
 	switch (k) {
 	case OP_CREATE: ok = op_create(); break;
@@ -908,6 +1071,7 @@ static bool start(const uint8_t *data, size_t size)
 	fz.len = size;
 	machine_release(); /* a fresh mapping: untouched pages cost nothing */
 	fx_boot(RAM_MIB, KZONE_MIB, true);
+	fx_disk(DISK_PAGES);
 	md_start(&config);
 	md.trace = fz_trace;
 	md_describe("boot");
@@ -916,12 +1080,16 @@ static bool start(const uint8_t *data, size_t size)
 	return true;
 }
 
-/* Destroy every space: every frame must be free again, every invariant hold. */
+/* Destroy every space: every frame and slot must be free again, every invariant hold. */
 static bool finish(void)
 {
+	struct swap_counts c;
+
 	md_describe("finish");
 	if (!md_destroy_all() || !md_check_no_frames() || !md_check_as_booted())
 		return false;
+	swap_get_counts(&c);
+	MD_CHECK(c.used == 0 && c.free + c.retired == c.total, "%u slots still used", c.used);
 	return check_all();
 }
 
@@ -955,6 +1123,12 @@ void fz_print_totals(void)
 		(unsigned long long)totals.accesses, (unsigned long long)totals.resolves,
 		(unsigned long long)totals.cow_breaks, (unsigned long long)totals.zero_fills,
 		(unsigned long long)totals.bad, (unsigned long long)totals.nomem);
+	kprintf("fuzz: paging out before an operation:");
+	for (int k = 1; k < PO_KINDS; k++)
+		kprintf(" %llu", (unsigned long long)totals.paged[k]);
+	kprintf(" (evict, reclaim 1, 16, block, blocks, reclaim all, a write failing); %llu pages and "
+		"%llu blocks out\n", (unsigned long long)totals.pages_out,
+		(unsigned long long)totals.blocks_out);
 }
 
 #ifdef FUZZ_LIBFUZZER

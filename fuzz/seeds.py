@@ -125,6 +125,15 @@ def query(region, p, off=0x123, space=LIVE):
     return [QUERY, space] + mapped(region, p) + [off & 0xFF, off >> 8]
 
 
+# what the top three bits of an operation's byte page out before it (PO_xxx in fuzz_vm.c)
+EVICT, RECLAIM_ONE, RECLAIM_SOME, BLOCK, BLOCKS, RECLAIM_ALL, WRITE_FAILS = range(1, 8)
+
+
+def paged(po, part):
+    """part (an operation), with the pager's step po before it."""
+    return [part[0] | po << 5] + part[1:]
+
+
 def seq(*parts):
     out = []
     for part in parts:
@@ -213,6 +222,37 @@ SEEDS = {
         demand_zero(10, W | U), resolve(7, 1, PF_U), fail(2), resolve(8, 1, PF_W | PF_U),
         fail(3), resolve(10, 1, PF_U), resolve(10, 1, PF_U), access(READ, 7, 1),
         access(WRITE, 8, 1, 8), activate(0), access(READ, 0, 1), access(WRITE, 0, 4, 3)),
+    # pages in swap shared by a copy-on-write clone, each side reading its own and writing
+    "swap-fork": seq(
+        create(), activate(0), map_new(0, 1, W | U, 0x71), access(WRITE, 0, 1, 0x72),
+        map_new(0, 2, W | U, 0x73), map_new(3, 1008, U, 0x74),
+        paged(RECLAIM_ALL, clone(True, LIVE, 1)), activate(1), access(READ, 0, 1),
+        access(WRITE, 0, 2, 0x75), activate(0), access(READ, 0, 2), access(WRITE, 0, 1, 0x76),
+        paged(RECLAIM_ALL, access(READ, 3, 1008)), paged(EVICT, clone(False, LIVE, 2)),
+        activate(2), access(READ, 0, 1), access(READ, 3, 1008), clone(True, LIVE, 3),
+        access(WRITE, 0, 1, 0x77), activate(3), access(READ, 0, 1), access(WRITE, 3, 1008, 1)),
+    # a block out with a frame shared copy-on-write, back for a write that breaks the sharing
+    "swap-block-cow": seq(
+        create(), activate(0), map_new(0, 3, W | U, 0x81), map_new(4, 1, W | U, 0x82),
+        clone(True, LIVE, 1), paged(BLOCK, activate(1)), access(WRITE, 0, 3, 0x83),
+        access(READ, 4, 1), paged(BLOCK, activate(0)), access(READ, 0, 3),
+        access(WRITE, 4, 1, 0x84), activate(1), access(READ, 4, 1)),
+    # every block but the live one out, brought back by activation, a fault, a query, an unmap
+    "swap-blocks": seq(
+        create(), create(1), create(2), activate(0), map_new(0, 1, W | U, 0x91),
+        map_new(6, 1, W | U, 0x92), activate(1), map_new(0, 1, U, 0x93), activate(2),
+        map_new(9, 5, W | U, 0x94), paged(BLOCKS, activate(0)), access(READ, 6, 1),
+        paged(BLOCKS, fault(0, 1, PF_W | PF_U, space=1)), paged(BLOCKS, query(0, 1, space=0)),
+        paged(BLOCKS, unmap(0, 1, space=2)), paged(BLOCKS, [DESTROY, 1]), activate(1),
+        access(READ, 0, 1)),
+    # writes failing under the clock, then injected failures for the pages coming back
+    "swap-failures": seq(
+        create(), activate(0), *[map_new(0, p, W | U, 0xA0 + p) for p in range(1, 9)],
+        *[access(WRITE, 0, p, p) for p in (1, 3, 5)],
+        paged(WRITE_FAILS, query(0, 2)), paged(WRITE_FAILS, query(0, 4)),
+        paged(RECLAIM_ALL, fail(1)), access(READ, 0, 1), fail(1), resolve(0, 2, PF_W | PF_U),
+        fail(1), fault(0, 3, PF_U), paged(RECLAIM_SOME, fail(2)), clone(False, LIVE, 1),
+        paged(RECLAIM_ONE, activate(1)), *[access(READ, 0, p) for p in range(1, 9)]),
     "faults": seq(
         create(), activate(0), map_new(0, 1, U, 1), map_new(0, 2, W, 2),
         clone(True, LIVE, 1), *[fault(0, p, e) for p in (1, 2, 3) for e in range(16)]),

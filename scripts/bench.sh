@@ -71,10 +71,25 @@ kernel_clone_typical_cycles    cycles  -         clone of the typical process an
 kernel_clone_cow_16m_cycles    cycles  -         copy-on-write clone of 16 MiB, tables only
 kernel_clone_eager_16m_cycles  cycles  -         eager clone of 16 MiB, data copied
 kernel_fork_exit_wait_cycles   cycles  <=50000   fork, exit and wait, from ring 3
+kernel_raw_write_page_cycles   cycles  -         the driver's write of a 4 KiB page (hw_disk_write)
+kernel_swap_out_page_cycles    cycles  -         a dirty page paged out (pager_evict: written to its slot)
+swap_out_vs_raw_write          x       <=1.3     the two, per round, side by side
+kernel_swap_out_extra_cycles   cycles  -         the page-out's cycles beyond the raw write, per round
+kernel_raw_read_page_cycles    cycles  -         the driver's read of a 4 KiB page (hw_disk_read)
+kernel_swap_in_page_cycles     cycles  -         the page brought back (vm_resolve: a major fault)
+swap_in_vs_raw_read            x       <=1.3     the two, per round, side by side
+kernel_swap_in_extra_cycles    cycles  -         the page-in's cycles beyond the raw read, per round
+kernel_block_out_in_cycles     cycles  -         an init-sized process out and back (pager_block_out, _in)
+kernel_block_out_cycles        cycles  -         its pages, then its block, out
+kernel_block_in_cycles         cycles  -         its block back in (its pages come back as touched)
+kernel_block_out_in_writes     pages   -         pages written by one round out and in
+kernel_block_out_in_reads      pages   -         pages read by it
+kernel_thrash_ram_pages        pages   -         user frames the thrash curve's working set has
 "
 
 timeout_s=120
 readonly HOST_RUNS=5
+readonly SWAP_MIB=64 # the kernel's swap disk, for the paging-out figures
 
 usage() {
 	echo "usage: $0 [--timeout S] BENCH-HOST KERNEL.elf" >&2
@@ -116,7 +131,7 @@ run_benchmarks() {
 			die "the host benchmarks failed (see $out/host-$i.log)"
 	done
 	echo "bench.sh: kernel benchmarks under QEMU -icount ($kernel)"
-	"$here/qemu.sh" --icount --timeout "$timeout_s" --args bench "$kernel" >"$out/kernel.log" ||
+	"$here/qemu.sh" --icount --swap "$SWAP_MIB" --timeout "$timeout_s" --args bench "$kernel" >"$out/kernel.log" ||
 		die "the kernel benchmarks failed (see $out/kernel.log)"
 }
 
@@ -189,7 +204,24 @@ print_table() {
 		fi
 		printf '%-31s %14s %-7s %-9s %s\n' "$key" "$v" "$unit" "$goal" "$(verdict "$v" "$goal")"
 	done <<<"$FIGURES"
+	print_thrash
 	[ -z "$missing" ] || die "figures missing:$missing"
+}
+
+# The thrash curve's points, "pattern pages faults-per-1000", by pattern then working set.
+thrash_points() {
+	sed -n 's/^kernel_thrash_\([a-z]*\)_ws\([0-9]*\) /\1 \2 /p' "$out/values" | sort -k1,1 -k2,2n
+}
+
+print_thrash() {
+	local n
+	n=$(thrash_points | wc -l)
+	[ "$n" -gt 0 ] || {
+		missing+=" kernel_thrash_*"
+		return
+	}
+	echo "thrash curve: major faults per 1000 accesses, working set in pages of $(value_of kernel_thrash_ram_pages)"
+	thrash_points | awk '{ printf "  %-7s %4d pages %5d\n", $1, $2, $3 }'
 }
 
 # "label" value lines for one panel of the plot.
@@ -206,6 +238,17 @@ panel_data() {
 	done
 }
 
+# The thrash curve's points as "ws/ram random cyclic" lines, for the plot.
+thrash_data() {
+	local ram
+	ram=$(value_of kernel_thrash_ram_pages)
+	thrash_points | awk -v ram="$ram" '
+		!($2 in seen) { seen[$2] = 1; order[++n] = $2 }
+		{ v[$1, $2] = $3 }
+		END { for (i = 1; i <= n; i++) print order[i] / ram, v["random", order[i]], v["cyclic", order[i]] }
+	' >"$out/plot/thrash.dat"
+}
+
 plot() {
 	mkdir -p "$out/plot"
 	panel_data ratios.dat "create+destroy / memset" create_destroy_vs_memset8k \
@@ -214,7 +257,9 @@ plot() {
 		"eager clone / memcpy" clone_eager_vs_memcpy \
 		"map 64 MiB / raw stores" map_vs_raw_store \
 		"growth, blocked" growth_copy_per_page \
-		"growth, in place" growth_copy_per_page_inplace
+		"growth, in place" growth_copy_per_page_inplace \
+		"swap out / raw write" swap_out_vs_raw_write \
+		"swap in / raw read" swap_in_vs_raw_read
 	panel_data bytes.dat "pagetrack" typical_pt_bytes "notes' naive layout" naive_pt_bytes
 	panel_data spaces.dat "pagetrack" max_as_96m "notes' naive layout" naive_max_as_96m
 	panel_data host.dat "raw store" raw_store_ns "map (range)" map_range_ns \
@@ -230,72 +275,112 @@ plot() {
 		"write, per KiB" kernel_write_64k_cycles "map" kernel_map_cycles \
 		"unmap" kernel_unmap_cycles "zero fault" kernel_zero_fault_cycles \
 		"COW fault" kernel_cow_fault_cycles "create+destroy" kernel_create_destroy_cycles \
+		"raw write, 4 KiB" kernel_raw_write_page_cycles \
+		"swap out" kernel_swap_out_page_cycles \
+		"raw read, 4 KiB" kernel_raw_read_page_cycles \
+		"swap in" kernel_swap_in_page_cycles \
 		"fork+exit+wait" kernel_fork_exit_wait_cycles \
+		"block out+in" kernel_block_out_in_cycles \
 		"clone typical" kernel_clone_typical_cycles \
 		"clone COW 16 MiB" kernel_clone_cow_16m_cycles \
 		"clone eager 16 MiB" kernel_clone_eager_16m_cycles
-	gnuplot <<EOF || die "gnuplot failed"
-set terminal svg size 1400,1600 dynamic enhanced font "sans,11" background "white"
+	thrash_data
+	write_plot_script >"$out/plot/bench.gp"
+	gnuplot "$out/plot/bench.gp" || die "gnuplot failed"
+}
+
+# The gnuplot script that draws bench.svg: eight panels, four rows of two.
+write_plot_script() {
+	cat <<EOF
+set terminal svg size 1400,1800 dynamic enhanced font "sans,11" background "white"
 set output "$out/bench.svg"
 set multiplot layout 4,2 title "pagetrack benchmarks - $(sed -n 's/^cpu: //p' "$out/machine.txt"), $(sed -n 's/^date: //p' "$out/machine.txt")"
 set style fill solid 0.7 border -1
 set boxwidth 0.6
 set grid ytics
-set bmargin 7
-set xtics rotate by 30 right font ",10" nomirror
-set key top right
+set lmargin 15
+set bmargin 8
+set xtics rotate by 30 right font ",10" nomirror noenhanced
+set key top left Left reverse
 bars = "using 0:2:xtic(1) with boxes lc rgb '#4878a8' notitle"
 goal = "with lines lw 2 lc rgb '#c03030' title 'goal'"
 
 set title "Ratios to their yardsticks (goals: at most 1.3, 1.5 or 2; the table says which)"
+set ylabel "ratio"
 set yrange [0:*]
-plot "$out/plot/ratios.dat" @bars, \
-     "" using 0:2:(sprintf("%.3f", \$2)) with labels offset 0,0.7 notitle, \
-     1.3 with lines lw 1 dt 2 lc rgb '#c03030' title 'goals 1.3, 1.5, 2', \
-     1.5 with lines lw 1 dt 2 lc rgb '#c03030' notitle, \
+set offsets 0, 0, graph 0.15, 0
+plot "$out/plot/ratios.dat" @bars, \\
+     "" using 0:2:(sprintf("%.3f", \$2)) with labels offset 0,0.7 font ",9" notitle, \\
+     1.3 with lines lw 1 dt 2 lc rgb '#c03030' title 'goals 1.3, 1.5, 2', \\
+     1.5 with lines lw 1 dt 2 lc rgb '#c03030' notitle, \\
      2 with lines lw 1 dt 2 lc rgb '#c03030' notitle
+set offsets 0, 0, 0, 0
 
 set title "Growing a block from 2 to 1025 pages: pages copied by relocations"
 set xtics norotate
 set bmargin 4
 set xrange [0:1025]
-set yrange [0:*]
+# below 0, so that the line at 0 (in place: nothing copied) stays in sight
+set yrange [-60:*]
+set offsets 0, 0, graph 0.2, 0
 set xlabel "page tables linked"
-set key top left
-plot "$out/growth.dat" using 1:3 with steps lw 2 lc rgb "#c03030" title "a frame taken after the block at every step", \
-     "" using 1:5 with steps lw 2 lc rgb "#4878a8" title "free frames after the block (in place: 0)", \
+set ylabel "pages copied, in all"
+plot "$out/growth.dat" using 1:3 with steps lw 2 lc rgb "#c03030" title "a frame taken after the block at every step", \\
+     "" using 1:5 with steps lw 3 dt 2 lc rgb "#4878a8" title "free frames after the block (in place: 0)", \\
      "" using 1:(2 * \$2) with steps lw 1 lc rgb "#808080" title "2 x block pages"
+set offsets 0, 0, 0, 0
 unset xlabel
 set xrange [*:*]
 set xtics rotate by 30 right
-set bmargin 7
+set bmargin 8
 set key top right
 
 set logscale y
 set title "Page tables of the typical process, KiB (goal: 12 KiB)"
+set ylabel "KiB"
 set yrange [1:10000]
-plot "$out/plot/bytes.dat" using 0:(\$2 / 1024):xtic(1) with boxes lc rgb '#4878a8' notitle, \
-     "" using 0:(\$2 / 1024):(sprintf("%d", \$2 / 1024)) with labels offset 0,0.7 notitle, \
+plot "$out/plot/bytes.dat" using 0:(\$2 / 1024):xtic(1) with boxes lc rgb '#4878a8' notitle, \\
+     "" using 0:(\$2 / 1024):(sprintf("%d", \$2 / 1024)) with labels offset 0,0.7 notitle, \\
      12 @goal
 
 set title "Address spaces in a 96 MiB kernel zone (goal: at least 10,000)"
+set ylabel "address spaces"
 set yrange [1:100000]
-plot "$out/plot/spaces.dat" @bars, \
-     "" using 0:2:(sprintf("%d", \$2)) with labels offset 0,0.7 notitle, \
+plot "$out/plot/spaces.dat" @bars, \\
+     "" using 0:2:(sprintf("%d", \$2)) with labels offset 0,0.7 notitle, \\
      10000 @goal
 
 set title "Host, x86-64 -O2: nanoseconds per operation (range: per page)"
+set ylabel "ns"
 set yrange [*:*]
-plot "$out/plot/host.dat" @bars, \
-     "" using 0:2:(sprintf("%.3g", \$2)) with labels offset 0,0.7 notitle
+set offsets 0, 0, graph 0.1, 0
+plot "$out/plot/host.dat" @bars, \\
+     "" using 0:2:(sprintf("%.3g", \$2)) with labels offset 0,0.7 font ",9" notitle
 
 set title "Host: clones, microseconds"
-plot "$out/plot/clone.dat" @bars, \
+set ylabel "us"
+plot "$out/plot/clone.dat" @bars, \\
      "" using 0:2:(sprintf("%.4g", \$2)) with labels offset 0,0.7 notitle
 
-set title "Kernel under QEMU -icount shift=0: cycles (= instructions)"
-plot "$out/plot/kernel.dat" @bars, \
-     "" using 0:2:(sprintf("%d", \$2)) with labels offset 0,0.7 notitle
+set title "Kernel under QEMU -icount shift=0: cycles (= instructions, and the disk's waits)"
+set ylabel "cycles"
+set offsets 0, 0, graph 0.2, 0
+plot "$out/plot/kernel.dat" @bars, \\
+     "" using 0:2:(sprintf("%d", \$2)) with labels rotate by 90 left offset 0,0.5 font ",9" notitle
+set offsets 0, 0, 0, 0
+
+unset logscale y
+set title "Thrash curve: the clock with $(value_of kernel_thrash_ram_pages) user frames for the working set"
+set xtics norotate
+set bmargin 4
+set xrange [0.4:2.1]
+set yrange [-30:1100]
+set xlabel "working set / user frames it has"
+set ylabel "major faults per 1000 accesses"
+set key at graph 0.97, graph 0.78 right top Left reverse
+plot "$out/plot/thrash.dat" using 1:3 with linespoints lw 2 pt 7 lc rgb "#c03030" title "cyclic", \\
+     "" using 1:2 with linespoints lw 2 pt 5 lc rgb "#4878a8" title "uniform random", \\
+     (x > 1 ? 1000 * (1 - 1 / x) : 0) with lines lw 1 dt 2 lc rgb "#808080" title "1000 (1 - frames / set)"
 
 unset multiplot
 EOF

@@ -13,8 +13,10 @@
 #include "fixture.h"
 #include "frame.h"
 #include "kmap.h"
+#include "pager.h"
 #include "probe.h"
 #include "seam.h"
+#include "swap.h"
 #include "tracker.h"
 
 struct md_model md;
@@ -126,13 +128,22 @@ static void remove_entry(uint32_t i)
 	t[i] = (struct md_frame){ 0 };
 }
 
+/* Count an entry of kind `where` (not a device's) in or out of the totals. */
+static void count_entry(uint8_t where, int by)
+{
+	if (where == MD_FRAME)
+		md.frames_used += (uint32_t)by;
+	else
+		md.swapped += (uint32_t)by;
+}
+
 static bool add_entry(paddr_t pa, bool device, uint32_t w0, uint32_t wlast, uint32_t fill)
 {
 	struct md_frame *f = entry_of(pa);
 
 	MD_CHECK(!f->used, "frame 0x%x is in the model already", pa);
 	MD_CHECK(md.entries < md.cfg->nframes / 2, "the model has no room for another frame");
-	*f = (struct md_frame){ pa, true, device, device ? 0 : 1, w0, wlast, fill };
+	*f = (struct md_frame){ pa, true, device, MD_FRAME, device ? 0 : 1, w0, wlast, fill };
 	md.entries++;
 	md.frames_used += !device;
 	return true;
@@ -150,6 +161,20 @@ bool md_user_frame(paddr_t pa)
 	const struct md_frame *f = md_frame(pa);
 
 	return f && !f->device;
+}
+
+bool md_swapped(const struct md_page *p)
+{
+	const struct md_frame *f = p->mapped ? md_frame(p->pa) : NULL;
+
+	return f && f->where != MD_FRAME;
+}
+
+bool md_in_frame(const struct md_page *p)
+{
+	const struct md_frame *f = p->mapped ? md_frame(p->pa) : NULL;
+
+	return f && !f->device && f->where == MD_FRAME;
 }
 
 uint32_t md_refs(paddr_t pa)
@@ -200,10 +225,11 @@ static void drop(paddr_t pa)
 
 	if (!f || f->device || --f->refs > 0)
 		return;
+	uint8_t where = f->where;
 	remove_entry((uint32_t)(f - md.cfg->frames));
 	md.entries--;
-	md.frames_used--;
-	if (md.ndied < MD_DIED)
+	count_entry(where, -1);
+	if (where == MD_FRAME && md.ndied < MD_DIED)
 		md.died[md.ndied++] = pa;
 }
 
@@ -216,9 +242,17 @@ bool md_ref(paddr_t pa)
 	return true;
 }
 
+/*
+ * The test's own reference, which writes nothing: its last lets go of the
+ * clean copy the pager may have given the frame while it was shared.
+ */
 void md_unref(paddr_t pa)
 {
-	frame_unref(pa);
+	uint32_t slot = 0;
+
+	frame_unref_mapping(pa, false, &slot);
+	if (slot != 0)
+		swap_unref(slot);
 	drop(pa);
 }
 
@@ -373,7 +407,7 @@ uint32_t md_predict(const struct md_page *p, uint32_t how)
 {
 	uint32_t access = how & (PF_W | PF_U);
 
-	if (!p || !p->mapped)
+	if (!p || !p->mapped || md_swapped(p))
 		return PROBE_FAULTED | access;
 	if ((access & PF_U) && !p->user)
 		return PROBE_FAULTED | PF_P | access;
@@ -384,7 +418,21 @@ uint32_t md_predict(const struct md_page *p, uint32_t how)
 
 bool md_breaks_cow(const struct md_page *p, uint32_t err)
 {
-	return p->mapped && (err & PF_W) && p->cow && p->write && (!(err & PF_U) || p->user);
+	return p->mapped && !md_swapped(p) && (err & PF_W) && p->cow && p->write &&
+	       (!(err & PF_U) || p->user);
+}
+
+/* Whether page p, in swap, lets an access in once it is back (private, with its rights). */
+static bool swap_allows(const struct md_page *p, uint32_t access)
+{
+	return (!(access & PF_W) || p->write) && (!(access & PF_U) || p->user);
+}
+
+bool md_fault_allocates(const struct md_page *p, uint32_t err)
+{
+	if (md_swapped(p))
+		return swap_allows(p, err);
+	return md_breaks_cow(p, err) && md_refs(p->pa) > 1;
 }
 
 bool md_wraps(vaddr_t va, uint32_t n)
@@ -539,6 +587,11 @@ static bool copy_page(int s, uint32_t i, int d)
 		set_page(d, i, p->pa, md_flags(p));
 		return true;
 	}
+	if (md_swapped(p)) { /* the child's own entry names the slot: it never changes while shared */
+		hold(p->pa);
+		set_page(d, i, p->pa, md_flags(p) & ~VM_COW);
+		return true;
+	}
 	int rc = vm_query(md.sp[d].h, md_va(i), &q);
 	MD_CHECK(rc == 0, "the copy of 0x%x is missing: %d", md_va(i), rc);
 	if (!new_copy(q.pa, p->pa))
@@ -649,6 +702,172 @@ bool md_after_protect(int s, vaddr_t va, uint32_t n, uint32_t flags, int rc)
 	return true;
 }
 
+/* ---- paging out -------------------------------------------------------------------- */
+
+/* Enter key, where the data of `was` is now, with one reference. */
+static bool add_moved(paddr_t key, uint8_t where, const struct md_frame *was)
+{
+	if (!add_entry(key, false, was->w0, was->wlast, was->fill))
+		return false;
+	struct md_frame *f = md_frame(key);
+	count_entry(MD_FRAME, -1); /* add_entry counted a frame */
+	count_entry(where, 1);
+	f->where = where;
+	return true;
+}
+
+/*
+ * Page i of slot s has its data at `key` (of kind `where`) now: its
+ * reference moves there from the entry it had.  A key the model does not
+ * have takes the old entry's data, and the old entry itself goes when the
+ * page was its only holder; a key it has must hold the same data.
+ */
+static bool move_page(int s, uint32_t i, paddr_t key, uint8_t where)
+{
+	struct md_page *p = md_page(s, i);
+	struct md_frame *old = md_frame(p->pa), *to = md_frame(key);
+
+	MD_CHECK(old && !old->device, "page 0x%x of %d moved from 0x%x, which is not followed",
+		 md_va(i), md.sp[s].h, p->pa);
+	if (old->pa == key)
+		return true;
+	struct md_frame was = *old;
+	if (to) {
+		MD_CHECK(to->w0 == was.w0 && to->wlast == was.wlast && to->fill == was.fill,
+			 "0x%x and 0x%x, the same page's data, differ", to->pa, was.pa);
+		to->refs++;
+		drop(was.pa);
+	} else {
+		drop(was.pa); /* gone if the page was its only holder */
+		if (!add_moved(key, where, &was))
+			return false;
+	}
+	p->pa = key;
+	return true;
+}
+
+/* Page i of slot s came back from swap into a frame of its own, private (learnt with vm_query). */
+static bool follow_in(int s, uint32_t i)
+{
+	struct md_page *p = md_page(s, i);
+	struct vm_mapping q;
+	int rc = vm_query(md.sp[s].h, md_va(i), &q);
+
+	MD_CHECK(rc == 0 && !(q.flags & VM_SWAPPED), "page 0x%x is not back: %d, flags 0x%x",
+		 md_va(i), rc, q.flags);
+	MD_CHECK(!md_frame(q.pa) && q.pa >= frame_kzone_end() && frame_refcount(q.pa) == 1,
+		 "page 0x%x came back in 0x%x, which is not a new frame", md_va(i), q.pa);
+	p->cow = false;
+	return move_page(s, i, q.pa, MD_FRAME);
+}
+
+/* vm_resolve of a page in swap returned rc and pa: brought back if its rights allow the access. */
+static bool resolved_in(int s, uint32_t i, vaddr_t va, uint32_t access, int rc, paddr_t pa)
+{
+	const struct md_page *p = md_page(s, i);
+	int want = swap_allows(p, access) ? 0 : -E_FAULT;
+
+	MD_CHECK(rc == want, "vm_resolve(%d, 0x%x, 0x%x) of a page in swap returned %d (%s), want %d",
+		 md.sp[s].h, va, access, rc, err_name(rc), want);
+	if (rc < 0)
+		return true;
+	if (!follow_in(s, i))
+		return false;
+	MD_CHECK(pa == (p->pa | (va & PAGE_MASK)), "vm_resolve gave 0x%x for 0x%x, want 0x%x", pa,
+		 va, p->pa | (va & PAGE_MASK));
+	return true;
+}
+
+/*
+ * Whether q, what the core reports of mapped page i of slot s, is what the
+ * model has; a page whose block was out learns its slot here.
+ */
+static bool same_mapping(int s, uint32_t i, const struct vm_mapping *q)
+{
+	const struct md_page *p = md_page(s, i);
+
+	if (!md_swapped(p))
+		return !(q->flags & VM_SWAPPED) && q->pa == p->pa && q->flags == md_flags(p);
+	if (q->flags != (md_flags(p) | VM_SWAPPED) || q->pa != 0 || q->slot == 0)
+		return false;
+	if (md_frame(p->pa)->where == MD_OUT)
+		return move_page(s, i, md_slot_key(q->slot), MD_SLOT);
+	return p->pa == md_slot_key(q->slot);
+}
+
+struct follow {
+	int s;
+	vaddr_t va;
+	const char *what;
+};
+
+static int follow_one(vaddr_t va, const struct vm_mapping *q, void *ctx)
+{
+	struct follow *x = ctx;
+	int i = index_of(va);
+	const struct md_page *p = i < 0 ? NULL : md_page(x->s, (uint32_t)i);
+	const struct md_frame *f = p && p->mapped ? md_frame(p->pa) : NULL;
+
+	x->va = va;
+	if (!p || !p->mapped) {
+		x->what = "a page the model does not map";
+		return 1;
+	}
+	/* what is in a frame, and what was in a slot already, the checks compare */
+	if (!(q->flags & VM_SWAPPED) || !f || f->device || f->where == MD_SLOT)
+		return 0;
+	x->what = "a page that could not follow";
+	return move_page(x->s, (uint32_t)i, md_slot_key(q->slot), MD_SLOT) ? 0 : 1;
+}
+
+bool md_follow_swap(int s)
+{
+	struct follow x = { .s = s };
+	int rc = vm_iterate(md.sp[s].h, follow_one, &x);
+
+	MD_CHECK(rc == 0, "space %d at 0x%x: %s (%d)", md.sp[s].h, x.va, x.what, rc);
+	return true;
+}
+
+int md_want_block_out(int s)
+{
+	if (s == md.live)
+		return -E_BUSY;
+	for (uint32_t i = 0; i < md.cfg->npages; i++) {
+		const struct md_page *p = md_page(s, i);
+		const struct md_frame *f = p->mapped ? md_frame(p->pa) : NULL;
+		if (!p->mapped)
+			continue;
+		if (!f || f->device)
+			return -E_BUSY; /* device memory */
+		if (f->where == MD_FRAME && f->refs > 1 && !p->cow)
+			return -E_BUSY; /* shared memory */
+	}
+	return 0;
+}
+
+bool md_after_block_out(int s, int rc)
+{
+	int want = md_want_block_out(s);
+	struct vm_space_info info;
+
+	if (want < 0) {
+		MD_CHECK_RC(rc, want);
+		return true;
+	}
+	MD_CHECK(rc == 0 || rc == -E_NOMEM || rc == -E_IO, "pager_block_out returned %d (%s)", rc,
+		 err_name(rc));
+	if (rc < 0) /* some pages went; the block stays */
+		return md_follow_swap(s);
+	MD_CHECK(vm_info(md.sp[s].h, &info) == 0 && info.out, "space %d is not out",
+		 md.sp[s].h);
+	for (uint32_t i = 0; i < md.cfg->npages; i++)
+		if (md_in_frame(md_page(s, i)) &&
+		    !move_page(s, i, ++md.out_keys << PAGE_SHIFT | 0x400, MD_OUT))
+			return false;
+	return true;
+}
+
 /* The page is copy-on-write and vm_fault broke the sharing: follow it. */
 static bool follow_break(int s, uint32_t i)
 {
@@ -674,6 +893,14 @@ static bool follow_break(int s, uint32_t i)
 bool md_after_fault(int s, uint32_t i, vaddr_t va, uint32_t err, int rc, bool *broke)
 {
 	const struct md_page *p = md_page(s, i);
+
+	if (md_swapped(p)) {
+		int want = swap_allows(p, err) ? 0 : -E_FAULT;
+		MD_CHECK(rc == want, "vm_fault(%d, 0x%x, 0x%x) of a page in swap returned %d (%s), "
+			 "want %d", md.sp[s].h, va, err, rc, err_name(rc), want);
+		*broke = rc == 0;
+		return rc == 0 ? follow_in(s, i) : true;
+	}
 	bool allowed = p->mapped && md_predict(p, err) == 0;
 	int want = (allowed || md_breaks_cow(p, err)) ? 0 : -E_FAULT;
 
@@ -698,6 +925,8 @@ bool md_resolve_allocates(int s, uint32_t i, uint32_t access, uint32_t zero_flag
 
 	if (!p->mapped)
 		return zero_allows(access, zero_flags);
+	if (md_swapped(p))
+		return swap_allows(p, access);
 	return md_predict(p, access) != 0 && md_breaks_cow(p, access) && md_refs(p->pa) > 1;
 }
 
@@ -705,6 +934,9 @@ bool md_after_resolve(int s, uint32_t i, vaddr_t va, uint32_t access, uint32_t z
 		      int rc, paddr_t pa)
 {
 	const struct md_page *p = md_page(s, i);
+
+	if (md_swapped(p))
+		return resolved_in(s, i, va, access, rc, pa);
 	bool allowed = p->mapped && md_predict(p, access) == 0;
 	bool breaks = p->mapped && !allowed && md_breaks_cow(p, access);
 	bool zero = !p->mapped && zero_allows(access, zero_flags);
@@ -950,8 +1182,8 @@ static paddr_t kzone_frame(int h, uint32_t c)
 	struct vm_space_info info;
 
 	vm_info(h, &info);
-	const paddr_t kz[] = { FRAME_LOW_RESERVED, frame_kzone_end() - PAGE_SIZE, info.block,
-			       trk_page_addr(0) };
+	const paddr_t kz[] = { FRAME_LOW_RESERVED, frame_kzone_end() - PAGE_SIZE,
+			       info.block ? info.block : trk_page_addr(0), trk_page_addr(0) };
 	return kz[c % ARRAY_SIZE(kz)];
 }
 
@@ -1116,7 +1348,7 @@ bool md_check_pages(int s)
 				 md_va(i), rc);
 			continue;
 		}
-		MD_CHECK(rc == 0 && q.pa == p->pa && q.flags == md_flags(p),
+		MD_CHECK(rc == 0 && same_mapping(s, i, &q),
 			 "space %d page 0x%x: query returned %d, 0x%x flags 0x%x; "
 			 "want 0x%x flags 0x%x",
 			 sp->h, md_va(i), rc, q.pa, q.flags, p->pa, md_flags(p));
@@ -1128,7 +1360,7 @@ bool md_check_page_refs(int s)
 {
 	for (uint32_t i = 0; i < md.cfg->npages; i++) {
 		const struct md_page *p = md_page(s, i);
-		if (!p->mapped || !md_user_frame(p->pa))
+		if (!md_in_frame(p))
 			continue;
 		MD_CHECK(frame_refcount(p->pa) == (int)md_refs(p->pa),
 			 "frame 0x%x has %d references, want %u", p->pa, frame_refcount(p->pa),
@@ -1154,7 +1386,7 @@ static int visit_mapping(vaddr_t va, const struct vm_mapping *q, void *ctx)
 	if (v->unordered || i < 0)
 		return 1;
 	const struct md_page *p = md_page(v->s, (uint32_t)i);
-	if (!p->mapped || p->pa != q->pa || md_flags(p) != q->flags)
+	if (!p->mapped || !same_mapping(v->s, (uint32_t)i, q))
 		return 1;
 	v->last = va;
 	v->count++;
@@ -1177,6 +1409,21 @@ static bool report_listing(const struct visit *v)
 	return false;
 }
 
+/* A space whose block is out: what its tracker says, and every page in swap in the model. */
+static bool check_out_listing(int s, const struct vm_space_info *info, uint32_t tables)
+{
+	const struct md_space *sp = &md.sp[s];
+
+	MD_CHECK(info->mapped == sp->nmapped && info->swapped == sp->nmapped &&
+			 info->tables == tables && info->pages == 0 && !info->lost,
+		 "space %d, out: vm_info says %u pages (%u in swap) in %u tables, want %u in %u",
+		 sp->h, info->mapped, info->swapped, info->tables, sp->nmapped, tables);
+	for (uint32_t i = 0; i < md.cfg->npages; i++)
+		MD_CHECK(!sp->page[i].mapped || md_swapped(&sp->page[i]),
+			 "space %d is out, but the model has page 0x%x in a frame", sp->h, md_va(i));
+	return true;
+}
+
 bool md_check_listing(int s)
 {
 	const struct md_space *sp = &md.sp[s];
@@ -1184,12 +1431,14 @@ bool md_check_listing(int s)
 	struct vm_space_info info;
 	uint32_t tables = 0;
 
+	for (uint32_t t = 0; t < md.ntables; t++)
+		tables += sp->in_table[t] > 0;
+	if (vm_info(sp->h, &info) == 0 && info.out)
+		return check_out_listing(s, &info, tables);
 	if (vm_iterate(sp->h, visit_mapping, &v) != 0)
 		return report_listing(&v);
 	MD_CHECK(v.count == sp->nmapped, "space %d lists %u mappings, the model has %u", sp->h,
 		 v.count, sp->nmapped);
-	for (uint32_t t = 0; t < md.ntables; t++)
-		tables += sp->in_table[t] > 0;
 	int rc = vm_info(sp->h, &info);
 	MD_CHECK(rc == 0 && info.mapped == sp->nmapped && info.tables == tables,
 		 "space %d: vm_info says %u pages in %u tables, want %u in %u", sp->h, info.mapped,
@@ -1214,10 +1463,14 @@ bool md_check_translate(int s, uint32_t i, uint32_t off)
 		MD_CHECK_RC(rc, -E_NOENT);
 		return true;
 	}
-	MD_CHECK(rc == 0 && pa == p->pa + off, "translate 0x%x in %d gave %d, 0x%x; want 0x%x",
-		 va, h, rc, pa, p->pa + off);
+	if (md_swapped(p)) /* no frame holds it */
+		MD_CHECK_RC(rc, -E_NOENT);
+	else
+		MD_CHECK(rc == 0 && pa == p->pa + off,
+			 "translate 0x%x in %d gave %d, 0x%x; want 0x%x", va, h, rc, pa,
+			 p->pa + off);
 	rc = vm_query(h, va, &q);
-	MD_CHECK(rc == 0 && q.pa == p->pa && q.flags == md_flags(p),
+	MD_CHECK(rc == 0 && same_mapping(s, i, &q),
 		 "query 0x%x in %d gave %d, 0x%x flags 0x%x; want 0x%x flags 0x%x", va, h, rc,
 		 q.pa, q.flags, p->pa, md_flags(p));
 	return true;
@@ -1232,7 +1485,7 @@ bool md_check_frames(void)
 {
 	for (uint32_t e = 0; e < md.cfg->nframes; e++) {
 		const struct md_frame *f = &md.cfg->frames[e];
-		if (!f->used || f->device)
+		if (!f->used || f->device || f->where != MD_FRAME)
 			continue;
 		int refs = frame_refcount(f->pa);
 		MD_CHECK(refs == (int)f->refs, "frame 0x%x has %d references, want %u", f->pa, refs,
@@ -1268,10 +1521,13 @@ bool md_check_data(void)
 {
 	for (uint32_t e = 0; e < md.cfg->nframes; e++) {
 		const struct md_frame *f = &md.cfg->frames[e];
-		if (!f->used)
-			continue;
 		uint32_t w[3];
-		md.cfg->read(f->pa, w);
+		if (!f->used || f->where == MD_OUT || (f->where == MD_SLOT && !md.cfg->read_slot))
+			continue;
+		if (f->where == MD_SLOT)
+			md.cfg->read_slot(f->pa >> PAGE_SHIFT, w);
+		else
+			md.cfg->read(f->pa, w);
 		MD_CHECK(w[0] == f->w0 && w[1] == f->fill && w[2] == f->wlast,
 			 "frame 0x%x holds 0x%x..0x%x..0x%x, want 0x%x..0x%x..0x%x", f->pa, w[0],
 			 w[1], w[2], f->w0, f->fill, f->wlast);
@@ -1281,7 +1537,8 @@ bool md_check_data(void)
 
 bool md_check_no_frames(void)
 {
-	MD_CHECK(md.frames_used == 0, "the model still holds %u frames", md.frames_used);
+	MD_CHECK(md.frames_used == 0 && md.swapped == 0, "the model still holds %u frames and %u "
+		 "pages in swap", md.frames_used, md.swapped);
 	return true;
 }
 

@@ -32,6 +32,18 @@
  * shared page; unmapping drops one, and the frame leaves the model with its
  * last.  Device frames have none.
  *
+ * Paging out (pager.h) changes where a page's data is, never what it is or
+ * what may be done with it, so a test may page out at any point and the
+ * model follows (md_follow_swap, md_after_block_out): the entry of a page
+ * whose data is in swap is keyed by its slot (md_slot_key: a slot, not a
+ * frame), or, while its space's block is out and the slot cannot be
+ * looked up without bringing it in, by a key of its own (MD_OUT).  Such a
+ * page faults "not present" on any access; the fault (vm_fault,
+ * vm_resolve) brings it back into a frame of its own, private, with its
+ * rights, and the model follows that too.  A frame's entry counts the
+ * references of the frame; a slot's counts the model's pages that name it
+ * (the core's count adds the frame that keeps a clean copy).
+ *
  * A run: md_start with the test's layout and storage (static arrays, so
  * that it runs in the kernel too), and md_seed for a randomized one.  Then,
  * for each operation: md_describe it, call the core, and hand what the call
@@ -66,14 +78,21 @@ struct md_space {
 	struct md_page *page;         /* npages of them */
 };
 
+/* Where an entry's data is: a frame, a slot, or a slot not known yet (its block is out). */
+enum md_where { MD_FRAME, MD_SLOT, MD_OUT };
+
 /* An entry of the frame table; a free entry is all zero. */
 struct md_frame {
-	paddr_t pa;
+	paddr_t pa;  /* the frame, or a key: md_slot_key(slot), or one of MD_OUT's */
 	bool used;
 	bool device; /* not the allocator's: data only, no references */
+	uint8_t where;
 	uint32_t refs;
 	uint32_t w0, wlast, fill;
 };
+
+/* The key of a slot's entry: never a frame's address (those are page aligned). */
+static inline paddr_t md_slot_key(uint32_t slot) { return slot << 12 | 0x800; }
 
 struct md_config {
 	const char *name;                            /* in the trace: "fuzz" */
@@ -81,6 +100,7 @@ struct md_config {
 	vaddr_t (*va)(uint32_t i);
 	int (*index)(vaddr_t va);                    /* the page at va, or -1; NULL: search */
 	void (*read)(paddr_t pa, uint32_t w[3]);     /* a frame's words (md_kmap_read) */
+	void (*read_slot)(uint32_t slot, uint32_t w[3]); /* a slot's words, or NULL: not read */
 	void (*report)(const char *file, int line, const char *msg); /* (md_report_test) */
 	struct md_space *spaces;
 	uint32_t nspaces;
@@ -102,7 +122,9 @@ struct md_model {
 	char what[160];        /* what the operation does */
 	bool trace;            /* print each operation as md_describe names it */
 	uint32_t frames_used;  /* frames of the allocator in the model */
-	uint32_t entries;      /* frames in the model, device frames too */
+	uint32_t swapped;      /* entries whose data is in swap */
+	uint32_t entries;      /* frames in the model, device frames and swap too */
+	uint32_t out_keys;     /* MD_OUT keys handed out */
 	paddr_t died[MD_DIED]; /* frames whose last reference went since md_check_frames */
 	uint32_t ndied;
 	uint32_t pde[MD_TABLES], ntables; /* the layout's page tables met so far */
@@ -195,6 +217,9 @@ uint32_t md_predict(const struct md_page *p, uint32_t how);
 /* Whether vm_fault must resolve a fault with error err at p by breaking the sharing. */
 bool md_breaks_cow(const struct md_page *p, uint32_t err);
 
+/* Whether vm_fault of err at p must take a frame: a copy-on-write copy, or a page in swap back. */
+bool md_fault_allocates(const struct md_page *p, uint32_t err);
+
 /* Whether [va, va + n pages) goes past 4 GiB. */
 bool md_wraps(vaddr_t va, uint32_t n);
 
@@ -206,8 +231,14 @@ int md_want_map_range(int s, vaddr_t va, uint32_t n);
 /* The model's frame at pa, or NULL. */
 struct md_frame *md_frame(paddr_t pa);
 
-/* Whether pa is a frame of the allocator that the model holds. */
+/* Whether pa is a frame of the allocator that the model holds, or a page's data in swap. */
 bool md_user_frame(paddr_t pa);
+
+/* Whether page p's data is in swap (not in a frame). */
+bool md_swapped(const struct md_page *p);
+
+/* Whether page p is in a frame of the allocator: its frame may be referenced again. */
+bool md_in_frame(const struct md_page *p);
 
 /* The references the model expects on frame pa (0 if it does not hold it). */
 uint32_t md_refs(paddr_t pa);
@@ -218,7 +249,11 @@ bool md_new_frame(paddr_t pa, uint32_t fill);
 /* Enter a device frame of RAM whose every word is `fill`. */
 bool md_device_frame(paddr_t pa, uint32_t fill);
 
-/* frame_ref and frame_unref of a frame the model holds: in the core and in the model. */
+/*
+ * frame_ref and frame_unref of a frame the model holds: in the core and in
+ * the model (the last reference lets go of a clean copy the frame keeps:
+ * frame_unref_mapping).
+ */
 bool md_ref(paddr_t pa);
 void md_unref(paddr_t pa);
 
@@ -292,6 +327,27 @@ bool md_resolve_allocates(int s, uint32_t i, uint32_t access, uint32_t zero_flag
  */
 bool md_after_resolve(int s, uint32_t i, vaddr_t va, uint32_t access, uint32_t zero_flags,
 		      int rc, paddr_t pa);
+
+/* ---- paging out ------------------------------------------------------------------ */
+
+/*
+ * The pager may have paged pages of slot s out (pager_evict,
+ * pager_reclaim, a pager_block_out that failed half way): follow what
+ * vm_iterate says, which brings the block in if it is out.  A page may
+ * only have gone from a frame to a slot, or a slot be found for a page of
+ * a block that was out; anything else is reported.
+ */
+bool md_follow_swap(int s);
+
+/*
+ * What pager_block_out of slot s must return, memory and swap allowing:
+ * -E_BUSY if it is live or maps device memory or a frame shared without
+ * copy-on-write, else 0.
+ */
+int md_want_block_out(int s);
+
+/* pager_block_out of slot s returned rc: every page is in swap, or follow what went. */
+bool md_after_block_out(int s, int rc);
 
 /* An access to page p at offset off that probe() allowed: a write is kept, a read checked. */
 bool md_access_done(const struct md_page *p, uint32_t off, uint32_t how, uint32_t wrote,

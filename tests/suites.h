@@ -20,6 +20,7 @@ extern const struct test_suite stress_suite;
 extern const struct test_suite disk_suite;
 extern const struct test_suite swap_slots_suite;
 extern const struct test_suite swap_io_suite;
+extern const struct test_suite swap_model_suite;
 
 /* kernel only */
 extern const struct test_suite kframe_suite;

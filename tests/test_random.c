@@ -34,13 +34,19 @@
  * A failure names the seed, the operation's number and what it was; set
  * random_seed (and random_ops) from a debugger to replay a run or to
  * explore another sequence.
+ *
+ * random_run() is the run; swap_model.c runs it with the pager paging out
+ * at random points too (before one operation in PAGER_ONE_IN), which draws
+ * its numbers only then, so that the random suite's runs stay as they were.
  */
 #include "check.h"
 #include "fixture.h"
 #include "frame.h"
 #include "kmap.h"
 #include "model.h"
+#include "pager.h"
 #include "probe.h"
+#include "random.h"
 #include "seam.h"
 #include "suites.h"
 #include "tracker.h"
@@ -59,6 +65,7 @@ bool random_print_stats; /* print what the run did, for a debugger to set */
 #define NPOOL 4 /* runs of GROUP_PAGES frames */
 #define NFRAMES 512
 #define DEEP_EVERY 64
+#define PAGER_ONE_IN 6
 
 static const vaddr_t group_va[NGROUPS] = { 0x40000000u, 0x403FE000u, 0xBFFFE000u, 0xFFFFC000u };
 static const vaddr_t single_va[NSINGLES] = { 0x50400000u, 0x5FFFF000u, 0x6A400000u, 0x7FFFF000u,
@@ -74,6 +81,8 @@ static const uint8_t weight[OP_KINDS] = { 4, 3, 14, 5, 6, 9, 5, 7, 3, 2, 5, 24, 
 static struct {
 	paddr_t pool_pa[NPOOL];
 	uint32_t done[OP_KINDS], faults_refused, errors_checked;
+	bool pager;           /* page out at random points too */
+	uint32_t paged_out;   /* pager operations made */
 } m;
 
 static vaddr_t cand_va(uint32_t c)
@@ -88,7 +97,7 @@ static struct md_space spaces[NSLOTS];
 static struct md_page pages[NSLOTS * NCAND];
 static struct md_frame frames[2 * NFRAMES];
 
-static const struct md_config config = {
+static struct md_config config = {
 	.name = "random",
 	.npages = NCAND,
 	.va = cand_va,
@@ -149,13 +158,24 @@ static bool check_translate(void)
 	return md_check_translate(s, c, off);
 }
 
+/* Whether slot s's block is out: its pages are checked by what its tracker says. */
+static bool out(int s)
+{
+	struct vm_space_info info;
+
+	return vm_info(md.sp[s].h, &info) == 0 && info.out;
+}
+
 static bool check_all(void)
 {
 	if (!md_check_live())
 		return false;
-	for (int s = 0; s < NSLOTS; s++)
-		if (md.sp[s].h > 0 && !md_check_pages(s))
+	for (int s = 0; s < NSLOTS; s++) {
+		if (md.sp[s].h <= 0)
+			continue;
+		if (!(out(s) ? md_check_listing(s) : md_check_pages(s)))
 			return false;
+	}
 	return md_check_frames() && md_check_counts() && check_translate();
 }
 
@@ -394,10 +414,63 @@ static bool op_bad(void)
 	return true;
 }
 
+/* ---- paging out ----------------------------------------------------------------------- */
+
+/* Every space in RAM, whose pages the pager may have paged out: the model follows. */
+static bool follow_all(void)
+{
+	for (int s = 0; s < NSLOTS; s++)
+		if (md.sp[s].h > 0 && !out(s) && !md_follow_swap(s))
+			return false;
+	return true;
+}
+
+static bool pager_evict_one(void)
+{
+	int s = pick_used();
+
+	if (s < 0)
+		return true;
+	uint32_t c = pick_page(s);
+	md_describe("page out %d 0x%x", md.sp[s].h, cand_va(c));
+	int rc = pager_evict(md.sp[s].h, cand_va(c));
+	MD_CHECK(rc == 0 || rc == -E_EXIST || rc == -E_BUSY || rc == -E_NOENT,
+		 "pager_evict returned %d (%s)", rc, err_name(rc));
+	MD_CHECK(rc != -E_NOENT || !md_page(s, c)->mapped, "pager_evict: a mapped page not found");
+	return md_follow_swap(s);
+}
+
+static bool pager_block(void)
+{
+	int s = pick_used();
+
+	if (s < 0)
+		return true;
+	md_describe("page out the block of %d", md.sp[s].h);
+	return md_after_block_out(s, pager_block_out(md.sp[s].h));
+}
+
+/* Page out at random: a page, the clock, a block. */
+static bool pager_op(void)
+{
+	uint32_t k = md_below(4);
+
+	m.paged_out++;
+	if (k == 0)
+		return pager_evict_one();
+	if (k == 1)
+		return pager_block();
+	md_describe("reclaim");
+	pager_reclaim(k == 2 ? 1 + md_below(8) : UINT32_MAX);
+	return follow_all();
+}
+
 /* ---- the run ------------------------------------------------------------------------------- */
 
 static bool step(void)
 {
+	if (m.pager && md_below(PAGER_ONE_IN) == 0 && (!pager_op() || !check_all()))
+		return false;
 	uint32_t k = md_weighted(weight);
 
 	m.done[k]++;
@@ -421,11 +494,13 @@ static bool step(void)
 }
 
 /* The model, and the pool of frames for map_range, each filled with a random word. */
-static bool start(void)
+static bool start(uint32_t seed, void (*read_slot)(uint32_t slot, uint32_t w[3]))
 {
 	memset(&m, 0, sizeof(m));
+	m.pager = read_slot != NULL;
+	config.read_slot = read_slot;
 	md_start(&config);
-	md_seed(random_seed);
+	md_seed(seed);
 	md_describe("start");
 	int rc = vm_activate(0);
 	MD_CHECK_RC(rc, 0);
@@ -465,7 +540,8 @@ static void print_stats(void)
 	struct vm_stats s;
 
 	vm_get_stats(&s);
-	kprintf("random: seed 0x%08x, %u operations:", md.seed, md.op);
+	kprintf("random: seed 0x%08x, %u operations, %u pager operations:", md.seed, md.op,
+		m.paged_out);
 	for (int k = 0; k < OP_KINDS; k++)
 		kprintf(" %s %u", names[k], m.done[k]);
 	kprintf("\nrandom: %u accesses allowed, %u copy-on-write breaks, %u faults refused, "
@@ -477,12 +553,12 @@ static void print_stats(void)
 		s.zero_fills, s.invlpgs, s.tlb_flushes);
 }
 
-static void random_operations_agree_with_the_model(void)
+void random_run(uint32_t seed, uint32_t ops, void (*read_slot)(uint32_t slot, uint32_t w[3]))
 {
-	bool ok = start();
+	bool ok = start(seed, read_slot);
 
 	vm_reset_stats();
-	for (md.op = 0; ok && md.op < random_ops; md.op++) {
+	for (md.op = 0; ok && md.op < ops; md.op++) {
 		ok = step() && check_all();
 		if (ok && (md.op + 1) % DEEP_EVERY == 0)
 			ok = check_deep();
@@ -493,8 +569,14 @@ static void random_operations_agree_with_the_model(void)
 		print_stats();
 	/* every failure above was reported through MD_CHECK; these make sure of it */
 	CHECK(ok);
-	CHECK_EQ(md.op, random_ops);
+	CHECK_EQ(md.op, ops);
 	CHECK(finish());
+	CHECK(!m.pager || m.paged_out > ops / PAGER_ONE_IN / 2);
+}
+
+static void random_operations_agree_with_the_model(void)
+{
+	random_run(random_seed, random_ops, NULL);
 }
 
 static const struct test_case cases[] = {
