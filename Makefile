@@ -2,6 +2,9 @@
 #
 #   make run      boot the demo kernel under QEMU (MEM=<MiB> SWAP=<MiB> CPU=<model>
 #                 ARGS='<command line>')
+#   make shell    the kernel monitor: a prompt on the serial console (this terminal)
+#   make pictures SVG drawings of the kernel zone and of a process, from the demo's dumps
+#   make iso      a GRUB rescue image (make run-iso boots it)
 #   make min-mem  the smallest MEM the demo passes at
 #   make test     the host suites (with the fuzz corpus replay), the kernel
 #                 under QEMU, the fuzz smoke run, valgrind, then lint
@@ -51,8 +54,9 @@ ARCH_SRCS   := arch/i386/boot.S arch/i386/trap.S arch/i386/probe.S arch/i386/swi
                arch/i386/cpufeat.c
 KERNEL_SRCS := kernel/main.c kernel/multiboot.c kernel/cmdline.c kernel/pagefault.c \
                kernel/elf.c kernel/proc.c kernel/ufault.c kernel/syscall.c \
-               kernel/programs.S kernel/program_find.c kernel/disktime.c kernel/pressure.c
-DEMO_SRCS   := demo/demo.c demo/demo_proc.c demo/demo_swap.c
+               kernel/programs.S kernel/program_find.c kernel/disktime.c kernel/monitor.c \
+               kernel/pressure.c
+DEMO_SRCS   := demo/demo.c demo/demo_proc.c demo/demo_pictures.c demo/demo_swap.c
 HOSTED_SRCS := hosted/seam.c hosted/mmu_model.c hosted/probe.c hosted/disk.c
 # test bodies that run on both platforms
 SHARED_TEST_SRCS := tests/harness.c tests/fixture.c tests/test_printf.c tests/test_hw.c \
@@ -132,7 +136,7 @@ HOST_TESTS  := $(HBUILD)/pagetrack-tests
 REPLAY      := $(HBUILD)/fuzz-replay
 FUZZ_DIRS   := fuzz/corpus fuzz/regressions
 
-.PHONY: FORCE all kernel host run min-mem test test-host test-kernel bench debug clean deps-run deps-test \
+.PHONY: FORCE all kernel host run shell min-mem test test-host test-kernel bench debug clean deps-run deps-test \
         deps-debug
 
 all: kernel host
@@ -192,7 +196,7 @@ $(HOST_TESTS): $(HOST_OBJS)
 # lib/, compiled for user space.
 
 UBUILD        := $(BUILD)/user
-USER_PROG_SRCS := user/init.c user/worker.c user/hello.c user/forkwait.c user/membench.c \
+USER_PROG_SRCS := user/init.c user/worker.c user/hello.c user/forkwait.c user/membench.c user/spin.c \
                   user/overcommit.c \
                   tests/user/utest.c tests/user/kfail.c tests/user/uswap.c
 USER_LIB_SRCS := user/crt0.S user/ulib.c user/ucheck.c lib/printf.c lib/string.c lib/status.c
@@ -238,7 +242,53 @@ deps-test:
 
 run: deps-run kernel
 	@scripts/qemu.sh --icount --timeout $(TIMEOUT) --mem $(MEM) --swap $(SWAP) --swap-image $(BUILD)/swap.img \
-		$(if $(CPU),--cpu $(CPU)) --args '$(ARGS)' $(KERNEL_ELF)
+		$(if $(CPU),--cpu $(CPU)) $(if $(filter monitor,$(ARGS)),--stdin --timeout 0) --args '$(ARGS)' $(KERNEL_ELF)
+
+# the kernel monitor: a prompt on the serial console, which is this terminal
+shell: deps-run kernel
+	@scripts/qemu.sh --stdin --timeout 0 --mem $(MEM) --swap $(SWAP) --swap-image $(BUILD)/swap.img \
+		$(if $(CPU),--cpu $(CPU)) --args 'monitor $(ARGS)' $(KERNEL_ELF)
+
+# make pictures: the demo with the word pictures prints its dumps for
+# scripts; scripts/pictures.py draws them from the serial log as SVG under
+# build/pictures/ (the kernel zone at part 1's fullest and at its end, a
+# process's address space and its block)
+PICTURES := $(BUILD)/pictures
+
+.PHONY: pictures deps-pictures
+deps-pictures:
+	@scripts/deps.sh pictures
+
+pictures: deps-pictures kernel
+	@mkdir -p $(PICTURES)
+	@scripts/qemu.sh --icount --timeout $(TIMEOUT) --mem $(MEM) --args 'pictures $(ARGS)' \
+		$(KERNEL_ELF) > $(PICTURES)/demo.log || { tail -n 20 $(PICTURES)/demo.log; exit 1; }
+	@python3 scripts/pictures.py $(PICTURES)/demo.log $(PICTURES)
+
+# make iso: a GRUB rescue image (grub-mkrescue) holding the kernel, with a
+# menu (scripts/grub.cfg) of the demo, the tests and the monitor; make
+# run-iso boots it from QEMU's CD-ROM drive, with the swap disk make run
+# gives, the serial console in this terminal (pick an entry there).
+ISO     := $(BUILD)/pagetrack.iso
+ISOROOT := $(BUILD)/iso
+
+.PHONY: iso run-iso deps-iso
+deps-iso:
+	@scripts/deps.sh iso
+
+$(ISO): $(KERNEL_ELF) scripts/grub.cfg
+	$(call show,ISO,$@)
+	$(Q)rm -rf $(ISOROOT) && mkdir -p $(ISOROOT)/boot/grub
+	$(Q)cp $(KERNEL_ELF) $(ISOROOT)/boot/pagetrack.elf
+	$(Q)cp scripts/grub.cfg $(ISOROOT)/boot/grub/grub.cfg
+	$(Q)grub-mkrescue -o $@ $(ISOROOT) >$(BUILD)/grub-mkrescue.log 2>&1 || \
+		{ cat $(BUILD)/grub-mkrescue.log; exit 1; }
+
+iso: deps-iso $(ISO)
+
+run-iso: deps-run deps-iso $(ISO)
+	@scripts/qemu.sh --cdrom --stdin --timeout 0 --mem $(MEM) --swap $(SWAP) \
+		--swap-image $(BUILD)/swap.img $(if $(CPU),--cpu $(CPU)) $(ISO)
 
 # the smallest MEM the demo passes at, each size booted 3 times (scripts/min-mem.sh)
 min-mem: deps-run kernel
@@ -250,8 +300,8 @@ test-host: $(HOST_TESTS) $(REPLAY)
 	@$(HOST_TESTS)
 	@$(REPLAY) $(FUZZ_DIRS)
 
-test-kernel: deps-run kernel
-	@scripts/kernel-test.sh --timeout $(TIMEOUT) --mem $(MEM) --swap $(SWAP) $(KERNEL_ELF)
+test-kernel: deps-run deps-iso kernel $(ISO)
+	@scripts/kernel-test.sh --timeout $(TIMEOUT) --mem $(MEM) --swap $(SWAP) --iso $(ISO) $(KERNEL_ELF)
 	@scripts/kernel-crash-test.sh --timeout $(TIMEOUT) $(KERNEL_ELF)
 
 deps-debug:

@@ -1,6 +1,7 @@
 /* dump.c - an address space as ranges, and the kernel zone's layout (see check.h). */
 #include "check.h"
 #include "frame.h"
+#include "layout.h"
 #include "ptblock.h"
 #include "seam.h"
 #include "swap.h"
@@ -29,6 +30,7 @@ void console_sink(char c, void *ctx)
 struct range {
 	putc_fn out;
 	void *ctx;
+	const char *lead; /* before each line, or NULL */
 	vaddr_t start;
 	uint32_t pages;
 	struct vm_mapping first;
@@ -40,7 +42,7 @@ static void flush_range(struct range *r)
 
 	if (r->pages == 0)
 		return;
-	emit(r->out, r->ctx, "%08x-%08llx %08x %c%c%c%c ", r->start,
+	emit(r->out, r->ctx, "%s%08x-%08llx %08x %c%c%c%c ", r->lead ? r->lead : "", r->start,
 	     (unsigned long long)r->start + (unsigned long long)r->pages * PAGE_SIZE,
 	     r->pages * PAGE_SIZE, f & VM_USER ? 'u' : '-',
 	     'r', f & VM_WRITE ? 'w' : '-', f & VM_COW ? 'c' : '-');
@@ -92,6 +94,81 @@ void vm_dump(int as, putc_fn out, void *ctx)
 	flush_range(&r);
 }
 
+/* ---- one block ------------------------------------------------------------ */
+
+/* The user PDE of t's directory that points at block page `slot`, or 0 if none does. */
+static uint32_t pde_of_slot(const struct pg_tracker *t, uint32_t slot)
+{
+	const pde_t *pd = ptb_pd(t);
+	paddr_t table = trk_base(t) + slot * PAGE_SIZE;
+
+	for (uint32_t pdi = KERNEL_PDES; pdi < PT_ENTRIES; pdi++)
+		if (pde_present(pd[pdi]) && pde_addr(pd[pdi]) == table)
+			return pdi;
+	return 0;
+}
+
+/* One page of a block: the directory, a table with the 4 MiB it maps, or a spare page. */
+static void print_block_page(putc_fn out, void *ctx, const struct pg_tracker *t, uint32_t slot)
+{
+	paddr_t pa = trk_base(t) + slot * PAGE_SIZE;
+	uint32_t pdi = slot > 0 && slot <= trk_ntables(t) ? pde_of_slot(t, slot) : 0;
+
+	emit(out, ctx, "  page %-4u %08x  ", slot, pa);
+	if (slot == 0)
+		emit(out, ctx, "directory\n");
+	else if (slot > trk_ntables(t))
+		emit(out, ctx, "spare\n");
+	else
+		emit(out, ctx, "table of PDE %u: %08x-%08llx, %u entr%s live\n", pdi,
+		     pde_base(pdi), (unsigned long long)pde_base(pdi) + PDE_SPAN,
+		     *ptb_live(pa), *ptb_live(pa) == 1 ? "y" : "ies");
+}
+
+void vm_dump_block(int as, putc_fn out, void *ctx)
+{
+	const struct pg_tracker *t = as > TRK_MASTER ? trk_get(as) : NULL;
+
+	if (!t) {
+		emit(out, ctx, "address space %d: no such address space\n", as);
+		return;
+	}
+	if (trk_out(t)) { /* its pages are on the disk: nothing here to show */
+		emit(out, ctx, "block of address space %d: out in swap, slots %u-%u, %u tables\n",
+		     as, trk_out_slot(t), trk_out_slot(t) + trk_ntables(t), trk_ntables(t));
+		return;
+	}
+	emit(out, ctx, "block of address space %d at %08x: %u pages: the directory, %u tables "
+	     "in order of first use, %u spare\n", as, trk_base(t), t->pcount, trk_ntables(t),
+	     t->pcount - ptb_used(t));
+	for (uint32_t slot = 0; slot < t->pcount; slot++)
+		print_block_page(out, ctx, t, slot);
+}
+
+/* ---- the trackers ------------------------------------------------------- */
+
+void trk_dump(putc_fn out, void *ctx)
+{
+	emit(out, ctx, "trackers: %u in use on %u tracker pages of %u\n", trk_count(), trk_pages(),
+	     TRK_PER_PAGE);
+	for (uint32_t p = 0; p < TRK_MAX_PAGES; p++)
+		if (trk_page_addr(p))
+			emit(out, ctx, "  tracker page %u at %08x: trackers %u-%u\n", p,
+			     trk_page_addr(p), p * TRK_PER_PAGE, p * TRK_PER_PAGE + TRK_PER_PAGE - 1);
+	emit(out, ctx, "  tracker  ptPtr     pcount  = block at  tables\n");
+	for (int as = trk_next(0); as >= 0; as = trk_next(as + 1)) {
+		const struct pg_tracker *t = trk_get(as);
+		if (trk_out(t))
+			emit(out, ctx, "  %7d  %08x  %6u    out: slot %u, %u tables, %u pages in swap\n",
+			     as, t->ptPtr, t->pcount, trk_out_slot(t), trk_ntables(t),
+			     trk_out_mapped(t));
+		else
+			emit(out, ctx, "  %7d  %08x  %6u    %08x  %6u%s\n", as, t->ptPtr, t->pcount,
+			     trk_base(t), trk_ntables(t),
+			     as == TRK_MASTER ? "  (the kernel master table)" : "");
+	}
+}
+
 /* ---- the kernel zone ------------------------------------------------------ */
 
 enum item_kind { ITEM_NONE, ITEM_METADATA, ITEM_SWAP_METADATA, ITEM_TRACKERS, ITEM_BLOCK, ITEM_FREE };
@@ -133,6 +210,17 @@ static struct item next_item(paddr_t from)
 	if (frame_next_free_run(&run, &n))
 		consider(&best, ITEM_FREE, run, n, 0, from);
 	return best;
+}
+
+/* The item that starts at `at` (below end): a known one, or a gap up to the next. */
+static struct item item_at(paddr_t at, paddr_t end)
+{
+	struct item it = next_item(at);
+
+	if (it.kind != ITEM_NONE && it.start == at)
+		return it;
+	paddr_t gap_end = it.kind == ITEM_NONE ? end : it.start; /* something else in use */
+	return (struct item){ ITEM_NONE, at, (gap_end - at) / PAGE_SIZE, 0 };
 }
 
 static void print_item(putc_fn out, void *ctx, const struct item *it)
@@ -196,15 +284,7 @@ void kzone_dump(putc_fn out, void *ctx, uint32_t max_lines)
 
 	emit(out, ctx, "kernel zone 0x%08x-0x%08x (%u KiB):\n", at, end, (end - at) >> 10);
 	while (at < end && lines < max_lines) {
-		struct item it = next_item(at);
-		if (it.kind == ITEM_NONE || it.start > at) { /* a gap: something else in use */
-			paddr_t gap_end = it.kind == ITEM_NONE ? end : it.start;
-			struct item gap = { ITEM_NONE, at, (gap_end - at) / PAGE_SIZE, 0 };
-			print_item(out, ctx, &gap);
-			lines++;
-			at = gap_end;
-			continue;
-		}
+		struct item it = item_at(at, end);
 		print_item(out, ctx, &it);
 		lines++;
 		at = it.start + it.pages * PAGE_SIZE;
@@ -212,4 +292,55 @@ void kzone_dump(putc_fn out, void *ctx, uint32_t max_lines)
 	if (at < end)
 		emit(out, ctx, "  ... (%u KiB more)\n", (end - at) >> 10);
 	print_totals(out, ctx);
+}
+
+/* ---- the same, for scripts ------------------------------------------------ */
+
+static const char *const item_names[] = {
+	[ITEM_NONE] = "other", [ITEM_METADATA] = "metadata", [ITEM_SWAP_METADATA] = "swap-metadata",
+	[ITEM_TRACKERS] = "trackers", [ITEM_BLOCK] = "block", [ITEM_FREE] = "free",
+};
+
+void kzone_dump_raw(putc_fn out, void *ctx, const char *tag)
+{
+	paddr_t at = FRAME_LOW_RESERVED, end = frame_kzone_end();
+	uint32_t items = 0, blocks = 0;
+
+	emit(out, ctx, "dump %s kzone %08x %08x\n", tag, at, end);
+	while (at < end) {
+		struct item it = item_at(at, end);
+		emit(out, ctx, "dump %s item %s %08x %u %u\n", tag, item_names[it.kind], it.start,
+		     it.pages, it.owner);
+		items++;
+		blocks += it.kind == ITEM_BLOCK;
+		at = it.start + it.pages * PAGE_SIZE;
+	}
+	emit(out, ctx, "dump %s end %u items %u blocks\n", tag, items, blocks);
+}
+
+void vm_dump_raw(int as, putc_fn out, void *ctx, const char *tag)
+{
+	const struct pg_tracker *t = as > TRK_MASTER ? trk_get(as) : NULL;
+
+	if (!t) {
+		emit(out, ctx, "dump %s none %d\n", tag, as);
+		return;
+	}
+	if (trk_out(t)) { /* the dump brings nothing in */
+		emit(out, ctx, "dump %s out %d %u %u\n", tag, as, trk_out_slot(t), trk_ntables(t));
+		return;
+	}
+	emit(out, ctx, "dump %s space %d %08x %u %u\n", tag, as, trk_base(t), t->pcount,
+	     trk_ntables(t));
+	char lead[48];
+	struct range r = { .out = out, .ctx = ctx, .lead = lead };
+	ksnprintf(lead, sizeof(lead), "dump %s range ", tag);
+	vm_iterate(as, add_page, &r);
+	flush_range(&r);
+	for (uint32_t slot = 1; slot <= trk_ntables(t); slot++) {
+		paddr_t pa = trk_base(t) + slot * PAGE_SIZE;
+		emit(out, ctx, "dump %s table %u %08x %u %u\n", tag, slot, pa, pde_of_slot(t, slot),
+		     *ptb_live(pa));
+	}
+	emit(out, ctx, "dump %s end\n", tag);
 }

@@ -215,6 +215,7 @@ bool demo_paging(void)
 	check_or_fail("with the kernel zone full", &res);
 	kprintf("demo: 2. the kernel zone at its fullest:\n");
 	kzone_dump(console_sink, NULL, LAYOUT_LINES);
+	demo_picture_kzone("fullest");
 	print_stats("at the fullest");
 	grow_some(&res);
 	check_or_fail("after the growth", &res);
@@ -228,6 +229,7 @@ bool demo_paging(void)
 	kprintf("demo: 4. destroyed every address space: %u kernel and %u user frames free, "
 		"as before\n", frame_free_count(ZONE_KERNEL), frame_free_count(ZONE_USER));
 	kzone_dump(console_sink, NULL, LAYOUT_LINES);
+	demo_picture_kzone("end");
 	print_stats("at the end");
 	vm_get_stats(&s);
 	kprintf("summary: address_spaces_max=%u tracker_pages_max=%u relocations=%u "

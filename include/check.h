@@ -55,11 +55,51 @@ int vm_check(void);
 void vm_dump(int as, putc_fn out, void *ctx);
 
 /*
+ * The page-table block of an address space, page by page: the directory,
+ * the tables in the order of their first use, each with the PDE that
+ * points at it, the 4 MiB it maps and its live entries, then the spare
+ * pages:
+ *
+ *     page 1    00412000  table of PDE 256: 40000000-40400000, 3 entries live
+ */
+void vm_dump_block(int as, putc_fn out, void *ctx);
+
+/*
+ * Every tracker in use as the notes define it (ptPtr, pcount) and decoded
+ * (the block's address, its tables in use), after the tracker pages.
+ */
+void trk_dump(putc_fn out, void *ctx);
+
+/*
  * The kernel zone in address order: frame metadata, swap slot metadata, tracker pages, blocks
  * with their owner and size, free runs, and what else is in use; at most
  * max_lines lines of layout, then totals.
  */
 void kzone_dump(putc_fn out, void *ctx, uint32_t max_lines);
+
+/*
+ * The same for scripts (scripts/pictures.py), one fact a line, each line
+ * "dump <tag> ...": the kernel zone's every item, gaps included, then their
+ * count and the blocks' (kind: other, metadata, swap-metadata, trackers,
+ * block, free; owner: tracker page or index):
+ *
+ *     dump <tag> kzone <start> <end>
+ *     dump <tag> item <kind> <start> <pages> <owner>
+ *     dump <tag> end <n> items <m> blocks
+ */
+void kzone_dump_raw(putc_fn out, void *ctx, const char *tag);
+
+/*
+ * An address space for scripts: its block (base, pages, tables in use), its
+ * ranges as vm_dump prints them, and each table in block order with the PDE
+ * that points at it and its live entries:
+ *
+ *     dump <tag> space <as> <block> <pages> <tables>
+ *     dump <tag> range 40000000-40002000 00002000 ur-- 02000000
+ *     dump <tag> table <slot> <address> <pde index> <live entries>
+ *     dump <tag> end
+ */
+void vm_dump_raw(int as, putc_fn out, void *ctx, const char *tag);
 
 /* A sink for the dumps that prints on the console. */
 void console_sink(char c, void *ctx);

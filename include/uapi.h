@@ -79,6 +79,7 @@
 #define KILL_STACK 2   /* ran past its stack limit */
 #define KILL_NOMEM 3   /* needed a page and none was left, or held the most memory */
 #define KILL_IO 4      /* a page or page table of its could not be read from swap */
+#define KILL_ORDER 8   /* ended on the kernel's order (the monitor's kill) */
 
 /* The address space (see the diagram above). */
 #define PROGRAM_BASE 0x40000000u

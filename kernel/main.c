@@ -8,7 +8,8 @@
  *
  * Every run ends through qemu_exit(): success after "boot: ok", passing
  * tests or benchmarks that all ran, failure on anything else, so a script
- * can tell the two apart.
+ * can tell the two apart; on a machine without QEMU's exit device, a last
+ * line says which it was, and the CPU halts.
  */
 #include "ata.h"
 #include "check.h"
@@ -23,6 +24,7 @@
 #include "kprobe.h"
 #include "layout.h"
 #include "lib.h"
+#include "monitor.h"
 #include "multiboot.h"
 #include "pagefault.h"
 #include "proc.h"
@@ -361,19 +363,29 @@ _Noreturn void kmain(uint32_t magic, uint32_t mbi_phys)
 	proc_init();
 	syscall_init();
 	crash_if_asked();
-	if (cmdline_has_word(cmdline, "test"))
+	if (cmdline_has_word(cmdline, "test")) {
+		qemu_name_verdicts("the tests passed", "the tests failed");
 		qemu_exit(ktest_run(cmdline) == 0);
+	}
 	if (cmdline_has_word(cmdline, "bench") && !cpu_features()->tsc) {
 		kprintf("bench: the benchmarks count with rdtsc, and this CPU has no TSC\n");
 		boot_fail();
 	}
-	if (cmdline_has_word(cmdline, "bench"))
+	if (cmdline_has_word(cmdline, "bench")) {
+		qemu_name_verdicts("the benchmarks ran", "the benchmarks failed");
 		qemu_exit(kbench_run() == 0);
+	}
+	if (cmdline_has_word(cmdline, "monitor")) {
+		qemu_name_verdicts("the monitor was quit", "the monitor failed");
+		qemu_exit(monitor_run() == 0);
+	}
+	qemu_name_verdicts("the demo passed", "the demo failed");
 	disk_noise_if_asked();
+	demo_set_pictures(cmdline_has_word(cmdline, "pictures"));
 	if (!demo_paging())
 		boot_fail();
 	start_swap();
-	if (!demo_processes() || !demo_overcommit())
+	if (!demo_processes() || !demo_picture_process() || !demo_overcommit())
 		boot_fail();
 	kprintf("boot: ok\n");
 	qemu_exit(true);

@@ -30,11 +30,14 @@ static void print_flags(uint32_t e)
 			kprintf(" %s", names[i].name);
 }
 
-void pagefault_print_walk(paddr_t pd, vaddr_t va)
+void pagefault_print_walk(paddr_t pd, int as, vaddr_t va)
 {
 	pde_t pde = ((const pde_t *)hw_phys(pd))[pde_index(va)];
 
-	kprintf("  walk of 0x%08x: CR3 0x%08x (address space %d)\n", va, pd, vm_live());
+	if (pd == hw_cr3())
+		kprintf("  walk of 0x%08x: CR3 0x%08x (address space %d)\n", va, pd, as);
+	else
+		kprintf("  walk of 0x%08x: directory 0x%08x (address space %d)\n", va, pd, as);
 	kprintf("    PDE[%u] = 0x%08x", pde_index(va), pde.v);
 	print_flags(pde.v);
 	if (!pde_present(pde)) {
@@ -50,7 +53,10 @@ void pagefault_print_walk(paddr_t pd, vaddr_t va)
 	kprintf("    PTE[%u] = 0x%08x", pte_index(va), pte.v);
 	print_flags(pte.v);
 	if (pte_present(pte))
-		kprintf(" -> frame 0x%08x\n", pte_addr(pte));
+		kprintf(" -> frame 0x%08x: physical 0x%08x\n", pte_addr(pte),
+			pte_addr(pte) | (va & PAGE_MASK));
+	else if (pte_swapped(pte))
+		kprintf(" -> not present: in swap, slot %u\n", pte_slot(pte));
 	else
 		kprintf(" -> not present\n");
 }
@@ -58,7 +64,7 @@ void pagefault_print_walk(paddr_t pd, vaddr_t va)
 static void report(vaddr_t addr, uint32_t err)
 {
 	trap_print_page_fault("\n", addr, err);
-	pagefault_print_walk(hw_cr3(), addr);
+	pagefault_print_walk(hw_cr3(), vm_live(), addr);
 }
 
 static bool page_fault(struct trap_frame *tf)

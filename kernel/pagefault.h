@@ -22,7 +22,10 @@ void pagefault_init(void);
 typedef bool (*user_fault_fn)(struct trap_frame *tf, vaddr_t addr, uint32_t err);
 void pagefault_set_user_handler(user_fault_fn fn);
 
-/* Print what the page tables at pd say about va, one line per level. */
-void pagefault_print_walk(paddr_t pd, vaddr_t va);
+/*
+ * Print what the page tables of address space `as`, whose directory is at
+ * pd, say about va, one line per level, each entry's flags decoded.
+ */
+void pagefault_print_walk(paddr_t pd, int as, vaddr_t va);
 
 #endif

@@ -262,31 +262,50 @@ static bool activate(struct proc *p)
 	return false;
 }
 
+/*
+ * Run p until it gives the CPU back: it yields, blocks, ends or is
+ * preempted; or not at all, if it could not be made to run (activate).
+ */
+static void run_one(struct proc *p)
+{
+	if (!activate(p))
+		return;
+	current = p;
+	p->state = P_RUNNING;
+	tss_set_kernel_stack(kstack_top(p));
+	proc_counters.switches++;
+	timer_new_slice();
+	fpu_restore(&p->fpu);
+	context_switch(&sched_esp, p->esp);
+	fpu_save(&p->fpu);
+	p->last_ran = turns;
+	current = NULL;
+	if (p->state == P_ZOMBIE && p->parent == PARENT_NONE)
+		free_proc(p); /* nobody will wait for it; its stack is free now */
+}
+
 int proc_run(void)
 {
 	struct proc *p;
 	int blocked = 0;
 
-	while ((p = pick_next())) {
-		if (!activate(p))
-			continue;
-		current = p;
-		p->state = P_RUNNING;
-		tss_set_kernel_stack(kstack_top(p));
-		proc_counters.switches++;
-		timer_new_slice();
-		fpu_restore(&p->fpu);
-		context_switch(&sched_esp, p->esp);
-		fpu_save(&p->fpu);
-		p->last_ran = turns;
-		current = NULL;
-		if (p->state == P_ZOMBIE && p->parent == PARENT_NONE)
-			free_proc(p); /* nobody will wait for it; its stack is free now */
-	}
+	while ((p = pick_next()))
+		run_one(p);
 	vm_activate(0);
 	for (int i = 0; i < NPROC; i++)
 		blocked += procs[i].state == P_WAITING;
 	return blocked;
+}
+
+bool proc_step(void)
+{
+	struct proc *p = pick_next();
+
+	if (!p)
+		return false;
+	run_one(p);
+	vm_activate(0);
+	return true;
 }
 
 void proc_yield(void)
@@ -376,6 +395,44 @@ _Noreturn void proc_exit(int status)
 	end_proc(p, status);
 	context_switch(&p->esp, sched_esp);
 	panic("proc_exit: process %d ran after it ended", p->pid);
+}
+
+int proc_terminate(int pid)
+{
+	struct proc *p = find(pid);
+
+	if (!p || p->state == P_ZOMBIE)
+		return -SYS_ENOENT;
+	if (p == current || vm_live() == p->as)
+		return -SYS_EINVAL; /* only from the kernel's own context, between slices */
+	end_proc(p, KILLED_BIT | KILL_ORDER); /* freed there if nobody will wait for it */
+	return 0;
+}
+
+static const char *state_name(enum proc_state s)
+{
+	static const char *const names[] = {
+		[P_FREE] = "free", [P_NEW] = "new", [P_RUNNABLE] = "runnable",
+		[P_RUNNING] = "running", [P_WAITING] = "waiting", [P_SLEEPING] = "sleeping",
+		[P_ZOMBIE] = "ended",
+	};
+
+	return names[s];
+}
+
+int proc_list(struct proc_info *out, int max)
+{
+	int n = 0;
+
+	for (int i = 0; i < NPROC && n < max; i++) {
+		const struct proc *p = &procs[i];
+		if (p->state == P_FREE)
+			continue;
+		out[n++] = (struct proc_info){ .pid = p->pid, .parent = p->parent, .as = p->as,
+					       .brk = p->brk, .state = state_name(p->state) };
+		ksnprintf(out[n - 1].name, sizeof(out[n - 1].name), "%s", p->name);
+	}
+	return n;
 }
 
 void proc_end_if_doomed(void)

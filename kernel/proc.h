@@ -39,6 +39,34 @@ int proc_spawn(const char *name, int arg);
 int proc_run(void);
 
 /*
+ * Run one process for one turn (until it yields, blocks, ends or its slice
+ * is over), the next in round-robin order.  Returns false if none could run.
+ * For the kernel monitor, which lets processes run while it waits.
+ */
+bool proc_step(void);
+
+/*
+ * End process pid from the kernel's own context (between proc_step
+ * calls), as if killed: its wait() status is KILLED_BIT | KILL_ORDER, and
+ * its memory is given back at once.  Returns 0, or -SYS_ENOENT if no
+ * process pid exists or it has ended already.
+ */
+int proc_terminate(int pid);
+
+/* What the monitor's ps shows of a process. */
+struct proc_info {
+	int pid;
+	int parent;        /* pid; 0: the kernel started it; -1: its parent has ended */
+	int as;            /* its address space (tracker index); -1 once it has ended */
+	uint32_t brk;      /* the end of its heap */
+	const char *state; /* "runnable", "running", "waiting", "ended", ... */
+	char name[PROC_NAME_MAX + 8];
+};
+
+/* Fill out[0..max) with the processes that exist, in table order; returns how many. */
+int proc_list(struct proc_info *out, int max);
+
+/*
  * Collect a process started with proc_spawn that has ended: 0 and its
  * wait() status in *status, or -SYS_ECHILD if it is not an ended child of
  * the kernel.

@@ -34,6 +34,7 @@ programs:
 	program kfail
 	program overcommit
 	program uswap
+	program spin
 	.section .rodata.programs, "a"
 	.long 0, 0, 0
 	.size programs, . - programs

@@ -24,6 +24,16 @@ bool demo_processes(void);
 bool demo_overcommit(void);
 
 /*
+ * With on (the word "pictures"), print the dumps scripts/pictures.py
+ * draws: demo_picture_kzone(tag) the kernel zone (part 1 calls it at its
+ * fullest and at its end), demo_picture_process() a process's address
+ * space, after part 2 (true if it went well; true at once when off).
+ */
+void demo_set_pictures(bool on);
+void demo_picture_kzone(const char *tag);
+bool demo_picture_process(void);
+
+/*
  * Run the kernel test suites, each printing its closing line
  * ("kernel-kframe: 12 passed, 0 failed"), then one verdict line.  Returns
  * the number of cases that failed.  The suites read their options from the

@@ -39,6 +39,8 @@ static const char *kill_cause(int cause)
 		return "out of memory";
 	case KILL_IO:
 		return "disk error";
+	case KILL_ORDER:
+		return "on the kernel's order";
 	default:
 		return NULL;
 	}

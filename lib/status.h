@@ -20,7 +20,8 @@ const char *sys_err_text(int err);
 /*
  * How a process ended, from its wait() status, in words: "exited with N",
  * "killed: out of memory", "killed: fault" (an access it may not make),
- * "killed: stack overflow", or "status 0x..." for a status no process can
+ * "killed: stack overflow", "killed: on the kernel's order" (the kernel
+ * monitor's kill), or "status 0x..." for a status no process can
  * end with.  Written into buf (size bytes); returns buf.
  */
 char *wait_status_text(int status, char *buf, size_t size);

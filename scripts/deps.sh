@@ -5,6 +5,8 @@
 #   scripts/deps.sh test    what the test suites need (host and kernel)
 #   scripts/deps.sh bench   what the benchmarks need (make bench)
 #   scripts/deps.sh debug   what make debug needs: what run needs, and gdb
+#   scripts/deps.sh iso     what make iso needs: GRUB for BIOS PCs, xorriso, mtools
+#   scripts/deps.sh pictures  what make pictures needs: what run needs, and python3
 #
 # Quiet when everything is there.  Otherwise, as root, installs the missing
 # packages with apt-get; as anyone else, prints the command to run and
@@ -18,14 +20,19 @@ set -euo pipefail
 
 # command            package           needed by
 TOOLS="
-gcc                  gcc               run test bench debug
-ld                   binutils          run test bench debug
+gcc                  gcc               run test bench debug pictures
+ld                   binutils          run test bench debug pictures
 objdump              binutils          run test debug
-nm                   binutils          run test bench debug
-make                 make              run test bench debug
-timeout              coreutils         run test bench debug
-qemu-system-i386     qemu-system-x86   run test bench debug
+nm                   binutils          run test bench debug pictures
+make                 make              run test bench debug pictures
+timeout              coreutils         run test bench debug pictures
+qemu-system-i386     qemu-system-x86   run test bench debug pictures
+python3              python3           test pictures
 gdb                  gdb               debug
+grub-mkrescue        grub-common       iso test
+/usr/lib/grub/i386-pc/multiboot.mod grub-pc-bin iso test
+xorriso              xorriso           iso test
+mformat              mtools            iso test
 gnuplot              gnuplot-nox       bench
 clang-14             clang-14          test
 clang-tidy-14        clang-tidy-14     test
@@ -35,13 +42,13 @@ valgrind             valgrind          test
 "
 
 usage() {
-	echo "usage: $0 run|test|bench|debug" >&2
+	echo "usage: $0 run|test|bench|debug|iso|pictures" >&2
 	exit 2
 }
 
 [ $# -eq 1 ] || usage
 case $1 in
-run | test | bench | debug) target=$1 ;;
+run | test | bench | debug | iso | pictures) target=$1 ;;
 *) usage ;;
 esac
 

@@ -3,7 +3,8 @@
 # into an exit status.
 #
 #   scripts/qemu.sh [--timeout S] [--mem MiB] [--args 'cmdline'] [--debug [--gdb-port N]] [--icount]
-#                   [--swap MiB [--swap-image PATH] [--blkdebug CONF]] [--cpu MODEL] KERNEL.elf
+#                   [--swap MiB [--swap-image PATH] [--blkdebug CONF]] [--cpu MODEL] [--stdin]
+#                   [--cdrom] [--no-exit-device] KERNEL.elf|IMAGE.iso
 #
 # The kernel reports through QEMU's isa-debug-exit device: QEMU exits with
 # 33 when the kernel succeeded and 35 when it failed.  This script exits 0
@@ -33,6 +34,15 @@
 # image, with the error-injection rules in CONF (docs/devel/blkdebug.txt in
 # QEMU's sources), so that a test can make chosen sectors fail.  --cpu
 # MODEL gives QEMU's -cpu (486, pentium, ...: qemu-system-i386 -cpu help).
+#
+# --stdin hands this script's standard input to the serial console, for the
+# kernel monitor (make shell; scripts/monitor-test.sh feeds it from a pipe).
+# --cdrom boots IMAGE.iso (make iso: GRUB, which loads the kernel) from a
+# CD-ROM drive instead of handing QEMU the kernel; its menu picks the
+# command line, so --args and --swap's disk_mib= do not reach the kernel.
+# --no-exit-device leaves out isa-debug-exit, as on a real machine: the
+# kernel then ends with a line "pagetrack: halted: ..." and halts, and QEMU
+# runs on until the timeout or until it is killed (scripts/iso-test.sh).
 
 set -euo pipefail
 
@@ -52,11 +62,15 @@ swap_mib=""
 swap_image=""
 blkdebug=""
 cpu=""
+stdin=false
+cdrom=false
+exit_device=true
 kernel=""
 
 usage() {
 	echo "usage: $0 [--timeout S] [--mem MiB] [--args 'cmdline'] [--debug [--gdb-port N]] [--icount]" >&2
-	echo "          [--swap MiB [--swap-image PATH] [--blkdebug CONF]] [--cpu MODEL] KERNEL.elf" >&2
+	echo "          [--swap MiB [--swap-image PATH] [--blkdebug CONF]] [--cpu MODEL] [--stdin]" >&2
+	echo "          [--cdrom] [--no-exit-device] KERNEL.elf|IMAGE.iso" >&2
 	exit 2
 }
 
@@ -81,6 +95,9 @@ while [ $# -gt 0 ]; do
 	--swap-image) [ $# -ge 2 ] || usage; swap_image=$2; shift 2 ;;
 	--blkdebug) [ $# -ge 2 ] || usage; blkdebug=$2; shift 2 ;;
 	--cpu) [ $# -ge 2 ] || usage; cpu=$2; shift 2 ;;
+	--stdin) stdin=true; shift ;;
+	--cdrom) cdrom=true; shift ;;
+	--no-exit-device) exit_device=false; shift ;;
 	-h | --help) usage ;;
 	-*) echo "qemu.sh: unknown option $1" >&2; usage ;;
 	*) [ -z "$kernel" ] || usage; kernel=$1; shift ;;
@@ -99,7 +116,7 @@ fi
 # QEMU loads the image at 1 MiB, and its firmware keeps the top 128 KiB of
 # RAM: with less memory than that takes, QEMU would wait silently until the
 # timeout.  nm comes with binutils, which building the kernel needs.
-if end=$(nm "$kernel" 2>/dev/null | awk '$3 == "kernel_end" { print $1 }') && [ -n "$end" ]; then
+if ! $cdrom && end=$(nm "$kernel" 2>/dev/null | awk '$3 == "kernel_end" { print $1 }') && [ -n "$end" ]; then
 	need=$(((0x$end + 128 * 1024 + (1 << 20) - 1) >> 20))
 	[ "$mem" -ge "$need" ] ||
 		die "MEM=$mem MiB (--mem): too little to boot this kernel, whose image ends at 0x$end (QEMU keeps the top 128 KiB of RAM): give at least $need MiB; the demo needs more (make min-mem)"
@@ -129,15 +146,21 @@ swap_drive() {
 
 # shellcheck disable=SC2054 # the commas belong to QEMU's option syntax
 qemu=(qemu-system-i386
-	-kernel "$kernel"
-	-append "$args"
 	-m "$mem"
 	-display none
 	-serial stdio
 	-monitor none
-	-device isa-debug-exit,iobase=0xf4,iosize=0x04
 	-no-reboot)
 
+if $exit_device; then
+	qemu+=(-device isa-debug-exit,iobase=0xf4,iosize=0x04)
+fi
+
+if $cdrom; then
+	qemu+=(-cdrom "$kernel" -boot d)
+else
+	qemu+=(-kernel "$kernel" -append "$args")
+fi
 if $debug; then
 	# the stub on the loopback interface alone: gdb can change anything in the machine
 	qemu+=(-gdb "tcp:127.0.0.1:$gdb_port" -S)
@@ -163,7 +186,7 @@ run() {
 }
 
 status=0
-if $debug; then
+if $debug || $stdin; then
 	run || status=$?
 else
 	run </dev/null || status=$?

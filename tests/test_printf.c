@@ -62,6 +62,8 @@ static void wait_statuses_read_as_words(void)
 	CHECK_STR_EQ(wait_status_text(KILLED_BIT | KILL_STACK, buf, sizeof(buf)),
 		     "killed: stack overflow");
 	CHECK_STR_EQ(wait_status_text(KILLED_BIT | KILL_IO, buf, sizeof(buf)), "killed: disk error");
+	CHECK_STR_EQ(wait_status_text(KILLED_BIT | KILL_ORDER, buf, sizeof(buf)),
+		     "killed: on the kernel's order");
 	CHECK_STR_EQ(wait_status_text(KILLED_BIT | 9, buf, sizeof(buf)), "status 0x109");
 	CHECK_STR_EQ(wait_status_text(-1, buf, sizeof(buf)), "status 0xffffffff");
 }

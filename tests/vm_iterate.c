@@ -127,9 +127,53 @@ static void dump_prints_one_line_per_range(void)
 	CHECK_STR_EQ(got, want);
 }
 
+/*
+ * The block page by page, its tables in the order of their first use, not
+ * of their PDEs, each with the 4 MiB it maps and its live entries:
+ *
+ *   block of address space 3 at <base>: <n> pages: the directory, 2 tables ...
+ *     page 0    <base>  directory
+ *     page 1    <base + 1 page>  table of PDE 259: 40c00000-41000000, 2 entries live
+ *     page 2    <base + 2 pages>  table of PDE 256: 40000000-40400000, 1 entry live
+ *     page 3..  spare
+ */
+static void block_dump_lists_tables_in_order_of_first_use(void)
+{
+	static char got[2048], want[2048];
+	struct strbuf b = { got, sizeof(got), 0 };
+	size_t len;
+
+	int as = vm_create();
+	CHECK_GT(as, 0);
+	STEP(vm_map_range(as, REGION(3), DEVICE_PA, 2, URW));
+	STEP(vm_map(as, REGION(0), DEVICE_PA + PAGE(4), URW));
+	struct vm_space_info info = info_of(as);
+	vm_dump_block(as, strbuf_putc, &b);
+	strbuf_end(&b);
+	len = (size_t)ksnprintf(want, sizeof(want),
+		"block of address space %d at %08x: %u pages: the directory, 2 tables in order of "
+		"first use, %u spare\n"
+		"  page 0    %08x  directory\n"
+		"  page 1    %08x  table of PDE 259: 40c00000-41000000, 2 entries live\n"
+		"  page 2    %08x  table of PDE 256: 40000000-40400000, 1 entry live\n",
+		as, info.block, info.pages, info.pages - 3, info.block, info.block + PAGE(1),
+		info.block + PAGE(2));
+	for (uint32_t i = 3; i < info.pages; i++)
+		len += (size_t)ksnprintf(want + len, sizeof(want) - len, "  page %-4u %08x  spare\n",
+					 i, info.block + PAGE(i));
+	CHECK_STR_EQ(got, want);
+	STEP(vm_destroy(as));
+	b.len = 0;
+	vm_dump_block(as, strbuf_putc, &b);
+	strbuf_end(&b);
+	ksnprintf(want, sizeof(want), "address space %d: no such address space\n", as);
+	CHECK_STR_EQ(got, want);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(iterate_visits_mappings_in_address_order),
 	TEST_CASE(dump_prints_one_line_per_range),
+	TEST_CASE(block_dump_lists_tables_in_order_of_first_use),
 };
 
 DEFINE_PART(vm_iterate_part, cases);

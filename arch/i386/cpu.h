@@ -166,6 +166,16 @@ static inline void hlt(void)
 	__asm__ volatile("hlt");
 }
 
+/*
+ * Sleep until an interrupt comes, taking it, then go on with interrupts
+ * off again.  sti delays interrupts by one instruction, so one that comes
+ * after the caller's last check still wakes the hlt.
+ */
+static inline void wait_for_interrupt(void)
+{
+	__asm__ volatile("sti; hlt; cli" : : : "memory");
+}
+
 static inline uint32_t read_ebp(void)
 {
 	uint32_t v;

@@ -18,9 +18,17 @@
 
 /*
  * End the run: QEMU exits with the success or the failure status.  Without
- * the device (real hardware, another emulator) the CPU halts for good with
- * interrupts off.
+ * the device (real hardware, Bochs, QEMU without it) the kernel prints a
+ * last line, "pagetrack: halted: the demo passed; you may switch the
+ * machine off", and the CPU halts for good with interrupts off.
  */
 _Noreturn void qemu_exit(bool ok);
+
+/*
+ * What that last line says of a run that succeeded and of one that failed
+ * ("the demo passed", "the demo failed"); by default "the run passed" and
+ * "the run failed".  The strings must last.
+ */
+void qemu_name_verdicts(const char *passed, const char *failed);
 
 #endif

@@ -16,6 +16,9 @@
 #define LCR_DLAB BIT(7)   /* the first two registers become the divisor */
 #define FCR_ENABLE 0x07   /* enable and clear both FIFOs */
 #define MCR_DTR_RTS 0x03
+#define MCR_OUT2 BIT(3)   /* on a PC, connects the UART's interrupt line to the PIC */
+#define IER_RX BIT(0)     /* interrupt when a received byte is waiting */
+#define LSR_DR BIT(0)     /* a received byte is waiting in the data register */
 #define LSR_THRE BIT(5)   /* the transmit holding register is empty */
 
 #define UART_CLOCK 115200 /* the divisor is UART_CLOCK / baud */
@@ -46,4 +49,17 @@ void serial_putc(char c)
 		if (inb(COM1 + UART_LSR) & LSR_THRE)
 			break;
 	outb(COM1 + UART_DATA, (uint8_t)c);
+}
+
+int serial_getc(void)
+{
+	if (!(inb(COM1 + UART_LSR) & LSR_DR))
+		return -1;
+	return inb(COM1 + UART_DATA);
+}
+
+void serial_rx_interrupt_on(void)
+{
+	outb(COM1 + UART_MCR, MCR_DTR_RTS | MCR_OUT2);
+	outb(COM1 + UART_IER, IER_RX);
 }

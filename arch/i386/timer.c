@@ -1,6 +1,7 @@
 /* timer.c - 8259A PICs and the 8254 PIT (see timer.h). */
 #include "timer.h"
 #include "cpu.h"
+#include "lib.h"
 
 #define PIC1_CMD 0x20
 #define PIC1_DATA 0x21
@@ -91,6 +92,13 @@ void timer_init(uint32_t hz, trap_handler_fn fn)
 void timer_eoi(void)
 {
 	outb(PIC1_CMD, PIC_EOI);
+}
+
+void pic_enable_irq(uint32_t irq, trap_handler_fn fn)
+{
+	ASSERT(irq > 0 && irq < 8 && irq != SPURIOUS_IRQ);
+	idt_enable(IRQ_BASE + irq, 0, fn);
+	outb(PIC1_DATA, inb(PIC1_DATA) & (uint8_t)~BIT(irq));
 }
 
 void timer_new_slice(void)

@@ -43,6 +43,12 @@ void timer_user_leave(void);
 /* Tell the PIC that the timer interrupt has been handled. */
 void timer_eoi(void);
 
+/*
+ * Unmask line irq (1-6) of the master PIC and handle its interrupts with
+ * fn, which ends each with timer_eoi() (the one EOI the master takes).
+ */
+void pic_enable_irq(uint32_t irq, trap_handler_fn fn);
+
 /* Ticks since timer_init. */
 uint32_t timer_ticks(void);
 
