@@ -91,7 +91,7 @@ later_instructions() {
 			if (insn ~ "^(" later ")" || insn ~ /%x?mm[0-9]/)
 				print fn " " insn
 			else if (insn ~ /^rdtsc/ && file !~ /^membench/ &&
-				 fn !~ /^<(kbench_run|time_|disk_time_)/)
+				 fn !~ /^<(kbench_run|bench_|time_|disk_time_)/)
 				print fn " " insn
 			else if (insn ~ /^cpuid/ && fn !~ /^<(read_cpuid|cpu_detect)/)
 				print fn " " insn
