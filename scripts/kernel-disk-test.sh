@@ -106,4 +106,7 @@ grep -qE ': [1-9][0-9]* passed, 0 failed$' <<<"$summary" || fail "the suite swap
 tr -d '\r' <"$log" |
 	grep -qE '^killed: process [0-9]+ \(uswap\): its page at 0x[0-9a-f]{8} could not be read from swap$' ||
 	fail "no line saying which process was killed for the page it could not read"
-echo "kernel-disk-test.sh: pass: a failing disk page costs -E_IO, the others work; a page that cannot be read back ends only its process"
+tr -d '\r' <"$log" |
+	grep -qE '^killed: process [0-9]+ \(uswap\): its page tables could not be read from swap$' ||
+	fail "no line saying which process was killed for the page tables it could not read"
+echo "kernel-disk-test.sh: pass: a failing disk page costs -E_IO, the others work; a page or a block that cannot be read back ends only its process"

@@ -15,8 +15,9 @@
  *                     with swap and without;
  *   swap-proc-errors  a boot of its own (scripts/kernel-disk-test.sh,
  *                     only=swap-proc-errors disk_bad_read=<page>), on a disk
- *                     whose page fails every read: the process whose page
- *                     lies there is ended, and only that one.
+ *                     whose page fails every read: the process whose page,
+ *                     or page-table block, lies there is ended, and only
+ *                     that one.
  *
  * Pressure is made by holding user frames (all but a few: hog_user) and
  * retiring swap slots (all but a few: hog_slots), with watermarks to match
@@ -30,6 +31,7 @@
 #include "kmap.h"
 #include "pager.h"
 #include "pressure.h"
+#include "proc.h"
 #include "seam.h"
 #include "suites.h"
 #include "swap.h"
@@ -47,11 +49,67 @@ static bool swap_on;
 
 /* ---- the test trap: page out the caller's page now ---------------------------- */
 
+#define PAGES_MAX 64 /* pages of a small process block_low pages out */
+
+struct page_list {
+	vaddr_t va[PAGES_MAX];
+	uint32_t n;
+};
+
+static int note_present(vaddr_t va, const struct vm_mapping *m, void *ctx)
+{
+	struct page_list *l = ctx;
+
+	if (!(m->flags & VM_SWAPPED) && l->n < PAGES_MAX)
+		l->va[l->n++] = va;
+	return 0;
+}
+
+/* The address space of process pid, or -1. */
+static int space_of(int pid)
+{
+	static struct proc_info list[NPROC];
+	int n = proc_list(list, NPROC);
+
+	for (int i = 0; i < n; i++)
+		if (list[i].pid == pid)
+			return list[i].as;
+	return -1;
+}
+
+#define BLOCK_ROOM 8 /* slots kept for the block: more than a small process's block has */
+
+/*
+ * Page out process pid whole, its block on the lowest free slots: its
+ * pages go first, one by one, while the lowest BLOCK_ROOM free slots are
+ * held, then those are let go and the block takes its run from the first.
+ */
+static int block_low(int pid)
+{
+	struct page_list l = { .n = 0 };
+	int as = space_of(pid), rc = 0, held;
+
+	if (as < 0)
+		return -E_BADH;
+	vm_iterate(as, note_present, &l);
+	if ((held = swap_alloc_run(BLOCK_ROOM)) < 0)
+		return held;
+	for (uint32_t i = 0; i < l.n && rc == 0; i++)
+		rc = pager_evict(as, l.va[i]);
+	swap_free_run((uint32_t)held, BLOCK_ROOM);
+	return rc < 0 ? rc : pager_block_out(as);
+}
+
 static bool evict_trap(struct trap_frame *tf)
 {
 	if (!trap_from_user(tf))
 		return false;
-	tf->eax = (uint32_t)pager_evict(vm_live(), tf->ebx);
+	if (tf->ecx == USWAP_OP_EVICT)
+		tf->eax = (uint32_t)pager_evict(vm_live(), tf->ebx);
+	else if (tf->ecx == USWAP_OP_BLOCK_LOW)
+		tf->eax = (uint32_t)block_low((int)tf->ebx);
+	else
+		return false; /* an unknown op: the process is killed */
 	return true;
 }
 
@@ -340,8 +398,32 @@ static void a_page_that_cannot_be_read_ends_only_its_process(void)
 	CHECK_EQ(swap_slot_state(bad), SWAP_RETIRED);
 }
 
+/*
+ * The same for a block: a child asleep goes out whole, its block on the
+ * page that cannot be read; when it wakes, it is ended before it runs, and
+ * its parent goes on.
+ */
+static void a_block_that_cannot_be_read_ends_only_its_process(void)
+{
+	uint32_t bad = bad_read_page();
+	struct pager_stats a, b;
+
+	if (!bad || !with_swap())
+		return;
+	retire_slots(bad - 1); /* the next slot handed out is the bad page */
+	proc_set_verbose(true);
+	stats(&a);
+	run_expect(spawn(USWAP_BLOCK_LOST, 0), 0);
+	stats(&b);
+	CHECK_EQ(b.blocks_out - a.blocks_out, 1);
+	CHECK_EQ(b.blocks_in - a.blocks_in, 0);
+	CHECK_GE(b.read_errors - a.read_errors, 1);
+	CHECK_EQ(swap_slot_state(bad), SWAP_RETIRED);
+}
+
 static const struct test_case error_cases[] = {
 	TEST_CASE(a_page_that_cannot_be_read_ends_only_its_process),
+	TEST_CASE(a_block_that_cannot_be_read_ends_only_its_process),
 };
 
 DEFINE_SUITE(swap_proc_errors_suite, "swap-proc-errors", error_cases, setup, teardown);

@@ -13,13 +13,19 @@
 #define PAGE PAGE_SIZE
 #define SLEEPER_PAGES 8
 
-/* Page out the page at p now (the suite's trap): 0 or the pager's error. */
-static int evict(volatile void *p)
+/* The suite's trap: op with its argument; the suite's result. */
+static int swap_trap(int op, uint32_t arg)
 {
 	int eax;
 
-	asm volatile("int %[v]" : "=a"(eax) : [v] "i"(USWAP_VECTOR), "b"(p) : "memory");
+	asm volatile("int %[v]" : "=a"(eax) : [v] "i"(USWAP_VECTOR), "b"(arg), "c"(op) : "memory");
 	return eax;
+}
+
+/* Page out the page at p now: 0 or the pager's error. */
+static int evict(volatile void *p)
+{
+	return swap_trap(USWAP_OP_EVICT, (uint32_t)p);
 }
 
 /* n new heap pages from a page boundary. */
@@ -159,6 +165,28 @@ static int many_sleepers(uint32_t n)
 	return 0;
 }
 
+/*
+ * A child that runs a new program (so that it shares no frame) and falls
+ * asleep; its block goes out onto the page that cannot be read; when it
+ * wakes it must be ended for it, and this process goes on.
+ */
+static int block_lost(void)
+{
+	int status = -1, pid = fork();
+
+	if (pid == 0) {
+		exec("uswap", USWAP_ARG(USWAP_SLEEPER, 4));
+		exit(USWAP_FAILED);
+	}
+	UCHECK(pid > 0);
+	for (int i = 0; i < 8; i++)
+		yield(); /* the child runs to its sleep */
+	UCHECK_EQ(swap_trap(USWAP_OP_BLOCK_LOW, (uint32_t)pid), 0);
+	UCHECK_EQ(wait(&status), pid);
+	UCHECK_STATUS(status, KILLED_BIT | KILL_IO);
+	return 0;
+}
+
 int main(int arg)
 {
 	uint32_t n = USWAP_N(arg);
@@ -179,6 +207,8 @@ int main(int arg)
 		return oom_init(n);
 	case USWAP_MANY_SLEEPERS:
 		return many_sleepers(n);
+	case USWAP_BLOCK_LOST:
+		return block_lost();
 	default:
 		printf("uswap: no case %d\n", USWAP_CASE(arg));
 		return USWAP_FAILED;
