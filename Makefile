@@ -9,6 +9,7 @@
 #   make test     the host suites (with the fuzz corpus replay), the kernel
 #                 under QEMU, the fuzz smoke run, valgrind, then lint
 #   make bench    benchmarks
+#   make lib      libpagetrack.a and libpagetrack-host.a, with their headers (docs/PORTING.md)
 #   make debug    QEMU stopped with a gdb stub on 127.0.0.1:GDBPORT (default 1234);
 #                 gdb -x build/kernel/gdbinit attaches
 #   make clean    remove build/
@@ -37,6 +38,8 @@ CPU      ?=
 SWAP     ?= 512
 ARGS     ?=
 TIMEOUT  ?= 120
+# make test-kernel's boots run side by side on a machine's few cores: a longer bound
+TEST_TIMEOUT ?= 600
 GDBPORT  ?= 1234
 
 # ---- sources ----------------------------------------------------------
@@ -187,6 +190,83 @@ $(HOST_TESTS): $(HOST_OBJS)
 	$(call show,LD-host,$@)
 	$(Q)$(CC) $(HLDFLAGS) -o $@ $^
 
+# ---- the library ------------------------------------------------------
+#
+# make lib: pagetrack for other kernels (docs/PORTING.md).
+#   build/lib/libpagetrack.a       i386, freestanding: the core and what it
+#                                  calls of lib/ (the formatter, error names)
+#   build/lib/libpagetrack-host.a  x86-64: the same, with the hosted seam, the
+#                                  model MMU and the model disk
+#   build/lib/include/pagetrack/   the public headers (lib/public.h as lib.h;
+#                                  the hosted machine's three for the host library)
+# Every object is compiled with lib/libnames.h first, which gives lib/'s
+# functions prefixed names (pt_printf, pt_panic), so the library defines no
+# name a kernel has of its own; scripts/check-symbols.sh holds it to the
+# documented list.  No PT_DEBUG: a build for use, as make bench measures.
+
+LBUILD      := $(BUILD)/lib
+AR          := ar
+LIB_I386    := $(LBUILD)/libpagetrack.a
+LIB_HOST    := $(LBUILD)/libpagetrack-host.a
+LIB_LIB_SRCS := lib/printf.c lib/errors.c
+LIB_HOSTED_SRCS := hosted/seam.c hosted/mmu_model.c hosted/disk.c
+LIB_HDRS    := types.h errors.h mmu.h layout.h seam.h frame.h tracker.h ptblock.h vmspace.h \
+               kmap.h tlb.h paging.h pager.h swap.h check.h
+LIB_HOST_HDRS := machine.h mmu_model.h disk.h
+LIB_INC     := $(LBUILD)/include/pagetrack
+LIB_HEADERS := $(addprefix $(LIB_INC)/,$(LIB_HDRS) $(LIB_HOST_HDRS) lib.h)
+
+LIB_KCFLAGS := -std=gnu11 -m32 -march=i486 -ffreestanding -fno-pic -fno-stack-protector \
+               -mgeneral-regs-only -fno-omit-frame-pointer -O2 -g $(WARN) $(INCLUDES) \
+               -include lib/libnames.h
+LIB_HCFLAGS := -std=gnu11 -O2 -g -fno-omit-frame-pointer $(WARN) $(INCLUDES) -Ihosted \
+               -include lib/libnames.h
+
+lkobj = $(patsubst %,$(LBUILD)/i386/%.o,$(basename $(1)))
+lhobj = $(patsubst %,$(LBUILD)/host/%.o,$(basename $(1)))
+
+LIB_I386_OBJS := $(call lkobj,$(CORE_SRCS) $(LIB_LIB_SRCS))
+LIB_HOST_OBJS := $(call lhobj,$(CORE_SRCS) $(LIB_LIB_SRCS) $(LIB_HOSTED_SRCS))
+
+.PHONY: lib example-hosted
+lib: $(LIB_I386) $(LIB_HOST) $(LIB_HEADERS)
+
+$(eval $(call compile_rules,$(LBUILD)/i386,$(CC),LIB_KCFLAGS,LIB_KCFLAGS,CC-lib))
+$(eval $(call compile_rules,$(LBUILD)/host,$(CC),LIB_HCFLAGS,LIB_HCFLAGS,CC-libh))
+
+$(LIB_I386_OBJS) $(LIB_HOST_OBJS): lib/libnames.h
+
+$(LIB_I386): $(LIB_I386_OBJS)
+	$(call show,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(LIB_HOST): $(LIB_HOST_OBJS)
+	$(call show,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(LIB_INC)/%.h: include/%.h
+	@mkdir -p $(dir $@)
+	$(Q)cp $< $@
+$(LIB_INC)/%.h: hosted/%.h
+	@mkdir -p $(dir $@)
+	$(Q)cp $< $@
+$(LIB_INC)/lib.h: lib/public.h
+	@mkdir -p $(dir $@)
+	$(Q)cp $< $@
+
+-include $(LIB_I386_OBJS:.o=.d) $(LIB_HOST_OBJS:.o=.d)
+
+# examples/hosted: a program of plain user space on libpagetrack-host.a, built
+# the way a user builds it, with nothing of the tree but the installed headers
+EXAMPLE_HOSTED := $(LBUILD)/example-hosted
+
+example-hosted: $(EXAMPLE_HOSTED)
+	@$(EXAMPLE_HOSTED)
+
+$(EXAMPLE_HOSTED): examples/hosted/main.c $(LIB_HOST) $(LIB_HEADERS)
+	$(call show,CC-ex,$<)
+	$(Q)$(CC) -std=gnu11 -O1 -g $(WARN) -I$(LBUILD)/include -o $@ $< $(LIB_HOST)
+
 # ---- user programs ----------------------------------------------------
 #
 # Freestanding ring-3 programs, linked at PROGRAM_BASE by user/user.ld and
@@ -296,13 +376,15 @@ min-mem: deps-run kernel
 
 test: deps-test test-host test-kernel test-fuzz valgrind lint
 
-test-host: $(HOST_TESTS) $(REPLAY)
+test-host: $(HOST_TESTS) $(REPLAY) lib $(EXAMPLE_HOSTED)
 	@$(HOST_TESTS)
 	@$(REPLAY) $(FUZZ_DIRS)
+	@scripts/check-symbols.sh --nm $(NM) $(LIB_I386) $(LIB_HOST)
+	@scripts/example-hosted-test.sh $(EXAMPLE_HOSTED)
 
 test-kernel: deps-run deps-iso kernel $(ISO)
-	@scripts/kernel-test.sh --timeout $(TIMEOUT) --mem $(MEM) --swap $(SWAP) --iso $(ISO) $(KERNEL_ELF)
-	@scripts/kernel-crash-test.sh --timeout $(TIMEOUT) $(KERNEL_ELF)
+	@scripts/kernel-test.sh --timeout $(TEST_TIMEOUT) --mem $(MEM) --swap $(SWAP) --iso $(ISO) $(KERNEL_ELF)
+	@scripts/kernel-crash-test.sh --timeout $(TEST_TIMEOUT) $(KERNEL_ELF)
 
 deps-debug:
 	@scripts/deps.sh debug

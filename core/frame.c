@@ -245,9 +245,18 @@ int frame_extend_run(paddr_t base, uint32_t have, uint32_t more)
 	return 0;
 }
 
+/* frame_free_run of one frame without its loops: a page-out frees one on every call. */
 int frame_free(paddr_t pa)
 {
-	return frame_free_run(pa, 1);
+	uint32_t pfn;
+	int rc = used_pfn(pa, &pfn);
+
+	if (rc == 0)
+		rc = freeable(pfn);
+	if (rc < 0)
+		return rc;
+	give_back(pfn);
+	return 0;
 }
 
 int frame_free_run(paddr_t pa, uint32_t n)
@@ -521,6 +530,11 @@ int frame_set_io(paddr_t pa, bool on)
 	else
 		fa.info[pfn].flags &= (uint8_t)~FI_IO;
 	return 0;
+}
+
+void frame_end_io(paddr_t pa)
+{
+	fa.info[pa_to_pfn(pa)].flags &= (uint8_t)~FI_IO;
 }
 
 bool frame_under_io(paddr_t pa)

@@ -278,16 +278,20 @@ static bool held(uint32_t s)
 	return is_slot(s) && sw.refs[s] > 0;
 }
 
-/* Move `frame` to or from slot s, the frame marked under I/O meanwhile; counted. */
+/*
+ * Move `frame` to or from slot s, the frame marked under I/O meanwhile
+ * (looked up once, as it is marked); counted.
+ */
 static int transfer(uint32_t s, paddr_t frame, bool write)
 {
 	int rc;
 
 	if (!held(s))
 		return -E_INVAL;
-	frame_set_io(frame, true);
+	if ((rc = frame_set_io(frame, true)) < 0)
+		return rc;
 	rc = write ? hw_disk_write(s, frame) : hw_disk_read(s, frame);
-	frame_set_io(frame, false);
+	frame_end_io(frame);
 	if (write) {
 		sw.io.writes++;
 		sw.io.write_errors += rc < 0;

@@ -25,10 +25,14 @@ enum pt_error {
 	E_COUNT
 };
 
-/* The name of an error code, positive or negated ("E_NOMEM"). */
-const char *err_name(int err);
+/*
+ * The name of an error code, positive or negated ("E_NOMEM").  Prefixed, as
+ * every name the library defines is (docs/PORTING.md); pagetrack's own code
+ * says err_name (lib.h).
+ */
+const char *pt_err_name(int err);
 
 /* What an error code means, positive or negated ("out of memory"). */
-const char *err_cause(int err);
+const char *pt_err_cause(int err);
 
 #endif

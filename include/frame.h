@@ -186,6 +186,12 @@ int frame_unref_mapping(paddr_t pa, bool dirty, uint32_t *slot);
 
 /* Mark a frame in use under I/O, or not; 0 or the errors of frame_ref. */
 int frame_set_io(paddr_t pa, bool on);
+
+/*
+ * Unmark frame pa, which frame_set_io(pa, true) marked and is still in
+ * use: a transfer's end, which need not look the frame up again.
+ */
+void frame_end_io(paddr_t pa);
 bool frame_under_io(paddr_t pa);
 
 /* Whether pa is a user frame in use that the pager may page out: ref 1, not pinned, not under I/O. */

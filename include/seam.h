@@ -13,6 +13,30 @@
  * The swap disk is part of the seam too: arch/i386/ata.c drives the ATA
  * disk on QEMU's primary IDE channel, and hosted/disk.c is a model disk in
  * a buffer that tests can make fail.
+ *
+ * A kernel that takes the core as a library (docs/PORTING.md) writes its
+ * own version of every function below, and provides memset, memcpy, memcmp
+ * and strlen (the C semantics; the compiler may call the first two by
+ * itself).  Nothing else: the core's messages and panics go to hw_putc and
+ * hw_fail.
+ *
+ * What the core assumes of its caller:
+ *  - one CPU, or one lock held around every call into the core: it keeps
+ *    global state (the frame allocator, the trackers, the live address
+ *    space, the counters) and takes no lock of its own;
+ *  - no call is re-entered: an interrupt handler must not call the core
+ *    while a call is under way (the kernel here runs the core with
+ *    interrupts off; a kernel that takes interrupts during a call must keep
+ *    its handlers out of the core, or hold the same lock);
+ *  - the core never enables or disables interrupts, and never faults on its
+ *    own accesses when the seam keeps its contract: it reaches the kernel
+ *    zone through hw_phys and user frames only through its kmap windows;
+ *  - a call blocks only in the disk transfers (the pager's, through swap.h),
+ *    which are synchronous;
+ *  - the kernel zone (from 1 MiB to X, frame.h) and the first 1 MiB are
+ *    mapped by the master table's kernel part, which every address space
+ *    shares; the kernel runs in that part (layout.h) and calls the core
+ *    with CR3 holding the live address space's block or the master.
  */
 #ifndef PAGETRACK_SEAM_H
 #define PAGETRACK_SEAM_H
@@ -20,40 +44,72 @@
 #include "types.h"
 
 /*
- * A pointer to physical memory at pa.  Valid for the kernel zone, which is
- * identity-mapped in every address space; the kernel reaches user-zone
- * frames only through kmap windows (kmap.h).
+ * A pointer through which the core reads and writes physical memory at pa.
+ * Preconditions: pa is in the first 1 MiB or the kernel zone; before paging
+ * is on (hw_paging_enabled false), any RAM the allocator owns.  The result
+ * keeps pa's alignment (a page-aligned pa gives a page-aligned pointer: the
+ * core reads tables and its metadata through it as arrays) and is linear:
+ * hw_phys(pa) + n == hw_phys(pa + n) across the kernel zone, which the core
+ * indexes from hw_phys(1 MiB).  The core calls it for every page-table,
+ * tracker and metadata access, and never for a user frame once paging is
+ * on (it goes through kmap windows, kmap.h).
+ *   i386:  a cast: the kernel zone is identity-mapped.
+ *   host:  the buffer of simulated RAM plus pa; panics outside it.
  */
 void *hw_phys(paddr_t pa);
 
-/* A pointer through which the kernel reaches kernel virtual address va. */
+/*
+ * A pointer through which the kernel reaches kernel virtual address va,
+ * with the current translation.  The core calls it only for its kmap
+ * windows (kmap_zero, kmap_copy), after it mapped va and invalidated it.
+ *   i386:  a cast (the CPU translates).
+ *   host:  va translated by the model MMU, so a stale TLB entry shows; a
+ *          fault panics.
+ */
 void *hw_kva(vaddr_t va);
 
-/* Load CR3 with the page directory at pd; drops every non-global translation. */
+/*
+ * Load CR3 with the page directory at pd (page aligned, a directory whose
+ * kernel part is the master's); drops every non-global translation.  The
+ * core calls it in vm_activate and when it moves the live block.
+ */
 void hw_load_cr3(paddr_t pd);
 
-/* The page directory CR3 holds now. */
+/* The page directory CR3 holds now (the address only, no flag bits): for the checks of the live space. */
 paddr_t hw_cr3(void);
 
-/* The address of the last page fault (CR2). */
+/*
+ * The address of the last page fault (CR2).  The core does not call it: the
+ * kernel's page-fault handler reads it and passes it to vm_fault.
+ */
 vaddr_t hw_cr2(void);
 
-/* Drop any cached translation of the page that holds va (invlpg). */
+/*
+ * Drop any cached translation of the page that holds va (invlpg), global
+ * or not.  The core calls it (tlb.c) for each page of the live space it
+ * unmaps, protects or copies, and for each kmap window it reuses.
+ */
 void hw_invlpg(vaddr_t va);
 
-/* Drop every non-global cached translation (a CR3 reload). */
+/* Drop every non-global cached translation (a CR3 reload): tlb.c, for long ranges. */
 void hw_flush_tlb(void);
 
-/* Drop every cached translation, global ones included (toggle CR4.PGE). */
+/*
+ * Drop every cached translation, global ones included (toggle CR4.PGE, or
+ * reload CR3 on a CPU without PGE).  Not called by the core; the kernel's.
+ */
 void hw_flush_tlb_global(void);
 
 /*
  * Turn paging on with the page directory at pd: load CR3, set CR0.PG and
- * CR0.WP, then CR4.PGE.
+ * CR0.WP (the core relies on WP: copy-on-write pages are read-only to the
+ * kernel too), then CR4.PGE where the CPU has it.  Called once, by
+ * paging_init's sixth step, with the master table; the code running it
+ * must be where the master maps it (the identity map of the first GiB).
  */
 void hw_enable_paging(paddr_t pd);
 
-/* Whether paging is on (CR0.PG). */
+/* Whether paging is on (CR0.PG): before, the core reaches every frame by hw_phys. */
 bool hw_paging_enabled(void);
 
 /* ---- the swap disk ----------------------------------------------------
@@ -109,10 +165,21 @@ int hw_disk_read(uint32_t page, paddr_t frame);
  */
 int hw_disk_write(uint32_t page, paddr_t frame);
 
-/* Write one character to the console. */
+/*
+ * Write one character to the console: paging_init's steps when verbose,
+ * the dumps' console_sink, the checker's reports, pt_printf and pt_panic.
+ * It must work from the first call of the core on, and must not call the
+ * core.
+ *   i386:  the serial port (COM1).   host:  stdout.
+ */
 void hw_putc(char c);
 
-/* End the run with a failure status (QEMU exits, the host test aborts). */
+/*
+ * End the run with a failure status; never returns.  The core calls it only
+ * through pt_panic, on a broken invariant, after printing why.
+ *   i386:  QEMU's exit device with a failure status, else halt.
+ *   host:  flush stdout and abort().
+ */
 _Noreturn void hw_fail(void);
 
 #endif

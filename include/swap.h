@@ -142,9 +142,11 @@ paddr_t swap_bounce(void);
 
 /*
  * Write the frame at `frame` to `slot`, or read the slot into it: 0,
- * -E_INVAL if nothing holds the slot (or it is none), or the seam's error
- * (-E_IO: the disk failed; the slot's page, or the frame, then holds
- * unspecified bytes).  The frame is marked under I/O during the transfer.
+ * -E_INVAL if nothing holds the slot (or it is none), the errors of
+ * frame_set_io if the frame is not one in use (nothing is moved), or the
+ * seam's error (-E_IO: the disk failed; the slot's page, or the frame, then
+ * holds unspecified bytes).  The frame is marked under I/O during the
+ * transfer.
  */
 int swap_write(uint32_t slot, paddr_t frame);
 int swap_read(uint32_t slot, paddr_t frame);

@@ -373,7 +373,7 @@ _Noreturn void kmain(uint32_t magic, uint32_t mbi_phys)
 	}
 	if (cmdline_has_word(cmdline, "bench")) {
 		qemu_name_verdicts("the benchmarks ran", "the benchmarks failed");
-		qemu_exit(kbench_run() == 0);
+		qemu_exit(kbench_run(cmdline) == 0);
 	}
 	if (cmdline_has_word(cmdline, "monitor")) {
 		qemu_name_verdicts("the monitor was quit", "the monitor failed");

@@ -45,9 +45,11 @@ int ktest_run(const char *cmdline);
 
 /*
  * Run every kernel benchmark; each figure is printed as a line
- * `bench: kernel_<name>_cycles=<n>` that scripts/bench.sh collects.
- * Returns 0, or -1 after printing what failed.
+ * `bench: kernel_<name>_cycles=<n>` that scripts/bench.sh collects.  With
+ * only=disk on the command line `cmdline`, only the paging-out figures
+ * run, timed in nanoseconds (`kernel_<name>_ns`), for a boot without
+ * -icount.  Returns 0, or -1 after printing what failed.
  */
-int kbench_run(void);
+int kbench_run(const char *cmdline);
 
 #endif

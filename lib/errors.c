@@ -8,7 +8,7 @@ static const char *const names[E_COUNT] = {
 	[E_NOTOWN] = "E_NOTOWN", [E_FAULT] = "E_FAULT", [E_IO] = "E_IO",
 };
 
-const char *err_name(int err)
+const char *pt_err_name(int err)
 {
 	if (err < 0)
 		err = -err;
@@ -32,7 +32,7 @@ static const char *const causes[E_COUNT] = {
 	[E_IO] = "the disk failed",
 };
 
-const char *err_cause(int err)
+const char *pt_err_cause(int err)
 {
 	if (err < 0)
 		err = -err;

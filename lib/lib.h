@@ -28,6 +28,10 @@ int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 #endif
 
+/* errors.h's functions by their short names, in pagetrack's own code */
+#define err_name pt_err_name
+#define err_cause pt_err_cause
+
 #define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
 
 /* Format into a character sink; returns the number of characters emitted. */

@@ -6,15 +6,18 @@
 # Runs the host benchmarks (BENCH-HOST: the core at -O2, no sanitizers, no
 # PT_DEBUG) HOST_RUNS times, then boots KERNEL.elf (a kernel built without
 # PT_DEBUG) once under QEMU with -icount and the command line "bench": its
-# figures count instructions and do not change from run to run.  Both print
-# lines `bench: key=value`.  A host figure is the median of its values over
+# figures count instructions and do not change from run to run.  Then it
+# boots it again without -icount and with "bench only=disk": the paging-out
+# figures in the host's time, where a disk transfer costs what QEMU's disk
+# emulation costs (under -icount it costs almost nothing), and the goals of
+# the swap ratios are judged there.  All print lines `bench: key=value`.  A host figure is the median of its values over
 # the runs (a ratio is measured within each run, then the median taken).
 # This script gathers them in the directory of BENCH-HOST:
 #
 #   results.json   one flat JSON object of named numbers
 #   bench.svg      the plot
 #   machine.txt    the machine the figures come from
-#   host-<n>.log, kernel.log, growth.dat, plot/   what the runs wrote
+#   host-<n>.log, kernel.log, kernel-disk.log, growth.dat, plot/   what the runs wrote
 #
 # and prints every figure with its goal.  Exits 1 if a run fails or a
 # figure is missing.
@@ -71,17 +74,31 @@ kernel_clone_typical_cycles    cycles  -         clone of the typical process an
 kernel_clone_cow_16m_cycles    cycles  -         copy-on-write clone of 16 MiB, tables only
 kernel_clone_eager_16m_cycles  cycles  -         eager clone of 16 MiB, data copied
 kernel_fork_exit_wait_cycles   cycles  <=50000   fork, exit and wait, from ring 3
-kernel_raw_write_page_cycles   cycles  -         the driver's write of a 4 KiB page (hw_disk_write)
-kernel_swap_out_page_cycles    cycles  -         a dirty page paged out (pager_evict: written to its slot)
-swap_out_vs_raw_write          x       <=1.3     the two, per round, side by side
-kernel_swap_out_extra_cycles   cycles  -         the page-out's cycles beyond the raw write, per round
-kernel_raw_read_page_cycles    cycles  -         the driver's read of a 4 KiB page (hw_disk_read)
-kernel_swap_in_page_cycles     cycles  -         the page brought back (vm_resolve: a major fault)
-swap_in_vs_raw_read            x       <=1.3     the two, per round, side by side
-kernel_swap_in_extra_cycles    cycles  -         the page-in's cycles beyond the raw read, per round
-kernel_block_out_in_cycles     cycles  -         an init-sized process out and back (pager_block_out, _in)
-kernel_block_out_cycles        cycles  -         its pages, then its block, out
-kernel_block_in_cycles         cycles  -         its block back in (its pages come back as touched)
+kernel_raw_write_page_cycles   cycles  -         -icount: the driver's write of a 4 KiB page, instructions and polls
+kernel_swap_out_page_cycles    cycles  -         -icount: a dirty page paged out (pager_evict), the same
+kernel_swap_out_extra_cycles   cycles  -         -icount: the page-out's instructions beyond the raw write
+kernel_raw_read_page_cycles    cycles  -         -icount: the driver's read of a 4 KiB page
+kernel_swap_in_page_cycles     cycles  -         -icount: the page brought back (vm_resolve: a major fault)
+kernel_swap_in_extra_cycles    cycles  -         -icount: the page-in's instructions beyond the raw read
+kernel_block_out_in_cycles     cycles  -         -icount: an init-sized process out and back (pager_block_out, _in)
+kernel_block_out_cycles        cycles  -         -icount: its pages, then its block, out
+kernel_block_in_cycles         cycles  -         -icount: its block back in (its pages come back as touched)
+kernel_tcg_tsc_mhz             MHz     -         host time: the TSC QEMU gives without -icount, against the PIT
+kernel_raw_write_page_ns       ns      -         host time: the driver's write of a 4 KiB page to QEMU's disk
+kernel_swap_out_page_ns        ns      -         host time: a dirty page paged out (pager_evict)
+swap_out_vs_raw_write          x       <=1.3     host time: the two, per round, side by side; the median
+swap_out_vs_raw_write_q1       x       -         its first quartile
+swap_out_vs_raw_write_q3       x       -         its third quartile
+kernel_swap_out_extra_ns       ns      -         host time: the page-out beyond the raw write, per round
+kernel_raw_read_page_ns        ns      -         host time: the driver's read of a 4 KiB page
+kernel_swap_in_page_ns         ns      -         host time: the page brought back (a major fault)
+swap_in_vs_raw_read            x       <=1.3     host time: the two, per round, side by side; the median
+swap_in_vs_raw_read_q1         x       -         its first quartile
+swap_in_vs_raw_read_q3         x       -         its third quartile
+kernel_swap_in_extra_ns        ns      -         host time: the page-in beyond the raw read, per round
+kernel_block_out_in_ns         ns      -         host time: the init-sized process out and back
+kernel_block_out_ns            ns      -         host time: its pages, then its block, out
+kernel_block_in_ns             ns      -         host time: its block back in
 kernel_block_out_in_writes     pages   -         pages written by one round out and in
 kernel_block_out_in_reads      pages   -         pages read by it
 kernel_thrash_ram_pages        pages   -         user frames the thrash curve's working set has
@@ -122,6 +139,7 @@ describe_machine() {
 	echo "os: $(uname -sr)"
 	echo "gcc: $(gcc --version | head -1)"
 	echo "qemu: $(qemu-system-i386 --version | head -1)"
+	echo "cpu MHz: $(grep -m1 'cpu MHz' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
 }
 
 run_benchmarks() {
@@ -133,6 +151,9 @@ run_benchmarks() {
 	echo "bench.sh: kernel benchmarks under QEMU -icount ($kernel)"
 	"$here/qemu.sh" --icount --swap "$SWAP_MIB" --timeout "$timeout_s" --args bench "$kernel" >"$out/kernel.log" ||
 		die "the kernel benchmarks failed (see $out/kernel.log)"
+	echo "bench.sh: kernel disk benchmarks under QEMU in host time ($kernel)"
+	"$here/qemu.sh" --swap "$SWAP_MIB" --timeout "$timeout_s" --args "bench only=disk" "$kernel" >"$out/kernel-disk.log" ||
+		die "the kernel disk benchmarks failed (see $out/kernel-disk.log)"
 }
 
 # The `bench: key=value` lines of a log, as "key value".
@@ -159,6 +180,7 @@ collect() {
 			}
 		}'
 	figures_of "$out/kernel.log"
+	figures_of "$out/kernel-disk.log"
 }
 
 value_of() {
@@ -238,6 +260,17 @@ panel_data() {
 	done
 }
 
+# The host-time swap ratios as "label median q1 q3" lines, for the plot.
+quartile_data() {
+	: >"$out/plot/disk_ratios.dat"
+	for k in swap_out_vs_raw_write swap_in_vs_raw_read; do
+		m=$(value_of "$k") q1=$(value_of "${k}_q1") q3=$(value_of "${k}_q3")
+		if [ -n "$m" ] && [ -n "$q1" ] && [ -n "$q3" ]; then
+			printf '"%s" %s %s %s\n' "${k//_/ }" "$m" "$q1" "$q3" >>"$out/plot/disk_ratios.dat"
+		fi
+	done
+}
+
 # The thrash curve's points as "ws/ram random cyclic" lines, for the plot.
 thrash_data() {
 	local ram
@@ -284,17 +317,22 @@ plot() {
 		"clone typical" kernel_clone_typical_cycles \
 		"clone COW 16 MiB" kernel_clone_cow_16m_cycles \
 		"clone eager 16 MiB" kernel_clone_eager_16m_cycles
+	panel_data disk.dat "raw write" kernel_raw_write_page_ns "swap out" kernel_swap_out_page_ns \
+		"raw read" kernel_raw_read_page_ns "swap in" kernel_swap_in_page_ns \
+		"block out" kernel_block_out_ns "block in" kernel_block_in_ns \
+		"block out+in" kernel_block_out_in_ns
+	quartile_data
 	thrash_data
 	write_plot_script >"$out/plot/bench.gp"
 	gnuplot "$out/plot/bench.gp" || die "gnuplot failed"
 }
 
-# The gnuplot script that draws bench.svg: eight panels, four rows of two.
+# The gnuplot script that draws bench.svg: ten panels, five rows of two.
 write_plot_script() {
 	cat <<EOF
-set terminal svg size 1400,1800 dynamic enhanced font "sans,11" background "white"
+set terminal svg size 1400,2250 dynamic enhanced font "sans,11" background "white"
 set output "$out/bench.svg"
-set multiplot layout 4,2 title "pagetrack benchmarks - $(sed -n 's/^cpu: //p' "$out/machine.txt"), $(sed -n 's/^date: //p' "$out/machine.txt")"
+set multiplot layout 5,2 title "pagetrack benchmarks - $(sed -n 's/^cpu: //p' "$out/machine.txt"), $(sed -n 's/^date: //p' "$out/machine.txt")"
 set style fill solid 0.7 border -1
 set boxwidth 0.6
 set grid ytics
@@ -362,7 +400,7 @@ set ylabel "us"
 plot "$out/plot/clone.dat" @bars, \\
      "" using 0:2:(sprintf("%.4g", \$2)) with labels offset 0,0.7 notitle
 
-set title "Kernel under QEMU -icount shift=0: cycles (= instructions, and the disk's waits)"
+set title "Kernel under QEMU -icount shift=0: cycles (= instructions; the disk's a few polls)"
 set ylabel "cycles"
 set offsets 0, 0, graph 0.2, 0
 plot "$out/plot/kernel.dat" @bars, \\
@@ -381,6 +419,32 @@ set key at graph 0.97, graph 0.78 right top Left reverse
 plot "$out/plot/thrash.dat" using 1:3 with linespoints lw 2 pt 7 lc rgb "#c03030" title "cyclic", \\
      "" using 1:2 with linespoints lw 2 pt 5 lc rgb "#4878a8" title "uniform random", \\
      (x > 1 ? 1000 * (1 - 1 / x) : 0) with lines lw 1 dt 2 lc rgb "#808080" title "1000 (1 - frames / set)"
+
+set title "The swap disk in host time (QEMU without -icount): microseconds, medians"
+set ylabel "us"
+set xtics rotate by 30 right
+set bmargin 8
+set xrange [*:*]
+set logscale y
+set yrange [*:*]
+set offsets 0, 0, graph 0.15, 0
+unset xlabel
+plot "$out/plot/disk.dat" using 0:(\$2 / 1000):xtic(1) with boxes lc rgb '#4878a8' notitle, \\
+     "" using 0:(\$2 / 1000):(sprintf("%.1f", \$2 / 1000)) with labels offset 0,0.7 font ",9" notitle
+unset logscale y
+set offsets 0, 0, 0, 0
+
+set title "Pager / raw transfer in host time: each round's ratio, median and quartiles (goal: at most 1.3)"
+set ylabel "ratio"
+set xtics norotate
+set xrange [-0.6:1.6]
+set yrange [0:*]
+set offsets 0, 0, graph 0.2, 0
+set key top right
+plot "$out/plot/disk_ratios.dat" using 0:2:xtic(1) with boxes lc rgb '#4878a8' notitle, \\
+     "" using 0:2:3:4 with yerrorbars lw 2 pt 0 lc rgb '#202020' title 'quartiles', \\
+     "" using 0:4:(sprintf("%.3f", \$2)) with labels offset 0,1 notitle, \\
+     1.3 @goal
 
 unset multiplot
 EOF

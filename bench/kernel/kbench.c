@@ -21,6 +21,7 @@
  */
 #include "runs.h"
 #include "check.h"
+#include "cmdline.h"
 #include "proc.h"
 #include "cpu.h"
 #include "errors.h"
@@ -69,15 +70,20 @@ static void report(const char *key, uint32_t cycles)
 	kprintf("bench: %s=%u\n", key, cycles);
 }
 
-/* A ratio given in thousandths, printed as a decimal. */
-static void report_ratio(const char *key, uint32_t thousandths)
-{
-	kprintf("bench: %s=%u.%03u\n", key, thousandths / 1000, thousandths % 1000);
-}
-
+/*
+ * Cycles per operation, divided in 32 bits (the kernel links no 64-bit
+ * division: gcc happened to need none here, clang calls __udivdi3); a batch
+ * longer than 2^32 cycles is halved with its count until it fits.
+ */
 static uint32_t per_op(uint64_t t0, uint64_t t1, uint32_t ops)
 {
-	return (uint32_t)((t1 - t0) / ops);
+	uint64_t d = t1 - t0;
+
+	while (d > UINT32_MAX && ops > 1) {
+		d >>= 1;
+		ops >>= 1;
+	}
+	return d > UINT32_MAX ? UINT32_MAX : (uint32_t)d / ops;
 }
 
 /* ---- address spaces and pages ------------------------------------------ */
@@ -337,8 +343,23 @@ static bool bench_process(void)
 
 /* ---- paging out ------------------------------------------------------------------- */
 
-#define SWAP_REPS 127         /* samples of each paging-out figure */
+#define SWAP_REPS 127         /* rounds of the page figures under -icount: they count alike */
+#define DISK_REPS 511         /* rounds of the page figures in host time, which is noisy */
+#define DISK_BLOCK_REPS 63    /* rounds of the block figures in host time */
 #define SWAP_VA 0x58000000u
+
+/*
+ * The unit of the paging-out figures.  Under -icount (`bench`) they are
+ * TSC cycles, that is instructions, printed as kernel_*_cycles.  With
+ * `bench only=disk`, which scripts/bench.sh boots without -icount, QEMU's
+ * TSC follows the host's clock and a transfer takes what the emulated
+ * disk takes: they are nanoseconds, printed as kernel_*_ns, the TSC
+ * measured against the PIT.
+ */
+static struct {
+	bool wall;         /* host time */
+	uint32_t tsc_mhz;  /* TSC cycles per microsecond, when wall */
+} unit;
 
 /* What the paging-out figures found, so as to leave it so. */
 static struct {
@@ -406,6 +427,36 @@ static uint32_t median_signed(uint32_t *v, uint32_t n)
 	return median(v, n) ^ BIT(31);
 }
 
+/* A paging-out time of `cycles` TSC cycles, in the unit of this run, as line kernel_<name>_<unit>. */
+static void report_time(const char *name, uint32_t cycles)
+{
+	if (unit.wall)
+		kprintf("bench: kernel_%s_ns=%u\n", name, thousandths(cycles, unit.tsc_mhz));
+	else
+		kprintf("bench: kernel_%s_cycles=%u\n", name, cycles);
+}
+
+/* The same for a difference, which may be negative. */
+static void report_time_signed(const char *name, int32_t cycles)
+{
+	const char *sign = cycles < 0 ? "-" : "";
+	uint32_t size = cycles < 0 ? -(uint32_t)cycles : (uint32_t)cycles;
+
+	if (unit.wall)
+		kprintf("bench: kernel_%s_ns=%s%u\n", name, sign, thousandths(size, unit.tsc_mhz));
+	else
+		kprintf("bench: kernel_%s_cycles=%s%u\n", name, sign, size);
+}
+
+/* n ratios in thousandths: their median as line key, their quartiles as key_q1 and key_q3 (sorts them). */
+static void report_quartiles(const char *key, uint32_t *v, uint32_t n)
+{
+	median(v, n);
+	kprintf("bench: %s=%u.%03u\n", key, v[n / 2] / 1000, v[n / 2] % 1000);
+	kprintf("bench: %s_q1=%u.%03u\n", key, v[n / 4] / 1000, v[n / 4] % 1000);
+	kprintf("bench: %s_q3=%u.%03u\n", key, v[3 * n / 4] / 1000, v[3 * n / 4] % 1000);
+}
+
 /* Transfers since the pager's counters were read into *was: writes, reads. */
 static void transfers_since(const struct pager_stats *was, uint32_t *writes, uint32_t *reads)
 {
@@ -416,60 +467,101 @@ static void transfers_since(const struct pager_stats *was, uint32_t *writes, uin
 	*reads = now.reads - was->reads;
 }
 
+/* The cycles of each round, and room for what is worked out of them. */
 static struct {
-	uint32_t raw_write[SWAP_REPS], out[SWAP_REPS], out_ratio[SWAP_REPS], out_extra[SWAP_REPS];
-	uint32_t raw_read[SWAP_REPS], in[SWAP_REPS], in_ratio[SWAP_REPS], in_extra[SWAP_REPS];
-} page_samples;
+	uint32_t raw_write[DISK_REPS], out[DISK_REPS], raw_read[DISK_REPS], in[DISK_REPS];
+	uint32_t ratio[DISK_REPS], diff[DISK_REPS];
+} swap_samples;
+
+/* Rounds of the page figures in this run. */
+static uint32_t page_reps(void)
+{
+	return unit.wall ? DISK_REPS : SWAP_REPS;
+}
+
+/* pager_evict of the page at SWAP_VA (dirty: it is written), its cycles in *t. */
+static bool time_evict(int as, uint32_t *t)
+{
+	uint64_t t0 = rdtsc();
+	int rc = pager_evict(as, SWAP_VA);
+
+	*t = (uint32_t)(rdtsc() - t0);
+	return rc == 0;
+}
+
+/* The page at SWAP_VA brought back by vm_resolve of a write (a major fault), its cycles in *t. */
+static bool time_resolve(int as, uint32_t *t)
+{
+	paddr_t pa;
+	uint64_t t0 = rdtsc();
+	int rc = vm_resolve(as, SWAP_VA, PF_U | PF_W, 0, &pa);
+
+	*t = (uint32_t)(rdtsc() - t0);
+	return rc == 0;
+}
+
+/* The raw write or read of frame f to or from disk page raw, its cycles in *t. */
+static bool time_raw(uint32_t raw, paddr_t f, bool write, uint32_t *t)
+{
+	uint64_t c;
+	int rc = write ? disk_time_write(raw, f, &c) : disk_time_read(raw, f, &c);
+
+	*t = (uint32_t)c;
+	return rc == 0;
+}
 
 /*
- * One repetition: the raw write of frame f to disk page raw, the page at
- * SWAP_VA paged out (dirty: written), the raw read back, and the page
- * brought back by vm_resolve of a write (a major fault that leaves it
- * dirty for the next round).  Sample r, or none for r < 0.
+ * One round: the raw write of frame f to disk page raw beside the page at
+ * SWAP_VA paged out (dirty: written), then the raw read beside the page
+ * brought back by a write (which leaves it dirty for the next round).
+ * Which of a pair goes first alternates from round to round, so that
+ * neither always follows the other's transfer.  Sample r, or none for r < 0.
  */
 static bool swap_page_round(int as, uint32_t raw, paddr_t f, int r)
 {
-	uint64_t w, rd, t0, t1, t2, t3;
-	paddr_t pa;
-	bool ok = disk_time_write(raw, f, &w) == 0;
+	bool pager_first = r & 1;
+	uint32_t w, out, rd, in;
+	bool ok;
 
-	t0 = rdtsc();
-	ok = ok && pager_evict(as, SWAP_VA) == 0;
-	t1 = rdtsc();
-	ok = ok && disk_time_read(raw, f, &rd) == 0;
-	t2 = rdtsc();
-	ok = ok && vm_resolve(as, SWAP_VA, PF_U | PF_W, 0, &pa) == 0;
-	t3 = rdtsc();
+	if (pager_first)
+		ok = time_evict(as, &out) && time_raw(raw, f, true, &w) &&
+		     time_resolve(as, &in) && time_raw(raw, f, false, &rd);
+	else
+		ok = time_raw(raw, f, true, &w) && time_evict(as, &out) &&
+		     time_raw(raw, f, false, &rd) && time_resolve(as, &in);
 	if (ok && r >= 0) {
-		page_samples.raw_write[r] = (uint32_t)w;
-		page_samples.out[r] = (uint32_t)(t1 - t0);
-		page_samples.out_ratio[r] = thousandths((uint32_t)(t1 - t0), (uint32_t)w);
-		page_samples.out_extra[r] = (uint32_t)(t1 - t0) - (uint32_t)w;
-		page_samples.raw_read[r] = (uint32_t)rd;
-		page_samples.in[r] = (uint32_t)(t3 - t2);
-		page_samples.in_ratio[r] = thousandths((uint32_t)(t3 - t2), (uint32_t)rd);
-		page_samples.in_extra[r] = (uint32_t)(t3 - t2) - (uint32_t)rd;
+		swap_samples.raw_write[r] = w;
+		swap_samples.out[r] = out;
+		swap_samples.raw_read[r] = rd;
+		swap_samples.in[r] = in;
 	}
 	return ok;
 }
 
 /*
- * The medians, and the pager's cycles beyond the raw transfer (signed: the
- * device's wait differs between the two transfers of a round).
+ * One side of the page figures, from n rounds of cycles, under names[0]
+ * to [3]: the raw transfer's median, the pager's, the median of the rounds' differences
+ * (the pager's work beyond the transfer; signed: under -icount the
+ * device's wait differs between the two transfers of a round) and, in
+ * host time, the ratio of each round, with its quartiles.
  */
-static void report_page_samples(void)
+static void report_side(const char *const names[4], uint32_t *raw, uint32_t *pager, uint32_t n)
 {
-	report("kernel_raw_write_page_cycles", median(page_samples.raw_write, SWAP_REPS));
-	report("kernel_swap_out_page_cycles", median(page_samples.out, SWAP_REPS));
-	report_ratio("swap_out_vs_raw_write", median(page_samples.out_ratio, SWAP_REPS));
-	kprintf("bench: kernel_swap_out_extra_cycles=%d\n",
-		(int32_t)median_signed(page_samples.out_extra, SWAP_REPS));
-	report("kernel_raw_read_page_cycles", median(page_samples.raw_read, SWAP_REPS));
-	report("kernel_swap_in_page_cycles", median(page_samples.in, SWAP_REPS));
-	report_ratio("swap_in_vs_raw_read", median(page_samples.in_ratio, SWAP_REPS));
-	kprintf("bench: kernel_swap_in_extra_cycles=%d\n",
-		(int32_t)median_signed(page_samples.in_extra, SWAP_REPS));
+	for (uint32_t i = 0; i < n; i++) {
+		swap_samples.ratio[i] = thousandths(pager[i], raw[i]);
+		swap_samples.diff[i] = pager[i] - raw[i];
+	}
+	report_time(names[0], median(raw, n));
+	report_time(names[1], median(pager, n));
+	report_time_signed(names[2], (int32_t)median_signed(swap_samples.diff, n));
+	if (unit.wall)
+		report_quartiles(names[3], swap_samples.ratio, n);
 }
+
+static const char *const out_names[4] = { "raw_write_page", "swap_out_page", "swap_out_extra",
+					  "swap_out_vs_raw_write" };
+static const char *const in_names[4] = { "raw_read_page", "swap_in_page", "swap_in_extra",
+					 "swap_in_vs_raw_read" };
 
 /*
  * A dirty page of the live space paged out by pager_evict (written to the
@@ -481,14 +573,14 @@ static void report_page_samples(void)
 static bool bench_swap_page(void)
 {
 	struct pager_stats was;
-	uint32_t writes, reads;
+	uint32_t writes, reads, n = page_reps();
 	paddr_t f = 0;
 	int as = vm_create(), raw = swap_alloc();
 	bool ok = as >= 0 && raw > 0 && frame_alloc(ZONE_USER, &f) == 0 &&
 		  vm_map_zero(as, SWAP_VA, URW) == 0 && vm_activate(as) == 0;
 
 	pager_get_stats(&was);
-	for (int r = -1; ok && r < (int)SWAP_REPS; r++)
+	for (int r = -1; ok && r < (int)n; r++)
 		ok = swap_page_round(as, (uint32_t)raw, f, r);
 	transfers_since(&was, &writes, &reads);
 	vm_activate(0);
@@ -498,9 +590,10 @@ static bool bench_swap_page(void)
 		frame_free(f);
 	if (raw > 0)
 		swap_unref((uint32_t)raw);
-	if (!ok || writes != SWAP_REPS + 1 || reads != SWAP_REPS + 1)
+	if (!ok || writes != n + 1 || reads != n + 1)
 		return failure("swap_page");
-	report_page_samples();
+	report_side(out_names, swap_samples.raw_write, swap_samples.out, n);
+	report_side(in_names, swap_samples.raw_read, swap_samples.in, n);
 	return true;
 }
 
@@ -542,7 +635,8 @@ static bool touch_small_process(int as)
  */
 static bool bench_block_out_in(void)
 {
-	uint32_t out[REPS], in[REPS], both[REPS], writes = 0, reads = 0;
+	uint32_t *out = swap_samples.out, *in = swap_samples.in, *both = swap_samples.diff;
+	uint32_t n = unit.wall ? DISK_BLOCK_REPS : REPS, writes = 0, reads = 0;
 	struct pager_stats was;
 	int as = vm_create();
 	bool ok = as >= 0;
@@ -551,7 +645,7 @@ static bool bench_block_out_in(void)
 		for (uint32_t p = 0; ok && p < small_process[i].pages; p++)
 			ok = vm_map_zero(as, small_process[i].va + p * PAGE_SIZE,
 					 small_process[i].flags) == 0;
-	for (int r = -1; ok && r < (int)REPS; r++) {
+	for (int r = -1; ok && r < (int)n; r++) {
 		ok = touch_small_process(as);
 		pager_get_stats(&was);
 		uint64_t t0 = rdtsc();
@@ -570,11 +664,13 @@ static bool bench_block_out_in(void)
 		vm_destroy(as);
 	if (!ok)
 		return failure("block_out_in");
-	report("kernel_block_out_in_cycles", median(both, REPS));
-	report("kernel_block_out_cycles", median(out, REPS));
-	report("kernel_block_in_cycles", median(in, REPS));
-	report("kernel_block_out_in_writes", writes);
-	report("kernel_block_out_in_reads", reads);
+	report_time("block_out_in", median(both, n));
+	report_time("block_out", median(out, n));
+	report_time("block_in", median(in, n));
+	if (!unit.wall) { /* the same in both runs */
+		report("kernel_block_out_in_writes", writes);
+		report("kernel_block_out_in_reads", reads);
+	}
 	return true;
 }
 
@@ -697,21 +793,96 @@ static bool bench_thrash(void)
 	return ok;
 }
 
-/* The paging-out figures, with the slots set up and put back as found. */
-static bool bench_paging_out(void)
+/* The paging-out figures, with the slots set up and put back as found; the thrash curve counts faults alone. */
+static bool bench_paging_out(bool thrash)
 {
 	if (!swap_begin())
 		return false;
 	bool ok = bench_swap_page();
 	ok &= bench_block_out_in();
-	ok &= bench_thrash();
+	if (thrash)
+		ok &= bench_thrash();
 	return swap_end() && ok;
 }
 
-int kbench_run(void)
+/* ---- the TSC in host time ----------------------------------------------------------- */
+
+#define PIT_HZ 1193182u        /* the PIT's input clock */
+#define PIT_CMD 0x43
+#define PIT_CH2 0x42
+#define PIT_CH2_ONE_SHOT 0xB0  /* channel 2, low then high byte, mode 0: OUT rises at 0 */
+#define PORT_B 0x61            /* the PC's system control port B */
+#define PORT_B_GATE2 BIT(0)    /* channel 2 counts */
+#define PORT_B_SPEAKER BIT(1)  /* channel 2 drives the speaker */
+#define PORT_B_OUT2 BIT(5)     /* channel 2's output */
+#define CAL_US 50000u          /* one measurement: 50 ms of the PIT */
+#define CAL_REPS 9
+#define CAL_POLLS 50000000u    /* reads of port B before giving up (seconds, even under TCG) */
+
+/*
+ * TSC cycles while channel 2 of the PIT (the speaker's, which nothing else
+ * uses; the speaker kept off) counts CAL_US down; 0 if it never ends.
+ */
+static uint32_t time_pit_count(void)
 {
+	uint16_t count = (uint16_t)(PIT_HZ / (1000000u / CAL_US));
+
+	outb(PORT_B, (uint8_t)((inb(PORT_B) & ~PORT_B_SPEAKER) | PORT_B_GATE2));
+	outb(PIT_CMD, PIT_CH2_ONE_SHOT);
+	outb(PIT_CH2, (uint8_t)count);
+	outb(PIT_CH2, (uint8_t)(count >> 8));
+	uint64_t t0 = rdtsc();
+	for (uint32_t i = 0; i < CAL_POLLS; i++)
+		if (inb(PORT_B) & PORT_B_OUT2)
+			return (uint32_t)(rdtsc() - t0);
+	return 0;
+}
+
+/*
+ * TSC cycles per microsecond, or 0.  Without -icount, QEMU's TSC and its
+ * PIT both follow the host's clock, but a measurement comes out long when
+ * the host runs something else as the count ends (the poll sees the end
+ * late), never short: the least of CAL_REPS.
+ */
+static uint32_t tsc_mhz(void)
+{
+	uint32_t least = UINT32_MAX;
+
+	for (uint32_t i = 0; i < CAL_REPS; i++)
+		least = MIN(least, time_pit_count() / CAL_US);
+	return least;
+}
+
+/*
+ * `bench only=disk`: the paging-out figures in host time, in a boot
+ * without -icount, where a transfer costs what QEMU's disk costs.
+ */
+static int kbench_disk(void)
+{
+	unit.wall = true;
+	unit.tsc_mhz = tsc_mhz();
+	if (unit.tsc_mhz == 0) {
+		failure("timing the TSC against the PIT");
+		return -1;
+	}
+	kprintf("kbench: disk: times in ns of the host's clock (QEMU without -icount)\n");
+	report("kernel_tcg_tsc_mhz", unit.tsc_mhz);
+	bool ok = bench_paging_out(false);
+	kprintf("kbench: %s\n", ok ? "done" : "FAIL");
+	return ok ? 0 : -1;
+}
+
+int kbench_run(const char *cmdline)
+{
+	char only[8];
 	bool ok = true;
 
+	if (cmdline_option(cmdline, "only", only, sizeof(only)) == 0) {
+		if (strcmp(only, "disk") == 0)
+			return kbench_disk();
+		kprintf("kbench: only=%s: the benchmarks know only=disk\n", only);
+		return -1;
+	}
 	kprintf("kbench: cycles are TSC ticks (under QEMU -icount shift=0: instructions)\n");
 	ok &= bench_create_destroy();
 	ok &= bench_map_unmap();
@@ -721,7 +892,7 @@ int kbench_run(void)
 	ok &= bench_clone_typical();
 	ok &= bench_clone_16m();
 	bench_fork_exit_wait();
-	ok &= bench_paging_out();
+	ok &= bench_paging_out(true);
 	kprintf("kbench: %s\n", ok ? "done" : "FAIL");
 	return ok ? 0 : -1;
 }

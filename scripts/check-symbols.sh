@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# check-symbols.sh - hold the library to the names docs/PORTING.md promises.
+#
+#   scripts/check-symbols.sh [--nm NM] LIBPAGETRACK.a [LIBPAGETRACK-HOST.a]
+#
+# Reads the symbol tables (nm) and fails on any other name:
+#   - every external symbol libpagetrack.a defines starts with one of
+#     PREFIXES or is one of NAMES (the host library may add HOST_PREFIXES:
+#     its seam and the simulated machine);
+#   - every symbol libpagetrack.a uses and does not define is one the
+#     kernel provides: the seam (SEAM) or LIBC.
+# These lists are docs/PORTING.md's; change both together.  The script
+# first checks itself on names that must fail (a kprintf, a panic, a memset
+# defined; a printf used).  Prints "symbols: N passed, M failed".
+
+set -uo pipefail
+
+PREFIXES="frame_ swap_ vm_ ptb_ trk_ paging_ tlb_ pager_ kmap_ kzone_ console_ pt_"
+NAMES="kmap kunmap"
+HOST_PREFIXES="hw_ mmu_ disk_ machine_"
+SEAM="hw_phys hw_kva hw_load_cr3 hw_cr3 hw_cr2 hw_invlpg hw_flush_tlb hw_flush_tlb_global
+      hw_enable_paging hw_paging_enabled hw_disk_pages hw_disk_read hw_disk_write hw_putc hw_fail"
+LIBC="memset memcpy memcmp strlen"
+
+NM=nm
+if [ "${1:-}" = "--nm" ]; then
+	NM=$2
+	shift 2
+fi
+[ $# -ge 1 ] && [ $# -le 2 ] || { echo "usage: $0 [--nm NM] LIB.a [LIB-HOST.a]" >&2; exit 2; }
+
+passed=0
+failed=0
+
+pass() { passed=$((passed + 1)); }
+fail() { echo "symbols: FAIL: $*"; failed=$((failed + 1)); }
+
+in_list() { # name, list
+	local w
+	for w in $2; do [ "$1" = "$w" ] && return 0; done
+	return 1
+}
+
+has_prefix() { # name, prefixes
+	local p
+	for p in $2; do [ "${1#"$p"}" != "$1" ] && return 0; done
+	return 1
+}
+
+# the names among $1 (one a line) that are neither in $2 by prefix nor in $3 by name
+bad_defined() {
+	local s
+	while read -r s; do
+		[ -z "$s" ] && continue
+		has_prefix "$s" "$2" || in_list "$s" "$3" || echo "$s"
+	done <<<"$1"
+}
+
+bad_undefined() {
+	local s
+	while read -r s; do
+		[ -z "$s" ] && continue
+		in_list "$s" "$SEAM $LIBC" || echo "$s"
+	done <<<"$1"
+}
+
+defined_of() { "$NM" -g --defined-only "$1" 2>/dev/null | awk 'NF == 3 { print $3 }' | sort -u; }
+undefined_of() { "$NM" -u "$1" 2>/dev/null | awk 'NF >= 2 { print $2 }' | sort -u; }
+
+# the checker on names it must refuse, and on names it must take
+self_test() {
+	local bad
+	bad=$(bad_defined $'frame_alloc\nkprintf\npanic\nmemset\nkmap\nkmapx\npt_printf' "$PREFIXES" "$NAMES" |
+		tr '\n' ' ')
+	if [ "$bad" = "kprintf panic memset kmapx " ]; then pass; else fail "self-test: defined names: got '$bad'"; fi
+	bad=$(bad_undefined $'hw_phys\nmemcpy\nprintf\nkprintf' | tr '\n' ' ')
+	if [ "$bad" = "printf kprintf " ]; then pass; else fail "self-test: used names: got '$bad'"; fi
+}
+
+check_lib() { # library, extra prefixes, check the undefined too
+	local lib=$1 defs undefs s n
+	if [ ! -f "$lib" ]; then
+		fail "$lib: no such library"
+		return
+	fi
+	defs=$(defined_of "$lib")
+	n=$(printf '%s\n' "$defs" | grep -c .)
+	if [ "$n" -gt 0 ]; then pass; else fail "$lib: defines nothing"; fi
+	while read -r s; do
+		[ -z "$s" ] && continue
+		if has_prefix "$s" "$PREFIXES $2" || in_list "$s" "$NAMES"; then pass; else
+			fail "$lib defines $s, which has none of the documented prefixes"
+		fi
+	done <<<"$defs"
+	[ "$3" = yes ] || return
+	undefs=$(comm -23 <(undefined_of "$lib") <(printf '%s\n' "$defs"))
+	while read -r s; do
+		[ -z "$s" ] && continue
+		if in_list "$s" "$SEAM $LIBC"; then pass; else
+			fail "$lib uses $s, which is not among what the kernel provides"
+		fi
+	done <<<"$undefs"
+	echo "symbols: $(basename "$lib"): $n defined, $(printf '%s\n' "$undefs" | grep -c .) from the kernel"
+}
+
+self_test
+check_lib "$1" "" yes
+# the host library's seam and machine are its own; what it uses is the C library's
+[ $# -eq 2 ] && check_lib "$2" "$HOST_PREFIXES" no
+
+echo "symbols: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
