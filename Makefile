@@ -35,7 +35,7 @@ show      = $(if $(filter 1,$(V)),,@printf '  %-7s %s\n' $(1) $(2))
 
 MEM      ?= 128
 CPU      ?=
-SWAP     ?= 256
+SWAP     ?= 512
 ARGS     ?=
 TIMEOUT  ?= 120
 # make test-kernel's boots run side by side on a machine's few cores: a longer bound
@@ -57,8 +57,9 @@ ARCH_SRCS   := arch/i386/boot.S arch/i386/trap.S arch/i386/probe.S arch/i386/swi
                arch/i386/cpufeat.c
 KERNEL_SRCS := kernel/main.c kernel/multiboot.c kernel/cmdline.c kernel/pagefault.c \
                kernel/elf.c kernel/proc.c kernel/ufault.c kernel/syscall.c \
-               kernel/programs.S kernel/program_find.c kernel/disktime.c kernel/monitor.c
-DEMO_SRCS   := demo/demo.c demo/demo_proc.c demo/demo_pictures.c
+               kernel/programs.S kernel/program_find.c kernel/disktime.c kernel/monitor.c \
+               kernel/pressure.c
+DEMO_SRCS   := demo/demo.c demo/demo_proc.c demo/demo_pictures.c demo/demo_swap.c
 HOSTED_SRCS := hosted/seam.c hosted/mmu_model.c hosted/probe.c hosted/disk.c
 # test bodies that run on both platforms
 SHARED_TEST_SRCS := tests/harness.c tests/fixture.c tests/test_printf.c tests/test_hw.c \
@@ -77,7 +78,7 @@ HOST_TEST_SRCS   := tests/host_main.c tests/host_fixture.c tests/frame_util.c \
 # kernel-only tests, their fixture, the runner and the kernel's probe()
 KTEST_SRCS  := tests/kernel/ktest.c tests/kernel/kfixture.c tests/kernel/probe.c \
                tests/kernel/test_kframe.c tests/kernel/test_proc.c tests/kernel/test_kfail.c \
-               tests/kernel/test_disk.c
+               tests/kernel/test_disk.c tests/kernel/test_swap.c
 KBENCH_SRCS := bench/kernel/kbench.c
 
 # ---- flags ------------------------------------------------------------
@@ -276,7 +277,8 @@ $(EXAMPLE_HOSTED): examples/hosted/main.c $(LIB_HOST) $(LIB_HEADERS)
 
 UBUILD        := $(BUILD)/user
 USER_PROG_SRCS := user/init.c user/worker.c user/hello.c user/forkwait.c user/membench.c user/spin.c \
-                  tests/user/utest.c tests/user/kfail.c
+                  user/overcommit.c \
+                  tests/user/utest.c tests/user/kfail.c tests/user/uswap.c
 USER_LIB_SRCS := user/crt0.S user/ulib.c user/ucheck.c lib/printf.c lib/string.c lib/status.c
 USER_CFLAGS   := -std=gnu11 -m32 -march=i486 -ffreestanding -fno-pic -fno-stack-protector \
                  -nostdlib -mgeneral-regs-only -fno-omit-frame-pointer \

@@ -43,7 +43,8 @@
 #define SYS_UNMAP 9   /* (addr, len) -> 0 */
 #define SYS_PROTECT 10 /* (addr, len, prot) -> 0 */
 #define SYS_EXEC 11   /* (name, arg) -> does not return on success */
-#define SYS_COUNT 12
+#define SYS_SLEEP 12  /* (turns) -> 0, once the scheduler has made that many turns */
+#define SYS_COUNT 13
 
 /*
  * File descriptors of write.  FD_NULL takes the console's way, every byte
@@ -61,6 +62,7 @@
 
 /* Errors, returned negated (the numbers are Linux's). */
 #define SYS_ENOENT 2   /* no program of that name */
+#define SYS_EIO 5      /* a page could not be read from swap (the caller is then killed) */
 #define SYS_EBADF 9    /* not a file descriptor */
 #define SYS_ECHILD 10  /* wait: no children */
 #define SYS_ENOMEM 12  /* out of memory */
@@ -75,7 +77,8 @@
 #define KILLED_BIT 0x100
 #define KILL_FAULT 1   /* touched memory it may not */
 #define KILL_STACK 2   /* ran past its stack limit */
-#define KILL_NOMEM 3   /* needed a page and none was left */
+#define KILL_NOMEM 3   /* needed a page and none was left, or held the most memory */
+#define KILL_IO 4      /* a page or page table of its could not be read from swap */
 #define KILL_ORDER 8   /* ended on the kernel's order (the monitor's kill) */
 
 /* The address space (see the diagram above). */

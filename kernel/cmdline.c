@@ -34,7 +34,8 @@ static const char *next_word(const char **pos, size_t *len)
  * option's key with its '='.
  */
 static const char *const known_words[] = {
-	"test", "bench", "monitor", "pictures", "kzone=", "crash=", "only=", "disk_mib=", "disk_bad=", "noise=",
+	"test", "bench", "monitor", "pictures", "kzone=", "crash=", "only=", "disk_mib=", "disk_bad=",
+	"disk_bad_read=", "noise=",
 };
 
 /* Whether the word of len characters at w is one of known_words. */

@@ -1,4 +1,5 @@
 /* elf.c - the ELF32 program loader (see elf.h). */
+#include "pressure.h"
 #include "elf.h"
 #include "frame.h"
 #include "kmap.h"
@@ -102,6 +103,7 @@ static int load_segment(int as, const uint8_t *image, const struct elf32_phdr *p
 
 	for (vaddr_t va = ph->vaddr; va < seg_end(ph); va += PAGE_SIZE) {
 		paddr_t pa;
+		pressure_before_alloc(); /* below the low watermark: reclaim first */
 		int rc = frame_alloc(ZONE_USER, &pa);
 		if (rc < 0)
 			return -SYS_ENOMEM;

@@ -32,6 +32,7 @@
 #include "qemu.h"
 #include "seam.h"
 #include "serial.h"
+#include "swap.h"
 #include "syscall.h"
 
 #define MAX_REGIONS 64
@@ -250,6 +251,34 @@ static void init_disk(void)
 		d->dma ? "bus-master DMA" : d->multiple > 1 ? "PIO a page a block" : "PIO");
 }
 
+/*
+ * Take the swap disk's pages as swap slots, if there is a disk.  The
+ * kernel does it before the first process runs: after the demo's part 1,
+ * which fills the kernel zone and whose figures must not depend on the
+ * disk's size (the slots' metadata lies in the kernel zone).  The test
+ * suites start and stop the slots themselves.  Without a disk, or without
+ * room for the metadata, processes run without swap, as before.
+ */
+static void start_swap(void)
+{
+	struct swap_counts c;
+	paddr_t meta;
+	uint32_t nmeta;
+
+	if (hw_disk_pages() == 0)
+		return;
+	int rc = swap_init();
+	if (rc < 0) {
+		kprintf("swap: %s (%s): no swap\n", err_name(rc), err_cause(rc));
+		return;
+	}
+	swap_get_counts(&c);
+	swap_metadata(&meta, &nmeta);
+	kprintf("swap: %u slots (", c.total);
+	print_size((uint64_t)c.total * PAGE_SIZE);
+	kprintf("), metadata in %u kernel-zone frames at 0x%08x\n", nmeta, meta);
+}
+
 /* The notes' steps, each printed as it happens; then paging is on. */
 static void init_paging(void)
 {
@@ -353,7 +382,10 @@ _Noreturn void kmain(uint32_t magic, uint32_t mbi_phys)
 	qemu_name_verdicts("the demo passed", "the demo failed");
 	disk_noise_if_asked();
 	demo_set_pictures(cmdline_has_word(cmdline, "pictures"));
-	if (!demo_paging() || !demo_processes() || !demo_picture_process())
+	if (!demo_paging())
+		boot_fail();
+	start_swap();
+	if (!demo_processes() || !demo_picture_process() || !demo_overcommit())
 		boot_fail();
 	kprintf("boot: ok\n");
 	qemu_exit(true);

@@ -26,10 +26,13 @@
 #include "layout.h"
 #include "lib.h"
 #include "pagefault.h"
+#include "pager.h"
+#include "pressure.h"
 #include "programs.h"
 #include "seam.h"
 #include "syserr.h"
 #include "timer.h"
+#include "tracker.h"
 #include "uapi.h"
 #include "vmspace.h"
 
@@ -46,6 +49,7 @@ static struct proc procs[NPROC];
 static uint32_t sched_esp;  /* the scheduler's stack while a process runs */
 static int next_pid = 1;
 static int last_run;        /* round-robin position in procs[] */
+static uint32_t turns;      /* the scheduler's clock: processes picked to run, and jumps */
 static bool verbose = true;
 
 void proc_set_verbose(bool on)
@@ -94,8 +98,9 @@ static struct proc *alloc_proc(int parent, const char *name)
 		if (p->state != P_FREE)
 			continue;
 		paddr_t stack;
-		if (frame_alloc_run(KSTACK_PAGES, &stack) < 0)
-			return NULL;
+		while (frame_alloc_run(KSTACK_PAGES, &stack) < 0)
+			if (proc_make_room(current) < 0)
+				return NULL;
 		*p = (struct proc){ .state = P_NEW, .pid = next_pid++, .parent = parent,
 				    .kstack = stack, .as = -1 };
 		ksnprintf(p->name, sizeof(p->name), "%s", name);
@@ -153,15 +158,15 @@ static int load_program(const char *name, struct elf_info *info)
 
 	if (!prog)
 		return -SYS_ENOENT;
-	int as = vm_create();
-	if (as < 0)
-		return -SYS_ENOMEM;
-	int rc = elf_load(as, prog->image, prog->size, name, info);
-	if (rc < 0) {
-		destroy_space(as);
-		return rc;
+	for (;;) {
+		int as = vm_create(), rc = as < 0 ? -SYS_ENOMEM : 0;
+		if (as >= 0 && (rc = elf_load(as, prog->image, prog->size, name, info)) < 0)
+			destroy_space(as);
+		if (rc == 0)
+			return as;
+		if (rc != -SYS_ENOMEM || proc_make_room(current) < 0)
+			return rc;
 	}
-	return as;
 }
 
 /* Give p the fresh program in address space `as`, starting it with arg. */
@@ -197,30 +202,83 @@ int proc_spawn(const char *name, int arg)
 
 /* ---- the scheduler ---------------------------------------------------------- */
 
+/* Make runnable every sleeper whose turn has come; with nothing else to run, the first one's. */
+static void wake_sleepers(void)
+{
+	uint32_t first = UINT32_MAX;
+	bool runnable = false;
+
+	for (int i = 0; i < NPROC; i++) {
+		runnable |= procs[i].state == P_RUNNABLE;
+		if (procs[i].state == P_SLEEPING)
+			first = MIN(first, procs[i].wake_at);
+	}
+	if (!runnable && first != UINT32_MAX && first > turns)
+		turns = first; /* nothing else to do: the clock jumps to the first wake-up */
+	for (int i = 0; i < NPROC; i++)
+		if (procs[i].state == P_SLEEPING && procs[i].wake_at <= turns)
+			procs[i].state = P_RUNNABLE;
+}
+
 static struct proc *pick_next(void)
 {
+	wake_sleepers();
 	for (int n = 1; n <= NPROC; n++) {
 		int i = (last_run + n) % NPROC;
 		if (procs[i].state == P_RUNNABLE) {
 			last_run = i;
+			turns++;
 			return &procs[i];
 		}
 	}
 	return NULL;
 }
 
-/* Run p until it gives the CPU back: it yields, blocks, ends or is preempted. */
+static void end_proc(struct proc *p, int status);
+
+/*
+ * Make p's address space live, its block brought back first if it is out.
+ * No room for the block: make room (other processes' blocks go out, or one
+ * is ended) and try again.  False if p could not be made to run: it has
+ * been ended (its block could not be read from swap, or it was chosen to
+ * make room).
+ */
+static bool activate(struct proc *p)
+{
+	int rc;
+
+	while ((rc = vm_activate(p->as)) == -E_NOMEM)
+		if (proc_make_room(p) < 0)
+			break;
+	if (rc == 0)
+		return true;
+	if (rc == -E_IO && verbose)
+		kprintf("killed: process %d (%s): its page tables could not be read from swap\n",
+			p->pid, p->name);
+	if (rc != -E_IO && !p->doomed && verbose) /* not chosen: nothing could be freed */
+		kprintf("killed: process %d (%s): no room to bring its page tables back\n",
+			p->pid, p->name);
+	end_proc(p, KILLED_BIT | (rc == -E_IO ? KILL_IO : KILL_NOMEM));
+	return false;
+}
+
+/*
+ * Run p until it gives the CPU back: it yields, blocks, ends or is
+ * preempted; or not at all, if it could not be made to run (activate).
+ */
 static void run_one(struct proc *p)
 {
+	if (!activate(p))
+		return;
 	current = p;
 	p->state = P_RUNNING;
 	tss_set_kernel_stack(kstack_top(p));
-	vm_activate(p->as);
 	proc_counters.switches++;
 	timer_new_slice();
 	fpu_restore(&p->fpu);
 	context_switch(&sched_esp, p->esp);
 	fpu_save(&p->fpu);
+	p->last_ran = turns;
 	current = NULL;
 	if (p->state == P_ZOMBIE && p->parent == PARENT_NONE)
 		free_proc(p); /* nobody will wait for it; its stack is free now */
@@ -302,9 +360,17 @@ static void check_after_exit(const struct proc *p)
 #endif
 }
 
-/* End p, which is not running, with wait() status `status`: it becomes a zombie. */
+/*
+ * End process p with wait() status `status`: its address space destroyed
+ * (made not live first), its children orphaned, its parent woken.  p is
+ * the current process (proc_exit), or one that is switched out (a kill to
+ * make room): it will never run again, and holds nothing on its kernel
+ * stack but its own suspended call.
+ */
 static void end_proc(struct proc *p, int status)
 {
+	if (vm_live() == p->as)
+		vm_activate(0); /* an address space cannot be destroyed while live */
 	destroy_space(p->as);
 	p->as = -1;
 	orphan_children(p);
@@ -318,13 +384,14 @@ static void end_proc(struct proc *p, int status)
 		proc_counters.killed++;
 	else
 		proc_counters.exits++;
+	if (p != current && p->parent == PARENT_NONE)
+		free_proc(p); /* nobody will wait for it, and it is not on its stack */
 }
 
 _Noreturn void proc_exit(int status)
 {
 	struct proc *p = current;
 
-	vm_activate(0); /* an address space cannot be destroyed while live */
 	end_proc(p, status);
 	context_switch(&p->esp, sched_esp);
 	panic("proc_exit: process %d ran after it ended", p->pid);
@@ -338,9 +405,7 @@ int proc_terminate(int pid)
 		return -SYS_ENOENT;
 	if (p == current || vm_live() == p->as)
 		return -SYS_EINVAL; /* only from the kernel's own context, between slices */
-	end_proc(p, KILLED_BIT | KILL_ORDER);
-	if (p->parent == PARENT_NONE)
-		free_proc(p); /* nobody will wait for it */
+	end_proc(p, KILLED_BIT | KILL_ORDER); /* freed there if nobody will wait for it */
 	return 0;
 }
 
@@ -348,7 +413,8 @@ static const char *state_name(enum proc_state s)
 {
 	static const char *const names[] = {
 		[P_FREE] = "free", [P_NEW] = "new", [P_RUNNABLE] = "runnable",
-		[P_RUNNING] = "running", [P_WAITING] = "waiting", [P_ZOMBIE] = "ended",
+		[P_RUNNING] = "running", [P_WAITING] = "waiting", [P_SLEEPING] = "sleeping",
+		[P_ZOMBIE] = "ended",
 	};
 
 	return names[s];
@@ -369,12 +435,21 @@ int proc_list(struct proc_info *out, int max)
 	return n;
 }
 
+void proc_end_if_doomed(void)
+{
+	if (current && current->doomed)
+		proc_exit(KILLED_BIT | current->doomed);
+}
+
 /* Kill the current process for touching `addr`: print why and end it. */
 static _Noreturn void proc_kill(int cause, vaddr_t addr, uint32_t err, const char *why)
 {
 	struct proc *p = current;
 
-	if (verbose)
+	if (cause == KILL_IO && verbose)
+		kprintf("killed: process %d (%s): its page at 0x%08x could not be read from swap\n",
+			p->pid, p->name, ALIGN_DOWN(addr, PAGE_SIZE));
+	else if (verbose)
 		kprintf("killed: process %d (%s): %s at 0x%08x: %s\n", p->pid, p->name,
 			err & PF_W ? "write" : "read", addr, why);
 	proc_exit(KILLED_BIT | cause);
@@ -391,7 +466,155 @@ int proc_reap(int pid, int *status)
 	return 0;
 }
 
-/* ---- fork, wait, exec --------------------------------------------------------- */
+/* ---- making room ----------------------------------------------------------------- */
+
+/*
+ * Whether p is asleep or waiting, with its address space's block in RAM
+ * (the tracker says, without the walk vm_info makes of a space in RAM).
+ */
+static bool idle_in_ram(const struct proc *p)
+{
+	if (p->state != P_SLEEPING && p->state != P_WAITING)
+		return false;
+	return p->as > 0 && !trk_out(trk_get(p->as));
+}
+
+/*
+ * The idle process with its block in RAM that ran the longest ago (ties:
+ * lowest pid), skip[] aside, or NULL.
+ */
+static struct proc *longest_idle(const bool skip[NPROC])
+{
+	struct proc *best = NULL;
+
+	for (int i = 0; i < NPROC; i++) {
+		struct proc *p = &procs[i];
+		if (skip[i] || !idle_in_ram(p))
+			continue;
+		if (!best || p->last_ran < best->last_ran ||
+		    (p->last_ran == best->last_ran && p->pid < best->pid))
+			best = p;
+	}
+	return best;
+}
+
+static uint32_t free_frames(void)
+{
+	return frame_free_count(ZONE_KERNEL) + frame_free_count(ZONE_USER);
+}
+
+/*
+ * Page out whole processes that do not run, those idle the longest first,
+ * until `want` user frames are freed or each has been tried: the user
+ * frames freed.  A process whose block cannot go (it maps shared memory,
+ * or the slots ran out) is passed over, keeping what of it went out.
+ */
+static uint32_t page_out_idle(uint32_t want)
+{
+	uint32_t before = frame_free_count(ZONE_USER);
+	bool tried[NPROC] = { false };
+	struct proc *p;
+
+	while (frame_free_count(ZONE_USER) - before < want && (p = longest_idle(tried))) {
+		tried[p - procs] = true;
+		pager_block_out(p->as);
+	}
+	return frame_free_count(ZONE_USER) - before;
+}
+
+/* Page out the block of one idle process other than need: true if frames were freed. */
+static bool block_out_one(const struct proc *need)
+{
+	uint32_t before = free_frames();
+	bool tried[NPROC] = { false };
+	struct proc *p;
+
+	if (need)
+		tried[need - procs] = true;
+	while ((p = longest_idle(tried))) {
+		tried[p - procs] = true;
+		if (pager_block_out(p->as) == 0 || free_frames() > before)
+			return free_frames() > before;
+	}
+	return false;
+}
+
+/* The pages process p holds: resident and in swap. */
+static uint32_t holding(const struct proc *p)
+{
+	struct vm_space_info info;
+
+	return vm_info(p->as, &info) == 0 ? info.mapped : 0;
+}
+
+/*
+ * Whether the kernel may end p to make room: a process that exists and
+ * runs (or can), not init: the processes the kernel started itself
+ * (proc_spawn: init is pid 1 in the demo) are never chosen.
+ */
+static bool may_end(const struct proc *p)
+{
+	if (p->state != P_RUNNABLE && p->state != P_RUNNING && p->state != P_WAITING &&
+	    p->state != P_SLEEPING)
+		return false;
+	return p->pid != 1 && p->parent != PARENT_KERNEL && p->as >= 0;
+}
+
+/* The process holding the most pages that may be ended (ties: highest pid), or NULL. */
+static struct proc *oom_victim(uint32_t *pages)
+{
+	struct proc *best = NULL;
+
+	*pages = 0;
+	for (int i = 0; i < NPROC; i++) {
+		struct proc *p = &procs[i];
+		uint32_t n = may_end(p) ? holding(p) : 0;
+		if (!may_end(p) || (best && (n < *pages || (n == *pages && p->pid < best->pid))))
+			continue;
+		best = p;
+		*pages = n;
+	}
+	return best;
+}
+
+int proc_make_room(struct proc *need)
+{
+	uint32_t pages;
+
+	if (pressure_reclaim() > 0 || block_out_one(need))
+		return 0;
+	if (frame_free_count(ZONE_USER) > 0)
+		return -E_NOMEM; /* not out of memory: a run of the kernel zone, or a failure injected */
+	struct proc *v = oom_victim(&pages);
+	if (!v)
+		return -E_NOMEM;
+	if (verbose)
+		kprintf("killed: process %d (%s): out of memory and swap, holding %u pages\n",
+			v->pid, v->name, pages);
+	if (v == need) {
+		v->doomed = KILL_NOMEM; /* it ends on its way out of the kernel */
+		return -E_NOMEM;
+	}
+	end_proc(v, KILLED_BIT | KILL_NOMEM);
+	return 0;
+}
+
+static int nomem_handler(struct proc *p)
+{
+	return proc_make_room(p);
+}
+
+/* ---- fork, wait, exec, sleep --------------------------------------------------- */
+
+int proc_sleep(uint32_t turns_asked)
+{
+	struct proc *p = current;
+
+	p->wake_at = turns + turns_asked;
+	p->state = P_SLEEPING;
+	proc_yield();
+	return 0;
+}
 
 /*
  * A forked process is named after what it runs, its parent's program,
@@ -414,7 +637,11 @@ int proc_fork(void)
 	child = alloc_proc(parent->pid, name);
 	if (!child)
 		return -SYS_ENOMEM;
-	int as = vm_clone(parent->as, VM_CLONE_COW);
+	pressure_before_alloc(); /* the copies to come need frames: below the watermark, reclaim */
+	int as;
+	while ((as = vm_clone(parent->as, VM_CLONE_COW)) == -E_NOMEM)
+		if (proc_make_room(parent) < 0)
+			break;
 	if (as < 0) {
 		free_proc(child);
 		return sys_error(as);
@@ -533,6 +760,7 @@ static bool user_page_fault(struct trap_frame *tf, vaddr_t addr, uint32_t err)
 		return false;
 	disk_noise();
 	struct fault_outcome o = user_fault(current, addr, err);
+	proc_end_if_doomed(); /* chosen to make room: its line is printed */
 	if (o.kill)
 		proc_kill(o.kill, addr, err, o.why);
 	return true;
@@ -554,6 +782,8 @@ void proc_init(void)
 	memset(procs, 0, sizeof(procs));
 	fpu_init();
 	pagefault_set_user_handler(user_page_fault);
+	user_set_nomem_handler(nomem_handler);
+	pressure_init(page_out_idle);
 	trap_set_user_fallback(user_trap);
 	timer_init(TIMER_HZ, timer_tick);
 }

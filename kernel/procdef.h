@@ -30,7 +30,7 @@
 #define FORK_MARK "fork of " /* before the program's name in a forked process's */
 #define MAX_MAPS 16
 
-enum proc_state { P_FREE, P_NEW, P_RUNNABLE, P_RUNNING, P_WAITING, P_ZOMBIE };
+enum proc_state { P_FREE, P_NEW, P_RUNNABLE, P_RUNNING, P_WAITING, P_SLEEPING, P_ZOMBIE };
 
 /* A range of anonymous, demand-zero memory made by map(). */
 struct region {
@@ -53,6 +53,11 @@ struct proc {
 	vaddr_t stack_low;        /* the lowest stack page touched so far (stack_growths) */
 	struct region maps[MAX_MAPS];
 	int status;               /* wait() status once it has ended */
+	uint32_t wake_at;         /* P_SLEEPING: the scheduler's turn it wakes at */
+	uint32_t last_ran;        /* the scheduler's turn it last ran in (idle the longest: lowest) */
+	int doomed;               /* a KILL_xxx cause: it ends on its way back to ring 3 */
+	bool lost_page;           /* a page of its could not be read from swap, */
+	vaddr_t lost_va;          /* this one (ufault.c notes it; the caller ends it) */
 	struct fpu_state fpu;     /* its x87/MMX registers while another runs */
 };
 
@@ -70,7 +75,22 @@ _Noreturn void proc_exit(int status);
 /* Give the CPU to the scheduler; returns when this process runs again. */
 void proc_yield(void);
 
+/*
+ * Make room after an allocation for process `need` (NULL: the kernel's
+ * own) failed for lack of memory: reclaim user frames, page out a process
+ * that does not run, or, when no user frame is left (RAM and swap full),
+ * end the process holding the most memory (the "killed: ... out of memory
+ * and swap" line).  Returns 0 when something
+ * was freed (try again), or -E_NOMEM: nothing could be, or `need` itself
+ * was chosen (then need->doomed is set: it ends on its way back to ring 3).
+ */
+int proc_make_room(struct proc *need);
+
+/* If the current process is doomed, end it (the reason was printed); else return. */
+void proc_end_if_doomed(void);
+
 /* System calls of proc.c. */
+int proc_sleep(uint32_t turns);
 int proc_fork(void);
 int proc_wait(vaddr_t status_ptr);
 int proc_exec(vaddr_t name_ptr, int arg);
@@ -101,6 +121,9 @@ int user_sbrk(struct proc *p, int32_t incr);
 int user_map(struct proc *p, vaddr_t addr, uint32_t len, uint32_t prot);
 int user_unmap(struct proc *p, vaddr_t addr, uint32_t len);
 int user_protect(struct proc *p, vaddr_t addr, uint32_t len, uint32_t prot);
+
+/* What ufault.c calls when an allocation for p failed with -E_NOMEM (proc_make_room). */
+void user_set_nomem_handler(int (*fn)(struct proc *p));
 
 /* Stack pages touched below a process's lowest one so far, over all processes. */
 uint32_t user_stack_growths(void);

@@ -32,6 +32,8 @@ programs:
 	program forkwait
 	program membench
 	program kfail
+	program overcommit
+	program uswap
 	program spin
 	.section .rodata.programs, "a"
 	.long 0, 0, 0

@@ -17,6 +17,13 @@ bool demo_paging(void);
 bool demo_processes(void);
 
 /*
+ * Demo part 3: workers that together touch several times the user zone,
+ * through swap, then a `summary:` line.  Skipped (true, saying why)
+ * without swap slots.  True if all went well.
+ */
+bool demo_overcommit(void);
+
+/*
  * With on (the word "pictures"), print the dumps scripts/pictures.py
  * draws: demo_picture_kzone(tag) the kernel zone (part 1 calls it at its
  * fullest and at its end), demo_picture_process() a process's address

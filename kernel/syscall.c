@@ -102,12 +102,31 @@ static int sys_exec(struct proc *p, uint32_t name, uint32_t arg, uint32_t c)
 	return proc_exec(name, (int)arg);
 }
 
+static int sys_sleep(struct proc *p, uint32_t turns, uint32_t b, uint32_t c)
+{
+	(void)p, (void)b, (void)c;
+	return proc_sleep(turns);
+}
+
 static const syscall_fn calls[SYS_COUNT] = {
 	[SYS_WRITE] = sys_write,     [SYS_EXIT] = sys_exit,   [SYS_GETPID] = sys_getpid,
 	[SYS_YIELD] = sys_yield,     [SYS_SBRK] = sys_sbrk,   [SYS_FORK] = sys_fork,
 	[SYS_WAIT] = sys_wait,       [SYS_MAP] = sys_map,     [SYS_UNMAP] = sys_unmap,
-	[SYS_PROTECT] = sys_protect, [SYS_EXEC] = sys_exec,
+	[SYS_PROTECT] = sys_protect, [SYS_EXEC] = sys_exec,   [SYS_SLEEP] = sys_sleep,
 };
+
+/*
+ * A page a system call needed could not be read from swap: the process
+ * ends, as it would have had it touched the page itself (KILL_IO).
+ */
+static void end_if_disk_failed(struct proc *p)
+{
+	if (!p->lost_page)
+		return;
+	kprintf("killed: process %d (%s): its page at 0x%08x could not be read from swap\n",
+		p->pid, p->name, p->lost_va);
+	proc_exit(KILLED_BIT | KILL_IO);
+}
 
 static bool syscall_trap(struct trap_frame *tf)
 {
@@ -119,6 +138,8 @@ static bool syscall_trap(struct trap_frame *tf)
 		tf->eax = (uint32_t)-SYS_ENOSYS;
 	else
 		tf->eax = (uint32_t)calls[n](current, tf->ebx, tf->ecx, tf->edx);
+	proc_end_if_doomed(); /* chosen to make room while in the call: its line is printed */
+	end_if_disk_failed(current);
 	return true;
 }
 

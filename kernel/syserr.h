@@ -13,7 +13,8 @@
 /*
  * rc as a system call's result: a non-negative rc as it is, -E_NOMEM as
  * -SYS_ENOMEM, -E_FAULT (a bad user address, a fault that is not ours to
- * resolve) as -SYS_EFAULT, any other error as -SYS_EINVAL.
+ * resolve) as -SYS_EFAULT, -E_IO (a page could not be read from swap) as
+ * -SYS_EIO, any other error as -SYS_EINVAL.
  */
 static inline int sys_error(int rc)
 {
@@ -21,6 +22,8 @@ static inline int sys_error(int rc)
 		return rc;
 	if (rc == -E_NOMEM)
 		return -SYS_ENOMEM;
+	if (rc == -E_IO)
+		return -SYS_EIO;
 	return rc == -E_FAULT ? -SYS_EFAULT : -SYS_EINVAL;
 }
 

@@ -25,6 +25,7 @@
 #include "kmap.h"
 #include "layout.h"
 #include "lib.h"
+#include "pressure.h"
 #include "procdef.h"
 #include "seam.h"
 #include "syserr.h"
@@ -36,6 +37,12 @@
 #define GUARD_PAGE (STACK_LIMIT - PAGE_SIZE)
 
 static uint32_t stack_growths; /* stack pages touched below a process's lowest one */
+static int (*nomem_handler)(struct proc *p);
+
+void user_set_nomem_handler(int (*fn)(struct proc *p))
+{
+	nomem_handler = fn;
+}
 
 uint32_t user_stack_growths(void)
 {
@@ -68,13 +75,27 @@ static void note_stack(struct proc *p, vaddr_t page)
  * The frame behind va for an access `access` (PF_U, and PF_W for a write)
  * by p, its physical address (with va's offset) in *pa: vm_resolve fills
  * the page if it is demand-zero with the rights zero_flags (0: it is not),
- * and copies it if it is copy-on-write and the access a write.  Returns 0,
- * -SYS_EFAULT (p may not make that access) or -SYS_ENOMEM.
+ * copies it if it is copy-on-write and the access a write, and reads it
+ * back if it is in swap.  Below the low watermark the kernel reclaims
+ * first; when no frame is left, the handler proc.c registered makes room
+ * and the call is made again, until it succeeds or nothing more can be
+ * freed.  Returns 0, -SYS_EFAULT (p may not make that access),
+ * -SYS_ENOMEM or -SYS_EIO (the page could not be read from swap).
  */
 static int resolve(struct proc *p, vaddr_t va, uint32_t access, uint32_t zero_flags, paddr_t *pa)
 {
-	int rc = vm_resolve(p->as, va, access, zero_flags, pa);
+	int rc;
 
+	for (;;) {
+		pressure_before_alloc();
+		rc = vm_resolve(p->as, va, access, zero_flags, pa);
+		if (rc != -E_NOMEM || !nomem_handler || nomem_handler(p) < 0)
+			break;
+	}
+	if (rc == -E_IO) {
+		p->lost_page = true;
+		p->lost_va = ALIGN_DOWN(va, PAGE_SIZE);
+	}
 	if (rc < 0)
 		return sys_error(rc);
 	note_stack(p, ALIGN_DOWN(va, PAGE_SIZE));
@@ -92,8 +113,8 @@ static int resolve_user(struct proc *p, vaddr_t va, bool write, paddr_t *pa)
 /*
  * Make the page at va ready for an access: fill it if it is demand-zero
  * memory not touched yet, copy it if it is copy-on-write and the access a
- * write.  Returns 0, -SYS_EFAULT (the process may not make that access),
- * or -SYS_ENOMEM.
+ * write, read it back if it is in swap.  Returns 0, -SYS_EFAULT (the
+ * process may not make that access), -SYS_ENOMEM or -SYS_EIO.
  */
 int user_page_ready(struct proc *p, vaddr_t va, bool write)
 {
@@ -135,6 +156,8 @@ struct fault_outcome user_fault(struct proc *p, vaddr_t addr, uint32_t err)
 	int rc = resolve(p, addr, err & (PF_W | PF_U), zero, &pa);
 	if (rc == -SYS_ENOMEM)
 		return (struct fault_outcome){ KILL_NOMEM, "out of memory" };
+	if (rc == -SYS_EIO)
+		return (struct fault_outcome){ KILL_IO, "its page could not be read from swap" };
 	if (rc < 0)
 		return (struct fault_outcome){ KILL_FAULT, why_not(p, addr, err) };
 	return (struct fault_outcome){ 0, NULL };

@@ -8,6 +8,8 @@ const char *sys_err_text(int err)
 	switch (err < 0 ? -err : err) {
 	case SYS_ENOENT:
 		return "ENOENT (no program of that name)";
+	case SYS_EIO:
+		return "EIO (a page could not be read from swap)";
 	case SYS_EBADF:
 		return "EBADF (not a file descriptor)";
 	case SYS_ECHILD:
@@ -35,6 +37,8 @@ static const char *kill_cause(int cause)
 		return "stack overflow";
 	case KILL_NOMEM:
 		return "out of memory";
+	case KILL_IO:
+		return "disk error";
 	case KILL_ORDER:
 		return "on the kernel's order";
 	default:

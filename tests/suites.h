@@ -28,5 +28,7 @@ extern const struct test_suite proc_suite;
 extern const struct test_suite kfail_suite;
 extern const struct test_suite swap_disk_suite;
 extern const struct test_suite swap_disk_errors_suite; /* a disk that fails: only=swap-disk-errors */
+extern const struct test_suite swap_proc_suite;
+extern const struct test_suite swap_proc_errors_suite; /* reads fail: only=swap-proc-errors */
 
 #endif

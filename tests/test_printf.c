@@ -61,6 +61,7 @@ static void wait_statuses_read_as_words(void)
 	CHECK_STR_EQ(wait_status_text(KILLED_BIT | KILL_FAULT, buf, sizeof(buf)), "killed: fault");
 	CHECK_STR_EQ(wait_status_text(KILLED_BIT | KILL_STACK, buf, sizeof(buf)),
 		     "killed: stack overflow");
+	CHECK_STR_EQ(wait_status_text(KILLED_BIT | KILL_IO, buf, sizeof(buf)), "killed: disk error");
 	CHECK_STR_EQ(wait_status_text(KILLED_BIT | KILL_ORDER, buf, sizeof(buf)),
 		     "killed: on the kernel's order");
 	CHECK_STR_EQ(wait_status_text(KILLED_BIT | 9, buf, sizeof(buf)), "status 0x109");
@@ -71,6 +72,7 @@ static void errors_read_as_names_and_causes(void)
 {
 	CHECK_STR_EQ(sys_err_text(-SYS_ENOMEM), "ENOMEM (out of memory)");
 	CHECK_STR_EQ(sys_err_text(SYS_ENOENT), "ENOENT (no program of that name)");
+	CHECK_STR_EQ(sys_err_text(-SYS_EIO), "EIO (a page could not be read from swap)");
 	CHECK_STR_EQ(sys_err_text(-1), "E? (not an error a system call returns)");
 	CHECK_STR_EQ(err_name(-E_NOMEM), "E_NOMEM");
 	CHECK_STR_EQ(err_cause(-E_NOMEM), "out of memory");

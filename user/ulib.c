@@ -42,6 +42,11 @@ int yield(void)
 	return syscall(SYS_YIELD, 0, 0, 0);
 }
 
+int sleep(uint32_t turns)
+{
+	return syscall(SYS_SLEEP, (int)turns, 0, 0);
+}
+
 void *sbrk(int increment)
 {
 	return (void *)syscall(SYS_SBRK, increment, 0, 0);

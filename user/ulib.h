@@ -37,6 +37,13 @@ int getpid(void);
 /* Let the other processes run; returns 0. */
 int yield(void);
 
+/*
+ * Sleep until the scheduler has picked `turns` processes to run (when
+ * every process sleeps, the clock jumps to the first wake-up); returns 0.
+ * A process asleep may be paged out whole under memory pressure.
+ */
+int sleep(uint32_t turns);
+
 /* Move the end of the heap by increment bytes; returns the old end. */
 void *sbrk(int increment);
 

@@ -18,11 +18,13 @@ static const struct test_suite *const suites[] = {
 	&kfail_suite,
 	&swap_disk_suite,
 	&swap_pager_suite,
+	&swap_proc_suite,
 };
 
 /* Suites that need a machine made for them: they run only when only= names them. */
 static const struct test_suite *const on_request[] = {
 	&swap_disk_errors_suite,
+	&swap_proc_errors_suite,
 };
 
 const char *ktest_cmdline = "";

@@ -1,0 +1,75 @@
+/* pressure.c - the watermarks of free user frames, and reclaim (see pressure.h). */
+#include "pressure.h"
+#include "frame.h"
+#include "lib.h"
+#include "pager.h"
+#include "swap.h"
+
+#define LOW_DIVISOR 64 /* the low watermark: a 64th of the user zone */
+
+static uint32_t low = PRESSURE_MIN_LOW, high = 2 * PRESSURE_MIN_LOW;
+static pressure_idle_fn idle_hook;
+static struct pressure_stats stats;
+
+void pressure_default_marks(void)
+{
+	low = MAX(PRESSURE_MIN_LOW, frame_total_count(ZONE_USER) / LOW_DIVISOR);
+	high = 2 * low;
+}
+
+void pressure_init(pressure_idle_fn idle)
+{
+	pressure_default_marks();
+	idle_hook = idle;
+}
+
+void pressure_set_marks(uint32_t l, uint32_t h)
+{
+	low = l;
+	high = MAX(l, h);
+}
+
+uint32_t pressure_low(void)
+{
+	return low;
+}
+
+uint32_t pressure_high(void)
+{
+	return high;
+}
+
+bool pressure_swap_on(void)
+{
+	struct swap_counts c;
+
+	swap_get_counts(&c);
+	return c.total > 0;
+}
+
+uint32_t pressure_reclaim(void)
+{
+	uint32_t free = frame_free_count(ZONE_USER), idle = 0, clock = 0;
+
+	if (free >= high || !pressure_swap_on())
+		return 0;
+	if (idle_hook)
+		idle = idle_hook(high - free);
+	free = frame_free_count(ZONE_USER);
+	if (free < high)
+		clock = pager_reclaim(high - free);
+	stats.reclaims += idle + clock > 0;
+	stats.idle_frames += idle;
+	stats.clock_frames += clock;
+	return idle + clock;
+}
+
+uint32_t pressure_before_alloc(void)
+{
+	return frame_free_count(ZONE_USER) < low ? pressure_reclaim() : 0;
+}
+
+void pressure_get_stats(struct pressure_stats *s)
+{
+	*s = stats;
+}
