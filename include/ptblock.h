@@ -45,7 +45,7 @@
  * count belongs to a frame: when a table moves to another frame (a
  * relocation, a clone, a table moved into a freed slot) its count is
  * copied with it.  A count counts entries that are not zero, so that
- * non-present entries that still mean something (swap entries, one day)
+ * non-present entries that still mean something (swap entries, mmu.h)
  * keep their table.
  */
 #ifndef PAGETRACK_PTBLOCK_H
