@@ -255,9 +255,10 @@ static void init_disk(void)
  * Take the swap disk's pages as swap slots, if there is a disk.  The
  * kernel does it before the first process runs: after the demo's part 1,
  * which fills the kernel zone and whose figures must not depend on the
- * disk's size (the slots' metadata lies in the kernel zone).  The test
- * suites start and stop the slots themselves.  Without a disk, or without
- * room for the metadata, processes run without swap, as before.
+ * disk's size (the slots' metadata lies in the kernel zone), and before
+ * the monitor, so that its processes can go out too.  The test suites
+ * start and stop the slots themselves.  Without a disk, or without room
+ * for the metadata, processes run without swap, as before.
  */
 static void start_swap(void)
 {
@@ -377,6 +378,7 @@ _Noreturn void kmain(uint32_t magic, uint32_t mbi_phys)
 	}
 	if (cmdline_has_word(cmdline, "monitor")) {
 		qemu_name_verdicts("the monitor was quit", "the monitor failed");
+		start_swap();
 		qemu_exit(monitor_run() == 0);
 	}
 	qemu_name_verdicts("the demo passed", "the demo failed");
