@@ -3,7 +3,8 @@
  * into words, find the command in the table, check its arguments, run it.
  * Each command prints with the dumps and decoders the rest of the kernel
  * has: vm_dump and vm_dump_block, pagefault_print_walk, kzone_dump,
- * trk_dump, vm_check.
+ * trk_dump, vm_check; evict and swapout page out through the pager
+ * (pager.h), between the processes' turns, as the kernel's own policy does.
  */
 #include "monitor.h"
 #include "check.h"
@@ -13,6 +14,7 @@
 #include "lib.h"
 #include "pagefault.h"
 #include "pager.h"
+#include "pressure.h"
 #include "proc.h"
 #include "programs.h"
 #include "seam.h"
@@ -151,6 +153,16 @@ static int parse_address(const char *s, vaddr_t *va)
 	return 0;
 }
 
+/* The address in `word`, in *va: true, or false after saying what is wrong. */
+static bool find_address(const char *cmd, const char *word, vaddr_t *va)
+{
+	if (parse_address(word, va) == 0)
+		return true;
+	kprintf("%s: \"%s\" is not an address: give up to 8 hex digits, as 40001000 or "
+		"0x40001000\n", cmd, word);
+	return false;
+}
+
 /* The process `word` names, in *info: true, or false after saying what is wrong. */
 static bool find_process(const char *cmd, const char *word, struct proc_info *info)
 {
@@ -242,17 +254,31 @@ static void cmd_ps(char **argv)
 	kprintf("%d process%s\n", n, n == 1 ? "" : "es");
 }
 
+/* What vm shows of process p: its ranges, then its block. */
+static void show_space(const struct proc_info *p)
+{
+	kprintf("process %d (%s): address space %d; ranges: start-end size flags (u user, r "
+		"read, w write, c copy-on-write) first frame, or s and the first slot of pages in "
+		"swap\n", p->pid, p->name, p->as);
+	vm_dump(p->as, console_sink, NULL);
+	vm_dump_block(p->as, console_sink, NULL);
+}
+
+/* Say that process p's block is out, and where (info: its space's, out). */
+static void say_block_out(const char *cmd, const struct proc_info *p,
+			  const struct vm_space_info *info)
+{
+	kprintf("%s: process %d (%s) has its block out in swap (slots %u-%u): its tables come "
+		"back when it runs\n", cmd, p->pid, p->name, info->out_slot,
+		info->out_slot + info->tables);
+}
+
 static void cmd_vm(char **argv)
 {
 	struct proc_info p;
 
-	if (!find_space("vm", argv[1], &p))
-		return;
-	kprintf("process %d (%s): address space %d; ranges: start-end size flags (u user, r "
-		"read, w write, c copy-on-write) first frame, or s and the first slot of pages in "
-		"swap\n", p.pid, p.name, p.as);
-	vm_dump(p.as, console_sink, NULL);
-	vm_dump_block(p.as, console_sink, NULL);
+	if (find_space("vm", argv[1], &p))
+		show_space(&p);
 }
 
 static void cmd_walk(char **argv)
@@ -261,27 +287,110 @@ static void cmd_walk(char **argv)
 	struct vm_space_info info;
 	vaddr_t va;
 
-	if (!find_space("walk", argv[1], &p))
+	if (!find_space("walk", argv[1], &p) || !find_address("walk", argv[2], &va))
 		return;
-	if (parse_address(argv[2], &va) < 0) {
-		kprintf("walk: \"%s\" is not an address: give up to 8 hex digits, as 40001000 or "
-			"0x40001000\n", argv[2]);
-		return;
-	}
 	int rc = vm_info(p.as, &info);
 	if (rc < 0) {
 		kprintf("walk: address space %d: %s (%s)\n", p.as, err_name(rc), err_cause(rc));
 		return;
 	}
 	if (info.out) {
-		kprintf("walk: process %d (%s) has its block out in swap (slots %u-%u): its tables "
-			"come back when it runs\n", p.pid, p.name, info.out_slot,
-			info.out_slot + info.tables);
+		say_block_out("walk", &p, &info);
 		return;
 	}
 	kprintf("process %d (%s): PDE index %u (bits 31-22), PTE index %u (bits 21-12), offset "
 		"0x%03x\n", p.pid, p.name, pde_index(va), pte_index(va), va & PAGE_MASK);
 	pagefault_print_walk(info.block, p.as, va);
+}
+
+/* What the errors of pager_evict and pager_block_out mean here (pager.h). */
+static const char *const pager_meanings[E_COUNT] = {
+	[E_INVAL] = "give the address of a page, a multiple of 1000",
+	[E_RANGE] = "only user pages go out: from 40000000 up",
+	[E_NOENT] = "nothing is mapped there",
+	[E_EXIST] = "the page is in swap already",
+	[E_BUSY] = "a page is shared, pinned or device memory, or the space is live: it stays "
+		   "in RAM",
+	[E_NOMEM] = "no free swap slot, or no room in the kernel zone for the block",
+	[E_IO] = "the disk failed: the slot is retired, and what did not go out stays",
+};
+
+static const char *pager_error_meaning(int rc)
+{
+	const char *m = -rc > 0 && -rc < E_COUNT ? pager_meanings[-rc] : NULL;
+
+	return m ? m : "see pager.h";
+}
+
+/*
+ * Whether pages of process p can go out now, after saying why not: there
+ * must be swap, and its space must not be live (the monitor runs between
+ * processes' turns, so none is, unless it is broken).
+ */
+static bool can_page_out(const char *cmd, const struct proc_info *p)
+{
+	if (!pressure_swap_on()) {
+		kprintf("%s: there is no swap: boot with a swap disk (make shell SWAP=64)\n", cmd);
+		return false;
+	}
+	if (vm_live() == p->as || strcmp(p->state, "running") == 0) {
+		kprintf("%s: process %d (%s) is running: its address space is live, and a live "
+			"space stays in RAM\n", cmd, p->pid, p->name);
+		return false;
+	}
+	return true;
+}
+
+/* Pages the pager has sent to swap, written or dropped clean, since boot. */
+static uint32_t pages_gone_out(void)
+{
+	struct pager_stats w;
+
+	pager_get_stats(&w);
+	return w.swap_outs + w.clean_drops;
+}
+
+static void cmd_swapout(char **argv)
+{
+	struct proc_info p;
+	struct vm_space_info info;
+
+	if (!find_space("swapout", argv[1], &p) || !can_page_out("swapout", &p))
+		return;
+	uint32_t before = pages_gone_out();
+	int rc = pager_block_out(p.as);
+	if (rc == 0)
+		rc = vm_info(p.as, &info);
+	if (rc < 0) {
+		kprintf("swapout: process %d (%s): %s (%s): %s\n", p.pid, p.name, err_name(rc),
+			err_cause(rc), pager_error_meaning(rc));
+		return;
+	}
+	kprintf("swapout: process %d (%s): %u pages went out, then its block\n", p.pid, p.name,
+		pages_gone_out() - before);
+	say_block_out("swapout", &p, &info);
+	show_space(&p);
+}
+
+static void cmd_evict(char **argv)
+{
+	struct proc_info p;
+	struct vm_mapping m;
+	vaddr_t va;
+
+	if (!find_space("evict", argv[1], &p) || !find_address("evict", argv[2], &va) ||
+	    !can_page_out("evict", &p))
+		return;
+	int rc = pager_evict(p.as, va);
+	if (rc == 0)
+		rc = vm_query(p.as, va, &m);
+	if (rc < 0) {
+		kprintf("evict: 0x%08x of process %d (%s): %s (%s): %s\n", va, p.pid, p.name,
+			err_name(rc), err_cause(rc), pager_error_meaning(rc));
+		return;
+	}
+	kprintf("evict: 0x%08x of process %d (%s) is in swap, slot %u: it comes back when the "
+		"process touches it\n", va, p.pid, p.name, m.slot);
 }
 
 static void cmd_kzone(char **argv)
@@ -405,6 +514,10 @@ static const struct command commands[] = {
 	{ "stats", "", "the paging system's and the processes' counters", 0, 0, cmd_stats },
 	{ "run", "<program> [n]", "start a program with argument n (default 0)", 1, 2, cmd_run },
 	{ "kill", "<pid>", "end a process", 1, 1, cmd_kill },
+	{ "evict", "<pid> <va>", "page out the page at va (hex) of a process to swap", 2, 2,
+	  cmd_evict },
+	{ "swapout", "<pid>", "page out a process's pages, then its page-table block", 1, 1,
+	  cmd_swapout },
 	{ "check", "", "run the invariant checker (vm_check)", 0, 0, cmd_check },
 	{ "quit", "", "end the run (halt does the same)", 0, 0, cmd_quit },
 	{ "halt", "", "end the run", 0, 0, cmd_quit },
