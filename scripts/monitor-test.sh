@@ -33,8 +33,11 @@ log=$dir/monitor-test.log
 fifo=$dir/monitor-test.in
 passed=0
 failed=0
+readonly SWAP_MIB=16 # a swap disk of its own: QEMU locks the image it writes
 
-# the session: process 1 is spin (3 heap pages), process 2 hello
+# the session: process 1 is spin (3 heap pages), process 2 hello, process 4
+# (run nope took 3) spin again, whose pages and block go to swap (processes run a few turns
+# after every command: spin touches its code and stack, never its heap)
 COMMANDS=(
 	"help"
 	"run spin 3"
@@ -57,12 +60,30 @@ COMMANDS=(
 	"ps"
 	"kill 1"
 	"check"
+	"run spin 3"
+	"evict 4 40003000"
+	"vm 4"
+	"walk 4 40003000"
+	"check"
+	"swapout 4"
+	"check"
+	"vm 4"
+	"walk 4 40004000"
+	"stats"
+	"check"
+	"swapout 99"
+	"swapout 2"
+	"evict 4 40003000"
+	"evict 4 80000000"
+	"evict 4 40003004"
+	"kill 4"
 	"quit"
 )
 
 rm -f "$fifo"
 mkfifo "$fifo" || exit 1
-"$here/qemu.sh" --stdin --timeout "$timeout_s" --args monitor "$kernel" <"$fifo" >"$log" 2>&1 &
+"$here/qemu.sh" --stdin --timeout "$timeout_s" --swap "$SWAP_MIB" --swap-image "$dir/swap-monitor.img" \
+	--args monitor "$kernel" <"$fifo" >"$log" 2>&1 &
 qemu_pid=$!
 exec 3>"$fifo"
 # the first prompt: bytes sent before the UART is set up would be lost
@@ -107,7 +128,13 @@ result() {
 	[ -z "${4:-}" ] || sed 's/^/  | /' <<<"$4" | head -n 15
 }
 
-check help help '^  walk <pid> <va> ' '^  kill <pid> ' '^programs for run:.* spin'
+# the boot's lines before the first prompt: the swap the monitor's processes page out to
+out=$(tr -d '\r' <"$log" | sed '/^monitor> /q')
+ok=false
+grep -Eq '^swap: 4095 slots \(15 MiB 1020 KiB\), metadata in [0-9]+ kernel-zone frames' <<<"$out" && ok=true
+result boot-swap "$ok" "no line says the monitor has swap" "$(tail -n 5 <<<"$out")"
+check help help '^  walk <pid> <va> ' '^  kill <pid> ' '^  evict <pid> <va> ' '^  swapout <pid> ' \
+	'^programs for run:.* spin'
 check run-starts "run spin 3" '^started process 1 \(spin 3\)$'
 check ps-lists-it ps '^ +1 +kernel +(runnable|running) +[0-9]+ +0x40006000 +spin$' '^1 process$'
 # its code is read-only, its data and heap writable, its stack at the top
@@ -135,6 +162,34 @@ check kill "kill 1" '^killed process 1 \(spin\)$' "^\[process 1 \(spin\) killed:
 check killed-gone ps@2 '^0 processes$'
 check kill-again "kill 1@2" '^kill: no process has pid 1: ps lists those there are$'
 check check-after check@2 '^check: ok: every paging invariant holds$'
+# an evicted heap page stays in swap: spin never touches it again
+check evict "evict 4 40003000" '^evict: 0x40003000 of process 4 \(spin\) is in swap, slot [0-9]+: '
+check evict-vm "vm 4" '^address space [0-9]+: block 0x[0-9a-f]{8}, 3 pages, 2 tables, 7 pages mapped, 1 in swap$' \
+	'^40003000-40004000 00001000 urw- s[0-9]+$' '^40004000-4000[56]000 0000[12]000 urw- [0-9a-f]{8}$'
+check evict-walk "walk 4 40003000" '^    PTE\[3\] = 0x[0-9a-f]{8} RW US -> not present: in swap, slot [0-9]+$'
+check evict-check check@3 '^check: ok: every paging invariant holds$'
+# swapout shows the space as vm and walk do while it is out, before it runs again
+check swapout "swapout 4" '^swapout: process 4 \(spin\): 6 pages went out, then its block$' \
+	'^swapout: process 4 \(spin\) has its block out in swap \(slots [0-9]+-[0-9]+\): its tables come back when it runs$' \
+	'^address space [0-9]+: out in slots [0-9]+-[0-9]+, 2 tables, 7 pages in swap$' \
+	'^block of address space [0-9]+: out in swap, slots [0-9]+-[0-9]+, 2 tables$'
+check swapout-check check@4 '^check: ok: every paging invariant holds$'
+# it ran since: its block is back in RAM, with the pages it touched; the heap stays out
+check back-vm "vm 4@2" '^address space [0-9]+: block 0x[0-9a-f]{8}, 3 pages, 2 tables, 7 pages mapped, 5 in swap$' \
+	'^40000000-40001000 00001000 ur-- [0-9a-f]{8}$' '^40003000-40004000 00001000 urw- s[0-9]+$' \
+	'^4000[45]000-40006000 0000[12]000 urw- s[0-9]+$' \
+	'^block of address space [0-9]+ at [0-9a-f]{8}: 3 pages: the directory, 2 tables' \
+	'^ffffe000-fffff000 00001000 urw- [0-9a-f]{8}$'
+check back-walk "walk 4 40004000" '^process 4 \(spin\): PDE index 256 ' \
+	'^    PTE\[4\] = 0x[0-9a-f]{8} RW US -> not present: in swap, slot [0-9]+$'
+check swap-stats stats@2 '^swap: slots=4095 used=[1-9][0-9]* retired=0; pages out=[1-9][0-9]* dropped_clean=[0-9]+ in=[1-9][0-9]*; blocks out=1 in=1 out_now=0$'
+check back-check check@5 '^check: ok: every paging invariant holds$'
+check swapout-no-pid "swapout 99" '^swapout: no process has pid 99: ps lists those there are$'
+check swapout-ended "swapout 2" '^swapout: no process has pid 2: ps lists those there are$'
+check evict-again "evict 4 40003000@2" '^evict: 0x40003000 of process 4 \(spin\): E_EXIST \(already mapped\): the page is in swap already$'
+check evict-unmapped "evict 4 80000000" '^evict: 0x80000000 of process 4 \(spin\): E_NOENT \(.*\): nothing is mapped there$'
+check evict-unaligned "evict 4 40003004" '^evict: 0x40003004 of process 4 \(spin\): E_INVAL \(.*\): give the address of a page'
+check kill-swapped "kill 4" '^killed process 4 \(spin\)$'
 out=$(answer quit)
 ok=false
 [ "$status" -eq 0 ] && grep -q '^monitor: quit' <<<"$out" && ok=true
