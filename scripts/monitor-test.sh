@@ -4,8 +4,8 @@
 #
 #   scripts/monitor-test.sh [--timeout S] KERNEL.elf
 #
-# Boots the kernel with "monitor", its serial input a named pipe of this
-# script's (QEMU reads nothing from any socket).  Once the first prompt
+# Boots the kernel with "monitor" and a swap disk of its own, its serial
+# input a named pipe of this script's (QEMU reads nothing from any socket).  Once the first prompt
 # shows, the commands below go down the pipe at once; the monitor reads
 # them at its own pace, echoing each after its prompt, and `quit` ends the
 # run.  The answer to a command is what follows its "monitor> <command>"
