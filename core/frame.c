@@ -332,6 +332,25 @@ int frame_unref_mapping(paddr_t pa, bool dirty, uint32_t *slot)
 	return 0;
 }
 
+/* frame_unref_mapping's common case, with no slot to hand back and no dirty bit to read. */
+int frame_unref_slotless(paddr_t pa)
+{
+	uint32_t pfn;
+	int rc = used_pfn(pa, &pfn);
+
+	if (rc < 0)
+		return rc;
+	struct frame_info *f = &fa.info[pfn];
+	if (f->flags & FI_SLOT)
+		return -E_BUSY;
+	if (f->ref > 1)
+		return drop_one(f);
+	if (f->pin > 0)
+		return -E_BUSY;
+	give_back(pfn);
+	return 0;
+}
+
 int frame_refcount(paddr_t pa)
 {
 	uint32_t pfn;

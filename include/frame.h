@@ -185,6 +185,15 @@ uint32_t frame_take_slot(paddr_t pa);
 int frame_unref_mapping(paddr_t pa, bool dirty, uint32_t *slot);
 
 /*
+ * frame_unref_mapping for a frame that keeps no slot, which is all it has
+ * to do then: the references left (0: freed).  A frame that keeps a slot
+ * is left as it was, with -E_BUSY, as is the last reference to a pinned
+ * frame; the other errors are frame_unref's.  Nothing changes on an
+ * error, so the caller may hand any of them to frame_unref_mapping.
+ */
+int frame_unref_slotless(paddr_t pa);
+
+/*
  * Mark a frame in use under I/O (a transfer's start): 0, -E_INVAL
  * (unaligned), -E_NOTOWN or -E_FREE (not a frame in use).
  */

@@ -52,6 +52,30 @@ static void unref_of_a_pinned_last_reference_is_busy(void)
 	CHECK_EQ(frame_unref(u), 0);
 }
 
+/* frame_unref_slotless is frame_unref_mapping's short way: a frame that keeps a slot is not its own. */
+static void unref_slotless_leaves_a_frame_that_keeps_a_slot(void)
+{
+	paddr_t u;
+
+	CHECK_OK(frame_alloc(ZONE_USER, &u));
+	CHECK_OK(frame_ref(u));
+	CHECK_EQ(frame_unref_slotless(u), 1);
+	CHECK_OK(frame_ref(u));
+	CHECK_OK(frame_keep_slot(u, 7, true));
+	snap_save();
+	CHECK_ERR(frame_unref_slotless(u), E_BUSY);
+	CHECK_UNCHANGED();
+	CHECK_EQ(frame_refcount(u), 2);
+	CHECK_EQ(frame_slot(u), 7);
+	CHECK(frame_copy_shared(u));
+	CHECK_EQ(frame_take_slot(u), 7);
+	CHECK_EQ(frame_unref_slotless(u), 1);
+	uint32_t free_in_use = frame_free_count(ZONE_USER);
+	CHECK_EQ(frame_unref_slotless(u), 0);
+	CHECK_EQ(frame_free_count(ZONE_USER), free_in_use + 1);
+	CHECK_ERR(frame_unref_slotless(u), E_FREE);
+}
+
 static void reference_count_stops_at_its_limit(void)
 {
 	paddr_t u;
@@ -211,6 +235,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(a_frame_is_freed_when_its_last_reference_goes),
 	TEST_CASE(kernel_frames_are_reference_counted_too),
 	TEST_CASE(unref_of_a_pinned_last_reference_is_busy),
+	TEST_CASE(unref_slotless_leaves_a_frame_that_keeps_a_slot),
 	TEST_CASE(reference_count_stops_at_its_limit),
 	TEST_CASE(pins_are_counted),
 	TEST_CASE(pinned_user_frames_are_counted),
