@@ -414,13 +414,14 @@ static void release_slot(uint32_t slot)
 }
 
 /*
- * Drop the reference entry e (not zero, P cleared or not) held: on its
- * frame, or on its slot.  Frames the allocator does not own hold none:
- * frame_unref_mapping says so (-E_NOTOWN), in the same call that drops the
+ * release_entry for an entry in swap or a frame that keeps a slot, and
+ * every error: out of line, as the common case never comes here.
+ * frame_unref_mapping says whether a frame is one the allocator owns
+ * (-E_NOTOWN: it holds no reference), in the same call that drops the
  * reference of those it owns, and hands back the slot of a clean copy the
  * frame let go (with the frame, or because the entry was dirty).
  */
-static void release_entry(pte_t e)
+static __attribute__((noinline, cold)) void release_entry_slow(pte_t e)
 {
 	uint32_t slot;
 
@@ -434,6 +435,22 @@ static void release_entry(pte_t e)
 		      pte_addr(e), rc);
 	if (slot)
 		release_slot(slot);
+}
+
+/*
+ * Drop the reference entry e (not zero, P cleared or not) held: on its
+ * frame, or on its slot.  The common case, a frame that keeps no slot,
+ * costs one test of the entry and one of the frame's flags more than a
+ * frame_unref; anything else was left as it was, and goes the long way.
+ */
+static inline void release_entry(pte_t e)
+{
+	if (!pte_swapped(e)) {
+		int rc = frame_unref_slotless(pte_addr(e));
+		if (rc >= 0 || rc == -E_NOTOWN)
+			return;
+	}
+	release_entry_slow(e);
 }
 
 /*
