@@ -781,7 +781,7 @@ int frame_init(const struct mem_region *map, size_t n, paddr_t kimg_start, paddr
 	memset(fa.info, 0, (size_t)need * PAGE_SIZE);
 	fa.bitmap = (uint32_t *)(fa.info + fa.nframes);
 	fa.stack = fa.bitmap + DIV_ROUND_UP(fa.nframes, 32);
-	frame_public = (struct frame_public){ fa.bitmap, fa.nframes, 0 };
+	frame_public = (struct frame_public){ fa.bitmap, fa.nframes, 0, fa.free };
 	fa.words = (uint16_t *)(fa.stack + (fa.nframes - kzone));
 	fa.slots = (uint32_t *)(fa.words + ALIGN_UP(kzone, 2));
 

@@ -238,6 +238,7 @@ struct frame_public {
 	const uint32_t *free_bits; /* bit pfn % 32 of word pfn / 32: frame pfn is free */
 	uint32_t nframes;          /* the frames free_bits covers */
 	uint32_t user_pinned;      /* user-zone frames with a pin */
+	const uint32_t *free;      /* the free frames of each zone */
 };
 
 extern struct frame_public frame_public;
@@ -254,6 +255,12 @@ static inline bool frame_is_free(paddr_t pa)
 static inline uint32_t frame_user_pinned(void)
 {
 	return frame_public.user_pinned;
+}
+
+/* frame_free_count(ZONE_USER): asked before every allocation a user fault may make. */
+static inline uint32_t frame_user_free(void)
+{
+	return frame_public.free[ZONE_USER];
 }
 
 /* Whether pa lies in the kernel zone. */

@@ -7,14 +7,15 @@
 
 #define LOW_DIVISOR 64 /* the low watermark: a 64th of the user zone */
 
-static uint32_t low = PRESSURE_MIN_LOW, high = 2 * PRESSURE_MIN_LOW;
+uint32_t pressure_low_mark = PRESSURE_MIN_LOW;
+static uint32_t high = 2 * PRESSURE_MIN_LOW;
 static pressure_idle_fn idle_hook;
 static struct pressure_stats stats;
 
 void pressure_default_marks(void)
 {
-	low = MAX(PRESSURE_MIN_LOW, frame_total_count(ZONE_USER) / LOW_DIVISOR);
-	high = 2 * low;
+	pressure_low_mark = MAX(PRESSURE_MIN_LOW, frame_total_count(ZONE_USER) / LOW_DIVISOR);
+	high = 2 * pressure_low_mark;
 }
 
 void pressure_init(pressure_idle_fn idle)
@@ -25,13 +26,13 @@ void pressure_init(pressure_idle_fn idle)
 
 void pressure_set_marks(uint32_t l, uint32_t h)
 {
-	low = l;
+	pressure_low_mark = l;
 	high = MAX(l, h);
 }
 
 uint32_t pressure_low(void)
 {
-	return low;
+	return pressure_low_mark;
 }
 
 uint32_t pressure_high(void)
@@ -62,11 +63,6 @@ uint32_t pressure_reclaim(void)
 	stats.idle_frames += idle;
 	stats.clock_frames += clock;
 	return idle + clock;
-}
-
-uint32_t pressure_before_alloc(void)
-{
-	return frame_free_count(ZONE_USER) < low ? pressure_reclaim() : 0;
 }
 
 void pressure_get_stats(struct pressure_stats *s)

@@ -17,6 +17,7 @@
 #ifndef PAGETRACK_PRESSURE_H
 #define PAGETRACK_PRESSURE_H
 
+#include "frame.h"
 #include "types.h"
 
 #define PRESSURE_MIN_LOW 16u /* frames: the least low watermark, for a small user zone */
@@ -46,18 +47,25 @@ void pressure_default_marks(void);
 bool pressure_swap_on(void);
 
 /*
- * Before a user-frame allocation: below the low watermark, free frames up
- * to the high one (idle processes, then the clock).  Returns the frames
- * freed (0 above the watermark, or when nothing could go).
- */
-uint32_t pressure_before_alloc(void);
-
-/*
  * After an allocation failed: free frames up to the high watermark
  * whatever the count is now.  Returns the frames freed (0: nothing could
  * go, or the zone is at the high watermark already).
  */
 uint32_t pressure_reclaim(void);
+
+/* The low watermark, published for pressure_before_alloc; pressure.c alone writes it. */
+extern uint32_t pressure_low_mark;
+
+/*
+ * Before a user-frame allocation: below the low watermark, free frames up
+ * to the high one (idle processes, then the clock).  Returns the frames
+ * freed (0 above the watermark, or when nothing could go).  Inline: every
+ * user fault asks, and above the watermark the answer is one compare.
+ */
+static inline uint32_t pressure_before_alloc(void)
+{
+	return frame_user_free() < pressure_low_mark ? pressure_reclaim() : 0;
+}
 
 /* Reclaims done and frames they freed, since boot. */
 struct pressure_stats {
