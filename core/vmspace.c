@@ -1308,19 +1308,31 @@ static int resolve_zero(struct pg_tracker *t, vaddr_t va, struct entry_ref r, ui
 	return map_zeroed(t, va, r, zero_flags | accessed_bits(access), frame);
 }
 
+/*
+ * Make the entry *e, which maps page va and does not allow the access,
+ * allow it (a page in swap brought back, a copy-on-write page copied), or
+ * say why it may not: out of line, as most accesses find their page
+ * present and allowed.
+ */
+static __attribute__((noinline)) int resolve_denied(const struct pg_tracker *t, vaddr_t va,
+						    pte_t *e, uint32_t access)
+{
+	if (pte_swapped(*e)) {
+		int rc = fault_in(e, access);
+		if (rc < 0 || allows(*e, access))
+			return rc;
+	}
+	if (!cow_write(*e, access))
+		return -E_FAULT;
+	return break_cow(t, va, e);
+}
+
 /* Make the entry *e, which maps page va, allow the access, or say why it may not. */
 static int resolve_mapped(const struct pg_tracker *t, vaddr_t va, pte_t *e, uint32_t access,
 			  paddr_t *frame)
 {
-	if (pte_swapped(*e)) {
-		int rc = fault_in(e, access);
-		if (rc < 0)
-			return rc;
-	}
 	if (!allows(*e, access)) {
-		if (!cow_write(*e, access))
-			return -E_FAULT;
-		int rc = break_cow(t, va, e);
+		int rc = resolve_denied(t, va, e, access);
 		if (rc < 0)
 			return rc;
 	}
