@@ -72,6 +72,26 @@ static void note_stack(struct proc *p, vaddr_t page)
 }
 
 /*
+ * resolve's call of vm_resolve failed with rc: while no frame was left and
+ * the handler proc.c registered made room, the call again; a page that
+ * could not be read from swap is noted for the system call's end.  The
+ * last call's result, 0 or -E_xxx.  Out of line: most calls succeed.
+ */
+static __attribute__((noinline)) int resolve_again(struct proc *p, vaddr_t va, uint32_t access,
+						   uint32_t zero_flags, paddr_t *pa, int rc)
+{
+	while (rc == -E_NOMEM && nomem_handler && nomem_handler(p) >= 0) {
+		pressure_before_alloc();
+		rc = vm_resolve(p->as, va, access, zero_flags, pa);
+	}
+	if (rc == -E_IO) {
+		p->lost_page = true;
+		p->lost_va = ALIGN_DOWN(va, PAGE_SIZE);
+	}
+	return rc;
+}
+
+/*
  * The frame behind va for an access `access` (PF_U, and PF_W for a write)
  * by p, its physical address (with va's offset) in *pa: vm_resolve fills
  * the page if it is demand-zero with the rights zero_flags (0: it is not),
@@ -84,19 +104,10 @@ static void note_stack(struct proc *p, vaddr_t page)
  */
 static int resolve(struct proc *p, vaddr_t va, uint32_t access, uint32_t zero_flags, paddr_t *pa)
 {
-	int rc;
+	pressure_before_alloc();
+	int rc = vm_resolve(p->as, va, access, zero_flags, pa);
 
-	for (;;) {
-		pressure_before_alloc();
-		rc = vm_resolve(p->as, va, access, zero_flags, pa);
-		if (rc != -E_NOMEM || !nomem_handler || nomem_handler(p) < 0)
-			break;
-	}
-	if (rc == -E_IO) {
-		p->lost_page = true;
-		p->lost_va = ALIGN_DOWN(va, PAGE_SIZE);
-	}
-	if (rc < 0)
+	if (rc < 0 && (rc = resolve_again(p, va, access, zero_flags, pa, rc)) < 0)
 		return sys_error(rc);
 	note_stack(p, ALIGN_DOWN(va, PAGE_SIZE));
 	return 0;
