@@ -284,20 +284,25 @@ static inline int drop_one(struct frame_info *f)
 	return f->ref;
 }
 
+/* Drop a reference to frame pfn, in use: its last one frees it, unless it is pinned or keeps a slot. */
+static inline int unref_pfn(uint32_t pfn)
+{
+	struct frame_info *f = &fa.info[pfn];
+
+	if (f->ref > 1)
+		return drop_one(f);
+	if (f->pin > 0 || (f->flags & FI_SLOT))
+		return -E_BUSY;
+	give_back(pfn);
+	return 0;
+}
+
 int frame_unref(paddr_t pa)
 {
 	uint32_t pfn;
 	int rc = used_pfn(pa, &pfn);
 
-	if (rc < 0)
-		return rc;
-	if (fa.info[pfn].ref == 1) {
-		if (fa.info[pfn].pin > 0 || (fa.info[pfn].flags & FI_SLOT))
-			return -E_BUSY;
-		give_back(pfn);
-		return 0;
-	}
-	return drop_one(&fa.info[pfn]);
+	return rc < 0 ? rc : unref_pfn(pfn);
 }
 
 /* Frame pfn lets go of its slot: the slot's number, whose reference the caller now holds. */
@@ -340,15 +345,9 @@ int frame_unref_slotless(paddr_t pa)
 
 	if (rc < 0)
 		return rc;
-	struct frame_info *f = &fa.info[pfn];
-	if (f->flags & FI_SLOT)
+	if (fa.info[pfn].flags & FI_SLOT) /* shared or not: the caller's slow path decides */
 		return -E_BUSY;
-	if (f->ref > 1)
-		return drop_one(f);
-	if (f->pin > 0)
-		return -E_BUSY;
-	give_back(pfn);
-	return 0;
+	return unref_pfn(pfn);
 }
 
 int frame_refcount(paddr_t pa)
