@@ -371,6 +371,16 @@ static bool disarm(void)
 	return met;
 }
 
+/*
+ * Whether the armed call may fail for want of memory: it allocates, or its
+ * space's block was out and had to come back in first (vmspace.h), which
+ * takes a run of the kernel zone before any other check.
+ */
+static bool may_need_memory(bool allocates)
+{
+	return allocates || (fz.arm_slot >= 0 && fz.info0.out);
+}
+
 /* The call returned -E_NOMEM: it must have met the failure and changed nothing. */
 static bool check_nomem(bool met)
 {
@@ -628,7 +638,7 @@ static bool op_map_range(void)
 	arm(s);
 	int rc = vm_map_range(md.sp[s].h, va, pa, n, flags);
 	bool met = disarm();
-	if (rc == -E_NOMEM && want == 0) {
+	if (rc == -E_NOMEM && may_need_memory(want == 0)) {
 		if (kind == 0)
 			unref_run(pa, n);
 		return check_nomem(met);
@@ -747,7 +757,7 @@ static bool fault(int s, uint32_t idx, vaddr_t va, uint32_t err, bool *broke)
 	arm(s);
 	int rc = vm_fault(md.sp[s].h, va, err);
 	bool met = disarm();
-	if (rc == -E_NOMEM && allocates)
+	if (rc == -E_NOMEM && may_need_memory(allocates))
 		return check_nomem(met);
 	return md_after_fault(s, idx, va, err, rc, broke);
 }
@@ -842,7 +852,7 @@ static bool resolve_access(int s, uint32_t idx, vaddr_t va, uint32_t access)
 	arm(s);
 	int rc = vm_resolve(md.sp[s].h, va, access, zero, &pa);
 	bool met = disarm();
-	if (rc == -E_NOMEM && allocates)
+	if (rc == -E_NOMEM && may_need_memory(allocates))
 		return check_nomem(met);
 	return md_after_resolve(s, idx, va, access, zero, rc, pa);
 }
