@@ -413,7 +413,7 @@ clean:
 BBUILD        := $(BUILD)/bench
 BENCH_SRCS    := bench/bench_host.c bench/naive.c bench/plain.c bench/timing.c
 # Loops start on a 64-byte line, so that a short loop (the table fills of
-# vm_map_range and the raw store they are measured against) never straddles
+# pt_vm_map_range and the raw store they are measured against) never straddles
 # two and its speed does not depend on where the linker happened to put it.
 BENCH_CFLAGS  := -std=gnu11 -O2 -g -falign-loops=64 $(WARN) $(INCLUDES) -Itests -Ihosted -Ibench
 BENCH_KCFLAGS  = $(filter-out -DPT_DEBUG=1,$(KCFLAGS))

@@ -60,10 +60,10 @@ static void boot(uint32_t ram_mib, uint32_t kzone_mib)
 
 	machine_release(); /* a new mapping: RAM a benchmark does not touch costs nothing */
 	machine_reset(MiB(ram_mib));
-	if (frame_init(map, ARRAY_SIZE(map), KIMG_START, KIMG_END, MiB(kzone_mib)) < 0)
-		die("boot: frame_init failed");
-	if (paging_init(false) < 0)
-		die("boot: paging_init failed");
+	if (pt_frame_init(map, ARRAY_SIZE(map), KIMG_START, KIMG_END, MiB(kzone_mib)) < 0)
+		die("boot: pt_frame_init failed");
+	if (pt_paging_init(false) < 0)
+		die("boot: pt_paging_init failed");
 }
 
 /*
@@ -75,7 +75,7 @@ static paddr_t user_run(uint32_t n)
 	paddr_t first = 0, pa;
 
 	for (uint32_t i = 0; i < n; i++) {
-		if (frame_alloc(ZONE_USER, &pa) < 0)
+		if (pt_frame_alloc(ZONE_USER, &pa) < 0)
 			die("user_run: out of user frames");
 		if (i == 0)
 			first = pa;
@@ -89,16 +89,16 @@ static paddr_t user_run(uint32_t n)
 static void ref_run(paddr_t pa, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++)
-		if (frame_ref(pa + i * PAGE_SIZE) < 0)
-			die("ref_run: frame_ref failed");
+		if (pt_frame_ref(pa + i * PAGE_SIZE) < 0)
+			die("ref_run: pt_frame_ref failed");
 }
 
 static int new_space(void)
 {
-	int as = vm_create();
+	int as = pt_vm_create();
 
 	if (as < 0)
-		die("vm_create failed");
+		die("pt_vm_create failed");
 	return as;
 }
 
@@ -124,14 +124,14 @@ static void bench_create_destroy(void)
 	paddr_t two;
 
 	boot(256, 64);
-	if (frame_alloc_run(2, &two) < 0)
+	if (pt_frame_alloc_run(2, &two) < 0)
 		die("create_destroy: no frames for the memset");
 	uint8_t *p = hw_phys(two);
 	for (int r = -1; r < CD_REPS; r++) { /* repetition -1 warms up, uncounted */
 		uint64_t t0 = bench_now_ns();
 		for (int i = 0; i < CD_BATCH; i++)
-			if (vm_destroy(new_space()) < 0)
-				die("vm_destroy failed");
+			if (pt_vm_destroy(new_space()) < 0)
+				die("pt_vm_destroy failed");
 		uint64_t t1 = bench_now_ns();
 		for (int i = 0; i < CD_BATCH; i++) {
 			libc_memset(p, 0, 2 * PAGE_SIZE);
@@ -162,7 +162,7 @@ static int space_with_table(void)
 {
 	int as = new_space();
 
-	if (vm_map(as, MU_VA, user_run(1), URW) < 0)
+	if (pt_vm_map(as, MU_VA, user_run(1), URW) < 0)
 		die("the first page of the table");
 	return as;
 }
@@ -170,7 +170,7 @@ static int space_with_table(void)
 /* The page directory of as, as a process structure would hold it for plain.h. */
 static pde_t *directory(int as)
 {
-	return ptb_pd(trk_get(as));
+	return pt_ptb_pd(pt_trk_get(as));
 }
 
 static void report_pair(const char *name, const char *plain, const char *ratio, double *v,
@@ -183,18 +183,18 @@ static void report_pair(const char *name, const char *plain, const char *ratio, 
 	bench_report(ratio, a / b);
 }
 
-/* Time vm_map, then vm_unmap, of the MU_PAGES pages from frames; ns per page into m, u. */
+/* Time pt_vm_map, then pt_vm_unmap, of the MU_PAGES pages from frames; ns per page into m, u. */
 static void time_core_map_unmap(int as, paddr_t frames, double *m, double *u)
 {
 	ref_run(frames, MU_PAGES);
 	uint64_t t0 = bench_now_ns();
 	for (uint32_t i = 0; i < MU_PAGES; i++)
-		if (vm_map(as, mu_va(i), frames + i * PAGE_SIZE, URW) < 0)
-			die("vm_map failed");
+		if (pt_vm_map(as, mu_va(i), frames + i * PAGE_SIZE, URW) < 0)
+			die("pt_vm_map failed");
 	uint64_t t1 = bench_now_ns();
 	for (uint32_t i = 0; i < MU_PAGES; i++)
-		if (vm_unmap(as, mu_va(i)) < 0)
-			die("vm_unmap failed");
+		if (pt_vm_unmap(as, mu_va(i)) < 0)
+			die("pt_vm_unmap failed");
 	uint64_t t2 = bench_now_ns();
 	*m = per_op(t0, t1, MU_PAGES);
 	*u = per_op(t1, t2, MU_PAGES);
@@ -233,7 +233,7 @@ static void bench_map_unmap(void)
 		if (r >= 0)
 			pm[r] = m, pu[r] = u;
 	}
-	if (vm_check() < 0)
+	if (pt_vm_check() < 0)
 		die("map_unmap: the tables break an invariant");
 	report_pair("map_ns", "plain_map_ns", "map_vs_plain", mp, pm, MU_REPS);
 	report_pair("unmap_ns", "plain_unmap_ns", "unmap_vs_plain", um, pu, MU_REPS);
@@ -253,11 +253,11 @@ static void bench_map_zero(void)
 	for (int r = -1; r < MZ_REPS; r++) {
 		uint64_t t0 = bench_now_ns();
 		for (uint32_t i = 0; i < MU_PAGES; i++)
-			if (vm_map_zero(as, mu_va(i), URW) < 0)
-				die("vm_map_zero failed");
+			if (pt_vm_map_zero(as, mu_va(i), URW) < 0)
+				die("pt_vm_map_zero failed");
 		uint64_t t1 = bench_now_ns();
-		if (vm_unmap_range(as, mu_va(0), MU_PAGES) < 0)
-			die("map_zero: vm_unmap_range failed");
+		if (pt_vm_unmap_range(as, mu_va(0), MU_PAGES) < 0)
+			die("map_zero: pt_vm_unmap_range failed");
 		uint64_t t2 = bench_now_ns();
 		for (uint32_t i = 0; i < MU_PAGES; i++)
 			if (plain_map_zero(pd, mu_va(i), URW) < 0)
@@ -271,7 +271,7 @@ static void bench_map_zero(void)
 			pz[r] = per_op(t2, t3, MU_PAGES);
 		}
 	}
-	if (vm_check() < 0)
+	if (pt_vm_check() < 0)
 		die("map_zero: the tables break an invariant");
 	report_pair("map_zero_ns", "plain_map_zero_ns", "map_zero_vs_plain", mz, pz, MZ_REPS);
 }
@@ -284,7 +284,7 @@ static void bench_map_zero(void)
 
 /*
  * The physical limit: the same entries stored by the simplest loop.  It is
- * run on the tables vm_map_range has just filled, in the same order and
+ * run on the tables pt_vm_map_range has just filled, in the same order and
  * with the same values, so it writes the same memory in the same state of
  * the caches and leaves the tables as they were.
  */
@@ -298,11 +298,11 @@ static __attribute__((noinline)) void raw_store(uint32_t *t, paddr_t pa, uint32_
 /* The range's tables, slots 1..16 of the block: the address space maps nothing else. */
 static uint32_t *range_tables(int as)
 {
-	const struct pg_tracker *t = trk_get(as);
+	const struct pg_tracker *t = pt_trk_get(as);
 
-	if (trk_ntables(t) != RANGE_PAGES / PT_ENTRIES)
+	if (pt_trk_ntables(t) != RANGE_PAGES / PT_ENTRIES)
 		die("range: the block does not hold the range's tables alone");
-	return hw_phys(trk_base(t) + PAGE_SIZE);
+	return hw_phys(pt_trk_base(t) + PAGE_SIZE);
 }
 
 static void bench_range(void)
@@ -316,19 +316,19 @@ static void bench_range(void)
 	for (int r = -1; r < RANGE_REPS; r++) {
 		ref_run(frames, RANGE_PAGES);
 		uint64_t t0 = bench_now_ns();
-		if (vm_map_range(as, RANGE_VA, frames, RANGE_PAGES, URW) < 0)
-			die("vm_map_range failed");
+		if (pt_vm_map_range(as, RANGE_VA, frames, RANGE_PAGES, URW) < 0)
+			die("pt_vm_map_range failed");
 		uint64_t t1 = bench_now_ns();
 		uint32_t *t = range_tables(as);
 		uint64_t t2 = bench_now_ns();
 		raw_store(t, frames, RANGE_PAGES, PG_P | URW);
 		bench_clobber(t);
 		uint64_t t3 = bench_now_ns();
-		if (vm_protect(as, RANGE_VA, RANGE_PAGES, VM_USER) < 0)
-			die("vm_protect failed");
+		if (pt_vm_protect(as, RANGE_VA, RANGE_PAGES, VM_USER) < 0)
+			die("pt_vm_protect failed");
 		uint64_t t4 = bench_now_ns();
-		if (vm_unmap_range(as, RANGE_VA, RANGE_PAGES) < 0)
-			die("vm_unmap_range failed");
+		if (pt_vm_unmap_range(as, RANGE_VA, RANGE_PAGES) < 0)
+			die("pt_vm_unmap_range failed");
 		uint64_t t5 = bench_now_ns();
 		if (r >= 0) {
 			mp[r] = per_op(t0, t1, RANGE_PAGES);
@@ -337,7 +337,7 @@ static void bench_range(void)
 			um[r] = per_op(t4, t5, RANGE_PAGES);
 		}
 	}
-	if (vm_check() < 0)
+	if (pt_vm_check() < 0)
 		die("range: the tables break an invariant");
 	double m = bench_median(mp, RANGE_REPS), s = bench_median(raw, RANGE_REPS);
 	bench_report("map_range_ns", m);
@@ -362,14 +362,14 @@ static uint32_t next_random(uint32_t *x)
 	return *x;
 }
 
-/* The time of translating every address of va[] with vm_translate or plain_translate, per address. */
+/* The time of translating every address of va[] with pt_vm_translate or plain_translate, per address. */
 static double time_translate(int as, pde_t *pd, const vaddr_t *va)
 {
 	uint64_t sum = 0, t0 = bench_now_ns();
 
 	for (uint32_t i = 0; i < XL_ADDRS; i++) {
 		paddr_t pa;
-		int rc = pd ? plain_translate(pd, va[i], &pa) : vm_translate(as, va[i], &pa);
+		int rc = pd ? plain_translate(pd, va[i], &pa) : pt_vm_translate(as, va[i], &pa);
 		if (rc < 0)
 			die("translate failed");
 		sum += pa;
@@ -387,7 +387,7 @@ static void bench_translate(void)
 
 	boot(1536, 128);
 	as = new_space();
-	if (vm_map_range(as, USER_BASE, user_run(XL_SPAN / PAGE_SIZE), XL_SPAN / PAGE_SIZE,
+	if (pt_vm_map_range(as, USER_BASE, user_run(XL_SPAN / PAGE_SIZE), XL_SPAN / PAGE_SIZE,
 			 URW) < 0)
 		die("translate: mapping 1 GiB failed");
 	vaddr_t *va = malloc(XL_ADDRS * sizeof(*va));
@@ -414,7 +414,7 @@ static int mapped_space(uint32_t bytes, paddr_t *pa)
 	int as = new_space();
 
 	*pa = user_run(bytes / PAGE_SIZE);
-	if (vm_map_range(as, USER_BASE, *pa, bytes / PAGE_SIZE, URW) < 0)
+	if (pt_vm_map_range(as, USER_BASE, *pa, bytes / PAGE_SIZE, URW) < 0)
 		die("clone: mapping failed");
 	return as;
 }
@@ -423,11 +423,11 @@ static int mapped_space(uint32_t bytes, paddr_t *pa)
 static double time_one_clone(int as, enum vm_clone_mode mode)
 {
 	uint64_t t0 = bench_now_ns();
-	int child = vm_clone(as, mode);
+	int child = pt_vm_clone(as, mode);
 	uint64_t t1 = bench_now_ns();
 
-	if (child < 0 || vm_destroy(child) < 0)
-		die("vm_clone failed");
+	if (child < 0 || pt_vm_destroy(child) < 0)
+		die("pt_vm_clone failed");
 	return (double)(t1 - t0) / 1000;
 }
 
@@ -499,10 +499,10 @@ struct growth_curve {
 /* Take the frame right after block idx if it is free, so the block cannot grow in place. */
 static void block_after(int idx, paddr_t *blockers, uint32_t *nblockers)
 {
-	struct pg_tracker *t = trk_get(idx);
-	paddr_t next = trk_base(t) + t->pcount * PAGE_SIZE;
+	struct pg_tracker *t = pt_trk_get(idx);
+	paddr_t next = pt_trk_base(t) + t->pcount * PAGE_SIZE;
 
-	if (frame_extend_run(trk_base(t), t->pcount, 1) == 0)
+	if (pt_frame_extend_run(pt_trk_base(t), t->pcount, 1) == 0)
 		blockers[(*nblockers)++] = next;
 }
 
@@ -518,25 +518,25 @@ static double grow_block(bool blocked, struct growth_curve *c)
 	struct ptb_stats s;
 
 	boot(256, 64);
-	int idx = ptb_create(PTB_MIN_PAGES);
+	int idx = pt_ptb_create(PTB_MIN_PAGES);
 	if (idx < 0)
-		die("growth: ptb_create failed");
-	ptb_reset_stats();
+		die("growth: pt_ptb_create failed");
+	pt_ptb_reset_stats();
 	for (uint32_t pdi = 0; pdi < PT_ENTRIES; pdi++) {
 		if (blocked)
 			block_after(idx, blockers, &nblockers);
-		if (ptb_reserve(trk_get(idx), 1) < 0)
-			die("growth: ptb_reserve failed");
-		ptb_link(trk_get(idx), pdi, PG_RW);
-		ptb_get_stats(&s);
-		c->pages[pdi] = trk_get(idx)->pcount;
+		if (pt_ptb_reserve(pt_trk_get(idx), 1) < 0)
+			die("growth: pt_ptb_reserve failed");
+		pt_ptb_link(pt_trk_get(idx), pdi, PG_RW);
+		pt_ptb_get_stats(&s);
+		c->pages[pdi] = pt_trk_get(idx)->pcount;
 		c->copied[pdi] = s.pages_copied;
 	}
 	if (c->pages[PT_ENTRIES - 1] != PTB_MAX_PAGES)
 		die("growth: the block did not reach 1025 pages");
-	ptb_destroy(idx);
+	pt_ptb_destroy(idx);
 	for (uint32_t i = 0; i < nblockers; i++)
-		frame_free(blockers[i]);
+		pt_frame_free(blockers[i]);
 	return (double)s.pages_copied / PTB_MAX_PAGES;
 }
 
@@ -594,8 +594,8 @@ static void bench_typical(void)
 		die("typical: naive_create failed");
 	for (size_t i = 0; i < ARRAY_SIZE(typical); i++) {
 		paddr_t pa = user_run(typical[i].pages);
-		if (vm_map_range(as, typical[i].va, pa, typical[i].pages, typical[i].flags) < 0)
-			die("typical: vm_map_range failed");
+		if (pt_vm_map_range(as, typical[i].va, pa, typical[i].pages, typical[i].flags) < 0)
+			die("typical: pt_vm_map_range failed");
 		naive_map_range(&ns, typical[i].va, pa, typical[i].pages, typical[i].flags);
 	}
 	/* both layouts must say the same thing about every page */
@@ -603,12 +603,12 @@ static void bench_typical(void)
 		for (uint32_t p = 0; p < typical[i].pages; p++) {
 			paddr_t a, b;
 			vaddr_t va = typical[i].va + p * PAGE_SIZE;
-			if (vm_translate(as, va, &a) < 0 || naive_translate(&ns, va, &b) < 0 || a != b)
+			if (pt_vm_translate(as, va, &a) < 0 || naive_translate(&ns, va, &b) < 0 || a != b)
 				die("typical: the two layouts disagree");
 		}
 	}
-	if (vm_info(as, &info) < 0)
-		die("typical: vm_info failed");
+	if (pt_vm_info(as, &info) < 0)
+		die("typical: pt_vm_info failed");
 	bench_report("typical_pt_bytes", (double)info.pages * PAGE_SIZE);
 	bench_report("typical_pt_tables", info.tables);
 	bench_report("naive_pt_bytes", naive_bytes());
@@ -622,7 +622,7 @@ static void bench_capacity(void)
 	uint32_t n = 0;
 
 	boot(128, ZONE_MIB);
-	while (vm_create() >= 0)
+	while (pt_vm_create() >= 0)
 		n++;
 	bench_report("max_as_96m", n);
 	boot(128, ZONE_MIB);

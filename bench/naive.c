@@ -20,13 +20,13 @@ static pte_t *table_at(const struct naive_space *s, uint32_t pdi)
 
 int naive_create(struct naive_space *s)
 {
-	int rc = frame_alloc_run(NAIVE_PAGES, &s->base);
+	int rc = pt_frame_alloc_run(NAIVE_PAGES, &s->base);
 
 	if (rc < 0)
 		return rc;
 	/* page A: the kernel's PDEs shared as in pagetrack, the user part empty; page B zeroed */
 	pde_t *pd = pd_of(s);
-	memcpy(pd, ptb_pd(trk_get(TRK_MASTER)), KERNEL_PDES * sizeof(pde_t));
+	memcpy(pd, pt_ptb_pd(pt_trk_get(TRK_MASTER)), KERNEL_PDES * sizeof(pde_t));
 	memset(pd + KERNEL_PDES, 0, (PT_ENTRIES - KERNEL_PDES) * sizeof(pde_t));
 	memset(table_at(s, 0), 0, PAGE_SIZE);
 	return 0;
@@ -34,7 +34,7 @@ int naive_create(struct naive_space *s)
 
 void naive_destroy(struct naive_space *s)
 {
-	if (frame_free_run(s->base, NAIVE_PAGES) < 0)
+	if (pt_frame_free_run(s->base, NAIVE_PAGES) < 0)
 		panic("naive_destroy: the run at 0x%x is not free-able", s->base);
 	s->base = 0;
 }

@@ -37,7 +37,7 @@ int plain_unmap(pde_t *pd, vaddr_t va, bool live)
 	*e = (pte_t){ 0 };
 	if (live)
 		hw_invlpg(va);
-	frame_unref(pa);
+	pt_frame_unref(pa);
 	return 0;
 }
 
@@ -54,14 +54,14 @@ int plain_translate(pde_t *pd, vaddr_t va, paddr_t *pa)
 int plain_map_zero(pde_t *pd, vaddr_t va, uint32_t flags)
 {
 	paddr_t pa;
-	int rc = frame_alloc(ZONE_USER, &pa);
+	int rc = pt_frame_alloc(ZONE_USER, &pa);
 
 	if (rc < 0)
 		return rc;
-	vaddr_t w = kmap(pa);
+	vaddr_t w = pt_kmap(pa);
 	memset(hw_kva(w), 0, PAGE_SIZE);
-	kunmap(w);
+	pt_kunmap(w);
 	if ((rc = plain_map(pd, va, pa, flags)) < 0)
-		frame_unref(pa);
+		pt_frame_unref(pa);
 	return rc;
 }

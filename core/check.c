@@ -11,22 +11,22 @@
 
 static int broken(int as, const char *what, uint32_t detail)
 {
-	kprintf("vm_check: address space %d: %s (0x%x)\n", as, what, detail);
+	kprintf("pt_vm_check: address space %d: %s (0x%x)\n", as, what, detail);
 	return -E_INVAL;
 }
 
 /* Every frame of the block is a kernel-zone frame in use, pinned once. */
 static int check_block_frames(int as, const struct pg_tracker *t)
 {
-	paddr_t base = trk_base(t);
+	paddr_t base = pt_trk_base(t);
 
 	if (t->pcount < PTB_MIN_PAGES || t->pcount > PTB_MAX_PAGES)
 		return broken(as, "pcount out of range", t->pcount);
-	if (trk_ntables(t) >= t->pcount)
-		return broken(as, "more tables than the block has room for", trk_ntables(t));
+	if (pt_trk_ntables(t) >= t->pcount)
+		return broken(as, "more tables than the block has room for", pt_trk_ntables(t));
 	for (uint32_t i = 0; i < t->pcount; i++) {
 		paddr_t f = base + i * PAGE_SIZE;
-		if (!frame_in_kzone(f) || frame_refcount(f) != 1 || frame_pincount(f) != 1)
+		if (!pt_frame_in_kzone(f) || pt_frame_refcount(f) != 1 || pt_frame_pincount(f) != 1)
 			return broken(as, "a block frame is not in use and pinned once", f);
 	}
 	return 0;
@@ -44,8 +44,8 @@ static uint32_t pde_flags_of(uint32_t i)
 static int check_pdes(int as, const struct pg_tracker *t, uint32_t from, uint32_t to)
 {
 	uint32_t seen[DIV_ROUND_UP(PTB_MAX_PAGES, 32)] = { 0 };
-	const pde_t *pd = ptb_pd(t);
-	uint32_t n = trk_ntables(t), found = 0;
+	const pde_t *pd = pt_ptb_pd(t);
+	uint32_t n = pt_trk_ntables(t), found = 0;
 
 	for (uint32_t i = from; i < to; i++) {
 		if (!pde_present(pd[i])) {
@@ -53,8 +53,8 @@ static int check_pdes(int as, const struct pg_tracker *t, uint32_t from, uint32_
 				return broken(as, "a PDE that is not present is not zero", i);
 			continue;
 		}
-		uint32_t slot = (pde_addr(pd[i]) - trk_base(t)) / PAGE_SIZE;
-		if (pde_addr(pd[i]) < trk_base(t) || slot == 0 || slot > n)
+		uint32_t slot = (pde_addr(pd[i]) - pt_trk_base(t)) / PAGE_SIZE;
+		if (pde_addr(pd[i]) < pt_trk_base(t) || slot == 0 || slot > n)
 			return broken(as, "a PDE points outside its block's tables", i);
 		if ((pde_flags(pd[i]) | PG_A) != (pde_flags_of(i) | PG_A)) /* the CPU may set A */
 			return broken(as, "a PDE has the wrong flags", pd[i].v);
@@ -77,7 +77,7 @@ static int check_swap_pte(int as, pte_t e)
 		return broken(as, "a copy-on-write swap entry is writable", e.v);
 	if ((e.v & PG_COW_W) && !(e.v & PG_COW))
 		return broken(as, "COW_W without COW in a swap entry", e.v);
-	if (swap_refcount(pte_slot(e)) < 1)
+	if (pt_swap_refcount(pte_slot(e)) < 1)
 		return broken(as, "a swap entry names a slot that is not in use", e.v);
 	return 0;
 }
@@ -96,9 +96,9 @@ static int check_pte(int as, pte_t e)
 		return broken(as, "a copy-on-write PTE is writable", e.v);
 	if ((e.v & PG_COW_W) && !(e.v & PG_COW))
 		return broken(as, "COW_W without COW", e.v);
-	if (pa >= FRAME_LOW_RESERVED && pa < frame_kzone_end())
+	if (pa >= FRAME_LOW_RESERVED && pa < pt_frame_kzone_end())
 		return broken(as, "a kernel-zone frame is mapped in user space", pa);
-	if (frame_owned(pa) && frame_refcount(pa) < 1)
+	if (pt_frame_owned(pa) && pt_frame_refcount(pa) < 1)
 		return broken(as, "a mapped frame is free", pa);
 	return 0;
 }
@@ -106,9 +106,9 @@ static int check_pte(int as, pte_t e)
 /* Every table maps something, and its live count is the number of its entries that are not zero. */
 static int check_tables(int as, const struct pg_tracker *t)
 {
-	for (uint32_t s = 1; s <= trk_ntables(t); s++) {
-		paddr_t table = trk_base(t) + s * PAGE_SIZE;
-		const pte_t *pt = ptb_table(table);
+	for (uint32_t s = 1; s <= pt_trk_ntables(t); s++) {
+		paddr_t table = pt_trk_base(t) + s * PAGE_SIZE;
+		const pte_t *pt = pt_ptb_table(table);
 		uint32_t live = 0;
 		for (uint32_t i = 0; i < PT_ENTRIES; i++) {
 			int rc = check_pte(as, pt[i]);
@@ -118,8 +118,8 @@ static int check_tables(int as, const struct pg_tracker *t)
 		}
 		if (live == 0)
 			return broken(as, "a linked table maps nothing", s);
-		if (*ptb_live(table) != live)
-			return broken(as, "a table's live count is not its live entries", *ptb_live(table));
+		if (*pt_ptb_live(table) != live)
+			return broken(as, "a table's live count is not its live entries", *pt_ptb_live(table));
 	}
 	return 0;
 }
@@ -127,14 +127,14 @@ static int check_tables(int as, const struct pg_tracker *t)
 /* A space that is out: not live, its tables fit the user part, its run of slots held once. */
 static int check_out(int as, const struct pg_tracker *t)
 {
-	if (trk_is_live(t))
+	if (pt_trk_is_live(t))
 		return broken(as, "a space whose block is out is live", t->ptPtr);
-	if (trk_ntables(t) > PT_ENTRIES - KERNEL_PDES)
+	if (pt_trk_ntables(t) > PT_ENTRIES - KERNEL_PDES)
 		return broken(as, "a block that is out has more tables than user PDEs", t->ptPtr);
-	for (uint32_t i = 0; i < ptb_used(t); i++)
-		if (swap_refcount(trk_out_slot(t) + i) != 1)
+	for (uint32_t i = 0; i < pt_ptb_used(t); i++)
+		if (pt_swap_refcount(pt_trk_out_slot(t) + i) != 1)
 			return broken(as, "a slot of a block that is out is not held once",
-				      trk_out_slot(t) + i);
+				      pt_trk_out_slot(t) + i);
 	return 0;
 }
 
@@ -142,11 +142,11 @@ static int check_space(int as, const struct pg_tracker *t, const struct pg_track
 {
 	int rc;
 
-	if (trk_out(t))
+	if (pt_trk_out(t))
 		return check_out(as, t);
 	if ((rc = check_block_frames(as, t)) < 0)
 		return rc;
-	if (memcmp(ptb_pd(t), ptb_pd(m), KERNEL_PDES * sizeof(pde_t)) != 0)
+	if (memcmp(pt_ptb_pd(t), pt_ptb_pd(m), KERNEL_PDES * sizeof(pde_t)) != 0)
 		return broken(as, "kernel PDEs differ from the master's", 0);
 	if ((rc = check_pdes(as, t, KERNEL_PDES, PT_ENTRIES)) < 0)
 		return rc;
@@ -162,9 +162,9 @@ static int check_master(const struct pg_tracker *m)
 	if ((rc = check_pdes(TRK_MASTER, m, 0, KERNEL_PDES)) < 0)
 		return rc;
 	for (uint32_t i = KERNEL_PDES; i < PT_ENTRIES; i++)
-		if (ptb_pd(m)[i].v != 0)
+		if (pt_ptb_pd(m)[i].v != 0)
 			return broken(TRK_MASTER, "the master maps user space", i);
-	if (!pde_present(ptb_pd(m)[KMAP_PDE]))
+	if (!pde_present(pt_ptb_pd(m)[KMAP_PDE]))
 		return broken(TRK_MASTER, "the kmap table is missing", KMAP_PDE);
 	return 0;
 }
@@ -189,14 +189,14 @@ static void tally(struct tally *y, uint32_t slot)
 /* The slot references block t holds: its run if it is out, else its tables' swap entries. */
 static void tally_block(struct tally *y, const struct pg_tracker *t)
 {
-	if (trk_out(t)) {
-		for (uint32_t i = 0; i < ptb_used(t); i++)
-			tally(y, trk_out_slot(t) + i);
-		y->out_mapped += trk_out_mapped(t);
+	if (pt_trk_out(t)) {
+		for (uint32_t i = 0; i < pt_ptb_used(t); i++)
+			tally(y, pt_trk_out_slot(t) + i);
+		y->out_mapped += pt_trk_out_mapped(t);
 		return;
 	}
-	for (uint32_t k = 1; k <= trk_ntables(t); k++) {
-		const pte_t *pt = ptb_table(trk_base(t) + k * PAGE_SIZE);
+	for (uint32_t k = 1; k <= pt_trk_ntables(t); k++) {
+		const pte_t *pt = pt_ptb_table(pt_trk_base(t) + k * PAGE_SIZE);
 		for (uint32_t i = 0; i < PT_ENTRIES; i++)
 			if (pte_swapped(pt[i]))
 				tally(y, pte_slot(pt[i]));
@@ -214,18 +214,18 @@ static void tally_holders(struct tally *y)
 	paddr_t pa = 0;
 	uint32_t slot;
 
-	for (; frame_next_kept(&pa, &slot); pa += PAGE_SIZE)
+	for (; pt_frame_next_kept(&pa, &slot); pa += PAGE_SIZE)
 		tally(y, slot);
 	y->out_mapped = 0;
-	for (int as = trk_next(1); as >= 0; as = trk_next(as + 1))
-		tally_block(y, trk_get(as));
+	for (int as = pt_trk_next(1); as >= 0; as = pt_trk_next(as + 1))
+		tally_block(y, pt_trk_get(as));
 }
 
 /* Whether a slot of [first, first + n) has a reference. */
 static bool any_held(uint32_t first, uint32_t n)
 {
 	for (uint32_t s = first; s < first + n; s++)
-		if (swap_refcount(s) > 0)
+		if (pt_swap_refcount(s) > 0)
 			return true;
 	return false;
 }
@@ -236,7 +236,7 @@ static int check_pass(struct tally *y, uint32_t n, uint32_t *left)
 	memset(y->seen, 0, SLOTS_A_PASS * sizeof(uint16_t));
 	tally_holders(y);
 	for (uint32_t i = 0; i < n; i++) {
-		int refs = MAX(swap_refcount(y->first + i), 0);
+		int refs = MAX(pt_swap_refcount(y->first + i), 0);
 		if (refs < y->seen[i])
 			return broken(-1, "a slot has fewer references than holders", y->first + i);
 		*left += (uint32_t)refs - y->seen[i];
@@ -251,10 +251,10 @@ static int check_pass(struct tally *y, uint32_t n, uint32_t *left)
 static int check_slot_refs(void)
 {
 	struct swap_counts c;
-	struct tally y = { .seen = hw_phys(swap_bounce()) };
+	struct tally y = { .seen = hw_phys(pt_swap_bounce()) };
 	uint32_t left = 0;
 
-	swap_get_counts(&c);
+	pt_swap_get_counts(&c);
 	for (y.first = 0; c.total > 0 && y.first <= c.total; y.first += SLOTS_A_PASS) {
 		uint32_t n = MIN(SLOTS_A_PASS, c.total + 1 - y.first);
 		if (!any_held(y.first, n))
@@ -276,31 +276,31 @@ static int check_kept_slots(void)
 	paddr_t pa = 0;
 	uint32_t slot;
 
-	for (; frame_next_kept(&pa, &slot); pa += PAGE_SIZE)
-		if (swap_refcount(slot) < 1)
+	for (; pt_frame_next_kept(&pa, &slot); pa += PAGE_SIZE)
+		if (pt_swap_refcount(slot) < 1)
 			return broken(-1, "a frame keeps a slot that is not in use", pa);
 	return 0;
 }
 
-int vm_check(void)
+int pt_vm_check(void)
 {
-	const struct pg_tracker *m = trk_get(TRK_MASTER);
+	const struct pg_tracker *m = pt_trk_get(TRK_MASTER);
 	int rc;
 
-	if ((rc = frame_check()) < 0 || (rc = trk_check()) < 0 || (rc = swap_check()) < 0)
+	if ((rc = pt_frame_check()) < 0 || (rc = pt_trk_check()) < 0 || (rc = pt_swap_check()) < 0)
 		return rc;
 	if (!m)
 		return broken(TRK_MASTER, "tracker 0 is free", 0);
-	if (trk_out(m))
+	if (pt_trk_out(m))
 		return broken(TRK_MASTER, "the master is out", m->ptPtr);
 	if ((rc = check_master(m)) < 0)
 		return rc;
-	for (int as = trk_next(1); as >= 0; as = trk_next(as + 1))
-		if ((rc = check_space(as, trk_get(as), m)) < 0)
+	for (int as = pt_trk_next(1); as >= 0; as = pt_trk_next(as + 1))
+		if ((rc = check_space(as, pt_trk_get(as), m)) < 0)
 			return rc;
 	if ((rc = check_kept_slots()) < 0 || (rc = check_slot_refs()) < 0)
 		return rc;
-	if (!trk_live_in_cr3())
-		return broken(vm_live(), "CR3 does not hold the live address space's block", hw_cr3());
+	if (!pt_trk_live_in_cr3())
+		return broken(pt_vm_live(), "CR3 does not hold the live address space's block", hw_cr3());
 	return 0;
 }

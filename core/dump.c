@@ -19,7 +19,7 @@ static void emit(putc_fn out, void *ctx, const char *fmt, ...)
 	va_end(ap);
 }
 
-void console_sink(char c, void *ctx)
+void pt_console_sink(char c, void *ctx)
 {
 	(void)ctx;
 	hw_putc(c);
@@ -70,12 +70,12 @@ static int add_page(vaddr_t va, const struct vm_mapping *m, void *ctx)
 	return 0;
 }
 
-void vm_dump(int as, putc_fn out, void *ctx)
+void pt_vm_dump(int as, putc_fn out, void *ctx)
 {
 	struct vm_space_info info;
 	struct range r = { .out = out, .ctx = ctx };
 
-	if (vm_info(as, &info) < 0) {
+	if (pt_vm_info(as, &info) < 0) {
 		emit(out, ctx, "address space %d: no such address space\n", as);
 		return;
 	}
@@ -90,7 +90,7 @@ void vm_dump(int as, putc_fn out, void *ctx)
 	if (info.swapped > 0)
 		emit(out, ctx, ", %u in swap", info.swapped);
 	emit(out, ctx, "\n");
-	vm_iterate(as, add_page, &r);
+	pt_vm_iterate(as, add_page, &r);
 	flush_range(&r);
 }
 
@@ -99,8 +99,8 @@ void vm_dump(int as, putc_fn out, void *ctx)
 /* The user PDE of t's directory that points at block page `slot`, or 0 if none does. */
 static uint32_t pde_of_slot(const struct pg_tracker *t, uint32_t slot)
 {
-	const pde_t *pd = ptb_pd(t);
-	paddr_t table = trk_base(t) + slot * PAGE_SIZE;
+	const pde_t *pd = pt_ptb_pd(t);
+	paddr_t table = pt_trk_base(t) + slot * PAGE_SIZE;
 
 	for (uint32_t pdi = KERNEL_PDES; pdi < PT_ENTRIES; pdi++)
 		if (pde_present(pd[pdi]) && pde_addr(pd[pdi]) == table)
@@ -111,60 +111,60 @@ static uint32_t pde_of_slot(const struct pg_tracker *t, uint32_t slot)
 /* One page of a block: the directory, a table with the 4 MiB it maps, or a spare page. */
 static void print_block_page(putc_fn out, void *ctx, const struct pg_tracker *t, uint32_t slot)
 {
-	paddr_t pa = trk_base(t) + slot * PAGE_SIZE;
-	uint32_t pdi = slot > 0 && slot <= trk_ntables(t) ? pde_of_slot(t, slot) : 0;
+	paddr_t pa = pt_trk_base(t) + slot * PAGE_SIZE;
+	uint32_t pdi = slot > 0 && slot <= pt_trk_ntables(t) ? pde_of_slot(t, slot) : 0;
 
 	emit(out, ctx, "  page %-4u %08x  ", slot, pa);
 	if (slot == 0)
 		emit(out, ctx, "directory\n");
-	else if (slot > trk_ntables(t))
+	else if (slot > pt_trk_ntables(t))
 		emit(out, ctx, "spare\n");
 	else
 		emit(out, ctx, "table of PDE %u: %08x-%08llx, %u entr%s live\n", pdi,
 		     pde_base(pdi), (unsigned long long)pde_base(pdi) + PDE_SPAN,
-		     *ptb_live(pa), *ptb_live(pa) == 1 ? "y" : "ies");
+		     *pt_ptb_live(pa), *pt_ptb_live(pa) == 1 ? "y" : "ies");
 }
 
-void vm_dump_block(int as, putc_fn out, void *ctx)
+void pt_vm_dump_block(int as, putc_fn out, void *ctx)
 {
-	const struct pg_tracker *t = as > TRK_MASTER ? trk_get(as) : NULL;
+	const struct pg_tracker *t = as > TRK_MASTER ? pt_trk_get(as) : NULL;
 
 	if (!t) {
 		emit(out, ctx, "address space %d: no such address space\n", as);
 		return;
 	}
-	if (trk_out(t)) { /* its pages are on the disk: nothing here to show */
+	if (pt_trk_out(t)) { /* its pages are on the disk: nothing here to show */
 		emit(out, ctx, "block of address space %d: out in swap, slots %u-%u, %u tables\n",
-		     as, trk_out_slot(t), trk_out_slot(t) + trk_ntables(t), trk_ntables(t));
+		     as, pt_trk_out_slot(t), pt_trk_out_slot(t) + pt_trk_ntables(t), pt_trk_ntables(t));
 		return;
 	}
 	emit(out, ctx, "block of address space %d at %08x: %u pages: the directory, %u tables "
-	     "in order of first use, %u spare\n", as, trk_base(t), t->pcount, trk_ntables(t),
-	     t->pcount - ptb_used(t));
+	     "in order of first use, %u spare\n", as, pt_trk_base(t), t->pcount, pt_trk_ntables(t),
+	     t->pcount - pt_ptb_used(t));
 	for (uint32_t slot = 0; slot < t->pcount; slot++)
 		print_block_page(out, ctx, t, slot);
 }
 
 /* ---- the trackers ------------------------------------------------------- */
 
-void trk_dump(putc_fn out, void *ctx)
+void pt_trk_dump(putc_fn out, void *ctx)
 {
-	emit(out, ctx, "trackers: %u in use on %u tracker pages of %u\n", trk_count(), trk_pages(),
+	emit(out, ctx, "trackers: %u in use on %u tracker pages of %u\n", pt_trk_count(), pt_trk_pages(),
 	     TRK_PER_PAGE);
 	for (uint32_t p = 0; p < TRK_MAX_PAGES; p++)
-		if (trk_page_addr(p))
+		if (pt_trk_page_addr(p))
 			emit(out, ctx, "  tracker page %u at %08x: trackers %u-%u\n", p,
-			     trk_page_addr(p), p * TRK_PER_PAGE, p * TRK_PER_PAGE + TRK_PER_PAGE - 1);
+			     pt_trk_page_addr(p), p * TRK_PER_PAGE, p * TRK_PER_PAGE + TRK_PER_PAGE - 1);
 	emit(out, ctx, "  tracker  ptPtr     pcount  = block at  tables\n");
-	for (int as = trk_next(0); as >= 0; as = trk_next(as + 1)) {
-		const struct pg_tracker *t = trk_get(as);
-		if (trk_out(t))
+	for (int as = pt_trk_next(0); as >= 0; as = pt_trk_next(as + 1)) {
+		const struct pg_tracker *t = pt_trk_get(as);
+		if (pt_trk_out(t))
 			emit(out, ctx, "  %7d  %08x  %6u    out: slot %u, %u tables, %u pages in swap\n",
-			     as, t->ptPtr, t->pcount, trk_out_slot(t), trk_ntables(t),
-			     trk_out_mapped(t));
+			     as, t->ptPtr, t->pcount, pt_trk_out_slot(t), pt_trk_ntables(t),
+			     pt_trk_out_mapped(t));
 		else
 			emit(out, ctx, "  %7d  %08x  %6u    %08x  %6u%s\n", as, t->ptPtr, t->pcount,
-			     trk_base(t), trk_ntables(t),
+			     pt_trk_base(t), pt_trk_ntables(t),
 			     as == TRK_MASTER ? "  (the kernel master table)" : "");
 	}
 }
@@ -196,20 +196,20 @@ static struct item next_item(paddr_t from)
 	paddr_t meta, run = from;
 	uint32_t meta_pages, n;
 
-	frame_metadata(&meta, &meta_pages);
+	pt_frame_metadata(&meta, &meta_pages);
 	consider(&best, ITEM_METADATA, meta, meta_pages, 0, from);
-	swap_metadata(&meta, &meta_pages);
+	pt_swap_metadata(&meta, &meta_pages);
 	if (meta_pages > 0)
 		consider(&best, ITEM_SWAP_METADATA, meta, meta_pages, 0, from);
 	for (uint32_t p = 0; p < TRK_MAX_PAGES; p++)
-		if (trk_page_addr(p))
-			consider(&best, ITEM_TRACKERS, trk_page_addr(p), 1, p, from);
-	for (int as = trk_next(0); as >= 0; as = trk_next(as + 1)) {
-		const struct pg_tracker *t = trk_get(as);
-		if (!trk_out(t)) /* a block that is out holds nothing here */
-			consider(&best, ITEM_BLOCK, trk_base(t), t->pcount, (uint32_t)as, from);
+		if (pt_trk_page_addr(p))
+			consider(&best, ITEM_TRACKERS, pt_trk_page_addr(p), 1, p, from);
+	for (int as = pt_trk_next(0); as >= 0; as = pt_trk_next(as + 1)) {
+		const struct pg_tracker *t = pt_trk_get(as);
+		if (!pt_trk_out(t)) /* a block that is out holds nothing here */
+			consider(&best, ITEM_BLOCK, pt_trk_base(t), t->pcount, (uint32_t)as, from);
 	}
-	if (frame_next_free_run(&run, &n))
+	if (pt_frame_next_free_run(&run, &n))
 		consider(&best, ITEM_FREE, run, n, 0, from);
 	return best;
 }
@@ -235,7 +235,7 @@ static void print_item(putc_fn out, void *ctx, const struct item *it)
 		break;
 	case ITEM_SWAP_METADATA: {
 		struct swap_counts c;
-		swap_get_counts(&c);
+		pt_swap_get_counts(&c);
 		emit(out, ctx, "swap slot metadata (%u slots)\n", c.total);
 		break;
 	}
@@ -244,10 +244,10 @@ static void print_item(putc_fn out, void *ctx, const struct item *it)
 		     it->owner * TRK_PER_PAGE, it->owner * TRK_PER_PAGE + TRK_PER_PAGE - 1);
 		break;
 	case ITEM_BLOCK: {
-		const struct pg_tracker *t = trk_get((int)it->owner);
+		const struct pg_tracker *t = pt_trk_get((int)it->owner);
 		emit(out, ctx, "block of %s %u: directory + %u table%s + %u spare\n",
 		     it->owner == TRK_MASTER ? "master table" : "address space", it->owner,
-		     trk_ntables(t), trk_ntables(t) == 1 ? "" : "s", t->pcount - ptb_used(t));
+		     pt_trk_ntables(t), pt_trk_ntables(t) == 1 ? "" : "s", t->pcount - pt_ptb_used(t));
 		break;
 	}
 	case ITEM_FREE:
@@ -265,23 +265,23 @@ static void print_totals(putc_fn out, void *ctx)
 	paddr_t run = 0;
 	uint32_t n, runs = 0, largest = 0;
 
-	while (frame_next_free_run(&run, &n)) {
+	while (pt_frame_next_free_run(&run, &n)) {
 		runs++;
 		largest = MAX(largest, n);
 		run += n * PAGE_SIZE;
 	}
-	vm_get_stats(&s);
+	pt_vm_get_stats(&s);
 	emit(out, ctx, "  totals: %u blocks (%u pages, %u tables), %u tracker pages, "
 	     "%u free pages in %u runs (largest %u)", s.blocks, s.block_pages, s.tables,
-	     s.tracker_pages, frame_free_count(ZONE_KERNEL), runs, largest);
+	     s.tracker_pages, pt_frame_free_count(ZONE_KERNEL), runs, largest);
 	if (s.spaces_out > 0)
 		emit(out, ctx, "; %u blocks out in swap", s.spaces_out);
 	emit(out, ctx, "\n");
 }
 
-void kzone_dump(putc_fn out, void *ctx, uint32_t max_lines)
+void pt_kzone_dump(putc_fn out, void *ctx, uint32_t max_lines)
 {
-	paddr_t at = FRAME_LOW_RESERVED, end = frame_kzone_end();
+	paddr_t at = FRAME_LOW_RESERVED, end = pt_frame_kzone_end();
 	uint32_t lines = 0;
 
 	emit(out, ctx, "kernel zone 0x%08x-0x%08x (%u KiB):\n", at, end, (end - at) >> 10);
@@ -303,9 +303,9 @@ static const char *const item_names[] = {
 	[ITEM_TRACKERS] = "trackers", [ITEM_BLOCK] = "block", [ITEM_FREE] = "free",
 };
 
-void kzone_dump_raw(putc_fn out, void *ctx, const char *tag)
+void pt_kzone_dump_raw(putc_fn out, void *ctx, const char *tag)
 {
-	paddr_t at = FRAME_LOW_RESERVED, end = frame_kzone_end();
+	paddr_t at = FRAME_LOW_RESERVED, end = pt_frame_kzone_end();
 	uint32_t items = 0, blocks = 0;
 
 	emit(out, ctx, "dump %s kzone %08x %08x\n", tag, at, end);
@@ -320,29 +320,29 @@ void kzone_dump_raw(putc_fn out, void *ctx, const char *tag)
 	emit(out, ctx, "dump %s end %u items %u blocks\n", tag, items, blocks);
 }
 
-void vm_dump_raw(int as, putc_fn out, void *ctx, const char *tag)
+void pt_vm_dump_raw(int as, putc_fn out, void *ctx, const char *tag)
 {
-	const struct pg_tracker *t = as > TRK_MASTER ? trk_get(as) : NULL;
+	const struct pg_tracker *t = as > TRK_MASTER ? pt_trk_get(as) : NULL;
 
 	if (!t) {
 		emit(out, ctx, "dump %s none %d\n", tag, as);
 		return;
 	}
-	if (trk_out(t)) { /* the dump brings nothing in */
-		emit(out, ctx, "dump %s out %d %u %u\n", tag, as, trk_out_slot(t), trk_ntables(t));
+	if (pt_trk_out(t)) { /* the dump brings nothing in */
+		emit(out, ctx, "dump %s out %d %u %u\n", tag, as, pt_trk_out_slot(t), pt_trk_ntables(t));
 		return;
 	}
-	emit(out, ctx, "dump %s space %d %08x %u %u\n", tag, as, trk_base(t), t->pcount,
-	     trk_ntables(t));
+	emit(out, ctx, "dump %s space %d %08x %u %u\n", tag, as, pt_trk_base(t), t->pcount,
+	     pt_trk_ntables(t));
 	char lead[48];
 	struct range r = { .out = out, .ctx = ctx, .lead = lead };
 	ksnprintf(lead, sizeof(lead), "dump %s range ", tag);
-	vm_iterate(as, add_page, &r);
+	pt_vm_iterate(as, add_page, &r);
 	flush_range(&r);
-	for (uint32_t slot = 1; slot <= trk_ntables(t); slot++) {
-		paddr_t pa = trk_base(t) + slot * PAGE_SIZE;
+	for (uint32_t slot = 1; slot <= pt_trk_ntables(t); slot++) {
+		paddr_t pa = pt_trk_base(t) + slot * PAGE_SIZE;
 		emit(out, ctx, "dump %s table %u %08x %u %u\n", tag, slot, pa, pde_of_slot(t, slot),
-		     *ptb_live(pa));
+		     *pt_ptb_live(pa));
 	}
 	emit(out, ctx, "dump %s end\n", tag);
 }

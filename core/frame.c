@@ -22,7 +22,7 @@ struct frame_info {
 	uint8_t flags;
 };
 #define FI_OWNED BIT(0)
-#define FI_SEEN BIT(1)        /* frame_check only: already met on the free stack */
+#define FI_SEEN BIT(1)        /* pt_frame_check only: already met on the free stack */
 #define FI_SLOT BIT(2)        /* a user frame that keeps a clean copy in slots[] */
 #define FI_SHARED_COPY BIT(3) /* its copy was written while it was shared, as it still is */
 #define FI_IO BIT(4)          /* a transfer to or from the disk is under way */
@@ -45,7 +45,7 @@ static struct {
 	uint32_t fail_nth, alloc_calls;
 } fa;
 
-struct frame_public frame_public;
+struct pt_frame_public pt_frame_public;
 
 /* ---- bitmap ---------------------------------------------------------- */
 
@@ -156,10 +156,10 @@ static uint32_t find_run(uint32_t n)
 	return bitmap_find_run(fa.bitmap, &fa.khint, fa.kzone_end, n);
 }
 
-int frame_alloc(enum zone z, paddr_t *pa)
+int pt_frame_alloc(enum zone z, paddr_t *pa)
 {
 	if (z == ZONE_KERNEL)
-		return frame_alloc_run(1, pa);
+		return pt_frame_alloc_run(1, pa);
 	if (z != ZONE_USER)
 		return -E_INVAL;
 	if (!may_allocate() || fa.stack_len == 0)
@@ -170,7 +170,7 @@ int frame_alloc(enum zone z, paddr_t *pa)
 	return 0;
 }
 
-int frame_alloc_run(uint32_t n, paddr_t *pa)
+int pt_frame_alloc_run(uint32_t n, paddr_t *pa)
 {
 	if (n == 0)
 		return -E_INVAL;
@@ -185,9 +185,9 @@ int frame_alloc_run(uint32_t n, paddr_t *pa)
 	return 0;
 }
 
-int frame_alloc_pinned_run(uint32_t n, paddr_t *pa)
+int pt_frame_alloc_pinned_run(uint32_t n, paddr_t *pa)
 {
-	int rc = frame_alloc_run(n, pa);
+	int rc = pt_frame_alloc_run(n, pa);
 
 	if (rc < 0)
 		return rc;
@@ -206,7 +206,7 @@ static bool run_in_use(uint32_t pfn, uint32_t end)
 	return true;
 }
 
-int frame_extend_run(paddr_t base, uint32_t have, uint32_t more)
+int pt_frame_extend_run(paddr_t base, uint32_t have, uint32_t more)
 {
 	if (!IS_ALIGNED(base, PAGE_SIZE) || have == 0 || more == 0)
 		return -E_INVAL;
@@ -225,8 +225,8 @@ int frame_extend_run(paddr_t base, uint32_t have, uint32_t more)
 	return 0;
 }
 
-/* frame_free_run of one frame without its loops: a page-out frees one on every call. */
-int frame_free(paddr_t pa)
+/* pt_frame_free_run of one frame without its loops: a page-out frees one on every call. */
+int pt_frame_free(paddr_t pa)
 {
 	uint32_t pfn;
 	int rc = used_pfn(pa, &pfn);
@@ -239,7 +239,7 @@ int frame_free(paddr_t pa)
 	return 0;
 }
 
-int frame_free_run(paddr_t pa, uint32_t n)
+int pt_frame_free_run(paddr_t pa, uint32_t n)
 {
 	uint32_t pfn = pa_to_pfn(pa);
 
@@ -263,7 +263,7 @@ int frame_free_run(paddr_t pa, uint32_t n)
 
 /* ---- references and pins --------------------------------------------- */
 
-int frame_ref(paddr_t pa)
+int pt_frame_ref(paddr_t pa)
 {
 	uint32_t pfn;
 	int rc = used_pfn(pa, &pfn);
@@ -297,7 +297,7 @@ static inline int unref_pfn(uint32_t pfn)
 	return 0;
 }
 
-int frame_unref(paddr_t pa)
+int pt_frame_unref(paddr_t pa)
 {
 	uint32_t pfn;
 	int rc = used_pfn(pa, &pfn);
@@ -315,7 +315,7 @@ static inline uint32_t detach_slot(uint32_t pfn)
 	return s;
 }
 
-int frame_unref_mapping(paddr_t pa, bool dirty, uint32_t *slot)
+int pt_frame_unref_mapping(paddr_t pa, bool dirty, uint32_t *slot)
 {
 	uint32_t pfn;
 	int rc = used_pfn(pa, &pfn);
@@ -337,8 +337,8 @@ int frame_unref_mapping(paddr_t pa, bool dirty, uint32_t *slot)
 	return 0;
 }
 
-/* frame_unref_mapping's common case, with no slot to hand back and no dirty bit to read. */
-int frame_unref_slotless(paddr_t pa)
+/* pt_frame_unref_mapping's common case, with no slot to hand back and no dirty bit to read. */
+int pt_frame_unref_slotless(paddr_t pa)
 {
 	uint32_t pfn;
 	int rc = used_pfn(pa, &pfn);
@@ -350,7 +350,7 @@ int frame_unref_slotless(paddr_t pa)
 	return unref_pfn(pfn);
 }
 
-int frame_refcount(paddr_t pa)
+int pt_frame_refcount(paddr_t pa)
 {
 	uint32_t pfn;
 	int rc = owned_pfn(pa, &pfn);
@@ -368,10 +368,10 @@ static inline void change_pin(uint32_t pfn, bool up)
 	else
 		f->pin--;
 	if (zone_of(pfn) == ZONE_USER && f->pin == (up ? 1 : 0))
-		frame_public.user_pinned += up ? 1 : (uint32_t)-1;
+		pt_frame_public.user_pinned += up ? 1 : (uint32_t)-1;
 }
 
-int frame_pin(paddr_t pa)
+int pt_frame_pin(paddr_t pa)
 {
 	uint32_t pfn;
 	int rc = used_pfn(pa, &pfn);
@@ -384,7 +384,7 @@ int frame_pin(paddr_t pa)
 	return 0;
 }
 
-int frame_unpin(paddr_t pa)
+int pt_frame_unpin(paddr_t pa)
 {
 	uint32_t pfn;
 	int rc = used_pfn(pa, &pfn);
@@ -416,7 +416,7 @@ static int check_pins(uint32_t pfn, uint32_t n, bool pin)
 	return 0;
 }
 
-int frame_pin_run(paddr_t pa, uint32_t n)
+int pt_frame_pin_run(paddr_t pa, uint32_t n)
 {
 	int rc;
 
@@ -429,7 +429,7 @@ int frame_pin_run(paddr_t pa, uint32_t n)
 	return 0;
 }
 
-int frame_unpin_run(paddr_t pa, uint32_t n)
+int pt_frame_unpin_run(paddr_t pa, uint32_t n)
 {
 	int rc;
 
@@ -442,13 +442,13 @@ int frame_unpin_run(paddr_t pa, uint32_t n)
 	return 0;
 }
 
-int frame_free_pinned_run(paddr_t pa, uint32_t n)
+int pt_frame_free_pinned_run(paddr_t pa, uint32_t n)
 {
 	uint32_t pfn = pa_to_pfn(pa);
 
 	if (!IS_ALIGNED(pa, PAGE_SIZE) || n == 0)
 		return -E_INVAL;
-	for (uint32_t i = 0; i < n; i++) { /* all or nothing, as frame_free_run */
+	for (uint32_t i = 0; i < n; i++) { /* all or nothing, as pt_frame_free_run */
 		const struct frame_info *f = &fa.info[pfn + i];
 		if (!pfn_owned(pfn + i))
 			return -E_NOTOWN;
@@ -462,7 +462,7 @@ int frame_free_pinned_run(paddr_t pa, uint32_t n)
 	return 0;
 }
 
-int frame_pincount(paddr_t pa)
+int pt_frame_pincount(paddr_t pa)
 {
 	uint32_t pfn;
 	int rc = owned_pfn(pa, &pfn);
@@ -482,21 +482,21 @@ static uint32_t user_pfn(paddr_t pa)
 	return pfn;
 }
 
-uint32_t frame_slot(paddr_t pa)
+uint32_t pt_frame_slot(paddr_t pa)
 {
 	uint32_t pfn = user_pfn(pa);
 
 	return pfn ? fa.slots[pfn - fa.kzone_end] : 0;
 }
 
-bool frame_copy_shared(paddr_t pa)
+bool pt_frame_copy_shared(paddr_t pa)
 {
 	uint32_t pfn = user_pfn(pa);
 
 	return pfn && (fa.info[pfn].flags & FI_SHARED_COPY);
 }
 
-int frame_keep_slot(paddr_t pa, uint32_t slot, bool shared)
+int pt_frame_keep_slot(paddr_t pa, uint32_t slot, bool shared)
 {
 	uint32_t pfn = user_pfn(pa);
 
@@ -509,14 +509,14 @@ int frame_keep_slot(paddr_t pa, uint32_t slot, bool shared)
 	return 0;
 }
 
-uint32_t frame_take_slot(paddr_t pa)
+uint32_t pt_frame_take_slot(paddr_t pa)
 {
 	uint32_t pfn = user_pfn(pa);
 
 	return pfn && (fa.info[pfn].flags & FI_SLOT) ? detach_slot(pfn) : 0;
 }
 
-int frame_set_io(paddr_t pa)
+int pt_frame_set_io(paddr_t pa)
 {
 	uint32_t pfn;
 	int rc = used_pfn(pa, &pfn);
@@ -527,12 +527,12 @@ int frame_set_io(paddr_t pa)
 	return 0;
 }
 
-void frame_end_io(paddr_t pa)
+void pt_frame_end_io(paddr_t pa)
 {
 	fa.info[pa_to_pfn(pa)].flags &= (uint8_t)~FI_IO;
 }
 
-bool frame_evictable(paddr_t pa)
+bool pt_frame_evictable(paddr_t pa)
 {
 	uint32_t pfn = user_pfn(pa);
 	const struct frame_info *f = &fa.info[pfn];
@@ -540,7 +540,7 @@ bool frame_evictable(paddr_t pa)
 	return pfn && f->ref == 1 && f->pin == 0 && !(f->flags & FI_IO);
 }
 
-bool frame_next_kept(paddr_t *pa, uint32_t *slot)
+bool pt_frame_next_kept(paddr_t *pa, uint32_t *slot)
 {
 	for (uint32_t pfn = MAX(pa_to_pfn(*pa), fa.kzone_end); pfn < fa.nframes; pfn++) {
 		if (fa.info[pfn].flags & FI_SLOT) {
@@ -555,13 +555,13 @@ bool frame_next_kept(paddr_t *pa, uint32_t *slot)
 
 /* ---- queries ------------------------------------------------------- */
 
-bool frame_owned(paddr_t pa)
+bool pt_frame_owned(paddr_t pa)
 {
 	uint32_t pfn;
 	return owned_pfn(ALIGN_DOWN(pa, PAGE_SIZE), &pfn) == 0;
 }
 
-bool frame_any_free(paddr_t pa, uint32_t n)
+bool pt_frame_any_free(paddr_t pa, uint32_t n)
 {
 	uint32_t from = pa_to_pfn(pa);
 	uint32_t end = (uint32_t)MIN((uint64_t)from + n, (uint64_t)fa.nframes);
@@ -582,21 +582,21 @@ bool frame_any_free(paddr_t pa, uint32_t n)
 	return any != 0;
 }
 
-bool frame_in_kzone(paddr_t pa) { return pa_to_pfn(pa) < fa.kzone_end; }
-uint32_t frame_free_count(enum zone z) { return z < ZONE_COUNT ? fa.free[z] : 0; }
-uint32_t frame_total_count(enum zone z) { return z < ZONE_COUNT ? fa.total[z] : 0; }
-paddr_t frame_kzone_end(void) { return pfn_to_pa(fa.kzone_end); }
-uint32_t frame_alloc_calls(void) { return fa.alloc_calls; }
-uint16_t *frame_kzone_words(void) { return fa.words; }
-void frame_fail_nth(uint32_t n) { fa.fail_nth = n; }
+bool pt_frame_in_kzone(paddr_t pa) { return pa_to_pfn(pa) < fa.kzone_end; }
+uint32_t pt_frame_free_count(enum zone z) { return z < ZONE_COUNT ? fa.free[z] : 0; }
+uint32_t pt_frame_total_count(enum zone z) { return z < ZONE_COUNT ? fa.total[z] : 0; }
+paddr_t pt_frame_kzone_end(void) { return pfn_to_pa(fa.kzone_end); }
+uint32_t pt_frame_alloc_calls(void) { return fa.alloc_calls; }
+uint16_t *pt_frame_kzone_words(void) { return fa.words; }
+void pt_frame_fail_nth(uint32_t n) { fa.fail_nth = n; }
 
-void frame_metadata(paddr_t *base, uint32_t *nframes)
+void pt_frame_metadata(paddr_t *base, uint32_t *nframes)
 {
 	*base = fa.meta_base;
 	*nframes = fa.meta_frames;
 }
 
-bool frame_next_free_run(paddr_t *pa, uint32_t *n)
+bool pt_frame_next_free_run(paddr_t *pa, uint32_t *n)
 {
 	uint32_t start = find_bit(MIN(pa_to_pfn(*pa), fa.kzone_end), fa.kzone_end, true);
 
@@ -645,7 +645,7 @@ static uint32_t top_pfn(const struct mem_region *map, size_t n)
 	return (uint32_t)top;
 }
 
-paddr_t frame_choose_kzone_end(const struct mem_region *map, size_t n, paddr_t requested)
+paddr_t pt_frame_choose_kzone_end(const struct mem_region *map, size_t n, paddr_t requested)
 {
 	uint64_t top = (uint64_t)top_pfn(map, n) << PAGE_SHIFT;
 	/* the default ends on a page-table boundary: its last kernel table is full */
@@ -754,7 +754,7 @@ static void release_owned(void)
 	}
 }
 
-int frame_init(const struct mem_region *map, size_t n, paddr_t kimg_start, paddr_t kimg_end,
+int pt_frame_init(const struct mem_region *map, size_t n, paddr_t kimg_start, paddr_t kimg_end,
 	       paddr_t kzone_end)
 {
 	uint32_t low = pa_to_pfn(FRAME_LOW_RESERVED);
@@ -780,7 +780,7 @@ int frame_init(const struct mem_region *map, size_t n, paddr_t kimg_start, paddr
 	memset(fa.info, 0, (size_t)need * PAGE_SIZE);
 	fa.bitmap = (uint32_t *)(fa.info + fa.nframes);
 	fa.stack = fa.bitmap + DIV_ROUND_UP(fa.nframes, 32);
-	frame_public = (struct frame_public){ fa.bitmap, fa.nframes, 0, fa.free };
+	pt_frame_public = (struct pt_frame_public){ fa.bitmap, fa.nframes, 0, fa.free };
 	fa.words = (uint16_t *)(fa.stack + (fa.nframes - kzone));
 	fa.slots = (uint32_t *)(fa.words + ALIGN_UP(kzone, 2));
 
@@ -796,7 +796,7 @@ int frame_init(const struct mem_region *map, size_t n, paddr_t kimg_start, paddr
 
 static int broken(const char *what, uint32_t pfn)
 {
-	kprintf("frame_check: %s (frame 0x%x)\n", what, pfn_to_pa(pfn));
+	kprintf("pt_frame_check: %s (frame 0x%x)\n", what, pfn_to_pa(pfn));
 	return -E_INVAL;
 }
 
@@ -843,7 +843,7 @@ static int check_pager_marks(uint32_t p)
 	return 0;
 }
 
-int frame_check(void)
+int pt_frame_check(void)
 {
 	uint32_t free[ZONE_COUNT] = { 0 }, user_pinned = 0;
 
@@ -875,7 +875,7 @@ int frame_check(void)
 						       : "user free count is wrong", 0);
 	if (fa.stack_len != fa.free[ZONE_USER])
 		return broken("the free stack does not hold every free user frame", 0);
-	if (user_pinned != frame_public.user_pinned)
+	if (user_pinned != pt_frame_public.user_pinned)
 		return broken("the count of pinned user frames is wrong", 0);
 	return check_stack();
 }

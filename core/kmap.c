@@ -10,7 +10,7 @@ static paddr_t table;             /* the kmap page table, 0 before paging init *
 static uint32_t used[KMAP_SLOTS / 32];
 static uint32_t nused;
 
-void kmap_init(paddr_t table_pa)
+void pt_kmap_init(paddr_t table_pa)
 {
 	table = table_pa;
 	memset(used, 0, sizeof(used));
@@ -19,7 +19,7 @@ void kmap_init(paddr_t table_pa)
 
 static bool direct(paddr_t pa)
 {
-	return table == 0 || !hw_paging_enabled() || frame_in_kzone(pa);
+	return table == 0 || !hw_paging_enabled() || pt_frame_in_kzone(pa);
 }
 
 static uint32_t take_slot(void)
@@ -35,7 +35,7 @@ static uint32_t take_slot(void)
 	panic("kmap: all %u slots are in use", KMAP_SLOTS);
 }
 
-vaddr_t kmap(paddr_t pa)
+vaddr_t pt_kmap(paddr_t pa)
 {
 	if (direct(pa))
 		return pa;
@@ -45,7 +45,7 @@ vaddr_t kmap(paddr_t pa)
 	return KMAP_BASE + slot * PAGE_SIZE;
 }
 
-void kunmap(vaddr_t va)
+void pt_kunmap(vaddr_t va)
 {
 	/*
 	 * A direct address: nothing to release.  Before paging every frame is
@@ -55,32 +55,32 @@ void kunmap(vaddr_t va)
 		return;
 	uint32_t slot = (va - KMAP_BASE) / PAGE_SIZE;
 	if (!(used[slot / 32] & BIT(slot % 32)))
-		panic("kunmap: slot %u is not in use", slot);
+		panic("pt_kunmap: slot %u is not in use", slot);
 	pte_t *pt = hw_phys(table);
 	pt[slot] = (pte_t){ 0 };
-	tlb_kernel_page(va);
+	pt_tlb_kernel_page(va);
 	used[slot / 32] &= ~BIT(slot % 32);
 	nused--;
 }
 
-void kmap_zero(paddr_t pa)
+void pt_kmap_zero(paddr_t pa)
 {
-	vaddr_t va = kmap(pa);
+	vaddr_t va = pt_kmap(pa);
 
 	memset(hw_kva(va), 0, PAGE_SIZE);
-	kunmap(va);
+	pt_kunmap(va);
 }
 
-void kmap_copy(paddr_t dst, paddr_t src)
+void pt_kmap_copy(paddr_t dst, paddr_t src)
 {
-	vaddr_t d = kmap(dst), s = kmap(src);
+	vaddr_t d = pt_kmap(dst), s = pt_kmap(src);
 
 	memcpy(hw_kva(d), hw_kva(s), PAGE_SIZE);
-	kunmap(s);
-	kunmap(d);
+	pt_kunmap(s);
+	pt_kunmap(d);
 }
 
-uint32_t kmap_in_use(void)
+uint32_t pt_kmap_in_use(void)
 {
 	return nused;
 }

@@ -8,7 +8,7 @@
  *   otherwise, a private frame                  written to the slot it keeps
  *                                               if nothing else holds that
  *                                               slot, else to a new one
- *   a shared frame (pager_block_out only)       the entry gets the frame's
+ *   a shared frame (pt_pager_block_out only)       the entry gets the frame's
  *                                               shared copy, written once
  *
  * Only a private frame is freed; a shared one loses one reference.
@@ -34,25 +34,25 @@ static struct {
 	uint32_t swap_outs, clean_drops, second_chances;
 } counters;
 
-void pager_init(void)
+void pt_pager_init(void)
 {
 	hand.as = 1;
 	hand.pdi = KERNEL_PDES;
 	hand.idx = 0;
-	pager_reset_stats();
+	pt_pager_reset_stats();
 }
 
 /* The tracker of user space `as`, or NULL. */
 static struct pg_tracker *user_space(int as)
 {
-	return (uint32_t)as - 1 < TRK_MAX - 1 ? trk_get(as) : NULL;
+	return (uint32_t)as - 1 < TRK_MAX - 1 ? pt_trk_get(as) : NULL;
 }
 
 static bool have_slots(void)
 {
 	struct swap_counts c;
 
-	swap_get_counts(&c);
+	pt_swap_get_counts(&c);
 	return c.total > 0;
 }
 
@@ -62,17 +62,17 @@ static bool have_slots(void)
 static void leave(const struct pg_tracker *t, vaddr_t va, pte_t *e, uint32_t slot)
 {
 	*e = make_swap_pte(slot, e->v & SWAP_PTE_RIGHTS);
-	tlb_page(t, va); /* before the frame can be used again */
+	pt_tlb_page(t, va); /* before the frame can be used again */
 }
 
 /* Write frame pa to slot; a slot that fails is retired, and its reference dropped. */
 static int write_out(uint32_t slot, paddr_t pa)
 {
-	int rc = swap_write(slot, pa);
+	int rc = pt_swap_write(slot, pa);
 
 	if (rc < 0) {
-		swap_retire(slot);
-		swap_unref(slot);
+		pt_swap_retire(slot);
+		pt_swap_unref(slot);
 	}
 	return rc;
 }
@@ -80,13 +80,13 @@ static int write_out(uint32_t slot, paddr_t pa)
 /* The slot to write the private frame pa to: the one it keeps if nothing else holds it. */
 static int slot_for(paddr_t pa)
 {
-	uint32_t kept = frame_take_slot(pa);
+	uint32_t kept = pt_frame_take_slot(pa);
 
-	if (kept && swap_refcount(kept) == 1)
+	if (kept && pt_swap_refcount(kept) == 1)
 		return (int)kept;
 	if (kept)
-		swap_unref(kept); /* a stale copy others still name: theirs now */
-	return swap_alloc();
+		pt_swap_unref(kept); /* a stale copy others still name: theirs now */
+	return pt_swap_alloc();
 }
 
 /* Page out the page va of block t, whose frame (present entry *e) is evictable. */
@@ -94,8 +94,8 @@ static int evict_private(const struct pg_tracker *t, vaddr_t va, pte_t *e)
 {
 	paddr_t pa = pte_addr(*e);
 
-	if (!(e->v & PG_D) && frame_slot(pa)) { /* D first: a dirty page needs no look at its frame */
-		leave(t, va, e, frame_take_slot(pa));
+	if (!(e->v & PG_D) && pt_frame_slot(pa)) { /* D first: a dirty page needs no look at its frame */
+		leave(t, va, e, pt_frame_take_slot(pa));
 		counters.clean_drops++;
 	} else {
 		int slot = slot_for(pa), rc;
@@ -106,7 +106,7 @@ static int evict_private(const struct pg_tracker *t, vaddr_t va, pte_t *e)
 		leave(t, va, e, (uint32_t)slot);
 		counters.swap_outs++;
 	}
-	frame_free(pa);
+	pt_frame_free(pa);
 	return 0;
 }
 
@@ -119,38 +119,38 @@ static int evict_private(const struct pg_tracker *t, vaddr_t va, pte_t *e)
 static int evict_shared(const struct pg_tracker *t, vaddr_t va, pte_t *e)
 {
 	paddr_t pa = pte_addr(*e);
-	uint32_t kept = frame_slot(pa);
+	uint32_t kept = pt_frame_slot(pa);
 
 	/* a copy whose slot is at SWAP_REF_MAX references is replaced by a new one */
-	if (kept && frame_copy_shared(pa) && swap_ref(kept) == 0) {
+	if (kept && pt_frame_copy_shared(pa) && pt_swap_ref(kept) == 0) {
 		leave(t, va, e, kept);
 		counters.clean_drops++;
 	} else {
-		int slot = swap_alloc(), rc;
+		int slot = pt_swap_alloc(), rc;
 		if (slot < 0)
 			return slot;
 		if ((rc = write_out((uint32_t)slot, pa)) < 0)
 			return rc;
-		if ((kept = frame_take_slot(pa)) != 0)
-			swap_unref(kept);
-		frame_keep_slot(pa, (uint32_t)slot, true);
-		swap_ref((uint32_t)slot); /* the entry's, beside the frame's */
+		if ((kept = pt_frame_take_slot(pa)) != 0)
+			pt_swap_unref(kept);
+		pt_frame_keep_slot(pa, (uint32_t)slot, true);
+		pt_swap_ref((uint32_t)slot); /* the entry's, beside the frame's */
 		leave(t, va, e, (uint32_t)slot);
 		counters.swap_outs++;
 	}
-	frame_unref(pa);
+	pt_frame_unref(pa);
 	return 0;
 }
 
 /* The entry of va in block t (in RAM), or NULL if no table maps it. */
 static pte_t *entry_at(const struct pg_tracker *t, vaddr_t va)
 {
-	pde_t pde = ptb_pd(t)[pde_index(va)];
+	pde_t pde = pt_ptb_pd(t)[pde_index(va)];
 
-	return pde_present(pde) ? &ptb_table(pde_addr(pde))[pte_index(va)] : NULL;
+	return pde_present(pde) ? &pt_ptb_table(pde_addr(pde))[pte_index(va)] : NULL;
 }
 
-int pager_evict(int as, vaddr_t va)
+int pt_pager_evict(int as, vaddr_t va)
 {
 	struct pg_tracker *t = user_space(as);
 	int rc;
@@ -161,14 +161,14 @@ int pager_evict(int as, vaddr_t va)
 		return -E_INVAL;
 	if (!is_user_page(va))
 		return -E_RANGE;
-	if (trk_out(t) && (rc = ptb_in(t)) < 0)
+	if (pt_trk_out(t) && (rc = pt_ptb_in(t)) < 0)
 		return rc;
 	pte_t *e = entry_at(t, va);
 	if (!e || e->v == 0)
 		return -E_NOENT;
 	if (pte_swapped(*e))
 		return -E_EXIST;
-	if (!frame_evictable(pte_addr(*e)))
+	if (!pt_frame_evictable(pte_addr(*e)))
 		return -E_BUSY;
 	return evict_private(t, va, e);
 }
@@ -178,9 +178,9 @@ int pager_evict(int as, vaddr_t va)
 /* The first present user PDE of block t from index `from`, or PT_ENTRIES (none, or t is out). */
 static uint32_t first_table(const struct pg_tracker *t, uint32_t from)
 {
-	if (trk_out(t))
+	if (pt_trk_out(t))
 		return PT_ENTRIES;
-	while (from < PT_ENTRIES && !pde_present(ptb_pd(t)[from]))
+	while (from < PT_ENTRIES && !pde_present(pt_ptb_pd(t)[from]))
 		from++;
 	return from;
 }
@@ -193,8 +193,8 @@ static uint32_t first_table(const struct pg_tracker *t, uint32_t from)
 static bool hand_on_table(void)
 {
 	for (int round = 0; round < 2; round++) {
-		for (int as = trk_next(hand.as); as >= 0; as = trk_next(as + 1)) {
-			uint32_t i = first_table(trk_get(as), as == hand.as ? hand.pdi : KERNEL_PDES);
+		for (int as = pt_trk_next(hand.as); as >= 0; as = pt_trk_next(as + 1)) {
+			uint32_t i = first_table(pt_trk_get(as), as == hand.as ? hand.pdi : KERNEL_PDES);
 			if (i == PT_ENTRIES)
 				continue;
 			if (as != hand.as || i != hand.pdi)
@@ -213,11 +213,11 @@ static bool hand_on_table(void)
 /* Give the page of entry *e at va in block t a second chance, or page it out: true if it went. */
 static bool tick(const struct pg_tracker *t, vaddr_t va, pte_t *e)
 {
-	if (!pte_present(*e) || !frame_evictable(pte_addr(*e)))
+	if (!pte_present(*e) || !pt_frame_evictable(pte_addr(*e)))
 		return false;
 	if (e->v & PG_A) {
 		e->v &= ~PG_A;
-		tlb_page(t, va); /* or the CPU, holding the translation, never sets A again */
+		pt_tlb_page(t, va); /* or the CPU, holding the translation, never sets A again */
 		counters.second_chances++;
 		return false;
 	}
@@ -227,8 +227,8 @@ static bool tick(const struct pg_tracker *t, vaddr_t va, pte_t *e)
 /* Sweep the table under the hand from its entry on, until `want` frames are freed. */
 static uint32_t sweep(uint32_t want)
 {
-	const struct pg_tracker *t = trk_get(hand.as);
-	pte_t *pt = ptb_table(pde_addr(ptb_pd(t)[hand.pdi]));
+	const struct pg_tracker *t = pt_trk_get(hand.as);
+	pte_t *pt = pt_ptb_table(pde_addr(pt_ptb_pd(t)[hand.pdi]));
 	uint32_t freed = 0;
 
 	for (; hand.idx < PT_ENTRIES && freed < want; hand.idx++)
@@ -240,14 +240,14 @@ static uint32_t sweep(uint32_t want)
 	return freed;
 }
 
-uint32_t pager_reclaim(uint32_t want)
+uint32_t pt_pager_reclaim(uint32_t want)
 {
 	struct vm_stats s;
 	uint32_t freed = 0;
 
 	if (!have_slots())
 		return 0;
-	vm_get_stats(&s);
+	pt_vm_get_stats(&s);
 	/* two rounds of every table (the master's are counted too), and the part-swept one */
 	for (uint32_t visits = 2 * s.tables + 1; freed < want && visits > 0; visits--) {
 		if (!hand_on_table())
@@ -264,9 +264,9 @@ static int keeps_block(pte_t e)
 {
 	paddr_t pa = pte_addr(e);
 
-	if (!frame_owned(pa) || frame_pincount(pa) > 0)
+	if (!pt_frame_owned(pa) || pt_frame_pincount(pa) > 0)
 		return -E_BUSY;
-	if (frame_refcount(pa) > 1 && !(e.v & PG_COW))
+	if (pt_frame_refcount(pa) > 1 && !(e.v & PG_COW))
 		return -E_BUSY; /* shared memory */
 	return 0;
 }
@@ -301,11 +301,11 @@ static int each_in_table(const struct pg_tracker *t, uint32_t i, pte_t *pt, entr
 /* Call fn on every present entry of block t, in address order, until it fails. */
 static int each_present(const struct pg_tracker *t, entry_fn fn)
 {
-	const pde_t *pd = ptb_pd(t); /* paging out a page never moves the block */
+	const pde_t *pd = pt_ptb_pd(t); /* paging out a page never moves the block */
 
 	for (uint32_t i = KERNEL_PDES; i < PT_ENTRIES; i++) {
 		pde_t pde = pd[i];
-		int rc = pde_present(pde) ? each_in_table(t, i, ptb_table(pde_addr(pde)), fn) : 0;
+		int rc = pde_present(pde) ? each_in_table(t, i, pt_ptb_table(pde_addr(pde)), fn) : 0;
 		if (rc < 0)
 			return rc;
 	}
@@ -320,21 +320,21 @@ static int check_entry(const struct pg_tracker *t, vaddr_t va, pte_t *e)
 
 static int evict_entry(const struct pg_tracker *t, vaddr_t va, pte_t *e)
 {
-	if (frame_refcount(pte_addr(*e)) > 1)
+	if (pt_frame_refcount(pte_addr(*e)) > 1)
 		return evict_shared(t, va, e);
 	return evict_private(t, va, e);
 }
 
-int pager_block_out(int as)
+int pt_pager_block_out(int as)
 {
 	struct pg_tracker *t = user_space(as);
 	int rc;
 
 	if (!t)
 		return -E_BADH;
-	if (trk_out(t))
+	if (pt_trk_out(t))
 		return 0;
-	if (trk_is_live(t))
+	if (pt_trk_is_live(t))
 		return -E_BUSY;
 	if (!have_slots())
 		return -E_NOMEM;
@@ -342,29 +342,29 @@ int pager_block_out(int as)
 		return rc;
 	if ((rc = each_present(t, evict_entry)) < 0)
 		return rc;
-	return ptb_out(t);
+	return pt_ptb_out(t);
 }
 
-int pager_block_in(int as)
+int pt_pager_block_in(int as)
 {
 	struct pg_tracker *t = user_space(as);
 
 	if (!t)
 		return -E_BADH;
-	return trk_out(t) ? ptb_in(t) : 0;
+	return pt_trk_out(t) ? pt_ptb_in(t) : 0;
 }
 
 /* ---- statistics ------------------------------------------------------------------- */
 
-void pager_get_stats(struct pager_stats *s)
+void pt_pager_get_stats(struct pager_stats *s)
 {
 	struct vm_stats v;
 	struct swap_io_counts io;
 	struct swap_counts c;
 
-	vm_get_stats(&v);
-	swap_get_io(&io);
-	swap_get_counts(&c);
+	pt_vm_get_stats(&v);
+	pt_swap_get_io(&io);
+	pt_swap_get_counts(&c);
 	*s = (struct pager_stats){
 		.swap_outs = counters.swap_outs,
 		.clean_drops = counters.clean_drops,
@@ -385,8 +385,8 @@ void pager_get_stats(struct pager_stats *s)
 	};
 }
 
-void pager_reset_stats(void)
+void pt_pager_reset_stats(void)
 {
 	counters.swap_outs = counters.clean_drops = counters.second_chances = 0;
-	swap_reset_io();
+	pt_swap_reset_io();
 }

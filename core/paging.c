@@ -15,61 +15,61 @@
 static paddr_t master; /* the master block, between steps 2 and 3 */
 static paddr_t gate;   /* the frame of the user gate's code, or 0 */
 
-int paging_step_tracker_page(void)
+int pt_paging_step_tracker_page(void)
 {
-	ptb_init();
-	vm_init();
-	pager_init();
-	tlb_reset_stats(); /* a new paging system has invalidated nothing yet */
-	kmap_init(0);
-	return trk_init();
+	pt_ptb_init();
+	pt_vm_init();
+	pt_pager_init();
+	pt_tlb_reset_stats(); /* a new paging system has invalidated nothing yet */
+	pt_kmap_init(0);
+	return pt_trk_init();
 }
 
-int paging_step_master_block(void)
+int pt_paging_step_master_block(void)
 {
-	return ptb_alloc(PTB_MIN_PAGES, &master);
+	return pt_ptb_alloc(PTB_MIN_PAGES, &master);
 }
 
-int paging_step_link_master(void)
+int pt_paging_step_link_master(void)
 {
-	int idx = trk_claim(master, 0, PTB_MIN_PAGES);
+	int idx = pt_trk_claim(master, 0, PTB_MIN_PAGES);
 
 	if (idx >= 0 && idx != TRK_MASTER)
-		panic("paging_step_link_master: the master got tracker %d", idx);
+		panic("pt_paging_step_link_master: the master got tracker %d", idx);
 	return idx < 0 ? idx : 0;
 }
 
 /* Identity-map [from, to) in the master with kernel flags, adding its tables. */
 static int map_identity(paddr_t from, paddr_t to)
 {
-	struct pg_tracker *t = trk_get(TRK_MASTER);
+	struct pg_tracker *t = pt_trk_get(TRK_MASTER);
 	uint32_t missing = 0;
 
 	for (uint32_t i = pde_index(from); i <= pde_index(to - 1); i++)
-		missing += !pde_present(ptb_pd(t)[i]);
-	int rc = ptb_reserve(t, missing);
+		missing += !pde_present(pt_ptb_pd(t)[i]);
+	int rc = pt_ptb_reserve(t, missing);
 	if (rc < 0)
 		return rc;
 	for (paddr_t pa = from; pa < to; pa += PAGE_SIZE) {
-		pde_t pde = ptb_pd(t)[pde_index(pa)];
+		pde_t pde = pt_ptb_pd(t)[pde_index(pa)];
 		paddr_t table = pde_present(pde) ? pde_addr(pde)
-			: ptb_link(t, pde_index(pa), KERNEL_PDE_FLAGS);
-		ptb_table(table)[pte_index(pa)] = make_pte(pa, KERNEL_PTE_FLAGS);
+			: pt_ptb_link(t, pde_index(pa), KERNEL_PDE_FLAGS);
+		pt_ptb_table(table)[pte_index(pa)] = make_pte(pa, KERNEL_PTE_FLAGS);
 	}
 	return 0;
 }
 
-int paging_step_map_low(void)
+int pt_paging_step_map_low(void)
 {
 	return map_identity(PAGE_SIZE, FRAME_LOW_RESERVED); /* page 0 stays out */
 }
 
-int paging_step_map_kzone(void)
+int pt_paging_step_map_kzone(void)
 {
-	return map_identity(FRAME_LOW_RESERVED, frame_kzone_end());
+	return map_identity(FRAME_LOW_RESERVED, pt_frame_kzone_end());
 }
 
-void paging_set_user_gate(paddr_t frame)
+void pt_paging_set_user_gate(paddr_t frame)
 {
 	gate = frame;
 }
@@ -77,48 +77,48 @@ void paging_set_user_gate(paddr_t frame)
 /* The gate's PTE in the master's gate table. */
 static pte_t *gate_pte(void)
 {
-	pde_t pde = ptb_pd(trk_get(TRK_MASTER))[GATE_PDE];
+	pde_t pde = pt_ptb_pd(pt_trk_get(TRK_MASTER))[GATE_PDE];
 
 	if (!gate || !pde_present(pde))
-		panic("paging_open_gate: there is no user gate");
-	return &ptb_table(pde_addr(pde))[pte_index(GATE_BASE)];
+		panic("pt_paging_open_gate: there is no user gate");
+	return &pt_ptb_table(pde_addr(pde))[pte_index(GATE_BASE)];
 }
 
-void paging_open_gate(bool open)
+void pt_paging_open_gate(bool open)
 {
 	pte_t *e = gate_pte();
 
 	e->v = open ? e->v | PG_US : e->v & ~PG_US;
-	tlb_kernel_page(GATE_BASE);
+	pt_tlb_kernel_page(GATE_BASE);
 }
 
-int paging_step_enable(void)
+int pt_paging_step_enable(void)
 {
-	struct pg_tracker *m = trk_get(TRK_MASTER);
-	int rc = ptb_reserve(m, gate ? 2 : 1);
+	struct pg_tracker *m = pt_trk_get(TRK_MASTER);
+	int rc = pt_ptb_reserve(m, gate ? 2 : 1);
 
 	if (rc < 0)
 		return rc;
-	kmap_init(ptb_link(m, KMAP_PDE, KERNEL_PDE_FLAGS));
+	pt_kmap_init(pt_ptb_link(m, KMAP_PDE, KERNEL_PDE_FLAGS));
 	if (gate) {
-		paddr_t table = ptb_link(m, GATE_PDE, GATE_PDE_FLAGS);
-		ptb_table(table)[pte_index(GATE_BASE)] = make_pte(gate, GATE_PTE_FLAGS);
+		paddr_t table = pt_ptb_link(m, GATE_PDE, GATE_PDE_FLAGS);
+		pt_ptb_table(table)[pte_index(GATE_BASE)] = make_pte(gate, GATE_PTE_FLAGS);
 	}
-	ptb_trim(m); /* the master never grows again */
-	hw_enable_paging(trk_base(m));
-	trk_set_live(TRK_MASTER);
+	pt_ptb_trim(m); /* the master never grows again */
+	hw_enable_paging(pt_trk_base(m));
+	pt_trk_set_live(TRK_MASTER);
 	return 0;
 }
 
 static void log_step(int n)
 {
-	struct pg_tracker *m = trk_get(TRK_MASTER);
-	paddr_t x = frame_kzone_end();
+	struct pg_tracker *m = pt_trk_get(TRK_MASTER);
+	paddr_t x = pt_frame_kzone_end();
 
 	switch (n) {
 	case 1:
 		kprintf("paging: 1. tracker page: the first pg_alloc_page at 0x%08x "
-			"(512 trackers, pinned)\n", trk_page_addr(0));
+			"(512 trackers, pinned)\n", pt_trk_page_addr(0));
 		break;
 	case 2:
 		kprintf("paging: 2. master table: page A (directory) at 0x%08x, page B at "
@@ -135,7 +135,7 @@ static void log_step(int n)
 	case 5:
 		kprintf("paging: 5. kernel zone mapped, identity, supervisor, global: "
 			"0x00100000-0x%08x (%u MiB, %u page tables)\n", x, x >> 20,
-			trk_ntables(m));
+			pt_trk_ntables(m));
 		break;
 	case 6:
 		kprintf("paging: 6. kmap table for 0x%08x%s; CR3=0x%08x; paging on "
@@ -145,11 +145,11 @@ static void log_step(int n)
 	}
 }
 
-int paging_init(bool verbose)
+int pt_paging_init(bool verbose)
 {
 	static int (*const steps[])(void) = {
-		paging_step_tracker_page, paging_step_master_block, paging_step_link_master,
-		paging_step_map_low,      paging_step_map_kzone,    paging_step_enable,
+		pt_paging_step_tracker_page, pt_paging_step_master_block, pt_paging_step_link_master,
+		pt_paging_step_map_low,      pt_paging_step_map_kzone,    pt_paging_step_enable,
 	};
 
 	for (int i = 0; i < (int)ARRAY_SIZE(steps); i++) {

@@ -14,23 +14,23 @@
 
 static struct ptb_stats stats;
 
-uint16_t *ptb_live_counts;
-uint8_t *ptb_kzone;
+uint16_t *pt_ptb_live_counts;
+uint8_t *pt_ptb_kzone;
 
-void ptb_init(void)
+void pt_ptb_init(void)
 {
 	stats = (struct ptb_stats){ 0 };
-	ptb_live_counts = frame_kzone_words();
-	ptb_kzone = hw_phys(FRAME_LOW_RESERVED);
+	pt_ptb_live_counts = pt_frame_kzone_words();
+	pt_ptb_kzone = hw_phys(FRAME_LOW_RESERVED);
 }
 
-static void *page_of(paddr_t base, uint32_t i) { return ptb_kzone_ptr(base + i * PAGE_SIZE); }
+static void *page_of(paddr_t base, uint32_t i) { return pt_ptb_kzone_ptr(base + i * PAGE_SIZE); }
 
 
 /* The tracker of block idx, which callers know to be in use (vmspace checks handles). */
 static struct pg_tracker *block_in_use(int idx)
 {
-	struct pg_tracker *t = trk_get(idx);
+	struct pg_tracker *t = pt_trk_get(idx);
 
 	DEBUG_ASSERT(t != NULL);
 	return t;
@@ -39,29 +39,29 @@ static struct pg_tracker *block_in_use(int idx)
 /* Copy the live counts of the n pages from src to the n pages from dst. */
 static void copy_counts(paddr_t dst, paddr_t src, uint32_t n)
 {
-	memcpy(ptb_live(dst), ptb_live(src), (size_t)n * sizeof(*ptb_live_counts));
+	memcpy(pt_ptb_live(dst), pt_ptb_live(src), (size_t)n * sizeof(*pt_ptb_live_counts));
 }
 
 static void pin_pages(paddr_t base, uint32_t from, uint32_t to)
 {
-	if (to > from && frame_pin_run(base + from * PAGE_SIZE, to - from) < 0)
+	if (to > from && pt_frame_pin_run(base + from * PAGE_SIZE, to - from) < 0)
 		panic("pin_pages: block frames at 0x%x cannot be pinned", base);
 }
 
 /* Unpin and free pages [from, to) of the run at base. */
 static void release_pages(paddr_t base, uint32_t from, uint32_t to)
 {
-	if (frame_free_pinned_run(base + from * PAGE_SIZE, to - from) < 0)
+	if (pt_frame_free_pinned_run(base + from * PAGE_SIZE, to - from) < 0)
 		panic("release_pages: block frames at 0x%x cannot be freed", base);
 }
 
-void ptb_note_peaks(void)
+void pt_ptb_note_peaks(void)
 {
 	stats.pages_peak = MAX(stats.pages_peak, stats.pages);
 	stats.tables_peak = MAX(stats.tables_peak, stats.tables);
 }
 
-/* Change the totals; the peaks follow, but not for a block being made (ptb_note_peaks). */
+/* Change the totals; the peaks follow, but not for a block being made (pt_ptb_note_peaks). */
 static void count_pages_quietly(int32_t pages, int32_t tables)
 {
 	stats.pages += (uint32_t)pages;
@@ -71,7 +71,7 @@ static void count_pages_quietly(int32_t pages, int32_t tables)
 static void count_pages(int32_t pages, int32_t tables)
 {
 	count_pages_quietly(pages, tables);
-	ptb_note_peaks();
+	pt_ptb_note_peaks();
 }
 
 
@@ -82,7 +82,7 @@ static int alloc_block(uint32_t pages, paddr_t *base)
 
 	if (pages < PTB_MIN_PAGES || pages > PTB_MAX_PAGES)
 		return -E_INVAL;
-	if ((rc = frame_alloc_pinned_run(pages, base)) < 0)
+	if ((rc = pt_frame_alloc_pinned_run(pages, base)) < 0)
 		return rc;
 	memset(page_of(*base, 0), 0, PAGE_SIZE);
 	stats.blocks++;
@@ -90,11 +90,11 @@ static int alloc_block(uint32_t pages, paddr_t *base)
 	return 0;
 }
 
-int ptb_alloc(uint32_t pages, paddr_t *base)
+int pt_ptb_alloc(uint32_t pages, paddr_t *base)
 {
 	int rc = alloc_block(pages, base);
 
-	ptb_note_peaks();
+	pt_ptb_note_peaks();
 	return rc;
 }
 
@@ -106,14 +106,14 @@ static void unalloc(paddr_t base, uint32_t pages)
 	count_pages_quietly(-(int32_t)pages, 0);
 }
 
-int ptb_create(uint32_t pages)
+int pt_ptb_create(uint32_t pages)
 {
 	paddr_t base;
 	int rc, idx;
 
 	if ((rc = alloc_block(pages, &base)) < 0)
 		return rc;
-	if ((idx = trk_claim(base, 0, pages)) < 0)
+	if ((idx = pt_trk_claim(base, 0, pages)) < 0)
 		unalloc(base, pages);
 	return idx;
 }
@@ -121,24 +121,24 @@ int ptb_create(uint32_t pages)
 /* Give back the run of slots a block that is out lies in. */
 static void free_run(const struct pg_tracker *t)
 {
-	if (swap_free_run(trk_out_slot(t), ptb_used(t)) < 0)
-		panic("free_run: the slots of a block out at %u cannot be freed", trk_out_slot(t));
+	if (pt_swap_free_run(pt_trk_out_slot(t), pt_ptb_used(t)) < 0)
+		panic("free_run: the slots of a block out at %u cannot be freed", pt_trk_out_slot(t));
 }
 
-void ptb_destroy(int idx)
+void pt_ptb_destroy(int idx)
 {
-	struct pg_tracker *t = trk_get(idx);
+	struct pg_tracker *t = pt_trk_get(idx);
 
-	if (!t || trk_is_live(t))
-		panic("ptb_destroy: block %d is %s", idx, t ? "live" : "not in use");
-	if (trk_out(t)) {
+	if (!t || pt_trk_is_live(t))
+		panic("pt_ptb_destroy: block %d is %s", idx, t ? "live" : "not in use");
+	if (pt_trk_out(t)) {
 		free_run(t);
 		stats.out--;
 	} else { /* the undoing of a clone raises nothing */
-		count_pages_quietly(0, -(int32_t)trk_ntables(t));
-		unalloc(trk_base(t), t->pcount);
+		count_pages_quietly(0, -(int32_t)pt_trk_ntables(t));
+		unalloc(pt_trk_base(t), t->pcount);
 	}
-	trk_release(idx);
+	pt_trk_release(idx);
 }
 
 /* ---- growth --------------------------------------------------------- */
@@ -169,8 +169,8 @@ static void rebase_pdes(pde_t *pd, paddr_t old, uint32_t n, paddr_t new)
  */
 static void copy_block(const struct pg_tracker *t, paddr_t dst)
 {
-	paddr_t src = trk_base(t);
-	uint32_t used = ptb_used(t);
+	paddr_t src = pt_trk_base(t);
+	uint32_t used = pt_ptb_used(t);
 
 	memcpy(page_of(dst, 0), page_of(src, 0), (size_t)used * PAGE_SIZE);
 	copy_counts(dst, src, used);
@@ -180,20 +180,20 @@ static void copy_block(const struct pg_tracker *t, paddr_t dst)
 /* Move block t to a new run of `pages` pages. */
 static int relocate(struct pg_tracker *t, uint32_t pages)
 {
-	paddr_t old = trk_base(t), new;
+	paddr_t old = pt_trk_base(t), new;
 	uint32_t oldcount = t->pcount;
-	int rc = frame_alloc_pinned_run(pages, &new);
+	int rc = pt_frame_alloc_pinned_run(pages, &new);
 
-	DEBUG_ASSERT(trk_live_in_cr3());
+	DEBUG_ASSERT(pt_trk_live_in_cr3());
 	if (rc < 0)
 		return rc;
 	copy_block(t, new);
-	trk_set(t, new, trk_ntables(t), pages);
-	if (trk_is_live(t)) /* the CPU walks the old block until CR3 moves */
+	pt_trk_set(t, new, pt_trk_ntables(t), pages);
+	if (pt_trk_is_live(t)) /* the CPU walks the old block until CR3 moves */
 		hw_load_cr3(new);
 	release_pages(old, 0, oldcount);
 	stats.relocations++;
-	stats.pages_copied += ptb_used(t);
+	stats.pages_copied += pt_ptb_used(t);
 	count_pages((int32_t)pages - (int32_t)oldcount, 0);
 	return 0;
 }
@@ -201,9 +201,9 @@ static int relocate(struct pg_tracker *t, uint32_t pages)
 /* Try to extend block t in place to `pages` pages. */
 static int extend(struct pg_tracker *t, uint32_t pages)
 {
-	paddr_t base = trk_base(t);
+	paddr_t base = pt_trk_base(t);
 	uint32_t old = t->pcount;
-	int rc = frame_extend_run(base, old, pages - old);
+	int rc = pt_frame_extend_run(base, old, pages - old);
 
 	if (rc < 0)
 		return rc;
@@ -214,11 +214,11 @@ static int extend(struct pg_tracker *t, uint32_t pages)
 	return 0;
 }
 
-int ptb_reserve(struct pg_tracker *t, uint32_t more)
+int pt_ptb_reserve(struct pg_tracker *t, uint32_t more)
 {
-	uint32_t need = ptb_used(t) + more;
+	uint32_t need = pt_ptb_used(t) + more;
 
-	DEBUG_ASSERT(!trk_out(t));
+	DEBUG_ASSERT(!pt_trk_out(t));
 	if (need <= t->pcount)
 		return 0;
 	if (need > PTB_MAX_PAGES)
@@ -231,19 +231,19 @@ int ptb_reserve(struct pg_tracker *t, uint32_t more)
 
 /* ---- linking and unlinking tables ------------------------------------ */
 
-paddr_t ptb_link(struct pg_tracker *t, uint32_t pdi, uint32_t pde_flags)
+paddr_t pt_ptb_link(struct pg_tracker *t, uint32_t pdi, uint32_t pde_flags)
 {
-	pde_t *pd = ptb_pd(t);
-	uint32_t n = trk_ntables(t) + 1;
-	paddr_t table = trk_base(t) + n * PAGE_SIZE;
+	pde_t *pd = pt_ptb_pd(t);
+	uint32_t n = pt_trk_ntables(t) + 1;
+	paddr_t table = pt_trk_base(t) + n * PAGE_SIZE;
 
 	if (n >= t->pcount || pde_present(pd[pdi]))
-		panic("ptb_link: block 0x%x has no spare slot or PDE %u is present", trk_base(t),
+		panic("pt_ptb_link: block 0x%x has no spare slot or PDE %u is present", pt_trk_base(t),
 		      pdi);
-	memset(ptb_table(table), 0, PAGE_SIZE); /* a spare page holds what it held before */
-	*ptb_live(table) = 0;
+	memset(pt_ptb_table(table), 0, PAGE_SIZE); /* a spare page holds what it held before */
+	*pt_ptb_live(table) = 0;
 	pd[pdi] = make_pde(table, pde_flags | PG_P);
-	trk_set(t, trk_base(t), n, t->pcount);
+	pt_trk_set(t, pt_trk_base(t), n, t->pcount);
 	count_pages(0, 1);
 	return table;
 }
@@ -260,8 +260,8 @@ static uint32_t pde_pointing_at(const pde_t *pd, paddr_t table)
 /* Move the table in slot `from` into slot `to` and repoint its PDE. */
 static void move_table(struct pg_tracker *t, uint32_t from, uint32_t to)
 {
-	paddr_t base = trk_base(t);
-	pde_t *pd = ptb_pd(t);
+	paddr_t base = pt_trk_base(t);
+	pde_t *pd = pt_ptb_pd(t);
 	uint32_t j = pde_pointing_at(pd, base + from * PAGE_SIZE);
 
 	if (j == PT_ENTRIES)
@@ -270,7 +270,7 @@ static void move_table(struct pg_tracker *t, uint32_t from, uint32_t to)
 	memcpy(page_of(base, to), page_of(base, from), PAGE_SIZE);
 	copy_counts(base + to * PAGE_SIZE, base + from * PAGE_SIZE, 1);
 	pd[j] = make_pde(base + to * PAGE_SIZE, pde_flags(pd[j]));
-	tlb_page(t, pde_base(j));
+	pt_tlb_page(t, pde_base(j));
 	stats.table_moves++;
 }
 
@@ -288,13 +288,13 @@ static uint32_t keep_pages(uint32_t used, uint32_t pcount)
 static void cut(struct pg_tracker *t, uint32_t keep)
 {
 	count_pages(-(int32_t)(t->pcount - keep), 0);
-	release_pages(trk_base(t), keep, t->pcount);
+	release_pages(pt_trk_base(t), keep, t->pcount);
 	t->pcount = keep;
 }
 
 static void shrink(struct pg_tracker *t)
 {
-	uint32_t keep = keep_pages(ptb_used(t), t->pcount);
+	uint32_t keep = keep_pages(pt_ptb_used(t), t->pcount);
 
 	if (keep < t->pcount) {
 		cut(t, keep);
@@ -302,49 +302,49 @@ static void shrink(struct pg_tracker *t)
 	}
 }
 
-void ptb_unlink(struct pg_tracker *t, uint32_t pdi)
+void pt_ptb_unlink(struct pg_tracker *t, uint32_t pdi)
 {
-	pde_t *pd = ptb_pd(t);
-	paddr_t base = trk_base(t);
-	uint32_t last = trk_ntables(t);
+	pde_t *pd = pt_ptb_pd(t);
+	paddr_t base = pt_trk_base(t);
+	uint32_t last = pt_trk_ntables(t);
 	uint32_t slot = (pde_addr(pd[pdi]) - base) / PAGE_SIZE;
 
-	if (!pde_present(pd[pdi]) || slot == 0 || slot > last || *ptb_live(pde_addr(pd[pdi])))
-		panic("ptb_unlink: PDE %u of block 0x%x does not hold an empty table of it", pdi,
+	if (!pde_present(pd[pdi]) || slot == 0 || slot > last || *pt_ptb_live(pde_addr(pd[pdi])))
+		panic("pt_ptb_unlink: PDE %u of block 0x%x does not hold an empty table of it", pdi,
 		      base);
 	pd[pdi] = (pde_t){ 0 };
-	tlb_page(t, pde_base(pdi));
+	pt_tlb_page(t, pde_base(pdi));
 	if (slot != last)
 		move_table(t, last, slot);
-	trk_set(t, base, last - 1, t->pcount);
+	pt_trk_set(t, base, last - 1, t->pcount);
 	count_pages(0, -1);
 	shrink(t);
 }
 
-int ptb_clone(int src)
+int pt_ptb_clone(int src)
 {
 	struct pg_tracker *s = block_in_use(src);
 
-	DEBUG_ASSERT(!trk_out(s));
-	uint32_t pages = MIN(PTB_MAX_PAGES, MAX(PTB_MIN_PAGES, ptb_used(s) + 1));
+	DEBUG_ASSERT(!pt_trk_out(s));
+	uint32_t pages = MIN(PTB_MAX_PAGES, MAX(PTB_MIN_PAGES, pt_ptb_used(s) + 1));
 	paddr_t base;
 	int rc, idx;
 
-	if ((rc = frame_alloc_pinned_run(pages, &base)) < 0)
+	if ((rc = pt_frame_alloc_pinned_run(pages, &base)) < 0)
 		return rc;
-	if ((idx = trk_claim(base, trk_ntables(s), pages)) < 0) {
+	if ((idx = pt_trk_claim(base, pt_trk_ntables(s), pages)) < 0) {
 		release_pages(base, 0, pages);
 		return idx;
 	}
 	copy_block(s, base);
 	stats.blocks++;
-	count_pages_quietly((int32_t)pages, (int32_t)trk_ntables(s));
+	count_pages_quietly((int32_t)pages, (int32_t)pt_trk_ntables(s));
 	return idx;
 }
 
-void ptb_trim(struct pg_tracker *t)
+void pt_ptb_trim(struct pg_tracker *t)
 {
-	uint32_t keep = MAX(PTB_MIN_PAGES, ptb_used(t));
+	uint32_t keep = MAX(PTB_MIN_PAGES, pt_ptb_used(t));
 
 	if (keep < t->pcount)
 		cut(t, keep);
@@ -357,8 +357,8 @@ static uint32_t mapped_pages(const struct pg_tracker *t)
 {
 	uint32_t n = 0;
 
-	for (uint32_t s = 1; s <= trk_ntables(t); s++)
-		n += *ptb_live(trk_base(t) + s * PAGE_SIZE);
+	for (uint32_t s = 1; s <= pt_trk_ntables(t); s++)
+		n += *pt_ptb_live(pt_trk_base(t) + s * PAGE_SIZE);
 	return n;
 }
 
@@ -370,41 +370,41 @@ static uint32_t mapped_pages(const struct pg_tracker *t)
  */
 static int write_block(struct pg_tracker *t, uint32_t first)
 {
-	paddr_t base = trk_base(t);
-	pde_t *pd = ptb_pd(t);
+	paddr_t base = pt_trk_base(t);
+	pde_t *pd = pt_ptb_pd(t);
 	int rc = 0;
 
 	rebase_pdes_from(pd, KERNEL_PDES, base, t->pcount, 0);
-	for (uint32_t i = 0; i < ptb_used(t) && rc == 0; i++) {
-		rc = swap_write(first + i, base + i * PAGE_SIZE);
+	for (uint32_t i = 0; i < pt_ptb_used(t) && rc == 0; i++) {
+		rc = pt_swap_write(first + i, base + i * PAGE_SIZE);
 		if (rc < 0)
-			swap_retire(first + i);
+			pt_swap_retire(first + i);
 	}
 	if (rc < 0)
-		rebase_pdes_from(pd, KERNEL_PDES, 0, ptb_used(t), base);
+		rebase_pdes_from(pd, KERNEL_PDES, 0, pt_ptb_used(t), base);
 	return rc;
 }
 
-int ptb_out(struct pg_tracker *t)
+int pt_ptb_out(struct pg_tracker *t)
 {
-	uint32_t used = ptb_used(t), mapped = mapped_pages(t);
+	uint32_t used = pt_ptb_used(t), mapped = mapped_pages(t);
 	int first, rc;
 
-	DEBUG_ASSERT(!trk_out(t));
-	if (trk_is_live(t))
+	DEBUG_ASSERT(!pt_trk_out(t));
+	if (pt_trk_is_live(t))
 		return -E_BUSY;
-	if ((first = swap_alloc_run(used)) < 0)
+	if ((first = pt_swap_alloc_run(used)) < 0)
 		return first;
 	if ((rc = write_block(t, (uint32_t)first)) < 0) {
-		swap_free_run((uint32_t)first, used);
+		pt_swap_free_run((uint32_t)first, used);
 		return rc;
 	}
-	count_pages(-(int32_t)t->pcount, -(int32_t)trk_ntables(t));
-	release_pages(trk_base(t), 0, t->pcount);
+	count_pages(-(int32_t)t->pcount, -(int32_t)pt_trk_ntables(t));
+	release_pages(pt_trk_base(t), 0, t->pcount);
 	stats.blocks--;
 	stats.out++;
 	stats.outs++;
-	trk_set_out(t, (uint32_t)first, trk_ntables(t), mapped);
+	pt_trk_set_out(t, (uint32_t)first, pt_trk_ntables(t), mapped);
 	return 0;
 }
 
@@ -414,10 +414,10 @@ int ptb_out(struct pg_tracker *t)
  */
 static int read_block(const struct pg_tracker *t, paddr_t base)
 {
-	for (uint32_t i = 0; i < ptb_used(t); i++) {
-		int rc = swap_read(trk_out_slot(t) + i, base + i * PAGE_SIZE);
+	for (uint32_t i = 0; i < pt_ptb_used(t); i++) {
+		int rc = pt_swap_read(pt_trk_out_slot(t) + i, base + i * PAGE_SIZE);
 		if (rc < 0) {
-			swap_retire(trk_out_slot(t) + i); /* -E_EXIST if it was already */
+			pt_swap_retire(pt_trk_out_slot(t) + i); /* -E_EXIST if it was already */
 			return rc;
 		}
 	}
@@ -428,24 +428,24 @@ static int read_block(const struct pg_tracker *t, paddr_t base)
 static void recount_live(paddr_t base, uint32_t n)
 {
 	for (uint32_t s = 1; s <= n; s++) {
-		const pte_t *pt = ptb_table(base + s * PAGE_SIZE);
+		const pte_t *pt = pt_ptb_table(base + s * PAGE_SIZE);
 		uint16_t live = 0;
 		for (uint32_t i = 0; i < PT_ENTRIES; i++)
 			live += pt[i].v != 0;
-		*ptb_live(base + s * PAGE_SIZE) = live;
+		*pt_ptb_live(base + s * PAGE_SIZE) = live;
 	}
 }
 
-int ptb_in(struct pg_tracker *t)
+int pt_ptb_in(struct pg_tracker *t)
 {
-	uint32_t ntables = trk_ntables(t), used = 1 + ntables;
+	uint32_t ntables = pt_trk_ntables(t), used = 1 + ntables;
 	uint32_t pages = MAX(PTB_MIN_PAGES, used);
 	paddr_t base;
 	int rc;
 
-	if (trk_lost(t))
+	if (pt_trk_lost(t))
 		return -E_IO;
-	if ((rc = frame_alloc_pinned_run(pages, &base)) < 0)
+	if ((rc = pt_frame_alloc_pinned_run(pages, &base)) < 0)
 		return rc;
 	if ((rc = read_block(t, base)) < 0) {
 		release_pages(base, 0, pages);
@@ -453,11 +453,11 @@ int ptb_in(struct pg_tracker *t)
 	}
 	pde_t *pd = page_of(base, 0);
 	/* the kernel's PDEs are the master's, wherever the block went */
-	memcpy(pd, ptb_pd(trk_get(TRK_MASTER)), KERNEL_PDES * sizeof(pde_t));
+	memcpy(pd, pt_ptb_pd(pt_trk_get(TRK_MASTER)), KERNEL_PDES * sizeof(pde_t));
 	rebase_pdes_from(pd, KERNEL_PDES, 0, used, base);
 	recount_live(base, ntables);
 	free_run(t);
-	trk_set(t, base, ntables, pages);
+	pt_trk_set(t, base, ntables, pages);
 	stats.blocks++;
 	count_pages((int32_t)pages, (int32_t)ntables);
 	stats.out--;
@@ -465,14 +465,14 @@ int ptb_in(struct pg_tracker *t)
 	return 0;
 }
 
-void ptb_set_lost(struct pg_tracker *t, uint32_t kept)
+void pt_ptb_set_lost(struct pg_tracker *t, uint32_t kept)
 {
 	t->pcount = TRK_LOST | kept;
 }
 
-void ptb_get_stats(struct ptb_stats *s) { *s = stats; }
+void pt_ptb_get_stats(struct ptb_stats *s) { *s = stats; }
 
-void ptb_reset_stats(void)
+void pt_ptb_reset_stats(void)
 {
 	stats.relocations = stats.inplace_growths = stats.shrinks = 0;
 	stats.pages_copied = stats.table_moves = 0;

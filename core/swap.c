@@ -6,7 +6,7 @@
  *   refs[nslots]          the reference count of every slot (slot 0's stays 0)
  *   free_map[words]       one bit per slot, set when the slot is free
  *   retired_map[words]    one bit per slot, set when the slot is retired
- *   the bounce page       the last frame, page aligned (swap_bounce)
+ *   the bounce page       the last frame, page aligned (pt_swap_bounce)
  */
 #include "swap.h"
 #include "bitmap.h"
@@ -62,7 +62,7 @@ static uint32_t slots_on_disk(void)
 	return pages < SWAP_SLOTS_MAX ? pages : SWAP_SLOTS_MAX;
 }
 
-int swap_init(void)
+int pt_swap_init(void)
 {
 	uint32_t nslots = slots_on_disk();
 	paddr_t base;
@@ -74,24 +74,24 @@ int swap_init(void)
 	uint32_t frames = DIV_ROUND_UP(metadata_bytes(nslots, DIV_ROUND_UP(nslots, 32)), PAGE_SIZE);
 
 	frames++; /* the bounce page */
-	if ((rc = frame_alloc_run(frames, &base)) < 0)
+	if ((rc = pt_frame_alloc_run(frames, &base)) < 0)
 		return rc;
-	if ((rc = frame_pin_run(base, frames)) < 0) {
-		frame_free_run(base, frames);
+	if ((rc = pt_frame_pin_run(base, frames)) < 0) {
+		pt_frame_free_run(base, frames);
 		return rc;
 	}
 	lay_out(base, frames, nslots);
 	return 0;
 }
 
-int swap_fini(void)
+int pt_swap_fini(void)
 {
 	for (uint32_t s = 1; s < sw.nslots; s++)
 		if (sw.refs[s] > 0)
 			return -E_BUSY;
 	if (sw.meta_frames > 0) {
-		frame_unpin_run(sw.meta_base, sw.meta_frames);
-		frame_free_run(sw.meta_base, sw.meta_frames);
+		pt_frame_unpin_run(sw.meta_base, sw.meta_frames);
+		pt_frame_free_run(sw.meta_base, sw.meta_frames);
 	}
 	sw = (struct swap_allocator){ 0 };
 	return 0;
@@ -139,12 +139,12 @@ static void release(uint32_t s)
 		sw.hint = s / 32;
 }
 
-int swap_alloc(void)
+int pt_swap_alloc(void)
 {
-	return swap_alloc_run(1);
+	return pt_swap_alloc_run(1);
 }
 
-int swap_alloc_run(uint32_t n)
+int pt_swap_alloc_run(uint32_t n)
 {
 	if (n == 0)
 		return -E_INVAL;
@@ -158,7 +158,7 @@ int swap_alloc_run(uint32_t n)
 	return (int)start;
 }
 
-int swap_ref(uint32_t slot)
+int pt_swap_ref(uint32_t slot)
 {
 	if (!is_slot(slot))
 		return -E_INVAL;
@@ -170,7 +170,7 @@ int swap_ref(uint32_t slot)
 	return 0;
 }
 
-int swap_unref(uint32_t slot)
+int pt_swap_unref(uint32_t slot)
 {
 	if (!is_slot(slot))
 		return -E_INVAL;
@@ -181,7 +181,7 @@ int swap_unref(uint32_t slot)
 	return sw.refs[slot];
 }
 
-int swap_free_run(uint32_t first, uint32_t n)
+int pt_swap_free_run(uint32_t first, uint32_t n)
 {
 	if (n == 0 || !is_slot(first) || n > sw.nslots - first)
 		return -E_INVAL;
@@ -198,7 +198,7 @@ int swap_free_run(uint32_t first, uint32_t n)
 	return 0;
 }
 
-int swap_retire(uint32_t slot)
+int pt_swap_retire(uint32_t slot)
 {
 	if (!is_slot(slot))
 		return -E_INVAL;
@@ -214,12 +214,12 @@ int swap_retire(uint32_t slot)
 
 /* ---- queries ------------------------------------------------------------------ */
 
-int swap_refcount(uint32_t slot)
+int pt_swap_refcount(uint32_t slot)
 {
 	return is_slot(slot) ? sw.refs[slot] : -E_INVAL;
 }
 
-int swap_slot_state(uint32_t slot)
+int pt_swap_slot_state(uint32_t slot)
 {
 	if (!is_slot(slot))
 		return -E_INVAL;
@@ -228,12 +228,12 @@ int swap_slot_state(uint32_t slot)
 	return sw.refs[slot] > 0 ? SWAP_USED : SWAP_FREE;
 }
 
-void swap_get_counts(struct swap_counts *c)
+void pt_swap_get_counts(struct swap_counts *c)
 {
 	*c = sw.n;
 }
 
-paddr_t swap_bounce(void)
+paddr_t pt_swap_bounce(void)
 {
 	return sw.meta_frames ? sw.meta_base + (sw.meta_frames - 1) * PAGE_SIZE : 0;
 }
@@ -256,10 +256,10 @@ static int transfer(uint32_t s, paddr_t frame, bool write)
 
 	if (!held(s))
 		return -E_INVAL;
-	if ((rc = frame_set_io(frame)) < 0)
+	if ((rc = pt_frame_set_io(frame)) < 0)
 		return rc;
 	rc = write ? hw_disk_write(s, frame) : hw_disk_read(s, frame);
-	frame_end_io(frame);
+	pt_frame_end_io(frame);
 	if (write) {
 		sw.io.writes++;
 		sw.io.write_errors += rc < 0;
@@ -270,35 +270,35 @@ static int transfer(uint32_t s, paddr_t frame, bool write)
 	return rc;
 }
 
-int swap_write(uint32_t slot, paddr_t frame)
+int pt_swap_write(uint32_t slot, paddr_t frame)
 {
 	return transfer(slot, frame, true);
 }
 
-int swap_read(uint32_t slot, paddr_t frame)
+int pt_swap_read(uint32_t slot, paddr_t frame)
 {
 	return transfer(slot, frame, false);
 }
 
-void swap_get_io(struct swap_io_counts *c)
+void pt_swap_get_io(struct swap_io_counts *c)
 {
 	*c = sw.io;
 }
 
-void swap_reset_io(void)
+void pt_swap_reset_io(void)
 {
 	sw.io = (struct swap_io_counts){ 0 };
 }
 
 /* ---- counting the references again --------------------------------------------- */
 
-void swap_recount_begin(void)
+void pt_swap_recount_begin(void)
 {
 	for (uint32_t s = 1; s < sw.nslots; s++)
 		sw.refs[s] = 0;
 }
 
-int swap_recount_hold(uint32_t slot)
+int pt_swap_recount_hold(uint32_t slot)
 {
 	if (!is_slot(slot))
 		return -E_INVAL;
@@ -310,33 +310,33 @@ int swap_recount_hold(uint32_t slot)
 	return 0;
 }
 
-void swap_recount_unhold(uint32_t slot)
+void pt_swap_recount_unhold(uint32_t slot)
 {
 	if (is_slot(slot) && sw.refs[slot] > 0)
 		sw.refs[slot]--;
 }
 
-void swap_recount_end(void)
+void pt_swap_recount_end(void)
 {
 	for (uint32_t s = 1; s < sw.nslots; s++)
 		if (sw.refs[s] == 0 && !bitmap_test(sw.free_map, s))
 			release(s);
 }
 
-void swap_metadata(paddr_t *base, uint32_t *nframes)
+void pt_swap_metadata(paddr_t *base, uint32_t *nframes)
 {
 	*base = sw.meta_base;
 	*nframes = sw.meta_frames;
 }
 
-void swap_fail_nth(uint32_t n) { sw.fail_nth = n; }
-uint32_t swap_alloc_calls(void) { return sw.alloc_calls; }
+void pt_swap_fail_nth(uint32_t n) { sw.fail_nth = n; }
+uint32_t pt_swap_alloc_calls(void) { return sw.alloc_calls; }
 
 /* ---- the checker -------------------------------------------------------------- */
 
 static int broken(const char *what, uint32_t detail)
 {
-	kprintf("swap_check: %s (0x%x)\n", what, detail);
+	kprintf("pt_swap_check: %s (0x%x)\n", what, detail);
 	return -E_INVAL;
 }
 
@@ -364,13 +364,13 @@ static int check_metadata(void)
 {
 	for (uint32_t i = 0; i < sw.meta_frames; i++) {
 		paddr_t f = sw.meta_base + i * PAGE_SIZE;
-		if (!frame_in_kzone(f) || frame_refcount(f) != 1 || frame_pincount(f) != 1)
+		if (!pt_frame_in_kzone(f) || pt_frame_refcount(f) != 1 || pt_frame_pincount(f) != 1)
 			return broken("a metadata frame is not a kernel-zone frame in use, pinned once", f);
 	}
 	return 0;
 }
 
-int swap_check(void)
+int pt_swap_check(void)
 {
 	struct swap_counts seen = { .total = sw.nslots ? sw.nslots - 1 : 0 };
 	int rc;

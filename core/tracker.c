@@ -13,33 +13,33 @@
 #include "seam.h"
 
 static uint32_t dir[TRK_MAX_PAGES];
-struct pg_alloc_page *trk_page_ptrs[TRK_MAX_PAGES]; /* hw_phys of each page, for trk_get */
+struct pg_alloc_page *pt_trk_page_ptrs[TRK_MAX_PAGES]; /* hw_phys of each page, for pt_trk_get */
 static uint32_t npages;   /* dir[0 .. npages-1] may be in use; the rest are 0 */
 static uint32_t nused;    /* trackers in use */
 static uint32_t hint;     /* no free tracker lies below this index */
 static int live = -1;     /* the tracker whose block CR3 holds */
-struct pg_tracker *trk_live_tracker; /* trk_get(live): a tracker stays put while it is in use */
+struct pg_tracker *pt_trk_live_tracker; /* pt_trk_get(live): a tracker stays put while it is in use */
 
 static paddr_t page_addr(uint32_t p) { return dir[p] & ~MASK(12); }
 static uint32_t page_used(uint32_t p) { return dir[p] & MASK(12); }
 
 static struct pg_alloc_page *page_ptr(uint32_t p)
 {
-	return trk_page_ptrs[p];
+	return pt_trk_page_ptrs[p];
 }
 
 /* Allocate, zero and pin tracker page p. */
 static int add_page(uint32_t p)
 {
 	paddr_t pa;
-	int rc = frame_alloc(ZONE_KERNEL, &pa);
+	int rc = pt_frame_alloc(ZONE_KERNEL, &pa);
 
 	if (rc < 0)
 		return rc;
 	memset(hw_phys(pa), 0, PAGE_SIZE);
-	frame_pin(pa);
+	pt_frame_pin(pa);
 	dir[p] = pa;
-	trk_page_ptrs[p] = hw_phys(pa);
+	pt_trk_page_ptrs[p] = hw_phys(pa);
 	if (p >= npages)
 		npages = p + 1;
 	return 0;
@@ -49,21 +49,21 @@ static void drop_page(uint32_t p)
 {
 	paddr_t pa = page_addr(p);
 
-	frame_unpin(pa);
-	frame_free(pa);
+	pt_frame_unpin(pa);
+	pt_frame_free(pa);
 	dir[p] = 0;
-	trk_page_ptrs[p] = NULL;
+	pt_trk_page_ptrs[p] = NULL;
 	while (npages > 0 && dir[npages - 1] == 0)
 		npages--;
 }
 
-int trk_init(void)
+int pt_trk_init(void)
 {
 	memset(dir, 0, sizeof(dir));
-	memset(trk_page_ptrs, 0, sizeof(trk_page_ptrs));
+	memset(pt_trk_page_ptrs, 0, sizeof(pt_trk_page_ptrs));
 	npages = nused = hint = 0;
 	live = -1;
-	trk_live_tracker = NULL;
+	pt_trk_live_tracker = NULL;
 	return add_page(0);
 }
 
@@ -76,7 +76,7 @@ static int find_free(uint32_t from)
 		struct pg_tracker *t = page_ptr(p)->pagetables;
 		uint32_t first = p == from / TRK_PER_PAGE ? from % TRK_PER_PAGE : 0;
 		for (uint32_t i = first; i < TRK_PER_PAGE; i++)
-			if (!trk_in_use(&t[i]))
+			if (!pt_trk_in_use(&t[i]))
 				return (int)(p * TRK_PER_PAGE + i);
 	}
 	return -1;
@@ -92,7 +92,7 @@ static uint32_t first_missing_page(void)
 	return p;
 }
 
-int trk_claim(paddr_t base, uint32_t ntables, uint32_t pcount)
+int pt_trk_claim(paddr_t base, uint32_t ntables, uint32_t pcount)
 {
 	int idx = find_free(hint);
 
@@ -106,21 +106,21 @@ int trk_claim(paddr_t base, uint32_t ntables, uint32_t pcount)
 		idx = (int)(p * TRK_PER_PAGE);
 	}
 	uint32_t p = (uint32_t)idx / TRK_PER_PAGE;
-	trk_set(&page_ptr(p)->pagetables[idx % TRK_PER_PAGE], base, ntables, pcount);
+	pt_trk_set(&page_ptr(p)->pagetables[idx % TRK_PER_PAGE], base, ntables, pcount);
 	dir[p]++;
 	nused++;
 	hint = (uint32_t)idx + 1;
 	return idx;
 }
 
-void trk_release(int idx)
+void pt_trk_release(int idx)
 {
-	struct pg_tracker *t = trk_get(idx);
+	struct pg_tracker *t = pt_trk_get(idx);
 	uint32_t p = (uint32_t)idx / TRK_PER_PAGE;
 
 	if (!t)
-		panic("trk_release: tracker %d is not in use", idx);
-	trk_set(t, 0, 0, 0);
+		panic("pt_trk_release: tracker %d is not in use", idx);
+	pt_trk_set(t, 0, 0, 0);
 	dir[p]--;
 	nused--;
 	if ((uint32_t)idx < hint)
@@ -129,7 +129,7 @@ void trk_release(int idx)
 		drop_page(p);
 }
 
-int trk_next(int from)
+int pt_trk_next(int from)
 {
 	for (uint32_t i = (uint32_t)MAX(from, 0); i < npages * TRK_PER_PAGE; i++) {
 		uint32_t p = i / TRK_PER_PAGE;
@@ -137,15 +137,15 @@ int trk_next(int from)
 			i = (p + 1) * TRK_PER_PAGE - 1; /* skip the page */
 			continue;
 		}
-		if (trk_in_use(&page_ptr(p)->pagetables[i % TRK_PER_PAGE]))
+		if (pt_trk_in_use(&page_ptr(p)->pagetables[i % TRK_PER_PAGE]))
 			return (int)i;
 	}
 	return -1;
 }
 
-uint32_t trk_count(void) { return nused; }
+uint32_t pt_trk_count(void) { return nused; }
 
-uint32_t trk_pages(void)
+uint32_t pt_trk_pages(void)
 {
 	uint32_t n = 0;
 
@@ -154,35 +154,35 @@ uint32_t trk_pages(void)
 	return n;
 }
 
-paddr_t trk_page_addr(uint32_t i)
+paddr_t pt_trk_page_addr(uint32_t i)
 {
 	return i < TRK_MAX_PAGES ? page_addr(i) : 0;
 }
 
-int trk_live(void) { return live; }
+int pt_trk_live(void) { return live; }
 
-void trk_set_live(int idx)
+void pt_trk_set_live(int idx)
 {
 	/* every CR3 switch comes here with a tracker in use: no need to check it again */
-	DEBUG_ASSERT(trk_get(idx) != NULL);
+	DEBUG_ASSERT(pt_trk_get(idx) != NULL);
 	live = idx;
-	trk_live_tracker = &page_ptr((uint32_t)idx / TRK_PER_PAGE)->pagetables[idx % TRK_PER_PAGE];
+	pt_trk_live_tracker = &page_ptr((uint32_t)idx / TRK_PER_PAGE)->pagetables[idx % TRK_PER_PAGE];
 }
 
-bool trk_live_in_cr3(void)
+bool pt_trk_live_in_cr3(void)
 {
-	const struct pg_tracker *t = trk_get(live);
+	const struct pg_tracker *t = pt_trk_get(live);
 
-	return !hw_paging_enabled() || (t && trk_base(t) == hw_cr3());
+	return !hw_paging_enabled() || (t && pt_trk_base(t) == hw_cr3());
 }
 
 static int broken(const char *what, uint32_t p)
 {
-	kprintf("trk_check: %s (tracker page %u)\n", what, p);
+	kprintf("pt_trk_check: %s (tracker page %u)\n", what, p);
 	return -E_INVAL;
 }
 
-int trk_check(void)
+int pt_trk_check(void)
 {
 	uint32_t total = 0;
 
@@ -193,15 +193,15 @@ int trk_check(void)
 			continue;
 		if (p >= npages)
 			return broken("a page lies past the directory's end", p);
-		if (!frame_in_kzone(page_addr(p)) || frame_pincount(page_addr(p)) < 1)
+		if (!pt_frame_in_kzone(page_addr(p)) || pt_frame_pincount(page_addr(p)) < 1)
 			return broken("a tracker page is not a pinned kernel-zone frame", p);
 		uint32_t used = 0;
 		for (uint32_t i = 0; i < TRK_PER_PAGE; i++) {
 			const struct pg_tracker *t = &page_ptr(p)->pagetables[i];
-			used += trk_in_use(t);
-			if (!trk_in_use(t) && t->pcount != 0)
+			used += pt_trk_in_use(t);
+			if (!pt_trk_in_use(t) && t->pcount != 0)
 				return broken("a free tracker has a page count", p);
-			if (!trk_in_use(t) && p * TRK_PER_PAGE + i < hint)
+			if (!pt_trk_in_use(t) && p * TRK_PER_PAGE + i < hint)
 				return broken("a free tracker lies below the search hint", p);
 		}
 		if (used != page_used(p))

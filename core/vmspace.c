@@ -12,7 +12,7 @@
  * An entry that is not zero is a mapping, present or not: it holds one
  * reference to its frame, or to its slot.
  * User PDEs are USER_PDE_FLAGS (layout.h): the PTE alone decides what a
- * page allows.  Each table in use counts its live entries (ptb_live): every
+ * page allows.  Each table in use counts its live entries (pt_ptb_live): every
  * change here that makes an entry zero or not zero keeps the count, so an
  * emptied table is given back without a look at its other entries.
  *
@@ -43,11 +43,11 @@ static struct {
 	uint32_t major_faults, swap_ins;
 } counters;
 
-static paddr_t kzone_end; /* frame_kzone_end(), fixed since the frames were set up */
+static paddr_t kzone_end; /* pt_frame_kzone_end(), fixed since the frames were set up */
 
-void vm_init(void)
+void pt_vm_init(void)
 {
-	kzone_end = frame_kzone_end();
+	kzone_end = pt_frame_kzone_end();
 	counters = (typeof(counters)){ 0 };
 }
 
@@ -57,15 +57,15 @@ void vm_init(void)
 static inline struct pg_tracker *space(int as)
 {
 	/* as - 1 wraps for the master (0) and every negative handle */
-	return (uint32_t)as - 1 < TRK_MAX - 1 ? trk_get(as) : NULL;
+	return (uint32_t)as - 1 < TRK_MAX - 1 ? pt_trk_get(as) : NULL;
 }
 
 /* The table that maps va's 4 MiB in block t, or NULL. */
 static pte_t *table_of(const struct pg_tracker *t, vaddr_t va)
 {
-	pde_t pde = ptb_pd(t)[pde_index(va)];
+	pde_t pde = pt_ptb_pd(t)[pde_index(va)];
 
-	return pde_present(pde) ? ptb_table(pde_addr(pde)) : NULL;
+	return pde_present(pde) ? pt_ptb_table(pde_addr(pde)) : NULL;
 }
 
 /*
@@ -80,11 +80,11 @@ struct entry_ref {
 
 static inline struct entry_ref entry_of(const struct pg_tracker *t, vaddr_t va)
 {
-	pde_t pde = ptb_pd(t)[pde_index(va)];
+	pde_t pde = pt_ptb_pd(t)[pde_index(va)];
 
 	if (!pde_present(pde))
 		return (struct entry_ref){ NULL, pde };
-	return (struct entry_ref){ &ptb_table(pde_addr(pde))[pte_index(va)], pde };
+	return (struct entry_ref){ &pt_ptb_table(pde_addr(pde))[pte_index(va)], pde };
 }
 
 static inline bool has_table(struct entry_ref r) { return pde_present(r.pde); }
@@ -92,7 +92,7 @@ static inline bool has_table(struct entry_ref r) { return pde_present(r.pde); }
 /* Whether r is an entry that maps a page, present or in swap. */
 static inline bool is_mapped(struct entry_ref r) { return has_table(r) && r.e->v != 0; }
 
-static inline uint16_t *live_of(struct entry_ref r) { return ptb_live(pde_addr(r.pde)); }
+static inline uint16_t *live_of(struct entry_ref r) { return pt_ptb_live(pde_addr(r.pde)); }
 
 /*
  * Slot s (1..n) of a block as a table: walking the slots visits every table
@@ -100,7 +100,7 @@ static inline uint16_t *live_of(struct entry_ref r) { return ptb_live(pde_addr(r
  */
 static pte_t *slot_table(const struct pg_tracker *t, uint32_t slot)
 {
-	return ptb_table(trk_base(t) + slot * PAGE_SIZE);
+	return pt_ptb_table(pt_trk_base(t) + slot * PAGE_SIZE);
 }
 
 /*
@@ -145,8 +145,8 @@ static inline void span_next(struct span *s)
 	s->pt = NULL;
 	while (!s->pt && s->left > 0) {
 		uint32_t count = MIN(s->left, PT_ENTRIES - pte_index(s->va));
-		pde_t pde = ptb_pd(s->t)[pde_index(s->va)];
-		s->pt = pde_present(pde) ? ptb_table(pde_addr(pde)) : NULL;
+		pde_t pde = pt_ptb_pd(s->t)[pde_index(s->va)];
+		s->pt = pde_present(pde) ? pt_ptb_table(pde_addr(pde)) : NULL;
 		s->table = pde_addr(pde);
 		s->first = pte_index(s->va);
 		s->end = s->first + count;
@@ -210,13 +210,13 @@ static void to_mapping(pte_t e, struct vm_mapping *m)
  */
 static __attribute__((noinline)) int bring_in(struct pg_tracker *t)
 {
-	return ptb_in(t);
+	return pt_ptb_in(t);
 }
 
 /* Block t in RAM: 0, or why it could not be brought in (-E_NOMEM, -E_IO). */
 static inline int in_ram(struct pg_tracker *t)
 {
-	return trk_out(t) ? bring_in(t) : 0;
+	return pt_trk_out(t) ? bring_in(t) : 0;
 }
 
 /* ---- argument checks -------------------------------------------------- */
@@ -241,7 +241,7 @@ static inline int check_frames(paddr_t pa, uint32_t n)
 	paddr_t last = pa + (n - 1) * PAGE_SIZE;
 	if (pa < kzone_end && last >= FRAME_LOW_RESERVED) /* user frames fail the first test */
 		return -E_RANGE; /* page tables and trackers live there */
-	if (n == 1 ? frame_is_free(pa) : frame_any_free(pa, n))
+	if (n == 1 ? pt_frame_is_free(pa) : pt_frame_any_free(pa, n))
 		return -E_FREE;
 	return 0;
 }
@@ -274,7 +274,7 @@ static uint32_t tables_missing(const struct pg_tracker *t, vaddr_t va, uint32_t 
 	uint32_t last = pde_index(va + (n - 1) * PAGE_SIZE);
 
 	for (uint32_t i = pde_index(va); i <= last; i++)
-		missing += !pde_present(ptb_pd(t)[i]);
+		missing += !pde_present(pt_ptb_pd(t)[i]);
 	return missing;
 }
 
@@ -283,9 +283,9 @@ static uint32_t tables_missing(const struct pg_tracker *t, vaddr_t va, uint32_t 
 /* The table for va (its address), linking a spare slot if there is none (reserved before). */
 static paddr_t table_for(struct pg_tracker *t, vaddr_t va)
 {
-	pde_t pde = ptb_pd(t)[pde_index(va)];
+	pde_t pde = pt_ptb_pd(t)[pde_index(va)];
 
-	return pde_present(pde) ? pde_addr(pde) : ptb_link(t, pde_index(va), USER_PDE_FLAGS);
+	return pde_present(pde) ? pde_addr(pde) : pt_ptb_link(t, pde_index(va), USER_PDE_FLAGS);
 }
 
 /*
@@ -313,7 +313,7 @@ static void fill_table(pte_t *pt, uint32_t first, paddr_t pa, uint32_t n, uint32
 /* Map n pages from va, none of them mapped, to n frames from pa: checked, all or nothing. */
 static int map_pages(struct pg_tracker *t, vaddr_t va, paddr_t pa, uint32_t n, uint32_t flags)
 {
-	int rc = ptb_reserve(t, tables_missing(t, va, n));
+	int rc = pt_ptb_reserve(t, tables_missing(t, va, n));
 
 	if (rc < 0)
 		return rc;
@@ -321,14 +321,14 @@ static int map_pages(struct pg_tracker *t, vaddr_t va, paddr_t pa, uint32_t n, u
 		vaddr_t v = va + i * PAGE_SIZE;
 		uint32_t first = pte_index(v), count = MIN(n - i, PT_ENTRIES - first);
 		paddr_t table = table_for(t, v);
-		fill_table(ptb_table(table), first, pa + i * PAGE_SIZE, count, PG_P | flags);
-		*ptb_live(table) += count;
+		fill_table(pt_ptb_table(table), first, pa + i * PAGE_SIZE, count, PG_P | flags);
+		*pt_ptb_live(table) += count;
 		i += count;
 	}
 	return 0;
 }
 
-int vm_map_range(int as, vaddr_t va, paddr_t pa, uint32_t n, uint32_t flags)
+int pt_vm_map_range(int as, vaddr_t va, paddr_t pa, uint32_t n, uint32_t flags)
 {
 	struct pg_tracker *t = space(as);
 	int rc = check_map(t, va, pa, n, flags);
@@ -350,7 +350,7 @@ static int set_entry(struct pg_tracker *t, vaddr_t va, struct entry_ref r, pte_t
 	return 0;
 }
 
-int vm_map(int as, vaddr_t va, paddr_t pa, uint32_t flags)
+int pt_vm_map(int as, vaddr_t va, paddr_t pa, uint32_t flags)
 {
 	struct pg_tracker *t = space(as);
 	int rc = check_map(t, va, pa, 1, flags);
@@ -371,20 +371,20 @@ int vm_map(int as, vaddr_t va, paddr_t pa, uint32_t flags)
 static int map_zeroed(struct pg_tracker *t, vaddr_t va, struct entry_ref r, uint32_t flags,
 		      paddr_t *pa)
 {
-	int rc = frame_alloc(ZONE_USER, pa);
+	int rc = pt_frame_alloc(ZONE_USER, pa);
 
 	if (rc < 0)
 		return rc;
-	kmap_zero(*pa);
+	pt_kmap_zero(*pa);
 	if ((rc = set_entry(t, va, r, make_pte(*pa, PG_P | flags))) < 0) {
-		frame_unref(*pa);
+		pt_frame_unref(*pa);
 		return rc;
 	}
 	counters.zero_fills++;
 	return 0;
 }
 
-int vm_map_zero(int as, vaddr_t va, uint32_t flags)
+int pt_vm_map_zero(int as, vaddr_t va, uint32_t flags)
 {
 	struct pg_tracker *t = space(as);
 	paddr_t pa;
@@ -403,20 +403,20 @@ int vm_map_zero(int as, vaddr_t va, uint32_t flags)
 /* Whether e maps a frame of the allocator (device memory is shared as it is, uncounted). */
 static bool maps_owned_frame(pte_t e)
 {
-	return pte_present(e) && frame_owned(pte_addr(e));
+	return pte_present(e) && pt_frame_owned(pte_addr(e));
 }
 
 /* Drop a slot reference that an entry or a frame held. */
 static void release_slot(uint32_t slot)
 {
-	if (swap_unref(slot) < 0)
+	if (pt_swap_unref(slot) < 0)
 		panic("release_slot: slot %u was held but cannot be released", slot);
 }
 
 /*
  * release_entry for an entry in swap or a frame that keeps a slot, and
  * every error: out of line, as the common case never comes here.
- * frame_unref_mapping says whether a frame is one the allocator owns
+ * pt_frame_unref_mapping says whether a frame is one the allocator owns
  * (-E_NOTOWN: it holds no reference), in the same call that drops the
  * reference of those it owns, and hands back the slot of a clean copy the
  * frame let go (with the frame, or because the entry was dirty).
@@ -429,7 +429,7 @@ static __attribute__((noinline, cold)) void release_entry_slow(pte_t e)
 		release_slot(pte_slot(e));
 		return;
 	}
-	int rc = frame_unref_mapping(pte_addr(e), e.v & PG_D, &slot);
+	int rc = pt_frame_unref_mapping(pte_addr(e), e.v & PG_D, &slot);
 	if (rc < 0 && rc != -E_NOTOWN)
 		panic("release_entry: frame 0x%x was mapped but cannot be released (%d)",
 		      pte_addr(e), rc);
@@ -441,12 +441,12 @@ static __attribute__((noinline, cold)) void release_entry_slow(pte_t e)
  * Drop the reference entry e (not zero, P cleared or not) held: on its
  * frame, or on its slot.  The common case, a frame that keeps no slot,
  * costs one test of the entry and one of the frame's flags more than a
- * frame_unref; anything else was left as it was, and goes the long way.
+ * pt_frame_unref; anything else was left as it was, and goes the long way.
  */
 static inline void release_entry(pte_t e)
 {
 	if (!pte_swapped(e)) {
-		int rc = frame_unref_slotless(pte_addr(e));
+		int rc = pt_frame_unref_slotless(pte_addr(e));
 		if (rc >= 0 || rc == -E_NOTOWN)
 			return;
 	}
@@ -485,7 +485,7 @@ static void release_entries(const struct span *s)
 			count++;
 		}
 	}
-	*ptb_live(s->table) -= (uint16_t)count;
+	*pt_ptb_live(s->table) -= (uint16_t)count;
 }
 
 /* Give back the tables of [va, va + n pages) whose live count fell to zero. */
@@ -494,9 +494,9 @@ static void unlink_empty_tables(struct pg_tracker *t, vaddr_t va, uint32_t n)
 	uint32_t last = pde_index(va + (n - 1) * PAGE_SIZE);
 
 	for (uint32_t i = pde_index(va); i <= last; i++) {
-		pde_t pde = ptb_pd(t)[i];
-		if (pde_present(pde) && *ptb_live(pde_addr(pde)) == 0)
-			ptb_unlink(t, i);
+		pde_t pde = pt_ptb_pd(t)[i];
+		if (pde_present(pde) && *pt_ptb_live(pde_addr(pde)) == 0)
+			pt_ptb_unlink(t, i);
 	}
 }
 
@@ -514,7 +514,7 @@ static uint32_t entries_mapping(const struct pg_tracker *t, vaddr_t va, uint32_t
 /* Whether e maps a pinned frame of the allocator. */
 static bool maps_pinned_frame(pte_t e)
 {
-	return maps_owned_frame(e) && frame_pincount(pte_addr(e)) > 0;
+	return maps_owned_frame(e) && pt_frame_pincount(pte_addr(e)) > 0;
 }
 
 /* Whether some entry of [va, va + n pages) holds the last reference to a pinned frame. */
@@ -523,7 +523,7 @@ static bool holds_a_last_pin(const struct pg_tracker *t, vaddr_t va, uint32_t n)
 	for (struct span s = span_first(t, va, n); span_valid(&s); span_next(&s))
 		for (uint32_t i = s.first; i < s.end; i++)
 			if (maps_pinned_frame(s.pt[i]) &&
-			    frame_refcount(pte_addr(s.pt[i])) <=
+			    pt_frame_refcount(pte_addr(s.pt[i])) <=
 				    (int)entries_mapping(t, va, n, pte_addr(s.pt[i])))
 				return true;
 	return false;
@@ -531,19 +531,19 @@ static bool holds_a_last_pin(const struct pg_tracker *t, vaddr_t va, uint32_t n)
 
 /*
  * Whether unmapping [va, va + n pages) would drop the last reference to a
- * pinned frame, which may not be freed (frame_unref refuses).  A frame the
+ * pinned frame, which may not be freed (pt_frame_unref refuses).  A frame the
  * range maps k times loses k references.  With no user frame pinned, the
  * common case, it costs one call.
  */
 static inline bool frees_pinned(const struct pg_tracker *t, vaddr_t va, uint32_t n)
 {
-	return frame_user_pinned() > 0 && holds_a_last_pin(t, va, n);
+	return pt_frame_user_pinned() > 0 && holds_a_last_pin(t, va, n);
 }
 
 /* The same for the one entry e. */
 static inline bool frees_pinned_page(pte_t e)
 {
-	return frame_user_pinned() > 0 && maps_pinned_frame(e) && frame_refcount(pte_addr(e)) <= 1;
+	return pt_frame_user_pinned() > 0 && maps_pinned_frame(e) && pt_frame_refcount(pte_addr(e)) <= 1;
 }
 
 /* Unmap [va, va + n pages) of a checked range; returns the pages unmapped. */
@@ -555,14 +555,14 @@ static uint32_t unmap_pages(struct pg_tracker *t, vaddr_t va, uint32_t n)
 		count += clear_present(&s);
 	if (count == 0)
 		return 0;
-	tlb_range(t, va, n);
+	pt_tlb_range(t, va, n);
 	for (struct span s = span_first(t, va, n); span_valid(&s); span_next(&s))
 		release_entries(&s);
 	unlink_empty_tables(t, va, n);
 	return count;
 }
 
-int vm_unmap_range(int as, vaddr_t va, uint32_t n)
+int pt_vm_unmap_range(int as, vaddr_t va, uint32_t n)
 {
 	struct pg_tracker *t = space(as);
 	int rc;
@@ -587,13 +587,13 @@ static void unmap_entry(struct pg_tracker *t, vaddr_t va, struct entry_ref r)
 	pte_t e = *r.e;
 
 	*r.e = (pte_t){ 0 };
-	tlb_page(t, va);
+	pt_tlb_page(t, va);
 	release_entry(e);
 	if (--*live_of(r) == 0)
-		ptb_unlink(t, pde_index(va));
+		pt_ptb_unlink(t, pde_index(va));
 }
 
-int vm_unmap(int as, vaddr_t va)
+int pt_vm_unmap(int as, vaddr_t va)
 {
 	struct pg_tracker *t = space(as);
 	int rc;
@@ -626,7 +626,7 @@ static pte_t with_rights(pte_t e, uint32_t flags)
 	return (pte_t){ keep | flags };
 }
 
-/* vm_protect of the one page va, checked. */
+/* pt_vm_protect of the one page va, checked. */
 static int protect_page(const struct pg_tracker *t, vaddr_t va, uint32_t flags)
 {
 	struct entry_ref r = entry_of(t, va);
@@ -634,11 +634,11 @@ static int protect_page(const struct pg_tracker *t, vaddr_t va, uint32_t flags)
 	if (!is_mapped(r))
 		return -E_NOENT;
 	*r.e = with_rights(*r.e, flags);
-	tlb_page(t, va);
+	pt_tlb_page(t, va);
 	return 0;
 }
 
-int vm_protect(int as, vaddr_t va, uint32_t n, uint32_t flags)
+int pt_vm_protect(int as, vaddr_t va, uint32_t n, uint32_t flags)
 {
 	struct pg_tracker *t = space(as);
 	int rc;
@@ -652,7 +652,7 @@ int vm_protect(int as, vaddr_t va, uint32_t n, uint32_t flags)
 	for (struct span s = span_first(t, va, n); span_valid(&s); span_next(&s))
 		for (uint32_t i = s.first; i < s.end; i++)
 			s.pt[i] = with_rights(s.pt[i], flags);
-	tlb_range(t, va, n);
+	pt_tlb_range(t, va, n);
 	return 0;
 }
 
@@ -677,7 +677,7 @@ static inline int mapped_entry(int as, vaddr_t va, pte_t *e)
 	return 0;
 }
 
-int vm_query(int as, vaddr_t va, struct vm_mapping *m)
+int pt_vm_query(int as, vaddr_t va, struct vm_mapping *m)
 {
 	pte_t e;
 	int rc = mapped_entry(as, va, &e);
@@ -687,7 +687,7 @@ int vm_query(int as, vaddr_t va, struct vm_mapping *m)
 	return rc;
 }
 
-int vm_translate(int as, vaddr_t va, paddr_t *pa)
+int pt_vm_translate(int as, vaddr_t va, paddr_t *pa)
 {
 	pte_t e;
 	int rc = mapped_entry(as, va, &e);
@@ -700,7 +700,7 @@ int vm_translate(int as, vaddr_t va, paddr_t *pa)
 	return 0;
 }
 
-int vm_iterate(int as, vm_visit_fn fn, void *ctx)
+int pt_vm_iterate(int as, vm_visit_fn fn, void *ctx)
 {
 	struct pg_tracker *t = space(as);
 	struct vm_mapping m;
@@ -736,23 +736,23 @@ static int count_one(vaddr_t va, const struct vm_mapping *m, void *ctx)
 	return 0;
 }
 
-int vm_info(int as, struct vm_space_info *info)
+int pt_vm_info(int as, struct vm_space_info *info)
 {
 	struct pg_tracker *t = space(as);
 
 	if (!t)
 		return -E_BADH;
-	*info = (struct vm_space_info){ .tables = trk_ntables(t) };
-	if (trk_out(t)) { /* what the tracker keeps; the tables stay where they are */
+	*info = (struct vm_space_info){ .tables = pt_trk_ntables(t) };
+	if (pt_trk_out(t)) { /* what the tracker keeps; the tables stay where they are */
 		info->out = true;
-		info->out_slot = trk_out_slot(t);
-		info->mapped = info->swapped = trk_out_mapped(t);
-		info->lost = trk_lost(t);
+		info->out_slot = pt_trk_out_slot(t);
+		info->mapped = info->swapped = pt_trk_out_mapped(t);
+		info->lost = pt_trk_lost(t);
 		return 0;
 	}
-	info->block = trk_base(t);
+	info->block = pt_trk_base(t);
 	info->pages = t->pcount;
-	return vm_iterate(as, count_one, info);
+	return pt_vm_iterate(as, count_one, info);
 }
 
 /* ---- creating, destroying, switching ------------------------------------ */
@@ -760,8 +760,8 @@ int vm_info(int as, struct vm_space_info *info)
 /* A new address space exists: the peak counts every one but the master. */
 static void note_spaces_peak(void)
 {
-	counters.spaces_peak = MAX(counters.spaces_peak, trk_count() - 1);
-	ptb_note_peaks();
+	counters.spaces_peak = MAX(counters.spaces_peak, pt_trk_count() - 1);
+	pt_ptb_note_peaks();
 }
 
 /*
@@ -773,20 +773,20 @@ static void note_spaces_peak(void)
  */
 static void share_kernel_pdes(pde_t *pd)
 {
-	const pde_t *m = ptb_pd(trk_get(TRK_MASTER));
+	const pde_t *m = pt_ptb_pd(pt_trk_get(TRK_MASTER));
 	uint32_t kzone_pdes = pde_index(kzone_end - 1) + 1;
 
 	memcpy(pd, m, kzone_pdes * sizeof(pde_t));
 	memcpy(&pd[GATE_PDE], &m[GATE_PDE], (KERNEL_PDES - GATE_PDE) * sizeof(pde_t));
 }
 
-int vm_create(void)
+int pt_vm_create(void)
 {
-	int as = ptb_create(PTB_MIN_PAGES);
+	int as = pt_ptb_create(PTB_MIN_PAGES);
 
 	if (as < 0)
 		return as;
-	share_kernel_pdes(ptb_pd(trk_get(as)));
+	share_kernel_pdes(pt_ptb_pd(pt_trk_get(as)));
 	note_spaces_peak();
 	return as;
 }
@@ -819,7 +819,7 @@ static void release_table(pte_t *pt)
 
 static void hold(uint32_t slot)
 {
-	if (swap_recount_hold(slot) < 0)
+	if (pt_swap_recount_hold(slot) < 0)
 		panic("hold: a holder names slot %u, which is not in use", slot);
 }
 
@@ -834,7 +834,7 @@ static uint32_t hold_table(const pte_t *pt, bool take)
 		if (take)
 			hold(pte_slot(*e));
 		else
-			swap_recount_unhold(pte_slot(*e));
+			pt_swap_recount_unhold(pte_slot(*e));
 		n++;
 	}
 	return n;
@@ -846,11 +846,11 @@ static uint32_t hold_table(const pte_t *pt, bool take)
  */
 static pte_t *read_out_table(const struct pg_tracker *t, uint32_t k)
 {
-	if (swap_read(trk_out_slot(t) + k, swap_bounce()) < 0) {
-		swap_retire(trk_out_slot(t) + k); /* -E_EXIST if it was already */
+	if (pt_swap_read(pt_trk_out_slot(t) + k, pt_swap_bounce()) < 0) {
+		pt_swap_retire(pt_trk_out_slot(t) + k); /* -E_EXIST if it was already */
 		return NULL;
 	}
-	return ptb_table(swap_bounce());
+	return pt_ptb_table(pt_swap_bounce());
 }
 
 /*
@@ -873,12 +873,12 @@ static void hold_out_block(struct pg_tracker *t)
 {
 	uint32_t held = 0;
 
-	for (uint32_t i = 0; i < ptb_used(t); i++)
-		hold(trk_out_slot(t) + i);
-	for (uint32_t k = 1; !trk_lost(t) && k <= trk_ntables(t); k++) {
+	for (uint32_t i = 0; i < pt_ptb_used(t); i++)
+		hold(pt_trk_out_slot(t) + i);
+	for (uint32_t k = 1; !pt_trk_lost(t) && k <= pt_trk_ntables(t); k++) {
 		const pte_t *pt = read_out_table(t, k);
 		if (!pt) {
-			ptb_set_lost(t, lose_block(t, k, held));
+			pt_ptb_set_lost(t, lose_block(t, k, held));
 			return;
 		}
 		held += hold_table(pt, true);
@@ -890,19 +890,19 @@ static void recount_slots(void)
 	paddr_t pa = 0;
 	uint32_t slot;
 
-	swap_recount_begin();
-	for (; frame_next_kept(&pa, &slot); pa += PAGE_SIZE)
+	pt_swap_recount_begin();
+	for (; pt_frame_next_kept(&pa, &slot); pa += PAGE_SIZE)
 		hold(slot);
-	for (int as = trk_next(1); as >= 0; as = trk_next(as + 1)) {
-		struct pg_tracker *t = trk_get(as);
-		if (trk_out(t)) {
+	for (int as = pt_trk_next(1); as >= 0; as = pt_trk_next(as + 1)) {
+		struct pg_tracker *t = pt_trk_get(as);
+		if (pt_trk_out(t)) {
 			hold_out_block(t);
 			continue;
 		}
-		for (uint32_t s = 1; s <= trk_ntables(t); s++)
+		for (uint32_t s = 1; s <= pt_trk_ntables(t); s++)
 			hold_table(slot_table(t, s), true);
 	}
-	swap_recount_end();
+	pt_swap_recount_end();
 }
 
 /*
@@ -914,55 +914,55 @@ static void recount_slots(void)
  */
 static void destroy_out(int as, struct pg_tracker *t)
 {
-	bool lost = trk_lost(t) && trk_out_mapped(t) > 0; /* references kept by no one left */
+	bool lost = pt_trk_lost(t) && pt_trk_out_mapped(t) > 0; /* references kept by no one left */
 
-	for (uint32_t k = 1; !trk_lost(t) && k <= trk_ntables(t); k++) {
+	for (uint32_t k = 1; !pt_trk_lost(t) && k <= pt_trk_ntables(t); k++) {
 		pte_t *pt = read_out_table(t, k);
 		if (pt)
 			release_table(pt);
 		lost |= !pt;
 	}
-	ptb_destroy(as);
+	pt_ptb_destroy(as);
 	if (lost)
 		recount_slots();
 }
 
-int vm_destroy(int as)
+int pt_vm_destroy(int as)
 {
 	struct pg_tracker *t = space(as);
 
 	if (!t)
 		return -E_BADH;
-	if (trk_out(t)) {
+	if (pt_trk_out(t)) {
 		destroy_out(as, t);
 		return 0;
 	}
-	if (trk_is_live(t) || frees_pinned(t, USER_BASE, USER_PAGES))
+	if (pt_trk_is_live(t) || frees_pinned(t, USER_BASE, USER_PAGES))
 		return -E_BUSY;
-	for (uint32_t s = 1; s <= trk_ntables(t); s++)
+	for (uint32_t s = 1; s <= pt_trk_ntables(t); s++)
 		release_table(slot_table(t, s));
-	ptb_destroy(as);
+	pt_ptb_destroy(as);
 	return 0;
 }
 
-int vm_activate(int as)
+int pt_vm_activate(int as)
 {
-	struct pg_tracker *t = as == TRK_MASTER ? trk_get(as) : space(as);
+	struct pg_tracker *t = as == TRK_MASTER ? pt_trk_get(as) : space(as);
 	int rc;
 
 	if (!t)
 		return -E_BADH;
 	if ((rc = in_ram(t)) < 0)
 		return rc;
-	DEBUG_ASSERT(trk_live_in_cr3());
-	hw_load_cr3(trk_base(t));
-	trk_set_live(as);
+	DEBUG_ASSERT(pt_trk_live_in_cr3());
+	hw_load_cr3(pt_trk_base(t));
+	pt_trk_set_live(as);
 	return 0;
 }
 
-int vm_live(void)
+int pt_vm_live(void)
 {
-	return trk_live();
+	return pt_trk_live();
 }
 
 /* ---- clone and copy-on-write ------------------------------------------- */
@@ -978,13 +978,13 @@ static pte_t cow_entry(pte_t e)
 /* Drop one reference to each frame and slot that t maps in its tables before slot s, index i. */
 static void drop_refs_before(const struct pg_tracker *t, uint32_t s, uint32_t i)
 {
-	for (uint32_t k = 1; k <= s && k <= trk_ntables(t); k++) {
+	for (uint32_t k = 1; k <= s && k <= pt_trk_ntables(t); k++) {
 		pte_t *pt = slot_table(t, k);
 		for (uint32_t j = 0; j < (k == s ? i : PT_ENTRIES); j++) {
 			if (maps_owned_frame(pt[j]))
-				frame_unref(pte_addr(pt[j]));
+				pt_frame_unref(pte_addr(pt[j]));
 			else if (pte_swapped(pt[j]))
-				swap_unref(pte_slot(pt[j]));
+				pt_swap_unref(pte_slot(pt[j]));
 		}
 	}
 }
@@ -995,26 +995,26 @@ static int take_ref(pte_t e)
 	int rc;
 
 	if (pte_swapped(e))
-		return swap_ref(pte_slot(e)) < 0 ? -E_RANGE : 0;
-	rc = frame_ref(pte_addr(e));
+		return pt_swap_ref(pte_slot(e)) < 0 ? -E_RANGE : 0;
+	rc = pt_frame_ref(pte_addr(e));
 	return rc < 0 && rc != -E_NOTOWN ? -E_RANGE : 0;
 }
 
 /* Drop the reference take_refs took on every frame and slot that t maps. */
 static void drop_refs(const struct pg_tracker *t)
 {
-	drop_refs_before(t, trk_ntables(t) + 1, 0);
+	drop_refs_before(t, pt_trk_ntables(t) + 1, 0);
 }
 
 /*
  * Take one more reference to each frame and slot that t maps, one per
  * entry (a frame mapped twice takes two), all or none: -E_RANGE if one is
- * at its limit.  A frame the allocator does not own takes none: frame_ref
+ * at its limit.  A frame the allocator does not own takes none: pt_frame_ref
  * says so (-E_NOTOWN) in the call that takes the others'.
  */
 static int take_refs(const struct pg_tracker *t)
 {
-	for (uint32_t s = 1; s <= trk_ntables(t); s++) {
+	for (uint32_t s = 1; s <= pt_trk_ntables(t); s++) {
 		pte_t *pt = slot_table(t, s);
 		for (pte_t *e = pt; e < pt + PT_ENTRIES; e++) {
 			if (e->v == 0) {
@@ -1039,7 +1039,7 @@ static void share_cow(const struct pg_tracker *parent, const struct pg_tracker *
 {
 	bool narrowed = false;
 
-	for (uint32_t s = 1; s <= trk_ntables(parent); s++) {
+	for (uint32_t s = 1; s <= pt_trk_ntables(parent); s++) {
 		pte_t *p = slot_table(parent, s), *c = slot_table(child, s);
 		for (pte_t *e = p; e < p + PT_ENTRIES; e++) {
 			if (!maps_owned_frame(*e) && !pte_swapped(*e)) {
@@ -1051,7 +1051,7 @@ static void share_cow(const struct pg_tracker *parent, const struct pg_tracker *
 		}
 	}
 	if (narrowed)
-		tlb_all(parent);
+		pt_tlb_all(parent);
 }
 
 /* A private entry for a copy, in frame pa, of the page e maps (present or in swap): its rights. */
@@ -1073,7 +1073,7 @@ static pte_t private_swap_entry(pte_t e)
 /* Zero the child's entries from slot s, index i on: they still name the parent's frames. */
 static void forget_from(const struct pg_tracker *child, uint32_t s, uint32_t i)
 {
-	for (; s <= trk_ntables(child); s++, i = 0)
+	for (; s <= pt_trk_ntables(child); s++, i = 0)
 		memset(&slot_table(child, s)[i], 0, (PT_ENTRIES - i) * sizeof(pte_t));
 }
 
@@ -1088,21 +1088,21 @@ static int copy_entry(pte_t *e)
 	int rc;
 
 	if (pte_swapped(*e)) {
-		if (swap_ref(pte_slot(*e)) < 0)
+		if (pt_swap_ref(pte_slot(*e)) < 0)
 			return -E_RANGE;
 		*e = private_swap_entry(*e);
 		return 0;
 	}
-	if ((rc = frame_alloc(ZONE_USER, &pa)) < 0)
+	if ((rc = pt_frame_alloc(ZONE_USER, &pa)) < 0)
 		return rc;
-	kmap_copy(pa, old);
+	pt_kmap_copy(pa, old);
 	*e = private_entry(*e, pa);
 	return 0;
 }
 
 static int copy_eager(const struct pg_tracker *child)
 {
-	for (uint32_t s = 1; s <= trk_ntables(child); s++) {
+	for (uint32_t s = 1; s <= pt_trk_ntables(child); s++) {
 		pte_t *c = slot_table(child, s);
 		for (pte_t *e = c; e < c + PT_ENTRIES; e++) {
 			if (!maps_owned_frame(*e) && !pte_swapped(*e))
@@ -1120,20 +1120,20 @@ static int copy_eager(const struct pg_tracker *child)
 /* A clone of user space `as` sharing every frame copy-on-write: its handle, or -E_xxx. */
 static int clone_cow(int as)
 {
-	const struct pg_tracker *t = trk_get(as);
+	const struct pg_tracker *t = pt_trk_get(as);
 	int child, rc;
 
 	if ((rc = take_refs(t)) < 0)
 		return rc;
-	if ((child = ptb_clone(as)) < 0) {
+	if ((child = pt_ptb_clone(as)) < 0) {
 		rc = child;
 		goto out_drop_refs;
 	}
-	share_cow(t, trk_get(child));
+	share_cow(t, pt_trk_get(child));
 	return child;
 
 out_drop_refs:
-	drop_refs(t); /* ptb_clone left the parent's tables as they were */
+	drop_refs(t); /* pt_ptb_clone left the parent's tables as they were */
 	return rc;
 }
 
@@ -1142,18 +1142,18 @@ static int clone_eager(int as)
 {
 	int child, rc;
 
-	if ((child = ptb_clone(as)) < 0)
+	if ((child = pt_ptb_clone(as)) < 0)
 		return child;
-	if ((rc = copy_eager(trk_get(child))) < 0)
+	if ((rc = copy_eager(pt_trk_get(child))) < 0)
 		goto out_destroy;
 	return child;
 
 out_destroy:
-	vm_destroy(child); /* copy_eager left it holding only its own copies */
+	pt_vm_destroy(child); /* copy_eager left it holding only its own copies */
 	return rc;
 }
 
-int vm_clone(int as, enum vm_clone_mode mode)
+int pt_vm_clone(int as, enum vm_clone_mode mode)
 {
 	struct pg_tracker *t = space(as);
 	int child;
@@ -1201,17 +1201,17 @@ static int break_cow(const struct pg_tracker *t, vaddr_t va, pte_t *e)
 	paddr_t old = pte_addr(was), pa;
 	int rc;
 
-	if (frame_refcount(old) == 1) { /* the last owner writes in place */
+	if (pt_frame_refcount(old) == 1) { /* the last owner writes in place */
 		*e = (pte_t){ private_entry(was, old).v | (was.v & PG_D) };
-		tlb_page(t, va);
+		pt_tlb_page(t, va);
 		counters.cow_reuses++;
 		return 0;
 	}
-	if ((rc = frame_alloc(ZONE_USER, &pa)) < 0)
+	if ((rc = pt_frame_alloc(ZONE_USER, &pa)) < 0)
 		return rc;
-	kmap_copy(pa, old);
+	pt_kmap_copy(pa, old);
 	*e = private_entry(was, pa);
-	tlb_page(t, va);
+	pt_tlb_page(t, va);
 	release_entry(was);
 	counters.cow_copies++;
 	return 0;
@@ -1239,16 +1239,16 @@ static __attribute__((noinline)) int swap_in(pte_t *e)
 	paddr_t pa;
 	int rc;
 
-	if ((rc = frame_alloc(ZONE_USER, &pa)) < 0)
+	if ((rc = pt_frame_alloc(ZONE_USER, &pa)) < 0)
 		return rc;
 	counters.major_faults++;
-	if ((rc = swap_read(slot, pa)) < 0) {
-		frame_free(pa);
-		swap_retire(slot); /* -E_EXIST if it was already */
+	if ((rc = pt_swap_read(slot, pa)) < 0) {
+		pt_frame_free(pa);
+		pt_swap_retire(slot); /* -E_EXIST if it was already */
 		return rc;
 	}
-	if (swap_refcount(slot) == 1)
-		frame_keep_slot(pa, slot, false);
+	if (pt_swap_refcount(slot) == 1)
+		pt_frame_keep_slot(pa, slot, false);
 	else
 		release_slot(slot);
 	*e = private_entry(*e, pa);
@@ -1262,7 +1262,7 @@ static int fault_in(pte_t *e, uint32_t access)
 	return swapped_allows(*e, access) ? swap_in(e) : -E_FAULT;
 }
 
-int vm_fault(int as, vaddr_t va, uint32_t err)
+int pt_vm_fault(int as, vaddr_t va, uint32_t err)
 {
 	struct pg_tracker *t = space(as);
 	int rc;
@@ -1281,7 +1281,7 @@ int vm_fault(int as, vaddr_t va, uint32_t err)
 	if (pte_swapped(*e))
 		return fault_in(e, err);
 	if (allows(*e, err)) { /* stale TLB entry: the tables already allow it */
-		tlb_page(t, va);
+		pt_tlb_page(t, va);
 		return 0;
 	}
 	if (cow_write(*e, err))
@@ -1341,7 +1341,7 @@ static int resolve_mapped(const struct pg_tracker *t, vaddr_t va, pte_t *e, uint
 	return 0;
 }
 
-int vm_resolve(int as, vaddr_t va, uint32_t access, uint32_t zero_flags, paddr_t *pa)
+int pt_vm_resolve(int as, vaddr_t va, uint32_t access, uint32_t zero_flags, paddr_t *pa)
 {
 	struct pg_tracker *t = space(as);
 	vaddr_t page = ALIGN_DOWN(va, PAGE_SIZE);
@@ -1369,17 +1369,17 @@ int vm_resolve(int as, vaddr_t va, uint32_t access, uint32_t zero_flags, paddr_t
 
 /* ---- statistics ---------------------------------------------------------- */
 
-void vm_get_stats(struct vm_stats *s)
+void pt_vm_get_stats(struct vm_stats *s)
 {
 	struct ptb_stats b;
 	struct tlb_stats tl;
 
-	ptb_get_stats(&b);
-	tlb_get_stats(&tl);
+	pt_ptb_get_stats(&b);
+	pt_tlb_get_stats(&tl);
 	*s = (struct vm_stats){
-		.spaces = trk_count() > 0 ? trk_count() - 1 : 0,
+		.spaces = pt_trk_count() > 0 ? pt_trk_count() - 1 : 0,
 		.spaces_peak = counters.spaces_peak,
-		.tracker_pages = trk_pages(),
+		.tracker_pages = pt_trk_pages(),
 		.blocks = b.blocks,
 		.block_pages = b.pages,
 		.block_pages_peak = b.pages_peak,
@@ -1404,11 +1404,11 @@ void vm_get_stats(struct vm_stats *s)
 	};
 }
 
-void vm_reset_stats(void)
+void pt_vm_reset_stats(void)
 {
-	ptb_reset_stats();
-	tlb_reset_stats();
+	pt_ptb_reset_stats();
+	pt_tlb_reset_stats();
 	counters.cow_copies = counters.cow_reuses = counters.zero_fills = 0;
 	counters.major_faults = counters.swap_ins = 0;
-	counters.spaces_peak = trk_count() > 0 ? trk_count() - 1 : 0;
+	counters.spaces_peak = pt_trk_count() > 0 ? pt_trk_count() - 1 : 0;
 }

@@ -43,7 +43,7 @@ struct demo_result {
 
 static void check_or_fail(const char *when, struct demo_result *res)
 {
-	if (vm_check() < 0) {
+	if (pt_vm_check() < 0) {
 		kprintf("demo: the invariants do not hold %s\n", when);
 		res->ok = false;
 	}
@@ -54,12 +54,12 @@ static paddr_t marked_frame(uint32_t word)
 {
 	paddr_t pa;
 
-	if (frame_alloc(ZONE_USER, &pa) < 0)
+	if (pt_frame_alloc(ZONE_USER, &pa) < 0)
 		return 0;
-	kmap_zero(pa);
-	vaddr_t w = kmap(pa);
+	pt_kmap_zero(pa);
+	vaddr_t w = pt_kmap(pa);
 	*(uint32_t *)hw_kva(w) = word;
-	kunmap(w);
+	pt_kunmap(w);
 	return pa;
 }
 
@@ -69,21 +69,21 @@ static paddr_t marked_frame(uint32_t word)
  */
 static int one_more_space(paddr_t shared, const char **limit)
 {
-	int as = vm_create(), rc;
+	int as = pt_vm_create(), rc;
 
 	if (as < 0) {
 		*limit = as == -E_NOMEM ? "the kernel zone was full" : err_cause(as);
 		return as;
 	}
-	if ((rc = frame_ref(shared)) < 0) { /* a frame counts at most 65535 references */
+	if ((rc = pt_frame_ref(shared)) < 0) { /* a frame counts at most 65535 references */
 		*limit = "the shared frame's reference count was at its limit (65535)";
-		vm_destroy(as);
+		pt_vm_destroy(as);
 		return rc;
 	}
-	if ((rc = vm_map(as, DEMO_VA, shared, VM_USER)) < 0) {
+	if ((rc = pt_vm_map(as, DEMO_VA, shared, VM_USER)) < 0) {
 		*limit = rc == -E_NOMEM ? "the kernel zone was full" : err_cause(rc);
-		frame_unref(shared);
-		vm_destroy(as);
+		pt_frame_unref(shared);
+		pt_vm_destroy(as);
 		return rc;
 	}
 	return as;
@@ -98,13 +98,13 @@ static void fill(paddr_t shared, struct demo_result *res)
 	while (one_more_space(shared, &limit) >= 0)
 		n++;
 	struct vm_stats s;
-	vm_get_stats(&s);
+	pt_vm_get_stats(&s);
 	res->spaces_max = n;
 	res->tracker_pages_max = s.tracker_pages;
 	kprintf("demo: 1. created %u address spaces until %s (%u tracker pages, %u kernel "
 		"frames free); each maps 0x%08x to the shared frame 0x%08x, now referenced %d "
-		"times\n", n, limit, s.tracker_pages, frame_free_count(ZONE_KERNEL), DEMO_VA,
-		shared, frame_refcount(shared));
+		"times\n", n, limit, s.tracker_pages, pt_frame_free_count(ZONE_KERNEL), DEMO_VA,
+		shared, pt_frame_refcount(shared));
 }
 
 /* Destroy every address space with a handle in [from, to). */
@@ -112,8 +112,8 @@ static uint32_t destroy_range(int from, int to)
 {
 	uint32_t n = 0;
 
-	for (int as = trk_next(from); as >= 0 && as < to; as = trk_next(as + 1))
-		n += vm_destroy(as) == 0;
+	for (int as = pt_trk_next(from); as >= 0 && as < to; as = pt_trk_next(as + 1))
+		n += pt_vm_destroy(as) == 0;
 	return n;
 }
 
@@ -127,9 +127,9 @@ static const char *grow(int as, uint32_t k)
 		paddr_t pa = marked_frame(k << 16 | r);
 		if (!pa)
 			return "no free user frame for a page: raise MEM, or lower kzone=";
-		int rc = vm_map(as, GROW_VA(r), pa, VM_USER | VM_WRITE);
+		int rc = pt_vm_map(as, GROW_VA(r), pa, VM_USER | VM_WRITE);
 		if (rc < 0) {
-			frame_unref(pa);
+			pt_frame_unref(pa);
 			if (rc != -E_NOMEM)
 				return err_cause(rc);
 			return "the kernel zone has no room for the block to grow: raise kzone=";
@@ -143,11 +143,11 @@ static const char *grown_pages_intact(int as, uint32_t k)
 {
 	for (uint32_t r = 1; r <= GROW_REGIONS; r++) {
 		paddr_t pa;
-		if (vm_translate(as, GROW_VA(r), &pa) < 0)
+		if (pt_vm_translate(as, GROW_VA(r), &pa) < 0)
 			return "a page it mapped is no longer mapped";
-		vaddr_t w = kmap(pa);
+		vaddr_t w = pt_kmap(pa);
 		uint32_t word = *(uint32_t *)hw_kva(w);
-		kunmap(w);
+		pt_kunmap(w);
 		if (word != (k << 16 | r))
 			return "a page it mapped no longer reads its mark";
 	}
@@ -157,14 +157,14 @@ static const char *grown_pages_intact(int as, uint32_t k)
 /* Step 3: free the newer half, grow some of the older spaces. */
 static void grow_some(struct demo_result *res)
 {
-	int first = trk_next(1), half = first + (int)res->spaces_max / 2;
+	int first = pt_trk_next(1), half = first + (int)res->spaces_max / 2;
 	uint32_t freed = destroy_range(half, TRK_MAX);
 	struct vm_stats before, after;
 
-	vm_get_stats(&before);
+	pt_vm_get_stats(&before);
 	/* the last spaces before the freed half can grow in place; the rest must move */
 	for (uint32_t k = 0; k < GROWERS && half - 1 - (int)k * 7 >= first; k++) {
-		int as = trk_next(half - 1 - (int)k * 7);
+		int as = pt_trk_next(half - 1 - (int)k * 7);
 		const char *why = as < 0 ? "no address space is left to grow" : grow(as, k);
 		if (!why)
 			why = grown_pages_intact(as, k);
@@ -175,7 +175,7 @@ static void grow_some(struct demo_result *res)
 		}
 		res->grown++;
 	}
-	vm_get_stats(&after);
+	pt_vm_get_stats(&after);
 	kprintf("demo: 3. destroyed the newer %u address spaces, then mapped a page in %u "
 		"regions of %u others: %u blocks moved, %u grew in place, %u pages copied, "
 		"every page still reads its mark\n", freed, GROW_REGIONS, res->grown,
@@ -188,7 +188,7 @@ static void print_stats(const char *when)
 {
 	struct vm_stats s;
 
-	vm_get_stats(&s);
+	pt_vm_get_stats(&s);
 	kprintf("stats %s: spaces=%u peak=%u tracker_pages=%u blocks=%u block_pages=%u "
 		"(peak %u) tables=%u (peak %u) relocations=%u inplace_growths=%u shrinks=%u "
 		"pages_copied=%u table_moves=%u invlpgs=%u tlb_flushes=%u\n", when, s.spaces,
@@ -200,42 +200,42 @@ static void print_stats(const char *when)
 bool demo_paging(void)
 {
 	struct demo_result res = { .ok = true };
-	uint32_t free_k = frame_free_count(ZONE_KERNEL), free_u = frame_free_count(ZONE_USER);
+	uint32_t free_k = pt_frame_free_count(ZONE_KERNEL), free_u = pt_frame_free_count(ZONE_USER);
 	paddr_t shared = marked_frame(0x5A4ED);
 	struct vm_stats s;
 
 	if (!shared) {
 		kprintf("demo: no free user frame to share among the address spaces: the user zone "
 			"(RAM above X = 0x%08x) is empty: raise MEM, or lower kzone=\n",
-			frame_kzone_end());
+			pt_frame_kzone_end());
 		return false;
 	}
-	vm_reset_stats();
+	pt_vm_reset_stats();
 	fill(shared, &res);
 	check_or_fail("with the kernel zone full", &res);
 	kprintf("demo: 2. the kernel zone at its fullest:\n");
-	kzone_dump(console_sink, NULL, LAYOUT_LINES);
+	pt_kzone_dump(pt_console_sink, NULL, LAYOUT_LINES);
 	demo_picture_kzone("fullest");
 	print_stats("at the fullest");
 	grow_some(&res);
 	check_or_fail("after the growth", &res);
-	vm_get_stats(&s);
+	pt_vm_get_stats(&s);
 	res.pt_pages_peak = s.block_pages_peak;
 	destroy_range(1, TRK_MAX);
-	frame_unref(shared);
+	pt_frame_unref(shared);
 	check_or_fail("after destroying everything", &res);
-	res.frames_leaked = (free_k - frame_free_count(ZONE_KERNEL)) +
-			    (free_u - frame_free_count(ZONE_USER));
+	res.frames_leaked = (free_k - pt_frame_free_count(ZONE_KERNEL)) +
+			    (free_u - pt_frame_free_count(ZONE_USER));
 	kprintf("demo: 4. destroyed every address space: %u kernel and %u user frames free, "
-		"as before\n", frame_free_count(ZONE_KERNEL), frame_free_count(ZONE_USER));
-	kzone_dump(console_sink, NULL, LAYOUT_LINES);
+		"as before\n", pt_frame_free_count(ZONE_KERNEL), pt_frame_free_count(ZONE_USER));
+	pt_kzone_dump(pt_console_sink, NULL, LAYOUT_LINES);
 	demo_picture_kzone("end");
 	print_stats("at the end");
-	vm_get_stats(&s);
+	pt_vm_get_stats(&s);
 	kprintf("summary: address_spaces_max=%u tracker_pages_max=%u relocations=%u "
 		"inplace_growths=%u shrinks=%u pages_copied=%u pt_pages_peak=%u kzone_mib=%u "
 		"frames_leaked=%u\n", res.spaces_max, res.tracker_pages_max, s.relocations,
 		s.inplace_growths, s.shrinks, s.pages_copied, res.pt_pages_peak,
-		frame_kzone_end() >> 20, res.frames_leaked);
+		pt_frame_kzone_end() >> 20, res.frames_leaked);
 	return res.ok && res.frames_leaked == 0;
 }

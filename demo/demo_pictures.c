@@ -1,8 +1,8 @@
 /*
  * demo_pictures.c - with the word "pictures" on the command line, the demo
  * prints what scripts/pictures.py draws (make pictures): the kernel zone
- * at the fullest point of part 1 and at its end (kzone_dump_raw), and,
- * after part 2, one process's address space with its block (vm_dump_raw):
+ * at the fullest point of part 1 and at its end (pt_kzone_dump_raw), and,
+ * after part 2, one process's address space with its block (pt_vm_dump_raw):
  * spin, its heap grown over a second 4 MiB region, so that its block holds
  * three tables whose order is that of their first use (code, stack, then
  * the heap's second region), not that of their PDEs.
@@ -27,7 +27,7 @@ void demo_set_pictures(bool on)
 void demo_picture_kzone(const char *tag)
 {
 	if (pictures)
-		kzone_dump_raw(console_sink, NULL, tag);
+		pt_kzone_dump_raw(pt_console_sink, NULL, tag);
 }
 
 /* The address space of process pid, or -1. */
@@ -47,7 +47,7 @@ static bool heap_touched(int as, vaddr_t brk)
 {
 	struct vm_mapping m;
 
-	return brk > 0 && vm_query(as, brk - PAGE_SIZE, &m) == 0;
+	return brk > 0 && pt_vm_query(as, brk - PAGE_SIZE, &m) == 0;
 }
 
 bool demo_picture_process(void)
@@ -61,7 +61,7 @@ bool demo_picture_process(void)
 	while (turns++ < MAX_TURNS && proc_step() && proc_list(all, 1) == 1 &&
 	       !heap_touched(as, all[0].brk))
 		;
-	vm_dump_raw(as, console_sink, NULL, "process");
+	pt_vm_dump_raw(as, pt_console_sink, NULL, "process");
 	bool ok = proc_terminate(pid) == 0 && proc_reap(pid, &status) == 0;
 	if (!ok || turns > MAX_TURNS)
 		kprintf("demo: the picture's process spin did not touch its heap and end\n");

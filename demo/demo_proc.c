@@ -15,7 +15,7 @@
 /* Free frames of both zones together. */
 static uint32_t free_frames(void)
 {
-	return frame_free_count(ZONE_KERNEL) + frame_free_count(ZONE_USER);
+	return pt_frame_free_count(ZONE_KERNEL) + pt_frame_free_count(ZONE_USER);
 }
 
 bool demo_processes(void)
@@ -26,7 +26,7 @@ bool demo_processes(void)
 	int status = -1;
 
 	kprintf("demo: part 2: user processes; init starts the workers\n");
-	vm_reset_stats();
+	pt_vm_reset_stats();
 	int pid = proc_spawn("init", 0);
 	if (pid < 0) {
 		kprintf("demo: cannot start init: %s%s\n", sys_err_text(pid),
@@ -36,13 +36,13 @@ bool demo_processes(void)
 	int blocked = proc_run();
 	bool reaped = proc_reap(pid, &status) == 0;
 	uint32_t leaked = before - free_frames();
-	vm_get_stats(&vs);
+	pt_vm_get_stats(&vs);
 	proc_get_stats(&ps);
 	if (blocked)
 		kprintf("demo: %d processes wait for ever\n", blocked);
 	char how[STATUS_TEXT_MAX];
 	kprintf("demo: init %s\n", wait_status_text(status, how, sizeof(how)));
-	bool sound = vm_check() == 0;
+	bool sound = pt_vm_check() == 0;
 	if (!sound)
 		kprintf("demo: the invariants do not hold after the processes\n");
 	kprintf("summary: processes=%u forks=%u execs=%u exits=%u killed=%u cow_copies=%u "

@@ -26,20 +26,20 @@
 
 static uint32_t free_frames(void)
 {
-	return frame_free_count(ZONE_KERNEL) + frame_free_count(ZONE_USER);
+	return pt_frame_free_count(ZONE_KERNEL) + pt_frame_free_count(ZONE_USER);
 }
 
 static uint32_t free_slots(void)
 {
 	struct swap_counts c;
 
-	swap_get_counts(&c);
+	pt_swap_get_counts(&c);
 	return c.free;
 }
 
 bool demo_overcommit(void)
 {
-	uint32_t zone = frame_total_count(ZONE_USER);
+	uint32_t zone = pt_frame_total_count(ZONE_USER);
 	uint32_t pages = (zone * OVERCOMMIT_TENTHS / 10 + WORKERS - 1) / WORKERS;
 	uint32_t frames = free_frames(), slots = free_slots(), touched = pages * WORKERS;
 	struct pager_stats ps;
@@ -60,8 +60,8 @@ bool demo_overcommit(void)
 	kprintf("demo: %u workers touch %u pages each, %u in all, in a user zone of %u frames; "
 		"reclaim below %u free frames, up to %u\n", WORKERS, pages, touched, zone,
 		pressure_low(), pressure_high());
-	vm_reset_stats();
-	pager_reset_stats();
+	pt_vm_reset_stats();
+	pt_pager_reset_stats();
 	int pid = proc_spawn("overcommit", (int)pages);
 	if (pid < 0) {
 		kprintf("demo: cannot start overcommit: %s\n", sys_err_text(pid));
@@ -69,11 +69,11 @@ bool demo_overcommit(void)
 	}
 	int blocked = proc_run();
 	bool reaped = proc_reap(pid, &status) == 0;
-	pager_get_stats(&ps);
+	pt_pager_get_stats(&ps);
 	uint32_t leaked_frames = frames - free_frames(), leaked_slots = slots - free_slots();
 	char how[STATUS_TEXT_MAX];
 	kprintf("demo: overcommit %s\n", wait_status_text(status, how, sizeof(how)));
-	bool sound = vm_check() == 0;
+	bool sound = pt_vm_check() == 0;
 	if (!sound)
 		kprintf("demo: the invariants do not hold after part 3\n");
 	uint32_t errors = status >= 0 && status <= BAD_MAX ? (uint32_t)status : touched;

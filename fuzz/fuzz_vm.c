@@ -2,7 +2,7 @@
  * fuzz_vm.c - a fuzz target for the address-space API: input bytes become
  * a sequence of operations on up to NSLOTS address spaces, and after each
  * one the core is compared with the reference model (tests/model.h) and
- * vm_check() runs.
+ * pt_vm_check() runs.
  *
  * Each input boots a new simulated machine (RAM_MIB of RAM, a kernel zone
  * of KZONE_MIB), so an input replays alone exactly as it ran.
@@ -19,7 +19,7 @@
  * The model follows, in each address space, every page of the universe,
  * and every frame those pages map; here, besides, which regions of each
  * space are demand-zero, and with what rights.  Frames come from the
- * allocator (fx_user_frame, fx_user_run, vm_map_zero, the copies of eager
+ * allocator (fx_user_frame, fx_user_run, pt_vm_map_zero, the copies of eager
  * clones and copy-on-write faults), from the first MiB (device memory in
  * RAM: mapped without references, its data followed), and from above RAM
  * (device memory never touched, not in the model).
@@ -29,9 +29,9 @@
  * 2044 pages), map_zero, unmap, unmap_range (up to all of user space),
  * protect, clone (copy-on-write and eager), activate, translate and query,
  * reads and writes through the model MMU in the live space at CPL 0 and 3
- * (a write to a copy-on-write page goes to vm_fault as a kernel would, a
- * not-present fault in a demand-zero region to vm_map_zero, and the access
- * is retried), vm_fault calls of every kind, vm_resolve of reads and
+ * (a write to a copy-on-write page goes to pt_vm_fault as a kernel would, a
+ * not-present fault in a demand-zero region to pt_vm_map_zero, and the access
+ * is retried), pt_vm_fault calls of every kind, pt_vm_resolve of reads and
  * writes with the region's demand-zero rights (a fault whose error-code
  * byte has bit 4 set), probes of kernel memory, marking regions
  * demand-zero, calls with bad arguments (each must return
@@ -41,9 +41,9 @@
  *
  * Paging out, at any point: the top three bits of an operation's byte,
  * which op_of[] does not read, page out before it (pager_step): a page
- * the run chooses (pager_evict), the clock (pager_reclaim of one, 16, or
+ * the run chooses (pt_pager_evict), the clock (pt_pager_reclaim of one, 16, or
  * as many as it can), a space's block or every block but the live one
- * (pager_block_out), or the clock with one of its writes failing.  None of
+ * (pt_pager_block_out), or the clock with one of its writes failing.  None of
  * it takes a byte or changes what the model says a page holds or allows:
  * the model follows where the pages went (model.h), and the operation
  * after it finds pages in swap and blocks out, which the calls bring back.
@@ -52,10 +52,10 @@
  * scenario seeds of fuzz/seeds.py have them clear but in its swap-*
  * seeds, so they run as they did.
  *
- * After every operation: every mapping of every space (vm_iterate) against
+ * After every operation: every mapping of every space (pt_vm_iterate) against
  * the model, the reference count of every user-zone frame, the free counts
  * of both zones against the blocks and tracker pages, the spaces, the kmap
- * slots, vm_info of each space, and vm_check().  Every DATA_EVERY
+ * slots, pt_vm_info of each space, and pt_vm_check().  Every DATA_EVERY
  * operations and at the end, the data of every frame in the model.  At the
  * end, every space is destroyed and every frame must be free again.
  *
@@ -98,7 +98,7 @@
 #define DISK_PAGES 8192u          /* the swap disk: room for every page the model holds, twice */
 
 #define DZ_ON BIT(7)
-#define RESOLVE_BIT BIT(4) /* in a fault's error-code byte: vm_resolve instead */
+#define RESOLVE_BIT BIT(4) /* in a fault's error-code byte: pt_vm_resolve instead */
 
 static const uint16_t region_pde[NREG] = { 256, 257, 258, 300, 511, 512,
 					   640, 767, 768, 900, 1022, 1023 };
@@ -136,7 +136,7 @@ static struct {
 	size_t len, pos;
 	uint8_t dz[NSLOTS][NREG]; /* DZ_ON | VM_WRITE | VM_USER: a demand-zero region */
 	uint32_t fail;          /* the failure the next armed call meets, 0: none */
-	uint32_t calls0;        /* frame_alloc_calls() when armed */
+	uint32_t calls0;        /* pt_frame_alloc_calls() when armed */
 	int arm_slot;
 	struct vm_space_info info0;
 	struct vm_stats stats0;
@@ -355,18 +355,18 @@ static void arm(int s)
 {
 	fz.arm_slot = s;
 	if (s >= 0)
-		vm_info(md.sp[s].h, &fz.info0);
-	vm_get_stats(&fz.stats0);
-	fz.calls0 = frame_alloc_calls();
-	frame_fail_nth(fz.fail);
+		pt_vm_info(md.sp[s].h, &fz.info0);
+	pt_vm_get_stats(&fz.stats0);
+	fz.calls0 = pt_frame_alloc_calls();
+	pt_frame_fail_nth(fz.fail);
 }
 
 /* After it: whether the call met the armed failure.  Only one call meets it. */
 static bool disarm(void)
 {
-	bool met = fz.fail > 0 && frame_alloc_calls() - fz.calls0 >= fz.fail;
+	bool met = fz.fail > 0 && pt_frame_alloc_calls() - fz.calls0 >= fz.fail;
 
-	frame_fail_nth(0);
+	pt_frame_fail_nth(0);
 	fz.fail = 0;
 	return met;
 }
@@ -388,7 +388,7 @@ static bool check_nomem(bool met)
 	struct vm_stats s;
 
 	MD_CHECK(met, "-E_NOMEM without an injected failure");
-	vm_get_stats(&s);
+	pt_vm_get_stats(&s);
 	if (fz.stats0.spaces_out > 0) { /* a block brought in stays in (vmspace.h) */
 		s.blocks = fz.stats0.blocks;
 		s.block_pages = fz.stats0.block_pages;
@@ -403,7 +403,7 @@ static bool check_nomem(bool met)
 		 s.block_pages, fz.stats0.tables, s.tables, fz.stats0.tracker_pages,
 		 s.tracker_pages);
 	if (fz.arm_slot >= 0) {
-		int rc = vm_info(md.sp[fz.arm_slot].h, &now);
+		int rc = pt_vm_info(md.sp[fz.arm_slot].h, &now);
 		if (fz.info0.out && !now.out) /* it came in: where its tables lie is all that moved */
 			now = fz.info0;
 		MD_CHECK(rc == 0 && now.block == fz.info0.block && now.pages == fz.info0.pages &&
@@ -426,7 +426,7 @@ static bool check_all(void)
 			return false;
 	if (!md_check_frames() || !md_check_counts())
 		return false;
-	MD_CHECK(vm_check() == 0, "vm_check failed");
+	MD_CHECK(pt_vm_check() == 0, "pt_vm_check failed");
 	return true;
 }
 
@@ -440,7 +440,7 @@ static bool op_create(void)
 		return true;
 	md_describe("create");
 	arm(-1);
-	int h = vm_create();
+	int h = pt_vm_create();
 	bool met = disarm();
 	if (h == -E_NOMEM)
 		return check_nomem(met);
@@ -459,7 +459,7 @@ static bool op_destroy(void)
 	int h = md.sp[s].h;
 	bool live = s == md.live;
 	md_describe("destroy %d%s", h, live ? " (live)" : "");
-	return md_after_destroy(s, vm_destroy(h));
+	return md_after_destroy(s, pt_vm_destroy(h));
 }
 
 static bool op_activate(void)
@@ -469,7 +469,7 @@ static bool op_activate(void)
 	int s = b % (uint32_t)(n + 1) == (uint32_t)n ? -1 : list[b % (uint32_t)(n + 1)];
 
 	md_describe("activate %d", md_handle(s));
-	return md_after_activate(s, vm_activate(md_handle(s)));
+	return md_after_activate(s, pt_vm_activate(md_handle(s)));
 }
 
 /* The pages of slot s that map frames of the allocator: an eager clone copies each. */
@@ -492,7 +492,7 @@ static bool op_clone(enum vm_clone_mode mode)
 		return true;
 	md_describe("clone %d %s", md.sp[s].h, mode == VM_CLONE_COW ? "copy-on-write" : "eager");
 	arm(s);
-	int h = vm_clone(md.sp[s].h, mode);
+	int h = pt_vm_clone(md.sp[s].h, mode);
 	bool met = disarm();
 	if (h == -E_NOMEM)
 		return check_nomem(met);
@@ -504,11 +504,11 @@ static bool op_clone(enum vm_clone_mode mode)
 
 /* ---- operations: mapping ------------------------------------------------------------ */
 
-/* Map pa at page idx of slot s; the model follows.  *rcp: what vm_map returned. */
+/* Map pa at page idx of slot s; the model follows.  *rcp: what pt_vm_map returned. */
 static bool map_one(int s, uint32_t idx, paddr_t pa, uint32_t flags, int *rcp)
 {
 	arm(s);
-	int rc = vm_map(md.sp[s].h, idx_va(idx), pa, flags);
+	int rc = pt_vm_map(md.sp[s].h, idx_va(idx), pa, flags);
 	bool met = disarm();
 	*rcp = rc;
 	if (rc == -E_NOMEM)
@@ -636,7 +636,7 @@ static bool op_map_range(void)
 		    flags);
 	int want = md_want_map_range(s, va, n);
 	arm(s);
-	int rc = vm_map_range(md.sp[s].h, va, pa, n, flags);
+	int rc = pt_vm_map_range(md.sp[s].h, va, pa, n, flags);
 	bool met = disarm();
 	if (rc == -E_NOMEM && may_need_memory(want == 0)) {
 		if (kind == 0)
@@ -661,7 +661,7 @@ static bool op_map_zero(void)
 		return true;
 	md_describe("map_zero %d 0x%x flags 0x%x", md.sp[s].h, idx_va(idx), flags);
 	arm(s);
-	int rc = vm_map_zero(md.sp[s].h, idx_va(idx), flags);
+	int rc = pt_vm_map_zero(md.sp[s].h, idx_va(idx), flags);
 	bool met = disarm();
 	if (rc == -E_NOMEM)
 		return check_nomem(met);
@@ -678,7 +678,7 @@ static bool op_unmap(void)
 		return op_create();
 	uint32_t idx = pick_idx_mapped(s);
 	md_describe("unmap %d 0x%x", md.sp[s].h, idx_va(idx));
-	return md_after_unmap(s, idx, vm_unmap(md.sp[s].h, idx_va(idx)));
+	return md_after_unmap(s, idx, pt_vm_unmap(md.sp[s].h, idx_va(idx)));
 }
 
 /* A range start: a page of the universe, or one of a few wide ranges. */
@@ -715,7 +715,7 @@ static bool op_unmap_range(void)
 		return op_create();
 	pick_range(s, &va, &n);
 	md_describe("unmap_range %d 0x%x, %u pages", md.sp[s].h, va, n);
-	return md_after_unmap_range(s, va, n, vm_unmap_range(md.sp[s].h, va, n));
+	return md_after_unmap_range(s, va, n, pt_vm_unmap_range(md.sp[s].h, va, n));
 }
 
 static bool op_protect(void)
@@ -729,7 +729,7 @@ static bool op_protect(void)
 	pick_range(s, &va, &n);
 	uint32_t flags = pick_flags();
 	md_describe("protect %d 0x%x, %u pages, flags 0x%x", md.sp[s].h, va, n, flags);
-	return md_after_protect(s, va, n, flags, vm_protect(md.sp[s].h, va, n, flags));
+	return md_after_protect(s, va, n, flags, pt_vm_protect(md.sp[s].h, va, n, flags));
 }
 
 static bool op_demand_zero(void)
@@ -747,7 +747,7 @@ static bool op_demand_zero(void)
 
 /* ---- operations: accesses and faults -------------------------------------------------- */
 
-/* Call vm_fault as a kernel would and check what it did; *broke: it copied or reused. */
+/* Call pt_vm_fault as a kernel would and check what it did; *broke: it copied or reused. */
 static bool fault(int s, uint32_t idx, vaddr_t va, uint32_t err, bool *broke)
 {
 	const struct md_page *p = md_page(s, idx);
@@ -755,7 +755,7 @@ static bool fault(int s, uint32_t idx, vaddr_t va, uint32_t err, bool *broke)
 
 	*broke = false;
 	arm(s);
-	int rc = vm_fault(md.sp[s].h, va, err);
+	int rc = pt_vm_fault(md.sp[s].h, va, err);
 	bool met = disarm();
 	if (rc == -E_NOMEM && may_need_memory(allocates))
 		return check_nomem(met);
@@ -774,18 +774,18 @@ static bool demand_zero_fault(int s, uint32_t idx, uint32_t err)
 	return !(err & PF_W) || (dz & VM_WRITE);
 }
 
-/* A not-present fault in a demand-zero region: vm_fault refuses it, vm_map_zero maps. */
+/* A not-present fault in a demand-zero region: pt_vm_fault refuses it, pt_vm_map_zero maps. */
 static bool resolve_zero(int s, uint32_t idx, vaddr_t va, uint32_t err, bool *retry)
 {
 	uint32_t flags = fz.dz[s][idx / PT_ENTRIES] & (VM_WRITE | VM_USER);
-	int rc = vm_fault(md.sp[s].h, va, err);
+	int rc = pt_vm_fault(md.sp[s].h, va, err);
 
 	*retry = false;
 	MD_CHECK_RC(rc, -E_FAULT);
 	if (held() >= USER_CAP)
 		return true;
 	arm(s);
-	rc = vm_map_zero(md.sp[s].h, idx_va(idx), flags);
+	rc = pt_vm_map_zero(md.sp[s].h, idx_va(idx), flags);
 	bool met = disarm();
 	if (rc == -E_NOMEM)
 		return check_nomem(met);
@@ -810,7 +810,7 @@ static bool live_for_access(uint32_t b)
 		return true;
 	int s = list[(b >> 3) % (uint32_t)n];
 	md_describe("activate %d to access it", md.sp[s].h);
-	return md_after_activate(s, vm_activate(md.sp[s].h));
+	return md_after_activate(s, pt_vm_activate(md.sp[s].h));
 }
 
 static bool op_access(void)
@@ -836,7 +836,7 @@ static bool op_access(void)
 }
 
 /*
- * vm_resolve as a kernel calls it for an access a system call makes for
+ * pt_vm_resolve as a kernel calls it for an access a system call makes for
  * the process, telling it the page's demand-zero rights (its region's, or
  * 0), and check what it did.
  */
@@ -850,14 +850,14 @@ static bool resolve_access(int s, uint32_t idx, vaddr_t va, uint32_t access)
 	md_describe("resolve %d 0x%x access 0x%x zero 0x%x", md.sp[s].h, va, access, zero);
 	totals.resolves++;
 	arm(s);
-	int rc = vm_resolve(md.sp[s].h, va, access, zero, &pa);
+	int rc = pt_vm_resolve(md.sp[s].h, va, access, zero, &pa);
 	bool met = disarm();
 	if (rc == -E_NOMEM && may_need_memory(allocates))
 		return check_nomem(met);
 	return md_after_resolve(s, idx, va, access, zero, rc, pa);
 }
 
-/* vm_fault with an error code from the input, or (bit 4) vm_resolve of that access. */
+/* pt_vm_fault with an error code from the input, or (bit 4) pt_vm_resolve of that access. */
 static bool op_fault(void)
 {
 	int s = pick_used();
@@ -929,7 +929,7 @@ static bool follow_all(void)
 	struct vm_space_info info;
 
 	for (int s = 0; s < NSLOTS; s++)
-		if (md.sp[s].h > 0 && vm_info(md.sp[s].h, &info) == 0 && !info.out &&
+		if (md.sp[s].h > 0 && pt_vm_info(md.sp[s].h, &info) == 0 && !info.out &&
 		    !md_follow_swap(s))
 			return false;
 	return true;
@@ -938,7 +938,7 @@ static bool follow_all(void)
 static bool po_reclaim(uint32_t want)
 {
 	md_describe("reclaim %u", want);
-	totals.pages_out += pager_reclaim(want);
+	totals.pages_out += pt_pager_reclaim(want);
 	return follow_all();
 }
 
@@ -947,7 +947,7 @@ static bool po_write_fails(void)
 {
 	md_describe("reclaim 8, write %u failing", 1 + md.op % 4);
 	disk_fail_nth(1 + md.op % 4, DISK_WRITE);
-	totals.pages_out += pager_reclaim(8);
+	totals.pages_out += pt_pager_reclaim(8);
 	disk_fail_nth(0, DISK_WRITE);
 	return follow_all();
 }
@@ -961,7 +961,7 @@ static uint32_t nth_mapped(int s, uint32_t k)
 	return 0;
 }
 
-/* What pager_evict of page p must return, a slot being free. */
+/* What pt_pager_evict of page p must return, a slot being free. */
 static int want_evict(const struct md_page *p)
 {
 	if (md_swapped(p))
@@ -982,9 +982,9 @@ static bool po_evict(void)
 	uint32_t idx = nth_mapped(s, (h >> 16) % md.sp[s].nmapped);
 	int want = want_evict(md_page(s, idx));
 	md_describe("page out %d 0x%x", md.sp[s].h, idx_va(idx));
-	int rc = pager_evict(md.sp[s].h, idx_va(idx));
+	int rc = pt_pager_evict(md.sp[s].h, idx_va(idx));
 	MD_CHECK(rc == want || (want == 0 && rc == -E_NOMEM),
-		 "pager_evict returned %d (%s), want %d", rc, err_name(rc), want);
+		 "pt_pager_evict returned %d (%s), want %d", rc, err_name(rc), want);
 	totals.pages_out += rc == 0;
 	return md_follow_swap(s);
 }
@@ -993,7 +993,7 @@ static bool po_evict(void)
 static bool block_out(int s)
 {
 	md_describe("page out the block of %d", md.sp[s].h);
-	int rc = pager_block_out(md.sp[s].h);
+	int rc = pt_pager_block_out(md.sp[s].h);
 	totals.blocks_out += rc == 0;
 	return md_after_block_out(s, rc);
 }
@@ -1085,7 +1085,7 @@ static bool start(const uint8_t *data, size_t size)
 	md_start(&config);
 	md.trace = fz_trace;
 	md_describe("boot");
-	int rc = vm_activate(0);
+	int rc = pt_vm_activate(0);
 	MD_CHECK_RC(rc, 0);
 	return true;
 }
@@ -1098,7 +1098,7 @@ static bool finish(void)
 	md_describe("finish");
 	if (!md_destroy_all() || !md_check_no_frames() || !md_check_as_booted())
 		return false;
-	swap_get_counts(&c);
+	pt_swap_get_counts(&c);
 	MD_CHECK(c.used == 0 && c.free + c.retired == c.total, "%u slots still used", c.used);
 	return check_all();
 }

@@ -101,11 +101,11 @@ def fault(region, p, err, space=LIVE):
     return [FAULT, space] + mapped(region, p) + [err, 0]
 
 
-PF_W, PF_U, RESOLVE = 2, 4, 0x10   # a fault's error-code byte; RESOLVE: vm_resolve instead
+PF_W, PF_U, RESOLVE = 2, 4, 0x10   # a fault's error-code byte; RESOLVE: pt_vm_resolve instead
 
 
 def resolve(region, p, acc, space=LIVE):
-    """vm_resolve of an access acc (PF_W, PF_U) with the region's demand-zero rights."""
+    """pt_vm_resolve of an access acc (PF_W, PF_U) with the region's demand-zero rights."""
     return fault(region, p, acc | RESOLVE, space)
 
 

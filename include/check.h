@@ -1,9 +1,9 @@
 /*
  * check.h - the invariant checker and the dumps.
  *
- * The invariants (DESIGN 4), checked by vm_check():
- *  - the frame allocator's own invariants hold (frame_check), the
- *    tracker directory's (trk_check) and the swap slots' (swap_check);
+ * The invariants (DESIGN 4), checked by pt_vm_check():
+ *  - the frame allocator's own invariants hold (pt_frame_check), the
+ *    tracker directory's (pt_trk_check) and the swap slots' (pt_swap_check);
  *  - each tracker in use names a block of pcount pinned kernel-zone frames
  *    (pinned once: no two blocks share a frame), with 0 <= ntables < pcount;
  *  - in every address space, the kernel PDEs equal the master's;
@@ -18,11 +18,11 @@
  *    rights (read-only if copy-on-write) and names a slot in use;
  *  - the master's user part is empty and its kmap table is linked; the
  *    master is never out, and the tracker pages are pinned kernel-zone
- *    frames (trk_check): neither is ever paged out;
+ *    frames (pt_trk_check): neither is ever paged out;
  *  - a space whose block is out is not live, and its run of slots (one a
  *    page of the block) is held by it alone;
  *  - the slots frames keep as clean copies are in use, and no frame is
- *    under I/O (frame_check);
+ *    under I/O (pt_frame_check);
  *  - every slot has as many references as it has holders: the swap
  *    entries of the tables in RAM, the frames that keep it, the runs of the
  *    blocks that are out, and the swap entries of those blocks' tables,
@@ -37,7 +37,7 @@
 #include "lib.h"
 
 /* 0 if every invariant holds; otherwise prints the first broken one and returns -E_INVAL. */
-int vm_check(void);
+int pt_vm_check(void);
 
 /*
  * An address space as ranges of pages with the same rights and contiguous
@@ -52,7 +52,7 @@ int vm_check(void);
  *
  * A space whose block is out is one line: the run of slots it lies in.
  */
-void vm_dump(int as, putc_fn out, void *ctx);
+void pt_vm_dump(int as, putc_fn out, void *ctx);
 
 /*
  * The page-table block of an address space, page by page: the directory,
@@ -62,20 +62,20 @@ void vm_dump(int as, putc_fn out, void *ctx);
  *
  *     page 1    00412000  table of PDE 256: 40000000-40400000, 3 entries live
  */
-void vm_dump_block(int as, putc_fn out, void *ctx);
+void pt_vm_dump_block(int as, putc_fn out, void *ctx);
 
 /*
  * Every tracker in use as the notes define it (ptPtr, pcount) and decoded
  * (the block's address, its tables in use), after the tracker pages.
  */
-void trk_dump(putc_fn out, void *ctx);
+void pt_trk_dump(putc_fn out, void *ctx);
 
 /*
  * The kernel zone in address order: frame metadata, swap slot metadata, tracker pages, blocks
  * with their owner and size, free runs, and what else is in use; at most
  * max_lines lines of layout, then totals.
  */
-void kzone_dump(putc_fn out, void *ctx, uint32_t max_lines);
+void pt_kzone_dump(putc_fn out, void *ctx, uint32_t max_lines);
 
 /*
  * The same for scripts (scripts/pictures.py), one fact a line, each line
@@ -87,11 +87,11 @@ void kzone_dump(putc_fn out, void *ctx, uint32_t max_lines);
  *     dump <tag> item <kind> <start> <pages> <owner>
  *     dump <tag> end <n> items <m> blocks
  */
-void kzone_dump_raw(putc_fn out, void *ctx, const char *tag);
+void pt_kzone_dump_raw(putc_fn out, void *ctx, const char *tag);
 
 /*
  * An address space for scripts: its block (base, pages, tables in use), its
- * ranges as vm_dump prints them, and each table in block order with the PDE
+ * ranges as pt_vm_dump prints them, and each table in block order with the PDE
  * that points at it and its live entries:
  *
  *     dump <tag> space <as> <block> <pages> <tables>
@@ -99,9 +99,9 @@ void kzone_dump_raw(putc_fn out, void *ctx, const char *tag);
  *     dump <tag> table <slot> <address> <pde index> <live entries>
  *     dump <tag> end
  */
-void vm_dump_raw(int as, putc_fn out, void *ctx, const char *tag);
+void pt_vm_dump_raw(int as, putc_fn out, void *ctx, const char *tag);
 
 /* A sink for the dumps that prints on the console. */
-void console_sink(char c, void *ctx);
+void pt_console_sink(char c, void *ctx);
 
 #endif

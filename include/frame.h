@@ -20,7 +20,7 @@
  * everything outside the available regions of the memory map, the kernel
  * image and the allocator's own metadata (placed in the kernel zone).
  *
- * Invariants (frame_check() verifies them):
+ * Invariants (pt_frame_check() verifies them):
  *  - an owned frame is free exactly when its bit in the free bitmap is set;
  *  - a free frame has ref == 0 and pin == 0; a frame in use has ref >= 1;
  *  - only a user frame in use keeps a slot; a shared copy is a slot kept
@@ -62,7 +62,7 @@ struct mem_region {
  * least KZONE_MIN, rounded up to 4 MiB; then clamped to the top of RAM and
  * to KZONE_LIMIT.
  */
-paddr_t frame_choose_kzone_end(const struct mem_region *map, size_t n, paddr_t requested);
+paddr_t pt_frame_choose_kzone_end(const struct mem_region *map, size_t n, paddr_t requested);
 
 /*
  * Take over the memory described by map.  [kimg_start, kimg_end) holds the
@@ -71,14 +71,14 @@ paddr_t frame_choose_kzone_end(const struct mem_region *map, size_t n, paddr_t r
  * usable memory above 1 MiB or kzone_end is unaligned or above KZONE_LIMIT,
  * or -E_NOMEM if the metadata does not fit in the kernel zone.
  */
-int frame_init(const struct mem_region *map, size_t n, paddr_t kimg_start, paddr_t kimg_end,
+int pt_frame_init(const struct mem_region *map, size_t n, paddr_t kimg_start, paddr_t kimg_end,
 	       paddr_t kzone_end);
 
 /* Allocate one frame of zone z (ref 1, not pinned, contents undefined) into *pa. */
-int frame_alloc(enum zone z, paddr_t *pa);
+int pt_frame_alloc(enum zone z, paddr_t *pa);
 
 /* Allocate n >= 1 contiguous kernel-zone frames; *pa is the first. */
-int frame_alloc_run(uint32_t n, paddr_t *pa);
+int pt_frame_alloc_run(uint32_t n, paddr_t *pa);
 
 /*
  * Grow the run [base, base + have pages) in place by `more` frames: succeeds
@@ -86,51 +86,51 @@ int frame_alloc_run(uint32_t n, paddr_t *pa);
  * Returns 0, -E_NOMEM if they are not all free, -E_INVAL on bad arguments
  * (unaligned, a zero count, or a run that is not all kernel-zone frames in use).
  */
-int frame_extend_run(paddr_t base, uint32_t have, uint32_t more);
+int pt_frame_extend_run(paddr_t base, uint32_t have, uint32_t more);
 
 /*
- * frame_alloc_run and frame_pin_run in one call: n contiguous kernel-zone
+ * pt_frame_alloc_run and pt_frame_pin_run in one call: n contiguous kernel-zone
  * frames with one reference and one pin each, as page-table blocks hold
- * theirs.  frame_free_pinned_run undoes it, all or nothing: every frame
+ * theirs.  pt_frame_free_pinned_run undoes it, all or nothing: every frame
  * must be in use with one reference and one pin (-E_BUSY otherwise).
  */
-int frame_alloc_pinned_run(uint32_t n, paddr_t *pa);
-int frame_free_pinned_run(paddr_t pa, uint32_t n);
+int pt_frame_alloc_pinned_run(uint32_t n, paddr_t *pa);
+int pt_frame_free_pinned_run(paddr_t pa, uint32_t n);
 
 /* Free one frame: it must be in use with ref 1 and not pinned. */
-int frame_free(paddr_t pa);
+int pt_frame_free(paddr_t pa);
 
 /* Free n frames from pa: every one must be freeable, or none is freed. */
-int frame_free_run(paddr_t pa, uint32_t n);
+int pt_frame_free_run(paddr_t pa, uint32_t n);
 
 /* Take one more reference to a frame in use. */
-int frame_ref(paddr_t pa);
+int pt_frame_ref(paddr_t pa);
 
 /*
  * Drop one reference; the frame is freed when the last goes.  Returns the
  * references left (0: freed), -E_BUSY if that would free a pinned frame or
- * one that keeps a slot (frame_unref_mapping frees those).
+ * one that keeps a slot (pt_frame_unref_mapping frees those).
  */
-int frame_unref(paddr_t pa);
+int pt_frame_unref(paddr_t pa);
 
 /* The reference count of a frame (0 when free), or a negative error. */
-int frame_refcount(paddr_t pa);
+int pt_frame_refcount(paddr_t pa);
 
 /* Pin a frame in use (a pinned frame is never freed or paged out). */
-int frame_pin(paddr_t pa);
+int pt_frame_pin(paddr_t pa);
 
-/* Undo one frame_pin; -E_INVAL if the frame is not pinned. */
-int frame_unpin(paddr_t pa);
+/* Undo one pt_frame_pin; -E_INVAL if the frame is not pinned. */
+int pt_frame_unpin(paddr_t pa);
 
 /*
- * frame_pin and frame_unpin for the n frames from pa, all or nothing:
+ * pt_frame_pin and pt_frame_unpin for the n frames from pa, all or nothing:
  * nothing changes unless every frame can be (un)pinned.
  */
-int frame_pin_run(paddr_t pa, uint32_t n);
-int frame_unpin_run(paddr_t pa, uint32_t n);
+int pt_frame_pin_run(paddr_t pa, uint32_t n);
+int pt_frame_unpin_run(paddr_t pa, uint32_t n);
 
 /* The pin count of a frame, or a negative error. */
-int frame_pincount(paddr_t pa);
+int pt_frame_pincount(paddr_t pa);
 
 /*
  * What the pager keeps per user frame (pager.h).
@@ -141,8 +141,8 @@ int frame_pincount(paddr_t pa);
  * slot's only holder; the pager gives a shared frame one when it pages
  * out one of its mappings.  The copy is good as long as no write reached
  * the frame since; every write sets D in a PTE that maps it (the CPU's,
- * or vm_resolve's for the kernel's), and the copy is let go whenever such
- * an entry goes while the frame stays (frame_unref_mapping), so a frame
+ * or pt_vm_resolve's for the kernel's), and the copy is let go whenever such
+ * an entry goes while the frame stays (pt_frame_unref_mapping), so a frame
  * whose one mapping has D clear equals its copy.  Freeing the frame lets
  * the copy go with it: the caller drops that slot reference.
  *
@@ -152,80 +152,80 @@ int frame_pincount(paddr_t pa);
  * reference does.
  *
  * The frame allocator keeps the slot's number and never calls the slot
- * allocator: whoever takes a frame's slot (frame_take_slot,
- * frame_unref_mapping) holds its reference after.
+ * allocator: whoever takes a frame's slot (pt_frame_take_slot,
+ * pt_frame_unref_mapping) holds its reference after.
  *
  * Under I/O: set only while the frame is moved to or from the disk, which
  * is synchronous; the pager's clock passes over such frames.
  */
 
 /* The slot user frame pa keeps a clean copy in, or 0 (none, or not a user frame in use). */
-uint32_t frame_slot(paddr_t pa);
+uint32_t pt_frame_slot(paddr_t pa);
 
 /* Whether that copy was written while pa was shared, as it is still. */
-bool frame_copy_shared(paddr_t pa);
+bool pt_frame_copy_shared(paddr_t pa);
 
 /*
  * User frame pa, in use, keeps `slot` (not 0), taking over a reference the
  * caller holds; `shared` when the copy was written while the frame is
  * shared (ref >= 2).  0, -E_INVAL, or -E_EXIST if it keeps one already.
  */
-int frame_keep_slot(paddr_t pa, uint32_t slot, bool shared);
+int pt_frame_keep_slot(paddr_t pa, uint32_t slot, bool shared);
 
 /* User frame pa lets go of its slot: its number (the caller holds its reference), or 0. */
-uint32_t frame_take_slot(paddr_t pa);
+uint32_t pt_frame_take_slot(paddr_t pa);
 
 /*
- * frame_unref for a reference a page-table entry held: when the frame is
+ * pt_frame_unref for a reference a page-table entry held: when the frame is
  * freed, or stays after a dirty entry (D set) went, it lets go of its slot
  * into *slot (0 if it kept none), whose reference the caller drops.
  * Returns the references left (0: freed), -E_BUSY for the last reference
- * to a pinned frame, or the errors of frame_unref.
+ * to a pinned frame, or the errors of pt_frame_unref.
  */
-int frame_unref_mapping(paddr_t pa, bool dirty, uint32_t *slot);
+int pt_frame_unref_mapping(paddr_t pa, bool dirty, uint32_t *slot);
 
 /*
- * frame_unref_mapping for a frame that keeps no slot, which is all it has
+ * pt_frame_unref_mapping for a frame that keeps no slot, which is all it has
  * to do then: the references left (0: freed).  A frame that keeps a slot
  * is left as it was, with -E_BUSY, as is the last reference to a pinned
- * frame; the other errors are frame_unref's.  Nothing changes on an
- * error, so the caller may hand any of them to frame_unref_mapping.
+ * frame; the other errors are pt_frame_unref's.  Nothing changes on an
+ * error, so the caller may hand any of them to pt_frame_unref_mapping.
  */
-int frame_unref_slotless(paddr_t pa);
+int pt_frame_unref_slotless(paddr_t pa);
 
 /*
  * Mark a frame in use under I/O (a transfer's start): 0, -E_INVAL
  * (unaligned), -E_NOTOWN or -E_FREE (not a frame in use).
  */
-int frame_set_io(paddr_t pa);
+int pt_frame_set_io(paddr_t pa);
 
 /*
- * Unmark frame pa, which frame_set_io marked and is still in use: a
+ * Unmark frame pa, which pt_frame_set_io marked and is still in use: a
  * transfer's end, which need not look the frame up again.
  */
-void frame_end_io(paddr_t pa);
+void pt_frame_end_io(paddr_t pa);
 
 /*
  * Whether pa is a user frame in use that the pager may page out: one
  * reference, not pinned, not under I/O.
  */
-bool frame_evictable(paddr_t pa);
+bool pt_frame_evictable(paddr_t pa);
 
 /*
  * The first user frame at or after *pa that keeps a slot: sets *pa and
  * *slot and returns true, or returns false when there is none.
  */
-bool frame_next_kept(paddr_t *pa, uint32_t *slot);
+bool pt_frame_next_kept(paddr_t *pa, uint32_t *slot);
 
 
 /* Whether the allocator owns the frame at pa (it may hand it out). */
-bool frame_owned(paddr_t pa);
+bool pt_frame_owned(paddr_t pa);
 
 /*
  * Whether a frame of [pa, pa + n pages) is free (frames the allocator does
  * not own never are).  Reads the free bitmap 32 frames at a time.
  */
-bool frame_any_free(paddr_t pa, uint32_t n);
+bool pt_frame_any_free(paddr_t pa, uint32_t n);
 
 /*
  * What the inline queries below read: the allocator's free bitmap and its
@@ -234,75 +234,75 @@ bool frame_any_free(paddr_t pa, uint32_t n);
  * free? may an unmap drop a pinned frame?), and a function call would cost
  * more than the question.
  */
-struct frame_public {
+struct pt_frame_public {
 	const uint32_t *free_bits; /* bit pfn % 32 of word pfn / 32: frame pfn is free */
 	uint32_t nframes;          /* the frames free_bits covers */
 	uint32_t user_pinned;      /* user-zone frames with a pin */
 	const uint32_t *free;      /* the free frames of each zone */
 };
 
-extern struct frame_public frame_public;
+extern struct pt_frame_public pt_frame_public;
 
-/* frame_any_free of one frame. */
-static inline bool frame_is_free(paddr_t pa)
+/* pt_frame_any_free of one frame. */
+static inline bool pt_frame_is_free(paddr_t pa)
 {
 	uint32_t pfn = pa_to_pfn(pa);
 
-	return pfn < frame_public.nframes && (frame_public.free_bits[pfn / 32] & BIT(pfn % 32));
+	return pfn < pt_frame_public.nframes && (pt_frame_public.free_bits[pfn / 32] & BIT(pfn % 32));
 }
 
 /* How many frames of the user zone are pinned now. */
-static inline uint32_t frame_user_pinned(void)
+static inline uint32_t pt_frame_user_pinned(void)
 {
-	return frame_public.user_pinned;
+	return pt_frame_public.user_pinned;
 }
 
-/* frame_free_count(ZONE_USER): asked before every allocation a user fault may make. */
-static inline uint32_t frame_user_free(void)
+/* pt_frame_free_count(ZONE_USER): asked before every allocation a user fault may make. */
+static inline uint32_t pt_frame_user_free(void)
 {
-	return frame_public.free[ZONE_USER];
+	return pt_frame_public.free[ZONE_USER];
 }
 
 /* Whether pa lies in the kernel zone. */
-bool frame_in_kzone(paddr_t pa);
+bool pt_frame_in_kzone(paddr_t pa);
 
 /* Free frames of a zone, and all frames the allocator owns in it. */
-uint32_t frame_free_count(enum zone z);
-uint32_t frame_total_count(enum zone z);
+uint32_t pt_frame_free_count(enum zone z);
+uint32_t pt_frame_total_count(enum zone z);
 
 /* X: the first address past the kernel zone. */
-paddr_t frame_kzone_end(void);
+paddr_t pt_frame_kzone_end(void);
 
 /*
  * The holder's words: 16 bits for each frame of the kernel zone, indexed by
- * frame number (pa_to_pfn, below frame_kzone_end()), in which whoever holds
+ * frame number (pa_to_pfn, below pt_frame_kzone_end()), in which whoever holds
  * the frame keeps what it must know about it.  Page-table blocks keep there
  * how many entries of each table are live (ptblock.h), as OpenBSD's pmap
  * keeps that count in the page's own vm_page: a count that stays with the
- * frame, found from the frame's address alone.  All zero after frame_init;
+ * frame, found from the frame's address alone.  All zero after pt_frame_init;
  * the allocator never reads or writes them again.
  */
-uint16_t *frame_kzone_words(void);
+uint16_t *pt_frame_kzone_words(void);
 
 /* Where the allocator's metadata lies, for the kernel-zone layout dump. */
-void frame_metadata(paddr_t *base, uint32_t *nframes);
+void pt_frame_metadata(paddr_t *base, uint32_t *nframes);
 
 /*
  * The first run of free kernel-zone frames at or after *pa: sets *pa and
  * *n and returns true, or returns false when there is none.
  */
-bool frame_next_free_run(paddr_t *pa, uint32_t *n);
+bool pt_frame_next_free_run(paddr_t *pa, uint32_t *n);
 
 /*
  * Fault injection: make the nth allocation from now fail with -E_NOMEM
- * (every call of frame_alloc, frame_alloc_run and frame_extend_run that
+ * (every call of pt_frame_alloc, pt_frame_alloc_run and pt_frame_extend_run that
  * passes its argument checks counts as one).  0 turns it off.
- * frame_alloc_calls counts the calls since frame_init.
+ * pt_frame_alloc_calls counts the calls since pt_frame_init.
  */
-void frame_fail_nth(uint32_t n);
-uint32_t frame_alloc_calls(void);
+void pt_frame_fail_nth(uint32_t n);
+uint32_t pt_frame_alloc_calls(void);
 
 /* Verify the invariants above; returns 0 or -E_INVAL after printing the first broken one. */
-int frame_check(void);
+int pt_frame_check(void);
 
 #endif

@@ -16,23 +16,23 @@
 #include "types.h"
 
 /* Start with every slot free; the kmap table is at table_pa. */
-void kmap_init(paddr_t table_pa);
+void pt_kmap_init(paddr_t table_pa);
 
 /*
  * A kernel virtual address at which frame pa can be read and written
- * (through hw_kva) until kunmap.  Panics when all slots are in use: slots
+ * (through hw_kva) until pt_kunmap.  Panics when all slots are in use: slots
  * are held only for the length of one copy, so that is a leak.
  */
-vaddr_t kmap(paddr_t pa);
+vaddr_t pt_kmap(paddr_t pa);
 
 /* Release a window returned by kmap. */
-void kunmap(vaddr_t va);
+void pt_kunmap(vaddr_t va);
 
 /* Zero a frame; copy one frame to another. */
-void kmap_zero(paddr_t pa);
-void kmap_copy(paddr_t dst, paddr_t src);
+void pt_kmap_zero(paddr_t pa);
+void pt_kmap_copy(paddr_t dst, paddr_t src);
 
 /* Slots in use now. */
-uint32_t kmap_in_use(void);
+uint32_t pt_kmap_in_use(void);
 
 #endif

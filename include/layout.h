@@ -46,7 +46,7 @@ static inline bool is_user_page(vaddr_t va) { return va >= USER_BASE; }
 /* The entries of each part.  Kernel PTEs: present, writable, supervisor, global. */
 #define KERNEL_PTE_FLAGS (PG_P | PG_RW | PG_G)
 #define KERNEL_PDE_FLAGS (PG_P | PG_RW | PG_A) /* A preset: the CPU never writes a shared PDE */
-/* The gate's: its one page, supervisor-only until paging_open_gate lets ring 3 in. */
+/* The gate's: its one page, supervisor-only until pt_paging_open_gate lets ring 3 in. */
 #define GATE_PTE_FLAGS (PG_P | PG_G)
 #define GATE_PDE_FLAGS (PG_P | PG_RW | PG_US | PG_A)
 /* User PDEs allow everything: the PTE alone decides what a user page allows. */

@@ -14,7 +14,7 @@
  * Kernel pages are supervisor-only and global (their flags are in
  * layout.h).  All kernel page tables exist after step 6, so no kernel PDE
  * ever changes again.  The frame allocator must be initialised first
- * (frame_init).  Each step returns 0, or -E_NOMEM if the kernel zone is too
+ * (pt_frame_init).  Each step returns 0, or -E_NOMEM if the kernel zone is too
  * small; steps run in order, once.
  */
 #ifndef PAGETRACK_PAGING_H
@@ -22,28 +22,28 @@
 
 #include "types.h"
 
-int paging_step_tracker_page(void);
-int paging_step_master_block(void);
-int paging_step_link_master(void);
-int paging_step_map_low(void);
-int paging_step_map_kzone(void);
-int paging_step_enable(void);
+int pt_paging_step_tracker_page(void);
+int pt_paging_step_master_block(void);
+int pt_paging_step_link_master(void);
+int pt_paging_step_map_low(void);
+int pt_paging_step_map_kzone(void);
+int pt_paging_step_enable(void);
 
 /* All six steps; with verbose, each prints one line as it happens. */
-int paging_init(bool verbose);
+int pt_paging_init(bool verbose);
 
 /*
  * Give the kernel a user gate: step 6 then also maps the frame at `frame`
  * at GATE_BASE (layout.h), never writable, in a table of its own.  Call
- * before paging_init; 0 for none.
+ * before pt_paging_init; 0 for none.
  */
-void paging_set_user_gate(paddr_t frame);
+void pt_paging_set_user_gate(paddr_t frame);
 
 /*
  * Open the gate to ring 3 (readable and executable), or close it again
  * (supervisor-only, as it is between uses): the kernel opens it only while
  * it runs its own code there, so no process can reach it.
  */
-void paging_open_gate(bool open);
+void pt_paging_open_gate(bool open);
 
 #endif

@@ -22,9 +22,9 @@
  *   block are free; otherwise the used pages are copied to a new run with
  *   room to double, the PDEs that point into the block are rebased, the
  *   tracker is updated, and CR3 is reloaded if the block is live
- *   (trk_is_live).  Building a block of n tables copies O(n) pages in all.
+ *   (pt_trk_is_live).  Building a block of n tables copies O(n) pages in all.
  * - Each table in use has a count of its live (non-zero) entries, which
- *   its user keeps up to date (ptb_live): a table whose count falls to zero
+ *   its user keeps up to date (pt_ptb_live): a table whose count falls to zero
  *   is unlinked without looking at its entries, and the last table moves
  *   into its slot.  The block gives frames back when a quarter or
  *   less of it is used (down to half), and all but pages A and B when no
@@ -33,11 +33,11 @@
  *
  * All frames of a block are pinned.  The block is named by its tracker
  * index; only the tracker holds its address.  The functions that change a
- * block in use take its tracker (trk_get), which the caller has looked up
+ * block in use take its tracker (pt_trk_get), which the caller has looked up
  * once for the whole call.
  *
  * The live-entry counts are kept in the frame allocator's word of each
- * table's frame (frame_kzone_words), not in the block: the notes' block
+ * table's frame (pt_frame_kzone_words), not in the block: the notes' block
  * and tracker have no room for them (a PDE has five bits the CPU ignores,
  * a count needs eleven), and a word per kernel-zone frame (two bytes per
  * 4 KiB, 0.05% of the zone) costs no allocation when a table is linked or
@@ -60,53 +60,53 @@
 #define PTB_MAX_PAGES (1u + PT_ENTRIES) /* a directory and a table for every PDE */
 
 /* Forget the statistics (paging initialisation starts from no blocks). */
-void ptb_init(void);
+void pt_ptb_init(void);
 
 /*
  * The frames of a new block: `pages` (PTB_MIN_PAGES..PTB_MAX_PAGES)
  * pinned, contiguous kernel-zone frames, at *base, the first (the
  * directory) zeroed.  Returns 0, -E_INVAL or -E_NOMEM.
  */
-int ptb_alloc(uint32_t pages, paddr_t *base);
+int pt_ptb_alloc(uint32_t pages, paddr_t *base);
 
 /*
  * A new block of `pages` pages with a tracker, its directory zeroed:
  * returns the tracker index, -E_INVAL or -E_NOMEM.  Its pages count toward
- * the peaks from ptb_note_peaks on.
+ * the peaks from pt_ptb_note_peaks on.
  */
-int ptb_create(uint32_t pages);
+int pt_ptb_create(uint32_t pages);
 
 /* Free the block of tracker idx (its run of slots if it is out) and release the tracker. */
-void ptb_destroy(int idx);
+void pt_ptb_destroy(int idx);
 
 /*
  * The kernel zone is identity-mapped (frame.h): what the kernel reaches at
  * hw_phys(FRAME_LOW_RESERVED) goes on, one byte per address, to the zone's
- * end.  ptb_init takes that pointer from the seam once, so that reaching a
+ * end.  pt_ptb_init takes that pointer from the seam once, so that reaching a
  * block's pages costs no call.
  */
-extern uint8_t *ptb_kzone;
+extern uint8_t *pt_ptb_kzone;
 
 /* Kernel-zone address pa, as the kernel reaches it: a block's page, a table, a directory. */
-static inline void *ptb_kzone_ptr(paddr_t pa)
+static inline void *pt_ptb_kzone_ptr(paddr_t pa)
 {
-	return ptb_kzone + (pa - FRAME_LOW_RESERVED);
+	return pt_ptb_kzone + (pa - FRAME_LOW_RESERVED);
 }
 
 /* The page directory of a block, and a page table by its physical address. */
-static inline pde_t *ptb_pd(const struct pg_tracker *t) { return ptb_kzone_ptr(trk_base(t)); }
-static inline pte_t *ptb_table(paddr_t table) { return ptb_kzone_ptr(table); }
+static inline pde_t *pt_ptb_pd(const struct pg_tracker *t) { return pt_ptb_kzone_ptr(pt_trk_base(t)); }
+static inline pte_t *pt_ptb_table(paddr_t table) { return pt_ptb_kzone_ptr(table); }
 
 /* Pages in use: the directory and the tables. */
-static inline uint32_t ptb_used(const struct pg_tracker *t) { return 1 + trk_ntables(t); }
+static inline uint32_t pt_ptb_used(const struct pg_tracker *t) { return 1 + pt_trk_ntables(t); }
 
-/* The live-entry counts, frame_kzone_words() (set by ptb_init). */
-extern uint16_t *ptb_live_counts;
+/* The live-entry counts, pt_frame_kzone_words() (set by pt_ptb_init). */
+extern uint16_t *pt_ptb_live_counts;
 
 /* The count of live (non-zero) entries of the table at physical address `table`. */
-static inline uint16_t *ptb_live(paddr_t table)
+static inline uint16_t *pt_ptb_live(paddr_t table)
 {
-	return &ptb_live_counts[pa_to_pfn(table)];
+	return &pt_ptb_live_counts[pa_to_pfn(table)];
 }
 
 /*
@@ -114,33 +114,33 @@ static inline uint16_t *ptb_live(paddr_t table)
  * relocation.  Returns 0, -E_NOMEM (the block is unchanged) or -E_RANGE
  * (more than PTB_MAX_PAGES would be needed).
  */
-int ptb_reserve(struct pg_tracker *t, uint32_t more);
+int pt_ptb_reserve(struct pg_tracker *t, uint32_t more);
 
 /*
  * Link the next spare slot of block t, zeroed, as the table of PDE pdi,
  * with PDE flags pde_flags, its live count 0; returns the table's physical
  * address.  The PDE must not be present and a spare slot must exist
- * (ptb_reserve).
+ * (pt_ptb_reserve).
  */
-paddr_t ptb_link(struct pg_tracker *t, uint32_t pdi, uint32_t pde_flags);
+paddr_t pt_ptb_link(struct pg_tracker *t, uint32_t pdi, uint32_t pde_flags);
 
 /*
  * Unlink the table of PDE pdi of block t, whose live count has fallen to
  * zero: clear the PDE, move the last table (and its count) into the freed
  * slot, and shrink the block if the policy above says so.
  */
-void ptb_unlink(struct pg_tracker *t, uint32_t pdi);
+void pt_ptb_unlink(struct pg_tracker *t, uint32_t pdi);
 
 /*
  * A new block holding a copy of block src: the same tables in the same
  * slots with the same live counts, its PDEs rebased onto the new block.
  * Returns the new tracker index, or -E_NOMEM.  Its pages count toward the
- * peaks from ptb_note_peaks on.
+ * peaks from pt_ptb_note_peaks on.
  */
-int ptb_clone(int src);
+int pt_ptb_clone(int src);
 
 /* Give back every spare page of block t (keeping PTB_MIN_PAGES). */
-void ptb_trim(struct pg_tracker *t);
+void pt_ptb_trim(struct pg_tracker *t);
 
 /*
  * Page block t out (tracker.h says how the tracker records it): its
@@ -154,7 +154,7 @@ void ptb_trim(struct pg_tracker *t);
  * that slot is retired, the others freed) leave the block in RAM as it
  * was.
  */
-int ptb_out(struct pg_tracker *t);
+int pt_ptb_out(struct pg_tracker *t);
 
 /*
  * Bring block t, which is out, back: any run of free kernel-zone frames
@@ -164,13 +164,13 @@ int ptb_out(struct pg_tracker *t);
  * tracker updated.  Returns 0; -E_NOMEM (no such run), -E_IO (a read
  * failed: that slot is retired; or the block is lost) leave it out.
  */
-int ptb_in(struct pg_tracker *t);
+int pt_ptb_in(struct pg_tracker *t);
 
 /*
  * Block t, which is out, has lost its tables (tracker.h, TRK_LOST); the
  * references of `kept` of their entries could not be given back.
  */
-void ptb_set_lost(struct pg_tracker *t, uint32_t kept);
+void pt_ptb_set_lost(struct pg_tracker *t, uint32_t kept);
 
 struct ptb_stats {
 	uint32_t blocks;          /* blocks in existence */
@@ -188,15 +188,15 @@ struct ptb_stats {
 };
 
 /*
- * Raise the peaks to the present totals.  The blocks ptb_create and
- * ptb_clone make count toward the peaks from this call on: vmspace calls it
+ * Raise the peaks to the present totals.  The blocks pt_ptb_create and
+ * pt_ptb_clone make count toward the peaks from this call on: vmspace calls it
  * once the new address space is whole, so that one whose making failed
  * half way (an eager clone that ran out of frames) leaves them as they
  * were.  Every other change of the totals raises them at once.
  */
-void ptb_note_peaks(void);
+void pt_ptb_note_peaks(void);
 
-void ptb_get_stats(struct ptb_stats *s);
-void ptb_reset_stats(void);
+void pt_ptb_get_stats(struct ptb_stats *s);
+void pt_ptb_reset_stats(void);
 
 #endif

@@ -61,7 +61,7 @@ void *hw_phys(paddr_t pa);
 /*
  * A pointer through which the kernel reaches kernel virtual address va,
  * with the current translation.  The core calls it only for its kmap
- * windows (kmap_zero, kmap_copy), after it mapped va and invalidated it.
+ * windows (pt_kmap_zero, pt_kmap_copy), after it mapped va and invalidated it.
  *   i386:  a cast (the CPU translates).
  *   host:  va translated by the model MMU, so a stale TLB entry shows; a
  *          fault panics.
@@ -71,7 +71,7 @@ void *hw_kva(vaddr_t va);
 /*
  * Load CR3 with the page directory at pd (page aligned, a directory whose
  * kernel part is the master's); drops every non-global translation.  The
- * core calls it in vm_activate and when it moves the live block.
+ * core calls it in pt_vm_activate and when it moves the live block.
  */
 void hw_load_cr3(paddr_t pd);
 
@@ -80,7 +80,7 @@ paddr_t hw_cr3(void);
 
 /*
  * The address of the last page fault (CR2).  The core does not call it: the
- * kernel's page-fault handler reads it and passes it to vm_fault.
+ * kernel's page-fault handler reads it and passes it to pt_vm_fault.
  */
 vaddr_t hw_cr2(void);
 
@@ -104,7 +104,7 @@ void hw_flush_tlb_global(void);
  * Turn paging on with the page directory at pd: load CR3, set CR0.PG and
  * CR0.WP (the core relies on WP: copy-on-write pages are read-only to the
  * kernel too), then CR4.PGE where the CPU has it.  Called once, by
- * paging_init's sixth step, with the master table; the code running it
+ * pt_paging_init's sixth step, with the master table; the code running it
  * must be where the master maps it (the identity map of the first GiB).
  */
 void hw_enable_paging(paddr_t pd);
@@ -166,8 +166,8 @@ int hw_disk_read(uint32_t page, paddr_t frame);
 int hw_disk_write(uint32_t page, paddr_t frame);
 
 /*
- * Write one character to the console: paging_init's steps when verbose,
- * the dumps' console_sink, the checker's reports, pt_printf and pt_panic.
+ * Write one character to the console: pt_paging_init's steps when verbose,
+ * the dumps' pt_console_sink, the checker's reports, pt_printf and pt_panic.
  * It must work from the first call of the core on, and must not call the
  * core.
  *   i386:  the serial port (COM1).   host:  stdout.

@@ -16,15 +16,15 @@
  *   used      1 .. SWAP_REF_MAX references, not retired;
  *   retired   its disk page failed: never handed out again.  A slot is
  *             retired while in use (the holder that met the error calls
- *             swap_retire); the references it still has go away as usual,
+ *             pt_swap_retire); the references it still has go away as usual,
  *             and when the last one does the slot stays retired.
  *
- *   swap_alloc / swap_alloc_run          free -> used (1 reference each)
- *   swap_ref                             one more reference (used or retired)
- *   swap_unref / swap_free_run           one fewer; used -> free at 0
- *   swap_retire                          used -> retired
+ *   pt_swap_alloc / pt_swap_alloc_run          free -> used (1 reference each)
+ *   pt_swap_ref                             one more reference (used or retired)
+ *   pt_swap_unref / pt_swap_free_run           one fewer; used -> free at 0
+ *   pt_swap_retire                          used -> retired
  *
- * Invariants (swap_check() verifies them):
+ * Invariants (pt_swap_check() verifies them):
  *  - slot 0 is neither free nor retired and has no reference;
  *  - a slot is free exactly when its bit in the free bitmap is set, and
  *    then it has no reference and is not retired;
@@ -33,13 +33,13 @@
  *  - no free slot lies below the search hint;
  *  - the metadata frames are kernel-zone frames in use, pinned once.
  *
- * Metadata, in one run of pinned kernel-zone frames taken by swap_init:
+ * Metadata, in one run of pinned kernel-zone frames taken by pt_swap_init:
  * the reference counts (2 bytes a slot), the free bitmap and the retired
  * bitmap (1 bit a slot each), and a bounce page for transfers that have no
- * frame of their own (swap_bounce): 37 frames for a 256 MiB disk, 577 for
+ * frame of their own (pt_swap_bounce): 37 frames for a 256 MiB disk, 577 for
  * the largest (4 GiB).  The kernel-zone dump names it.
  *
- * Transfers: swap_read and swap_write move a page between a frame and a
+ * Transfers: pt_swap_read and pt_swap_write move a page between a frame and a
  * slot someone holds, through the seam (hw_disk_read, hw_disk_write),
  * marking the frame under I/O meanwhile (frame.h) and counting every
  * transfer and every failure.  What a failure costs is the caller's to
@@ -68,43 +68,43 @@ struct swap_counts {
 
 /*
  * Take over the disk (hw_disk_pages()): every slot free, the metadata in a
- * new run of pinned kernel-zone frames.  Call after frame_init, once per
- * boot or after swap_fini; what was there before is forgotten, not given
+ * new run of pinned kernel-zone frames.  Call after pt_frame_init, once per
+ * boot or after pt_swap_fini; what was there before is forgotten, not given
  * back.  Without a disk (or with a disk of one page) there are no slots
  * and no metadata.  Returns 0, or -E_NOMEM if the metadata does not fit in
  * the kernel zone (there are then no slots).
  */
-int swap_init(void);
+int pt_swap_init(void);
 
 /*
  * Give the metadata back to the kernel zone; there are no slots after.
  * Every slot must be free or retired without references (-E_BUSY if not,
  * and nothing changes).
  */
-int swap_fini(void);
+int pt_swap_fini(void);
 
 /* A free slot, now used with one reference: its number (> 0), or -E_NOMEM. */
-int swap_alloc(void);
+int pt_swap_alloc(void);
 
 /*
  * n >= 1 consecutive free slots, the lowest such run, each now used with
  * one reference: the first one's number, -E_INVAL if n is 0, or -E_NOMEM
  * if there is no such run.
  */
-int swap_alloc_run(uint32_t n);
+int pt_swap_alloc_run(uint32_t n);
 
 /*
  * One more reference to a slot that has one (used or retired): 0,
  * -E_INVAL (not a slot), -E_FREE (no reference to add to), or -E_RANGE if
  * it holds SWAP_REF_MAX already.
  */
-int swap_ref(uint32_t slot);
+int pt_swap_ref(uint32_t slot);
 
 /*
  * Drop one reference: the references left (0: the slot is free again, or
  * stays retired), -E_INVAL (not a slot) or -E_FREE (it has none).
  */
-int swap_unref(uint32_t slot);
+int pt_swap_unref(uint32_t slot);
 
 /*
  * Drop the one reference each slot of [first, first + n) holds (the run of
@@ -112,26 +112,26 @@ int swap_unref(uint32_t slot);
  * the run is not all slots, -E_FREE if one has no reference, -E_BUSY if
  * one has more than one.
  */
-int swap_free_run(uint32_t first, uint32_t n);
+int pt_swap_free_run(uint32_t first, uint32_t n);
 
 /*
  * Retire a slot in use whose disk page failed: it is never handed out
  * again.  0, -E_INVAL (not a slot), -E_FREE (it has no reference: only its
  * holder can know it failed), -E_EXIST (retired already).
  */
-int swap_retire(uint32_t slot);
+int pt_swap_retire(uint32_t slot);
 
 /* The reference count of a slot, or -E_INVAL. */
-int swap_refcount(uint32_t slot);
+int pt_swap_refcount(uint32_t slot);
 
 /* The state of a slot (enum swap_state), or -E_INVAL. */
-int swap_slot_state(uint32_t slot);
+int pt_swap_slot_state(uint32_t slot);
 
 /* The slots in each state now (all 0 without swap). */
-void swap_get_counts(struct swap_counts *c);
+void pt_swap_get_counts(struct swap_counts *c);
 
 /* Where the metadata lies, for the kernel-zone dump (0 frames: none). */
-void swap_metadata(paddr_t *base, uint32_t *nframes);
+void pt_swap_metadata(paddr_t *base, uint32_t *nframes);
 
 /*
  * The bounce page: a pinned kernel-zone frame of the metadata, for a
@@ -139,55 +139,55 @@ void swap_metadata(paddr_t *base, uint32_t *nframes);
  * out, read to release what it holds) and for the checker's counts; 0
  * without slots.  Nothing holds it between two operations.
  */
-paddr_t swap_bounce(void);
+paddr_t pt_swap_bounce(void);
 
 /*
  * Write the frame at `frame` to `slot`, or read the slot into it: 0,
  * -E_INVAL if nothing holds the slot (or it is none), the errors of
- * frame_set_io if the frame is not one in use (nothing is moved), or the
+ * pt_frame_set_io if the frame is not one in use (nothing is moved), or the
  * seam's error (-E_IO: the disk failed; the slot's page, or the frame, then
  * holds unspecified bytes).  The frame is marked under I/O during the
  * transfer.
  */
-int swap_write(uint32_t slot, paddr_t frame);
-int swap_read(uint32_t slot, paddr_t frame);
+int pt_swap_write(uint32_t slot, paddr_t frame);
+int pt_swap_read(uint32_t slot, paddr_t frame);
 
-/* Transfers since swap_init or swap_reset_io, failed ones included, and failures. */
+/* Transfers since pt_swap_init or pt_swap_reset_io, failed ones included, and failures. */
 struct swap_io_counts {
 	uint32_t reads, writes;
 	uint32_t read_errors, write_errors;
 };
 
-/* The transfers counted so far, and zero them (pager_reset_stats does). */
-void swap_get_io(struct swap_io_counts *c);
-void swap_reset_io(void);
+/* The transfers counted so far, and zero them (pt_pager_reset_stats does). */
+void pt_swap_get_io(struct swap_io_counts *c);
+void pt_swap_reset_io(void);
 
 /*
  * Counting every reference again, when some holders were lost (a page
- * table of a block that is out could not be read): swap_recount_begin
+ * table of a block that is out could not be read): pt_swap_recount_begin
  * forgets every count, each holder that is left then takes its reference
- * again with swap_recount_hold (0, -E_INVAL not a slot, -E_FREE a slot
- * that is free, -E_RANGE at the limit), and swap_recount_end frees the
+ * again with pt_swap_recount_hold (0, -E_INVAL not a slot, -E_FREE a slot
+ * that is free, -E_RANGE at the limit), and pt_swap_recount_end frees the
  * slots no holder took (a retired slot stays retired).  Between the
  * first and the last, the counts are not to be believed.
  */
-void swap_recount_begin(void);
-int swap_recount_hold(uint32_t slot);
-void swap_recount_end(void);
+void pt_swap_recount_begin(void);
+int pt_swap_recount_hold(uint32_t slot);
+void pt_swap_recount_end(void);
 
-/* Give back a reference swap_recount_hold took (a holder turned out to be lost). */
-void swap_recount_unhold(uint32_t slot);
+/* Give back a reference pt_swap_recount_hold took (a holder turned out to be lost). */
+void pt_swap_recount_unhold(uint32_t slot);
 
 /*
  * Fault injection: make the nth allocation from now fail with -E_NOMEM
- * (every call of swap_alloc and swap_alloc_run that passes its argument
- * checks counts as one).  0 turns it off.  swap_alloc_calls counts the
- * calls since swap_init.
+ * (every call of pt_swap_alloc and pt_swap_alloc_run that passes its argument
+ * checks counts as one).  0 turns it off.  pt_swap_alloc_calls counts the
+ * calls since pt_swap_init.
  */
-void swap_fail_nth(uint32_t n);
-uint32_t swap_alloc_calls(void);
+void pt_swap_fail_nth(uint32_t n);
+uint32_t pt_swap_alloc_calls(void);
 
 /* Verify the invariants above; returns 0 or -E_INVAL after printing the first broken one. */
-int swap_check(void);
+int pt_swap_check(void);
 
 #endif

@@ -24,40 +24,40 @@ struct tlb_stats {
 /* Past this many pages, a range is invalidated by reloading CR3. */
 #define TLB_RANGE_FLUSH 32u
 
-/* The counts of tlb_get_stats, kept by tlb.c and by tlb_page below. */
-extern struct tlb_stats tlb_counts;
+/* The counts of pt_tlb_get_stats, kept by tlb.c and by pt_tlb_page below. */
+extern struct tlb_stats pt_tlb_counts;
 
-/* invlpg of va in the live block, counted (tlb_page's half that is not inline). */
-void tlb_page_live(vaddr_t va);
+/* invlpg of va in the live block, counted (pt_tlb_page's half that is not inline). */
+void pt_tlb_page_live(vaddr_t va);
 
-/* Debug builds: panic unless CR3 holds the live block, which tlb_page relies on. */
-void tlb_assert_cr3(void);
+/* Debug builds: panic unless CR3 holds the live block, which pt_tlb_page relies on. */
+void pt_tlb_assert_cr3(void);
 
 /*
  * The translation of va in block t changed.  Inline, because every change
  * to an entry asks, and most are to address spaces that are not live.
  */
-static inline void tlb_page(const struct pg_tracker *t, vaddr_t va)
+static inline void pt_tlb_page(const struct pg_tracker *t, vaddr_t va)
 {
 #ifdef PT_DEBUG
-	tlb_assert_cr3(); /* out of line: tlb_page is inlined wherever an entry changes */
+	pt_tlb_assert_cr3(); /* out of line: pt_tlb_page is inlined wherever an entry changes */
 #endif
-	if (trk_is_live(t))
-		tlb_page_live(va);
+	if (pt_trk_is_live(t))
+		pt_tlb_page_live(va);
 	else
-		tlb_counts.skipped++;
+		pt_tlb_counts.skipped++;
 }
 
 /* The translations of npages pages from va in block t changed. */
-void tlb_range(const struct pg_tracker *t, vaddr_t va, uint32_t npages);
+void pt_tlb_range(const struct pg_tracker *t, vaddr_t va, uint32_t npages);
 
 /* Many translations of block t changed. */
-void tlb_all(const struct pg_tracker *t);
+void pt_tlb_all(const struct pg_tracker *t);
 
 /* A kernel mapping changed. */
-void tlb_kernel_page(vaddr_t va);
+void pt_tlb_kernel_page(vaddr_t va);
 
-void tlb_get_stats(struct tlb_stats *s);
-void tlb_reset_stats(void);
+void pt_tlb_get_stats(struct tlb_stats *s);
+void pt_tlb_reset_stats(void);
 
 #endif

@@ -26,8 +26,8 @@
  *                       the references they held were counted again without
  *                       them; the space can only be destroyed
  *
- * trk_base() of a tracker that is out is a slot number, not an address:
- * whoever reaches a block's pages asks trk_out() first (the calls on an
+ * pt_trk_base() of a tracker that is out is a slot number, not an address:
+ * whoever reaches a block's pages asks pt_trk_out() first (the calls on an
  * address space bring its block back in, vmspace.h).  The master (tracker
  * 0) and the tracker pages are never paged out.
  *
@@ -75,25 +75,25 @@ _Static_assert(sizeof(struct pg_alloc_page) == 4096, "a tracker page is one page
 #define TRK_OUT BIT(11)  /* in ptPtr: the block is in swap */
 #define TRK_LOST BIT(31) /* in pcount of a block that is out: its tables are lost */
 
-/* The block's address: only for a tracker in RAM (!trk_out). */
-static inline paddr_t trk_base(const struct pg_tracker *t) { return t->ptPtr & ~MASK(12); }
-static inline uint32_t trk_ntables(const struct pg_tracker *t) { return t->ptPtr & MASK(11); }
-static inline bool trk_in_use(const struct pg_tracker *t) { return t->ptPtr != 0; }
-static inline bool trk_out(const struct pg_tracker *t) { return t->ptPtr & TRK_OUT; }
+/* The block's address: only for a tracker in RAM (!pt_trk_out). */
+static inline paddr_t pt_trk_base(const struct pg_tracker *t) { return t->ptPtr & ~MASK(12); }
+static inline uint32_t pt_trk_ntables(const struct pg_tracker *t) { return t->ptPtr & MASK(11); }
+static inline bool pt_trk_in_use(const struct pg_tracker *t) { return t->ptPtr != 0; }
+static inline bool pt_trk_out(const struct pg_tracker *t) { return t->ptPtr & TRK_OUT; }
 
 /* Of a tracker that is out: its first slot, the pages it maps, whether its tables are lost. */
-static inline uint32_t trk_out_slot(const struct pg_tracker *t) { return t->ptPtr >> 12; }
-static inline uint32_t trk_out_mapped(const struct pg_tracker *t) { return t->pcount & ~TRK_LOST; }
-static inline bool trk_lost(const struct pg_tracker *t) { return t->pcount & TRK_LOST; }
+static inline uint32_t pt_trk_out_slot(const struct pg_tracker *t) { return t->ptPtr >> 12; }
+static inline uint32_t pt_trk_out_mapped(const struct pg_tracker *t) { return t->pcount & ~TRK_LOST; }
+static inline bool pt_trk_lost(const struct pg_tracker *t) { return t->pcount & TRK_LOST; }
 
-static inline void trk_set(struct pg_tracker *t, paddr_t base, uint32_t ntables, uint32_t pcount)
+static inline void pt_trk_set(struct pg_tracker *t, paddr_t base, uint32_t ntables, uint32_t pcount)
 {
 	t->ptPtr = base | ntables;
 	t->pcount = pcount;
 }
 
 /* Tracker t's block is out: in the run of slots from `slot`, mapping `mapped` pages. */
-static inline void trk_set_out(struct pg_tracker *t, uint32_t slot, uint32_t ntables,
+static inline void pt_trk_set_out(struct pg_tracker *t, uint32_t slot, uint32_t ntables,
 			       uint32_t mapped)
 {
 	t->ptPtr = slot << 12 | TRK_OUT | ntables;
@@ -104,68 +104,68 @@ static inline void trk_set_out(struct pg_tracker *t, uint32_t slot, uint32_t nta
  * Forget every tracker and allocate the first tracker page (step 1 of the
  * paging initialisation).  Returns 0 or -E_NOMEM.
  */
-int trk_init(void);
+int pt_trk_init(void);
 
 /*
  * Take a free tracker for the block at base (page aligned, not 0) and
  * return its index, allocating a tracker page if all are in use.  Returns
  * the index, or -E_NOMEM (no frame for a tracker page, or TRK_MAX reached).
  */
-int trk_claim(paddr_t base, uint32_t ntables, uint32_t pcount);
+int pt_trk_claim(paddr_t base, uint32_t ntables, uint32_t pcount);
 
 /* Free tracker idx; gives its tracker page back when that empties. */
-void trk_release(int idx);
+void pt_trk_release(int idx);
 
 /*
  * The tracker pages by directory slot, NULL where there is none: kept by
- * tracker.c, read here so that trk_get, with which every call on an
+ * tracker.c, read here so that pt_trk_get, with which every call on an
  * address space starts, is inline.
  */
-extern struct pg_alloc_page *trk_page_ptrs[TRK_MAX_PAGES];
+extern struct pg_alloc_page *pt_trk_page_ptrs[TRK_MAX_PAGES];
 
 /* Tracker idx if it is in use, else NULL. */
-static inline struct pg_tracker *trk_get(int idx)
+static inline struct pg_tracker *pt_trk_get(int idx)
 {
 	if ((uint32_t)idx >= TRK_MAX) /* a negative idx too */
 		return NULL;
-	struct pg_alloc_page *page = trk_page_ptrs[(uint32_t)idx / TRK_PER_PAGE];
+	struct pg_alloc_page *page = pt_trk_page_ptrs[(uint32_t)idx / TRK_PER_PAGE];
 	if (!page)
 		return NULL;
 	struct pg_tracker *t = &page->pagetables[(uint32_t)idx % TRK_PER_PAGE];
-	return trk_in_use(t) ? t : NULL;
+	return pt_trk_in_use(t) ? t : NULL;
 }
 
 /* The first tracker in use at index >= from, or -1. */
-int trk_next(int from);
+int pt_trk_next(int from);
 
 /* Trackers in use, and tracker pages held. */
-uint32_t trk_count(void);
-uint32_t trk_pages(void);
+uint32_t pt_trk_count(void);
+uint32_t pt_trk_pages(void);
 
 /* The physical address of tracker page i, or 0. */
-paddr_t trk_page_addr(uint32_t i);
+paddr_t pt_trk_page_addr(uint32_t i);
 
 /*
  * The live tracker, whose block CR3 holds, or -1 before paging is on.
- * Whoever loads CR3 records it here (trk_set_live); a live tracker is
- * never released (ptb_destroy refuses it).
+ * Whoever loads CR3 records it here (pt_trk_set_live); a live tracker is
+ * never released (pt_ptb_destroy refuses it).
  */
-int trk_live(void);
-void trk_set_live(int idx);
+int pt_trk_live(void);
+void pt_trk_set_live(int idx);
 
-/* The live tracker, trk_get(trk_live()), for trk_is_live: kept by trk_set_live. */
-extern struct pg_tracker *trk_live_tracker;
+/* The live tracker, pt_trk_get(pt_trk_live()), for pt_trk_is_live: kept by pt_trk_set_live. */
+extern struct pg_tracker *pt_trk_live_tracker;
 
 /* Whether t is the live tracker (inline: every change to a table asks). */
-static inline bool trk_is_live(const struct pg_tracker *t)
+static inline bool pt_trk_is_live(const struct pg_tracker *t)
 {
-	return t && t == trk_live_tracker;
+	return t && t == pt_trk_live_tracker;
 }
 
 /* Whether CR3 holds the live tracker's block, as it must whenever paging is on. */
-bool trk_live_in_cr3(void);
+bool pt_trk_live_in_cr3(void);
 
 /* Verify the tracker directory: pages pinned, counts right.  0 or -E_INVAL. */
-int trk_check(void);
+int pt_trk_check(void);
 
 #endif

@@ -104,18 +104,18 @@ static int load_segment(int as, const uint8_t *image, const struct elf32_phdr *p
 	for (vaddr_t va = ph->vaddr; va < seg_end(ph); va += PAGE_SIZE) {
 		paddr_t pa;
 		pressure_before_alloc(); /* below the low watermark: reclaim first */
-		int rc = frame_alloc(ZONE_USER, &pa);
+		int rc = pt_frame_alloc(ZONE_USER, &pa);
 		if (rc < 0)
 			return -SYS_ENOMEM;
-		kmap_zero(pa);
+		pt_kmap_zero(pa);
 		uint32_t off = va - ph->vaddr; /* bytes of the file that land on this page */
 		if (off < ph->filesz) {
-			vaddr_t w = kmap(pa);
+			vaddr_t w = pt_kmap(pa);
 			memcpy(hw_kva(w), image + ph->offset + off, MIN(PAGE_SIZE, ph->filesz - off));
-			kunmap(w);
+			pt_kunmap(w);
 		}
-		if ((rc = vm_map(as, va, pa, flags)) < 0) {
-			frame_unref(pa);
+		if ((rc = pt_vm_map(as, va, pa, flags)) < 0) {
+			pt_frame_unref(pa);
 			return sys_error(rc);
 		}
 	}

@@ -40,7 +40,7 @@
 
 extern char kernel_start[], kernel_end[]; /* kernel.ld: the image, page aligned */
 
-/* Copies of what the loader gave: frame_init() may overwrite the originals. */
+/* Copies of what the loader gave: pt_frame_init() may overwrite the originals. */
 static char cmdline[CMDLINE_MAX];
 static struct mem_region mem_map[MAX_REGIONS];
 static size_t mem_regions;
@@ -184,7 +184,7 @@ static paddr_t choose_kzone(void)
 
 	if (rc == -E_INVAL)
 		boot_fail();
-	paddr_t x = frame_choose_kzone_end(mem_map, mem_regions, req);
+	paddr_t x = pt_frame_choose_kzone_end(mem_map, mem_regions, req);
 	if (x <= (paddr_t)kernel_end) {
 		kprintf("kzone: X = 0x%08x leaves no room after the kernel image "
 			"(it ends at 0x%08x): %s\n", x, (paddr_t)kernel_end,
@@ -201,15 +201,15 @@ static paddr_t choose_kzone(void)
 
 static void init_frames(paddr_t x)
 {
-	int rc = frame_init(mem_map, mem_regions, (paddr_t)kernel_start, (paddr_t)kernel_end, x);
+	int rc = pt_frame_init(mem_map, mem_regions, (paddr_t)kernel_start, (paddr_t)kernel_end, x);
 
 	if (rc == 0)
 		return;
 	if (rc == -E_NOMEM)
-		kprintf("frame_init: the frame allocator's metadata does not fit below X = 0x%08x; "
+		kprintf("pt_frame_init: the frame allocator's metadata does not fit below X = 0x%08x; "
 			"ask for a larger kzone=\n", x);
 	else
-		kprintf("frame_init: %s (%s): no usable memory above 1 MiB\n", err_name(rc),
+		kprintf("pt_frame_init: %s (%s): no usable memory above 1 MiB\n", err_name(rc),
 			err_cause(rc));
 	boot_fail();
 }
@@ -218,7 +218,7 @@ static void print_zone(const char *name, enum zone z, uint64_t start, uint64_t e
 {
 	kprintf("frames: %-11s 0x%08llx-0x%08llx: %u frames, %u free\n", name,
 		(unsigned long long)start, (unsigned long long)MAX(start, end),
-		frame_total_count(z), frame_free_count(z));
+		pt_frame_total_count(z), pt_frame_free_count(z));
 }
 
 static void print_zones(void)
@@ -226,9 +226,9 @@ static void print_zones(void)
 	paddr_t meta;
 	uint32_t nmeta;
 
-	print_zone("kernel zone", ZONE_KERNEL, FRAME_LOW_RESERVED, frame_kzone_end());
-	print_zone("user zone", ZONE_USER, frame_kzone_end(), ram_top());
-	frame_metadata(&meta, &nmeta);
+	print_zone("kernel zone", ZONE_KERNEL, FRAME_LOW_RESERVED, pt_frame_kzone_end());
+	print_zone("user zone", ZONE_USER, pt_frame_kzone_end(), ram_top());
+	pt_frame_metadata(&meta, &nmeta);
 	kprintf("frames: metadata    0x%08x-0x%08x: %u frames, ", meta,
 		meta + nmeta * PAGE_SIZE, nmeta);
 	print_size((uint64_t)nmeta * PAGE_SIZE);
@@ -268,13 +268,13 @@ static void start_swap(void)
 
 	if (hw_disk_pages() == 0)
 		return;
-	int rc = swap_init();
+	int rc = pt_swap_init();
 	if (rc < 0) {
 		kprintf("swap: %s (%s): no swap\n", err_name(rc), err_cause(rc));
 		return;
 	}
-	swap_get_counts(&c);
-	swap_metadata(&meta, &nmeta);
+	pt_swap_get_counts(&c);
+	pt_swap_metadata(&meta, &nmeta);
 	kprintf("swap: %u slots (", c.total);
 	print_size((uint64_t)c.total * PAGE_SIZE);
 	kprintf("), metadata in %u kernel-zone frames at 0x%08x\n", nmeta, meta);
@@ -283,11 +283,11 @@ static void start_swap(void)
 /* The notes' steps, each printed as it happens; then paging is on. */
 static void init_paging(void)
 {
-	paging_set_user_gate(probe_gate_frame());
-	if (paging_init(true) < 0)
+	pt_paging_set_user_gate(probe_gate_frame());
+	if (pt_paging_init(true) < 0)
 		boot_fail();
 	probe_init();
-	if (vm_check() < 0) {
+	if (pt_vm_check() < 0) {
 		kprintf("paging: the page tables break an invariant\n");
 		boot_fail();
 	}

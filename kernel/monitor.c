@@ -2,8 +2,8 @@
  * monitor.c - the kernel monitor (see monitor.h): read a line, split it
  * into words, find the command in the table, check its arguments, run it.
  * Each command prints with the dumps and decoders the rest of the kernel
- * has: vm_dump and vm_dump_block, pagefault_print_walk, kzone_dump,
- * trk_dump, vm_check; evict and swapout page out through the pager
+ * has: pt_vm_dump and pt_vm_dump_block, pagefault_print_walk, pt_kzone_dump,
+ * pt_trk_dump, pt_vm_check; evict and swapout page out through the pager
  * (pager.h), between the processes' turns, as the kernel's own policy does.
  */
 #include "monitor.h"
@@ -260,8 +260,8 @@ static void show_space(const struct proc_info *p)
 	kprintf("process %d (%s): address space %d; ranges: start-end size flags (u user, r "
 		"read, w write, c copy-on-write) first frame, or s and the first slot of pages in "
 		"swap\n", p->pid, p->name, p->as);
-	vm_dump(p->as, console_sink, NULL);
-	vm_dump_block(p->as, console_sink, NULL);
+	pt_vm_dump(p->as, pt_console_sink, NULL);
+	pt_vm_dump_block(p->as, pt_console_sink, NULL);
 }
 
 /* Say that process p's block is out, and where (info: its space's, out). */
@@ -289,7 +289,7 @@ static void cmd_walk(char **argv)
 
 	if (!find_space("walk", argv[1], &p) || !find_address("walk", argv[2], &va))
 		return;
-	int rc = vm_info(p.as, &info);
+	int rc = pt_vm_info(p.as, &info);
 	if (rc < 0) {
 		kprintf("walk: address space %d: %s (%s)\n", p.as, err_name(rc), err_cause(rc));
 		return;
@@ -303,7 +303,7 @@ static void cmd_walk(char **argv)
 	pagefault_print_walk(info.block, p.as, va);
 }
 
-/* What the errors of pager_evict and pager_block_out mean here (pager.h). */
+/* What the errors of pt_pager_evict and pt_pager_block_out mean here (pager.h). */
 static const char *const pager_meanings[E_COUNT] = {
 	[E_INVAL] = "give the address of a page, a multiple of 1000",
 	[E_RANGE] = "only user pages go out: from 40000000 up",
@@ -333,7 +333,7 @@ static bool can_page_out(const char *cmd, const struct proc_info *p)
 		kprintf("%s: there is no swap: boot with a swap disk (make shell SWAP=64)\n", cmd);
 		return false;
 	}
-	if (vm_live() == p->as || strcmp(p->state, "running") == 0) {
+	if (pt_vm_live() == p->as || strcmp(p->state, "running") == 0) {
 		kprintf("%s: process %d (%s) is running: its address space is live, and a live "
 			"space stays in RAM\n", cmd, p->pid, p->name);
 		return false;
@@ -346,7 +346,7 @@ static uint32_t pages_gone_out(void)
 {
 	struct pager_stats w;
 
-	pager_get_stats(&w);
+	pt_pager_get_stats(&w);
 	return w.swap_outs + w.clean_drops;
 }
 
@@ -358,9 +358,9 @@ static void cmd_swapout(char **argv)
 	if (!find_space("swapout", argv[1], &p) || !can_page_out("swapout", &p))
 		return;
 	uint32_t before = pages_gone_out();
-	int rc = pager_block_out(p.as);
+	int rc = pt_pager_block_out(p.as);
 	if (rc == 0)
-		rc = vm_info(p.as, &info);
+		rc = pt_vm_info(p.as, &info);
 	if (rc < 0) {
 		kprintf("swapout: process %d (%s): %s (%s): %s\n", p.pid, p.name, err_name(rc),
 			err_cause(rc), pager_error_meaning(rc));
@@ -381,9 +381,9 @@ static void cmd_evict(char **argv)
 	if (!find_space("evict", argv[1], &p) || !find_address("evict", argv[2], &va) ||
 	    !can_page_out("evict", &p))
 		return;
-	int rc = pager_evict(p.as, va);
+	int rc = pt_pager_evict(p.as, va);
 	if (rc == 0)
-		rc = vm_query(p.as, va, &m);
+		rc = pt_vm_query(p.as, va, &m);
 	if (rc < 0) {
 		kprintf("evict: 0x%08x of process %d (%s): %s (%s): %s\n", va, p.pid, p.name,
 			err_name(rc), err_cause(rc), pager_error_meaning(rc));
@@ -401,13 +401,13 @@ static void cmd_kzone(char **argv)
 		kprintf("kzone: \"%s\" is not a number of lines: give 1 or more\n", argv[1]);
 		return;
 	}
-	kzone_dump(console_sink, NULL, (uint32_t)lines);
+	pt_kzone_dump(pt_console_sink, NULL, (uint32_t)lines);
 }
 
 static void cmd_trackers(char **argv)
 {
 	(void)argv;
-	trk_dump(console_sink, NULL);
+	pt_trk_dump(pt_console_sink, NULL);
 }
 
 static void cmd_stats(char **argv)
@@ -417,10 +417,10 @@ static void cmd_stats(char **argv)
 	struct proc_stats p;
 
 	(void)argv;
-	vm_get_stats(&s);
+	pt_vm_get_stats(&s);
 	proc_get_stats(&p);
 	kprintf("frames free: %u in the kernel zone, %u in the user zone\n",
-		frame_free_count(ZONE_KERNEL), frame_free_count(ZONE_USER));
+		pt_frame_free_count(ZONE_KERNEL), pt_frame_free_count(ZONE_USER));
 	kprintf("paging: spaces=%u (peak %u) tracker_pages=%u blocks=%u block_pages=%u "
 		"tables=%u relocations=%u inplace_growths=%u shrinks=%u pages_copied=%u\n",
 		s.spaces, s.spaces_peak, s.tracker_pages, s.blocks, s.block_pages, s.tables,
@@ -428,7 +428,7 @@ static void cmd_stats(char **argv)
 	kprintf("faults: cow_copies=%u cow_reuses=%u zero_fills=%u; tlb: invlpgs=%u "
 		"flushes=%u\n", s.cow_copies, s.cow_reuses, s.zero_fills, s.invlpgs,
 		s.tlb_flushes);
-	pager_get_stats(&w);
+	pt_pager_get_stats(&w);
 	kprintf("swap: slots=%u used=%u retired=%u; pages out=%u dropped_clean=%u in=%u; "
 		"blocks out=%u in=%u out_now=%u\n", w.slots_total, w.slots_used, w.slots_retired,
 		w.swap_outs, w.clean_drops, w.swap_ins, w.blocks_out, w.blocks_in, w.spaces_out);
@@ -489,7 +489,7 @@ static void cmd_kill(char **argv)
 static void cmd_check(char **argv)
 {
 	(void)argv;
-	if (vm_check() == 0)
+	if (pt_vm_check() == 0)
 		kprintf("check: ok: every paging invariant holds\n");
 	else
 		kprintf("check: FAILED: the line above names the broken invariant\n");
@@ -518,7 +518,7 @@ static const struct command commands[] = {
 	  cmd_evict },
 	{ "swapout", "<pid>", "page out a process's pages, then its page-table block", 1, 1,
 	  cmd_swapout },
-	{ "check", "", "run the invariant checker (vm_check)", 0, 0, cmd_check },
+	{ "check", "", "run the invariant checker (pt_vm_check)", 0, 0, cmd_check },
 	{ "quit", "", "end the run (halt does the same)", 0, 0, cmd_quit },
 	{ "halt", "", "end the run", 0, 0, cmd_quit },
 };

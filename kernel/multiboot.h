@@ -5,7 +5,7 @@
  * The information structure, the command line and the memory map lie
  * wherever the loader put them; QEMU puts some of them just after the
  * kernel image, where the frame allocator keeps its metadata.  So the
- * kernel copies what it needs before frame_init().
+ * kernel copies what it needs before pt_frame_init().
  */
 #ifndef PAGETRACK_MULTIBOOT_H
 #define PAGETRACK_MULTIBOOT_H

@@ -64,7 +64,7 @@ void pagefault_print_walk(paddr_t pd, int as, vaddr_t va)
 static void report(vaddr_t addr, uint32_t err)
 {
 	trap_print_page_fault("\n", addr, err);
-	pagefault_print_walk(hw_cr3(), vm_live(), addr);
+	pagefault_print_walk(hw_cr3(), pt_vm_live(), addr);
 }
 
 static bool page_fault(struct trap_frame *tf)

@@ -14,7 +14,7 @@ static struct pressure_stats stats;
 
 void pressure_default_marks(void)
 {
-	pressure_low_mark = MAX(PRESSURE_MIN_LOW, frame_total_count(ZONE_USER) / LOW_DIVISOR);
+	pressure_low_mark = MAX(PRESSURE_MIN_LOW, pt_frame_total_count(ZONE_USER) / LOW_DIVISOR);
 	high = 2 * pressure_low_mark;
 }
 
@@ -44,21 +44,21 @@ bool pressure_swap_on(void)
 {
 	struct swap_counts c;
 
-	swap_get_counts(&c);
+	pt_swap_get_counts(&c);
 	return c.total > 0;
 }
 
 uint32_t pressure_reclaim(void)
 {
-	uint32_t free = frame_free_count(ZONE_USER), idle = 0, clock = 0;
+	uint32_t free = pt_frame_free_count(ZONE_USER), idle = 0, clock = 0;
 
 	if (free >= high || !pressure_swap_on())
 		return 0;
 	if (idle_hook)
 		idle = idle_hook(high - free);
-	free = frame_free_count(ZONE_USER);
+	free = pt_frame_free_count(ZONE_USER);
 	if (free < high)
-		clock = pager_reclaim(high - free);
+		clock = pt_pager_reclaim(high - free);
 	stats.reclaims += idle + clock > 0;
 	stats.idle_frames += idle;
 	stats.clock_frames += clock;

@@ -4,7 +4,7 @@
  * paging; this decides when).
  *
  * Below the low watermark, before a user-frame allocation (a fault or a
- * vm_resolve through ufault.c, loading a program, a fork), the kernel
+ * pt_vm_resolve through ufault.c, loading a program, a fork), the kernel
  * frees frames up to the high watermark: first whole processes that sleep
  * or wait (the hook proc.c registers pages out their blocks, those idle
  * the longest first), then pages of any space, by the pager's clock.
@@ -64,7 +64,7 @@ extern uint32_t pressure_low_mark;
  */
 static inline uint32_t pressure_before_alloc(void)
 {
-	return frame_user_free() < pressure_low_mark ? pressure_reclaim() : 0;
+	return pt_frame_user_free() < pressure_low_mark ? pressure_reclaim() : 0;
 }
 
 /* Reclaims done and frames they freed, since boot. */

@@ -79,11 +79,11 @@ static struct proc *find(int pid)
 
 /*
  * Destroy address space `as`, which is not live.  The kernel pins no user
- * frame, so this cannot fail (vm_destroy); if it did, frames would be lost.
+ * frame, so this cannot fail (pt_vm_destroy); if it did, frames would be lost.
  */
 static void destroy_space(int as)
 {
-	int rc = vm_destroy(as);
+	int rc = pt_vm_destroy(as);
 
 	if (rc < 0)
 		panic("destroy_space: address space %d: %s (%s)", as, err_name(rc),
@@ -98,7 +98,7 @@ static struct proc *alloc_proc(int parent, const char *name)
 		if (p->state != P_FREE)
 			continue;
 		paddr_t stack;
-		while (frame_alloc_run(KSTACK_PAGES, &stack) < 0)
+		while (pt_frame_alloc_run(KSTACK_PAGES, &stack) < 0)
 			if (proc_make_room(current) < 0)
 				return NULL;
 		*p = (struct proc){ .state = P_NEW, .pid = next_pid++, .parent = parent,
@@ -112,7 +112,7 @@ static struct proc *alloc_proc(int parent, const char *name)
 /* Give back a slot and its kernel stack (its address space is gone already). */
 static void free_proc(struct proc *p)
 {
-	frame_free_run(p->kstack, KSTACK_PAGES);
+	pt_frame_free_run(p->kstack, KSTACK_PAGES);
 	p->state = P_FREE;
 }
 
@@ -159,7 +159,7 @@ static int load_program(const char *name, struct elf_info *info)
 	if (!prog)
 		return -SYS_ENOENT;
 	for (;;) {
-		int as = vm_create(), rc = as < 0 ? -SYS_ENOMEM : 0;
+		int as = pt_vm_create(), rc = as < 0 ? -SYS_ENOMEM : 0;
 		if (as >= 0 && (rc = elf_load(as, prog->image, prog->size, name, info)) < 0)
 			destroy_space(as);
 		if (rc == 0)
@@ -247,7 +247,7 @@ static bool activate(struct proc *p)
 {
 	int rc;
 
-	while ((rc = vm_activate(p->as)) == -E_NOMEM)
+	while ((rc = pt_vm_activate(p->as)) == -E_NOMEM)
 		if (proc_make_room(p) < 0)
 			break;
 	if (rc == 0)
@@ -291,7 +291,7 @@ int proc_run(void)
 
 	while ((p = pick_next()))
 		run_one(p);
-	vm_activate(0);
+	pt_vm_activate(0);
 	for (int i = 0; i < NPROC; i++)
 		blocked += procs[i].state == P_WAITING;
 	return blocked;
@@ -304,7 +304,7 @@ bool proc_step(void)
 	if (!p)
 		return false;
 	run_one(p);
-	vm_activate(0);
+	pt_vm_activate(0);
 	return true;
 }
 
@@ -346,13 +346,13 @@ static void orphan_children(const struct proc *p)
 /*
  * Debug kernels (PT_DEBUG) run the invariant checker each time a process
  * ends (STYLE 7): its whole address space has just been given back, where
- * a lost reference or a stray entry would show.  vm_check prints the
+ * a lost reference or a stray entry would show.  pt_vm_check prints the
  * broken invariant; the run stops there.
  */
 static void check_after_exit(const struct proc *p)
 {
 #ifdef PT_DEBUG
-	if (vm_check() < 0)
+	if (pt_vm_check() < 0)
 		panic("proc_exit: process %d (%s) ended with a paging invariant broken", p->pid,
 		      p->name);
 #else
@@ -369,8 +369,8 @@ static void check_after_exit(const struct proc *p)
  */
 static void end_proc(struct proc *p, int status)
 {
-	if (vm_live() == p->as)
-		vm_activate(0); /* an address space cannot be destroyed while live */
+	if (pt_vm_live() == p->as)
+		pt_vm_activate(0); /* an address space cannot be destroyed while live */
 	destroy_space(p->as);
 	p->as = -1;
 	orphan_children(p);
@@ -403,7 +403,7 @@ int proc_terminate(int pid)
 
 	if (!p || p->state == P_ZOMBIE)
 		return -SYS_ENOENT;
-	if (p == current || vm_live() == p->as)
+	if (p == current || pt_vm_live() == p->as)
 		return -SYS_EINVAL; /* only from the kernel's own context, between slices */
 	end_proc(p, KILLED_BIT | KILL_ORDER); /* freed there if nobody will wait for it */
 	return 0;
@@ -470,13 +470,13 @@ int proc_reap(int pid, int *status)
 
 /*
  * Whether p is asleep or waiting, with its address space's block in RAM
- * (the tracker says, without the walk vm_info makes of a space in RAM).
+ * (the tracker says, without the walk pt_vm_info makes of a space in RAM).
  */
 static bool idle_in_ram(const struct proc *p)
 {
 	if (p->state != P_SLEEPING && p->state != P_WAITING)
 		return false;
-	return p->as > 0 && !trk_out(trk_get(p->as));
+	return p->as > 0 && !pt_trk_out(pt_trk_get(p->as));
 }
 
 /*
@@ -500,7 +500,7 @@ static struct proc *longest_idle(const bool skip[NPROC])
 
 static uint32_t free_frames(void)
 {
-	return frame_free_count(ZONE_KERNEL) + frame_free_count(ZONE_USER);
+	return pt_frame_free_count(ZONE_KERNEL) + pt_frame_free_count(ZONE_USER);
 }
 
 /*
@@ -511,15 +511,15 @@ static uint32_t free_frames(void)
  */
 static uint32_t page_out_idle(uint32_t want)
 {
-	uint32_t before = frame_free_count(ZONE_USER);
+	uint32_t before = pt_frame_free_count(ZONE_USER);
 	bool tried[NPROC] = { false };
 	struct proc *p;
 
-	while (frame_free_count(ZONE_USER) - before < want && (p = longest_idle(tried))) {
+	while (pt_frame_free_count(ZONE_USER) - before < want && (p = longest_idle(tried))) {
 		tried[p - procs] = true;
-		pager_block_out(p->as);
+		pt_pager_block_out(p->as);
 	}
-	return frame_free_count(ZONE_USER) - before;
+	return pt_frame_free_count(ZONE_USER) - before;
 }
 
 /* Page out the block of one idle process other than need: true if frames were freed. */
@@ -533,7 +533,7 @@ static bool block_out_one(const struct proc *need)
 		tried[need - procs] = true;
 	while ((p = longest_idle(tried))) {
 		tried[p - procs] = true;
-		if (pager_block_out(p->as) == 0 || free_frames() > before)
+		if (pt_pager_block_out(p->as) == 0 || free_frames() > before)
 			return free_frames() > before;
 	}
 	return false;
@@ -544,7 +544,7 @@ static uint32_t holding(const struct proc *p)
 {
 	struct vm_space_info info;
 
-	return vm_info(p->as, &info) == 0 ? info.mapped : 0;
+	return pt_vm_info(p->as, &info) == 0 ? info.mapped : 0;
 }
 
 /*
@@ -583,7 +583,7 @@ int proc_make_room(struct proc *need)
 
 	if (pressure_reclaim() > 0 || block_out_one(need))
 		return 0;
-	if (frame_free_count(ZONE_USER) > 0)
+	if (pt_frame_free_count(ZONE_USER) > 0)
 		return -E_NOMEM; /* not out of memory: a run of the kernel zone, or a failure injected */
 	struct proc *v = oom_victim(&pages);
 	if (!v)
@@ -639,7 +639,7 @@ int proc_fork(void)
 		return -SYS_ENOMEM;
 	pressure_before_alloc(); /* the copies to come need frames: below the watermark, reclaim */
 	int as;
-	while ((as = vm_clone(parent->as, VM_CLONE_COW)) == -E_NOMEM)
+	while ((as = pt_vm_clone(parent->as, VM_CLONE_COW)) == -E_NOMEM)
 		if (proc_make_room(parent) < 0)
 			break;
 	if (as < 0) {
@@ -716,7 +716,7 @@ int proc_exec(vaddr_t name_ptr, int arg)
 	if (as < 0)
 		return as;
 	int old = p->as;
-	vm_activate(as);
+	pt_vm_activate(as);
 	destroy_space(old);
 	set_image(p, as, &info, name, arg);
 	proc_counters.execs++;
@@ -739,7 +739,7 @@ int proc_set_disk_noise(void)
 {
 	if (hw_disk_pages() == 0)
 		return -E_NOENT;
-	return noise_frame ? 0 : frame_alloc(ZONE_USER, &noise_frame);
+	return noise_frame ? 0 : pt_frame_alloc(ZONE_USER, &noise_frame);
 }
 
 /* With proc_set_disk_noise: read the next page of the disk, polling, as paging will. */

@@ -12,13 +12,13 @@
  *                                      under it is never mapped
  * A page of these is mapped the first time it is touched (a zero fill); a
  * write to a copy-on-write page gets its own copy.  Both go through one
- * call of the core per page, vm_resolve, for faults and copies alike.  For anything
+ * call of the core per page, pt_vm_resolve, for faults and copies alike.  For anything
  * else user_fault says why the access was not allowed, and proc.c ends the
  * process with that reason: this file kills nobody and calls nothing of
  * proc.c or syscall.c (procdef.h draws the order).
  *
  * System calls reach user memory the same way, a page at a time: one
- * vm_resolve, then one kmap window onto the frame it gives.  A bad pointer
+ * pt_vm_resolve, then one kmap window onto the frame it gives.  A bad pointer
  * is an error returned to the caller, never a fault in the kernel.
  */
 #include "errors.h"
@@ -72,7 +72,7 @@ static void note_stack(struct proc *p, vaddr_t page)
 }
 
 /*
- * resolve's call of vm_resolve failed with rc: while no frame was left and
+ * resolve's call of pt_vm_resolve failed with rc: while no frame was left and
  * the handler proc.c registered made room, the call again; a page that
  * could not be read from swap is noted for the system call's end.  The
  * last call's result, 0 or -E_xxx.  Out of line: most calls succeed.
@@ -82,7 +82,7 @@ static __attribute__((noinline)) int resolve_again(struct proc *p, vaddr_t va, u
 {
 	while (rc == -E_NOMEM && nomem_handler && nomem_handler(p) >= 0) {
 		pressure_before_alloc();
-		rc = vm_resolve(p->as, va, access, zero_flags, pa);
+		rc = pt_vm_resolve(p->as, va, access, zero_flags, pa);
 	}
 	if (rc == -E_IO) {
 		p->lost_page = true;
@@ -93,7 +93,7 @@ static __attribute__((noinline)) int resolve_again(struct proc *p, vaddr_t va, u
 
 /*
  * The frame behind va for an access `access` (PF_U, and PF_W for a write)
- * by p, its physical address (with va's offset) in *pa: vm_resolve fills
+ * by p, its physical address (with va's offset) in *pa: pt_vm_resolve fills
  * the page if it is demand-zero with the rights zero_flags (0: it is not),
  * copies it if it is copy-on-write and the access a write, and reads it
  * back if it is in swap.  Below the low watermark the kernel reclaims
@@ -105,7 +105,7 @@ static __attribute__((noinline)) int resolve_again(struct proc *p, vaddr_t va, u
 static int resolve(struct proc *p, vaddr_t va, uint32_t access, uint32_t zero_flags, paddr_t *pa)
 {
 	pressure_before_alloc();
-	int rc = vm_resolve(p->as, va, access, zero_flags, pa);
+	int rc = pt_vm_resolve(p->as, va, access, zero_flags, pa);
 
 	if (rc < 0 && (rc = resolve_again(p, va, access, zero_flags, pa, rc)) < 0)
 		return sys_error(rc);
@@ -144,7 +144,7 @@ static const char *why_not(const struct proc *p, vaddr_t addr, uint32_t err)
 		return "null pointer";
 	if (!is_user_page(addr))
 		return "kernel address";
-	if (vm_query(p->as, ALIGN_DOWN(addr, PAGE_SIZE), &m) == 0 && (err & PF_W))
+	if (pt_vm_query(p->as, ALIGN_DOWN(addr, PAGE_SIZE), &m) == 0 && (err & PF_W))
 		return addr < p->heap_start ? "the page is read-only (program code)"
 					    : "the page is read-only";
 	return "nothing is mapped there";
@@ -210,7 +210,7 @@ static int user_window(struct proc *p, vaddr_t va, bool write, uint8_t **at, vad
 
 	if (rc < 0)
 		return rc;
-	*w = kmap(ALIGN_DOWN(pa, PAGE_SIZE));
+	*w = pt_kmap(ALIGN_DOWN(pa, PAGE_SIZE));
 	*at = (uint8_t *)hw_kva(*w) + (va & PAGE_MASK);
 	return 0;
 }
@@ -231,7 +231,7 @@ static int user_copy(struct proc *p, vaddr_t va, void *buf, uint32_t len, bool o
 			memcpy(at, buf, chunk);
 		else
 			memcpy(buf, at, chunk);
-		kunmap(w);
+		pt_kunmap(w);
 		va += chunk;
 		buf = (uint8_t *)buf + chunk;
 		len -= chunk;
@@ -276,7 +276,7 @@ int user_string_in(struct proc *p, char *dst, vaddr_t src, uint32_t size)
 			return rc;
 		uint32_t len = before_nul(at, n);
 		memcpy(dst + done, at, len < n ? len + 1 : n);
-		kunmap(w);
+		pt_kunmap(w);
 		if (len < n)
 			return 0;
 		done += n;
@@ -288,12 +288,12 @@ int user_string_in(struct proc *p, char *dst, vaddr_t src, uint32_t size)
 
 /*
  * Unmap the n pages from va, checked already.  The kernel pins no user
- * frame, so this cannot fail (vm_unmap_range); if it did, the process would
+ * frame, so this cannot fail (pt_vm_unmap_range); if it did, the process would
  * keep pages its regions no longer cover.
  */
 static void unmap_pages(struct proc *p, vaddr_t va, uint32_t n)
 {
-	int rc = vm_unmap_range(p->as, va, n);
+	int rc = pt_vm_unmap_range(p->as, va, n);
 
 	if (rc < 0)
 		panic("unmap_pages: 0x%x, %u pages: %s (%s)", va, n, err_name(rc), err_cause(rc));
@@ -463,7 +463,7 @@ int user_protect(struct proc *p, vaddr_t addr, uint32_t len, uint32_t prot)
 		if (p->maps[i].end && p->maps[i].start >= addr && p->maps[i].end <= addr + len)
 			p->maps[i].flags = prot_flags(prot);
 	for (vaddr_t va = addr; va < addr + len; va += PAGE_SIZE)
-		if (vm_query(p->as, va, &m) == 0)
-			vm_protect(p->as, va, 1, prot_flags(prot));
+		if (pt_vm_query(p->as, va, &m) == 0)
+			pt_vm_protect(p->as, va, 1, prot_flags(prot));
 	return 0;
 }

@@ -33,10 +33,10 @@ map_ns                         ns      -         map one page where the table ex
 plain_map_ns                   ns      -         the same the plainest way: a two-level walk and a store
 map_vs_plain                   x       <=1.3     map_ns / plain_map_ns
 unmap_ns                       ns      -         unmap one page, the table stays
-plain_unmap_ns                 ns      -         the same: a walk, a clear, invlpg if live, frame_unref
+plain_unmap_ns                 ns      -         the same: a walk, a clear, invlpg if live, pt_frame_unref
 unmap_vs_plain                 x       <=1.5     unmap_ns / plain_unmap_ns
-map_zero_ns                    ns      -         vm_map_zero of one page where the table exists
-plain_map_zero_ns              ns      -         the same: frame_alloc, zeroed through kmap, a store
+map_zero_ns                    ns      -         pt_vm_map_zero of one page where the table exists
+plain_map_zero_ns              ns      -         the same: pt_frame_alloc, zeroed through kmap, a store
 map_zero_vs_plain              x       <=1.5     map_zero_ns / plain_map_zero_ns
 map_range_ns                   ns      -         per page, mapping a 64 MiB range
 raw_store_ns                   ns      -         per entry, a raw loop storing the same entries
@@ -61,11 +61,11 @@ naive_max_as_96m               spaces  -         the same with the naive layout
 kernel_create_destroy_cycles   cycles  -         create and destroy an address space
 kernel_map_cycles              cycles  -         map one page in the live address space
 kernel_unmap_cycles            cycles  -         unmap one page of the live address space
-kernel_cr3_switch_cycles       cycles  -         switch address space (vm_activate)
-kernel_kmap_window_cycles      cycles  -         kmap and kunmap of a user frame, its invlpg
+kernel_cr3_switch_cycles       cycles  -         switch address space (pt_vm_activate)
+kernel_kmap_window_cycles      cycles  -         kmap and pt_kunmap of a user frame, its invlpg
 kernel_zero_page_cycles        cycles  -         a frame zeroed through a kmap window
 kernel_copy_page_cycles        cycles  -         a frame copied through two kmap windows
-kernel_resolve_cycles          cycles  -         vm_resolve of a mapped page that allows the access
+kernel_resolve_cycles          cycles  -         pt_vm_resolve of a mapped page that allows the access
 kernel_syscall_cycles          cycles  -         a system call that does nothing, from ring 3
 kernel_zero_fault_cycles       cycles  <=2000    demand-zero fault of a process, end to end
 kernel_cow_fault_cycles        cycles  <=2500    copy-on-write fault of a process, end to end
@@ -75,17 +75,17 @@ kernel_clone_cow_16m_cycles    cycles  -         copy-on-write clone of 16 MiB, 
 kernel_clone_eager_16m_cycles  cycles  -         eager clone of 16 MiB, data copied
 kernel_fork_exit_wait_cycles   cycles  <=50000   fork, exit and wait, from ring 3
 kernel_raw_write_page_cycles   cycles  -         -icount: the driver's write of a 4 KiB page, instructions and polls
-kernel_swap_out_page_cycles    cycles  -         -icount: a dirty page paged out (pager_evict), the same
+kernel_swap_out_page_cycles    cycles  -         -icount: a dirty page paged out (pt_pager_evict), the same
 kernel_swap_out_extra_cycles   cycles  -         -icount: the page-out's instructions beyond the raw write
 kernel_raw_read_page_cycles    cycles  -         -icount: the driver's read of a 4 KiB page
-kernel_swap_in_page_cycles     cycles  -         -icount: the page brought back (vm_resolve: a major fault)
+kernel_swap_in_page_cycles     cycles  -         -icount: the page brought back (pt_vm_resolve: a major fault)
 kernel_swap_in_extra_cycles    cycles  -         -icount: the page-in's instructions beyond the raw read
-kernel_block_out_in_cycles     cycles  -         -icount: an init-sized process out and back (pager_block_out, _in)
+kernel_block_out_in_cycles     cycles  -         -icount: an init-sized process out and back (pt_pager_block_out, _in)
 kernel_block_out_cycles        cycles  -         -icount: its pages, then its block, out
 kernel_block_in_cycles         cycles  -         -icount: its block back in (its pages come back as touched)
 kernel_tcg_tsc_mhz             MHz     -         host time: the TSC QEMU gives without -icount, against the PIT
 kernel_raw_write_page_ns       ns      -         host time: the driver's write of a 4 KiB page to QEMU's disk
-kernel_swap_out_page_ns        ns      -         host time: a dirty page paged out (pager_evict)
+kernel_swap_out_page_ns        ns      -         host time: a dirty page paged out (pt_pager_evict)
 swap_out_vs_raw_write          x       <=1.3     host time: the two, per round, side by side; the median
 swap_out_vs_raw_write_q1       x       -         its first quartile
 swap_out_vs_raw_write_q3       x       -         its third quartile

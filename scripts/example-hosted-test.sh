@@ -36,7 +36,7 @@ differ() { [ -n "$1" ] && [ -n "$2" ] && [ "$1" != "$2" ]; }
 frame_of() { grep -E "^example: $1 $2 -> frame " <<<"$out" | sed -n "${3}p" | awk '{ print $6 }'; }
 
 check "the example exits 0 (it exited $rc)" test "$rc" -eq 0
-check "paging_init prints its six steps" test "$(grep -c '^paging: [1-6]\. ' <<<"$out")" -eq 6
+check "pt_paging_init prints its six steps" test "$(grep -c '^paging: [1-6]\. ' <<<"$out")" -eq 6
 check "paging is on after step 6" grep -q '^paging: 6\. .*paging on' <<<"$out"
 
 # before the clone: a's two pages writable, in frames of their own
@@ -51,8 +51,8 @@ check "a's pages are copy-on-write after the clone" test "$(grep -c '^example: a
 check "the dumps mark both spaces' pages c" test "$(count "40000000-40002000 00002000 urwc $(printf %08x "$(frame_of a 0x40000000 1)")")" -eq 3
 
 # the write through the model MMU: a protection fault on a user write (P|W|U)
-check "b's write faults with error 0x7 and vm_fault resolves it" \
-	has "example: write of 0x40000000 in space 2 faulted, error 0x7; vm_fault: OK"
+check "b's write faults with error 0x7 and pt_vm_fault resolves it" \
+	has "example: write of 0x40000000 in space 2 faulted, error 0x7; pt_vm_fault: OK"
 check "only that one access faults" test "$(grep -c 'faulted' <<<"$out")" -eq 1
 check "b gets a frame of its own for page A" differ "$(frame_of b 0x40000000 2)" "$(frame_of a 0x40000000 1)"
 check "b's page A is writable and private" grep -q '^example: b 0x40000000 -> frame 0x[0-9a-f]* writable$' <<<"$out"
@@ -62,7 +62,7 @@ check "b's dump splits the range at the copy" \
 	has "40000000-40001000 00001000 urw- $(printf %08x "$(frame_of b 0x40000000 2)")"
 check "each space reads its own bytes" has "example: a reads 'A' 'b', b reads 'B' 'b'"
 
-check "the invariants hold" has "example: vm_check: OK"
+check "the invariants hold" has "example: pt_vm_check: OK"
 free0=$(sed -n 's/^example: booted, \([0-9]*\) user frames free$/\1/p' <<<"$out")
 free1=$(sed -n 's/^example: destroyed both, \([0-9]*\) user frames free$/\1/p' <<<"$out")
 check "every user frame is back ($free0 before, $free1 after)" same "$free0" "$free1"

@@ -47,7 +47,7 @@ out=$dir/min-mem.out
 # What the demo said about why it failed: its own lines, or qemu.sh's.
 why() {
 	tr -d '\r' <"$out" |
-		grep -E '^(init: .*(not|fail)|killed: .*memory|demo: .*(fail|not|cannot|wait)|qemu.sh:|panic:|trap:|kzone:|frame_init:)' |
+		grep -E '^(init: .*(not|fail)|killed: .*memory|demo: .*(fail|not|cannot|wait)|qemu.sh:|panic:|trap:|kzone:|pt_frame_init:)' |
 		head -n 3 | paste -sd ';' | sed 's/;/; /g'
 }
 

@@ -4,7 +4,7 @@
     scripts/pictures.py [--check] LOG OUTDIR
 
 LOG is the serial console of a demo booted with the word "pictures": its
-"dump <tag> ..." lines (core/dump.c: kzone_dump_raw, vm_dump_raw) are
+"dump <tag> ..." lines (core/dump.c: pt_kzone_dump_raw, pt_vm_dump_raw) are
 drawn as
     OUTDIR/kzone-fullest.svg  the kernel zone at the fullest point of part 1
     OUTDIR/kzone-end.svg      the kernel zone at the end of part 1

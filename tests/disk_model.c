@@ -27,8 +27,8 @@ static void setup(void)
 
 static void teardown(void)
 {
-	frame_free(src);
-	frame_free(dst);
+	pt_frame_free(src);
+	pt_frame_free(dst);
 	disk_attach(0);
 	fx_teardown();
 }

@@ -13,18 +13,18 @@ void fx_counts(struct fx_counts *c)
 {
 	struct vm_stats s;
 
-	vm_get_stats(&s);
-	c->free_kernel = frame_free_count(ZONE_KERNEL);
-	c->free_user = frame_free_count(ZONE_USER);
+	pt_vm_get_stats(&s);
+	c->free_kernel = pt_frame_free_count(ZONE_KERNEL);
+	c->free_user = pt_frame_free_count(ZONE_USER);
 	c->spaces = s.spaces;
-	c->kmap_slots = kmap_in_use();
+	c->kmap_slots = pt_kmap_in_use();
 }
 
 void fx_check_back(const struct fx_counts *was)
 {
 	struct fx_counts now;
 
-	CHECK_OK(vm_check());
+	CHECK_OK(pt_vm_check());
 	fx_counts(&now);
 	CHECK_EQ(now.spaces, was->spaces);
 	CHECK_EQ(now.free_kernel, was->free_kernel);
@@ -34,8 +34,8 @@ void fx_check_back(const struct fx_counts *was)
 
 void fx_teardown(void)
 {
-	vm_activate(0);
-	frame_fail_nth(0);
+	pt_vm_activate(0);
+	pt_frame_fail_nth(0);
 	fx_check_back(&fx_start);
 }
 
@@ -43,7 +43,7 @@ size_t fx_dump(int as, char *buf, size_t size)
 {
 	struct strbuf b = { buf, size, 0 };
 
-	vm_dump(as, strbuf_putc, &b);
+	pt_vm_dump(as, strbuf_putc, &b);
 	return strbuf_end(&b);
 }
 
@@ -53,7 +53,7 @@ void fx_snap(int as, struct fx_snapshot *s)
 
 	s->len = fx_dump(as, s->dump, sizeof(s->dump));
 	fx_counts(&s->counts);
-	vm_info(as, &info);
+	pt_vm_info(as, &info);
 	s->block = info.block;
 	s->pages = info.pages;
 }
@@ -104,22 +104,22 @@ paddr_t fx_user_frame(uint32_t fill)
 {
 	paddr_t pa;
 
-	if (frame_alloc(ZONE_USER, &pa) < 0)
+	if (pt_frame_alloc(ZONE_USER, &pa) < 0)
 		panic("fx_user_frame: no user frame left");
-	vaddr_t va = kmap(pa);
+	vaddr_t va = pt_kmap(pa);
 	uint32_t *w = hw_kva(va);
 	for (uint32_t i = 0; i < PAGE_SIZE / 4; i++)
 		w[i] = fill;
-	kunmap(va);
+	pt_kunmap(va);
 	return pa;
 }
 
 uint32_t fx_frame_word(paddr_t pa)
 {
-	vaddr_t va = kmap(pa);
+	vaddr_t va = pt_kmap(pa);
 	uint32_t w = *(uint32_t *)hw_kva(va);
 
-	kunmap(va);
+	pt_kunmap(va);
 	return w;
 }
 
@@ -127,7 +127,7 @@ bool fx_kframes_free(paddr_t pa, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++) {
 		paddr_t f = pa + i * PAGE_SIZE;
-		if (f < pa || !frame_in_kzone(f) || !frame_owned(f) || frame_refcount(f) != 0)
+		if (f < pa || !pt_frame_in_kzone(f) || !pt_frame_owned(f) || pt_frame_refcount(f) != 0)
 			return false;
 	}
 	return true;
@@ -140,9 +140,9 @@ int fx_take_kframe(paddr_t pa)
 
 	if (!fx_kframes_free(pa, 1))
 		return -E_BUSY;
-	while ((rc = frame_alloc_run(1, &got)) == 0 && got != pa) {
+	while ((rc = pt_frame_alloc_run(1, &got)) == 0 && got != pa) {
 		if (got > pa) { /* not first fit after all */
-			frame_free(got);
+			pt_frame_free(got);
 			rc = -E_BUSY;
 			break;
 		}
@@ -151,7 +151,7 @@ int fx_take_kframe(paddr_t pa)
 	}
 	while (below != 0) {
 		paddr_t next = *(paddr_t *)hw_phys(below);
-		frame_free(below);
+		pt_frame_free(below);
 		below = next;
 	}
 	return rc;
@@ -167,10 +167,10 @@ int fx_space_with_room(uint32_t room)
 	int as = -E_NOMEM;
 
 	while (n < FX_MAX_FILLERS) {
-		int got = vm_create();
+		int got = pt_vm_create();
 		if (got < 0)
 			break;
-		vm_info(got, &info);
+		pt_vm_info(got, &info);
 		if (fx_kframes_free(info.block + info.pages * PAGE_SIZE, room)) {
 			as = got;
 			break;
@@ -178,7 +178,7 @@ int fx_space_with_room(uint32_t room)
 		fillers[n++] = got;
 	}
 	while (n > 0)
-		vm_destroy(fillers[--n]);
+		pt_vm_destroy(fillers[--n]);
 	return as;
 }
 
@@ -194,7 +194,7 @@ static uint32_t hog_len;
 
 static void hog_give(paddr_t pa, uint32_t n)
 {
-	if (n > 0 && frame_free_run(pa, n) < 0)
+	if (n > 0 && pt_frame_free_run(pa, n) < 0)
 		panic("fx hog: cannot give back %u frames at 0x%x", n, pa);
 }
 
@@ -215,8 +215,8 @@ int fx_hog_kzone(void)
 	uint32_t n;
 	int total = 0;
 
-	while (frame_next_free_run(&at, &n)) {
-		if (hog_len == FX_HOG_RUNS || frame_alloc_run(n, &got) < 0) {
+	while (pt_frame_next_free_run(&at, &n)) {
+		if (hog_len == FX_HOG_RUNS || pt_frame_alloc_run(n, &got) < 0) {
 			fx_unhog();
 			return -E_NOMEM;
 		}
@@ -306,7 +306,7 @@ int fx_user_run(uint32_t n, paddr_t *pa)
 
 	while (n > 0 && n <= FX_RUN_TRIES && len < FX_RUN_TRIES && first < 0) {
 		paddr_t f;
-		if (frame_alloc(ZONE_USER, &f) < 0)
+		if (pt_frame_alloc(ZONE_USER, &f) < 0)
 			break;
 		uint32_t i = len++;
 		for (; i > 0 && got[i - 1] > f; i--)
@@ -316,7 +316,7 @@ int fx_user_run(uint32_t n, paddr_t *pa)
 	}
 	for (uint32_t i = 0; i < len; i++)
 		if (first < 0 || i < (uint32_t)first || i >= (uint32_t)first + n)
-			frame_free(got[i]);
+			pt_frame_free(got[i]);
 	if (first < 0)
 		return -E_NOMEM;
 	*pa = got[first];
@@ -325,9 +325,9 @@ int fx_user_run(uint32_t n, paddr_t *pa)
 
 paddr_t fx_unowned_frames(uint32_t n)
 {
-	for (paddr_t pa = 0xF0000000u; n > 0 && pa >= frame_kzone_end(); pa -= MiB(256)) {
+	for (paddr_t pa = 0xF0000000u; n > 0 && pa >= pt_frame_kzone_end(); pa -= MiB(256)) {
 		uint32_t i = 0;
-		while (i < n && pa + i * PAGE_SIZE >= pa && !frame_owned(pa + i * PAGE_SIZE))
+		while (i < n && pa + i * PAGE_SIZE >= pa && !pt_frame_owned(pa + i * PAGE_SIZE))
 			i++;
 		if (i == n)
 			return pa;

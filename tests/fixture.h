@@ -24,7 +24,7 @@ struct fx_counts {
 void fx_counts(struct fx_counts *c);
 
 /*
- * Assert that every invariant holds (vm_check) and that the counts are
+ * Assert that every invariant holds (pt_vm_check) and that the counts are
  * those in `was`: every frame, address space and kmap slot taken since
  * then is back.
  */
@@ -42,7 +42,7 @@ void fx_boot(uint32_t ram_mib, uint32_t kzone_mib, bool paging);
 
 /*
  * Host only: give the machine a model disk of `pages` pages (0: none) and
- * the swap slots over it (swap_init); the slots of the disk before must
+ * the swap slots over it (pt_swap_init); the slots of the disk before must
  * all be free.  The metadata's frames are taken from then on: record the
  * counts after.
  */
@@ -53,7 +53,7 @@ void fx_disk(uint32_t pages);
  * on the host a new model disk of that size (fx_disk), in the kernel the
  * disk QEMU was given (the kernel starts no swap by itself).  Returns 0,
  * or -E_NOMEM when there is no such disk.  fx_swap_off gives the slots'
- * metadata back (swap_fini: every slot must be free or retired).
+ * metadata back (pt_swap_fini: every slot must be free or retired).
  */
 int fx_swap_on(uint32_t pages);
 int fx_swap_off(void);
@@ -94,7 +94,7 @@ uint32_t fx_frame_word(paddr_t pa);
 bool fx_kframes_free(paddr_t pa, uint32_t n);
 
 /*
- * Take the free kernel-zone frame at pa (ref 1; frame_free gives it back):
+ * Take the free kernel-zone frame at pa (ref 1; pt_frame_free gives it back):
  * the allocator is first fit, so the free frames below pa are taken on the
  * way and given back.  Returns 0, or -E_BUSY if pa is not a free
  * kernel-zone frame.  Lets a test put something right after a block.

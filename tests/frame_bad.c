@@ -8,19 +8,19 @@
 static void check_bad_frame(paddr_t pa, int err)
 {
 	snap_save();
-	CHECK_ERR(frame_free(pa), err);
-	CHECK_ERR(frame_free_run(pa, 1), err);
-	CHECK_ERR(frame_free_run(pa, 3), err);
-	CHECK_ERR(frame_ref(pa), err);
-	CHECK_ERR(frame_unref(pa), err);
-	CHECK_ERR(frame_pin(pa), err);
-	CHECK_ERR(frame_unpin(pa), err);
+	CHECK_ERR(pt_frame_free(pa), err);
+	CHECK_ERR(pt_frame_free_run(pa, 1), err);
+	CHECK_ERR(pt_frame_free_run(pa, 3), err);
+	CHECK_ERR(pt_frame_ref(pa), err);
+	CHECK_ERR(pt_frame_unref(pa), err);
+	CHECK_ERR(pt_frame_pin(pa), err);
+	CHECK_ERR(pt_frame_unpin(pa), err);
 	if (err != E_FREE) {
-		CHECK_ERR(frame_refcount(pa), err);
-		CHECK_ERR(frame_pincount(pa), err);
-		CHECK(!frame_owned(pa) || err == E_INVAL);
+		CHECK_ERR(pt_frame_refcount(pa), err);
+		CHECK_ERR(pt_frame_pincount(pa), err);
+		CHECK(!pt_frame_owned(pa) || err == E_INVAL);
 	}
-	CHECK_ERR(frame_extend_run(pa, 1, 1), E_INVAL);
+	CHECK_ERR(pt_frame_extend_run(pa, 1, 1), E_INVAL);
 	check_unchanged(__FILE__, __LINE__);
 }
 
@@ -36,7 +36,7 @@ static void frames_not_owned_are_refused(void)
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		RUN(check_bad_frame(bad[i], E_NOTOWN));
-	frame_metadata(&meta, &nmeta);
+	pt_frame_metadata(&meta, &nmeta);
 	RUN(check_bad_frame(meta, E_NOTOWN));
 	RUN(check_bad_frame(meta + FR(nmeta - 1), E_NOTOWN));
 }
@@ -45,8 +45,8 @@ static void unaligned_addresses_are_invalid(void)
 {
 	paddr_t k, u;
 
-	CHECK_OK(frame_alloc(ZONE_KERNEL, &k));
-	CHECK_OK(frame_alloc(ZONE_USER, &u));
+	CHECK_OK(pt_frame_alloc(ZONE_KERNEL, &k));
+	CHECK_OK(pt_frame_alloc(ZONE_USER, &u));
 	static const paddr_t off[] = { 1, 0x800, 0xFFF };
 	for (size_t i = 0; i < ARRAY_SIZE(off); i++) {
 		RUN(check_bad_frame(k + off[i], E_INVAL));
@@ -54,81 +54,81 @@ static void unaligned_addresses_are_invalid(void)
 		RUN(check_bad_frame(MiB(64) + off[i], E_INVAL)); /* beyond RAM too */
 		RUN(check_bad_frame(0xFFFFF000 + off[i], E_INVAL));
 	}
-	CHECK_OK(frame_free(k));
-	CHECK_OK(frame_free(u));
+	CHECK_OK(pt_frame_free(k));
+	CHECK_OK(pt_frame_free(u));
 }
 
 static void free_frames_are_refused(void)
 {
 	paddr_t k, u;
 
-	CHECK_OK(frame_alloc(ZONE_KERNEL, &k));
-	CHECK_OK(frame_alloc(ZONE_USER, &u));
-	CHECK_OK(frame_free(k));
-	CHECK_OK(frame_free(u));
+	CHECK_OK(pt_frame_alloc(ZONE_KERNEL, &k));
+	CHECK_OK(pt_frame_alloc(ZONE_USER, &u));
+	CHECK_OK(pt_frame_free(k));
+	CHECK_OK(pt_frame_free(u));
 	RUN(check_bad_frame(k, E_FREE)); /* double free */
 	RUN(check_bad_frame(u, E_FREE));
-	CHECK_EQ(frame_refcount(k), 0);
-	CHECK_EQ(frame_pincount(k), 0);
-	CHECK_EQ(frame_refcount(u), 0);
-	CHECK(frame_owned(k));
-	CHECK(frame_owned(u));
+	CHECK_EQ(pt_frame_refcount(k), 0);
+	CHECK_EQ(pt_frame_pincount(k), 0);
+	CHECK_EQ(pt_frame_refcount(u), 0);
+	CHECK(pt_frame_owned(k));
+	CHECK(pt_frame_owned(u));
 }
 
 static void pinned_frames_are_not_freed(void)
 {
 	paddr_t k, u;
 
-	CHECK_OK(frame_alloc(ZONE_KERNEL, &k));
-	CHECK_OK(frame_alloc(ZONE_USER, &u));
-	CHECK_OK(frame_pin(k));
-	CHECK_OK(frame_pin(u));
+	CHECK_OK(pt_frame_alloc(ZONE_KERNEL, &k));
+	CHECK_OK(pt_frame_alloc(ZONE_USER, &u));
+	CHECK_OK(pt_frame_pin(k));
+	CHECK_OK(pt_frame_pin(u));
 	RUN(check_unfreeable(k, E_BUSY));
 	RUN(check_unfreeable(u, E_BUSY));
 	snap_save();
-	CHECK_ERR(frame_unref(k), E_BUSY); /* the last reference of a pinned frame */
-	CHECK_ERR(frame_unref(u), E_BUSY);
+	CHECK_ERR(pt_frame_unref(k), E_BUSY); /* the last reference of a pinned frame */
+	CHECK_ERR(pt_frame_unref(u), E_BUSY);
 	CHECK_UNCHANGED();
-	CHECK_OK(frame_unpin(k));
-	CHECK_OK(frame_unpin(u));
-	CHECK_OK(frame_free(k));
-	CHECK_OK(frame_free(u));
+	CHECK_OK(pt_frame_unpin(k));
+	CHECK_OK(pt_frame_unpin(u));
+	CHECK_OK(pt_frame_free(k));
+	CHECK_OK(pt_frame_free(u));
 }
 
 static void shared_frames_are_not_freed(void)
 {
 	paddr_t u;
 
-	CHECK_OK(frame_alloc(ZONE_USER, &u));
-	CHECK_OK(frame_ref(u));
+	CHECK_OK(pt_frame_alloc(ZONE_USER, &u));
+	CHECK_OK(pt_frame_ref(u));
 	RUN(check_unfreeable(u, E_BUSY));
-	CHECK_EQ(frame_unref(u), 1);
-	CHECK_OK(frame_free(u));
+	CHECK_EQ(pt_frame_unref(u), 1);
+	CHECK_OK(pt_frame_free(u));
 }
 
 static void free_run_with_one_bad_frame_frees_none(void)
 {
 	paddr_t a;
 
-	CHECK_OK(frame_alloc_run(5, &a));
-	CHECK_OK(frame_pin(a + FR(2)));
+	CHECK_OK(pt_frame_alloc_run(5, &a));
+	CHECK_OK(pt_frame_pin(a + FR(2)));
 	snap_save();
-	CHECK_ERR(frame_free_run(a, 5), E_BUSY);
+	CHECK_ERR(pt_frame_free_run(a, 5), E_BUSY);
 	CHECK_UNCHANGED();
-	CHECK_OK(frame_unpin(a + FR(2)));
-	CHECK_OK(frame_ref(a + FR(4)));
+	CHECK_OK(pt_frame_unpin(a + FR(2)));
+	CHECK_OK(pt_frame_ref(a + FR(4)));
 	snap_save();
-	CHECK_ERR(frame_free_run(a, 5), E_BUSY);
+	CHECK_ERR(pt_frame_free_run(a, 5), E_BUSY);
 	CHECK_UNCHANGED();
-	CHECK_EQ(frame_unref(a + FR(4)), 1);
-	CHECK_OK(frame_free(a + FR(3)));
+	CHECK_EQ(pt_frame_unref(a + FR(4)), 1);
+	CHECK_OK(pt_frame_free(a + FR(3)));
 	snap_save();
-	CHECK_ERR(frame_free_run(a, 5), E_FREE);
-	CHECK_ERR(frame_free_run(a + FR(3), 2), E_FREE);
-	CHECK_ERR(frame_free_run(a, 6), E_FREE);
+	CHECK_ERR(pt_frame_free_run(a, 5), E_FREE);
+	CHECK_ERR(pt_frame_free_run(a + FR(3), 2), E_FREE);
+	CHECK_ERR(pt_frame_free_run(a, 6), E_FREE);
 	CHECK_UNCHANGED();
-	CHECK_OK(frame_free_run(a, 3));
-	CHECK_OK(frame_free(a + FR(4)));
+	CHECK_OK(pt_frame_free_run(a, 3));
+	CHECK_OK(pt_frame_free(a + FR(4)));
 }
 
 static void free_run_into_memory_not_owned_frees_none(void)
@@ -137,24 +137,24 @@ static void free_run_into_memory_not_owned_frees_none(void)
 
 	RUN(fill_kzone());
 	snap_save();
-	CHECK_ERR(frame_free_run(STD_HOLE - FR(2), 3), E_NOTOWN);
-	CHECK_ERR(frame_free_run(STD_HOLE - FR(2), 0xFFFFFFFFu), E_NOTOWN);
+	CHECK_ERR(pt_frame_free_run(STD_HOLE - FR(2), 3), E_NOTOWN);
+	CHECK_ERR(pt_frame_free_run(STD_HOLE - FR(2), 0xFFFFFFFFu), E_NOTOWN);
 	CHECK_UNCHANGED();
 	uint32_t n;
 	RUN(exhaust_zone(ZONE_USER, &n));
 	snap_save();
-	CHECK_ERR(frame_free_run(last, 2), E_NOTOWN);
-	CHECK_ERR(frame_free_run(last - FR(3), 0xFFFFFFFFu), E_NOTOWN);
-	CHECK_ERR(frame_free_run(MiB(63) - FR(1), 2), E_NOTOWN); /* ACPI */
+	CHECK_ERR(pt_frame_free_run(last, 2), E_NOTOWN);
+	CHECK_ERR(pt_frame_free_run(last - FR(3), 0xFFFFFFFFu), E_NOTOWN);
+	CHECK_ERR(pt_frame_free_run(MiB(63) - FR(1), 2), E_NOTOWN); /* ACPI */
 	CHECK_UNCHANGED();
 	/* a run may straddle X: one frame back to each zone */
-	CHECK_OK(frame_free_run(STD_X - FR(1), 2));
-	CHECK_EQ(frame_free_count(ZONE_KERNEL), 1);
-	CHECK_EQ(frame_free_count(ZONE_USER), 1);
+	CHECK_OK(pt_frame_free_run(STD_X - FR(1), 2));
+	CHECK_EQ(pt_frame_free_count(ZONE_KERNEL), 1);
+	CHECK_EQ(pt_frame_free_count(ZONE_USER), 1);
 	paddr_t pa;
-	CHECK_OK(frame_alloc(ZONE_USER, &pa));
+	CHECK_OK(pt_frame_alloc(ZONE_USER, &pa));
 	CHECK_EQ(pa, STD_X);
-	CHECK_OK(frame_alloc(ZONE_KERNEL, &pa));
+	CHECK_OK(pt_frame_alloc(ZONE_KERNEL, &pa));
 	CHECK_EQ(pa, STD_X - FR(1));
 	RUN(release_all());
 }
@@ -163,16 +163,16 @@ static void zero_length_runs_are_invalid(void)
 {
 	paddr_t a, pa = 0x1234;
 
-	CHECK_OK(frame_alloc_run(2, &a));
+	CHECK_OK(pt_frame_alloc_run(2, &a));
 	snap_save();
-	CHECK_ERR(frame_alloc_run(0, &pa), E_INVAL);
-	CHECK_ERR(frame_free_run(a, 0), E_INVAL);
-	CHECK_ERR(frame_free_run(STD_HOLE, 0), E_INVAL);
-	CHECK_ERR(frame_extend_run(a, 2, 0), E_INVAL);
-	CHECK_ERR(frame_extend_run(a, 0, 2), E_INVAL);
+	CHECK_ERR(pt_frame_alloc_run(0, &pa), E_INVAL);
+	CHECK_ERR(pt_frame_free_run(a, 0), E_INVAL);
+	CHECK_ERR(pt_frame_free_run(STD_HOLE, 0), E_INVAL);
+	CHECK_ERR(pt_frame_extend_run(a, 2, 0), E_INVAL);
+	CHECK_ERR(pt_frame_extend_run(a, 0, 2), E_INVAL);
 	CHECK_EQ(pa, 0x1234);
 	CHECK_UNCHANGED();
-	CHECK_OK(frame_free_run(a, 2));
+	CHECK_OK(pt_frame_free_run(a, 2));
 }
 
 static const struct test_case cases[] = {

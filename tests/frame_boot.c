@@ -1,6 +1,6 @@
 /*
  * frame_boot.c - booting the allocator: where X, the end of the kernel
- * zone, goes (frame_choose_kzone_end), what frame_init accepts and refuses,
+ * zone, goes (pt_frame_choose_kzone_end), what pt_frame_init accepts and refuses,
  * and which frames it owns on the standard map and on small and odd ones.
  */
 #include "frame_util.h"
@@ -9,7 +9,7 @@
 
 static paddr_t choose(const struct mem_region *map, size_t n, paddr_t requested)
 {
-	return frame_choose_kzone_end(map, n, requested);
+	return pt_frame_choose_kzone_end(map, n, requested);
 }
 
 static void kzone_end_defaults_to_a_quarter_of_ram(void)
@@ -100,29 +100,29 @@ static void kzone_end_ignores_memory_it_cannot_own(void)
 	CHECK_EQ(choose(m, ARRAY_SIZE(m), MiB(100)), MiB(64));
 }
 
-/* ---- frame_init ------------------------------------------------------------- */
+/* ---- pt_frame_init ------------------------------------------------------------- */
 
-/* frame_init on c's map without resetting the machine: for calls that must fail. */
+/* pt_frame_init on c's map without resetting the machine: for calls that must fail. */
 static int init_only(const struct config *c)
 {
-	return frame_init(c->map, c->n, c->kimg_start, c->kimg_end, c->kzone_end);
+	return pt_frame_init(c->map, c->n, c->kimg_start, c->kimg_end, c->kzone_end);
 }
 
-/* A frame in use before each bad frame_init, to show the call changed nothing. */
+/* A frame in use before each bad pt_frame_init, to show the call changed nothing. */
 static void check_init_fails(const struct config *c, int err)
 {
 	paddr_t pa;
 
-	CHECK_OK(frame_alloc(ZONE_USER, &pa));
-	CHECK_OK(frame_pin(pa));
+	CHECK_OK(pt_frame_alloc(ZONE_USER, &pa));
+	CHECK_OK(pt_frame_pin(pa));
 	snap_save();
 	CHECK_ERR(init_only(c), err);
 	check_unchanged(__FILE__, __LINE__);
 	if (test_failed())
 		return;
-	CHECK_EQ(frame_kzone_end(), STD_X);
-	CHECK_OK(frame_unpin(pa));
-	CHECK_OK(frame_free(pa));
+	CHECK_EQ(pt_frame_kzone_end(), STD_X);
+	CHECK_OK(pt_frame_unpin(pa));
+	CHECK_OK(pt_frame_free(pa));
 }
 
 static void init_rejects_a_map_without_memory_above_1_mib(void)
@@ -181,31 +181,31 @@ static void init_clamps_the_kernel_zone_to_the_top_of_ram(void)
 	paddr_t pa;
 
 	CHECK_OK(boot(&c));
-	CHECK_EQ(frame_kzone_end(), MiB(8));
-	CHECK_EQ(frame_total_count(ZONE_USER), 0);
-	CHECK_EQ(frame_free_count(ZONE_USER), 0);
-	CHECK_EQ(frame_total_count(ZONE_KERNEL), expected_total(ZONE_KERNEL));
-	CHECK_ERR(frame_alloc(ZONE_USER, &pa), E_NOMEM);
-	CHECK_OK(frame_alloc(ZONE_KERNEL, &pa));
-	CHECK_OK(frame_free(pa));
+	CHECK_EQ(pt_frame_kzone_end(), MiB(8));
+	CHECK_EQ(pt_frame_total_count(ZONE_USER), 0);
+	CHECK_EQ(pt_frame_free_count(ZONE_USER), 0);
+	CHECK_EQ(pt_frame_total_count(ZONE_KERNEL), expected_total(ZONE_KERNEL));
+	CHECK_ERR(pt_frame_alloc(ZONE_USER, &pa), E_NOMEM);
+	CHECK_OK(pt_frame_alloc(ZONE_KERNEL, &pa));
+	CHECK_OK(pt_frame_free(pa));
 }
 
 static void a_failed_init_leaves_the_allocator_as_it_was(void)
 {
 	paddr_t k, u;
 
-	CHECK_OK(frame_alloc_run(3, &k));
-	CHECK_OK(frame_alloc(ZONE_USER, &u));
-	CHECK_OK(frame_ref(u));
+	CHECK_OK(pt_frame_alloc_run(3, &k));
+	CHECK_OK(pt_frame_alloc(ZONE_USER, &u));
+	CHECK_OK(pt_frame_ref(u));
 	snap_save();
-	CHECK_ERR(frame_init(std_map, ARRAY_SIZE(std_map), 0, 0, 3), E_INVAL);
-	CHECK_ERR(frame_init(std_map, 1, 0, 0, STD_X), E_INVAL);
-	CHECK_ERR(frame_init(std_map, ARRAY_SIZE(std_map), MiB(1), STD_X - FR(10), STD_X), E_NOMEM);
+	CHECK_ERR(pt_frame_init(std_map, ARRAY_SIZE(std_map), 0, 0, 3), E_INVAL);
+	CHECK_ERR(pt_frame_init(std_map, 1, 0, 0, STD_X), E_INVAL);
+	CHECK_ERR(pt_frame_init(std_map, ARRAY_SIZE(std_map), MiB(1), STD_X - FR(10), STD_X), E_NOMEM);
 	CHECK_UNCHANGED();
-	CHECK_EQ(frame_kzone_end(), STD_X);
-	CHECK_EQ(frame_unref(u), 1);
-	CHECK_OK(frame_free(u));
-	CHECK_OK(frame_free_run(k, 3));
+	CHECK_EQ(pt_frame_kzone_end(), STD_X);
+	CHECK_EQ(pt_frame_unref(u), 1);
+	CHECK_OK(pt_frame_free(u));
+	CHECK_OK(pt_frame_free_run(k, 3));
 }
 
 /* ---- ownership -------------------------------------------------------------- */
@@ -216,15 +216,15 @@ static void check_exhaustion(void)
 	paddr_t pa;
 
 	RUN(exhaust_zone(ZONE_USER, &nuser));
-	CHECK_EQ(nuser, frame_total_count(ZONE_USER));
+	CHECK_EQ(nuser, pt_frame_total_count(ZONE_USER));
 	RUN(exhaust_zone(ZONE_KERNEL, &nkernel));
-	CHECK_EQ(nkernel, frame_total_count(ZONE_KERNEL));
-	CHECK_ERR(frame_alloc_run(1, &pa), E_NOMEM);
-	CHECK_ERR(frame_alloc(ZONE_USER, &pa), E_NOMEM);
-	CHECK_EQ(frame_check(), 0); /* the scribbles did not reach the metadata */
+	CHECK_EQ(nkernel, pt_frame_total_count(ZONE_KERNEL));
+	CHECK_ERR(pt_frame_alloc_run(1, &pa), E_NOMEM);
+	CHECK_ERR(pt_frame_alloc(ZONE_USER, &pa), E_NOMEM);
+	CHECK_EQ(pt_frame_check(), 0); /* the scribbles did not reach the metadata */
 	RUN(release_all());
-	CHECK_EQ(frame_free_count(ZONE_KERNEL), nkernel);
-	CHECK_EQ(frame_free_count(ZONE_USER), nuser);
+	CHECK_EQ(pt_frame_free_count(ZONE_KERNEL), nkernel);
+	CHECK_EQ(pt_frame_free_count(ZONE_USER), nuser);
 }
 
 static void owned_frames_follow_the_memory_map(void)
@@ -244,16 +244,16 @@ static void owned_frames_follow_the_memory_map(void)
 
 	RUN(check_ownership());
 	for (size_t i = 0; i < ARRAY_SIZE(not_owned); i++)
-		CHECK(!frame_owned(not_owned[i]));
+		CHECK(!pt_frame_owned(not_owned[i]));
 	for (size_t i = 0; i < ARRAY_SIZE(owned); i++)
-		CHECK(frame_owned(owned[i]));
-	frame_metadata(&meta, &nmeta);
-	CHECK(!frame_owned(meta));
-	CHECK(!frame_owned(meta + FR(nmeta - 1)));
-	CHECK(frame_owned(meta + FR(nmeta)));
-	CHECK(frame_in_kzone(STD_X - 1));
-	CHECK(!frame_in_kzone(STD_X));
-	CHECK_EQ(frame_kzone_end(), STD_X);
+		CHECK(pt_frame_owned(owned[i]));
+	pt_frame_metadata(&meta, &nmeta);
+	CHECK(!pt_frame_owned(meta));
+	CHECK(!pt_frame_owned(meta + FR(nmeta - 1)));
+	CHECK(pt_frame_owned(meta + FR(nmeta)));
+	CHECK(pt_frame_in_kzone(STD_X - 1));
+	CHECK(!pt_frame_in_kzone(STD_X));
+	CHECK_EQ(pt_frame_kzone_end(), STD_X);
 }
 
 static void metadata_lies_in_the_kernel_zone_after_the_image(void)
@@ -261,11 +261,11 @@ static void metadata_lies_in_the_kernel_zone_after_the_image(void)
 	paddr_t meta;
 	uint32_t nmeta;
 
-	frame_metadata(&meta, &nmeta);
+	pt_frame_metadata(&meta, &nmeta);
 	CHECK(IS_ALIGNED(meta, PAGE_SIZE));
 	CHECK_GE(nmeta, 1);
 	CHECK_GE(meta, ALIGN_UP(cfg.kimg_end, PAGE_SIZE));
-	CHECK_LE(meta + FR(nmeta), frame_kzone_end());
+	CHECK_LE(meta + FR(nmeta), pt_frame_kzone_end());
 	/* enough room for at least a bitmap of every frame */
 	CHECK_GE(FR(nmeta), ram_frames() / 8);
 	for (uint32_t i = 0; i < nmeta; i++)
@@ -301,18 +301,18 @@ static void metadata_skips_reserved_frames_and_small_regions(void)
 	uint32_t nmeta;
 
 	CHECK_OK(boot(&c));
-	frame_metadata(&meta, &nmeta);
+	pt_frame_metadata(&meta, &nmeta);
 	CHECK_GT(nmeta, 5);
 	CHECK_GE(meta, MiB(2) + KiB(4));
 	CHECK_LE(meta + FR(nmeta), MiB(8));
 	for (uint32_t i = 0; i < nmeta; i++)
 		CHECK(map_available(pa_to_pfn(meta) + i));
-	CHECK(!frame_owned(MiB(1)));
-	CHECK(!frame_owned(MiB(1) + KiB(60)));
-	CHECK(!frame_owned(MiB(1) + KiB(72)));
-	CHECK(frame_owned(MiB(1) + KiB(76)));
-	CHECK(frame_owned(MiB(1) + KiB(92)));
-	CHECK(!frame_owned(MiB(1) + KiB(96)));
+	CHECK(!pt_frame_owned(MiB(1)));
+	CHECK(!pt_frame_owned(MiB(1) + KiB(60)));
+	CHECK(!pt_frame_owned(MiB(1) + KiB(72)));
+	CHECK(pt_frame_owned(MiB(1) + KiB(76)));
+	CHECK(pt_frame_owned(MiB(1) + KiB(92)));
+	CHECK(!pt_frame_owned(MiB(1) + KiB(96)));
 	RUN(check_ownership());
 	RUN(check_exhaustion());
 }
@@ -329,15 +329,15 @@ static void tiny_map_hands_out_what_little_it_has(void)
 	uint32_t nmeta;
 
 	CHECK_OK(boot(&c));
-	frame_metadata(&meta, &nmeta);
+	pt_frame_metadata(&meta, &nmeta);
 	CHECK_EQ(meta, MiB(1) + FR(1));
 	CHECK_EQ(nmeta, 1);
-	CHECK_EQ(frame_total_count(ZONE_KERNEL), 6);
-	CHECK_EQ(frame_total_count(ZONE_USER), 8);
-	CHECK_ERR(frame_alloc_run(7, &pa), E_NOMEM);
-	CHECK_OK(frame_alloc_run(6, &pa));
+	CHECK_EQ(pt_frame_total_count(ZONE_KERNEL), 6);
+	CHECK_EQ(pt_frame_total_count(ZONE_USER), 8);
+	CHECK_ERR(pt_frame_alloc_run(7, &pa), E_NOMEM);
+	CHECK_OK(pt_frame_alloc_run(6, &pa));
 	CHECK_EQ(pa, MiB(1) + FR(2));
-	CHECK_OK(frame_free_run(pa, 6));
+	CHECK_OK(pt_frame_free_run(pa, 6));
 	RUN(check_ownership());
 	RUN(check_exhaustion());
 }
@@ -349,12 +349,12 @@ static void one_frame_map_has_room_only_for_metadata(void)
 	paddr_t pa;
 
 	CHECK_OK(boot(&c));
-	CHECK_EQ(frame_total_count(ZONE_KERNEL), 0);
-	CHECK_EQ(frame_total_count(ZONE_USER), 0);
-	CHECK_ERR(frame_alloc(ZONE_KERNEL, &pa), E_NOMEM);
-	CHECK_ERR(frame_alloc(ZONE_USER, &pa), E_NOMEM);
-	CHECK_ERR(frame_free(MiB(1)), E_NOTOWN);
-	CHECK_EQ(frame_check(), 0);
+	CHECK_EQ(pt_frame_total_count(ZONE_KERNEL), 0);
+	CHECK_EQ(pt_frame_total_count(ZONE_USER), 0);
+	CHECK_ERR(pt_frame_alloc(ZONE_KERNEL, &pa), E_NOMEM);
+	CHECK_ERR(pt_frame_alloc(ZONE_USER, &pa), E_NOMEM);
+	CHECK_ERR(pt_frame_free(MiB(1)), E_NOTOWN);
+	CHECK_EQ(pt_frame_check(), 0);
 }
 
 static const struct test_case cases[] = {

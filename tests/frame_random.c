@@ -106,7 +106,7 @@ static uint32_t m_pick(void)
 static void op_alloc_user(void)
 {
 	paddr_t pa = 0;
-	int rc = frame_alloc(ZONE_USER, &pa);
+	int rc = pt_frame_alloc(ZONE_USER, &pa);
 
 	if (m.free[ZONE_USER] == 0) {
 		MCHECK_EQ(rc, -E_NOMEM);
@@ -125,7 +125,7 @@ static void op_alloc_run(void)
 	uint32_t n = rnd(3) == 0 ? 1 : 1 + rnd(12);
 	uint32_t want = m_first_fit(n);
 	paddr_t pa = 0;
-	int rc = n == 1 && rnd(2) ? frame_alloc(ZONE_KERNEL, &pa) : frame_alloc_run(n, &pa);
+	int rc = n == 1 && rnd(2) ? pt_frame_alloc(ZONE_KERNEL, &pa) : pt_frame_alloc_run(n, &pa);
 
 	if (want == UINT32_MAX) {
 		MCHECK_EQ(rc, -E_NOMEM);
@@ -159,7 +159,7 @@ static void op_extend(void)
 	uint32_t p = m_pick(), have = 1 + rnd(4), more = 1 + rnd(4);
 	int want = m_extend(p, have, more);
 
-	MCHECK_EQ(frame_extend_run(pfn_to_pa(p), have, more), want);
+	MCHECK_EQ(pt_frame_extend_run(pfn_to_pa(p), have, more), want);
 	if (want == 0)
 		for (uint32_t i = 0; i < more; i++)
 			m_take(p + have + i);
@@ -170,7 +170,7 @@ static void op_free(void)
 	uint32_t p = m_pick();
 	int want = m_freeable(p);
 
-	MCHECK_EQ(frame_free(pfn_to_pa(p)), want);
+	MCHECK_EQ(pt_frame_free(pfn_to_pa(p)), want);
 	if (want == 0)
 		m_give(p);
 }
@@ -182,7 +182,7 @@ static void op_free_run(void)
 
 	for (uint32_t i = 0; i < n && want == 0; i++)
 		want = m_freeable(p + i);
-	MCHECK_EQ(frame_free_run(pfn_to_pa(p), n), want);
+	MCHECK_EQ(pt_frame_free_run(pfn_to_pa(p), n), want);
 	if (want == 0)
 		for (uint32_t i = 0; i < n; i++)
 			m_give(p + i);
@@ -195,7 +195,7 @@ static void op_ref(void)
 
 	if (want == 0 && m.ref[p] == UINT16_MAX)
 		want = -E_RANGE;
-	MCHECK_EQ(frame_ref(pfn_to_pa(p)), want);
+	MCHECK_EQ(pt_frame_ref(pfn_to_pa(p)), want);
 	if (want == 0)
 		m.ref[p]++;
 }
@@ -209,7 +209,7 @@ static void op_unref(void)
 		want = -E_BUSY;
 	else if (want == 0)
 		want = (int)m.ref[p] - 1;
-	MCHECK_EQ(frame_unref(pfn_to_pa(p)), want);
+	MCHECK_EQ(pt_frame_unref(pfn_to_pa(p)), want);
 	if (want == 0)
 		m_give(p);
 	else if (want > 0)
@@ -223,7 +223,7 @@ static void op_pin(void)
 
 	if (want == 0 && m.pin[p] == UINT8_MAX)
 		want = -E_RANGE;
-	MCHECK_EQ(frame_pin(pfn_to_pa(p)), want);
+	MCHECK_EQ(pt_frame_pin(pfn_to_pa(p)), want);
 	if (want == 0)
 		m.pin[p]++;
 }
@@ -235,7 +235,7 @@ static void op_unpin(void)
 
 	if (want == 0 && m.pin[p] == 0)
 		want = -E_INVAL;
-	MCHECK_EQ(frame_unpin(pfn_to_pa(p)), want);
+	MCHECK_EQ(pt_frame_unpin(pfn_to_pa(p)), want);
 	if (want == 0)
 		m.pin[p]--;
 }
@@ -245,9 +245,9 @@ static void op_query(void)
 	uint32_t p = m_pick();
 	bool owned = p < RAND_FRAMES && m.owned[p];
 
-	MCHECK_EQ(frame_owned(pfn_to_pa(p)), owned);
-	MCHECK_EQ(frame_refcount(pfn_to_pa(p)), owned ? (int)m.ref[p] : -E_NOTOWN);
-	MCHECK_EQ(frame_pincount(pfn_to_pa(p)), owned ? (int)m.pin[p] : -E_NOTOWN);
+	MCHECK_EQ(pt_frame_owned(pfn_to_pa(p)), owned);
+	MCHECK_EQ(pt_frame_refcount(pfn_to_pa(p)), owned ? (int)m.ref[p] : -E_NOTOWN);
+	MCHECK_EQ(pt_frame_pincount(pfn_to_pa(p)), owned ? (int)m.pin[p] : -E_NOTOWN);
 }
 
 static void op_unaligned(void)
@@ -255,16 +255,16 @@ static void op_unaligned(void)
 	paddr_t pa = pfn_to_pa(m_pick()) + 1 + rnd(PAGE_SIZE - 1);
 	paddr_t out;
 
-	MCHECK_EQ(frame_free(pa), -E_INVAL);
-	MCHECK_EQ(frame_free_run(pa, 1 + rnd(4)), -E_INVAL);
-	MCHECK_EQ(frame_ref(pa), -E_INVAL);
-	MCHECK_EQ(frame_unref(pa), -E_INVAL);
-	MCHECK_EQ(frame_pin(pa), -E_INVAL);
-	MCHECK_EQ(frame_unpin(pa), -E_INVAL);
-	MCHECK_EQ(frame_refcount(pa), -E_INVAL);
-	MCHECK_EQ(frame_extend_run(pa, 1, 1), -E_INVAL);
-	frame_fail_nth(1); /* and an injected failure, for good measure */
-	MCHECK_EQ(rnd(2) ? frame_alloc(ZONE_USER, &out) : frame_alloc_run(1 + rnd(4), &out),
+	MCHECK_EQ(pt_frame_free(pa), -E_INVAL);
+	MCHECK_EQ(pt_frame_free_run(pa, 1 + rnd(4)), -E_INVAL);
+	MCHECK_EQ(pt_frame_ref(pa), -E_INVAL);
+	MCHECK_EQ(pt_frame_unref(pa), -E_INVAL);
+	MCHECK_EQ(pt_frame_pin(pa), -E_INVAL);
+	MCHECK_EQ(pt_frame_unpin(pa), -E_INVAL);
+	MCHECK_EQ(pt_frame_refcount(pa), -E_INVAL);
+	MCHECK_EQ(pt_frame_extend_run(pa, 1, 1), -E_INVAL);
+	pt_frame_fail_nth(1); /* and an injected failure, for good measure */
+	MCHECK_EQ(rnd(2) ? pt_frame_alloc(ZONE_USER, &out) : pt_frame_alloc_run(1 + rnd(4), &out),
 		  -E_NOMEM);
 }
 
@@ -296,19 +296,19 @@ static void rand_step(void)
 	}
 	if (test_failed())
 		return;
-	MCHECK_EQ(frame_check(), 0);
-	MCHECK_EQ(frame_free_count(ZONE_KERNEL), m.free[ZONE_KERNEL]);
-	MCHECK_EQ(frame_free_count(ZONE_USER), m.free[ZONE_USER]);
+	MCHECK_EQ(pt_frame_check(), 0);
+	MCHECK_EQ(pt_frame_free_count(ZONE_KERNEL), m.free[ZONE_KERNEL]);
+	MCHECK_EQ(pt_frame_free_count(ZONE_USER), m.free[ZONE_USER]);
 }
 
 /* Every frame's counts agree with the model. */
 static void rand_compare_all(void)
 {
 	for (uint32_t p = 0; p < RAND_FRAMES; p++) {
-		MCHECK_EQ(frame_owned(pfn_to_pa(p)), m.owned[p]);
+		MCHECK_EQ(pt_frame_owned(pfn_to_pa(p)), m.owned[p]);
 		if (m.owned[p]) {
-			MCHECK_EQ(frame_refcount(pfn_to_pa(p)), m.ref[p]);
-			MCHECK_EQ(frame_pincount(pfn_to_pa(p)), m.pin[p]);
+			MCHECK_EQ(pt_frame_refcount(pfn_to_pa(p)), m.ref[p]);
+			MCHECK_EQ(pt_frame_pincount(pfn_to_pa(p)), m.pin[p]);
 		}
 	}
 }
@@ -334,10 +334,10 @@ static void random_operations_match_a_model(void)
 	while (m.nlive > 0) {
 		uint32_t p = m.live[0];
 		for (; m.pin[p] > 0; m.pin[p]--)
-			MCHECK_EQ(frame_unpin(pfn_to_pa(p)), 0);
+			MCHECK_EQ(pt_frame_unpin(pfn_to_pa(p)), 0);
 		for (; m.ref[p] > 1; m.ref[p]--)
-			MCHECK_EQ(frame_unref(pfn_to_pa(p)), m.ref[p] - 1);
-		MCHECK_EQ(frame_unref(pfn_to_pa(p)), 0);
+			MCHECK_EQ(pt_frame_unref(pfn_to_pa(p)), m.ref[p] - 1);
+		MCHECK_EQ(pt_frame_unref(pfn_to_pa(p)), 0);
 		m_give(p);
 	}
 	RUN(rand_compare_all());

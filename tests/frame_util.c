@@ -38,10 +38,10 @@ int boot(const struct config *c)
 	cfg = *c;
 	memset(seen, 0, sizeof(seen));
 	machine_reset(c->ram);
-	rc = frame_init(c->map, c->n, c->kimg_start, c->kimg_end, c->kzone_end);
+	rc = pt_frame_init(c->map, c->n, c->kimg_start, c->kimg_end, c->kzone_end);
 	if (rc == 0) {
-		base_free[ZONE_KERNEL] = frame_free_count(ZONE_KERNEL);
-		base_free[ZONE_USER] = frame_free_count(ZONE_USER);
+		base_free[ZONE_KERNEL] = pt_frame_free_count(ZONE_KERNEL);
+		base_free[ZONE_USER] = pt_frame_free_count(ZONE_USER);
 	}
 	return rc;
 }
@@ -53,14 +53,14 @@ static void setup(void)
 
 static void teardown(void)
 {
-	frame_fail_nth(0);
-	CHECK_EQ(frame_check(), 0);
-	CHECK_EQ(frame_free_count(ZONE_KERNEL), base_free[ZONE_KERNEL]);
-	CHECK_EQ(frame_free_count(ZONE_USER), base_free[ZONE_USER]);
+	pt_frame_fail_nth(0);
+	CHECK_EQ(pt_frame_check(), 0);
+	CHECK_EQ(pt_frame_free_count(ZONE_KERNEL), base_free[ZONE_KERNEL]);
+	CHECK_EQ(pt_frame_free_count(ZONE_USER), base_free[ZONE_USER]);
 }
 
 uint32_t ram_frames(void) { return cfg.ram / PAGE_SIZE; }
-uint32_t kzone_pfn(void) { return pa_to_pfn(frame_kzone_end()); }
+uint32_t kzone_pfn(void) { return pa_to_pfn(pt_frame_kzone_end()); }
 
 /* ---- what the allocator should own, worked out from the map --------------- */
 
@@ -95,7 +95,7 @@ static bool in_metadata(uint32_t pfn)
 	paddr_t base;
 	uint32_t n;
 
-	frame_metadata(&base, &n);
+	pt_frame_metadata(&base, &n);
 	return pfn >= pa_to_pfn(base) && pfn < pa_to_pfn(base) + n;
 }
 
@@ -122,51 +122,51 @@ uint32_t expected_total(enum zone z)
 	return n;
 }
 
-/* frame_owned agrees with the map for every frame, and the totals with it. */
+/* pt_frame_owned agrees with the map for every frame, and the totals with it. */
 void check_ownership(void)
 {
 	for (uint32_t p = 0; p < ram_frames() + 16; p++) {
 		bool want = p < ram_frames() && expect_owned(p);
 		paddr_t pa = pfn_to_pa(p);
-		if (frame_owned(pa) != want || frame_owned(pa + 0x123) != want) {
+		if (pt_frame_owned(pa) != want || pt_frame_owned(pa + 0x123) != want) {
 			test_fail(__FILE__, __LINE__, "frame 0x%x: owned %d, want %d", pa,
-				  frame_owned(pa), want);
+				  pt_frame_owned(pa), want);
 			return;
 		}
 	}
-	CHECK_EQ(frame_total_count(ZONE_KERNEL), expected_total(ZONE_KERNEL));
-	CHECK_EQ(frame_total_count(ZONE_USER), expected_total(ZONE_USER));
-	CHECK_EQ(frame_free_count(ZONE_KERNEL), frame_total_count(ZONE_KERNEL));
-	CHECK_EQ(frame_free_count(ZONE_USER), frame_total_count(ZONE_USER));
+	CHECK_EQ(pt_frame_total_count(ZONE_KERNEL), expected_total(ZONE_KERNEL));
+	CHECK_EQ(pt_frame_total_count(ZONE_USER), expected_total(ZONE_USER));
+	CHECK_EQ(pt_frame_free_count(ZONE_KERNEL), pt_frame_total_count(ZONE_KERNEL));
+	CHECK_EQ(pt_frame_free_count(ZONE_USER), pt_frame_total_count(ZONE_USER));
 }
 
 /* ---- snapshots: a failing call must change nothing ------------------------- */
 
 void snap_save(void)
 {
-	saved.free[ZONE_KERNEL] = frame_free_count(ZONE_KERNEL);
-	saved.free[ZONE_USER] = frame_free_count(ZONE_USER);
+	saved.free[ZONE_KERNEL] = pt_frame_free_count(ZONE_KERNEL);
+	saved.free[ZONE_USER] = pt_frame_free_count(ZONE_USER);
 	for (uint32_t p = 0; p < ram_frames(); p++) {
-		saved.ref[p] = frame_refcount(pfn_to_pa(p));
-		saved.pin[p] = frame_pincount(pfn_to_pa(p));
+		saved.ref[p] = pt_frame_refcount(pfn_to_pa(p));
+		saved.pin[p] = pt_frame_pincount(pfn_to_pa(p));
 	}
 }
 
 void check_unchanged(const char *file, int line)
 {
-	if (frame_check() != 0) {
-		test_fail(file, line, "frame_check failed");
+	if (pt_frame_check() != 0) {
+		test_fail(file, line, "pt_frame_check failed");
 		return;
 	}
 	for (int z = 0; z < ZONE_COUNT; z++) {
-		if (frame_free_count(z) != saved.free[z]) {
+		if (pt_frame_free_count(z) != saved.free[z]) {
 			test_fail(file, line, "free count of zone %d changed: %u, was %u", z,
-				  frame_free_count(z), saved.free[z]);
+				  pt_frame_free_count(z), saved.free[z]);
 			return;
 		}
 	}
 	for (uint32_t p = 0; p < ram_frames(); p++) {
-		int ref = frame_refcount(pfn_to_pa(p)), pin = frame_pincount(pfn_to_pa(p));
+		int ref = pt_frame_refcount(pfn_to_pa(p)), pin = pt_frame_pincount(pfn_to_pa(p));
 		if (ref != saved.ref[p] || pin != saved.pin[p]) {
 			test_fail(file, line, "frame 0x%x changed: ref %d pin %d, was %d %d",
 				  pfn_to_pa(p), ref, pin, saved.ref[p], saved.pin[p]);
@@ -179,8 +179,8 @@ void check_unchanged(const char *file, int line)
 void check_unfreeable(paddr_t pa, int err)
 {
 	snap_save();
-	CHECK_ERR(frame_free(pa), err);
-	CHECK_ERR(frame_free_run(pa, 1), err);
+	CHECK_ERR(pt_frame_free(pa), err);
+	CHECK_ERR(pt_frame_free_run(pa, 1), err);
 	CHECK_UNCHANGED();
 }
 
@@ -197,24 +197,24 @@ void exhaust_zone(enum zone z, uint32_t *count)
 	int rc;
 
 	*count = 0;
-	while ((rc = frame_alloc(z, &pa)) == 0) {
+	while ((rc = pt_frame_alloc(z, &pa)) == 0) {
 		uint32_t p = pa_to_pfn(pa);
 		CHECK(IS_ALIGNED(pa, PAGE_SIZE));
 		CHECK_LT(p, ram_frames());
 		CHECK_EQ(seen[p], 0);
 		seen[p] = 1;
 		CHECK(expect_owned(p));
-		CHECK(frame_owned(pa));
+		CHECK(pt_frame_owned(pa));
 		CHECK_EQ(zone_of(p), z);
-		CHECK_EQ(frame_in_kzone(pa), z == ZONE_KERNEL);
-		CHECK_EQ(frame_refcount(pa), 1);
-		CHECK_EQ(frame_pincount(pa), 0);
+		CHECK_EQ(pt_frame_in_kzone(pa), z == ZONE_KERNEL);
+		CHECK_EQ(pt_frame_refcount(pa), 1);
+		CHECK_EQ(pt_frame_pincount(pa), 0);
 		memset(hw_phys(pa), 0xA5, PAGE_SIZE);
 		(*count)++;
-		CHECK_LE(*count, frame_total_count(z));
+		CHECK_LE(*count, pt_frame_total_count(z));
 	}
 	CHECK_EQ(rc, -E_NOMEM);
-	CHECK_EQ(frame_free_count(z), 0);
+	CHECK_EQ(pt_frame_free_count(z), 0);
 }
 
 /* Drop every pin and reference on every frame in use: gives back all a case took. */
@@ -222,13 +222,13 @@ void release_all(void)
 {
 	for (uint32_t p = 0; p < ram_frames(); p++) {
 		paddr_t pa = pfn_to_pa(p);
-		int pins = frame_pincount(pa);
-		if (frame_refcount(pa) <= 0)
+		int pins = pt_frame_pincount(pa);
+		if (pt_frame_refcount(pa) <= 0)
 			continue;
 		while (pins-- > 0)
-			CHECK_OK(frame_unpin(pa));
+			CHECK_OK(pt_frame_unpin(pa));
 		int left;
-		while ((left = frame_unref(pa)) > 0)
+		while ((left = pt_frame_unref(pa)) > 0)
 			;
 		CHECK_EQ(left, 0);
 	}
@@ -247,7 +247,7 @@ void fill_kzone(void)
 /* Free the frames [pa, pa + n frames), each taken before. */
 void give(paddr_t pa, uint32_t n)
 {
-	CHECK_OK(frame_free_run(pa, n));
+	CHECK_OK(pt_frame_free_run(pa, n));
 }
 
 /* ---- the suite ---------------------------------------------------------------- */

@@ -5,11 +5,11 @@
  *
  * The suite's cases, one subject per file, in the order they run:
  *
- *   frame_boot.c    X (the end of the kernel zone), frame_init, ownership
+ *   frame_boot.c    X (the end of the kernel zone), pt_frame_init, ownership
  *   frame_alloc.c   single frames, kernel runs, extending runs
  *   frame_bad.c     bad input: refused, and nothing changes
  *   frame_refs.c    references and pins
- *   frame_inject.c  fault injection: frame_fail_nth, frame_alloc_calls
+ *   frame_inject.c  fault injection: pt_frame_fail_nth, pt_frame_alloc_calls
  *   frame_walk.c    walking the free kernel runs; poisoning
  *   frame_random.c  random operations against a model
  *
@@ -27,8 +27,8 @@
  * The two frames around 40M are only partly covered by the regions that
  * meet there (and a sliver of available memory), so they are not owned.
  *
- * The teardown checks frame_check() and that both zones have the free
- * counts they had right after frame_init: every case frees what it takes.
+ * The teardown checks pt_frame_check() and that both zones have the free
+ * counts they had right after pt_frame_init: every case frees what it takes.
  */
 #ifndef PAGETRACK_FRAME_UTIL_H
 #define PAGETRACK_FRAME_UTIL_H
@@ -59,9 +59,9 @@ extern const struct mem_region std_map[STD_MAP_REGIONS];
 extern const struct config std_cfg;
 
 extern struct config cfg;               /* the configuration booted last */
-extern uint32_t base_free[ZONE_COUNT];  /* free counts right after frame_init */
+extern uint32_t base_free[ZONE_COUNT];  /* free counts right after pt_frame_init */
 
-/* A new machine of c's RAM, frame_init on c's map; notes base_free if it worked. */
+/* A new machine of c's RAM, pt_frame_init on c's map; notes base_free if it worked. */
 int boot(const struct config *c);
 
 /* The frames of RAM booted last; the first frame number past the kernel zone. */
@@ -79,7 +79,7 @@ bool expect_owned(uint32_t pfn);
 /* The frames of zone z the allocator should own. */
 uint32_t expected_total(enum zone z);
 
-/* frame_owned agrees with the map for every frame, and the totals with it. */
+/* pt_frame_owned agrees with the map for every frame, and the totals with it. */
 void check_ownership(void);
 
 /* ---- snapshots: a failing call must change nothing ------------------------- */

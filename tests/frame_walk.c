@@ -1,5 +1,5 @@
 /*
- * frame_walk.c - walking the free kernel runs (frame_next_free_run), and
+ * frame_walk.c - walking the free kernel runs (pt_frame_next_free_run), and
  * the poison in freed frames.
  */
 #include "frame_util.h"
@@ -12,23 +12,23 @@ static void next_free_run_walks_the_free_kernel_runs(void)
 	paddr_t pa = 0, prev_end = 0;
 	uint32_t n, sum = 0;
 
-	while (frame_next_free_run(&pa, &n)) {
+	while (pt_frame_next_free_run(&pa, &n)) {
 		uint32_t p = pa_to_pfn(pa);
 		CHECK_GE(pa, prev_end);
 		CHECK_GE(n, 1);
 		CHECK_LE(p + n, kzone_pfn());
 		for (uint32_t i = 0; i < n; i++) {
 			CHECK(expect_owned(p + i));
-			CHECK_EQ(frame_refcount(pa + FR(i)), 0);
+			CHECK_EQ(pt_frame_refcount(pa + FR(i)), 0);
 		}
 		/* maximal: the frames on either side are not free */
-		CHECK(p == 0 || frame_refcount(pa - FR(1)) != 0);
-		CHECK(p + n == kzone_pfn() || frame_refcount(pa + FR(n)) != 0);
+		CHECK(p == 0 || pt_frame_refcount(pa - FR(1)) != 0);
+		CHECK(p + n == kzone_pfn() || pt_frame_refcount(pa + FR(n)) != 0);
 		sum += n;
 		prev_end = pa + FR(n);
 		pa = prev_end;
 	}
-	CHECK_EQ(sum, frame_free_count(ZONE_KERNEL));
+	CHECK_EQ(sum, pt_frame_free_count(ZONE_KERNEL));
 }
 
 static void next_free_run_finds_the_holes_it_should(void)
@@ -38,30 +38,30 @@ static void next_free_run_finds_the_holes_it_should(void)
 
 	RUN(fill_kzone());
 	pa = 0;
-	CHECK(!frame_next_free_run(&pa, &n));
+	CHECK(!pt_frame_next_free_run(&pa, &n));
 	RUN(give(MiB(2), 3));
 	RUN(give(STD_HOLE - FR(1), 1));
 	RUN(give(STD_X - FR(5), 5));
 	pa = 0;
-	CHECK(frame_next_free_run(&pa, &n));
+	CHECK(pt_frame_next_free_run(&pa, &n));
 	CHECK_EQ(pa, MiB(2));
 	CHECK_EQ(n, 3);
 	pa = MiB(2) + FR(1); /* from inside a run: the rest of it */
-	CHECK(frame_next_free_run(&pa, &n));
+	CHECK(pt_frame_next_free_run(&pa, &n));
 	CHECK_EQ(pa, MiB(2) + FR(1));
 	CHECK_EQ(n, 2);
 	pa = MiB(2) + FR(3);
-	CHECK(frame_next_free_run(&pa, &n));
+	CHECK(pt_frame_next_free_run(&pa, &n));
 	CHECK_EQ(pa, STD_HOLE - FR(1));
 	CHECK_EQ(n, 1);
 	pa += FR(1);
-	CHECK(frame_next_free_run(&pa, &n));
+	CHECK(pt_frame_next_free_run(&pa, &n));
 	CHECK_EQ(pa, STD_X - FR(5));
 	CHECK_EQ(n, 5);
 	pa = STD_X; /* the user zone has free frames, but they are not kernel runs */
-	CHECK(!frame_next_free_run(&pa, &n));
+	CHECK(!pt_frame_next_free_run(&pa, &n));
 	pa = 0xFFFFF000;
-	CHECK(!frame_next_free_run(&pa, &n));
+	CHECK(!pt_frame_next_free_run(&pa, &n));
 	RUN(release_all());
 }
 
@@ -72,12 +72,12 @@ static void freed_frames_are_poisoned(void)
 #ifdef PT_DEBUG
 	paddr_t k, u;
 
-	CHECK_OK(frame_alloc(ZONE_KERNEL, &k));
-	CHECK_OK(frame_alloc(ZONE_USER, &u));
+	CHECK_OK(pt_frame_alloc(ZONE_KERNEL, &k));
+	CHECK_OK(pt_frame_alloc(ZONE_USER, &u));
 	memset(hw_phys(k), 0, PAGE_SIZE);
 	memset(hw_phys(u), 0, PAGE_SIZE);
-	CHECK_OK(frame_free(k));
-	CHECK_EQ(frame_unref(u), 0);
+	CHECK_OK(pt_frame_free(k));
+	CHECK_EQ(pt_frame_unref(u), 0);
 	for (uint32_t i = 0; i < PAGE_SIZE; i++) {
 		CHECK_EQ(((uint8_t *)hw_phys(k))[i], 0x5A);
 		CHECK_EQ(((uint8_t *)hw_phys(u))[i], 0x5A);

@@ -18,13 +18,13 @@ void fx_boot(uint32_t ram_mib, uint32_t kzone_mib, bool paging)
 	};
 
 	machine_reset(MiB(ram_mib));
-	paddr_t x = frame_choose_kzone_end(map, ARRAY_SIZE(map), MiB(kzone_mib));
-	if (frame_init(map, ARRAY_SIZE(map), FX_KIMG_START, FX_KIMG_END, x) < 0)
-		panic("fx_boot: frame_init failed");
-	if (swap_init() < 0) /* the new machine has no disk: this forgets the old one's slots */
-		panic("fx_boot: swap_init failed");
-	if (paging && paging_init(false) < 0)
-		panic("fx_boot: paging_init failed");
+	paddr_t x = pt_frame_choose_kzone_end(map, ARRAY_SIZE(map), MiB(kzone_mib));
+	if (pt_frame_init(map, ARRAY_SIZE(map), FX_KIMG_START, FX_KIMG_END, x) < 0)
+		panic("fx_boot: pt_frame_init failed");
+	if (pt_swap_init() < 0) /* the new machine has no disk: this forgets the old one's slots */
+		panic("fx_boot: pt_swap_init failed");
+	if (paging && pt_paging_init(false) < 0)
+		panic("fx_boot: pt_paging_init failed");
 }
 
 void fx_setup(void)
@@ -35,11 +35,11 @@ void fx_setup(void)
 
 void fx_disk(uint32_t pages)
 {
-	if (swap_fini() < 0)
+	if (pt_swap_fini() < 0)
 		panic("fx_disk: swap slots are still in use");
 	disk_attach(pages);
-	if (swap_init() < 0)
-		panic("fx_disk: swap_init found no room for the metadata of %u slots", pages);
+	if (pt_swap_init() < 0)
+		panic("fx_disk: pt_swap_init found no room for the metadata of %u slots", pages);
 }
 
 int fx_swap_on(uint32_t pages)
@@ -50,5 +50,5 @@ int fx_swap_on(uint32_t pages)
 
 int fx_swap_off(void)
 {
-	return swap_fini();
+	return pt_swap_fini();
 }

@@ -187,9 +187,9 @@ uint32_t md_refs(paddr_t pa)
 /* Whether pa is a frame the allocator has just given out: above the kernel zone, not held. */
 static bool check_new(paddr_t pa)
 {
-	MD_CHECK(!md_frame(pa) && pa >= frame_kzone_end() && frame_refcount(pa) > 0,
+	MD_CHECK(!md_frame(pa) && pa >= pt_frame_kzone_end() && pt_frame_refcount(pa) > 0,
 		 "frame 0x%x is not a new user frame (%d references, the model %s it)", pa,
-		 frame_refcount(pa), md_frame(pa) ? "holds" : "does not hold");
+		 pt_frame_refcount(pa), md_frame(pa) ? "holds" : "does not hold");
 	return true;
 }
 
@@ -235,7 +235,7 @@ static void drop(paddr_t pa)
 
 bool md_ref(paddr_t pa)
 {
-	int rc = frame_ref(pa);
+	int rc = pt_frame_ref(pa);
 
 	MD_CHECK_RC(rc, 0);
 	hold(pa);
@@ -250,9 +250,9 @@ void md_unref(paddr_t pa)
 {
 	uint32_t slot = 0;
 
-	frame_unref_mapping(pa, false, &slot);
+	pt_frame_unref_mapping(pa, false, &slot);
 	if (slot != 0)
-		swap_unref(slot);
+		pt_swap_unref(slot);
 	drop(pa);
 }
 
@@ -275,13 +275,13 @@ void md_write(paddr_t pa, uint32_t off, uint32_t v)
 
 void md_kmap_read(paddr_t pa, uint32_t w[3])
 {
-	vaddr_t va = kmap(pa);
+	vaddr_t va = pt_kmap(pa);
 	const uint32_t *words = hw_kva(va);
 
 	w[0] = words[0];
 	w[1] = words[MD_MID_WORD / 4];
 	w[2] = words[MD_LAST_WORD / 4];
-	kunmap(va);
+	pt_kunmap(va);
 }
 
 /* ---- slots and pages ------------------------------------------------------------------ */
@@ -491,13 +491,13 @@ static void count(struct md_counts *c)
 {
 	struct vm_stats s;
 
-	vm_get_stats(&s);
-	c->user_free = frame_free_count(ZONE_USER);
-	c->kernel_free = frame_free_count(ZONE_KERNEL);
+	pt_vm_get_stats(&s);
+	c->user_free = pt_frame_free_count(ZONE_USER);
+	c->kernel_free = pt_frame_free_count(ZONE_KERNEL);
 	c->block_pages = s.block_pages;
 	c->tracker_pages = s.tracker_pages;
 	c->spaces = s.spaces;
-	c->kmap = kmap_in_use();
+	c->kmap = pt_kmap_in_use();
 }
 
 void md_start(const struct md_config *cfg)
@@ -516,14 +516,14 @@ void md_start(const struct md_config *cfg)
 
 bool md_destroy_all(void)
 {
-	int rc = vm_activate(0);
+	int rc = pt_vm_activate(0);
 
 	MD_CHECK_RC(rc, 0);
 	md.live = -1;
 	for (int s = 0; s < (int)md.cfg->nspaces; s++) {
 		if (md.sp[s].h < 0)
 			continue;
-		rc = vm_destroy(md.sp[s].h);
+		rc = pt_vm_destroy(md.sp[s].h);
 		MD_CHECK_RC(rc, 0);
 		free_slot(s);
 	}
@@ -534,7 +534,7 @@ bool md_destroy_all(void)
 
 bool md_after_create(int s, int h)
 {
-	MD_CHECK(h > 0, "vm_create returned %d", h);
+	MD_CHECK(h > 0, "pt_vm_create returned %d", h);
 	take_slot(s, h);
 	return true;
 }
@@ -551,9 +551,9 @@ bool md_after_destroy(int s, int rc)
 	MD_CHECK_RC(rc, 0);
 	free_slot(s);
 	md.dead = h;
-	rc = vm_query(h, USER_BASE, &q);
+	rc = pt_vm_query(h, USER_BASE, &q);
 	MD_CHECK_RC(rc, -E_BADH);
-	rc = vm_activate(h);
+	rc = pt_vm_activate(h);
 	MD_CHECK_RC(rc, -E_BADH);
 	return true;
 }
@@ -577,7 +577,7 @@ static void share_page(int s, uint32_t i, int d)
 	set_page(d, i, p->pa, md_flags(p));
 }
 
-/* An eager clone copies the frame (learnt with vm_query); device memory is shared. */
+/* An eager clone copies the frame (learnt with pt_vm_query); device memory is shared. */
 static bool copy_page(int s, uint32_t i, int d)
 {
 	const struct md_page *p = md_page(s, i);
@@ -592,7 +592,7 @@ static bool copy_page(int s, uint32_t i, int d)
 		set_page(d, i, p->pa, md_flags(p) & ~VM_COW);
 		return true;
 	}
-	int rc = vm_query(md.sp[d].h, md_va(i), &q);
+	int rc = pt_vm_query(md.sp[d].h, md_va(i), &q);
 	MD_CHECK(rc == 0, "the copy of 0x%x is missing: %d", md_va(i), rc);
 	if (!new_copy(q.pa, p->pa))
 		return false;
@@ -602,7 +602,7 @@ static bool copy_page(int s, uint32_t i, int d)
 
 bool md_after_clone(int s, int d, enum vm_clone_mode mode, int h)
 {
-	MD_CHECK(h > 0, "vm_clone returned %d", h);
+	MD_CHECK(h > 0, "pt_vm_clone returned %d", h);
 	take_slot(d, h);
 	for (uint32_t i = 0; i < md.cfg->npages; i++) {
 		if (!md_page(s, i)->mapped)
@@ -630,7 +630,7 @@ bool md_map_new(int s, uint32_t i, uint32_t flags, uint32_t fill)
 	md_describe("map %d 0x%x -> 0x%x flags 0x%x", md.sp[s].h, md_va(i), pa, flags);
 	if (!md_new_frame(pa, fill))
 		return false;
-	int rc = vm_map(md.sp[s].h, md_va(i), pa, flags);
+	int rc = pt_vm_map(md.sp[s].h, md_va(i), pa, flags);
 	if (!md_after_map(s, i, pa, flags, rc))
 		return false;
 	if (rc < 0)
@@ -656,7 +656,7 @@ bool md_after_map_zero(int s, uint32_t i, uint32_t flags, int rc)
 	MD_CHECK_RC(rc, md_page(s, i)->mapped ? -E_EXIST : 0);
 	if (rc < 0)
 		return true;
-	rc = vm_query(md.sp[s].h, md_va(i), &q);
+	rc = pt_vm_query(md.sp[s].h, md_va(i), &q);
 	MD_CHECK(rc == 0, "the zeroed page 0x%x is not mapped: %d", md_va(i), rc);
 	if (!md_new_frame(q.pa, 0))
 		return false;
@@ -746,34 +746,34 @@ static bool move_page(int s, uint32_t i, paddr_t key, uint8_t where)
 	return true;
 }
 
-/* Page i of slot s came back from swap into a frame of its own, private (learnt with vm_query). */
+/* Page i of slot s came back from swap into a frame of its own, private (learnt with pt_vm_query). */
 static bool follow_in(int s, uint32_t i)
 {
 	struct md_page *p = md_page(s, i);
 	struct vm_mapping q;
-	int rc = vm_query(md.sp[s].h, md_va(i), &q);
+	int rc = pt_vm_query(md.sp[s].h, md_va(i), &q);
 
 	MD_CHECK(rc == 0 && !(q.flags & VM_SWAPPED), "page 0x%x is not back: %d, flags 0x%x",
 		 md_va(i), rc, q.flags);
-	MD_CHECK(!md_frame(q.pa) && q.pa >= frame_kzone_end() && frame_refcount(q.pa) == 1,
+	MD_CHECK(!md_frame(q.pa) && q.pa >= pt_frame_kzone_end() && pt_frame_refcount(q.pa) == 1,
 		 "page 0x%x came back in 0x%x, which is not a new frame", md_va(i), q.pa);
 	p->cow = false;
 	return move_page(s, i, q.pa, MD_FRAME);
 }
 
-/* vm_resolve of a page in swap returned rc and pa: brought back if its rights allow the access. */
+/* pt_vm_resolve of a page in swap returned rc and pa: brought back if its rights allow the access. */
 static bool resolved_in(int s, uint32_t i, vaddr_t va, uint32_t access, int rc, paddr_t pa)
 {
 	const struct md_page *p = md_page(s, i);
 	int want = swap_allows(p, access) ? 0 : -E_FAULT;
 
-	MD_CHECK(rc == want, "vm_resolve(%d, 0x%x, 0x%x) of a page in swap returned %d (%s), want %d",
+	MD_CHECK(rc == want, "pt_vm_resolve(%d, 0x%x, 0x%x) of a page in swap returned %d (%s), want %d",
 		 md.sp[s].h, va, access, rc, err_name(rc), want);
 	if (rc < 0)
 		return true;
 	if (!follow_in(s, i))
 		return false;
-	MD_CHECK(pa == (p->pa | (va & PAGE_MASK)), "vm_resolve gave 0x%x for 0x%x, want 0x%x", pa,
+	MD_CHECK(pa == (p->pa | (va & PAGE_MASK)), "pt_vm_resolve gave 0x%x for 0x%x, want 0x%x", pa,
 		 va, p->pa | (va & PAGE_MASK));
 	return true;
 }
@@ -823,7 +823,7 @@ static int follow_one(vaddr_t va, const struct vm_mapping *q, void *ctx)
 bool md_follow_swap(int s)
 {
 	struct follow x = { .s = s };
-	int rc = vm_iterate(md.sp[s].h, follow_one, &x);
+	int rc = pt_vm_iterate(md.sp[s].h, follow_one, &x);
 
 	MD_CHECK(rc == 0, "space %d at 0x%x: %s (%d)", md.sp[s].h, x.va, x.what, rc);
 	return true;
@@ -855,11 +855,11 @@ bool md_after_block_out(int s, int rc)
 		MD_CHECK_RC(rc, want);
 		return true;
 	}
-	MD_CHECK(rc == 0 || rc == -E_NOMEM || rc == -E_IO, "pager_block_out returned %d (%s)", rc,
+	MD_CHECK(rc == 0 || rc == -E_NOMEM || rc == -E_IO, "pt_pager_block_out returned %d (%s)", rc,
 		 err_name(rc));
 	if (rc < 0) /* some pages went; the block stays */
 		return md_follow_swap(s);
-	MD_CHECK(vm_info(md.sp[s].h, &info) == 0 && info.out, "space %d is not out",
+	MD_CHECK(pt_vm_info(md.sp[s].h, &info) == 0 && info.out, "space %d is not out",
 		 md.sp[s].h);
 	for (uint32_t i = 0; i < md.cfg->npages; i++)
 		if (md_in_frame(md_page(s, i)) &&
@@ -868,13 +868,13 @@ bool md_after_block_out(int s, int rc)
 	return true;
 }
 
-/* The page is copy-on-write and vm_fault broke the sharing: follow it. */
+/* The page is copy-on-write and pt_vm_fault broke the sharing: follow it. */
 static bool follow_break(int s, uint32_t i)
 {
 	struct md_page *p = md_page(s, i);
 	struct vm_mapping q;
 	paddr_t old = p->pa;
-	int rc = vm_query(md.sp[s].h, md_va(i), &q);
+	int rc = pt_vm_query(md.sp[s].h, md_va(i), &q);
 
 	MD_CHECK(rc == 0, "the page is gone after the fault: %d", rc);
 	p->cow = false;
@@ -896,7 +896,7 @@ bool md_after_fault(int s, uint32_t i, vaddr_t va, uint32_t err, int rc, bool *b
 
 	if (md_swapped(p)) {
 		int want = swap_allows(p, err) ? 0 : -E_FAULT;
-		MD_CHECK(rc == want, "vm_fault(%d, 0x%x, 0x%x) of a page in swap returned %d (%s), "
+		MD_CHECK(rc == want, "pt_vm_fault(%d, 0x%x, 0x%x) of a page in swap returned %d (%s), "
 			 "want %d", md.sp[s].h, va, err, rc, err_name(rc), want);
 		*broke = rc == 0;
 		return rc == 0 ? follow_in(s, i) : true;
@@ -905,7 +905,7 @@ bool md_after_fault(int s, uint32_t i, vaddr_t va, uint32_t err, int rc, bool *b
 	int want = (allowed || md_breaks_cow(p, err)) ? 0 : -E_FAULT;
 
 	*broke = false;
-	MD_CHECK(rc == want, "vm_fault(%d, 0x%x, 0x%x) returned %d (%s), want %d", md.sp[s].h,
+	MD_CHECK(rc == want, "pt_vm_fault(%d, 0x%x, 0x%x) returned %d (%s), want %d", md.sp[s].h,
 		 va, err, rc, err_name(rc), want);
 	*broke = rc == 0 && !allowed;
 	return *broke ? follow_break(s, i) : true;
@@ -942,7 +942,7 @@ bool md_after_resolve(int s, uint32_t i, vaddr_t va, uint32_t access, uint32_t z
 	bool zero = !p->mapped && zero_allows(access, zero_flags);
 	int want = (allowed || breaks || zero) ? 0 : -E_FAULT;
 
-	MD_CHECK(rc == want, "vm_resolve(%d, 0x%x, 0x%x, 0x%x) returned %d (%s), want %d",
+	MD_CHECK(rc == want, "pt_vm_resolve(%d, 0x%x, 0x%x, 0x%x) returned %d (%s), want %d",
 		 md.sp[s].h, va, access, zero_flags, rc, err_name(rc), want);
 	if (rc < 0)
 		return true;
@@ -950,7 +950,7 @@ bool md_after_resolve(int s, uint32_t i, vaddr_t va, uint32_t access, uint32_t z
 		return false;
 	if (zero && !md_after_map_zero(s, i, zero_flags, 0))
 		return false;
-	MD_CHECK(pa == (p->pa | (va & PAGE_MASK)), "vm_resolve gave 0x%x for 0x%x, want 0x%x", pa,
+	MD_CHECK(pa == (p->pa | (va & PAGE_MASK)), "pt_vm_resolve gave 0x%x for 0x%x, want 0x%x", pa,
 		 va, p->pa | (va & PAGE_MASK));
 	return true;
 }
@@ -1017,7 +1017,7 @@ bool md_kernel_probe(uint32_t pick)
 		want = PROBE_FAULTED | how;
 		break;
 	default: /* identity-mapped, supervisor only; the kernel only reads it */
-		if (md.live < 0 || vm_info(md.sp[md.live].h, &info) < 0)
+		if (md.live < 0 || pt_vm_info(md.sp[md.live].h, &info) < 0)
 			return true;
 		how |= (how && (pick & 8)) ? PROBE_WRITE : 0;
 		md_describe("probe the live block 0x%x, how 0x%x", info.block, how);
@@ -1107,7 +1107,7 @@ static const struct bad_call {
 
 _Static_assert(ARRAY_SIZE(bad_calls) == MD_BAD_KINDS, "a row for every kind of bad call");
 
-/* Ranges for vm_unmap_range and vm_protect (B_RANGE), with their errors. */
+/* Ranges for pt_vm_unmap_range and pt_vm_protect (B_RANGE), with their errors. */
 static const struct {
 	vaddr_t va;
 	uint32_t n;
@@ -1148,7 +1148,7 @@ struct bad_args {
 	paddr_t pa;
 	uint32_t n, flags;
 	enum vm_clone_mode mode;
-	uint32_t err; /* vm_fault's error code */
+	uint32_t err; /* pt_vm_fault's error code */
 	int want;     /* what the call must return */
 };
 
@@ -1181,9 +1181,9 @@ static paddr_t kzone_frame(int h, uint32_t c)
 {
 	struct vm_space_info info;
 
-	vm_info(h, &info);
-	const paddr_t kz[] = { FRAME_LOW_RESERVED, frame_kzone_end() - PAGE_SIZE,
-			       info.block ? info.block : trk_page_addr(0), trk_page_addr(0) };
+	pt_vm_info(h, &info);
+	const paddr_t kz[] = { FRAME_LOW_RESERVED, pt_frame_kzone_end() - PAGE_SIZE,
+			       info.block ? info.block : pt_trk_page_addr(0), pt_trk_page_addr(0) };
 	return kz[c % ARRAY_SIZE(kz)];
 }
 
@@ -1205,7 +1205,7 @@ static void make_bad(enum bad_arg bad, struct bad_args *x, const struct md_bad *
 	case B_PA_KZONE: x->pa = kzone_frame(x->h, c); break;
 	case B_PA_FREE:
 		x->pa = fx_user_frame(0);
-		frame_free(x->pa);
+		pt_frame_free(x->pa);
 		break;
 	case B_PA_WRAP:
 		x->pa = (c & 1) ? 0xFFFFF000u : FRAME_LOW_RESERVED - PAGE_SIZE;
@@ -1248,20 +1248,20 @@ static int make_call(const struct bad_args *x)
 	paddr_t pa;
 
 	switch (x->fn) {
-	case F_MAP: return vm_map(x->h, x->va, x->pa, x->flags);
-	case F_MAP_RANGE: return vm_map_range(x->h, x->va, x->pa, x->n, x->flags);
-	case F_MAP_ZERO: return vm_map_zero(x->h, x->va, x->flags);
-	case F_UNMAP: return vm_unmap(x->h, x->va);
-	case F_UNMAP_RANGE: return vm_unmap_range(x->h, x->va, x->n);
-	case F_PROTECT: return vm_protect(x->h, x->va, x->n, x->flags);
-	case F_QUERY: return vm_query(x->h, x->va, &q);
-	case F_TRANSLATE: return vm_translate(x->h, x->va, &pa);
-	case F_CLONE: return vm_clone(x->h, x->mode);
-	case F_FAULT: return vm_fault(x->h, x->va, x->err);
-	case F_ITERATE: return vm_iterate(x->h, stop_at_first, NULL);
-	case F_INFO: return vm_info(x->h, &info);
-	case F_DESTROY: return vm_destroy(x->h);
-	default: return vm_activate(x->h); /* F_ACTIVATE; make_bad replaces F_ANY */
+	case F_MAP: return pt_vm_map(x->h, x->va, x->pa, x->flags);
+	case F_MAP_RANGE: return pt_vm_map_range(x->h, x->va, x->pa, x->n, x->flags);
+	case F_MAP_ZERO: return pt_vm_map_zero(x->h, x->va, x->flags);
+	case F_UNMAP: return pt_vm_unmap(x->h, x->va);
+	case F_UNMAP_RANGE: return pt_vm_unmap_range(x->h, x->va, x->n);
+	case F_PROTECT: return pt_vm_protect(x->h, x->va, x->n, x->flags);
+	case F_QUERY: return pt_vm_query(x->h, x->va, &q);
+	case F_TRANSLATE: return pt_vm_translate(x->h, x->va, &pa);
+	case F_CLONE: return pt_vm_clone(x->h, x->mode);
+	case F_FAULT: return pt_vm_fault(x->h, x->va, x->err);
+	case F_ITERATE: return pt_vm_iterate(x->h, stop_at_first, NULL);
+	case F_INFO: return pt_vm_info(x->h, &info);
+	case F_DESTROY: return pt_vm_destroy(x->h);
+	default: return pt_vm_activate(x->h); /* F_ACTIVATE; make_bad replaces F_ANY */
 	}
 }
 
@@ -1278,23 +1278,23 @@ static const struct {
 	const char *name;
 	uint32_t takes;
 } fn_info[] = {
-	[F_MAP] = { "vm_map", A_VA | A_PA | A_FLAGS },
-	[F_MAP_RANGE] = { "vm_map_range", A_VA | A_PA | A_N | A_FLAGS },
-	[F_MAP_ZERO] = { "vm_map_zero", A_VA | A_FLAGS },
-	[F_UNMAP] = { "vm_unmap", A_VA },
-	[F_UNMAP_RANGE] = { "vm_unmap_range", A_VA | A_N },
-	[F_PROTECT] = { "vm_protect", A_VA | A_N | A_FLAGS },
-	[F_QUERY] = { "vm_query", A_VA },
-	[F_TRANSLATE] = { "vm_translate", A_VA },
-	[F_CLONE] = { "vm_clone", A_MODE },
-	[F_FAULT] = { "vm_fault", A_VA | A_ERR },
-	[F_ITERATE] = { "vm_iterate", 0 },
-	[F_INFO] = { "vm_info", 0 },
-	[F_DESTROY] = { "vm_destroy", 0 },
-	[F_ACTIVATE] = { "vm_activate", 0 },
+	[F_MAP] = { "pt_vm_map", A_VA | A_PA | A_FLAGS },
+	[F_MAP_RANGE] = { "pt_vm_map_range", A_VA | A_PA | A_N | A_FLAGS },
+	[F_MAP_ZERO] = { "pt_vm_map_zero", A_VA | A_FLAGS },
+	[F_UNMAP] = { "pt_vm_unmap", A_VA },
+	[F_UNMAP_RANGE] = { "pt_vm_unmap_range", A_VA | A_N },
+	[F_PROTECT] = { "pt_vm_protect", A_VA | A_N | A_FLAGS },
+	[F_QUERY] = { "pt_vm_query", A_VA },
+	[F_TRANSLATE] = { "pt_vm_translate", A_VA },
+	[F_CLONE] = { "pt_vm_clone", A_MODE },
+	[F_FAULT] = { "pt_vm_fault", A_VA | A_ERR },
+	[F_ITERATE] = { "pt_vm_iterate", 0 },
+	[F_INFO] = { "pt_vm_info", 0 },
+	[F_DESTROY] = { "pt_vm_destroy", 0 },
+	[F_ACTIVATE] = { "pt_vm_activate", 0 },
 };
 
-/* Name the call: "bad call 4: vm_map(3, 0x40003000, 0xf0000000, 0x80000006)". */
+/* Name the call: "bad call 4: pt_vm_map(3, 0x40003000, 0xf0000000, 0x80000006)". */
 static void describe(uint32_t kind, const struct bad_args *x)
 {
 	const uint32_t arg[] = { x->va, x->pa, x->n, x->flags, x->mode, x->err }; /* A_xxx order */
@@ -1329,7 +1329,7 @@ bool md_bad_call(uint32_t kind, const struct md_bad *a)
 
 bool md_check_live(void)
 {
-	MD_CHECK(vm_live() == md_handle(md.live), "live space %d, want %d", vm_live(),
+	MD_CHECK(pt_vm_live() == md_handle(md.live), "live space %d, want %d", pt_vm_live(),
 		 md_handle(md.live));
 	return true;
 }
@@ -1341,7 +1341,7 @@ bool md_check_pages(int s)
 
 	for (uint32_t i = 0; i < md.cfg->npages; i++) {
 		const struct md_page *p = &sp->page[i];
-		int rc = vm_query(sp->h, md_va(i), &q);
+		int rc = pt_vm_query(sp->h, md_va(i), &q);
 		if (!p->mapped) {
 			MD_CHECK(rc == -E_NOENT,
 				 "space %d page 0x%x: query returned %d, want E_NOENT", sp->h,
@@ -1362,8 +1362,8 @@ bool md_check_page_refs(int s)
 		const struct md_page *p = md_page(s, i);
 		if (!md_in_frame(p))
 			continue;
-		MD_CHECK(frame_refcount(p->pa) == (int)md_refs(p->pa),
-			 "frame 0x%x has %d references, want %u", p->pa, frame_refcount(p->pa),
+		MD_CHECK(pt_frame_refcount(p->pa) == (int)md_refs(p->pa),
+			 "frame 0x%x has %d references, want %u", p->pa, pt_frame_refcount(p->pa),
 			 md_refs(p->pa));
 	}
 	return true;
@@ -1393,15 +1393,15 @@ static int visit_mapping(vaddr_t va, const struct vm_mapping *q, void *ctx)
 	return 0;
 }
 
-/* vm_iterate stopped at v->bad: out of order, or a mapping the model does not have. */
+/* pt_vm_iterate stopped at v->bad: out of order, or a mapping the model does not have. */
 static bool report_listing(const struct visit *v)
 {
 	int h = md.sp[v->s].h, i = index_of(v->bad);
 	const struct md_page *p = i < 0 ? NULL : md_page(v->s, (uint32_t)i);
 	struct vm_mapping q = { 0 };
 
-	MD_CHECK(!v->unordered, "space %d: vm_iterate went back to 0x%x", h, v->bad);
-	vm_query(h, v->bad, &q);
+	MD_CHECK(!v->unordered, "space %d: pt_vm_iterate went back to 0x%x", h, v->bad);
+	pt_vm_query(h, v->bad, &q);
 	md_fail(__FILE__, __LINE__,
 		"space %d maps 0x%x to 0x%x flags 0x%x; the model: %s 0x%x flags 0x%x", h, v->bad,
 		q.pa, q.flags, p && p->mapped ? "mapped" : "nothing", p ? p->pa : 0,
@@ -1416,7 +1416,7 @@ static bool check_out_listing(int s, const struct vm_space_info *info, uint32_t 
 
 	MD_CHECK(info->mapped == sp->nmapped && info->swapped == sp->nmapped &&
 			 info->tables == tables && info->pages == 0 && !info->lost,
-		 "space %d, out: vm_info says %u pages (%u in swap) in %u tables, want %u in %u",
+		 "space %d, out: pt_vm_info says %u pages (%u in swap) in %u tables, want %u in %u",
 		 sp->h, info->mapped, info->swapped, info->tables, sp->nmapped, tables);
 	for (uint32_t i = 0; i < md.cfg->npages; i++)
 		MD_CHECK(!sp->page[i].mapped || md_swapped(&sp->page[i]),
@@ -1433,15 +1433,15 @@ bool md_check_listing(int s)
 
 	for (uint32_t t = 0; t < md.ntables; t++)
 		tables += sp->in_table[t] > 0;
-	if (vm_info(sp->h, &info) == 0 && info.out)
+	if (pt_vm_info(sp->h, &info) == 0 && info.out)
 		return check_out_listing(s, &info, tables);
-	if (vm_iterate(sp->h, visit_mapping, &v) != 0)
+	if (pt_vm_iterate(sp->h, visit_mapping, &v) != 0)
 		return report_listing(&v);
 	MD_CHECK(v.count == sp->nmapped, "space %d lists %u mappings, the model has %u", sp->h,
 		 v.count, sp->nmapped);
-	int rc = vm_info(sp->h, &info);
+	int rc = pt_vm_info(sp->h, &info);
 	MD_CHECK(rc == 0 && info.mapped == sp->nmapped && info.tables == tables,
-		 "space %d: vm_info says %u pages in %u tables, want %u in %u", sp->h, info.mapped,
+		 "space %d: pt_vm_info says %u pages in %u tables, want %u in %u", sp->h, info.mapped,
 		 info.tables, sp->nmapped, tables);
 	MD_CHECK(tables == 0 ? info.pages == 2 : info.pages < 4 * (1 + tables),
 		 "space %d: a block of %u pages for %u tables", sp->h, info.pages, tables);
@@ -1455,11 +1455,11 @@ bool md_check_translate(int s, uint32_t i, uint32_t off)
 	vaddr_t va = md_va(i) + off;
 	struct vm_mapping q;
 	paddr_t pa = 0;
-	int rc = vm_translate(h, va, &pa);
+	int rc = pt_vm_translate(h, va, &pa);
 
 	if (!p->mapped) {
 		MD_CHECK_RC(rc, -E_NOENT);
-		rc = vm_query(h, va, &q);
+		rc = pt_vm_query(h, va, &q);
 		MD_CHECK_RC(rc, -E_NOENT);
 		return true;
 	}
@@ -1469,7 +1469,7 @@ bool md_check_translate(int s, uint32_t i, uint32_t off)
 		MD_CHECK(rc == 0 && pa == p->pa + off,
 			 "translate 0x%x in %d gave %d, 0x%x; want 0x%x", va, h, rc, pa,
 			 p->pa + off);
-	rc = vm_query(h, va, &q);
+	rc = pt_vm_query(h, va, &q);
 	MD_CHECK(rc == 0 && same_mapping(s, i, &q),
 		 "query 0x%x in %d gave %d, 0x%x flags 0x%x; want 0x%x flags 0x%x", va, h, rc,
 		 q.pa, q.flags, p->pa, md_flags(p));
@@ -1487,12 +1487,12 @@ bool md_check_frames(void)
 		const struct md_frame *f = &md.cfg->frames[e];
 		if (!f->used || f->device || f->where != MD_FRAME)
 			continue;
-		int refs = frame_refcount(f->pa);
+		int refs = pt_frame_refcount(f->pa);
 		MD_CHECK(refs == (int)f->refs, "frame 0x%x has %d references, want %u", f->pa, refs,
 			 f->refs);
 	}
 	for (uint32_t k = 0; k < md.ndied; k++)
-		MD_CHECK(md_frame(md.died[k]) || frame_refcount(md.died[k]) == 0,
+		MD_CHECK(md_frame(md.died[k]) || pt_frame_refcount(md.died[k]) == 0,
 			 "frame 0x%x lost its last mapping but is not free", md.died[k]);
 	md.ndied = 0;
 	return true;
@@ -1547,8 +1547,8 @@ bool md_check_as_booted(void)
 	struct md_counts now;
 
 	count(&now);
-	MD_CHECK(now.user_free == frame_total_count(ZONE_USER), "%u of %u user frames free",
-		 now.user_free, frame_total_count(ZONE_USER));
+	MD_CHECK(now.user_free == pt_frame_total_count(ZONE_USER), "%u of %u user frames free",
+		 now.user_free, pt_frame_total_count(ZONE_USER));
 	MD_CHECK(now.kernel_free == md.start.kernel_free && now.spaces == 0 &&
 			 now.tracker_pages == md.start.tracker_pages &&
 			 now.block_pages == md.start.block_pages,

@@ -5,7 +5,7 @@
  * The randomized tests (test_random.c, test_stress.c) and the fuzz target
  * (fuzz/fuzz_vm.c) each drive the core with their own mix of operations.
  * They share this model of what the core should hold, so that "what must
- * vm_map return here, and what does it change" is written once:
+ * pt_vm_map return here, and what does it change" is written once:
  *
  *   spaces   nspaces slots, each free (h == -1) or holding the handle of an
  *            address space.  md.live is the slot of the live space, or -1
@@ -27,7 +27,7 @@
  *            test never touches.
  *
  * References follow the core's rules (vmspace.h): a new frame comes with
- * one reference, the test's (md_new_frame, as frame_alloc); mapping it
+ * one reference, the test's (md_new_frame, as pt_frame_alloc); mapping it
  * takes that reference over; a copy-on-write clone adds one for each
  * shared page; unmapping drops one, and the frame leaves the model with its
  * last.  Device frames have none.
@@ -38,8 +38,8 @@
  * whose data is in swap is keyed by its slot (md_slot_key: a slot, not a
  * frame), or, while its space's block is out and the slot cannot be
  * looked up without bringing it in, by a key of its own (MD_OUT).  Such a
- * page faults "not present" on any access; the fault (vm_fault,
- * vm_resolve) brings it back into a frame of its own, private, with its
+ * page faults "not present" on any access; the fault (pt_vm_fault,
+ * pt_vm_resolve) brings it back into a frame of its own, private, with its
  * rights, and the model follows that too.  A frame's entry counts the
  * references of the frame; a slot's counts the model's pages that name it
  * (the core's count adds the frame that keeps a clean copy).
@@ -208,22 +208,22 @@ static inline struct md_page *md_page(int s, uint32_t i)
 
 vaddr_t md_va(uint32_t i);
 
-/* The VM_xxx flags vm_query reports for page p. */
+/* The VM_xxx flags pt_vm_query reports for page p. */
 uint32_t md_flags(const struct md_page *p);
 
 /* What probe() must return for an access `how` to page p (NULL: none, the master is live). */
 uint32_t md_predict(const struct md_page *p, uint32_t how);
 
-/* Whether vm_fault must resolve a fault with error err at p by breaking the sharing. */
+/* Whether pt_vm_fault must resolve a fault with error err at p by breaking the sharing. */
 bool md_breaks_cow(const struct md_page *p, uint32_t err);
 
-/* Whether vm_fault of err at p must take a frame: a copy-on-write copy, or a page in swap back. */
+/* Whether pt_vm_fault of err at p must take a frame: a copy-on-write copy, or a page in swap back. */
 bool md_fault_allocates(const struct md_page *p, uint32_t err);
 
 /* Whether [va, va + n pages) goes past 4 GiB. */
 bool md_wraps(vaddr_t va, uint32_t n);
 
-/* What vm_map_range of n pages from va must return in slot s, memory allowing. */
+/* What pt_vm_map_range of n pages from va must return in slot s, memory allowing. */
 int md_want_map_range(int s, vaddr_t va, uint32_t n);
 
 /* ---- frames ---------------------------------------------------------------- */
@@ -250,9 +250,9 @@ bool md_new_frame(paddr_t pa, uint32_t fill);
 bool md_device_frame(paddr_t pa, uint32_t fill);
 
 /*
- * frame_ref and frame_unref of a frame the model holds: in the core and in
+ * pt_frame_ref and pt_frame_unref of a frame the model holds: in the core and in
  * the model (the last reference lets go of a clean copy the frame keeps:
- * frame_unref_mapping).
+ * pt_frame_unref_mapping).
  */
 bool md_ref(paddr_t pa);
 void md_unref(paddr_t pa);
@@ -269,35 +269,35 @@ void md_kmap_read(paddr_t pa, uint32_t w[3]);
 
 /* ---- following the core ----------------------------------------------------- */
 
-/* vm_create returned h, to go in the free slot s (md_check_new_handle first, if wanted). */
+/* pt_vm_create returned h, to go in the free slot s (md_check_new_handle first, if wanted). */
 bool md_after_create(int s, int h);
 
 /*
- * vm_destroy of slot s returned rc (-E_BUSY if it is live); its handle
- * then names nothing (vm_query and vm_activate refuse it).
+ * pt_vm_destroy of slot s returned rc (-E_BUSY if it is live); its handle
+ * then names nothing (pt_vm_query and pt_vm_activate refuse it).
  */
 bool md_after_destroy(int s, int rc);
 
-/* vm_activate of slot s (-1: the master) returned rc. */
+/* pt_vm_activate of slot s (-1: the master) returned rc. */
 bool md_after_activate(int s, int rc);
 
-/* vm_clone of slot s returned h, to go in the free slot d. */
+/* pt_vm_clone of slot s returned h, to go in the free slot d. */
 bool md_after_clone(int s, int d, enum vm_clone_mode mode, int h);
 
-/* vm_map of frame pa at page i of slot s returned rc; on success the page takes the reference. */
+/* pt_vm_map of frame pa at page i of slot s returned rc; on success the page takes the reference. */
 bool md_after_map(int s, uint32_t i, paddr_t pa, uint32_t flags, int rc);
 
 /*
  * A whole map of a new frame, every word `fill`, at page i of slot s (for
  * tests that inject no failures): described, called, followed; the frame
- * is given back if vm_map refuses it.
+ * is given back if pt_vm_map refuses it.
  */
 bool md_map_new(int s, uint32_t i, uint32_t flags, uint32_t fill);
 
-/* vm_map_range of n frames from pa at va in slot s returned rc; likewise. */
+/* pt_vm_map_range of n frames from pa at va in slot s returned rc; likewise. */
 bool md_after_map_range(int s, vaddr_t va, paddr_t pa, uint32_t n, uint32_t flags, int rc);
 
-/* vm_map_zero at page i of slot s returned rc; the new frame is learnt with vm_query. */
+/* pt_vm_map_zero at page i of slot s returned rc; the new frame is learnt with pt_vm_query. */
 bool md_after_map_zero(int s, uint32_t i, uint32_t flags, int rc);
 
 bool md_after_unmap(int s, uint32_t i, int rc);
@@ -305,14 +305,14 @@ bool md_after_unmap_range(int s, vaddr_t va, uint32_t n, int rc);
 bool md_after_protect(int s, vaddr_t va, uint32_t n, uint32_t flags, int rc);
 
 /*
- * vm_fault(va, err) at page i of slot s returned rc.  *broke: it resolved
+ * pt_vm_fault(va, err) at page i of slot s returned rc.  *broke: it resolved
  * the fault by breaking the sharing (the last owner keeps the frame, others
- * get a copy, learnt with vm_query), so the access may be retried.
+ * get a copy, learnt with pt_vm_query), so the access may be retried.
  */
 bool md_after_fault(int s, uint32_t i, vaddr_t va, uint32_t err, int rc, bool *broke);
 
 /*
- * Whether vm_resolve of page i of slot s for an access `access` (PF_W,
+ * Whether pt_vm_resolve of page i of slot s for an access `access` (PF_W,
  * PF_U), the kernel saying the page is demand-zero with rights zero_flags
  * (0: it is not), must allocate a frame: a zero fill, or a copy-on-write
  * copy of a frame others share.  -E_NOMEM is then allowed.
@@ -320,9 +320,9 @@ bool md_after_fault(int s, uint32_t i, vaddr_t va, uint32_t err, int rc, bool *b
 bool md_resolve_allocates(int s, uint32_t i, uint32_t access, uint32_t zero_flags);
 
 /*
- * vm_resolve(va, access, zero_flags) at page i of slot s returned rc and
+ * pt_vm_resolve(va, access, zero_flags) at page i of slot s returned rc and
  * *pa: the address of va in the frame the access may now use, after the
- * sharing broken or a zeroed frame mapped (learnt with vm_query), or
+ * sharing broken or a zeroed frame mapped (learnt with pt_vm_query), or
  * -E_FAULT for an access the page, or the demand-zero rights, refuse.
  */
 bool md_after_resolve(int s, uint32_t i, vaddr_t va, uint32_t access, uint32_t zero_flags,
@@ -331,22 +331,22 @@ bool md_after_resolve(int s, uint32_t i, vaddr_t va, uint32_t access, uint32_t z
 /* ---- paging out ------------------------------------------------------------------ */
 
 /*
- * The pager may have paged pages of slot s out (pager_evict,
- * pager_reclaim, a pager_block_out that failed half way): follow what
- * vm_iterate says, which brings the block in if it is out.  A page may
+ * The pager may have paged pages of slot s out (pt_pager_evict,
+ * pt_pager_reclaim, a pt_pager_block_out that failed half way): follow what
+ * pt_vm_iterate says, which brings the block in if it is out.  A page may
  * only have gone from a frame to a slot, or a slot be found for a page of
  * a block that was out; anything else is reported.
  */
 bool md_follow_swap(int s);
 
 /*
- * What pager_block_out of slot s must return, memory and swap allowing:
+ * What pt_pager_block_out of slot s must return, memory and swap allowing:
  * -E_BUSY if it is live or maps device memory or a frame shared without
  * copy-on-write, else 0.
  */
 int md_want_block_out(int s);
 
-/* pager_block_out of slot s returned rc: every page is in swap, or follow what went. */
+/* pt_pager_block_out of slot s returned rc: every page is in swap, or follow what went. */
 bool md_after_block_out(int s, int rc);
 
 /* An access to page p at offset off that probe() allowed: a write is kept, a read checked. */
@@ -403,20 +403,20 @@ bool md_bad_call(uint32_t kind, const struct md_bad *a);
 /* The live address space is the model's. */
 bool md_check_live(void);
 
-/* vm_query of every page of slot s: what it maps, with which flags, or -E_NOENT. */
+/* pt_vm_query of every page of slot s: what it maps, with which flags, or -E_NOENT. */
 bool md_check_pages(int s);
 
 /* The reference count of every frame of the allocator that slot s maps. */
 bool md_check_page_refs(int s);
 
 /*
- * vm_iterate of slot s lists, in address order, what the model maps and
- * nothing else; vm_info counts as many pages and the page tables they need,
+ * pt_vm_iterate of slot s lists, in address order, what the model maps and
+ * nothing else; pt_vm_info counts as many pages and the page tables they need,
  * in a block not much larger.
  */
 bool md_check_listing(int s);
 
-/* vm_translate and vm_query of page i of slot s at offset off. */
+/* pt_vm_translate and pt_vm_query of page i of slot s at offset off. */
 bool md_check_translate(int s, uint32_t i, uint32_t off);
 
 /*

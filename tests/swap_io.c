@@ -4,14 +4,14 @@
  *
  * Each scenario builds a state (spaces, pages and what they hold, some
  * paged out), then runs one operation with the nth transfer from now
- * failing (disk_fail_nth), or the nth frame allocation (frame_fail_nth),
- * or the nth slot allocation (swap_fail_nth), for n = 1, 2, ... until a
+ * failing (disk_fail_nth), or the nth frame allocation (pt_frame_fail_nth),
+ * or the nth slot allocation (pt_swap_fail_nth), for n = 1, 2, ... until a
  * run in which the operation meets no failure.  After each run:
  *
  *   the operation failed   with the failure's error (-E_IO, -E_NOMEM), and
  *                          what it promises is kept: nothing changed, or
  *                          (paging a block out) what went out stays out;
- *   either way             every invariant holds (vm_check), every page
+ *   either way             every invariant holds (pt_vm_check), every page
  *                          still holds its data, and once every space is
  *                          destroyed every frame and every slot is back,
  *                          but the slots retired after a failed transfer.
@@ -60,7 +60,7 @@ struct io_scenario {
 
 static int new_space(void)
 {
-	int as = vm_create();
+	int as = pt_vm_create();
 
 	if (as > 0 && st.nspaces < MAX_SPACES)
 		st.as[st.nspaces++] = as;
@@ -77,10 +77,10 @@ static void add_page(int as, vaddr_t va, uint32_t word)
 	st.npages++;
 }
 
-/* A clone of `as`, whose pages hold what they hold in `as`: its handle, or vm_clone's error. */
+/* A clone of `as`, whose pages hold what they hold in `as`: its handle, or pt_vm_clone's error. */
 static int add_clone(int as, enum vm_clone_mode mode)
 {
-	int c = vm_clone(as, mode);
+	int c = pt_vm_clone(as, mode);
 	uint32_t n = st.npages;
 
 	if (c <= 0)
@@ -113,7 +113,7 @@ static void drop_page(int as, vaddr_t va)
 {
 	uint32_t j = 0;
 
-	CHECK_OK(vm_unmap(as, va));
+	CHECK_OK(pt_vm_unmap(as, va));
 	for (uint32_t i = 0; i < st.npages; i++)
 		if (st.page[i].as != as || st.page[i].va != va)
 			st.page[j++] = st.page[i];
@@ -132,7 +132,7 @@ static void evict_all(int as)
 {
 	for (uint32_t i = 0; i < st.npages; i++)
 		if (st.page[i].as == as)
-			CHECK_OK(pager_evict(as, st.page[i].va));
+			CHECK_OK(pt_pager_evict(as, st.page[i].va));
 }
 
 /* ---- checks ----------------------------------------------------------------------------- */
@@ -145,9 +145,9 @@ static void check_data(void)
 
 static void destroy_all(void)
 {
-	vm_activate(0);
+	pt_vm_activate(0);
 	for (uint32_t i = 0; i < st.nspaces; i++)
-		vm_destroy(st.as[i]);
+		pt_vm_destroy(st.as[i]);
 	memset(&st, 0, sizeof(st));
 }
 
@@ -168,9 +168,9 @@ static void arm(enum fail_kind kind, uint32_t n)
 	if (kind == FAIL_DISK)
 		disk_fail_nth(n, DISK_IO);
 	else if (kind == FAIL_FRAME)
-		frame_fail_nth(n);
+		pt_frame_fail_nth(n);
 	else
-		swap_fail_nth(n);
+		pt_swap_fail_nth(n);
 }
 
 /* How many calls of the kind count towards a failure so far. */
@@ -181,7 +181,7 @@ static uint32_t calls(enum fail_kind kind)
 	disk_get_counts(&d);
 	if (kind == FAIL_DISK)
 		return d.reads + d.writes;
-	return kind == FAIL_FRAME ? frame_alloc_calls() : swap_alloc_calls();
+	return kind == FAIL_FRAME ? pt_frame_alloc_calls() : pt_swap_alloc_calls();
 }
 
 /* One run; *done when the operation met no failure. */
@@ -192,7 +192,7 @@ static void one_run(const struct io_scenario *sc, enum fail_kind kind, uint32_t 
 
 	fx_counts(&base);
 	RUN(sc->prepare());
-	CHECK_OK(vm_check());
+	CHECK_OK(pt_vm_check());
 	uint32_t before = calls(kind);
 	arm(kind, n);
 	rc = sc->op();
@@ -204,9 +204,9 @@ static void one_run(const struct io_scenario *sc, enum fail_kind kind, uint32_t 
 		if (sc->unchanged)
 			RUN(sc->unchanged());
 	}
-	CHECK_OK(vm_check());
+	CHECK_OK(pt_vm_check());
 	RUN(check_data());
-	CHECK_OK(vm_check());
+	CHECK_OK(pt_vm_check());
 	destroy_all();
 	RUN(check_all_back(&base));
 	*done = !met;
@@ -241,12 +241,12 @@ static void page_stays(void)
 
 static int op_evict(void)
 {
-	return pager_evict(st.subject, st.va);
+	return pt_pager_evict(st.subject, st.va);
 }
 
 static int op_reclaim(void)
 {
-	uint32_t freed = pager_reclaim(4), out = 0;
+	uint32_t freed = pt_pager_reclaim(4), out = 0;
 
 	for (uint32_t i = 0; i < st.npages; i++)
 		out += in_swap(st.page[i].as, st.page[i].va);
@@ -287,14 +287,14 @@ static int op_write(void)
 	return rc;
 }
 
-/* vm_fault in the live space, as the hardware path calls it. */
+/* pt_vm_fault in the live space, as the hardware path calls it. */
 static int op_fault(void)
 {
-	int rc = vm_activate(st.subject);
+	int rc = pt_vm_activate(st.subject);
 
 	if (rc == 0)
-		rc = vm_fault(st.subject, st.va, PF_W | PF_U);
-	vm_activate(0);
+		rc = pt_vm_fault(st.subject, st.va, PF_W | PF_U);
+	pt_vm_activate(0);
 	return rc;
 }
 
@@ -307,9 +307,9 @@ static void prepare_block(void)
 {
 	prepare_dirty();
 	int as = st.subject;
-	CHECK_OK(pager_evict(as, VA(0)));
-	CHECK_OK(pager_evict(as, VA(3)));
-	CHECK_OK(pager_evict(as, FAR(1)));
+	CHECK_OK(pt_pager_evict(as, VA(0)));
+	CHECK_OK(pt_pager_evict(as, VA(3)));
+	CHECK_OK(pt_pager_evict(as, FAR(1)));
 	CHECK_HOLDS(as, VA(0), 0x100); /* back, with a clean copy */
 	CHECK_OK(write_at(as, VA(1), 0x1D1));
 	set_word(as, VA(1), 0x1D1);
@@ -327,13 +327,13 @@ static void block_stays(void)
 
 static int op_block_out(void)
 {
-	return pager_block_out(st.subject);
+	return pt_pager_block_out(st.subject);
 }
 
 static void prepare_block_out(void)
 {
 	RUN(prepare_block());
-	CHECK_OK(pager_block_out(st.subject));
+	CHECK_OK(pt_pager_block_out(st.subject));
 }
 
 static void block_still_out(void)
@@ -343,9 +343,9 @@ static void block_still_out(void)
 
 static int op_activate(void)
 {
-	int rc = vm_activate(st.subject);
+	int rc = pt_vm_activate(st.subject);
 
-	vm_activate(0);
+	pt_vm_activate(0);
 	return rc;
 }
 
@@ -353,7 +353,7 @@ static int op_query(void)
 {
 	struct vm_mapping m;
 
-	return vm_query(st.subject, FAR(1), &m);
+	return pt_vm_query(st.subject, FAR(1), &m);
 }
 
 static int op_clone(void)
@@ -367,12 +367,12 @@ static int op_clone(void)
 static void prepare_two_out(void)
 {
 	RUN(prepare_block_out());
-	CHECK_OK(pager_block_out(st.as[1]));
+	CHECK_OK(pt_pager_block_out(st.as[1]));
 }
 
 static int op_destroy_out(void)
 {
-	int rc = vm_destroy(st.subject);
+	int rc = pt_vm_destroy(st.subject);
 	uint32_t j = 0;
 
 	for (uint32_t i = 0; i < st.npages; i++) /* its pages are gone */
@@ -427,9 +427,9 @@ static void a_page_that_cannot_be_read_costs_eio_until_it_is_unmapped(void)
 	CHECK_ERR(op_read(), E_IO);
 	CHECK_ERR(op_fault(), E_IO);
 	CHECK(in_swap(st.subject, st.va));
-	CHECK_EQ(swap_slot_state(slot), SWAP_RETIRED);
-	CHECK_OK(vm_check());
-	CHECK_OK(vm_unmap(st.subject, st.va));
+	CHECK_EQ(pt_swap_slot_state(slot), SWAP_RETIRED);
+	CHECK_OK(pt_vm_check());
+	CHECK_OK(pt_vm_unmap(st.subject, st.va));
 	disk_heal();
 	st.npages = 0;
 	destroy_all();
@@ -451,19 +451,19 @@ static void a_table_that_cannot_be_read_is_counted_again_without_it(void)
 	RUN(prepare_two_out()); /* st.as[0] and st.as[1] share slots */
 	int a = st.as[0], b = st.as[1];
 	CHECK_OK(disk_fail_page(table_slot(a, 2), DISK_READ));
-	CHECK_ERR(vm_activate(a), E_IO);
+	CHECK_ERR(pt_vm_activate(a), E_IO);
 	CHECK_ERR(op_query(), E_IO);
-	CHECK_ERR(pager_block_in(a), E_IO);
+	CHECK_ERR(pt_pager_block_in(a), E_IO);
 	CHECK(info_of(a).out);
-	CHECK_OK(vm_check());
-	CHECK_OK(vm_destroy(a)); /* the kernel ends its process */
-	CHECK_OK(vm_check());
+	CHECK_OK(pt_vm_check());
+	CHECK_OK(pt_vm_destroy(a)); /* the kernel ends its process */
+	CHECK_OK(pt_vm_check());
 	disk_heal();
 	/* b, whose tables were read to count its references again, is whole */
 	st.npages = 0;
 	CHECK_HOLDS(b, FAR(1), 0x111);
 	CHECK_HOLDS(b, VA(2), 0x102);
-	CHECK_OK(vm_destroy(b));
+	CHECK_OK(pt_vm_destroy(b));
 	st.nspaces = 0;
 	RUN(check_all_back(&base));
 }
@@ -478,16 +478,16 @@ static void a_block_whose_table_fails_meanwhile_is_lost(void)
 	int a = st.as[0], b = st.as[1];
 	CHECK_OK(disk_fail_page(table_slot(a, 1), DISK_READ));
 	CHECK_OK(disk_fail_page(table_slot(b, 2), DISK_READ));
-	CHECK_OK(vm_destroy(a));
-	CHECK_OK(vm_check());
+	CHECK_OK(pt_vm_destroy(a));
+	CHECK_OK(pt_vm_check());
 	struct vm_space_info info = info_of(b);
 	CHECK(info.out);
 	CHECK(info.lost);
 	CHECK_EQ(info.mapped, 0); /* its table 1 was read again: nothing kept */
 	disk_heal();
-	CHECK_ERR(vm_activate(b), E_IO); /* lost for good */
-	CHECK_ERR(pager_block_in(b), E_IO);
-	CHECK_OK(vm_destroy(b));
+	CHECK_ERR(pt_vm_activate(b), E_IO); /* lost for good */
+	CHECK_ERR(pt_pager_block_in(b), E_IO);
+	CHECK_OK(pt_vm_destroy(b));
 	st.npages = st.nspaces = 0;
 	RUN(check_all_back(&base));
 }
@@ -504,14 +504,14 @@ static void a_lost_block_keeps_what_it_could_not_give_back_until_destroyed(void)
 	CHECK_OK(disk_fail_page(table_slot(b, 2), DISK_READ));
 	/* reads: a's tables 1 and 2, then b's 1 and 2, then b's 1 again */
 	disk_fail_nth(5, DISK_READ);
-	CHECK_OK(vm_destroy(a));
+	CHECK_OK(pt_vm_destroy(a));
 	disk_fail_nth(0, DISK_READ);
-	CHECK_OK(vm_check());
+	CHECK_OK(pt_vm_check());
 	struct vm_space_info info = info_of(b);
 	CHECK(info.lost);
 	CHECK_EQ(info.mapped, 2); /* b's first table: VA(2) and VA(3) */
 	disk_heal();
-	CHECK_OK(vm_destroy(b)); /* no holder is left: counted again, they come back */
+	CHECK_OK(pt_vm_destroy(b)); /* no holder is left: counted again, they come back */
 	st.npages = st.nspaces = 0;
 	RUN(check_all_back(&base));
 }
@@ -527,13 +527,13 @@ static void a_clean_page_goes_out_without_a_write_to_the_disk(void)
 	RUN(prepare_out());
 	CHECK_HOLDS(st.subject, st.va, 0x101);
 	disk_get_counts(&d0);
-	CHECK_OK(pager_evict(st.subject, st.va));
+	CHECK_OK(pt_pager_evict(st.subject, st.va));
 	disk_get_counts(&d1);
 	CHECK_EQ(d1.writes, d0.writes);
 	CHECK_EQ(d1.reads, d0.reads);
 	CHECK_OK(write_at(st.subject, st.va, 0x202));
 	st.page[1].word = 0x202;
-	CHECK_OK(pager_evict(st.subject, st.va));
+	CHECK_OK(pt_pager_evict(st.subject, st.va));
 	disk_get_counts(&d0);
 	CHECK_EQ(d0.writes, d1.writes + 1);
 	RUN(check_data());
@@ -550,8 +550,8 @@ static void setup(void)
 static void teardown(void)
 {
 	disk_heal();
-	swap_fail_nth(0);
-	frame_fail_nth(0);
+	pt_swap_fail_nth(0);
+	pt_frame_fail_nth(0);
 	destroy_all();
 	swap_teardown();
 }

@@ -9,7 +9,7 @@
  * model follows, those in swap read from the model disk.  Paging out
  * never changes what a page holds or allows, so the model only follows
  * where the pages went; a page in swap faults "not present", and the
- * fault, or the kernel's vm_resolve, brings it back.
+ * fault, or the kernel's pt_vm_resolve, brings it back.
  */
 #include "disk.h"
 #include "model.h"
@@ -32,9 +32,9 @@ static void run(uint32_t seed)
 {
 	struct pager_stats s;
 
-	pager_reset_stats();
+	pt_pager_reset_stats();
 	random_run(seed, 30000, read_slot);
-	pager_get_stats(&s);
+	pt_pager_get_stats(&s);
 	if (random_print_stats)
 		kprintf("swap-model: seed 0x%08x: %u pages out, %u clean drops, %u in, "
 			"%u major faults, %u second chances, %u blocks out, %u in\n", seed,

@@ -27,7 +27,7 @@
 /* A space with `n` pages from VA(0) holding fill + i, writable by the user. */
 static int space_of(uint32_t n, uint32_t fill)
 {
-	int as = vm_create();
+	int as = pt_vm_create();
 
 	for (uint32_t i = 0; as > 0 && i < n; i++)
 		if (map_filled(as, VA(i), fill + i, URW, NULL) < 0)
@@ -45,31 +45,31 @@ static void a_page_paged_out_reads_back_what_it_held(void)
 
 	CHECK_GT(as, 0);
 	STEP(map_filled(as, VA(1), 0xAB000001, URW, &pa));
-	free_user = frame_free_count(ZONE_USER);
+	free_user = pt_frame_free_count(ZONE_USER);
 	struct pager_stats s0 = pstats();
 	EVICT(as, VA(1));
-	CHECK_EQ(frame_free_count(ZONE_USER), free_user + 1);
+	CHECK_EQ(pt_frame_free_count(ZONE_USER), free_user + 1);
 	CHECK(in_swap(as, VA(1)));
 	uint32_t slot = slot_at(as, VA(1));
-	CHECK_EQ(swap_refcount(slot), 1);
+	CHECK_EQ(pt_swap_refcount(slot), 1);
 	CHECK_EQ(query_flags(as, VA(1)), URW | VM_SWAPPED);
-	CHECK_ERR(vm_translate(as, VA(1), &back), E_NOENT);
+	CHECK_ERR(pt_vm_translate(as, VA(1), &back), E_NOENT);
 	CHECK_EQ(info_of(as).mapped, 1);
 	CHECK_EQ(info_of(as).swapped, 1);
 	CHECK_EQ(pstats().swap_outs, s0.swap_outs + 1);
 	CHECK_EQ(pstats().writes, s0.writes + 1);
-	CHECK_ERR(pager_evict(as, VA(1)), E_EXIST);
+	CHECK_ERR(pt_pager_evict(as, VA(1)), E_EXIST);
 	CHECK_HOLDS(as, VA(1) + 0x40, 0xAB000001);
 	CHECK(in_frame(as, VA(1)));
 	CHECK_EQ(pstats().swap_ins, s0.swap_ins + 1);
 	CHECK_EQ(pstats().major_faults, s0.major_faults + 1);
 	/* it was the slot's only holder: the frame keeps it as a clean copy */
 	back = query_pa(as, VA(1));
-	CHECK_EQ(frame_slot(back), slot);
-	CHECK_EQ(swap_refcount(slot), 1);
-	CHECK_OK(vm_check());
-	STEP(vm_destroy(as));
-	CHECK_EQ(swap_refcount(slot), 0);
+	CHECK_EQ(pt_frame_slot(back), slot);
+	CHECK_EQ(pt_swap_refcount(slot), 1);
+	CHECK_OK(pt_vm_check());
+	STEP(pt_vm_destroy(as));
+	CHECK_EQ(pt_swap_refcount(slot), 0);
 }
 
 static void a_clean_page_goes_out_without_a_write(void)
@@ -95,7 +95,7 @@ static void a_clean_page_goes_out_without_a_write(void)
 	CHECK_EQ(slot_at(as, VA(0)), slot);
 	CHECK_HOLDS(as, VA(0) + 8, 0xD1127);
 	CHECK_HOLDS(as, VA(0), 0xC1EA0000);
-	STEP(vm_destroy(as));
+	STEP(pt_vm_destroy(as));
 }
 
 static void every_call_treats_a_page_in_swap_as_mapped(void)
@@ -107,10 +107,10 @@ static void every_call_treats_a_page_in_swap_as_mapped(void)
 	CHECK_GT(as, 0);
 	EVICT(as, VA(0));
 	EVICT(as, VA(1));
-	CHECK_ERR(vm_map(as, VA(0), pa, URW), E_EXIST);
-	CHECK_ERR(vm_map_range(as, VA(1), pa, 1, URW), E_EXIST);
-	CHECK_ERR(vm_map_zero(as, VA(0), URW), E_EXIST);
-	CHECK_OK(frame_free(pa));
+	CHECK_ERR(pt_vm_map(as, VA(0), pa, URW), E_EXIST);
+	CHECK_ERR(pt_vm_map_range(as, VA(1), pa, 1, URW), E_EXIST);
+	CHECK_ERR(pt_vm_map_zero(as, VA(0), URW), E_EXIST);
+	CHECK_OK(pt_frame_free(pa));
 	/* the dump shows the run of slots the two pages went to */
 	fx_dump(as, dump, sizeof(dump));
 	char want[256];
@@ -122,11 +122,11 @@ static void every_call_treats_a_page_in_swap_as_mapped(void)
 		  query_pa(as, VA(2)));
 	CHECK_STR_EQ(dump, want);
 	/* read-only in swap: a write is refused without a read, a read brings it back */
-	STEP(vm_protect(as, VA(0), 2, VM_USER));
+	STEP(pt_vm_protect(as, VA(0), 2, VM_USER));
 	CHECK_EQ(query_flags(as, VA(0)), VM_USER | VM_SWAPPED);
 	struct pager_stats s0 = pstats();
 	CHECK_ERR(write_at(as, VA(0), 1), E_FAULT);
-	CHECK_EQ(vm_fault(as, VA(0), PF_W | PF_U), -E_FAULT);
+	CHECK_EQ(pt_vm_fault(as, VA(0), PF_W | PF_U), -E_FAULT);
 	CHECK_EQ(pstats().reads, s0.reads);
 	CHECK_HOLDS(as, VA(0), 0x5A0);
 	CHECK_EQ(query_flags(as, VA(0)), VM_USER);
@@ -135,13 +135,13 @@ static void every_call_treats_a_page_in_swap_as_mapped(void)
 	EVICT(as, VA(2));
 	uint32_t slot = slot_at(as, VA(1));
 	CHECK_EQ(info_of(as).tables, 1);
-	STEP(vm_unmap(as, VA(1)));
-	CHECK_EQ(swap_slot_state(slot), SWAP_FREE);
+	STEP(pt_vm_unmap(as, VA(1)));
+	CHECK_EQ(pt_swap_slot_state(slot), SWAP_FREE);
 	CHECK_EQ(info_of(as).tables, 1);
-	STEP(vm_unmap_range(as, VA(0), 3));
+	STEP(pt_vm_unmap_range(as, VA(0), 3));
 	CHECK_EQ(info_of(as).tables, 0);
 	CHECK_EQ(slot_counts().used, swap_start.used);
-	STEP(vm_destroy(as));
+	STEP(pt_vm_destroy(as));
 }
 
 /* ---- copy-on-write across swap ------------------------------------------------------ */
@@ -154,20 +154,20 @@ static void a_fork_after_a_page_out_shares_the_slot(void)
 	EVICT(p, VA(0));
 	EVICT(p, VA(1));
 	uint32_t slot = slot_at(p, VA(0));
-	int c = vm_clone(p, VM_CLONE_COW);
+	int c = pt_vm_clone(p, VM_CLONE_COW);
 	CHECK_GT(c, 0);
-	CHECK_OK(vm_check());
+	CHECK_OK(pt_vm_check());
 	CHECK_EQ(slot_at(c, VA(0)), slot);
-	CHECK_EQ(swap_refcount(slot), 2);
+	CHECK_EQ(pt_swap_refcount(slot), 2);
 	CHECK_EQ(query_flags(c, VA(0)), URW | VM_COW | VM_SWAPPED);
 	CHECK_EQ(query_flags(p, VA(0)), URW | VM_COW | VM_SWAPPED);
 	/* each side reads its data into a frame of its own: the slot is shared */
 	CHECK_HOLDS(c, VA(0), 0xF0);
 	CHECK_EQ(query_flags(c, VA(0)), URW);
-	CHECK_EQ(frame_slot(query_pa(c, VA(0))), 0);
-	CHECK_EQ(swap_refcount(slot), 1);
+	CHECK_EQ(pt_frame_slot(query_pa(c, VA(0))), 0);
+	CHECK_EQ(pt_swap_refcount(slot), 1);
 	CHECK_HOLDS(p, VA(0), 0xF0);
-	CHECK_EQ(frame_slot(query_pa(p, VA(0))), slot); /* the last holder keeps it */
+	CHECK_EQ(pt_frame_slot(query_pa(p, VA(0))), slot); /* the last holder keeps it */
 	/* a write on one side is its own */
 	STEP(write_at(c, VA(1), 0xC417D));
 	CHECK_HOLDS(p, VA(1), 0xF1);
@@ -175,8 +175,8 @@ static void a_fork_after_a_page_out_shares_the_slot(void)
 	STEP(write_at(p, VA(0), 0x9A4E47));
 	CHECK_HOLDS(c, VA(0), 0xF0);
 	CHECK_HOLDS(p, VA(0), 0x9A4E47);
-	STEP(vm_destroy(c));
-	STEP(vm_destroy(p));
+	STEP(pt_vm_destroy(c));
+	STEP(pt_vm_destroy(p));
 }
 
 static void a_page_back_from_swap_breaks_copy_on_write_as_any(void)
@@ -187,13 +187,13 @@ static void a_page_back_from_swap_breaks_copy_on_write_as_any(void)
 	EVICT(p, VA(0));
 	CHECK_HOLDS(p, VA(0), 0x77);
 	paddr_t pa = query_pa(p, VA(0));
-	uint32_t slot = frame_slot(pa);
+	uint32_t slot = pt_frame_slot(pa);
 	CHECK_NE(slot, 0);
-	int c = vm_clone(p, VM_CLONE_COW);
+	int c = pt_vm_clone(p, VM_CLONE_COW);
 	CHECK_GT(c, 0);
 	CHECK_EQ(query_pa(c, VA(0)), pa);
-	/* shared in RAM: the clock passes over it, and pager_evict refuses it */
-	CHECK_ERR(pager_evict(p, VA(0)), E_BUSY);
+	/* shared in RAM: the clock passes over it, and pt_pager_evict refuses it */
+	CHECK_ERR(pt_pager_evict(p, VA(0)), E_BUSY);
 	STEP(write_at(c, VA(0), 0xC0));
 	CHECK_NE(query_pa(c, VA(0)), pa);
 	CHECK_EQ(query_pa(p, VA(0)), pa);
@@ -205,19 +205,19 @@ static void a_page_back_from_swap_breaks_copy_on_write_as_any(void)
 	CHECK_HOLDS(p, VA(0), 0x77);
 	CHECK_HOLDS(c, VA(0), 0xC0);
 	/* written after the clone: the entry that goes is dirty, the copy is let go */
-	int c2 = vm_clone(p, VM_CLONE_COW);
+	int c2 = pt_vm_clone(p, VM_CLONE_COW);
 	CHECK_GT(c2, 0);
 	pa = query_pa(p, VA(0));
 	STEP(write_at(c2, VA(0), 0xC2)); /* a copy for c2 */
-	STEP(vm_destroy(c2));
+	STEP(pt_vm_destroy(c2));
 	STEP(write_at(p, VA(0), 0x78)); /* the last owner writes in place: D set */
 	CHECK_EQ(query_pa(p, VA(0)), pa);
 	s0 = pstats();
 	EVICT(p, VA(0));
 	CHECK_EQ(pstats().writes, s0.writes + 1);
 	CHECK_HOLDS(p, VA(0), 0x78);
-	STEP(vm_destroy(c));
-	STEP(vm_destroy(p));
+	STEP(pt_vm_destroy(c));
+	STEP(pt_vm_destroy(p));
 }
 
 static void an_eager_clone_shares_the_slot_of_a_page_in_swap(void)
@@ -227,19 +227,19 @@ static void an_eager_clone_shares_the_slot_of_a_page_in_swap(void)
 	CHECK_GT(p, 0);
 	EVICT(p, VA(0));
 	uint32_t slot = slot_at(p, VA(0));
-	int c = vm_clone(p, VM_CLONE_EAGER);
+	int c = pt_vm_clone(p, VM_CLONE_EAGER);
 	CHECK_GT(c, 0);
-	CHECK_OK(vm_check());
+	CHECK_OK(pt_vm_check());
 	CHECK_EQ(slot_at(c, VA(0)), slot);
 	CHECK_EQ(query_flags(c, VA(0)), URW | VM_SWAPPED);
-	CHECK_EQ(swap_refcount(slot), 2);
+	CHECK_EQ(pt_swap_refcount(slot), 2);
 	CHECK(in_frame(c, VA(1)));
 	STEP(write_at(p, VA(0), 0x9));
 	CHECK_HOLDS(c, VA(0), 0xE0);
 	CHECK_HOLDS(p, VA(0), 0x9);
-	STEP(vm_destroy(p));
-	STEP(vm_destroy(c));
-	CHECK_EQ(swap_refcount(slot), 0);
+	STEP(pt_vm_destroy(p));
+	STEP(pt_vm_destroy(c));
+	CHECK_EQ(pt_swap_refcount(slot), 0);
 }
 
 /* ---- the live space and the clock ---------------------------------------------------- */
@@ -249,7 +249,7 @@ static void a_page_paged_out_of_the_live_space_faults_on_the_next_touch(void)
 	int as = space_of(2, 0x11);
 
 	CHECK_GT(as, 0);
-	STEP(vm_activate(as));
+	STEP(pt_vm_activate(as));
 	CHECK_WRITES(VA(0), USR_WR, 0x22); /* cached, writable and dirty */
 	CHECK_READS(VA(1), USR_RD, 0x12);
 	struct vm_stats s0 = stats_now();
@@ -260,14 +260,14 @@ static void a_page_paged_out_of_the_live_space_faults_on_the_next_touch(void)
 	CHECK_FAULTS(VA(1), USR_WR, PF_W | PF_U);
 	CHECK_FAULTS(VA(1), SUP_RD, 0);
 	/* the hardware path brings it back, and the access goes through */
-	STEP(vm_fault(as, VA(0) + 4, PF_U));
+	STEP(pt_vm_fault(as, VA(0) + 4, PF_U));
 	CHECK_READS(VA(0), USR_RD, 0x22);
-	STEP(vm_fault(as, VA(1), PF_W | PF_U));
+	STEP(pt_vm_fault(as, VA(1), PF_W | PF_U));
 	CHECK_WRITES(VA(1), USR_WR, 0x33);
 	CHECK_READS(VA(1), USR_RD, 0x33);
 	CHECK(pte_of(as, VA(1)).v & PG_D);
-	STEP(vm_activate(0));
-	STEP(vm_destroy(as));
+	STEP(pt_vm_activate(0));
+	STEP(pt_vm_destroy(as));
 }
 
 /*
@@ -282,12 +282,12 @@ static void the_clock_gives_a_second_chance_to_pages_used_since(void)
 	uint32_t kept = N;
 
 	CHECK_GT(as, 0);
-	STEP(vm_activate(as));
+	STEP(pt_vm_activate(as));
 	for (uint32_t i = 0; i < N; i++)
 		CHECK_READS(VA(i), USR_RD, 0x100 + i); /* A set, and cached */
 	struct pager_stats s0 = pstats();
-	CHECK_EQ(pager_reclaim(1), 1);
-	CHECK_OK(vm_check());
+	CHECK_EQ(pt_pager_reclaim(1), 1);
+	CHECK_OK(pt_vm_check());
 	CHECK_GE(pstats().second_chances, s0.second_chances + N);
 	uint32_t out = 0;
 	for (uint32_t i = 0; i < N; i++) {
@@ -300,15 +300,15 @@ static void the_clock_gives_a_second_chance_to_pages_used_since(void)
 	CHECK_EQ(pte_of(as, VA(kept)).v & PG_A, 0);
 	CHECK_READS(VA(kept), USR_RD, 0x100 + kept); /* used again: A set again */
 	CHECK(pte_of(as, VA(kept)).v & PG_A);
-	CHECK_EQ(pager_reclaim(N - 2), N - 2);
-	CHECK_OK(vm_check());
+	CHECK_EQ(pt_pager_reclaim(N - 2), N - 2);
+	CHECK_OK(pt_vm_check());
 	for (uint32_t i = 0; i < N; i++)
 		CHECK_EQ(in_swap(as, VA(i)), i != kept);
 	CHECK_READS(VA(kept) + 4, USR_RD, 0x100 + kept);
-	STEP(vm_activate(0));
+	STEP(pt_vm_activate(0));
 	for (uint32_t i = 0; i < N; i++)
 		CHECK_HOLDS(as, VA(i) + 4, 0x100 + i);
-	STEP(vm_destroy(as));
+	STEP(pt_vm_destroy(as));
 }
 
 static void the_clock_passes_over_shared_pinned_and_device_frames(void)
@@ -318,31 +318,31 @@ static void the_clock_passes_over_shared_pinned_and_device_frames(void)
 
 	CHECK_GT(as, 0);
 	STEP(map_filled(as, VA(1), 0x52, URW, &pinned));
-	CHECK_OK(frame_pin(pinned));
-	STEP(vm_map(as, VA(2), DEVICE_PA, VM_USER));
+	CHECK_OK(pt_frame_pin(pinned));
+	STEP(pt_vm_map(as, VA(2), DEVICE_PA, VM_USER));
 	STEP(map_filled(as, VA(3), 0x53, URW, NULL));
-	other = vm_clone(as, VM_CLONE_COW); /* VA(0) and VA(3) shared */
+	other = pt_vm_clone(as, VM_CLONE_COW); /* VA(0) and VA(3) shared */
 	CHECK_GT(other, 0);
-	STEP(vm_unmap(other, VA(0))); /* VA(0) is private again */
-	CHECK_EQ(pager_reclaim(64), 1);
-	CHECK_OK(vm_check());
+	STEP(pt_vm_unmap(other, VA(0))); /* VA(0) is private again */
+	CHECK_EQ(pt_pager_reclaim(64), 1);
+	CHECK_OK(pt_vm_check());
 	CHECK(in_swap(as, VA(0)));
 	CHECK(in_frame(as, VA(1)));
 	CHECK(in_frame(as, VA(2)));
 	CHECK(in_frame(as, VA(3)));
 	CHECK(in_frame(other, VA(3)));
-	CHECK_ERR(pager_evict(as, VA(1)), E_BUSY);
-	CHECK_ERR(pager_evict(as, VA(2)), E_BUSY);
-	CHECK_ERR(pager_evict(as, VA(3)), E_BUSY);
-	CHECK_ERR(pager_evict(as, VA(9)), E_NOENT);
-	CHECK_ERR(pager_evict(as, FAR(0)), E_NOENT);
-	CHECK_ERR(pager_evict(as, VA(0) + 4), E_INVAL);
-	CHECK_ERR(pager_evict(as, PAGE(4)), E_RANGE);
-	CHECK_ERR(pager_evict(0, VA(0)), E_BADH);
-	CHECK_EQ(pager_reclaim(64), 0); /* nothing else may go */
-	CHECK_OK(frame_unpin(pinned));
-	STEP(vm_destroy(other));
-	STEP(vm_destroy(as));
+	CHECK_ERR(pt_pager_evict(as, VA(1)), E_BUSY);
+	CHECK_ERR(pt_pager_evict(as, VA(2)), E_BUSY);
+	CHECK_ERR(pt_pager_evict(as, VA(3)), E_BUSY);
+	CHECK_ERR(pt_pager_evict(as, VA(9)), E_NOENT);
+	CHECK_ERR(pt_pager_evict(as, FAR(0)), E_NOENT);
+	CHECK_ERR(pt_pager_evict(as, VA(0) + 4), E_INVAL);
+	CHECK_ERR(pt_pager_evict(as, PAGE(4)), E_RANGE);
+	CHECK_ERR(pt_pager_evict(0, VA(0)), E_BADH);
+	CHECK_EQ(pt_pager_reclaim(64), 0); /* nothing else may go */
+	CHECK_OK(pt_frame_unpin(pinned));
+	STEP(pt_vm_destroy(other));
+	STEP(pt_vm_destroy(as));
 }
 
 /* ---- blocks ------------------------------------------------------------------------- */
@@ -376,17 +376,17 @@ static void a_block_goes_out_and_comes_back(void)
 	CHECK_GT(as, 0);
 	info = info_of(as);
 	CHECK_EQ(info.tables, 3);
-	uint32_t free_kernel = frame_free_count(ZONE_KERNEL);
+	uint32_t free_kernel = pt_frame_free_count(ZONE_KERNEL);
 	struct swap_counts c0 = slot_counts();
 	struct pager_stats s0 = pstats();
-	STEP(pager_block_out(as));
-	CHECK_EQ(frame_free_count(ZONE_KERNEL), free_kernel + info.pages);
+	STEP(pt_pager_block_out(as));
+	CHECK_EQ(pt_frame_free_count(ZONE_KERNEL), free_kernel + info.pages);
 	CHECK_EQ(slot_counts().used, c0.used + 6 + 4);
 	CHECK_EQ(pstats().blocks_out, s0.blocks_out + 1);
 	CHECK_EQ(pstats().spaces_out, s0.spaces_out + 1);
-	/* vm_info and the dump answer from the tracker */
+	/* pt_vm_info and the dump answer from the tracker */
 	struct vm_space_info out;
-	CHECK_OK(vm_info(as, &out));
+	CHECK_OK(pt_vm_info(as, &out));
 	CHECK(out.out);
 	CHECK_EQ(out.block, 0);
 	CHECK_EQ(out.pages, 0);
@@ -397,9 +397,9 @@ static void a_block_goes_out_and_comes_back(void)
 	ksnprintf(want, sizeof(want), "address space %d: out in slots %u-%u, 3 tables, 6 pages "
 		  "in swap\n", as, out.out_slot, out.out_slot + 3);
 	CHECK_STR_EQ(dump, want);
-	CHECK_EQ(pager_block_out(as), 0); /* out already */
-	/* vm_activate brings it back, anywhere in the kernel zone */
-	STEP(vm_activate(as));
+	CHECK_EQ(pt_pager_block_out(as), 0); /* out already */
+	/* pt_vm_activate brings it back, anywhere in the kernel zone */
+	STEP(pt_vm_activate(as));
 	CHECK_EQ(pstats().blocks_in, s0.blocks_in + 1);
 	info = info_of(as);
 	CHECK(!info.out);
@@ -409,11 +409,11 @@ static void a_block_goes_out_and_comes_back(void)
 	CHECK_EQ(info.swapped, 6);
 	CHECK_EQ(slot_counts().used, c0.used + 6);
 	CHECK_FAULTS(VA(0), USR_RD, PF_U);
-	STEP(vm_fault(as, VA(0), PF_U));
+	STEP(pt_vm_fault(as, VA(0), PF_U));
 	CHECK_READS(VA(0), USR_RD, 0xB0);
-	STEP(vm_activate(0));
+	STEP(pt_vm_activate(0));
 	RUN(check_three_tables(as, 0xB0));
-	STEP(vm_destroy(as));
+	STEP(pt_vm_destroy(as));
 }
 
 /* Each call on a space that is out: what it does in RAM, and the block comes in for it. */
@@ -423,18 +423,18 @@ static int call_on(int as, int which)
 	paddr_t pa;
 
 	switch (which) {
-	case 0: return vm_query(as, VA(1), &m);
-	case 1: return vm_translate(as, VA(1), &pa) == -E_NOENT ? 0 : -E_INVAL;
-	case 2: return vm_map_zero(as, VA(9), URW);
-	case 3: return vm_unmap(as, VA(2));
-	case 4: return vm_unmap_range(as, VA(2), 2);
-	case 5: return vm_protect(as, VA(0), 4, VM_USER);
-	case 6: return vm_fault(as, VA(1), PF_U);
-	case 7: return vm_resolve(as, VA(1), PF_W, 0, &pa);
-	case 8: return vm_iterate(as, NULL, NULL) == 0 ? -E_INVAL : 0;
-	case 9: return pager_evict(as, VA(1)) == -E_EXIST ? 0 : -E_INVAL;
-	case 10: return pager_block_in(as);
-	default: return vm_map_range(as, VA(12), DEVICE_PA, 2, VM_USER);
+	case 0: return pt_vm_query(as, VA(1), &m);
+	case 1: return pt_vm_translate(as, VA(1), &pa) == -E_NOENT ? 0 : -E_INVAL;
+	case 2: return pt_vm_map_zero(as, VA(9), URW);
+	case 3: return pt_vm_unmap(as, VA(2));
+	case 4: return pt_vm_unmap_range(as, VA(2), 2);
+	case 5: return pt_vm_protect(as, VA(0), 4, VM_USER);
+	case 6: return pt_vm_fault(as, VA(1), PF_U);
+	case 7: return pt_vm_resolve(as, VA(1), PF_W, 0, &pa);
+	case 8: return pt_vm_iterate(as, NULL, NULL) == 0 ? -E_INVAL : 0;
+	case 9: return pt_pager_evict(as, VA(1)) == -E_EXIST ? 0 : -E_INVAL;
+	case 10: return pt_pager_block_in(as);
+	default: return pt_vm_map_range(as, VA(12), DEVICE_PA, 2, VM_USER);
 	}
 }
 
@@ -449,111 +449,111 @@ static void every_call_on_a_space_out_brings_it_in(void)
 	for (int which = 0; which < 12; which++) {
 		int as = three_tables(0x300);
 		CHECK_GT(as, 0);
-		STEP(pager_block_out(as));
-		int rc = which == 8 ? vm_iterate(as, stop_at_once, NULL) - 1 : call_on(as, which);
+		STEP(pt_pager_block_out(as));
+		int rc = which == 8 ? pt_vm_iterate(as, stop_at_once, NULL) - 1 : call_on(as, which);
 		CHECK_OK(rc);
-		CHECK_OK(vm_check());
+		CHECK_OK(pt_vm_check());
 		CHECK(!info_of(as).out);
 		CHECK_HOLDS(as, FAR(7), 0x370);
-		STEP(vm_destroy(as));
+		STEP(pt_vm_destroy(as));
 	}
 	/* a clone of a space out comes from it brought in */
 	int as = three_tables(0x400);
 	CHECK_GT(as, 0);
-	STEP(pager_block_out(as));
-	int c = vm_clone(as, VM_CLONE_COW);
+	STEP(pt_pager_block_out(as));
+	int c = pt_vm_clone(as, VM_CLONE_COW);
 	CHECK_GT(c, 0);
 	CHECK(!info_of(as).out);
 	RUN(check_three_tables(c, 0x400));
-	STEP(pager_block_out(as));
-	int e = vm_clone(as, VM_CLONE_EAGER);
+	STEP(pt_pager_block_out(as));
+	int e = pt_vm_clone(as, VM_CLONE_EAGER);
 	CHECK_GT(e, 0);
 	RUN(check_three_tables(e, 0x400));
 	RUN(check_three_tables(as, 0x400));
-	STEP(vm_destroy(e));
-	STEP(vm_destroy(c));
-	STEP(vm_destroy(as));
+	STEP(pt_vm_destroy(e));
+	STEP(pt_vm_destroy(c));
+	STEP(pt_vm_destroy(as));
 }
 
 static void destroying_a_space_out_gives_everything_back(void)
 {
 	struct swap_counts c0 = slot_counts();
-	uint32_t free_user = frame_free_count(ZONE_USER);
+	uint32_t free_user = pt_frame_free_count(ZONE_USER);
 	int a = three_tables(0x500), b;
 
 	CHECK_GT(a, 0);
-	b = vm_clone(a, VM_CLONE_COW);
+	b = pt_vm_clone(a, VM_CLONE_COW);
 	CHECK_GT(b, 0);
-	STEP(pager_block_out(a));
-	STEP(pager_block_out(b));
-	CHECK_EQ(frame_free_count(ZONE_USER), free_user); /* every page in swap */
-	STEP(vm_destroy(a));
+	STEP(pt_pager_block_out(a));
+	STEP(pt_pager_block_out(b));
+	CHECK_EQ(pt_frame_free_count(ZONE_USER), free_user); /* every page in swap */
+	STEP(pt_vm_destroy(a));
 	CHECK_HOLDS(b, FAR(7), 0x570);
-	STEP(pager_block_out(b));
-	STEP(vm_destroy(b));
+	STEP(pt_pager_block_out(b));
+	STEP(pt_vm_destroy(b));
 	CHECK_EQ(slot_counts().used, c0.used);
-	CHECK_EQ(frame_free_count(ZONE_USER), free_user);
+	CHECK_EQ(pt_frame_free_count(ZONE_USER), free_user);
 }
 
 static void a_block_stays_in_ram_when_it_may_not_go(void)
 {
 	paddr_t pa;
-	int as = space_of(2, 0x600), other = vm_create();
+	int as = space_of(2, 0x600), other = pt_vm_create();
 
 	CHECK_GT(as, 0);
 	CHECK_GT(other, 0);
-	STEP(vm_activate(as));
-	CHECK_ERR(pager_block_out(as), E_BUSY); /* live */
-	STEP(vm_activate(0));
-	CHECK_ERR(pager_block_out(0), E_BADH); /* the master never goes */
-	CHECK_ERR(pager_block_out(-3), E_BADH);
+	STEP(pt_vm_activate(as));
+	CHECK_ERR(pt_pager_block_out(as), E_BUSY); /* live */
+	STEP(pt_vm_activate(0));
+	CHECK_ERR(pt_pager_block_out(0), E_BADH); /* the master never goes */
+	CHECK_ERR(pt_pager_block_out(-3), E_BADH);
 	/* device memory, a pinned frame, shared memory: refused, nothing changed */
-	STEP(vm_map(as, VA(5), DEVICE_PA, VM_USER));
+	STEP(pt_vm_map(as, VA(5), DEVICE_PA, VM_USER));
 	fx_snap(as, &snap);
-	CHECK_ERR(pager_block_out(as), E_BUSY);
+	CHECK_ERR(pt_pager_block_out(as), E_BUSY);
 	CHECK(fx_same(as, &snap));
-	STEP(vm_unmap(as, VA(5)));
+	STEP(pt_vm_unmap(as, VA(5)));
 	pa = query_pa(as, VA(1));
-	CHECK_OK(frame_pin(pa));
-	CHECK_ERR(pager_block_out(as), E_BUSY);
-	CHECK_OK(frame_unpin(pa));
-	CHECK_OK(frame_ref(pa));
-	STEP(vm_map(other, VA(0), pa, URW)); /* one frame, writable in two spaces */
-	CHECK_ERR(pager_block_out(as), E_BUSY);
-	CHECK_ERR(pager_block_out(other), E_BUSY);
+	CHECK_OK(pt_frame_pin(pa));
+	CHECK_ERR(pt_pager_block_out(as), E_BUSY);
+	CHECK_OK(pt_frame_unpin(pa));
+	CHECK_OK(pt_frame_ref(pa));
+	STEP(pt_vm_map(other, VA(0), pa, URW)); /* one frame, writable in two spaces */
+	CHECK_ERR(pt_pager_block_out(as), E_BUSY);
+	CHECK_ERR(pt_pager_block_out(other), E_BUSY);
 	CHECK(in_frame(as, VA(0)) && in_frame(as, VA(1)));
-	STEP(vm_unmap(other, VA(0)));
-	STEP(pager_block_out(as));
-	STEP(pager_block_out(other)); /* nothing mapped: the directory alone */
+	STEP(pt_vm_unmap(other, VA(0)));
+	STEP(pt_pager_block_out(as));
+	STEP(pt_pager_block_out(other)); /* nothing mapped: the directory alone */
 	CHECK(info_of(other).out);
-	STEP(vm_destroy(other));
-	STEP(vm_destroy(as));
+	STEP(pt_vm_destroy(other));
+	STEP(pt_vm_destroy(as));
 }
 
 /* Three spaces share a page copy-on-write; two go out: one write, one copy. */
 static void shared_frames_go_out_through_one_copy(void)
 {
 	int p = space_of(1, 0x700);
-	int c1 = vm_clone(p, VM_CLONE_COW), c2 = vm_clone(p, VM_CLONE_COW);
+	int c1 = pt_vm_clone(p, VM_CLONE_COW), c2 = pt_vm_clone(p, VM_CLONE_COW);
 
 	CHECK_GT(p, 0);
 	CHECK_GT(c1, 0);
 	CHECK_GT(c2, 0);
 	paddr_t pa = query_pa(p, VA(0));
-	CHECK_EQ(frame_refcount(pa), 3);
+	CHECK_EQ(pt_frame_refcount(pa), 3);
 	struct pager_stats s0 = pstats();
-	STEP(pager_block_out(c1));
+	STEP(pt_pager_block_out(c1));
 	CHECK_EQ(pstats().writes, s0.writes + 1 + 2); /* the page, then the block */
-	CHECK_EQ(frame_refcount(pa), 2);
-	uint32_t slot = frame_slot(pa);
+	CHECK_EQ(pt_frame_refcount(pa), 2);
+	uint32_t slot = pt_frame_slot(pa);
 	CHECK_NE(slot, 0);
-	CHECK(frame_copy_shared(pa));
-	STEP(pager_block_out(c2));
+	CHECK(pt_frame_copy_shared(pa));
+	STEP(pt_pager_block_out(c2));
 	CHECK_EQ(pstats().writes, s0.writes + 3 + 2); /* the block alone */
 	CHECK_EQ(pstats().clean_drops, s0.clean_drops + 1);
-	CHECK_EQ(frame_refcount(pa), 1);
-	CHECK_EQ(swap_refcount(slot), 3); /* the frame, and c1's and c2's entries */
-	CHECK(!frame_copy_shared(pa));
+	CHECK_EQ(pt_frame_refcount(pa), 1);
+	CHECK_EQ(pt_swap_refcount(slot), 3); /* the frame, and c1's and c2's entries */
+	CHECK(!pt_frame_copy_shared(pa));
 	/* the parent writes its page in place; the children keep what they had */
 	STEP(write_at(p, VA(0), 0x7FF));
 	CHECK_EQ(query_pa(p, VA(0)), pa);
@@ -562,9 +562,9 @@ static void shared_frames_go_out_through_one_copy(void)
 	CHECK_HOLDS(c1, VA(0), 0x700);
 	CHECK_HOLDS(c2, VA(0), 0x700);
 	CHECK_HOLDS(p, VA(0), 0x7FF);
-	STEP(vm_destroy(c1));
-	STEP(vm_destroy(c2));
-	STEP(vm_destroy(p));
+	STEP(pt_vm_destroy(c1));
+	STEP(pt_vm_destroy(c2));
+	STEP(pt_vm_destroy(p));
 }
 
 /*
@@ -574,7 +574,7 @@ static void shared_frames_go_out_through_one_copy(void)
  */
 static void a_block_comes_back_while_others_relocate(void)
 {
-	int a = three_tables(0x800), b = vm_create();
+	int a = three_tables(0x800), b = pt_vm_create();
 	paddr_t blocker;
 
 	CHECK_GT(a, 0);
@@ -582,27 +582,27 @@ static void a_block_comes_back_while_others_relocate(void)
 	blocker = info_of(b).block + info_of(b).pages * PAGE_SIZE;
 	CHECK_OK(fx_take_kframe(blocker));
 	struct vm_stats s0 = stats_now();
-	STEP(pager_block_out(a));
+	STEP(pt_pager_block_out(a));
 	for (uint32_t i = 0; i < 24; i++) /* tables for b, which grows and moves */
 		STEP(map_filled(b, REGION(10 + 20 * i), 0x900 + i, URW, NULL));
 	CHECK_GT(stats_now().relocations, s0.relocations);
-	CHECK_OK(frame_free(blocker));
-	STEP(pager_block_in(a));
+	CHECK_OK(pt_frame_free(blocker));
+	STEP(pt_pager_block_in(a));
 	CHECK_NE(info_of(a).block, 0);
 	RUN(check_three_tables(a, 0x800));
 	for (uint32_t i = 0; i < 24; i++)
 		CHECK_HOLDS(b, REGION(10 + 20 * i), 0x900 + i);
-	STEP(pager_block_out(b));
-	STEP(pager_block_out(a));
-	STEP(pager_block_in(b));
-	STEP(vm_activate(a));
-	STEP(vm_activate(b));
+	STEP(pt_pager_block_out(b));
+	STEP(pt_pager_block_out(a));
+	STEP(pt_pager_block_in(b));
+	STEP(pt_vm_activate(a));
+	STEP(pt_vm_activate(b));
 	CHECK_FAULTS(REGION(30) + 4, USR_RD, PF_U);
-	STEP(vm_fault(b, REGION(30) + 4, PF_U));
+	STEP(pt_vm_fault(b, REGION(30) + 4, PF_U));
 	CHECK_READS(REGION(30) + 4, USR_RD, 0x901);
-	STEP(vm_activate(0));
-	STEP(vm_destroy(a));
-	STEP(vm_destroy(b));
+	STEP(pt_vm_activate(0));
+	STEP(pt_vm_destroy(a));
+	STEP(pt_vm_destroy(b));
 }
 
 /* ---- swap full ------------------------------------------------------------------- */
@@ -616,19 +616,19 @@ static void when_swap_is_full_only_clean_pages_go(void)
 	CHECK_HOLDS(as, VA(0), 0xA00); /* back, with a clean copy */
 	fill_swap();
 	fx_snap(as, &snap);
-	CHECK_ERR(pager_evict(as, VA(1)), E_NOMEM);
+	CHECK_ERR(pt_pager_evict(as, VA(1)), E_NOMEM);
 	CHECK(fx_same(as, &snap));
-	CHECK_EQ(pager_reclaim(8), 1); /* VA(0) alone: no write needed */
+	CHECK_EQ(pt_pager_reclaim(8), 1); /* VA(0) alone: no write needed */
 	CHECK(in_swap(as, VA(0)));
-	CHECK_ERR(pager_block_out(as), E_NOMEM);
+	CHECK_ERR(pt_pager_block_out(as), E_NOMEM);
 	CHECK(!info_of(as).out);
-	CHECK_EQ(pager_reclaim(8), 0);
+	CHECK_EQ(pt_pager_reclaim(8), 0);
 	unfill_swap();
-	CHECK_OK(vm_check());
+	CHECK_OK(pt_vm_check());
 	for (uint32_t i = 0; i < 4; i++)
 		CHECK_HOLDS(as, VA(i), 0xA00 + i);
-	STEP(pager_block_out(as));
-	STEP(vm_destroy(as));
+	STEP(pt_pager_block_out(as));
+	STEP(pt_vm_destroy(as));
 }
 
 static const struct test_case cases[] = {

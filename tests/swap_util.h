@@ -13,7 +13,7 @@
  *   swap_model.c   host only (suite swap-model): random operations with
  *                  page-outs at any point, against the reference model.
  *
- * The cases touch pages as the kernel does for a system call (vm_resolve,
+ * The cases touch pages as the kernel does for a system call (pt_vm_resolve,
  * then a kmap window), or through probe() in the live space.
  */
 #ifndef PAGETRACK_SWAP_UTIL_H
@@ -39,11 +39,11 @@ extern struct swap_counts swap_start;
 struct pager_stats pstats(void);
 struct swap_counts slot_counts(void);
 
-/* The word at va of space as, read or written as a system call does: vm_resolve, then kmap. */
+/* The word at va of space as, read or written as a system call does: pt_vm_resolve, then kmap. */
 int read_at(int as, vaddr_t va, uint32_t *v);
 int write_at(int as, vaddr_t va, uint32_t v);
 
-/* The slot vm_query reports for va (0: the page is in a frame, or not mapped). */
+/* The slot pt_vm_query reports for va (0: the page is in a frame, or not mapped). */
 uint32_t slot_at(int as, vaddr_t va);
 
 /* Whether va of space as is in swap (mapped, VM_SWAPPED), or in a frame. */
@@ -59,7 +59,7 @@ bool in_frame(int as, vaddr_t va);
 	} while (0)
 
 /* Page out va of space as now, and check the invariants. */
-#define EVICT(as, va) STEP(pager_evict((as), (va)))
+#define EVICT(as, va) STEP(pt_pager_evict((as), (va)))
 
 /* Hold every free slot, so that the disk is full; give them back. */
 void fill_swap(void);

@@ -58,19 +58,19 @@ static uint32_t sdm_outcome(uint32_t pde, uint32_t pte, uint32_t how)
 
 static pde_t *pde_of(int as, vaddr_t va)
 {
-	return &ptb_pd(trk_get(as))[pde_index(va)];
+	return &pt_ptb_pd(pt_trk_get(as))[pde_index(va)];
 }
 
 static void permission_table_at_both_levels_and_privileges(void)
 {
 	static const uint32_t hows[] = { PROBE_READ, PROBE_WRITE, PROBE_USER,
 					 PROBE_USER | PROBE_WRITE };
-	int as = vm_create();
+	int as = pt_vm_create();
 	paddr_t frame = fx_user_frame(0x5EED0001);
 
 	CHECK_GT(as, 0);
-	CHECK_OK(vm_map(as, TEST_VA, frame, URW));
-	CHECK_OK(vm_activate(as));
+	CHECK_OK(pt_vm_map(as, TEST_VA, frame, URW));
+	CHECK_OK(pt_vm_activate(as));
 	pde_t *pde = pde_of(as, TEST_VA), saved_pde = *pde;
 	pte_t *pte = &((pte_t *)hw_phys(pde_addr(saved_pde)))[pte_index(TEST_VA)];
 	pte_t saved_pte = *pte;
@@ -99,22 +99,22 @@ static void permission_table_at_both_levels_and_privileges(void)
 	*pde = saved_pde;
 	*pte = saved_pte;
 	hw_flush_tlb();
-	CHECK_OK(vm_check());
-	CHECK_OK(vm_activate(0));
-	CHECK_OK(vm_destroy(as));
+	CHECK_OK(pt_vm_check());
+	CHECK_OK(pt_vm_activate(0));
+	CHECK_OK(pt_vm_destroy(as));
 }
 
 /* ---- the TLB ------------------------------------------------------------------ */
 
 static void stale_translation_stays_until_invalidated(void)
 {
-	int as = vm_create();
+	int as = pt_vm_create();
 	paddr_t old = fx_user_frame(0x01D01D01), new = fx_user_frame(0x0E770E77);
 	uint32_t v = 0;
 
 	CHECK_GT(as, 0);
-	CHECK_OK(vm_map(as, TEST_VA, old, URW));
-	CHECK_OK(vm_activate(as));
+	CHECK_OK(pt_vm_map(as, TEST_VA, old, URW));
+	CHECK_OK(pt_vm_activate(as));
 	CHECK_EQ(probe(TEST_VA, PROBE_READ, &v), 0);
 	CHECK_EQ(v, 0x01D01D01);
 
@@ -132,27 +132,27 @@ static void stale_translation_stays_until_invalidated(void)
 	CHECK_EQ(stale, 0x01D01D01);
 	CHECK_EQ(fresh, 0x0E770E77);
 
-	/* the core's own changes invalidate: no stale entry survives vm_unmap */
+	/* the core's own changes invalidate: no stale entry survives pt_vm_unmap */
 	CHECK_EQ(probe(TEST_VA, PROBE_READ, &v), 0);
-	CHECK_OK(vm_unmap(as, TEST_VA));
+	CHECK_OK(pt_vm_unmap(as, TEST_VA));
 	CHECK_EQ(probe(TEST_VA, PROBE_READ, &v), FAULTED(0));
-	CHECK_OK(vm_map(as, TEST_VA, new, URW));
+	CHECK_OK(pt_vm_map(as, TEST_VA, new, URW));
 	CHECK_EQ(probe(TEST_VA, PROBE_USER, &v), 0);
 	CHECK_EQ(v, 0x0E770E77);
-	CHECK_OK(vm_check());
-	CHECK_OK(vm_activate(0));
-	CHECK_OK(vm_destroy(as));
+	CHECK_OK(pt_vm_check());
+	CHECK_OK(pt_vm_activate(0));
+	CHECK_OK(pt_vm_destroy(as));
 }
 
 static void stale_translation_is_dropped_by_a_cr3_load(void)
 {
-	int as = vm_create();
+	int as = pt_vm_create();
 	paddr_t old = fx_user_frame(0xAAAA0001), new = fx_user_frame(0xBBBB0002);
 	uint32_t v = 0;
 
 	CHECK_GT(as, 0);
-	CHECK_OK(vm_map(as, TEST_VA, old, URW));
-	CHECK_OK(vm_activate(as));
+	CHECK_OK(pt_vm_map(as, TEST_VA, old, URW));
+	CHECK_OK(pt_vm_activate(as));
 	CHECK_EQ(probe(TEST_VA, PROBE_READ, &v), 0);
 	pte_t *pte = &((pte_t *)hw_phys(pde_addr(*pde_of(as, TEST_VA))))[pte_index(TEST_VA)];
 	pte_t saved = *pte;
@@ -162,38 +162,38 @@ static void stale_translation_is_dropped_by_a_cr3_load(void)
 	*pte = saved;
 	hw_flush_tlb();
 	CHECK_EQ(v, 0xBBBB0002);
-	CHECK_OK(vm_activate(0));
-	CHECK_OK(vm_destroy(as));
-	frame_free(new);
+	CHECK_OK(pt_vm_activate(0));
+	CHECK_OK(pt_vm_destroy(as));
+	pt_frame_free(new);
 }
 
 /* ---- page 0, kernel pages ---------------------------------------------------- */
 
 static void page_zero_faults_in_every_space(void)
 {
-	int as = vm_create();
+	int as = pt_vm_create();
 	uint32_t v = 0;
 
 	CHECK_GT(as, 0);
 	for (int i = 0; i < 2; i++) {
-		CHECK_OK(vm_activate(i == 0 ? 0 : as));
+		CHECK_OK(pt_vm_activate(i == 0 ? 0 : as));
 		CHECK_EQ(probe(0, PROBE_READ, &v), FAULTED(0));
 		CHECK_EQ(probe(0xFFC, PROBE_WRITE, &v), FAULTED(PF_W));
 		CHECK_EQ(probe(0, PROBE_USER, &v), FAULTED(PF_U));
 		CHECK_EQ(probe(PAGE_SIZE, PROBE_READ, &v), 0); /* the BIOS area is mapped */
 	}
-	CHECK_OK(vm_activate(0));
-	CHECK_OK(vm_destroy(as));
+	CHECK_OK(pt_vm_activate(0));
+	CHECK_OK(pt_vm_destroy(as));
 }
 
 static void kernel_pages_are_global_and_supervisor_only(void)
 {
-	int as = vm_create();
-	paddr_t probe_at = frame_kzone_end() - PAGE_SIZE;
+	int as = pt_vm_create();
+	paddr_t probe_at = pt_frame_kzone_end() - PAGE_SIZE;
 	uint32_t v = 0;
 
 	CHECK_GT(as, 0);
-	CHECK_OK(vm_activate(as));
+	CHECK_OK(pt_vm_activate(as));
 	pde_t pde = *pde_of(as, probe_at);
 	CHECK(pde_present(pde));
 	pte_t pte = ((pte_t *)hw_phys(pde_addr(pde)))[pte_index(probe_at)];
@@ -202,8 +202,8 @@ static void kernel_pages_are_global_and_supervisor_only(void)
 	CHECK_EQ(probe(probe_at, PROBE_READ, &v), 0);
 	CHECK_EQ(probe(probe_at, PROBE_USER, &v), FAULTED(PF_P | PF_U));
 	CHECK_EQ(probe(probe_at, PROBE_USER | PROBE_WRITE, &v), FAULTED(PF_P | PF_W | PF_U));
-	CHECK_OK(vm_activate(0));
-	CHECK_OK(vm_destroy(as));
+	CHECK_OK(pt_vm_activate(0));
+	CHECK_OK(pt_vm_destroy(as));
 }
 
 /* ---- many address spaces -------------------------------------------------- */
@@ -215,16 +215,16 @@ static void hundred_spaces_each_see_only_their_own_frames(void)
 	uint32_t v;
 
 	for (int i = 0; i < SPACES; i++) {
-		spaces[i] = vm_create();
+		spaces[i] = pt_vm_create();
 		CHECK_GT(spaces[i], 0);
-		CHECK_OK(vm_map(spaces[i], USER_BASE, fx_user_frame(0x1000u + (uint32_t)i), URW));
-		CHECK_OK(vm_map(spaces[i], USER_BASE + PDE_SPAN * (uint32_t)(i + 1),
+		CHECK_OK(pt_vm_map(spaces[i], USER_BASE, fx_user_frame(0x1000u + (uint32_t)i), URW));
+		CHECK_OK(pt_vm_map(spaces[i], USER_BASE + PDE_SPAN * (uint32_t)(i + 1),
 				fx_user_frame(0x2000u + (uint32_t)i), URW));
 	}
-	CHECK_OK(vm_check());
+	CHECK_OK(pt_vm_check());
 	for (int round = 0; round < 2; round++) {
 		for (int i = 0; i < SPACES; i++) {
-			CHECK_OK(vm_activate(spaces[i]));
+			CHECK_OK(pt_vm_activate(spaces[i]));
 			CHECK_EQ(probe(USER_BASE, PROBE_USER, &v), 0);
 			CHECK_EQ(v, 0x1000u + (uint32_t)i);
 			v = 0x3000u + (uint32_t)i; /* each writes its own frame */
@@ -239,15 +239,15 @@ static void hundred_spaces_each_see_only_their_own_frames(void)
 	}
 	for (int i = 0; i < SPACES; i++) {
 		paddr_t pa;
-		CHECK_OK(vm_translate(spaces[i], USER_BASE + 4, &pa));
-		vaddr_t w = kmap(ALIGN_DOWN(pa, PAGE_SIZE));
+		CHECK_OK(pt_vm_translate(spaces[i], USER_BASE + 4, &pa));
+		vaddr_t w = pt_kmap(ALIGN_DOWN(pa, PAGE_SIZE));
 		v = ((uint32_t *)hw_kva(w))[1];
-		kunmap(w);
+		pt_kunmap(w);
 		CHECK_EQ(v, 0x3000u + (uint32_t)i);
 	}
-	CHECK_OK(vm_activate(0));
+	CHECK_OK(pt_vm_activate(0));
 	for (int i = 0; i < SPACES; i++)
-		CHECK_OK(vm_destroy(spaces[i]));
+		CHECK_OK(pt_vm_destroy(spaces[i]));
 }
 
 /* ---- kmap ------------------------------------------------------------------ */
@@ -256,43 +256,43 @@ static void kmap_zeroes_and_copies_user_frames(void)
 {
 	paddr_t a = fx_user_frame(0xDEADBEEF), b = fx_user_frame(0x12345678);
 
-	kmap_zero(a);
-	vaddr_t w = kmap(a);
+	pt_kmap_zero(a);
+	vaddr_t w = pt_kmap(a);
 	const uint32_t *words = hw_kva(w);
 	for (uint32_t i = 0; i < PAGE_SIZE / 4; i++)
 		if (words[i] != 0) {
-			kunmap(w);
+			pt_kunmap(w);
 			CHECK_EQ(words[i], 0);
 		}
-	kunmap(w);
-	kmap_copy(a, b);
+	pt_kunmap(w);
+	pt_kmap_copy(a, b);
 	CHECK_EQ(fx_frame_word(a), 0x12345678);
-	CHECK_EQ(kmap_in_use(), fx_start.kmap_slots);
-	frame_free(a);
-	frame_free(b);
+	CHECK_EQ(pt_kmap_in_use(), fx_start.kmap_slots);
+	pt_frame_free(a);
+	pt_frame_free(b);
 }
 
 static void kmap_slot_is_released_and_reused_without_stale_data(void)
 {
 	paddr_t a = fx_user_frame(0xA0A0A0A0), b = fx_user_frame(0xB0B0B0B0);
 
-	vaddr_t wa = kmap(a);
-	CHECK_EQ(kmap_in_use(), fx_start.kmap_slots + 1);
+	vaddr_t wa = pt_kmap(a);
+	CHECK_EQ(pt_kmap_in_use(), fx_start.kmap_slots + 1);
 	CHECK_EQ(*(uint32_t *)hw_kva(wa), 0xA0A0A0A0);
-	kunmap(wa);
-	CHECK_EQ(kmap_in_use(), fx_start.kmap_slots);
-	vaddr_t wb = kmap(b);
+	pt_kunmap(wa);
+	CHECK_EQ(pt_kmap_in_use(), fx_start.kmap_slots);
+	vaddr_t wb = pt_kmap(b);
 	uint32_t seen = *(uint32_t *)hw_kva(wb);
-	kunmap(wb);
+	pt_kunmap(wb);
 	CHECK_EQ(wb, wa); /* the slot came back */
 	CHECK_EQ(seen, 0xB0B0B0B0);
-	if (!frame_in_kzone(a)) { /* a window: reachable only while mapped */
+	if (!pt_frame_in_kzone(a)) { /* a window: reachable only while mapped */
 		uint32_t v;
 		CHECK(wa >= KMAP_BASE && wa < USER_BASE);
 		CHECK_EQ(probe(wa, PROBE_READ, &v), FAULTED(0));
 	}
-	frame_free(a);
-	frame_free(b);
+	pt_frame_free(a);
+	pt_frame_free(b);
 }
 
 static const struct test_case cases[] = {

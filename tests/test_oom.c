@@ -2,7 +2,7 @@
  * test_oom.c - out of memory at every allocation point.
  *
  * Each scenario builds a state, then runs one operation with the Nth
- * allocation from now failing (frame_fail_nth), for N = 1, 2, 3, ... until
+ * allocation from now failing (pt_frame_fail_nth), for N = 1, 2, 3, ... until
  * a run in which the operation succeeds without meeting the failure: that
  * N is the scenario's count of allocation points plus one.
  *
@@ -16,7 +16,7 @@
  * one that needs a growth in place to fail holds every free kernel-zone
  * frame but the one after the block, so that no relocation can save it.
  * The bodies run on the host and on the live kernel: nothing depends on
- * where frames lie, only on what vm_info and the allocator report.
+ * where frames lie, only on what pt_vm_info and the allocator report.
  */
 #include "check.h"
 #include "fixture.h"
@@ -105,7 +105,7 @@ static void begin(void)
 
 static void new_space(void)
 {
-	st.as = vm_create();
+	st.as = pt_vm_create();
 	CHECK_GT(st.as, 0);
 }
 
@@ -119,8 +119,8 @@ static void add_page(vaddr_t va, uint32_t flags)
 	st.flags[i] = flags;
 	st.word[i] = pattern(va);
 	st.pa[i] = fx_user_frame(st.word[i]);
-	if ((rc = vm_map(st.as, va, st.pa[i], flags)) < 0)
-		frame_unref(st.pa[i]);
+	if ((rc = pt_vm_map(st.as, va, st.pa[i], flags)) < 0)
+		pt_frame_unref(st.pa[i]);
 	CHECK_OK(rc);
 	st.npages++;
 }
@@ -133,7 +133,7 @@ static void add_device_page(vaddr_t va)
 
 	CHECK_LT(i, MAX_PAGES);
 	CHECK_NE(pa, 0);
-	CHECK_OK(vm_map(st.as, va, pa, VM_USER));
+	CHECK_OK(pt_vm_map(st.as, va, pa, VM_USER));
 	st.va[i] = va;
 	st.pa[i] = pa;
 	st.flags[i] = VM_USER;
@@ -151,7 +151,7 @@ static void go_live(void)
 {
 	uint32_t v;
 
-	CHECK_OK(vm_activate(st.as));
+	CHECK_OK(pt_vm_activate(st.as));
 	st.live = true;
 	for (uint32_t i = 0; i < st.npages; i++) {
 		if (st.device[i])
@@ -190,7 +190,7 @@ static paddr_t frame_after_block(void)
 {
 	struct vm_space_info info;
 
-	if (vm_info(st.as, &info) < 0)
+	if (pt_vm_info(st.as, &info) < 0)
 		return 0;
 	return info.block + info.pages * PAGE_SIZE;
 }
@@ -234,11 +234,11 @@ static void fill_trackers(uint32_t leave)
 
 	nfillers = 0;
 	for (;;) {
-		vm_get_stats(&s);
+		pt_vm_get_stats(&s);
 		if (s.tracker_pages * TRK_PER_PAGE - (s.spaces + 1) == leave)
 			return;
 		CHECK_LT(nfillers, MAX_FILLERS);
-		fillers[nfillers] = vm_create();
+		fillers[nfillers] = pt_vm_create();
 		CHECK_GT(fillers[nfillers], 0);
 		nfillers++;
 	}
@@ -247,7 +247,7 @@ static void fill_trackers(uint32_t leave)
 static void drop_fillers(void)
 {
 	while (nfillers > 0)
-		vm_destroy(fillers[--nfillers]);
+		pt_vm_destroy(fillers[--nfillers]);
 }
 
 static void fill_all_trackers(void) { fill_trackers(0); }
@@ -256,17 +256,17 @@ static void fill_all_trackers_but_one(void) { fill_trackers(1); }
 /* Remove everything a run made; tolerates a run that stopped half way. */
 static void undo_all(void)
 {
-	vm_activate(0);
+	pt_vm_activate(0);
 	if (st.child > 0)
-		vm_destroy(st.child);
+		pt_vm_destroy(st.child);
 	if (st.other > 0)
-		vm_destroy(st.other);
+		pt_vm_destroy(st.other);
 	if (st.as > 0)
-		vm_destroy(st.as);
+		pt_vm_destroy(st.as);
 	if (st.frame && !st.frame_mapped)
-		frame_unref(st.frame);
+		pt_frame_unref(st.frame);
 	if (st.blocker)
-		frame_free(st.blocker);
+		pt_frame_free(st.blocker);
 	if (st.hog)
 		fx_unhog();
 	begin();
@@ -278,7 +278,7 @@ static void check_counts_unchanged(const struct vm_stats *was)
 {
 	struct vm_stats s;
 
-	vm_get_stats(&s);
+	pt_vm_get_stats(&s);
 	CHECK_EQ(s.spaces, was->spaces);
 	CHECK_EQ(s.spaces_peak, was->spaces_peak);
 	CHECK_EQ(s.tracker_pages, was->tracker_pages);
@@ -301,9 +301,9 @@ static void check_unchanged(const struct scenario *sc)
 {
 	CHECK(fx_same(st.as, &before));
 	RUN(check_counts_unchanged(&st.stats));
-	CHECK_OK(vm_check());
+	CHECK_OK(pt_vm_check());
 	if (st.live) {
-		CHECK_EQ(vm_live(), st.as);
+		CHECK_EQ(pt_vm_live(), st.as);
 		CHECK_EQ(hw_cr3(), st.info.block);
 		RUN(check_data());
 	}
@@ -314,15 +314,15 @@ static void check_unchanged(const struct scenario *sc)
 static void attempt(const struct scenario *sc, uint32_t n, struct result *r, bool *done)
 {
 	if (st.as > 0)
-		CHECK_OK(vm_info(st.as, &st.info));
-	vm_get_stats(&st.stats);
+		CHECK_OK(pt_vm_info(st.as, &st.info));
+	pt_vm_get_stats(&st.stats);
 	fx_snap(st.as, &before);
 
-	uint32_t calls = frame_alloc_calls();
-	frame_fail_nth(n);
+	uint32_t calls = pt_frame_alloc_calls();
+	pt_frame_fail_nth(n);
 	int rc = sc->op();
-	bool met = frame_alloc_calls() - calls >= n;
-	frame_fail_nth(0);
+	bool met = pt_frame_alloc_calls() - calls >= n;
+	pt_frame_fail_nth(0);
 
 	if (rc < 0) {
 		CHECK_ERR(rc, E_NOMEM);
@@ -332,7 +332,7 @@ static void attempt(const struct scenario *sc, uint32_t n, struct result *r, boo
 		return;
 	}
 	RUN(sc->verify(!met));
-	CHECK_OK(vm_check());
+	CHECK_OK(pt_vm_check());
 	if (met) {
 		r->survived++;
 	} else {
@@ -382,12 +382,12 @@ static void check_growth(bool clean)
 	struct vm_space_info now;
 	struct vm_stats s;
 
-	CHECK_OK(vm_info(st.as, &now));
-	vm_get_stats(&s);
+	CHECK_OK(pt_vm_info(st.as, &now));
+	pt_vm_get_stats(&s);
 	CHECK_GT(now.tables, st.info.tables);
 	CHECK_GE(now.pages, 1 + now.tables);
 	if (st.live) {
-		CHECK_EQ(vm_live(), st.as);
+		CHECK_EQ(pt_vm_live(), st.as);
 		CHECK_EQ(hw_cr3(), now.block); /* a moved live block is reloaded */
 		RUN(check_data());
 	}
@@ -426,7 +426,7 @@ static void check_target_empty(void)
 	struct vm_mapping m;
 	uint32_t v;
 
-	CHECK_ERR(vm_query(st.as, st.target, &m), E_NOENT);
+	CHECK_ERR(pt_vm_query(st.as, st.target, &m), E_NOENT);
 	if (st.live)
 		CHECK_EQ(probe(st.target, PROBE_USER, &v), PROBE_FAULTED | PF_U);
 }
@@ -435,13 +435,13 @@ static void check_target_empty(void)
 
 static int op_create(void)
 {
-	st.child = vm_create();
+	st.child = pt_vm_create();
 	return st.child < 0 ? st.child : 0;
 }
 
 static int op_map(void)
 {
-	int rc = vm_map(st.as, st.target, st.frame, RW_USER);
+	int rc = pt_vm_map(st.as, st.target, st.frame, RW_USER);
 
 	st.frame_mapped = rc == 0;
 	return rc;
@@ -449,34 +449,34 @@ static int op_map(void)
 
 static int op_map_range(void)
 {
-	return vm_map_range(st.as, st.target, st.dev, RANGE_PAGES, VM_USER);
+	return pt_vm_map_range(st.as, st.target, st.dev, RANGE_PAGES, VM_USER);
 }
 
 static int op_map_zero(void)
 {
-	return vm_map_zero(st.as, st.target, RW_USER);
+	return pt_vm_map_zero(st.as, st.target, RW_USER);
 }
 
 static int op_clone_cow(void)
 {
-	st.child = vm_clone(st.as, VM_CLONE_COW);
+	st.child = pt_vm_clone(st.as, VM_CLONE_COW);
 	return st.child < 0 ? st.child : 0;
 }
 
 static int op_clone_eager(void)
 {
-	st.child = vm_clone(st.as, VM_CLONE_EAGER);
+	st.child = pt_vm_clone(st.as, VM_CLONE_EAGER);
 	return st.child < 0 ? st.child : 0;
 }
 
 static int op_cow_write_fault(void)
 {
-	return vm_fault(st.as, st.va[0] + 0x10, PF_P | PF_W | PF_U);
+	return pt_vm_fault(st.as, st.va[0] + 0x10, PF_P | PF_W | PF_U);
 }
 
 /*
  * A user write to a page never mapped, in a demand-zero area, resolved as a
- * kernel does: the probe faults not present, vm_fault leaves the fault to
+ * kernel does: the probe faults not present, pt_vm_fault leaves the fault to
  * the caller, and the caller maps a zeroed page.  -E_INVAL says the first
  * two steps went wrong.
  */
@@ -487,9 +487,9 @@ static int op_demand_zero_fault(void)
 
 	if (got != (PROBE_FAULTED | PF_W | PF_U))
 		return -E_INVAL;
-	if (vm_fault(st.as, st.target + 8, got & ~PROBE_FAULTED) != -E_FAULT)
+	if (pt_vm_fault(st.as, st.target + 8, got & ~PROBE_FAULTED) != -E_FAULT)
 		return -E_INVAL;
-	return vm_map_zero(st.as, st.target, RW_USER);
+	return pt_vm_map_zero(st.as, st.target, RW_USER);
 }
 
 /* ---- address spaces ---------------------------------------------------------------- */
@@ -503,11 +503,11 @@ static void verify_create(bool clean)
 
 	CHECK(clean);
 	CHECK_GT(st.child, 0);
-	CHECK_OK(vm_info(st.child, &info));
+	CHECK_OK(pt_vm_info(st.child, &info));
 	CHECK_EQ(info.pages, 2); /* page A and page B */
 	CHECK_EQ(info.tables, 0);
 	CHECK_EQ(info.mapped, 0);
-	vm_get_stats(&s);
+	pt_vm_get_stats(&s);
 	CHECK_EQ(s.spaces, st.stats.spaces + 1);
 }
 
@@ -516,7 +516,7 @@ static void verify_create_with_tracker_page(bool clean)
 	struct vm_stats s;
 
 	RUN(verify_create(clean));
-	vm_get_stats(&s);
+	pt_vm_get_stats(&s);
 	CHECK_EQ(s.tracker_pages, st.stats.tracker_pages + 1);
 }
 
@@ -554,7 +554,7 @@ static void verify_mapped_target(bool clean)
 	struct vm_mapping m;
 	uint32_t v = 0;
 
-	CHECK_OK(vm_query(st.as, st.target, &m));
+	CHECK_OK(pt_vm_query(st.as, st.target, &m));
 	CHECK_EQ(m.pa, st.frame);
 	CHECK_EQ(m.flags, RW_USER);
 	RUN(check_growth(clean));
@@ -720,11 +720,11 @@ static void verify_range(bool clean)
 	uint32_t v = 0;
 
 	for (uint32_t i = 0; i < ARRAY_SIZE(probes); i++) {
-		CHECK_OK(vm_query(st.as, st.target + probes[i] * PAGE_SIZE, &m));
+		CHECK_OK(pt_vm_query(st.as, st.target + probes[i] * PAGE_SIZE, &m));
 		CHECK_EQ(m.pa, st.dev + probes[i] * PAGE_SIZE);
 		CHECK_EQ(m.flags, VM_USER);
 	}
-	CHECK_OK(vm_info(st.as, &info));
+	CHECK_OK(pt_vm_info(st.as, &info));
 	CHECK_EQ(info.mapped, st.info.mapped + RANGE_PAGES);
 	CHECK_EQ(info.tables, st.info.tables + 3);
 	RUN(check_growth(clean));
@@ -738,7 +738,7 @@ static void check_range_empty(void)
 	struct vm_mapping m;
 
 	RUN(check_target_empty());
-	CHECK_ERR(vm_query(st.as, st.target + (RANGE_PAGES - 1) * PAGE_SIZE, &m), E_NOENT);
+	CHECK_ERR(pt_vm_query(st.as, st.target + (RANGE_PAGES - 1) * PAGE_SIZE, &m), E_NOENT);
 }
 
 static void prepare_zero(void)
@@ -748,7 +748,7 @@ static void prepare_zero(void)
 	RUN(go_live());
 	st.target = 0xC0000000u;
 	/* the next user frame handed out held data: map_zero must clear it */
-	frame_free(fx_user_frame(0xDEADBEEFu));
+	pt_frame_free(fx_user_frame(0xDEADBEEFu));
 	block_the_next_frame();
 }
 
@@ -761,17 +761,17 @@ static void check_zero_page(bool clean, bool grown)
 	struct vm_stats s;
 	uint32_t v;
 
-	CHECK_OK(vm_query(st.as, st.target, &m));
+	CHECK_OK(pt_vm_query(st.as, st.target, &m));
 	CHECK_EQ(m.flags, RW_USER);
-	CHECK(!frame_in_kzone(m.pa));
-	CHECK_EQ(frame_refcount(m.pa), 1);
-	vm_get_stats(&s);
+	CHECK(!pt_frame_in_kzone(m.pa));
+	CHECK_EQ(pt_frame_refcount(m.pa), 1);
+	pt_vm_get_stats(&s);
 	CHECK_EQ(s.zero_fills, st.stats.zero_fills + 1);
 	if (grown) {
 		RUN(check_growth(clean));
 	} else {
 		CHECK(clean);
-		CHECK_OK(vm_info(st.as, &now));
+		CHECK_OK(pt_vm_info(st.as, &now));
 		CHECK_EQ(now.block, st.info.block);
 		CHECK_EQ(now.pages, st.info.pages);
 		CHECK_EQ(now.tables, st.info.tables);
@@ -810,7 +810,7 @@ static void prepare_zero_fault(void)
 	st.target = USER_BASE + 5 * PAGE_SIZE;
 	st.growth = GROW_NONE;
 	/* the next user frame handed out held data: it must be cleared */
-	frame_free(fx_user_frame(0xDEADBEEFu));
+	pt_frame_free(fx_user_frame(0xDEADBEEFu));
 }
 
 static const struct scenario range_in_place_sc = {
@@ -893,7 +893,7 @@ static void check_parent_private(void)
 		uint32_t v = st.word[i];
 		if (st.device[i])
 			continue;
-		CHECK_EQ(frame_refcount(st.pa[i]), 1);
+		CHECK_EQ(pt_frame_refcount(st.pa[i]), 1);
 		if (st.live && (st.flags[i] & VM_WRITE))
 			CHECK_EQ(probe(st.va[i], PROBE_WRITE | how_for(st.flags[i]), &v), 0);
 	}
@@ -903,8 +903,8 @@ static void check_same_tables(void)
 {
 	struct vm_space_info p, c;
 
-	CHECK_OK(vm_info(st.as, &p));
-	CHECK_OK(vm_info(st.child, &c));
+	CHECK_OK(pt_vm_info(st.as, &p));
+	CHECK_OK(pt_vm_info(st.child, &c));
 	CHECK_EQ(c.mapped, p.mapped);
 	CHECK_EQ(c.tables, p.tables);
 	CHECK_EQ(p.block, st.info.block);
@@ -920,14 +920,14 @@ static void verify_cow_clone(bool clean)
 	RUN(check_same_tables());
 	for (uint32_t i = 0; i < st.npages; i++) {
 		uint32_t want = st.flags[i] | (st.device[i] ? 0 : VM_COW);
-		CHECK_OK(vm_query(st.as, st.va[i], &pm));
-		CHECK_OK(vm_query(st.child, st.va[i], &cm));
+		CHECK_OK(pt_vm_query(st.as, st.va[i], &pm));
+		CHECK_OK(pt_vm_query(st.child, st.va[i], &cm));
 		CHECK_EQ(pm.pa, st.pa[i]);
 		CHECK_EQ(cm.pa, st.pa[i]);
 		CHECK_EQ(pm.flags, want);
 		CHECK_EQ(cm.flags, want);
 		if (!st.device[i])
-			CHECK_EQ(frame_refcount(st.pa[i]), 2);
+			CHECK_EQ(pt_frame_refcount(st.pa[i]), 2);
 	}
 	/* the parent's writable entries, cached before, no longer allow a write */
 	for (uint32_t i = 0; st.live && i < st.npages; i++) {
@@ -938,7 +938,7 @@ static void verify_cow_clone(bool clean)
 		CHECK_EQ(probe(st.va[i], PROBE_WRITE | how, &v), PROBE_FAULTED | PF_P | PF_W | how);
 	}
 	RUN(check_data());
-	CHECK_OK(vm_activate(st.child));
+	CHECK_OK(pt_vm_activate(st.child));
 	RUN(check_data());
 }
 
@@ -950,8 +950,8 @@ static void verify_eager_clone(bool clean)
 	CHECK_GT(st.child, 0);
 	RUN(check_same_tables());
 	for (uint32_t i = 0; i < st.npages; i++) {
-		CHECK_OK(vm_query(st.as, st.va[i], &pm));
-		CHECK_OK(vm_query(st.child, st.va[i], &cm));
+		CHECK_OK(pt_vm_query(st.as, st.va[i], &pm));
+		CHECK_OK(pt_vm_query(st.child, st.va[i], &cm));
 		CHECK_EQ(pm.pa, st.pa[i]);
 		CHECK_EQ(pm.flags, st.flags[i]);
 		CHECK_EQ(cm.flags, st.flags[i]);
@@ -960,11 +960,11 @@ static void verify_eager_clone(bool clean)
 			continue;
 		}
 		CHECK_NE(cm.pa, st.pa[i]);
-		CHECK_EQ(frame_refcount(cm.pa), 1);
+		CHECK_EQ(pt_frame_refcount(cm.pa), 1);
 		CHECK_EQ(fx_frame_word(cm.pa), st.word[i]);
 	}
 	RUN(check_parent_private());
-	CHECK_OK(vm_activate(st.child));
+	CHECK_OK(pt_vm_activate(st.child));
 	RUN(check_data());
 }
 
@@ -1047,16 +1047,16 @@ static void prepare_cow_fault(void)
 	RUN(add_page(USER_BASE, RW_USER));
 	RUN(add_page(USER_BASE + PAGE_SIZE, RW_USER));
 	RUN(go_live());
-	st.other = vm_clone(st.as, VM_CLONE_COW);
+	st.other = pt_vm_clone(st.as, VM_CLONE_COW);
 	CHECK_GT(st.other, 0);
 }
 
 static void prepare_cow_last_owner(void)
 {
 	RUN(prepare_cow_fault());
-	CHECK_OK(vm_destroy(st.other));
+	CHECK_OK(pt_vm_destroy(st.other));
 	st.other = -1;
-	CHECK_EQ(frame_refcount(st.pa[0]), 1);
+	CHECK_EQ(pt_frame_refcount(st.pa[0]), 1);
 }
 
 /* The page is still shared: copy-on-write in both, and a write still faults. */
@@ -1065,10 +1065,10 @@ static void check_still_shared(void)
 	struct vm_mapping m;
 	uint32_t v = 0;
 
-	CHECK_OK(vm_query(st.as, st.va[0], &m));
+	CHECK_OK(pt_vm_query(st.as, st.va[0], &m));
 	CHECK_EQ(m.pa, st.pa[0]);
 	CHECK_EQ(m.flags, RW_USER | VM_COW);
-	CHECK_EQ(frame_refcount(st.pa[0]), 2);
+	CHECK_EQ(pt_frame_refcount(st.pa[0]), 2);
 	CHECK_EQ(probe(st.va[0], PROBE_WRITE | PROBE_USER, &v), PROBE_FAULTED | PF_P | PF_W | PF_U);
 }
 
@@ -1088,16 +1088,16 @@ static void verify_cow_copy(bool clean)
 	struct vm_stats s;
 
 	CHECK(clean);
-	CHECK_OK(vm_query(st.as, st.va[0], &m));
+	CHECK_OK(pt_vm_query(st.as, st.va[0], &m));
 	CHECK_NE(m.pa, st.pa[0]);
 	CHECK_EQ(m.flags, RW_USER);
-	CHECK_EQ(frame_refcount(m.pa), 1);
+	CHECK_EQ(pt_frame_refcount(m.pa), 1);
 	CHECK_EQ(fx_frame_word(m.pa), st.word[0]);
-	CHECK_OK(vm_query(st.other, st.va[0], &o));
+	CHECK_OK(pt_vm_query(st.other, st.va[0], &o));
 	CHECK_EQ(o.pa, st.pa[0]);
 	CHECK_EQ(o.flags, RW_USER | VM_COW);
-	CHECK_EQ(frame_refcount(st.pa[0]), 1);
-	vm_get_stats(&s);
+	CHECK_EQ(pt_frame_refcount(st.pa[0]), 1);
+	pt_vm_get_stats(&s);
 	CHECK_EQ(s.cow_copies, st.stats.cow_copies + 1);
 	RUN(check_written());
 	CHECK_EQ(fx_frame_word(st.pa[0]), st.word[0]); /* the sibling's page is untouched */
@@ -1109,10 +1109,10 @@ static void verify_cow_reuse(bool clean)
 	struct vm_stats s;
 
 	CHECK(clean);
-	CHECK_OK(vm_query(st.as, st.va[0], &m));
+	CHECK_OK(pt_vm_query(st.as, st.va[0], &m));
 	CHECK_EQ(m.pa, st.pa[0]);
 	CHECK_EQ(m.flags, RW_USER);
-	vm_get_stats(&s);
+	pt_vm_get_stats(&s);
 	CHECK_EQ(s.cow_reuses, st.stats.cow_reuses + 1);
 	RUN(check_written());
 }

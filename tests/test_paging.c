@@ -41,8 +41,8 @@
 #define FAULTED(err) (PROBE_FAULTED | (err))
 
 static int (*const steps[])(void) = {
-	paging_step_tracker_page, paging_step_master_block, paging_step_link_master,
-	paging_step_map_low,      paging_step_map_kzone,    paging_step_enable,
+	pt_paging_step_tracker_page, pt_paging_step_master_block, pt_paging_step_link_master,
+	pt_paging_step_map_low,      pt_paging_step_map_kzone,    pt_paging_step_enable,
 };
 
 /*
@@ -52,8 +52,8 @@ static int (*const steps[])(void) = {
  */
 static void check_kernel_zone_accounted(void)
 {
-	CHECK_EQ(frame_free_count(ZONE_KERNEL) + trk_pages() + trk_get(TRK_MASTER)->pcount,
-		 frame_total_count(ZONE_KERNEL));
+	CHECK_EQ(pt_frame_free_count(ZONE_KERNEL) + pt_trk_pages() + pt_trk_get(TRK_MASTER)->pcount,
+		 pt_frame_total_count(ZONE_KERNEL));
 }
 
 /* A 64 MiB machine, paging off, with the first n steps run (asserts). */
@@ -79,19 +79,19 @@ static void teardown(void)
 {
 	if (hw_paging_enabled())
 		fx_teardown();
-	paging_set_user_gate(0); /* a case that gave the kernel one: the next boots have none */
+	pt_paging_set_user_gate(0); /* a case that gave the kernel one: the next boots have none */
 }
 
 static const struct pg_tracker *master(void)
 {
-	return trk_get(TRK_MASTER);
+	return pt_trk_get(TRK_MASTER);
 }
 
 static pte_t *master_pte(vaddr_t va)
 {
-	pde_t pde = ptb_pd(master())[pde_index(va)];
+	pde_t pde = pt_ptb_pd(master())[pde_index(va)];
 
-	return &ptb_table(pde_addr(pde))[pte_index(va)];
+	return &pt_ptb_table(pde_addr(pde))[pte_index(va)];
 }
 
 static bool page_is_zero(paddr_t pa)
@@ -109,7 +109,7 @@ static paddr_t first_free(uint32_t *n)
 {
 	paddr_t pa = 0;
 
-	if (!frame_next_free_run(&pa, n))
+	if (!pt_frame_next_free_run(&pa, n))
 		*n = 0;
 	return pa;
 }
@@ -121,23 +121,23 @@ static void step1_allocates_a_pinned_zeroed_tracker_page(void)
 	boot_steps(0);
 	if (test_failed())
 		return;
-	uint32_t free0 = frame_free_count(ZONE_KERNEL), run;
+	uint32_t free0 = pt_frame_free_count(ZONE_KERNEL), run;
 	paddr_t dirty = first_free(&run);
 	memset(hw_phys(dirty), 0xA5, PAGE_SIZE); /* so that "zeroed" means something */
-	CHECK_OK(paging_step_tracker_page());
-	paddr_t page = trk_page_addr(0);
+	CHECK_OK(pt_paging_step_tracker_page());
+	paddr_t page = pt_trk_page_addr(0);
 	CHECK_EQ(page, dirty);
-	CHECK(frame_in_kzone(page));
-	CHECK_EQ(frame_refcount(page), 1);
-	CHECK_EQ(frame_pincount(page), 1);
+	CHECK(pt_frame_in_kzone(page));
+	CHECK_EQ(pt_frame_refcount(page), 1);
+	CHECK_EQ(pt_frame_pincount(page), 1);
 	CHECK(page_is_zero(page));
-	CHECK_EQ(frame_free_count(ZONE_KERNEL), free0 - 1);
-	CHECK_EQ(trk_pages(), 1);
-	CHECK_EQ(trk_count(), 0);
-	CHECK_EQ(trk_page_addr(1), 0);
-	CHECK(trk_get(TRK_MASTER) == NULL);
-	CHECK_OK(trk_check());
-	CHECK_OK(frame_check());
+	CHECK_EQ(pt_frame_free_count(ZONE_KERNEL), free0 - 1);
+	CHECK_EQ(pt_trk_pages(), 1);
+	CHECK_EQ(pt_trk_count(), 0);
+	CHECK_EQ(pt_trk_page_addr(1), 0);
+	CHECK(pt_trk_get(TRK_MASTER) == NULL);
+	CHECK_OK(pt_trk_check());
+	CHECK_OK(pt_frame_check());
 	CHECK(!hw_paging_enabled());
 }
 
@@ -149,24 +149,24 @@ static void step2_creates_the_master_block_outside_cr3(void)
 	boot_steps(1);
 	if (test_failed())
 		return;
-	uint32_t free0 = frame_free_count(ZONE_KERNEL);
+	uint32_t free0 = pt_frame_free_count(ZONE_KERNEL);
 	paddr_t block = first_free(&run);
 	CHECK_GE(run, PTB_MIN_PAGES);
 	memset(hw_phys(block), 0xA5, PTB_MIN_PAGES * PAGE_SIZE);
-	CHECK_OK(paging_step_master_block());
+	CHECK_OK(pt_paging_step_master_block());
 	for (uint32_t i = 0; i < PTB_MIN_PAGES; i++) {
-		CHECK_EQ(frame_refcount(block + i * PAGE_SIZE), 1);
-		CHECK_EQ(frame_pincount(block + i * PAGE_SIZE), 1);
+		CHECK_EQ(pt_frame_refcount(block + i * PAGE_SIZE), 1);
+		CHECK_EQ(pt_frame_pincount(block + i * PAGE_SIZE), 1);
 	}
 	CHECK(page_is_zero(block)); /* page A; page B is a spare, zeroed when it is linked */
-	CHECK_EQ(frame_free_count(ZONE_KERNEL), free0 - PTB_MIN_PAGES);
-	ptb_get_stats(&st);
+	CHECK_EQ(pt_frame_free_count(ZONE_KERNEL), free0 - PTB_MIN_PAGES);
+	pt_ptb_get_stats(&st);
 	CHECK_EQ(st.blocks, 1);
 	CHECK_EQ(st.pages, PTB_MIN_PAGES);
-	CHECK_EQ(trk_count(), 0); /* not linked yet */
+	CHECK_EQ(pt_trk_count(), 0); /* not linked yet */
 	CHECK_NE(hw_cr3(), block);
 	CHECK(!hw_paging_enabled());
-	CHECK_OK(frame_check());
+	CHECK_OK(pt_frame_check());
 }
 
 static void step3_links_the_master_in_tracker_0(void)
@@ -177,18 +177,18 @@ static void step3_links_the_master_in_tracker_0(void)
 	if (test_failed())
 		return;
 	paddr_t block = first_free(&run);
-	CHECK_OK(paging_step_master_block());
-	CHECK_OK(paging_step_link_master());
+	CHECK_OK(pt_paging_step_master_block());
+	CHECK_OK(pt_paging_step_link_master());
 	const struct pg_tracker *m = master();
 	CHECK(m != NULL);
 	CHECK_EQ(m->ptPtr, block); /* base, and no tables yet in the low bits */
-	CHECK_EQ(trk_base(m), block);
-	CHECK_EQ(trk_ntables(m), 0);
+	CHECK_EQ(pt_trk_base(m), block);
+	CHECK_EQ(pt_trk_ntables(m), 0);
 	CHECK_EQ(m->pcount, PTB_MIN_PAGES);
-	CHECK_EQ(trk_count(), 1);
-	CHECK_EQ(trk_next(0), TRK_MASTER);
-	CHECK_EQ(trk_next(1), -1);
-	CHECK_OK(trk_check());
+	CHECK_EQ(pt_trk_count(), 1);
+	CHECK_EQ(pt_trk_next(0), TRK_MASTER);
+	CHECK_EQ(pt_trk_next(1), -1);
+	CHECK_OK(pt_trk_check());
 	CHECK_NE(hw_cr3(), block);
 	CHECK(!hw_paging_enabled());
 }
@@ -198,12 +198,12 @@ static void step4_maps_the_first_mib_except_page_0(void)
 	boot_steps(3);
 	if (test_failed())
 		return;
-	CHECK_OK(paging_step_map_low());
+	CHECK_OK(pt_paging_step_map_low());
 	const struct pg_tracker *m = master();
-	const pde_t *pd = ptb_pd(m);
-	CHECK_EQ(trk_ntables(m), 1);
+	const pde_t *pd = pt_ptb_pd(m);
+	CHECK_EQ(pt_trk_ntables(m), 1);
 	CHECK_EQ(m->pcount, PTB_MIN_PAGES); /* page B became the table: no growth */
-	CHECK_EQ(pd[0].v, make_pde(trk_base(m) + PAGE_SIZE, KERNEL_PDE_FLAGS).v);
+	CHECK_EQ(pd[0].v, make_pde(pt_trk_base(m) + PAGE_SIZE, KERNEL_PDE_FLAGS).v);
 	for (uint32_t i = 1; i < PT_ENTRIES; i++)
 		CHECK_EQ(pd[i].v, 0);
 	CHECK_EQ(master_pte(0)->v, 0);
@@ -223,12 +223,12 @@ static void step5_maps_every_page_of_the_kernel_zone(void)
 	boot_steps(4);
 	if (test_failed())
 		return;
-	CHECK_OK(paging_step_map_kzone());
-	paddr_t x = frame_kzone_end();
+	CHECK_OK(pt_paging_step_map_kzone());
+	paddr_t x = pt_frame_kzone_end();
 	const struct pg_tracker *m = master();
-	const pde_t *pd = ptb_pd(m);
+	const pde_t *pd = pt_ptb_pd(m);
 	CHECK_EQ(x, MiB(16));
-	CHECK_EQ(trk_ntables(m), 4);
+	CHECK_EQ(pt_trk_ntables(m), 4);
 	for (uint32_t i = 0; i < 4; i++) {
 		CHECK(pde_present(pd[i]));
 		CHECK_EQ(pde_flags(pd[i]), KERNEL_PDE_FLAGS);
@@ -240,8 +240,8 @@ static void step5_maps_every_page_of_the_kernel_zone(void)
 	for (paddr_t pa = PAGE_SIZE; pa < x; pa += PAGE_SIZE)
 		CHECK_EQ(master_pte(pa)->v, make_pte(pa, KERNEL_PTE_FLAGS).v);
 	/* the structures made so far lie in what is now mapped */
-	CHECK_LT(trk_page_addr(0), x);
-	CHECK_LE(trk_base(m) + m->pcount * PAGE_SIZE, x);
+	CHECK_LT(pt_trk_page_addr(0), x);
+	CHECK_LE(pt_trk_base(m) + m->pcount * PAGE_SIZE, x);
 	CHECK_EQ(hw_cr3(), 0);
 	CHECK(!hw_paging_enabled());
 }
@@ -253,25 +253,25 @@ static void step6_loads_cr3_and_turns_paging_on(void)
 	boot_steps(5);
 	if (test_failed())
 		return;
-	CHECK_OK(paging_step_enable());
+	CHECK_OK(pt_paging_step_enable());
 	const struct pg_tracker *m = master();
-	const pde_t *pd = ptb_pd(m);
-	paddr_t x = frame_kzone_end();
-	CHECK_EQ(hw_cr3(), trk_base(m));
+	const pde_t *pd = pt_ptb_pd(m);
+	paddr_t x = pt_frame_kzone_end();
+	CHECK_EQ(hw_cr3(), pt_trk_base(m));
 	CHECK(hw_paging_enabled());
 	CHECK_NE(mmu_cr0() & CR0_WP, 0);
 	CHECK_NE(mmu_cr4() & CR4_PGE, 0);
-	CHECK_EQ(vm_live(), TRK_MASTER);
+	CHECK_EQ(pt_vm_live(), TRK_MASTER);
 	/* the kmap table: linked, supervisor, every slot empty */
 	CHECK(pde_present(pd[KMAP_PDE]));
 	CHECK_EQ(pde_flags(pd[KMAP_PDE]), KERNEL_PDE_FLAGS);
 	CHECK_EQ(pd[KMAP_PDE].v & PG_US, 0);
-	CHECK_EQ(trk_ntables(m), 5);
+	CHECK_EQ(pt_trk_ntables(m), 5);
 	CHECK_EQ(m->pcount, 6); /* trimmed: the master never grows again */
-	CHECK_EQ(kmap_in_use(), 0);
+	CHECK_EQ(pt_kmap_in_use(), 0);
 	CHECK(page_is_zero(pde_addr(pd[KMAP_PDE])));
 	/* kernel addresses work at CPL 0, and are identity */
-	CHECK_EQ(probe(trk_base(m) + KMAP_PDE * 4, PROBE_READ, &v), 0);
+	CHECK_EQ(probe(pt_trk_base(m) + KMAP_PDE * 4, PROBE_READ, &v), 0);
 	CHECK_EQ(v, pd[KMAP_PDE].v);
 	CHECK_EQ(probe(PAGE_SIZE, PROBE_READ, &v), 0);
 	CHECK_EQ(probe(x - 4, PROBE_READ, &v), 0);
@@ -289,14 +289,14 @@ static void step6_loads_cr3_and_turns_paging_on(void)
 	CHECK_EQ(probe(USER_BASE, PROBE_READ, &v), FAULTED(0));
 	/* and the kernel is out of reach of CPL 3 */
 	CHECK_EQ(probe(MiB(1), PROBE_USER, &v), FAULTED(PF_P | PF_U));
-	CHECK_OK(vm_check());
+	CHECK_OK(pt_vm_check());
 	RUN(check_kernel_zone_accounted());
 	fx_counts(&fx_start);
 }
 
 /*
  * A kernel with a user gate: step 6 maps the gate's page at GATE_BASE,
- * global and supervisor-only, and paging_open_gate lets ring 3 in and out
+ * global and supervisor-only, and pt_paging_open_gate lets ring 3 in and out
  * while the TLB holds the page.  A global entry outlives CR3 loads, so a
  * gate closed without an invlpg would stay open to every process.
  */
@@ -307,19 +307,19 @@ static void the_user_gate_opens_and_closes_at_once(void)
 
 	fx_boot(64, 16, false);
 	*(uint32_t *)hw_phys(code) = 0x6A7E6A7E;
-	paging_set_user_gate(code);
-	CHECK_OK(paging_init(false));
+	pt_paging_set_user_gate(code);
+	CHECK_OK(pt_paging_init(false));
 	CHECK_EQ(probe(GATE_BASE, PROBE_READ, &v), 0);
 	CHECK_EQ(v, 0x6A7E6A7E);
 	CHECK_EQ(probe(GATE_BASE, PROBE_USER, &v), FAULTED(PF_P | PF_U));
-	paging_open_gate(true);
+	pt_paging_open_gate(true);
 	v = 0;
 	CHECK_EQ(probe(GATE_BASE, PROBE_USER, &v), 0);
 	CHECK_EQ(v, 0x6A7E6A7E);
-	paging_open_gate(false);
+	pt_paging_open_gate(false);
 	CHECK_EQ(probe(GATE_BASE, PROBE_USER, &v), FAULTED(PF_P | PF_U));
 	CHECK_EQ(probe(GATE_BASE, PROBE_READ, &v), 0);
-	CHECK_OK(vm_check());
+	CHECK_OK(pt_vm_check());
 	fx_counts(&fx_start);
 }
 
@@ -342,24 +342,24 @@ static void moves_of_the_master_during_init_are_rebased_and_trimmed(void)
 	if (test_failed())
 		return;
 	for (uint32_t i = 0; i < 2; i++) {
-		paddr_t old = trk_base(master());
+		paddr_t old = pt_trk_base(master());
 		plug[i] = old + master()->pcount * PAGE_SIZE;
 		CHECK_OK(fx_take_kframe(plug[i]));
 		CHECK_OK(steps[4 + i]());
-		CHECK_NE(trk_base(master()), old);
+		CHECK_NE(pt_trk_base(master()), old);
 		CHECK(fx_kframes_free(old, 2));
 	}
 	const struct pg_tracker *m = master();
 	CHECK_EQ(m->pcount, 6);
-	CHECK_EQ(trk_ntables(m), 5);
-	CHECK_EQ(hw_cr3(), trk_base(m));
+	CHECK_EQ(pt_trk_ntables(m), 5);
+	CHECK_EQ(hw_cr3(), pt_trk_base(m));
 	for (uint32_t i = 0; i < 4; i++)
-		CHECK_EQ(pde_addr(ptb_pd(m)[i]), trk_base(m) + (i + 1) * PAGE_SIZE);
-	CHECK_EQ(pde_addr(ptb_pd(m)[KMAP_PDE]), trk_base(m) + 5 * PAGE_SIZE);
+		CHECK_EQ(pde_addr(pt_ptb_pd(m)[i]), pt_trk_base(m) + (i + 1) * PAGE_SIZE);
+	CHECK_EQ(pde_addr(pt_ptb_pd(m)[KMAP_PDE]), pt_trk_base(m) + 5 * PAGE_SIZE);
 	check_kernel_zone_mapping(MiB(16));
-	CHECK_OK(frame_free(plug[0]));
-	CHECK_OK(frame_free(plug[1]));
-	CHECK_OK(vm_check());
+	CHECK_OK(pt_frame_free(plug[0]));
+	CHECK_OK(pt_frame_free(plug[1]));
+	CHECK_OK(pt_vm_check());
 	RUN(check_kernel_zone_accounted());
 	fx_counts(&fx_start);
 }
@@ -374,22 +374,22 @@ static void paging_init_is_the_six_steps(void)
 		return;
 	t = *master();
 	CHECK_EQ(t.pcount, 6);
-	memcpy(by_steps, hw_phys(trk_base(&t)), t.pcount * PAGE_SIZE);
-	uint32_t kfree = frame_free_count(ZONE_KERNEL), ufree = frame_free_count(ZONE_USER);
+	memcpy(by_steps, hw_phys(pt_trk_base(&t)), t.pcount * PAGE_SIZE);
+	uint32_t kfree = pt_frame_free_count(ZONE_KERNEL), ufree = pt_frame_free_count(ZONE_USER);
 	boot(64, 16);
-	CHECK_EQ(frame_free_count(ZONE_KERNEL), kfree);
-	CHECK_EQ(frame_free_count(ZONE_USER), ufree);
+	CHECK_EQ(pt_frame_free_count(ZONE_KERNEL), kfree);
+	CHECK_EQ(pt_frame_free_count(ZONE_USER), ufree);
 	CHECK_EQ(master()->ptPtr, t.ptPtr);
 	CHECK_EQ(master()->pcount, t.pcount);
-	CHECK_MEM_EQ(hw_phys(trk_base(master())), by_steps, t.pcount * PAGE_SIZE);
+	CHECK_MEM_EQ(hw_phys(pt_trk_base(master())), by_steps, t.pcount * PAGE_SIZE);
 }
 
-/* Every event counter of vm_get_stats is zero. */
+/* Every event counter of pt_vm_get_stats is zero. */
 static void check_no_events(void)
 {
 	struct vm_stats s;
 
-	vm_get_stats(&s);
+	pt_vm_get_stats(&s);
 	CHECK_EQ(s.spaces, 0);
 	CHECK_EQ(s.spaces_peak, 0);
 	CHECK_EQ(s.relocations, 0);
@@ -411,26 +411,26 @@ static void a_new_boot_starts_every_counter_from_zero(void)
 
 	boot(64, 16);
 	check_no_events();
-	int a = vm_create(), b = vm_create();
+	int a = pt_vm_create(), b = pt_vm_create();
 	CHECK_GT(a, 0);
 	CHECK_GT(b, 0);
 	for (uint32_t r = 0; r < 3; r++) /* b sits after a: a relocates */
-		CHECK_OK(vm_map_zero(a, REGION(r), URW));
-	CHECK_OK(vm_unmap(a, REGION(0))); /* a table moves */
-	CHECK_OK(vm_map_range(b, USER_BASE, DEVICE_PA, 40, URW));
-	CHECK_OK(vm_unmap_range(b, USER_BASE, 40)); /* not live: skipped */
-	int c = vm_clone(a, VM_CLONE_COW);
+		CHECK_OK(pt_vm_map_zero(a, REGION(r), URW));
+	CHECK_OK(pt_vm_unmap(a, REGION(0))); /* a table moves */
+	CHECK_OK(pt_vm_map_range(b, USER_BASE, DEVICE_PA, 40, URW));
+	CHECK_OK(pt_vm_unmap_range(b, USER_BASE, 40)); /* not live: skipped */
+	int c = pt_vm_clone(a, VM_CLONE_COW);
 	CHECK_GT(c, 0);
-	CHECK_OK(vm_activate(a));
+	CHECK_OK(pt_vm_activate(a));
 	CHECK_EQ(probe(REGION(1), PROBE_USER | PROBE_WRITE, &v), FAULTED(PF_P | PF_W | PF_U));
-	CHECK_OK(vm_fault(a, REGION(1), PF_P | PF_W | PF_U));
-	CHECK_OK(vm_map_range(a, REGION(9), DEVICE_PA, 40, URW));
-	CHECK_OK(vm_unmap_range(a, REGION(9), 40)); /* live, past the flush threshold */
-	CHECK_OK(vm_activate(TRK_MASTER));
-	CHECK_OK(vm_destroy(c));
-	CHECK_OK(vm_destroy(b));
-	CHECK_OK(vm_destroy(a));
-	vm_get_stats(&s);
+	CHECK_OK(pt_vm_fault(a, REGION(1), PF_P | PF_W | PF_U));
+	CHECK_OK(pt_vm_map_range(a, REGION(9), DEVICE_PA, 40, URW));
+	CHECK_OK(pt_vm_unmap_range(a, REGION(9), 40)); /* live, past the flush threshold */
+	CHECK_OK(pt_vm_activate(TRK_MASTER));
+	CHECK_OK(pt_vm_destroy(c));
+	CHECK_OK(pt_vm_destroy(b));
+	CHECK_OK(pt_vm_destroy(a));
+	pt_vm_get_stats(&s);
 	CHECK_GT(s.relocations, 0);
 	CHECK_GT(s.table_moves, 0);
 	CHECK_GT(s.cow_copies, 0);
@@ -466,13 +466,13 @@ static void check_kernel_view(void)
 		CHECK_EQ(probe(va, PROBE_USER | PROBE_WRITE, &v), FAULTED(PF_P | PF_W | PF_U));
 	}
 	CHECK_EQ(probe(0, PROBE_READ, &v), FAULTED(0));
-	CHECK_EQ(probe(trk_page_addr(0), PROBE_READ, &v), 0);
-	CHECK_EQ(v, trk_get(TRK_MASTER)->ptPtr);
+	CHECK_EQ(probe(pt_trk_page_addr(0), PROBE_READ, &v), 0);
+	CHECK_EQ(v, pt_trk_get(TRK_MASTER)->ptPtr);
 }
 
 static void kernel_pdes_equal_the_masters(int as)
 {
-	CHECK_MEM_EQ(ptb_pd(trk_get(as)), ptb_pd(master()), KERNEL_PDES * sizeof(pde_t));
+	CHECK_MEM_EQ(pt_ptb_pd(pt_trk_get(as)), pt_ptb_pd(master()), KERNEL_PDES * sizeof(pde_t));
 }
 
 static void kernel_mappings_are_seen_from_every_space(void)
@@ -481,16 +481,16 @@ static void kernel_mappings_are_seen_from_every_space(void)
 
 	boot(64, 16);
 	for (uint32_t i = 0; i < ARRAY_SIZE(as); i++) {
-		as[i] = vm_create();
+		as[i] = pt_vm_create();
 		CHECK_GT(as[i], 0);
 		/* a different user layout in each: 1..6 tables, some relocations */
 		for (uint32_t r = 0; r <= i; r++)
-			CHECK_OK(vm_map(as[i], REGION(r * 37 % 192), DEVICE_PA, VM_USER));
-		CHECK_OK(vm_check());
+			CHECK_OK(pt_vm_map(as[i], REGION(r * 37 % 192), DEVICE_PA, VM_USER));
+		CHECK_OK(pt_vm_check());
 	}
 	*(uint32_t *)hw_phys(MiB(8)) = 0x8BADF00D;
 	for (uint32_t i = 0; i < ARRAY_SIZE(as); i++) {
-		CHECK_OK(vm_activate(as[i]));
+		CHECK_OK(pt_vm_activate(as[i]));
 		check_kernel_view();
 		if (test_failed())
 			return;
@@ -502,43 +502,43 @@ static void kernel_mappings_are_seen_from_every_space(void)
 		CHECK_EQ(probe(MiB(8) + 4, PROBE_WRITE, &v), 0); /* a kernel write, seen by all */
 		CHECK_EQ(*(uint32_t *)hw_phys(MiB(8) + 4), i);
 	}
-	CHECK_OK(vm_activate(TRK_MASTER));
+	CHECK_OK(pt_vm_activate(TRK_MASTER));
 	check_kernel_view();
 	*(uint32_t *)hw_phys(MiB(8)) = 0;
 	*(uint32_t *)hw_phys(MiB(8) + 4) = 0;
 	for (uint32_t i = 0; i < ARRAY_SIZE(as); i++)
-		CHECK_OK(vm_destroy(as[i]));
+		CHECK_OK(pt_vm_destroy(as[i]));
 }
 
 static void kernel_pdes_stay_equal_through_growth_clone_and_relocation(void)
 {
 	boot(64, 16);
-	int a = vm_create(), b = vm_create();
+	int a = pt_vm_create(), b = pt_vm_create();
 	CHECK_GT(a, 0);
 	CHECK_GT(b, 0);
 	for (uint32_t r = 0; r < 40; r++) { /* a grows; b sits right after it: relocations */
-		CHECK_OK(vm_map(a, REGION(r), DEVICE_PA, VM_USER));
+		CHECK_OK(pt_vm_map(a, REGION(r), DEVICE_PA, VM_USER));
 		kernel_pdes_equal_the_masters(a);
 	}
 	struct vm_stats s;
-	vm_get_stats(&s);
+	pt_vm_get_stats(&s);
 	CHECK_GT(s.relocations, 0);
-	int c = vm_clone(a, VM_CLONE_COW), e = vm_clone(a, VM_CLONE_EAGER);
+	int c = pt_vm_clone(a, VM_CLONE_COW), e = pt_vm_clone(a, VM_CLONE_EAGER);
 	CHECK_GT(c, 0);
 	CHECK_GT(e, 0);
 	kernel_pdes_equal_the_masters(b);
 	kernel_pdes_equal_the_masters(c);
 	kernel_pdes_equal_the_masters(e);
-	CHECK_OK(vm_unmap_range(a, USER_BASE, (0u - USER_BASE) / PAGE_SIZE));
+	CHECK_OK(pt_vm_unmap_range(a, USER_BASE, (0u - USER_BASE) / PAGE_SIZE));
 	kernel_pdes_equal_the_masters(a);
-	CHECK_OK(vm_check());
-	CHECK_OK(vm_activate(c));
+	CHECK_OK(pt_vm_check());
+	CHECK_OK(pt_vm_activate(c));
 	check_kernel_view();
-	CHECK_OK(vm_activate(TRK_MASTER));
-	CHECK_OK(vm_destroy(a));
-	CHECK_OK(vm_destroy(b));
-	CHECK_OK(vm_destroy(c));
-	CHECK_OK(vm_destroy(e));
+	CHECK_OK(pt_vm_activate(TRK_MASTER));
+	CHECK_OK(pt_vm_destroy(a));
+	CHECK_OK(pt_vm_destroy(b));
+	CHECK_OK(pt_vm_destroy(c));
+	CHECK_OK(pt_vm_destroy(e));
 }
 
 /* ---- kernel zones and machines of other sizes --------------------------- */
@@ -565,8 +565,8 @@ static void check_kernel_zone_mapping(paddr_t x)
 	const struct pg_tracker *m = master();
 	uint32_t tables = DIV_ROUND_UP(x, PDE_SPAN);
 
-	CHECK_EQ(frame_kzone_end(), x);
-	CHECK_EQ(trk_ntables(m), tables + 1); /* and the kmap table */
+	CHECK_EQ(pt_frame_kzone_end(), x);
+	CHECK_EQ(pt_trk_ntables(m), tables + 1); /* and the kmap table */
 	CHECK_EQ(m->pcount, tables + 2);
 	for (vaddr_t va = PAGE_SIZE; va < x; va += PAGE_SIZE) {
 		struct mmu_result r = mmu_access(va, PF_W);
@@ -581,7 +581,7 @@ static void check_kernel_zone_mapping(paddr_t x)
 	CHECK(mmu_access(0, 0).fault);
 	CHECK_EQ(mmu_access(x - PAGE_SIZE, PF_U).err, PF_P | PF_U);
 	for (uint32_t i = tables; i < KMAP_PDE; i++)
-		CHECK_EQ(ptb_pd(m)[i].v, 0);
+		CHECK_EQ(pt_ptb_pd(m)[i].v, 0);
 }
 
 static void kernel_zones_of_any_size_are_mapped_whole(void)
@@ -589,21 +589,21 @@ static void kernel_zones_of_any_size_are_mapped_whole(void)
 	for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
 		boot(sizes[i].ram_mib, sizes[i].kzone_mib);
 		check_kernel_zone_mapping(sizes[i].x);
-		CHECK_OK(vm_check());
+		CHECK_OK(pt_vm_check());
 		if (test_failed()) {
 			kprintf("  (machine %u MiB, kernel zone %u MiB)\n", sizes[i].ram_mib,
 				sizes[i].kzone_mib);
 			return;
 		}
-		int as = vm_create();
+		int as = pt_vm_create();
 		CHECK_GT(as, 0);
-		CHECK_OK(vm_map(as, USER_LAST, DEVICE_PA, URW));
-		bool user_zone = frame_total_count(ZONE_USER) > 0;
+		CHECK_OK(pt_vm_map(as, USER_LAST, DEVICE_PA, URW));
+		bool user_zone = pt_frame_total_count(ZONE_USER) > 0;
 		if (user_zone)
-			CHECK_OK(vm_map_zero(as, USER_BASE, URW));
+			CHECK_OK(pt_vm_map_zero(as, USER_BASE, URW));
 		else
-			CHECK_ERR(vm_map_zero(as, USER_BASE, URW), E_NOMEM);
-		CHECK_OK(vm_activate(as));
+			CHECK_ERR(pt_vm_map_zero(as, USER_BASE, URW), E_NOMEM);
+		CHECK_OK(pt_vm_activate(as));
 		check_kernel_view();
 		uint32_t v = 0;
 		if (user_zone) {
@@ -611,8 +611,8 @@ static void kernel_zones_of_any_size_are_mapped_whole(void)
 			CHECK_EQ(probe(USER_BASE + 4, PROBE_USER, &v), 0);
 			CHECK_EQ(v, 0);
 		}
-		CHECK_OK(vm_activate(TRK_MASTER));
-		CHECK_OK(vm_destroy(as));
+		CHECK_OK(pt_vm_activate(TRK_MASTER));
+		CHECK_OK(pt_vm_destroy(as));
 		teardown();
 		if (test_failed())
 			return;
@@ -627,20 +627,20 @@ static void new_space_block_is_two_pages(void)
 	struct vm_stats s0, s1;
 
 	boot(64, 16);
-	vm_get_stats(&s0);
-	int as = vm_create();
+	pt_vm_get_stats(&s0);
+	int as = pt_vm_create();
 	CHECK_GT(as, 0);
-	CHECK_OK(vm_info(as, &info));
+	CHECK_OK(pt_vm_info(as, &info));
 	CHECK_EQ(info.pages, 2);
 	CHECK_EQ(info.tables, 0);
 	CHECK_EQ(info.mapped, 0);
-	CHECK_EQ(frame_free_count(ZONE_KERNEL), fx_start.free_kernel - 2);
-	vm_get_stats(&s1);
+	CHECK_EQ(pt_frame_free_count(ZONE_KERNEL), fx_start.free_kernel - 2);
+	pt_vm_get_stats(&s1);
 	CHECK_EQ(s1.block_pages - s0.block_pages, 2);
 	CHECK_EQ(s1.blocks - s0.blocks, 1);
 	CHECK_EQ(s1.spaces, s0.spaces + 1);
-	CHECK_OK(vm_check());
-	CHECK_OK(vm_destroy(as));
+	CHECK_OK(pt_vm_check());
+	CHECK_OK(pt_vm_destroy(as));
 }
 
 /*
@@ -655,21 +655,21 @@ static void code_and_stack_space_is_three_pages(void)
 	struct vm_space_info info;
 
 	boot(64, 16);
-	int as = vm_create();
+	int as = pt_vm_create();
 	CHECK_GT(as, 0);
 	for (uint32_t i = 0; i < 16; i++)
-		CHECK_OK(vm_map_zero(as, USER_BASE + i * PAGE_SIZE, VM_USER));
-	CHECK_OK(vm_map_zero(as, USER_LAST - PAGE_SIZE, URW)); /* ends at 0xFFFFF000 */
-	CHECK_OK(vm_check());
-	CHECK_OK(vm_info(as, &info));
+		CHECK_OK(pt_vm_map_zero(as, USER_BASE + i * PAGE_SIZE, VM_USER));
+	CHECK_OK(pt_vm_map_zero(as, USER_LAST - PAGE_SIZE, URW)); /* ends at 0xFFFFF000 */
+	CHECK_OK(pt_vm_check());
+	CHECK_OK(pt_vm_info(as, &info));
 	CHECK_EQ(info.pages, 3);
 	CHECK_EQ(info.tables, 2);
 	CHECK_EQ(info.mapped, 17);
-	CHECK_EQ(frame_free_count(ZONE_KERNEL), fx_start.free_kernel - 3);
-	const pde_t *pd = ptb_pd(trk_get(as));
+	CHECK_EQ(pt_frame_free_count(ZONE_KERNEL), fx_start.free_kernel - 3);
+	const pde_t *pd = pt_ptb_pd(pt_trk_get(as));
 	CHECK_EQ(pde_addr(pd[pde_index(USER_BASE)]), info.block + PAGE_SIZE);
 	CHECK_EQ(pde_addr(pd[pde_index(USER_LAST)]), info.block + 2 * PAGE_SIZE);
-	CHECK_OK(vm_destroy(as));
+	CHECK_OK(pt_vm_destroy(as));
 }
 
 static void one_gib_mapped_then_unmapped_leaves_two_pages(void)
@@ -678,22 +678,22 @@ static void one_gib_mapped_then_unmapped_leaves_two_pages(void)
 	struct vm_space_info info;
 
 	boot(64, 16);
-	int as = vm_create();
+	int as = pt_vm_create();
 	CHECK_GT(as, 0);
-	CHECK_OK(vm_map_range(as, USER_BASE, DEVICE_PA, gib, VM_USER));
-	CHECK_OK(vm_check());
-	CHECK_OK(vm_info(as, &info));
+	CHECK_OK(pt_vm_map_range(as, USER_BASE, DEVICE_PA, gib, VM_USER));
+	CHECK_OK(pt_vm_check());
+	CHECK_OK(pt_vm_info(as, &info));
 	CHECK_EQ(info.tables, 256);
 	CHECK_EQ(info.mapped, gib);
 	CHECK_GE(info.pages, 257);
-	CHECK_OK(vm_unmap_range(as, USER_BASE, gib));
-	CHECK_OK(vm_check());
-	CHECK_OK(vm_info(as, &info));
+	CHECK_OK(pt_vm_unmap_range(as, USER_BASE, gib));
+	CHECK_OK(pt_vm_check());
+	CHECK_OK(pt_vm_info(as, &info));
 	CHECK_EQ(info.tables, 0);
 	CHECK_EQ(info.mapped, 0);
 	CHECK_EQ(info.pages, 2);
-	CHECK_EQ(frame_free_count(ZONE_KERNEL), fx_start.free_kernel - 2);
-	CHECK_OK(vm_destroy(as));
+	CHECK_EQ(pt_frame_free_count(ZONE_KERNEL), fx_start.free_kernel - 2);
+	CHECK_OK(pt_vm_destroy(as));
 }
 
 static void destroying_returns_every_frame(void)
@@ -702,37 +702,37 @@ static void destroying_returns_every_frame(void)
 	uint32_t v = 7;
 
 	boot(64, 16);
-	int a = vm_create(), b = vm_create();
+	int a = pt_vm_create(), b = pt_vm_create();
 	CHECK_GT(a, 0);
 	CHECK_GT(b, 0);
 	for (uint32_t r = 0; r < 12; r++) /* b right after a: a relocates as it grows */
 		for (uint32_t i = 0; i < 3; i++)
-			CHECK_OK(vm_map_zero(a, REGION(r * 60) + i * PAGE_SIZE, URW));
-	CHECK_OK(vm_map_range(a, REGION(700), DEVICE_PA, 100, VM_USER));
-	CHECK_OK(vm_map_zero(b, USER_BASE, URW));
-	int c = vm_clone(a, VM_CLONE_COW), e = vm_clone(a, VM_CLONE_EAGER);
+			CHECK_OK(pt_vm_map_zero(a, REGION(r * 60) + i * PAGE_SIZE, URW));
+	CHECK_OK(pt_vm_map_range(a, REGION(700), DEVICE_PA, 100, VM_USER));
+	CHECK_OK(pt_vm_map_zero(b, USER_BASE, URW));
+	int c = pt_vm_clone(a, VM_CLONE_COW), e = pt_vm_clone(a, VM_CLONE_EAGER);
 	CHECK_GT(c, 0);
 	CHECK_GT(e, 0);
-	CHECK_OK(vm_activate(c));
+	CHECK_OK(pt_vm_activate(c));
 	CHECK_EQ(probe(REGION(60), PROBE_USER | PROBE_WRITE, &v), FAULTED(PF_P | PF_W | PF_U));
-	CHECK_OK(vm_fault(c, REGION(60), PF_P | PF_W | PF_U));
-	CHECK_OK(vm_activate(TRK_MASTER));
-	CHECK_OK(vm_check());
-	vm_get_stats(&s);
+	CHECK_OK(pt_vm_fault(c, REGION(60), PF_P | PF_W | PF_U));
+	CHECK_OK(pt_vm_activate(TRK_MASTER));
+	CHECK_OK(pt_vm_check());
+	pt_vm_get_stats(&s);
 	CHECK_GT(s.relocations, 0);
-	CHECK_LT(frame_free_count(ZONE_USER), fx_start.free_user - 36 * 2);
-	CHECK_OK(vm_destroy(a));
-	CHECK_OK(vm_destroy(c));
-	CHECK_OK(vm_destroy(e));
-	CHECK_OK(vm_destroy(b));
-	CHECK_OK(vm_check());
-	CHECK_EQ(frame_free_count(ZONE_KERNEL), fx_start.free_kernel);
-	CHECK_EQ(frame_free_count(ZONE_USER), fx_start.free_user);
-	vm_get_stats(&s);
+	CHECK_LT(pt_frame_free_count(ZONE_USER), fx_start.free_user - 36 * 2);
+	CHECK_OK(pt_vm_destroy(a));
+	CHECK_OK(pt_vm_destroy(c));
+	CHECK_OK(pt_vm_destroy(e));
+	CHECK_OK(pt_vm_destroy(b));
+	CHECK_OK(pt_vm_check());
+	CHECK_EQ(pt_frame_free_count(ZONE_KERNEL), fx_start.free_kernel);
+	CHECK_EQ(pt_frame_free_count(ZONE_USER), fx_start.free_user);
+	pt_vm_get_stats(&s);
 	CHECK_EQ(s.spaces, 0);
 	CHECK_EQ(s.blocks, 1);
 	CHECK_EQ(s.block_pages, master()->pcount);
-	CHECK_EQ(s.tables, trk_ntables(master()));
+	CHECK_EQ(s.tables, pt_trk_ntables(master()));
 }
 
 /* 2,000 address spaces: four tracker pages, 8,000 frames of blocks. */
@@ -743,43 +743,43 @@ static void two_thousand_spaces_fill_four_tracker_pages(void)
 
 	boot(64, 32);
 	for (uint32_t i = 0; i < ARRAY_SIZE(as); i++) {
-		as[i] = vm_create();
+		as[i] = pt_vm_create();
 		CHECK_GT(as[i], 0);
 		CHECK_EQ(as[i], (int)i + 1); /* trackers are taken lowest first */
 	}
-	vm_get_stats(&s);
+	pt_vm_get_stats(&s);
 	CHECK_EQ(s.spaces, 2000);
 	CHECK_EQ(s.tracker_pages, 4);
-	CHECK_EQ(trk_pages(), 4);
+	CHECK_EQ(pt_trk_pages(), 4);
 	CHECK_EQ(s.block_pages, master()->pcount + 2 * 2000);
-	CHECK_OK(vm_map(as[1999], USER_BASE, DEVICE_PA, URW));
-	CHECK_OK(vm_map(as[600], USER_LAST, DEVICE_PA + PAGE_SIZE, URW));
-	CHECK_OK(vm_check());
+	CHECK_OK(pt_vm_map(as[1999], USER_BASE, DEVICE_PA, URW));
+	CHECK_OK(pt_vm_map(as[600], USER_LAST, DEVICE_PA + PAGE_SIZE, URW));
+	CHECK_OK(pt_vm_check());
 	paddr_t pa;
-	CHECK_OK(vm_translate(as[1999], USER_BASE + 0x10, &pa));
+	CHECK_OK(pt_vm_translate(as[1999], USER_BASE + 0x10, &pa));
 	CHECK_EQ(pa, DEVICE_PA + 0x10);
-	CHECK_OK(vm_translate(as[600], USER_LAST, &pa));
+	CHECK_OK(pt_vm_translate(as[600], USER_LAST, &pa));
 	CHECK_EQ(pa, DEVICE_PA + PAGE_SIZE);
 	/* emptying the last tracker page (trackers 1536-2047) gives it back */
 	for (uint32_t i = 1535; i < 2000; i++)
-		CHECK_OK(vm_destroy(as[i]));
-	CHECK_EQ(trk_pages(), 3);
-	CHECK_OK(vm_check());
-	int again = vm_create();
+		CHECK_OK(pt_vm_destroy(as[i]));
+	CHECK_EQ(pt_trk_pages(), 3);
+	CHECK_OK(pt_vm_check());
+	int again = pt_vm_create();
 	CHECK_EQ(again, 1536);
-	CHECK_EQ(trk_pages(), 4);
-	CHECK_OK(vm_destroy(again));
-	CHECK_EQ(trk_pages(), 3);
+	CHECK_EQ(pt_trk_pages(), 4);
+	CHECK_OK(pt_vm_destroy(again));
+	CHECK_EQ(pt_trk_pages(), 3);
 	for (uint32_t i = 0; i < 1535; i++)
-		CHECK_OK(vm_destroy(as[i]));
-	CHECK_EQ(trk_pages(), 1);
-	vm_get_stats(&s);
+		CHECK_OK(pt_vm_destroy(as[i]));
+	CHECK_EQ(pt_trk_pages(), 1);
+	pt_vm_get_stats(&s);
 	CHECK_EQ(s.spaces, 0);
 	CHECK_EQ(s.spaces_peak, 2000);
 }
 
 /*
- * Before paging is on, kmap hands out physical addresses, and kunmap must
+ * Before paging is on, kmap hands out physical addresses, and pt_kunmap must
  * take them back whatever they are: with more than 1 GiB of RAM a user
  * frame can lie where the kmap window will be (0x3FC00000).
  */
@@ -788,11 +788,11 @@ static void kmap_before_paging_takes_any_frame_directly(void)
 	paddr_t pa = KMAP_BASE + PAGE_SIZE;
 
 	fx_boot(1100, 0, false);
-	CHECK(!frame_in_kzone(pa));
-	CHECK_EQ(kmap(pa), pa);
-	kunmap(pa);
-	kmap_zero(pa);
-	CHECK_EQ(kmap_in_use(), 0);
+	CHECK(!pt_frame_in_kzone(pa));
+	CHECK_EQ(pt_kmap(pa), pa);
+	pt_kunmap(pa);
+	pt_kmap_zero(pa);
+	CHECK_EQ(pt_kmap_in_use(), 0);
 }
 
 static const struct test_case cases[] = {

@@ -15,20 +15,20 @@
  * thirteen page tables, and its block grows, moves and shrinks.
  *
  * Frames come from fx_user_frame, map_zero, the copies of eager clones and
- * copy-on-write faults (whose addresses are learnt with vm_query and must be
+ * copy-on-write faults (whose addresses are learnt with pt_vm_query and must be
  * frames nothing else uses), and a pool of runs of four contiguous frames
  * the test holds for map_range.
  *
  * Operations: create, destroy, map, map_range, map_zero, unmap,
  * unmap_range, protect, clone (copy-on-write and eager), activate, reads and
  * writes through probe() at CPL 0 and 3 in the live space (a refused write
- * to a copy-on-write page goes to vm_fault as a kernel would, and is
- * retried), vm_fault calls of every kind, probes of kernel addresses, and
+ * to a copy-on-write page goes to pt_vm_fault as a kernel would, and is
+ * retried), pt_vm_fault calls of every kind, probes of kernel addresses, and
  * bad arguments, which must return the exact error and change nothing.
  * After every operation every candidate page of every space is compared
  * with the model, with every frame's reference count and the free counts,
- * and one page is translated; every DEEP_EVERY operations vm_check runs,
- * every mapping is listed with vm_iterate, the block sizes are checked and
+ * and one page is translated; every DEEP_EVERY operations pt_vm_check runs,
+ * every mapping is listed with pt_vm_iterate, the block sizes are checked and
  * every frame's data is read.
  *
  * A failure names the seed, the operation's number and what it was; set
@@ -137,12 +137,12 @@ static int pick_free(void)
 /* Fill a frame through kmap. */
 static void frame_fill(paddr_t pa, uint32_t fill)
 {
-	vaddr_t va = kmap(pa);
+	vaddr_t va = pt_kmap(pa);
 	uint32_t *w = hw_kva(va);
 
 	for (uint32_t i = 0; i < PAGE_SIZE / 4; i++)
 		w[i] = fill;
-	kunmap(va);
+	pt_kunmap(va);
 }
 
 /* ---- checks ---------------------------------------------------------------------------- */
@@ -163,7 +163,7 @@ static bool out(int s)
 {
 	struct vm_space_info info;
 
-	return vm_info(md.sp[s].h, &info) == 0 && info.out;
+	return pt_vm_info(md.sp[s].h, &info) == 0 && info.out;
 }
 
 static bool check_all(void)
@@ -181,9 +181,9 @@ static bool check_all(void)
 
 static bool check_deep(void)
 {
-	int rc = vm_check();
+	int rc = pt_vm_check();
 
-	MD_CHECK(rc == 0, "vm_check failed (checked every %u operations)", DEEP_EVERY);
+	MD_CHECK(rc == 0, "pt_vm_check failed (checked every %u operations)", DEEP_EVERY);
 	for (int s = 0; s < NSLOTS; s++)
 		if (md.sp[s].h > 0 && !md_check_listing(s))
 			return false;
@@ -201,7 +201,7 @@ static bool op_create(void)
 	if (s < 0)
 		return op_destroy();
 	md_describe("create");
-	int h = vm_create();
+	int h = pt_vm_create();
 	return md_check_new_handle(h) && md_after_create(s, h);
 }
 
@@ -212,7 +212,7 @@ static bool op_destroy(void)
 	if (s < 0)
 		return op_create();
 	md_describe("destroy %d%s", md.sp[s].h, s == md.live ? " (live)" : "");
-	return md_after_destroy(s, vm_destroy(md.sp[s].h));
+	return md_after_destroy(s, pt_vm_destroy(md.sp[s].h));
 }
 
 static bool op_activate(void)
@@ -221,7 +221,7 @@ static bool op_activate(void)
 	int s = (n == 0 || md_below(5) == 0) ? -1 : list[md_below((uint32_t)n)];
 
 	md_describe("activate %d", md_handle(s));
-	return md_after_activate(s, vm_activate(md_handle(s)));
+	return md_after_activate(s, pt_vm_activate(md_handle(s)));
 }
 
 static bool op_clone(enum vm_clone_mode mode)
@@ -233,7 +233,7 @@ static bool op_clone(enum vm_clone_mode mode)
 	if (d < 0)
 		return op_destroy();
 	md_describe("clone %d %s", md.sp[s].h, mode == VM_CLONE_COW ? "copy-on-write" : "eager");
-	int h = vm_clone(md.sp[s].h, mode);
+	int h = pt_vm_clone(md.sp[s].h, mode);
 	return md_check_new_handle(h) && md_after_clone(s, d, mode, h);
 }
 
@@ -266,7 +266,7 @@ static bool op_map_range(void)
 	for (uint32_t i = 0; i < n; i++)
 		if (!md_ref(pa + i * PAGE_SIZE))
 			return false;
-	int rc = vm_map_range(md.sp[s].h, va, pa, n, flags);
+	int rc = pt_vm_map_range(md.sp[s].h, va, pa, n, flags);
 	if (!md_after_map_range(s, va, pa, n, flags, rc))
 		return false;
 	for (uint32_t i = 0; rc < 0 && i < n; i++)
@@ -282,7 +282,7 @@ static bool op_map_zero(void)
 		return op_create();
 	uint32_t c = md_below(NCAND), flags = md_random_flags();
 	md_describe("map_zero %d 0x%x flags 0x%x", md.sp[s].h, cand_va(c), flags);
-	return md_after_map_zero(s, c, flags, vm_map_zero(md.sp[s].h, cand_va(c), flags));
+	return md_after_map_zero(s, c, flags, pt_vm_map_zero(md.sp[s].h, cand_va(c), flags));
 }
 
 static bool op_unmap(void)
@@ -293,7 +293,7 @@ static bool op_unmap(void)
 		return op_create();
 	uint32_t c = md_below(NCAND);
 	md_describe("unmap %d 0x%x", md.sp[s].h, cand_va(c));
-	return md_after_unmap(s, c, vm_unmap(md.sp[s].h, cand_va(c)));
+	return md_after_unmap(s, c, pt_vm_unmap(md.sp[s].h, cand_va(c)));
 }
 
 static bool op_unmap_range(void)
@@ -323,7 +323,7 @@ static bool op_unmap_range(void)
 		va = cand_va(g * GROUP_PAGES + k);
 	}
 	md_describe("unmap_range %d 0x%x, %u pages", md.sp[s].h, va, n);
-	return md_after_unmap_range(s, va, n, vm_unmap_range(md.sp[s].h, va, n));
+	return md_after_unmap_range(s, va, n, pt_vm_unmap_range(md.sp[s].h, va, n));
 }
 
 static bool op_protect(void)
@@ -337,15 +337,15 @@ static bool op_protect(void)
 	vaddr_t va = cand_va(g * GROUP_PAGES + k);
 
 	md_describe("protect %d 0x%x, %u pages, flags 0x%x", md.sp[s].h, va, n, flags);
-	return md_after_protect(s, va, n, flags, vm_protect(md.sp[s].h, va, n, flags));
+	return md_after_protect(s, va, n, flags, pt_vm_protect(md.sp[s].h, va, n, flags));
 }
 
 /* ---- operations: accesses and faults ----------------------------------------------------- */
 
-/* Call vm_fault as a kernel would, and check what it did; *broke: it copied or reused. */
+/* Call pt_vm_fault as a kernel would, and check what it did; *broke: it copied or reused. */
 static bool fault(int s, uint32_t c, vaddr_t va, uint32_t err, bool *broke)
 {
-	int rc = vm_fault(md.sp[s].h, va, err);
+	int rc = pt_vm_fault(md.sp[s].h, va, err);
 
 	if (rc < 0)
 		m.faults_refused++;
@@ -409,7 +409,7 @@ static bool op_bad(void)
 		return md_bad_call(kind, &a);
 	int h = md.sp[s].h, rc;
 	md_describe("protect %d 0x%x, 5 pages: the last is never mapped", h, group_va[g]);
-	rc = vm_protect(h, group_va[g], 5, a.flags);
+	rc = pt_vm_protect(h, group_va[g], 5, a.flags);
 	MD_CHECK_RC(rc, -E_NOENT);
 	return true;
 }
@@ -433,10 +433,10 @@ static bool pager_evict_one(void)
 		return true;
 	uint32_t c = pick_page(s);
 	md_describe("page out %d 0x%x", md.sp[s].h, cand_va(c));
-	int rc = pager_evict(md.sp[s].h, cand_va(c));
+	int rc = pt_pager_evict(md.sp[s].h, cand_va(c));
 	MD_CHECK(rc == 0 || rc == -E_EXIST || rc == -E_BUSY || rc == -E_NOENT,
-		 "pager_evict returned %d (%s)", rc, err_name(rc));
-	MD_CHECK(rc != -E_NOENT || !md_page(s, c)->mapped, "pager_evict: a mapped page not found");
+		 "pt_pager_evict returned %d (%s)", rc, err_name(rc));
+	MD_CHECK(rc != -E_NOENT || !md_page(s, c)->mapped, "pt_pager_evict: a mapped page not found");
 	return md_follow_swap(s);
 }
 
@@ -447,7 +447,7 @@ static bool pager_block(void)
 	if (s < 0)
 		return true;
 	md_describe("page out the block of %d", md.sp[s].h);
-	return md_after_block_out(s, pager_block_out(md.sp[s].h));
+	return md_after_block_out(s, pt_pager_block_out(md.sp[s].h));
 }
 
 /* Page out at random: a page, the clock, a block. */
@@ -461,7 +461,7 @@ static bool pager_op(void)
 	if (k == 1)
 		return pager_block();
 	md_describe("reclaim");
-	pager_reclaim(k == 2 ? 1 + md_below(8) : UINT32_MAX);
+	pt_pager_reclaim(k == 2 ? 1 + md_below(8) : UINT32_MAX);
 	return follow_all();
 }
 
@@ -502,7 +502,7 @@ static bool start(uint32_t seed, void (*read_slot)(uint32_t slot, uint32_t w[3])
 	md_start(&config);
 	md_seed(seed);
 	md_describe("start");
-	int rc = vm_activate(0);
+	int rc = pt_vm_activate(0);
 	MD_CHECK_RC(rc, 0);
 	for (uint32_t r = 0; r < NPOOL; r++) {
 		rc = fx_user_run(GROUP_PAGES, &m.pool_pa[r]);
@@ -539,7 +539,7 @@ static void print_stats(void)
 	};
 	struct vm_stats s;
 
-	vm_get_stats(&s);
+	pt_vm_get_stats(&s);
 	kprintf("random: seed 0x%08x, %u operations, %u pager operations:", md.seed, md.op,
 		m.paged_out);
 	for (int k = 0; k < OP_KINDS; k++)
@@ -557,7 +557,7 @@ void random_run(uint32_t seed, uint32_t ops, void (*read_slot)(uint32_t slot, ui
 {
 	bool ok = start(seed, read_slot);
 
-	vm_reset_stats();
+	pt_vm_reset_stats();
 	for (md.op = 0; ok && md.op < ops; md.op++) {
 		ok = step() && check_all();
 		if (ok && (md.op + 1) % DEEP_EVERY == 0)

@@ -14,14 +14,14 @@
  *   clone         copy-on-write or eager, into another slot (destroyed first)
  *   activate      make it live
  *   access        a read or a write through the model MMU in the live
- *                 space (a write to a copy-on-write page goes to vm_fault
+ *                 space (a write to a copy-on-write page goes to pt_vm_fault
  *                 and is retried, as a kernel would)
  *   bad           a call with a bad argument, which must change nothing
  *
  * The model follows each space's NCAND pages and the frames they map.
  * Each operation's result is checked, and the space it touched is compared
  * with the model, with the reference counts of its frames; every
- * CHECK_EVERY operations vm_check() runs and every space, the data of
+ * CHECK_EVERY operations pt_vm_check() runs and every space, the data of
  * every frame and the free counts are compared.  The candidate pages lie
  * in five 4 MiB regions, so blocks grow, move and shrink throughout.
  *
@@ -94,7 +94,7 @@ static bool check_everything(void)
 {
 	md_describe("the check after %u operations", md.op);
 	st.checks++;
-	MD_CHECK(vm_check() == 0, "vm_check failed");
+	MD_CHECK(pt_vm_check() == 0, "pt_vm_check failed");
 	for (int s = 0; s < NSPACES; s++)
 		if (!check_space(s))
 			return false;
@@ -113,20 +113,20 @@ static int pick_not_live(void)
 
 static bool create_in(int s)
 {
-	return md_after_create(s, vm_create());
+	return md_after_create(s, pt_vm_create());
 }
 
 /* Slot s is not live. */
 static bool destroy_in(int s)
 {
-	return md_after_destroy(s, vm_destroy(md.sp[s].h));
+	return md_after_destroy(s, pt_vm_destroy(md.sp[s].h));
 }
 
 /* The live space cannot be destroyed: -E_BUSY, and it stays. */
 static bool op_recreate(int s)
 {
 	md_describe("recreate %d", md.sp[s].h);
-	if (!md_after_destroy(s, vm_destroy(md.sp[s].h)))
+	if (!md_after_destroy(s, pt_vm_destroy(md.sp[s].h)))
 		return false;
 	return s == md.live || create_in(s);
 }
@@ -143,7 +143,7 @@ static bool op_map_zero(int s)
 	uint32_t c = md_below(NCAND), flags = md_random_flags();
 
 	md_describe("map_zero %d 0x%x flags 0x%x", md.sp[s].h, cand(c), flags);
-	return md_after_map_zero(s, c, flags, vm_map_zero(md.sp[s].h, cand(c), flags));
+	return md_after_map_zero(s, c, flags, pt_vm_map_zero(md.sp[s].h, cand(c), flags));
 }
 
 static bool op_unmap(int s)
@@ -151,7 +151,7 @@ static bool op_unmap(int s)
 	uint32_t c = md_below(NCAND);
 
 	md_describe("unmap %d 0x%x", md.sp[s].h, cand(c));
-	return md_after_unmap(s, c, vm_unmap(md.sp[s].h, cand(c)));
+	return md_after_unmap(s, c, pt_vm_unmap(md.sp[s].h, cand(c)));
 }
 
 static bool op_unmap_range(int s)
@@ -168,7 +168,7 @@ static bool op_unmap_range(int s)
 	uint32_t n = ranges[i].n;
 
 	md_describe("unmap_range %d 0x%x, %u pages", md.sp[s].h, va, n);
-	return md_after_unmap_range(s, va, n, vm_unmap_range(md.sp[s].h, va, n));
+	return md_after_unmap_range(s, va, n, pt_vm_unmap_range(md.sp[s].h, va, n));
 }
 
 static bool op_protect(int s)
@@ -176,7 +176,7 @@ static bool op_protect(int s)
 	uint32_t c = md_below(NCAND), flags = md_random_flags();
 
 	md_describe("protect %d 0x%x flags 0x%x", md.sp[s].h, cand(c), flags);
-	return md_after_protect(s, cand(c), 1, flags, vm_protect(md.sp[s].h, cand(c), 1, flags));
+	return md_after_protect(s, cand(c), 1, flags, pt_vm_protect(md.sp[s].h, cand(c), 1, flags));
 }
 
 static bool op_clone(int s, enum vm_clone_mode mode)
@@ -189,16 +189,16 @@ static bool op_clone(int s, enum vm_clone_mode mode)
 		    mode == VM_CLONE_COW ? "cow" : "eager", d);
 	if (!destroy_in(d))
 		return false;
-	return md_after_clone(s, d, mode, vm_clone(md.sp[s].h, mode));
+	return md_after_clone(s, d, mode, pt_vm_clone(md.sp[s].h, mode));
 }
 
 static bool op_activate(int s)
 {
 	md_describe("activate %d", md.sp[s].h);
-	return md_after_activate(s, vm_activate(md.sp[s].h));
+	return md_after_activate(s, pt_vm_activate(md.sp[s].h));
 }
 
-/* A write refused by a copy-on-write page goes to vm_fault and is retried. */
+/* A write refused by a copy-on-write page goes to pt_vm_fault and is retried. */
 static bool op_access(void)
 {
 	int s = md.live;
@@ -219,7 +219,7 @@ static bool op_access(void)
 	if (!(got & PF_P) || !(how & PROBE_WRITE))
 		return true;
 	uint32_t err = got & ~PROBE_FAULTED;
-	int rc = vm_fault(md.sp[s].h, cand(c), err);
+	int rc = pt_vm_fault(md.sp[s].h, cand(c), err);
 	if (!md_after_fault(s, c, cand(c), err, rc, &broke))
 		return false;
 	return broke ? md_retry(p, cand(c), 0, how, wrote) : true;
@@ -233,27 +233,27 @@ static bool op_bad(int s)
 	switch (md_below(5)) {
 	case 0:
 		md_describe("map %d unaligned", h);
-		rc = vm_map(h, cand(0) + 0x10, 0xF0000000u, VM_USER);
+		rc = pt_vm_map(h, cand(0) + 0x10, 0xF0000000u, VM_USER);
 		want = -E_INVAL;
 		break;
 	case 1:
 		md_describe("map %d kernel address", h);
-		rc = vm_map(h, 0x00400000u, 0xF0000000u, VM_USER);
+		rc = pt_vm_map(h, 0x00400000u, 0xF0000000u, VM_USER);
 		want = -E_RANGE;
 		break;
 	case 2:
 		md_describe("query a handle past the last");
-		rc = vm_query((int)TRK_MAX - 1, cand(0), &q);
+		rc = pt_vm_query((int)TRK_MAX - 1, cand(0), &q);
 		want = -E_BADH;
 		break;
 	case 3:
 		md_describe("protect %d with unknown flags", h);
-		rc = vm_protect(h, cand(0), 1, PG_G);
+		rc = pt_vm_protect(h, cand(0), 1, PG_G);
 		want = -E_INVAL;
 		break;
 	default:
 		md_describe("unmap_range %d of no pages", h);
-		rc = vm_unmap_range(h, cand(0), 0);
+		rc = pt_vm_unmap_range(h, cand(0), 0);
 		want = -E_INVAL;
 		break;
 	}
@@ -308,7 +308,7 @@ static bool finish(void)
 	md_describe("finish");
 	if (!md_destroy_all() || !md_check_no_frames() || !md_check_as_booted())
 		return false;
-	MD_CHECK(vm_check() == 0, "vm_check failed at the end");
+	MD_CHECK(pt_vm_check() == 0, "pt_vm_check failed at the end");
 	return true;
 }
 
@@ -319,7 +319,7 @@ static void print_stats(void)
 						    "clone_eager", "activate", "access", "bad" };
 	struct vm_stats s;
 
-	vm_get_stats(&s);
+	pt_vm_get_stats(&s);
 	kprintf("stress: seed 0x%08x, %u operations, %u checks:", stress_seed, md.op, st.checks);
 	for (int k = 0; k < S_KINDS; k++)
 		kprintf(" %s %u", names[k], st.done[k]);

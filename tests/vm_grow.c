@@ -12,12 +12,12 @@ static void block_grows_in_place_when_the_frames_after_it_are_free(void)
 {
 	int as = fx_space_with_room(4);
 	CHECK_GT(as, 0);
-	CHECK_OK(vm_check());
+	CHECK_OK(pt_vm_check());
 	struct vm_space_info i0 = info_of(as);
 	struct vm_stats s0 = stats_now();
 	CHECK_EQ(i0.pages, 2);
 	for (uint32_t r = 0; r < 4; r++) {
-		STEP(vm_map(as, REGION(r * 100), DEVICE_PA + PAGE(r), VM_USER));
+		STEP(pt_vm_map(as, REGION(r * 100), DEVICE_PA + PAGE(r), VM_USER));
 		CHECK_EQ(info_of(as).block, i0.block);
 		CHECK_EQ(info_of(as).pages, MAX(2, r + 2)); /* in place: just what is needed */
 	}
@@ -25,10 +25,10 @@ static void block_grows_in_place_when_the_frames_after_it_are_free(void)
 	CHECK_EQ(s1.inplace_growths - s0.inplace_growths, 3);
 	CHECK_EQ(s1.relocations - s0.relocations, 0);
 	CHECK_EQ(s1.pages_copied - s0.pages_copied, 0);
-	CHECK_EQ(frame_free_count(ZONE_KERNEL), fx_start.free_kernel - 5);
+	CHECK_EQ(pt_frame_free_count(ZONE_KERNEL), fx_start.free_kernel - 5);
 	for (uint32_t r = 0; r < 4; r++)
 		CHECK_EQ(query_pa(as, REGION(r * 100)), DEVICE_PA + PAGE(r));
-	STEP(vm_destroy(as));
+	STEP(pt_vm_destroy(as));
 }
 
 /*
@@ -50,14 +50,14 @@ static int block_the_way(int as, paddr_t *plug)
 static void give_back_plug(paddr_t plug)
 {
 	if (plug)
-		frame_free(plug);
+		pt_frame_free(plug);
 }
 
 static void block_relocates_when_the_frame_after_it_is_taken(void)
 {
 	paddr_t pa[2], plug;
 
-	int as = vm_create();
+	int as = pt_vm_create();
 	CHECK_GT(as, 0);
 	STEP(map_filled(as, REGION(0), 0xAAAA0000, URW, &pa[0]));
 	STEP(map_filled(as, REGION(0) + PAGE(1), 0xAAAA0001, VM_USER, &pa[1]));
@@ -65,7 +65,7 @@ static void block_relocates_when_the_frame_after_it_is_taken(void)
 	CHECK_EQ(i0.pages, 2);
 	STEP(block_the_way(as, &plug));
 	struct vm_stats s0 = stats_now();
-	STEP(vm_map(as, REGION(1), DEVICE_PA, URW));
+	STEP(pt_vm_map(as, REGION(1), DEVICE_PA, URW));
 	struct vm_stats s1 = stats_now();
 	CHECK_EQ(s1.relocations - s0.relocations, 1);
 	CHECK_EQ(s1.inplace_growths - s0.inplace_growths, 0);
@@ -82,7 +82,7 @@ static void block_relocates_when_the_frame_after_it_is_taken(void)
 	CHECK_EQ(query_flags(as, REGION(0) + PAGE(1)), VM_USER);
 	CHECK_EQ(fx_frame_word(pa[1]), 0xAAAA0001);
 	give_back_plug(plug);
-	STEP(vm_destroy(as));
+	STEP(pt_vm_destroy(as));
 }
 
 /*
@@ -98,24 +98,24 @@ static void relocating_the_live_space_keeps_every_translation(void)
 {
 	paddr_t plug;
 
-	int as = vm_create();
+	int as = pt_vm_create();
 	CHECK_GT(as, 0);
 	for (uint32_t i = 0; i < 4; i++)
 		STEP(map_filled(as, REGION(0) + PAGE(i), 0x100 + i, URW, NULL));
 	struct vm_space_info i0 = info_of(as);
-	STEP(vm_activate(as));
+	STEP(pt_vm_activate(as));
 	CHECK_EQ(hw_cr3(), i0.block);
 	for (uint32_t i = 0; i < 4; i++)
 		CHECK_READS(REGION(0) + PAGE(i), USR_RD, 0x100 + i);
 	CHECK_WRITES(REGION(0), USR_WR, 0xD1);
 	STEP(block_the_way(as, &plug));
 	struct vm_stats s0 = stats_now();
-	STEP(vm_map_zero(as, REGION(3), URW));
+	STEP(pt_vm_map_zero(as, REGION(3), URW));
 	CHECK_EQ(stats_now().relocations - s0.relocations, 1);
 	struct vm_space_info i1 = info_of(as);
 	CHECK_NE(i1.block, i0.block);
 	CHECK_EQ(hw_cr3(), i1.block);
-	CHECK_EQ(vm_live(), as);
+	CHECK_EQ(pt_vm_live(), as);
 	CHECK_READS(REGION(0), USR_RD, 0xD1);
 	for (uint32_t i = 1; i < 4; i++)
 		CHECK_READS(REGION(0) + PAGE(i), USR_RD, 0x100 + i);
@@ -128,9 +128,9 @@ static void relocating_the_live_space_keeps_every_translation(void)
 	CHECK_READS(REGION(0) + PAGE(3), USR_RD, 0x103);
 	CHECK_READS(REGION(3) + 4, USR_RD, 0xD3);
 	CHECK_FAULTS(REGION(1), USR_RD, PF_U);
-	STEP(vm_activate(0));
+	STEP(pt_vm_activate(0));
 	give_back_plug(plug);
-	STEP(vm_destroy(as));
+	STEP(pt_vm_destroy(as));
 }
 
 /*
@@ -143,7 +143,7 @@ static void relocations_double_the_block_so_copying_stays_linear(void)
 	paddr_t plugs[8];
 	uint32_t nplugs = 0;
 
-	int as = vm_create();
+	int as = pt_vm_create();
 	CHECK_GT(as, 0);
 	struct vm_stats s0 = stats_now();
 	for (uint32_t r = 0; r < 64; r++) {
@@ -153,7 +153,7 @@ static void relocations_double_the_block_so_copying_stays_linear(void)
 			STEP(block_the_way(as, &plugs[nplugs]));
 			nplugs++;
 		}
-		STEP(vm_map(as, REGION(r * 11), DEVICE_PA, VM_USER));
+		STEP(pt_vm_map(as, REGION(r * 11), DEVICE_PA, VM_USER));
 	}
 	struct vm_stats s1 = stats_now();
 	CHECK_EQ(s1.relocations - s0.relocations, 6);
@@ -163,7 +163,7 @@ static void relocations_double_the_block_so_copying_stays_linear(void)
 	CHECK_EQ(info_of(as).tables, 64);
 	while (nplugs > 0)
 		give_back_plug(plugs[--nplugs]);
-	STEP(vm_destroy(as));
+	STEP(pt_vm_destroy(as));
 }
 
 /*
@@ -175,18 +175,18 @@ static void relocations_double_the_block_so_copying_stays_linear(void)
  */
 static void tables_take_slots_in_order_of_first_use(void)
 {
-	int as = vm_create();
+	int as = pt_vm_create();
 	CHECK_GT(as, 0);
-	STEP(vm_map(as, REGION(700) + PAGE(9), DEVICE_PA, VM_USER));
-	STEP(vm_map(as, REGION(0), DEVICE_PA, VM_USER));
-	STEP(vm_map(as, REGION(300) + PAGE(1023), DEVICE_PA, VM_USER));
-	STEP(vm_map(as, REGION(0) + PAGE(1), DEVICE_PA, VM_USER)); /* no new table */
+	STEP(pt_vm_map(as, REGION(700) + PAGE(9), DEVICE_PA, VM_USER));
+	STEP(pt_vm_map(as, REGION(0), DEVICE_PA, VM_USER));
+	STEP(pt_vm_map(as, REGION(300) + PAGE(1023), DEVICE_PA, VM_USER));
+	STEP(pt_vm_map(as, REGION(0) + PAGE(1), DEVICE_PA, VM_USER)); /* no new table */
 	CHECK_EQ(slot_of(as, REGION(700)), 1);
 	CHECK_EQ(slot_of(as, REGION(0)), 2);
 	CHECK_EQ(slot_of(as, REGION(300)), 3);
 	CHECK_EQ(info_of(as).tables, 3);
 	CHECK_EQ(info_of(as).pages, 4);
-	STEP(vm_destroy(as));
+	STEP(pt_vm_destroy(as));
 }
 
 /* Fill the spare pages of the block of as with a word that no entry holds. */
@@ -207,24 +207,24 @@ static void scribble_on_spares(int as)
  */
 static void a_spare_page_is_zeroed_when_it_becomes_a_table(void)
 {
-	int as = vm_create();
+	int as = pt_vm_create();
 	CHECK_GT(as, 0);
 	RUN(scribble_on_spares(as)); /* page B */
-	STEP(vm_map(as, REGION(3) + PAGE(4), DEVICE_PA, VM_USER));
+	STEP(pt_vm_map(as, REGION(3) + PAGE(4), DEVICE_PA, VM_USER));
 	CHECK_EQ(info_of(as).mapped, 1);
 	CHECK_EQ(pte_of(as, REGION(3)).v, 0);
 	CHECK_EQ(pte_of(as, REGION(3) + PAGE(1023)).v, 0);
 	/* room a growth takes, and the slot a removed table leaves */
-	STEP(vm_map_range(as, REGION(5), DEVICE_PA, 3, VM_USER));
-	STEP(vm_map(as, REGION(9), DEVICE_PA, VM_USER));
-	STEP(vm_unmap_range(as, REGION(5), 3));
+	STEP(pt_vm_map_range(as, REGION(5), DEVICE_PA, 3, VM_USER));
+	STEP(pt_vm_map(as, REGION(9), DEVICE_PA, VM_USER));
+	STEP(pt_vm_unmap_range(as, REGION(5), 3));
 	RUN(scribble_on_spares(as));
-	STEP(vm_map(as, REGION(12) + PAGE(1), DEVICE_PA, URW));
-	STEP(vm_map(as, REGION(13) + PAGE(2), DEVICE_PA, URW));
+	STEP(pt_vm_map(as, REGION(12) + PAGE(1), DEVICE_PA, URW));
+	STEP(pt_vm_map(as, REGION(13) + PAGE(2), DEVICE_PA, URW));
 	CHECK_EQ(info_of(as).mapped, 4);
 	CHECK_EQ(pte_of(as, REGION(12)).v, 0);
 	CHECK_EQ(pte_of(as, REGION(13) + PAGE(1)).v, 0);
-	STEP(vm_destroy(as));
+	STEP(pt_vm_destroy(as));
 }
 
 static const struct test_case cases[] = {

@@ -1,5 +1,5 @@
 /*
- * vm_iterate.c - vm_iterate visits the mappings in address order; the dump
+ * vm_iterate.c - pt_vm_iterate visits the mappings in address order; the dump
  * prints one line per run of pages.
  */
 #include "vm_util.h"
@@ -27,14 +27,14 @@ static void iterate_visits_mappings_in_address_order(void)
 	struct visit_log log = { 0 };
 	paddr_t pa;
 
-	int as = vm_create();
+	int as = pt_vm_create();
 	CHECK_GT(as, 0);
 	/* mapped out of order: the tables sit in the block in this order */
-	STEP(vm_map(as, USER_LAST, DEVICE_PA + PAGE(3), URW));
+	STEP(pt_vm_map(as, USER_LAST, DEVICE_PA + PAGE(3), URW));
 	STEP(map_filled(as, REGION(300) + PAGE(5), 0xC1, VM_USER, &pa));
-	STEP(vm_map(as, USER_BASE, DEVICE_PA, VM_WRITE));
-	STEP(vm_map(as, REGION(300), DEVICE_PA + PAGE(1), URW));
-	CHECK_OK(vm_iterate(as, log_visit, &log));
+	STEP(pt_vm_map(as, USER_BASE, DEVICE_PA, VM_WRITE));
+	STEP(pt_vm_map(as, REGION(300), DEVICE_PA + PAGE(1), URW));
+	CHECK_OK(pt_vm_iterate(as, log_visit, &log));
 	CHECK_EQ(log.n, 4);
 	const vaddr_t want_va[] = { USER_BASE, REGION(300), REGION(300) + PAGE(5), USER_LAST };
 	const paddr_t want_pa[] = { DEVICE_PA, DEVICE_PA + PAGE(1), pa, DEVICE_PA + PAGE(3) };
@@ -46,24 +46,24 @@ static void iterate_visits_mappings_in_address_order(void)
 	}
 	/* a visitor that says stop */
 	log = (struct visit_log){ .stop_at = 2 };
-	CHECK_EQ(vm_iterate(as, log_visit, &log), 42);
+	CHECK_EQ(pt_vm_iterate(as, log_visit, &log), 42);
 	CHECK_EQ(log.n, 2);
 	CHECK_EQ(log.va[1], REGION(300));
 	/* nothing mapped, nothing visited */
-	int empty = vm_create();
+	int empty = pt_vm_create();
 	CHECK_GT(empty, 0);
 	log = (struct visit_log){ 0 };
-	CHECK_OK(vm_iterate(empty, log_visit, &log));
+	CHECK_OK(pt_vm_iterate(empty, log_visit, &log));
 	CHECK_EQ(log.n, 0);
-	STEP(vm_destroy(empty));
-	STEP(vm_destroy(as));
+	STEP(pt_vm_destroy(empty));
+	STEP(pt_vm_destroy(as));
 }
 
 /*
  * One line per run of pages with the same rights and contiguous frames:
  *
  *   address space 3: block 0x..., 4 pages, 3 tables, 9 pages mapped
- *   40000000-40003000 00003000 urw- f0000000     three pages, two vm_map calls
+ *   40000000-40003000 00003000 urw- f0000000     three pages, two pt_vm_map calls
  *   40003000-40004000 00001000 ur-- <frame>      contiguous va, another frame
  *   40004000-40005000 00001000 -rw- f0003000     contiguous frame, other rights
  *   403ff000-40401000 00002000 urw- f0010000     across a table boundary
@@ -74,14 +74,14 @@ static void dump_prints_one_line_per_range(void)
 	static char got[2048], want[2048];
 	paddr_t pa;
 
-	int as = vm_create();
+	int as = pt_vm_create();
 	CHECK_GT(as, 0);
-	STEP(vm_map_range(as, USER_BASE, DEVICE_PA, 2, URW));
-	STEP(vm_map(as, USER_BASE + PAGE(2), DEVICE_PA + PAGE(2), URW));
+	STEP(pt_vm_map_range(as, USER_BASE, DEVICE_PA, 2, URW));
+	STEP(pt_vm_map(as, USER_BASE + PAGE(2), DEVICE_PA + PAGE(2), URW));
 	STEP(map_filled(as, USER_BASE + PAGE(3), 0xD1, VM_USER, &pa));
-	STEP(vm_map(as, USER_BASE + PAGE(4), DEVICE_PA + PAGE(3), VM_WRITE));
-	STEP(vm_map_range(as, REGION(1) - PAGE(1), DEVICE_PA + 0x10000, 2, URW));
-	STEP(vm_map(as, USER_LAST, DEVICE_PA + 0x20000, URW));
+	STEP(pt_vm_map(as, USER_BASE + PAGE(4), DEVICE_PA + PAGE(3), VM_WRITE));
+	STEP(pt_vm_map_range(as, REGION(1) - PAGE(1), DEVICE_PA + 0x10000, 2, URW));
+	STEP(pt_vm_map(as, USER_LAST, DEVICE_PA + 0x20000, URW));
 	struct vm_space_info info = info_of(as);
 	CHECK_EQ(info.mapped, 8);
 	fx_dump(as, got, sizeof(got));
@@ -95,10 +95,10 @@ static void dump_prints_one_line_per_range(void)
 		  as, info.block, info.pages, pa);
 	CHECK_STR_EQ(got, want);
 	/* after a copy-on-write clone the user frame is shared: 'c' */
-	int c = vm_clone(as, VM_CLONE_COW);
+	int c = pt_vm_clone(as, VM_CLONE_COW);
 	CHECK_GT(c, 0);
-	CHECK_OK(vm_check());
-	CHECK_OK(vm_protect(as, USER_BASE + PAGE(3), 1, URW));
+	CHECK_OK(pt_vm_check());
+	CHECK_OK(pt_vm_protect(as, USER_BASE + PAGE(3), 1, URW));
 	fx_dump(c, got, sizeof(got));
 	struct vm_space_info ci = info_of(c);
 	ksnprintf(want, sizeof(want),
@@ -120,8 +120,8 @@ static void dump_prints_one_line_per_range(void)
 		  "fffff000-100000000 00001000 urw- f0020000\n",
 		  as, info.block, info.pages, pa);
 	CHECK_STR_EQ(got, want);
-	STEP(vm_destroy(c));
-	STEP(vm_destroy(as));
+	STEP(pt_vm_destroy(c));
+	STEP(pt_vm_destroy(as));
 	fx_dump(as, got, sizeof(got));
 	ksnprintf(want, sizeof(want), "address space %d: no such address space\n", as);
 	CHECK_STR_EQ(got, want);
@@ -143,12 +143,12 @@ static void block_dump_lists_tables_in_order_of_first_use(void)
 	struct strbuf b = { got, sizeof(got), 0 };
 	size_t len;
 
-	int as = vm_create();
+	int as = pt_vm_create();
 	CHECK_GT(as, 0);
-	STEP(vm_map_range(as, REGION(3), DEVICE_PA, 2, URW));
-	STEP(vm_map(as, REGION(0), DEVICE_PA + PAGE(4), URW));
+	STEP(pt_vm_map_range(as, REGION(3), DEVICE_PA, 2, URW));
+	STEP(pt_vm_map(as, REGION(0), DEVICE_PA + PAGE(4), URW));
 	struct vm_space_info info = info_of(as);
-	vm_dump_block(as, strbuf_putc, &b);
+	pt_vm_dump_block(as, strbuf_putc, &b);
 	strbuf_end(&b);
 	len = (size_t)ksnprintf(want, sizeof(want),
 		"block of address space %d at %08x: %u pages: the directory, 2 tables in order of "
@@ -162,9 +162,9 @@ static void block_dump_lists_tables_in_order_of_first_use(void)
 		len += (size_t)ksnprintf(want + len, sizeof(want) - len, "  page %-4u %08x  spare\n",
 					 i, info.block + PAGE(i));
 	CHECK_STR_EQ(got, want);
-	STEP(vm_destroy(as));
+	STEP(pt_vm_destroy(as));
 	b.len = 0;
-	vm_dump_block(as, strbuf_putc, &b);
+	pt_vm_dump_block(as, strbuf_putc, &b);
 	strbuf_end(&b);
 	ksnprintf(want, sizeof(want), "address space %d: no such address space\n", as);
 	CHECK_STR_EQ(got, want);

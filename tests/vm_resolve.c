@@ -18,10 +18,10 @@
 /* Write v at physical address pa (any offset) through a kmap window, as a kernel would. */
 static void write_phys(paddr_t pa, uint32_t v)
 {
-	vaddr_t w = kmap(ALIGN_DOWN(pa, PAGE_SIZE));
+	vaddr_t w = pt_kmap(ALIGN_DOWN(pa, PAGE_SIZE));
 
 	*(uint32_t *)((uint8_t *)hw_kva(w) + (pa & PAGE_MASK)) = v;
-	kunmap(w);
+	pt_kunmap(w);
 }
 
 /* The A and D bits of va's entry in as. */
@@ -35,33 +35,33 @@ static void resolve_gives_the_frame_of_a_page_the_access_allows(void)
 	vaddr_t va = REGION(2) + PAGE(4);
 	paddr_t frame, pa;
 
-	int as = vm_create();
+	int as = pt_vm_create();
 	CHECK_GT(as, 0);
 	STEP(map_filled(as, va, 0x5151, URW, &frame));
 	CHECK_EQ(ad_bits(as, va), 0);
-	CHECK_OK(vm_resolve(as, va + 0x124, RD, 0, &pa));
+	CHECK_OK(pt_vm_resolve(as, va + 0x124, RD, 0, &pa));
 	CHECK_EQ(pa, frame + 0x124);
 	CHECK_EQ(ad_bits(as, va), PG_A); /* a read: accessed, not dirty */
-	CHECK_OK(vm_check());
-	CHECK_OK(vm_resolve(as, va + 0x124, WR, 0, &pa));
+	CHECK_OK(pt_vm_check());
+	CHECK_OK(pt_vm_resolve(as, va + 0x124, WR, 0, &pa));
 	CHECK_EQ(pa, frame + 0x124);
 	CHECK_EQ(ad_bits(as, va), PG_A | PG_D); /* as the CPU leaves it after a write */
 	write_phys(pa, 0x6262);
-	STEP(vm_activate(as));
+	STEP(pt_vm_activate(as));
 	CHECK_READS(va + 0x124, USR_RD, 0x6262);
 	CHECK_READS(va, USR_RD, 0x5151);
-	STEP(vm_activate(0));
+	STEP(pt_vm_activate(0));
 	/* a kernel access (no PF_U) to a supervisor page it may write */
 	STEP(map_filled(as, va + PAGE(1), 0x7373, VM_WRITE, &frame));
-	CHECK_OK(vm_resolve(as, va + PAGE(1), PF_W, 0, &pa));
+	CHECK_OK(pt_vm_resolve(as, va + PAGE(1), PF_W, 0, &pa));
 	CHECK_EQ(pa, frame);
 	CHECK_EQ(query_flags(as, va + PAGE(1)), VM_WRITE);
 	/* device memory: its address, no reference taken */
-	STEP(vm_map(as, REGION(3), DEVICE_PA, VM_USER));
-	CHECK_OK(vm_resolve(as, REGION(3) + 8, RD, URW, &pa));
+	STEP(pt_vm_map(as, REGION(3), DEVICE_PA, VM_USER));
+	CHECK_OK(pt_vm_resolve(as, REGION(3) + 8, RD, URW, &pa));
 	CHECK_EQ(pa, DEVICE_PA + 8);
-	CHECK_EQ(frame_free_count(ZONE_USER), fx_start.free_user - 2);
-	STEP(vm_destroy(as));
+	CHECK_EQ(pt_frame_free_count(ZONE_USER), fx_start.free_user - 2);
+	STEP(pt_vm_destroy(as));
 }
 
 static void resolve_of_a_write_to_a_copy_on_write_page_copies_it(void)
@@ -69,19 +69,19 @@ static void resolve_of_a_write_to_a_copy_on_write_page_copies_it(void)
 	vaddr_t va = REGION(1) + PAGE(9);
 	paddr_t old, pa;
 
-	int p = vm_create();
+	int p = pt_vm_create();
 	CHECK_GT(p, 0);
 	STEP(map_filled(p, va, 0xC0C0, URW, &old));
-	int c = vm_clone(p, VM_CLONE_COW);
+	int c = pt_vm_clone(p, VM_CLONE_COW);
 	CHECK_GT(c, 0);
-	STEP(vm_activate(c));
+	STEP(pt_vm_activate(c));
 	CHECK_READS(va + 8, USR_RD, 0xC0C0); /* the TLB holds the shared frame */
 	/* a read leaves it shared */
-	CHECK_OK(vm_resolve(c, va + 8, RD, 0, &pa));
+	CHECK_OK(pt_vm_resolve(c, va + 8, RD, 0, &pa));
 	CHECK_EQ(pa, old + 8);
 	CHECK_EQ(query_flags(c, va), URW | VM_COW);
 	struct vm_stats s0 = stats_now();
-	CHECK_OK(vm_resolve(c, va + 8, WR, 0, &pa));
+	CHECK_OK(pt_vm_resolve(c, va + 8, WR, 0, &pa));
 	struct vm_stats s1 = stats_now();
 	CHECK_EQ(s1.cow_copies - s0.cow_copies, 1);
 	CHECK_NE(ALIGN_DOWN(pa, PAGE_SIZE), old);
@@ -89,75 +89,75 @@ static void resolve_of_a_write_to_a_copy_on_write_page_copies_it(void)
 	CHECK_EQ(query_pa(c, va), ALIGN_DOWN(pa, PAGE_SIZE));
 	CHECK_EQ(query_flags(c, va), URW);
 	CHECK_EQ(ad_bits(c, va), PG_A | PG_D);
-	CHECK_EQ(frame_refcount(old), 1);
-	CHECK_OK(vm_check());
+	CHECK_EQ(pt_frame_refcount(old), 1);
+	CHECK_OK(pt_vm_check());
 	/* the kernel writes the copy; the child sees it, not the old frame its TLB held */
 	write_phys(pa, 0xD1D1);
 	CHECK_READS(va + 8, USR_RD, 0xD1D1);
 	CHECK_READS(va, USR_RD, 0xC0C0); /* the copy kept the rest */
 	CHECK_WRITES(va + 12, USR_WR, 0xD2D2);
-	STEP(vm_activate(p));
+	STEP(pt_vm_activate(p));
 	CHECK_READS(va + 8, USR_RD, 0xC0C0);
 	/* the parent is now the last owner: its write keeps the frame */
 	s0 = stats_now();
-	CHECK_OK(vm_resolve(p, va, WR, 0, &pa));
+	CHECK_OK(pt_vm_resolve(p, va, WR, 0, &pa));
 	s1 = stats_now();
 	CHECK_EQ(s1.cow_reuses - s0.cow_reuses, 1);
 	CHECK_EQ(pa, old);
 	CHECK_EQ(query_flags(p, va), URW);
 	CHECK_EQ(ad_bits(p, va), PG_A | PG_D);
 	CHECK_WRITES(va + 4, USR_WR, 0xE1E1);
-	STEP(vm_activate(0));
-	STEP(vm_destroy(c));
-	STEP(vm_destroy(p));
+	STEP(pt_vm_activate(0));
+	STEP(pt_vm_destroy(c));
+	STEP(pt_vm_destroy(p));
 }
 
 static void resolve_maps_a_zeroed_frame_where_the_kernel_says_demand_zero(void)
 {
 	paddr_t dirty = fx_user_frame(0xDEADBEEF), pa;
 
-	int as = vm_create();
+	int as = pt_vm_create();
 	CHECK_GT(as, 0);
-	CHECK_OK(frame_free(dirty)); /* back on top of the free stack, still dirty */
+	CHECK_OK(pt_frame_free(dirty)); /* back on top of the free stack, still dirty */
 	struct vm_stats s0 = stats_now();
 	/* a region without a table: one is linked for it */
-	CHECK_OK(vm_resolve(as, REGION(6) + PAGE(3) + 0x40, WR, URW, &pa));
+	CHECK_OK(pt_vm_resolve(as, REGION(6) + PAGE(3) + 0x40, WR, URW, &pa));
 	CHECK_EQ(stats_now().zero_fills - s0.zero_fills, 1);
 	CHECK_EQ(pa, dirty + 0x40);
 	CHECK_EQ(query_pa(as, REGION(6) + PAGE(3)), dirty);
 	CHECK_EQ(query_flags(as, REGION(6) + PAGE(3)), URW);
 	CHECK_EQ(ad_bits(as, REGION(6) + PAGE(3)), PG_A | PG_D);
 	CHECK_EQ(info_of(as).tables, 1);
-	CHECK_EQ(frame_refcount(dirty), 1);
-	CHECK_OK(vm_check());
+	CHECK_EQ(pt_frame_refcount(dirty), 1);
+	CHECK_OK(pt_vm_check());
 	/* a read of read-only demand-zero memory, where the table exists */
-	CHECK_OK(vm_resolve(as, REGION(6) + PAGE(4), RD, VM_USER, &pa));
+	CHECK_OK(pt_vm_resolve(as, REGION(6) + PAGE(4), RD, VM_USER, &pa));
 	CHECK_EQ(query_flags(as, REGION(6) + PAGE(4)), VM_USER);
 	CHECK_EQ(ad_bits(as, REGION(6) + PAGE(4)), PG_A);
 	CHECK_EQ(info_of(as).tables, 1);
 	/* mapped now: the rights given for demand-zero memory no longer matter */
-	CHECK_OK(vm_resolve(as, REGION(6) + PAGE(4), RD, 0, &pa));
+	CHECK_OK(pt_vm_resolve(as, REGION(6) + PAGE(4), RD, 0, &pa));
 	CHECK_EQ(stats_now().zero_fills - s0.zero_fills, 2);
-	STEP(vm_activate(as));
+	STEP(pt_vm_activate(as));
 	for (uint32_t off = 0; off < PAGE_SIZE; off += 4)
 		CHECK_READS(REGION(6) + PAGE(3) + off, USR_RD, 0);
 	CHECK_WRITES(REGION(6) + PAGE(3), USR_WR, 1);
 	CHECK_READS(REGION(6) + PAGE(4) + 0xFFC, USR_RD, 0);
 	CHECK_FAULTS(REGION(6) + PAGE(4), USR_WR, PF_P | PF_W | PF_U);
-	CHECK_EQ(frame_free_count(ZONE_USER), fx_start.free_user - 2);
-	STEP(vm_activate(0));
-	STEP(vm_destroy(as));
+	CHECK_EQ(pt_frame_free_count(ZONE_USER), fx_start.free_user - 2);
+	STEP(pt_vm_activate(0));
+	STEP(pt_vm_destroy(as));
 }
 
-/* vm_resolve refuses with `err`, and as, its counts and va's entry stay as they were. */
+/* pt_vm_resolve refuses with `err`, and as, its counts and va's entry stay as they were. */
 static void check_refused(int as, vaddr_t va, uint32_t access, uint32_t zero_flags, int err)
 {
 	pte_t before = is_user_page(va) ? pte_of(as, va) : (pte_t){ 0 };
 	paddr_t pa = 0x1234;
 
-	CHECK_ERR(vm_resolve(as, va, access, zero_flags, &pa), err);
+	CHECK_ERR(pt_vm_resolve(as, va, access, zero_flags, &pa), err);
 	CHECK_EQ(pa, 0x1234);
-	CHECK_OK(vm_check());
+	CHECK_OK(pt_vm_check());
 	CHECK(fx_same(as, &snap));
 	if (is_user_page(va))
 		CHECK_EQ(pte_of(as, va).v, before.v);
@@ -170,7 +170,7 @@ static void resolve_refuses_every_access_the_process_may_not_make(void)
 	STEP(map_filled(as, REGION(4), 0xB1, VM_USER, NULL));          /* read-only */
 	STEP(map_filled(as, REGION(4) + PAGE(1), 0xB2, VM_WRITE, NULL)); /* supervisor */
 	STEP(map_filled(as, REGION(4) + PAGE(2), 0xB3, VM_USER, NULL));
-	int c = vm_clone(as, VM_CLONE_COW); /* REGION(4) + PAGE(2): copy-on-write, read-only */
+	int c = pt_vm_clone(as, VM_CLONE_COW); /* REGION(4) + PAGE(2): copy-on-write, read-only */
 	CHECK_GT(c, 0);
 	fx_snap(as, &snap);
 	RUN(check_refused(as, REGION(4), WR, URW, E_FAULT));
@@ -191,22 +191,22 @@ static void resolve_refuses_every_access_the_process_may_not_make(void)
 	RUN(check_refused(as, REGION(0) + PAGE(3), PF_U | PF_RSVD, 0, E_INVAL));
 	RUN(check_refused(as, REGION(9), WR, URW | PG_P, E_INVAL));
 	RUN(check_refused(as, REGION(9), WR, URW | VM_COW, E_INVAL));
-	STEP(vm_destroy(c));
+	STEP(pt_vm_destroy(c));
 	fx_snap(as, &snap);
 	static const int bad[] = { 0 /* the master */, -1, (int)TRK_MAX, 0 /* c, destroyed */ };
 	for (uint32_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		paddr_t pa = 0x1234;
-		CHECK_ERR(vm_resolve(i == 3 ? c : bad[i], REGION(0) + PAGE(3), RD, URW, &pa), E_BADH);
+		CHECK_ERR(pt_vm_resolve(i == 3 ? c : bad[i], REGION(0) + PAGE(3), RD, URW, &pa), E_BADH);
 		CHECK_EQ(pa, 0x1234);
 	}
 	CHECK(fx_same(as, &snap));
-	STEP(vm_destroy(as));
+	STEP(pt_vm_destroy(as));
 }
 
 /* ---- out of memory ----------------------------------------------------------- */
 
 /*
- * A state for vm_resolve to run in (prepare), and the call: the runs below
+ * A state for pt_vm_resolve to run in (prepare), and the call: the runs below
  * make allocation n fail for n = 1, 2, ... until the call meets no
  * failure.  What a state needs besides its address space: another space,
  * a kernel-zone frame the test holds.
@@ -224,21 +224,21 @@ struct oom_case {
 
 static void prepare_cow(struct oom_state *st)
 {
-	st->other = vm_create();
+	st->other = pt_vm_create();
 	CHECK_GT(st->other, 0);
 	STEP(map_filled(st->other, REGION(1), 0x0A0A, URW, NULL));
-	st->as = vm_clone(st->other, VM_CLONE_COW);
+	st->as = pt_vm_clone(st->other, VM_CLONE_COW);
 	CHECK_GT(st->as, 0);
-	STEP(vm_activate(st->as));
+	STEP(pt_vm_activate(st->as));
 }
 
 /* A live space with one page in REGION(0): its one table takes page B, no spare slot is left. */
 static void prepare_one_table(struct oom_state *st)
 {
-	st->as = vm_create();
+	st->as = pt_vm_create();
 	CHECK_GT(st->as, 0);
 	STEP(map_filled(st->as, REGION(0), 0x0B0B, URW, NULL));
-	STEP(vm_activate(st->as));
+	STEP(pt_vm_activate(st->as));
 }
 
 /* The same, with the frame after the block held: a new table moves the block. */
@@ -261,16 +261,16 @@ static const struct oom_case oom_cases[] = {
 /* Remove what a run made. */
 static void undo(const struct oom_state *st)
 {
-	vm_activate(0);
+	pt_vm_activate(0);
 	if (st->as > 0)
-		vm_destroy(st->as);
+		pt_vm_destroy(st->as);
 	if (st->other > 0)
-		vm_destroy(st->other);
+		pt_vm_destroy(st->other);
 	if (st->blocker)
-		frame_free(st->blocker);
+		pt_frame_free(st->blocker);
 }
 
-/* vm_resolve, as case k says, with allocation n failing; -E_NOMEM changes nothing. */
+/* pt_vm_resolve, as case k says, with allocation n failing; -E_NOMEM changes nothing. */
 static void oom_attempt(const struct oom_case *k, const struct oom_state *st, uint32_t n,
 			uint32_t *failed, bool *done)
 {
@@ -279,25 +279,25 @@ static void oom_attempt(const struct oom_case *k, const struct oom_state *st, ui
 	paddr_t pa = 0;
 
 	fx_snap(st->as, &snap);
-	uint32_t calls = frame_alloc_calls();
-	frame_fail_nth(n);
-	int rc = vm_resolve(st->as, k->va, k->access, k->zero_flags, &pa);
-	bool met = frame_alloc_calls() - calls >= n;
-	frame_fail_nth(0);
+	uint32_t calls = pt_frame_alloc_calls();
+	pt_frame_fail_nth(n);
+	int rc = pt_vm_resolve(st->as, k->va, k->access, k->zero_flags, &pa);
+	bool met = pt_frame_alloc_calls() - calls >= n;
+	pt_frame_fail_nth(0);
 	if (rc == -E_NOMEM) {
 		CHECK(met);
-		CHECK_OK(vm_check());
+		CHECK_OK(pt_vm_check());
 		CHECK(fx_same(st->as, &snap));
 		CHECK_EQ(pte_of(st->as, k->va).v, before.v);
 		CHECK_EQ(stats_now().cow_copies, s0.cow_copies);
 		CHECK_EQ(stats_now().zero_fills, s0.zero_fills);
-		CHECK_EQ(vm_live(), st->as);
+		CHECK_EQ(pt_vm_live(), st->as);
 		(*failed)++;
 		return;
 	}
 	CHECK_OK(rc);
 	CHECK_EQ(query_pa(st->as, k->va), ALIGN_DOWN(pa, PAGE_SIZE));
-	CHECK_OK(vm_check());
+	CHECK_OK(pt_vm_check());
 	*done = !met;
 }
 

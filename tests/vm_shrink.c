@@ -9,25 +9,25 @@
 
 static void a_table_goes_with_its_last_page(void)
 {
-	int as = vm_create();
+	int as = pt_vm_create();
 	CHECK_GT(as, 0);
-	STEP(vm_map(as, REGION(0), DEVICE_PA, VM_USER));
-	STEP(vm_map(as, REGION(0) + PAGE(700), DEVICE_PA, VM_USER));
-	STEP(vm_map(as, REGION(1), DEVICE_PA, VM_USER));
+	STEP(pt_vm_map(as, REGION(0), DEVICE_PA, VM_USER));
+	STEP(pt_vm_map(as, REGION(0) + PAGE(700), DEVICE_PA, VM_USER));
+	STEP(pt_vm_map(as, REGION(1), DEVICE_PA, VM_USER));
 	struct vm_stats s0 = stats_now();
 	CHECK_EQ(info_of(as).tables, 2);
-	STEP(vm_unmap(as, REGION(0)));
+	STEP(pt_vm_unmap(as, REGION(0)));
 	CHECK_EQ(info_of(as).tables, 2);
 	CHECK(pde_present(pde_of(as, REGION(0))));
-	STEP(vm_unmap(as, REGION(0) + PAGE(700)));
+	STEP(pt_vm_unmap(as, REGION(0) + PAGE(700)));
 	CHECK_EQ(info_of(as).tables, 1);
 	CHECK_EQ(pde_of(as, REGION(0)).v, 0);
 	CHECK_EQ(stats_now().tables, s0.tables - 1);
 	CHECK_EQ(query_pa(as, REGION(1)), DEVICE_PA);
-	STEP(vm_unmap(as, REGION(1)));
+	STEP(pt_vm_unmap(as, REGION(1)));
 	CHECK_EQ(info_of(as).tables, 0);
 	CHECK_EQ(stats_now().tables, s0.tables - 2);
-	STEP(vm_destroy(as));
+	STEP(pt_vm_destroy(as));
 }
 
 /*
@@ -39,18 +39,18 @@ static void a_table_goes_with_its_last_page(void)
  */
 static void unlinking_a_middle_table_moves_the_last_one_into_its_slot(void)
 {
-	/* filled now: the kunmap of a fill invalidates, which would hide a missing one */
+	/* filled now: the pt_kunmap of a fill invalidates, which would hide a missing one */
 	paddr_t f = fx_user_frame(0x3099);
-	int as = vm_create();
+	int as = pt_vm_create();
 	CHECK_GT(as, 0);
 	for (uint32_t r = 0; r < 3; r++)
 		STEP(map_filled(as, REGION(r) + PAGE(r), 0x3000 + r, URW, NULL));
 	CHECK_EQ(slot_of(as, REGION(2)), 3);
-	STEP(vm_activate(as));
+	STEP(pt_vm_activate(as));
 	for (uint32_t r = 0; r < 3; r++)
 		CHECK_READS(REGION(r) + PAGE(r), USR_RD, 0x3000 + r);
 	struct vm_stats s0 = stats_now();
-	STEP(vm_unmap_range(as, REGION(0), PT_ENTRIES));
+	STEP(pt_vm_unmap_range(as, REGION(0), PT_ENTRIES));
 	CHECK_EQ(stats_now().table_moves - s0.table_moves, 1);
 	CHECK_EQ(slot_of(as, REGION(2)), 1);
 	CHECK_EQ(slot_of(as, REGION(1)), 2);
@@ -63,7 +63,7 @@ static void unlinking_a_middle_table_moves_the_last_one_into_its_slot(void)
 	 * leaves is not zeroed): only an entry new since the move tells which
 	 * table a walk of REGION(2) uses, the PDE cached before it or now.
 	 */
-	STEP(vm_map(as, REGION(2) + PAGE(5), f, URW));
+	STEP(pt_vm_map(as, REGION(2) + PAGE(5), f, URW));
 	CHECK_READS(REGION(2) + PAGE(5), USR_RD, 0x3099);
 	CHECK_WRITES(REGION(2) + PAGE(2) + 4, USR_WR, 0x3302);
 	hw_flush_tlb();
@@ -71,24 +71,24 @@ static void unlinking_a_middle_table_moves_the_last_one_into_its_slot(void)
 	CHECK_READS(REGION(1) + PAGE(1), USR_RD, 0x3001);
 	/* the table in the last slot goes without a move */
 	s0 = stats_now();
-	STEP(vm_unmap(as, REGION(1) + PAGE(1)));
+	STEP(pt_vm_unmap(as, REGION(1) + PAGE(1)));
 	CHECK_EQ(stats_now().table_moves - s0.table_moves, 0);
 	CHECK_EQ(slot_of(as, REGION(2)), 1);
 	CHECK_READS(REGION(2) + PAGE(2), USR_RD, 0x3002);
-	STEP(vm_activate(0));
-	STEP(vm_destroy(as));
+	STEP(pt_vm_activate(0));
+	STEP(pt_vm_destroy(as));
 }
 
 static void map_unmap_at_a_table_boundary_does_not_grow_and_shrink_each_time(void)
 {
 	int as = fx_space_with_room(2);
 	CHECK_GT(as, 0);
-	STEP(vm_map(as, REGION(1) - PAGE_SIZE, DEVICE_PA, VM_USER));
+	STEP(pt_vm_map(as, REGION(1) - PAGE_SIZE, DEVICE_PA, VM_USER));
 	struct vm_stats s0 = stats_now();
 	for (uint32_t i = 0; i < 10; i++) {
-		STEP(vm_map(as, REGION(1), DEVICE_PA, VM_USER));
+		STEP(pt_vm_map(as, REGION(1), DEVICE_PA, VM_USER));
 		CHECK_EQ(info_of(as).tables, 2);
-		STEP(vm_unmap(as, REGION(1)));
+		STEP(pt_vm_unmap(as, REGION(1)));
 		CHECK_EQ(info_of(as).tables, 1);
 		CHECK_EQ(info_of(as).pages, 3);
 	}
@@ -96,23 +96,23 @@ static void map_unmap_at_a_table_boundary_does_not_grow_and_shrink_each_time(voi
 	CHECK_EQ(s1.inplace_growths - s0.inplace_growths + s1.relocations - s0.relocations, 1);
 	CHECK_EQ(s1.shrinks - s0.shrinks, 0);
 	/* with no table left, the block goes back to pages A and B */
-	STEP(vm_unmap(as, REGION(1) - PAGE_SIZE));
+	STEP(pt_vm_unmap(as, REGION(1) - PAGE_SIZE));
 	CHECK_EQ(info_of(as).pages, 2);
 	CHECK_EQ(stats_now().shrinks - s0.shrinks, 1);
 	/* one table alone: mapping and unmapping its page never resizes the block */
-	int b = vm_create();
+	int b = pt_vm_create();
 	CHECK_GT(b, 0);
 	s0 = stats_now();
 	for (uint32_t i = 0; i < 10; i++) {
-		STEP(vm_map(b, USER_LAST, DEVICE_PA, VM_USER));
-		STEP(vm_unmap(b, USER_LAST));
+		STEP(pt_vm_map(b, USER_LAST, DEVICE_PA, VM_USER));
+		STEP(pt_vm_unmap(b, USER_LAST));
 		CHECK_EQ(info_of(b).pages, 2);
 	}
 	s1 = stats_now();
 	CHECK_EQ(s1.inplace_growths - s0.inplace_growths + s1.relocations - s0.relocations, 0);
 	CHECK_EQ(s1.shrinks - s0.shrinks, 0);
-	STEP(vm_destroy(b));
-	STEP(vm_destroy(as));
+	STEP(pt_vm_destroy(b));
+	STEP(pt_vm_destroy(as));
 }
 
 /*
@@ -130,32 +130,32 @@ static void block_grows_shrinks_and_grows_again(void)
 	CHECK_EQ(info_of(as).pages, 9);
 	struct vm_stats s0 = stats_now();
 	for (uint32_t r = 7; r >= 2; r--) {
-		STEP(vm_unmap(as, REGION(r)));
+		STEP(pt_vm_unmap(as, REGION(r)));
 		CHECK_EQ(info_of(as).pages, 9); /* 3 of 9 pages used is more than a quarter */
 	}
 	CHECK_EQ(stats_now().shrinks - s0.shrinks, 0);
-	STEP(vm_unmap(as, REGION(1)));
+	STEP(pt_vm_unmap(as, REGION(1)));
 	CHECK_EQ(info_of(as).pages, 4);
 	CHECK_EQ(stats_now().shrinks - s0.shrinks, 1);
-	CHECK_EQ(frame_free_count(ZONE_KERNEL), fx_start.free_kernel - 4);
-	STEP(vm_unmap(as, REGION(0)));
+	CHECK_EQ(pt_frame_free_count(ZONE_KERNEL), fx_start.free_kernel - 4);
+	STEP(pt_vm_unmap(as, REGION(0)));
 	CHECK_EQ(info_of(as).pages, 2);
 	CHECK_EQ(info_of(as).tables, 0);
 	CHECK_EQ(stats_now().shrinks - s0.shrinks, 2);
 	CHECK_EQ(stats_now().table_moves - s0.table_moves, 0);
-	CHECK_EQ(frame_free_count(ZONE_KERNEL), fx_start.free_kernel - 2);
-	CHECK_EQ(frame_free_count(ZONE_USER), fx_start.free_user);
+	CHECK_EQ(pt_frame_free_count(ZONE_KERNEL), fx_start.free_kernel - 2);
+	CHECK_EQ(pt_frame_free_count(ZONE_USER), fx_start.free_user);
 	s0 = stats_now();
 	for (uint32_t r = 10; r < 13; r++)
 		STEP(map_filled(as, REGION(r), 0x900 + r, URW, NULL));
 	CHECK_EQ(info_of(as).pages, 4);
 	CHECK_EQ(info_of(as).block, base);
 	CHECK_EQ(stats_now().inplace_growths - s0.inplace_growths, 2);
-	STEP(vm_activate(as));
+	STEP(pt_vm_activate(as));
 	for (uint32_t r = 10; r < 13; r++)
 		CHECK_READS(REGION(r) + 12, USR_RD, 0x900 + r);
-	STEP(vm_activate(0));
-	STEP(vm_destroy(as));
+	STEP(pt_vm_activate(0));
+	STEP(pt_vm_destroy(as));
 }
 
 static const struct test_case cases[] = {

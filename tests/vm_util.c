@@ -11,10 +11,10 @@ struct fx_snapshot snap;
 int map_filled(int as, vaddr_t va, uint32_t fill, uint32_t flags, paddr_t *pa)
 {
 	paddr_t f = fx_user_frame(fill);
-	int rc = vm_map(as, va, f, flags);
+	int rc = pt_vm_map(as, va, f, flags);
 
 	if (rc < 0)
-		frame_free(f);
+		pt_frame_free(f);
 	else if (pa)
 		*pa = f;
 	return rc;
@@ -24,29 +24,29 @@ uint32_t query_flags(int as, vaddr_t va)
 {
 	struct vm_mapping m = { 0 };
 
-	return vm_query(as, va, &m) == 0 ? m.flags : 0xFFFFFFFFu;
+	return pt_vm_query(as, va, &m) == 0 ? m.flags : 0xFFFFFFFFu;
 }
 
 paddr_t query_pa(int as, vaddr_t va)
 {
 	struct vm_mapping m = { 0 };
 
-	return vm_query(as, va, &m) == 0 ? m.pa : 0xFFFFFFFFu;
+	return pt_vm_query(as, va, &m) == 0 ? m.pa : 0xFFFFFFFFu;
 }
 
-/* vm_query's result alone. */
+/* pt_vm_query's result alone. */
 int query_rc(int as, vaddr_t va)
 {
 	struct vm_mapping m;
 
-	return vm_query(as, va, &m);
+	return pt_vm_query(as, va, &m);
 }
 
 struct vm_space_info info_of(int as)
 {
 	struct vm_space_info info = { 0 };
 
-	vm_info(as, &info);
+	pt_vm_info(as, &info);
 	return info;
 }
 
@@ -54,22 +54,22 @@ struct vm_stats stats_now(void)
 {
 	struct vm_stats s;
 
-	vm_get_stats(&s);
+	pt_vm_get_stats(&s);
 	return s;
 }
 
 /* The PDE of va in address space as. */
 pde_t pde_of(int as, vaddr_t va)
 {
-	return ptb_pd(trk_get(as))[pde_index(va)];
+	return pt_ptb_pd(pt_trk_get(as))[pde_index(va)];
 }
 
 pte_t pte_of(int as, vaddr_t va)
 {
-	const struct pg_tracker *t = as == TRK_MASTER ? NULL : trk_get(as);
-	pde_t e = t ? ptb_pd(t)[pde_index(va)] : (pde_t){ 0 };
+	const struct pg_tracker *t = as == TRK_MASTER ? NULL : pt_trk_get(as);
+	pde_t e = t ? pt_ptb_pd(t)[pde_index(va)] : (pde_t){ 0 };
 
-	return pde_present(e) ? ptb_table(pde_addr(e))[pte_index(va)] : (pte_t){ 0 };
+	return pde_present(e) ? pt_ptb_table(pde_addr(e))[pte_index(va)] : (pte_t){ 0 };
 }
 
 /* The block slot the table of va sits in (0: none). */
@@ -77,21 +77,21 @@ uint32_t slot_of(int as, vaddr_t va)
 {
 	pde_t e = pde_of(as, va);
 
-	return pde_present(e) ? (pde_addr(e) - trk_base(trk_get(as))) / PAGE_SIZE : 0;
+	return pde_present(e) ? (pde_addr(e) - pt_trk_base(pt_trk_get(as))) / PAGE_SIZE : 0;
 }
 
 /* A space with something in it, to snapshot around calls that must fail. */
 int populated_space(void)
 {
-	int as = vm_create();
+	int as = pt_vm_create();
 
 	if (as < 0)
 		return as;
 	int rc = map_filled(as, REGION(0) + PAGE(3), 0x77, URW, NULL);
 	if (rc == 0)
-		rc = vm_map_range(as, REGION(2) - PAGE(1), DEVICE_PA, 2, VM_USER);
+		rc = pt_vm_map_range(as, REGION(2) - PAGE(1), DEVICE_PA, 2, VM_USER);
 	if (rc < 0) {
-		vm_destroy(as);
+		pt_vm_destroy(as);
 		return rc;
 	}
 	return as;

@@ -11,13 +11,13 @@
  *   vm_bad.c      bad input: an error code, and nothing changes
  *   vm_tlb.c      the TLB sees every change to the live space
  *   vm_clone.c    clones and copy-on-write
- *   vm_resolve.c  the kernel's accesses to user pages (vm_resolve)
+ *   vm_resolve.c  the kernel's accesses to user pages (pt_vm_resolve)
  *   vm_iterate.c  iteration and dumps
  *
  * The bodies are written to run on the host (through the model MMU, a fresh
  * 64 MiB machine per case) and in the kernel on the live paging system: no
  * physical address is assumed, memory is touched only through probe() with
- * the address space live, every case destroys what it made, and vm_check()
+ * the address space live, every case destroys what it made, and pt_vm_check()
  * runs after every step.  Frames of DEVICE_PA and up lie above RAM: the
  * allocator does not own them, so they are mapped without references.
  *
@@ -56,7 +56,7 @@
 #define STEP(expr)                                                                     \
 	do {                                                                           \
 		CHECK_OK(expr);                                                        \
-		CHECK_OK(vm_check());                                                  \
+		CHECK_OK(pt_vm_check());                                                  \
 	} while (0)
 
 /* The live address space reads `want` at va with a probe of kind how. */
@@ -87,11 +87,11 @@ extern struct fx_snapshot snap;
 /* Map a new user frame holding `fill` in every word at va; its address in *pa. */
 int map_filled(int as, vaddr_t va, uint32_t fill, uint32_t flags, paddr_t *pa);
 
-/* What vm_query says of va: its flags, or its frame (0xFFFFFFFF if not mapped). */
+/* What pt_vm_query says of va: its flags, or its frame (0xFFFFFFFF if not mapped). */
 uint32_t query_flags(int as, vaddr_t va);
 paddr_t query_pa(int as, vaddr_t va);
 
-/* vm_query's result alone. */
+/* pt_vm_query's result alone. */
 int query_rc(int as, vaddr_t va);
 
 struct vm_space_info info_of(int as);

@@ -100,9 +100,9 @@ static int disk_transfer(uint32_t page, paddr_t frame, bool write)
 		return -E_INVAL;
 	if (ata_dma_in_use())
 		return ata_dma_page(page, frame, write);
-	vaddr_t va = kmap(frame);
+	vaddr_t va = pt_kmap(frame);
 	int rc = ata_pio_page(page, hw_kva(va), write);
-	kunmap(va);
+	pt_kunmap(va);
 	return rc;
 }
 

@@ -8,7 +8,7 @@
  * to caches and TLB misses.
  *
  * The page-fault figures are measured by a process, user/membench.c, on
- * the kernel's own path: the trap, proc.c's handler, ufault.c, vm_resolve,
+ * the kernel's own path: the trap, proc.c's handler, ufault.c, pt_vm_resolve,
  * the zeroing or the copy, the return to ring 3 and the retried write.
  * This file measures the parts of that path the kernel can time alone.
  *
@@ -93,8 +93,8 @@ static bool bench_create_destroy(void)
 	for (int r = -1; r < (int)REPS; r++) { /* repetition -1 warms up */
 		uint64_t t0 = rdtsc();
 		for (uint32_t i = 0; i < CD_BATCH; i++) {
-			int as = vm_create();
-			if (as < 0 || vm_destroy(as) < 0)
+			int as = pt_vm_create();
+			if (as < 0 || pt_vm_destroy(as) < 0)
 				return failure("create_destroy");
 		}
 		if (r >= 0)
@@ -109,15 +109,15 @@ static bool map_unmap_rounds(int as)
 {
 	for (int r = -1; r < (int)REPS; r++) {
 		for (uint32_t i = 0; i < MU_PAGES; i++)
-			frame_ref(frames[i]); /* the reference each mapping takes over */
+			pt_frame_ref(frames[i]); /* the reference each mapping takes over */
 		uint64_t t0 = rdtsc();
 		for (uint32_t i = 0; i < MU_PAGES; i++)
-			if (vm_map(as, MU_VA + (i + 1) * PAGE_SIZE, frames[i], URW) < 0)
-				return failure("vm_map");
+			if (pt_vm_map(as, MU_VA + (i + 1) * PAGE_SIZE, frames[i], URW) < 0)
+				return failure("pt_vm_map");
 		uint64_t t1 = rdtsc();
 		for (uint32_t i = 0; i < MU_PAGES; i++)
-			if (vm_unmap(as, MU_VA + (i + 1) * PAGE_SIZE) < 0)
-				return failure("vm_unmap");
+			if (pt_vm_unmap(as, MU_VA + (i + 1) * PAGE_SIZE) < 0)
+				return failure("pt_vm_unmap");
 		uint64_t t2 = rdtsc();
 		if (r >= 0) {
 			samples[r] = per_op(t0, t1, MU_PAGES);
@@ -130,18 +130,18 @@ static bool map_unmap_rounds(int as)
 /* The address space is live, as a process's own is when it maps and unmaps. */
 static bool bench_map_unmap(void)
 {
-	int as = vm_create();
-	bool ok = as >= 0 && vm_map_zero(as, MU_VA, URW) == 0;
+	int as = pt_vm_create();
+	bool ok = as >= 0 && pt_vm_map_zero(as, MU_VA, URW) == 0;
 
 	for (uint32_t i = 0; ok && i < MU_PAGES; i++)
-		ok = frame_alloc(ZONE_USER, &frames[i]) == 0;
-	if (!ok || vm_activate(as) < 0)
+		ok = pt_frame_alloc(ZONE_USER, &frames[i]) == 0;
+	if (!ok || pt_vm_activate(as) < 0)
 		return failure("map_unmap setup");
 	ok = map_unmap_rounds(as);
-	vm_activate(0);
-	vm_destroy(as);
+	pt_vm_activate(0);
+	pt_vm_destroy(as);
 	for (uint32_t i = 0; i < MU_PAGES; i++)
-		frame_unref(frames[i]);
+		pt_frame_unref(frames[i]);
 	if (!ok)
 		return false;
 	report("kernel_map_cycles", median(samples, REPS));
@@ -151,22 +151,22 @@ static bool bench_map_unmap(void)
 
 static bool bench_cr3_switch(void)
 {
-	int a = vm_create(), b = vm_create();
+	int a = pt_vm_create(), b = pt_vm_create();
 
 	if (a < 0 || b < 0)
 		return failure("cr3_switch setup");
 	for (int r = -1; r < (int)REPS; r++) {
 		uint64_t t0 = rdtsc();
 		for (uint32_t i = 0; i < SW_BATCH; i++) {
-			vm_activate(a);
-			vm_activate(b);
+			pt_vm_activate(a);
+			pt_vm_activate(b);
 		}
 		if (r >= 0)
 			samples[r] = per_op(t0, rdtsc(), 2 * SW_BATCH);
 	}
-	vm_activate(0);
-	vm_destroy(a);
-	vm_destroy(b);
+	pt_vm_activate(0);
+	pt_vm_destroy(a);
+	pt_vm_destroy(b);
 	report("kernel_cr3_switch_cycles", median(samples, REPS));
 	return true;
 }
@@ -177,26 +177,26 @@ static bool bench_cr3_switch(void)
  * The kernel's side of a user page, part by part: a kmap window taken and
  * released (its invlpg included), a frame zeroed and a frame copied
  * through windows (what a demand-zero and a copy-on-write fault do), and
- * vm_resolve of a page already mapped and allowed (what a system call's
+ * pt_vm_resolve of a page already mapped and allowed (what a system call's
  * copy does per page).
  */
 static bool bench_page_parts(void)
 {
-	int as = vm_create();
+	int as = pt_vm_create();
 	paddr_t a, b, pa;
-	bool ok = as >= 0 && vm_map_zero(as, FAULT_VA, URW) == 0 && vm_activate(as) == 0 &&
-		  frame_alloc(ZONE_USER, &a) == 0 && frame_alloc(ZONE_USER, &b) == 0;
+	bool ok = as >= 0 && pt_vm_map_zero(as, FAULT_VA, URW) == 0 && pt_vm_activate(as) == 0 &&
+		  pt_frame_alloc(ZONE_USER, &a) == 0 && pt_frame_alloc(ZONE_USER, &b) == 0;
 	uint32_t window[REPS], zero[REPS], copy[REPS], resolve[REPS];
 
 	for (int r = -1; ok && r < (int)REPS; r++) {
 		uint64_t t0 = rdtsc();
-		kunmap(kmap(a));
+		pt_kunmap(pt_kmap(a));
 		uint64_t t1 = rdtsc();
-		kmap_zero(a);
+		pt_kmap_zero(a);
 		uint64_t t2 = rdtsc();
-		kmap_copy(b, a);
+		pt_kmap_copy(b, a);
 		uint64_t t3 = rdtsc();
-		ok = vm_resolve(as, FAULT_VA, PF_U | PF_W, 0, &pa) == 0;
+		ok = pt_vm_resolve(as, FAULT_VA, PF_U | PF_W, 0, &pa) == 0;
 		uint64_t t4 = rdtsc();
 		if (r >= 0) {
 			window[r] = (uint32_t)(t1 - t0);
@@ -205,10 +205,10 @@ static bool bench_page_parts(void)
 			resolve[r] = (uint32_t)(t4 - t3);
 		}
 	}
-	vm_activate(0);
-	vm_destroy(as);
-	frame_unref(a);
-	frame_unref(b);
+	pt_vm_activate(0);
+	pt_vm_destroy(as);
+	pt_frame_unref(a);
+	pt_frame_unref(b);
 	if (!ok)
 		return failure("page_parts");
 	report("kernel_kmap_window_cycles", median(window, REPS));
@@ -233,20 +233,20 @@ static const struct {
 /* A copy-on-write clone of the typical process, and its destruction. */
 static bool bench_clone_typical(void)
 {
-	int as = vm_create();
+	int as = pt_vm_create();
 	bool ok = as >= 0;
 
 	for (size_t i = 0; ok && i < ARRAY_SIZE(typical); i++)
 		for (uint32_t p = 0; ok && p < typical[i].pages; p++)
-			ok = vm_map_zero(as, typical[i].va + p * PAGE_SIZE, URW) == 0;
+			ok = pt_vm_map_zero(as, typical[i].va + p * PAGE_SIZE, URW) == 0;
 	for (int r = -1; ok && r < (int)REPS; r++) {
 		uint64_t t0 = rdtsc();
-		int child = vm_clone(as, VM_CLONE_COW);
-		ok = child >= 0 && vm_destroy(child) == 0;
+		int child = pt_vm_clone(as, VM_CLONE_COW);
+		ok = child >= 0 && pt_vm_destroy(child) == 0;
 		if (r >= 0)
 			samples[r] = (uint32_t)(rdtsc() - t0);
 	}
-	vm_destroy(as);
+	pt_vm_destroy(as);
 	if (!ok)
 		return failure("clone_typical");
 	report("kernel_clone_typical_cycles", median(samples, REPS));
@@ -258,24 +258,24 @@ static bool bench_clone_typical(void)
 /* Clones of 16 MiB, copy-on-write and eager: the host's figures without the model MMU. */
 static bool bench_clone_16m(void)
 {
-	int as = vm_create();
+	int as = pt_vm_create();
 	bool ok = as >= 0;
 
 	for (uint32_t p = 0; ok && p < CLONE_PAGES; p++)
-		ok = vm_map_zero(as, USER_BASE + p * PAGE_SIZE, URW) == 0;
+		ok = pt_vm_map_zero(as, USER_BASE + p * PAGE_SIZE, URW) == 0;
 	for (int r = -1; ok && r < (int)REPS; r++) {
 		uint64_t t0 = rdtsc();
-		int c = vm_clone(as, VM_CLONE_COW);
+		int c = pt_vm_clone(as, VM_CLONE_COW);
 		uint64_t t1 = rdtsc();
-		int e = vm_clone(as, VM_CLONE_EAGER);
+		int e = pt_vm_clone(as, VM_CLONE_EAGER);
 		uint64_t t2 = rdtsc();
-		ok = c >= 0 && e >= 0 && vm_destroy(c) == 0 && vm_destroy(e) == 0;
+		ok = c >= 0 && e >= 0 && pt_vm_destroy(c) == 0 && pt_vm_destroy(e) == 0;
 		if (r >= 0) {
 			samples[r] = (uint32_t)(t1 - t0);
 			more[r] = (uint32_t)(t2 - t1);
 		}
 	}
-	vm_destroy(as);
+	pt_vm_destroy(as);
 	if (!ok)
 		return failure("clone_16m");
 	report("kernel_clone_cow_16m_cycles", median(samples, REPS));
@@ -329,7 +329,7 @@ static void bench_fork_exit_wait(void)
 
 /*
  * The figures a process measures itself (user/membench.c): its page
- * faults, taken by the kernel's own path (proc.c, ufault.c, vm_resolve),
+ * faults, taken by the kernel's own path (proc.c, ufault.c, pt_vm_resolve),
  * a write of 64 KiB, a system call that does nothing.  It prints them.
  */
 static bool bench_process(void)
@@ -369,23 +369,23 @@ static struct {
 
 /*
  * The swap slots, started here if the boot did not start them (without
- * slots swap_get_counts says total 0).  False without a disk to page to.
+ * slots pt_swap_get_counts says total 0).  False without a disk to page to.
  */
 static bool swap_begin(void)
 {
 	struct swap_counts c;
 
-	found.free_user = frame_free_count(ZONE_USER);
-	found.free_kernel = frame_free_count(ZONE_KERNEL);
-	swap_get_counts(&c);
+	found.free_user = pt_frame_free_count(ZONE_USER);
+	found.free_kernel = pt_frame_free_count(ZONE_KERNEL);
+	pt_swap_get_counts(&c);
 	found.started = c.total == 0;
-	if (found.started && swap_init() < 0)
-		return failure("swap_init");
-	swap_get_counts(&c);
+	if (found.started && pt_swap_init() < 0)
+		return failure("pt_swap_init");
+	pt_swap_get_counts(&c);
 	found.free_slots = c.free;
 	if (c.total == 0) {
 		kprintf("kbench: no swap disk: the paging-out figures need one (scripts/bench.sh)\n");
-		swap_fini();
+		pt_swap_fini();
 		found.started = false;
 		return false;
 	}
@@ -398,13 +398,13 @@ static bool swap_end(void)
 	struct swap_counts c;
 	bool ok = true;
 
-	swap_get_counts(&c);
-	if (c.free != found.free_slots || vm_check() < 0)
+	pt_swap_get_counts(&c);
+	if (c.free != found.free_slots || pt_vm_check() < 0)
 		ok = failure("paging out: the slots are not back");
-	if (found.started && swap_fini() < 0)
-		ok = failure("swap_fini");
-	if (frame_free_count(ZONE_USER) != found.free_user ||
-	    frame_free_count(ZONE_KERNEL) != found.free_kernel)
+	if (found.started && pt_swap_fini() < 0)
+		ok = failure("pt_swap_fini");
+	if (pt_frame_free_count(ZONE_USER) != found.free_user ||
+	    pt_frame_free_count(ZONE_KERNEL) != found.free_kernel)
 		ok = failure("paging out: the frames are not back");
 	return ok;
 }
@@ -462,7 +462,7 @@ static void transfers_since(const struct pager_stats *was, uint32_t *writes, uin
 {
 	struct pager_stats now;
 
-	pager_get_stats(&now);
+	pt_pager_get_stats(&now);
 	*writes = now.writes - was->writes;
 	*reads = now.reads - was->reads;
 }
@@ -479,22 +479,22 @@ static uint32_t page_reps(void)
 	return unit.wall ? DISK_REPS : SWAP_REPS;
 }
 
-/* pager_evict of the page at SWAP_VA (dirty: it is written), its cycles in *t. */
+/* pt_pager_evict of the page at SWAP_VA (dirty: it is written), its cycles in *t. */
 static bool time_evict(int as, uint32_t *t)
 {
 	uint64_t t0 = rdtsc();
-	int rc = pager_evict(as, SWAP_VA);
+	int rc = pt_pager_evict(as, SWAP_VA);
 
 	*t = (uint32_t)(rdtsc() - t0);
 	return rc == 0;
 }
 
-/* The page at SWAP_VA brought back by vm_resolve of a write (a major fault), its cycles in *t. */
+/* The page at SWAP_VA brought back by pt_vm_resolve of a write (a major fault), its cycles in *t. */
 static bool time_resolve(int as, uint32_t *t)
 {
 	paddr_t pa;
 	uint64_t t0 = rdtsc();
-	int rc = vm_resolve(as, SWAP_VA, PF_U | PF_W, 0, &pa);
+	int rc = pt_vm_resolve(as, SWAP_VA, PF_U | PF_W, 0, &pa);
 
 	*t = (uint32_t)(rdtsc() - t0);
 	return rc == 0;
@@ -564,8 +564,8 @@ static const char *const in_names[4] = { "raw_read_page", "swap_in_page", "swap_
 					 "swap_in_vs_raw_read" };
 
 /*
- * A dirty page of the live space paged out by pager_evict (written to the
- * slot its frame keeps) and brought back by vm_resolve (a major fault),
+ * A dirty page of the live space paged out by pt_pager_evict (written to the
+ * slot its frame keeps) and brought back by pt_vm_resolve (a major fault),
  * each beside the raw transfer of a page to a slot held for the purpose,
  * so that the pager never hands its disk page out.  The pager's transfer
  * counts prove that every round wrote once and read once.
@@ -575,21 +575,21 @@ static bool bench_swap_page(void)
 	struct pager_stats was;
 	uint32_t writes, reads, n = page_reps();
 	paddr_t f = 0;
-	int as = vm_create(), raw = swap_alloc();
-	bool ok = as >= 0 && raw > 0 && frame_alloc(ZONE_USER, &f) == 0 &&
-		  vm_map_zero(as, SWAP_VA, URW) == 0 && vm_activate(as) == 0;
+	int as = pt_vm_create(), raw = pt_swap_alloc();
+	bool ok = as >= 0 && raw > 0 && pt_frame_alloc(ZONE_USER, &f) == 0 &&
+		  pt_vm_map_zero(as, SWAP_VA, URW) == 0 && pt_vm_activate(as) == 0;
 
-	pager_get_stats(&was);
+	pt_pager_get_stats(&was);
 	for (int r = -1; ok && r < (int)n; r++)
 		ok = swap_page_round(as, (uint32_t)raw, f, r);
 	transfers_since(&was, &writes, &reads);
-	vm_activate(0);
+	pt_vm_activate(0);
 	if (as >= 0)
-		vm_destroy(as);
+		pt_vm_destroy(as);
 	if (f)
-		frame_free(f);
+		pt_frame_free(f);
 	if (raw > 0)
-		swap_unref((uint32_t)raw);
+		pt_swap_unref((uint32_t)raw);
 	if (!ok || writes != n + 1 || reads != n + 1)
 		return failure("swap_page");
 	report_side(out_names, swap_samples.raw_write, swap_samples.out, n);
@@ -621,15 +621,15 @@ static bool touch_small_process(int as)
 	for (size_t i = 0; i < ARRAY_SIZE(small_process); i++) {
 		uint32_t access = PF_U | (small_process[i].flags & VM_WRITE ? PF_W : 0);
 		for (uint32_t p = 0; p < small_process[i].pages; p++)
-			if (vm_resolve(as, small_process[i].va + p * PAGE_SIZE, access, 0, &pa) < 0)
+			if (pt_vm_resolve(as, small_process[i].va + p * PAGE_SIZE, access, 0, &pa) < 0)
 				return false;
 	}
 	return true;
 }
 
 /*
- * The small process put to sleep and woken: pager_block_out (its pages,
- * then its block) and pager_block_in (the block; the pages come back as
+ * The small process put to sleep and woken: pt_pager_block_out (its pages,
+ * then its block) and pt_pager_block_in (the block; the pages come back as
  * they are touched, untimed, before the next round).  From the second
  * round on the code goes out clean, without a write, as it would.
  */
@@ -638,20 +638,20 @@ static bool bench_block_out_in(void)
 	uint32_t *out = swap_samples.out, *in = swap_samples.in, *both = swap_samples.diff;
 	uint32_t n = unit.wall ? DISK_BLOCK_REPS : REPS, writes = 0, reads = 0;
 	struct pager_stats was;
-	int as = vm_create();
+	int as = pt_vm_create();
 	bool ok = as >= 0;
 
 	for (size_t i = 0; ok && i < ARRAY_SIZE(small_process); i++)
 		for (uint32_t p = 0; ok && p < small_process[i].pages; p++)
-			ok = vm_map_zero(as, small_process[i].va + p * PAGE_SIZE,
+			ok = pt_vm_map_zero(as, small_process[i].va + p * PAGE_SIZE,
 					 small_process[i].flags) == 0;
 	for (int r = -1; ok && r < (int)n; r++) {
 		ok = touch_small_process(as);
-		pager_get_stats(&was);
+		pt_pager_get_stats(&was);
 		uint64_t t0 = rdtsc();
-		ok = ok && pager_block_out(as) == 0;
+		ok = ok && pt_pager_block_out(as) == 0;
 		uint64_t t1 = rdtsc();
-		ok = ok && pager_block_in(as) == 0;
+		ok = ok && pt_pager_block_in(as) == 0;
 		uint64_t t2 = rdtsc();
 		transfers_since(&was, &writes, &reads);
 		if (r >= 0) {
@@ -661,7 +661,7 @@ static bool bench_block_out_in(void)
 		}
 	}
 	if (as >= 0)
-		vm_destroy(as);
+		pt_vm_destroy(as);
 	if (!ok)
 		return failure("block_out_in");
 	report_time("block_out_in", median(both, n));
@@ -692,12 +692,12 @@ static bool hold_all_but(uint32_t n)
 {
 	paddr_t pa;
 
-	while (frame_free_count(ZONE_USER) > n) {
-		if (frame_alloc(ZONE_USER, &pa) < 0)
+	while (pt_frame_free_count(ZONE_USER) > n) {
+		if (pt_frame_alloc(ZONE_USER, &pa) < 0)
 			return false;
-		vaddr_t w = kmap(pa);
+		vaddr_t w = pt_kmap(pa);
 		*(paddr_t *)(uintptr_t)w = held;
-		kunmap(w);
+		pt_kunmap(w);
 		held = pa;
 	}
 	return true;
@@ -707,10 +707,10 @@ static void release_held(void)
 {
 	while (held) {
 		paddr_t pa = held;
-		vaddr_t w = kmap(pa);
+		vaddr_t w = pt_kmap(pa);
 		held = *(paddr_t *)(uintptr_t)w;
-		kunmap(w);
-		frame_free(pa);
+		pt_kunmap(w);
+		pt_frame_free(pa);
 	}
 }
 
@@ -723,18 +723,18 @@ static uint32_t xorshift(uint32_t x)
 
 /*
  * Page p of the working set accessed as the kernel accesses a process's
- * page (vm_resolve: A set, and D on a write; demand-zero the first time),
+ * page (pt_vm_resolve: A set, and D on a write; demand-zero the first time),
  * after the clock has reclaimed up to THRASH_HIGH free frames if fewer
  * than THRASH_LOW were free, as the kernel does before it takes a frame.
  */
 static int thrash_access(int as, uint32_t p, bool write)
 {
-	uint32_t free = frame_free_count(ZONE_USER);
+	uint32_t free = pt_frame_free_count(ZONE_USER);
 	paddr_t pa;
 
 	if (free < THRASH_LOW)
-		pager_reclaim(THRASH_HIGH - free);
-	return vm_resolve(as, THRASH_VA + p * PAGE_SIZE, PF_U | (write ? PF_W : 0), URW, &pa);
+		pt_pager_reclaim(THRASH_HIGH - free);
+	return pt_vm_resolve(as, THRASH_VA + p * PAGE_SIZE, PF_U | (write ? PF_W : 0), URW, &pa);
 }
 
 /*
@@ -747,21 +747,21 @@ static int thrash_point(uint32_t pages, bool cyclic)
 {
 	struct vm_stats s;
 	uint32_t x = 2463534242u, start = 0;
-	int as = vm_create(), rc = as < 0 ? as : 0;
+	int as = pt_vm_create(), rc = as < 0 ? as : 0;
 
 	for (uint32_t p = 0; rc == 0 && p < pages; p++)
 		rc = thrash_access(as, p, true);
 	for (uint32_t i = 0; rc == 0 && i < pages + THRASH_ACCESSES; i++) {
 		if (i == pages) {
-			vm_get_stats(&s);
+			pt_vm_get_stats(&s);
 			start = s.major_faults;
 		}
 		x = xorshift(x);
 		rc = thrash_access(as, cyclic ? i % pages : x % pages, (x >> 24 & 3) == 0);
 	}
-	vm_get_stats(&s);
+	pt_vm_get_stats(&s);
 	if (as >= 0)
-		vm_destroy(as);
+		pt_vm_destroy(as);
 	return rc < 0 ? -1 : (int)(s.major_faults - start);
 }
 
@@ -772,7 +772,7 @@ static bool thrash_curve(void)
 	for (int cyclic = 0; cyclic < 2; cyclic++)
 		for (size_t i = 0; i < ARRAY_SIZE(thrash_pages); i++) {
 			int faults = thrash_point(thrash_pages[i], cyclic);
-			if (faults < 0 || frame_free_count(ZONE_USER) != THRASH_RAM)
+			if (faults < 0 || pt_frame_free_count(ZONE_USER) != THRASH_RAM)
 				return failure("thrash");
 			kprintf("bench: kernel_thrash_%s_ws%u=%u\n", cyclic ? "cyclic" : "random",
 				thrash_pages[i], thousandths((uint32_t)faults, THRASH_ACCESSES));
@@ -786,7 +786,7 @@ static bool thrash_curve(void)
  */
 static bool bench_thrash(void)
 {
-	bool ok = hold_all_but(THRASH_RAM) && frame_free_count(ZONE_USER) == THRASH_RAM;
+	bool ok = hold_all_but(THRASH_RAM) && pt_frame_free_count(ZONE_USER) == THRASH_RAM;
 
 	ok = ok ? thrash_curve() : failure("thrash: holding the user frames");
 	release_held();

@@ -5,7 +5,7 @@
  *
  * It boots the paging system on 32 MiB, makes an address space with two
  * pages, clones it copy-on-write, writes to the clone through the model MMU
- * (which faults, as the CPU would, and vm_fault gives the clone its own
+ * (which faults, as the CPU would, and pt_vm_fault gives the clone its own
  * copy), and prints the dumps and what each page holds at every step.
  * scripts/example-hosted-test.sh checks what it prints.
  */
@@ -47,15 +47,15 @@ static void boot(void)
 	};
 
 	machine_reset(MiB(RAM_MIB));
-	paddr_t x = frame_choose_kzone_end(map, ARRAY_SIZE(map), MiB(KZONE_MIB));
-	must(frame_init(map, ARRAY_SIZE(map), KIMG_START, KIMG_END, x), "frame_init");
-	must(swap_init(), "swap_init");
-	must(paging_init(true), "paging_init");
+	paddr_t x = pt_frame_choose_kzone_end(map, ARRAY_SIZE(map), MiB(KZONE_MIB));
+	must(pt_frame_init(map, ARRAY_SIZE(map), KIMG_START, KIMG_END, x), "pt_frame_init");
+	must(pt_swap_init(), "pt_swap_init");
+	must(pt_paging_init(true), "pt_paging_init");
 }
 
 /*
  * One access by a user process to va, as the CPU makes it: the model MMU
- * translates it or faults; a fault goes to vm_fault, as a kernel's page
+ * translates it or faults; a fault goes to pt_vm_fault, as a kernel's page
  * fault handler sends it, and the access is retried.  Returns the byte
  * read, or the byte written (c).
  */
@@ -65,15 +65,15 @@ static char user_access(vaddr_t va, bool write, char c)
 	struct mmu_result r = mmu_access(va, access);
 
 	if (r.fault) {
-		int as = vm_live();
-		int rc = vm_fault(as, va, r.err);
-		printf("example: %s of 0x%x in space %d faulted, error 0x%x; vm_fault: %s\n",
+		int as = pt_vm_live();
+		int rc = pt_vm_fault(as, va, r.err);
+		printf("example: %s of 0x%x in space %d faulted, error 0x%x; pt_vm_fault: %s\n",
 		       write ? "write" : "read", (unsigned)va, as, (unsigned)r.err,
 		       pt_err_name(rc));
-		must(rc, "vm_fault");
+		must(rc, "pt_vm_fault");
 		r = mmu_access(va, access);
 		if (r.fault) {
-			printf("example: the access faults again after vm_fault\n");
+			printf("example: the access faults again after pt_vm_fault\n");
 			exit(1);
 		}
 	}
@@ -88,9 +88,9 @@ static void show(int as, const char *name)
 	struct vm_mapping m;
 
 	printf("example: space %s (%d):\n", name, as);
-	vm_dump(as, console_sink, NULL);
+	pt_vm_dump(as, pt_console_sink, NULL);
 	for (vaddr_t va = PAGE_A; va <= PAGE_B; va += PAGE_SIZE) {
-		must(vm_query(as, va, &m), "vm_query");
+		must(pt_vm_query(as, va, &m), "pt_vm_query");
 		printf("example: %s 0x%x -> frame 0x%x%s%s\n", name, (unsigned)va, (unsigned)m.pa,
 		       (m.flags & VM_WRITE) ? " writable" : "", (m.flags & VM_COW) ? " cow" : "");
 	}
@@ -98,7 +98,7 @@ static void show(int as, const char *name)
 
 static char byte_at(int as, vaddr_t va)
 {
-	must(vm_activate(as), "vm_activate");
+	must(pt_vm_activate(as), "pt_vm_activate");
 	return user_access(va, false, 0);
 }
 
@@ -106,36 +106,36 @@ int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0); /* the core prints through hw_putc: keep the order */
 	boot();
-	uint32_t free_user = frame_free_count(ZONE_USER);
+	uint32_t free_user = pt_frame_free_count(ZONE_USER);
 	printf("example: booted, %u user frames free\n", free_user);
 
-	int a = vm_create();
-	must(a, "vm_create");
-	must(vm_map_zero(a, PAGE_A, VM_MAP_FLAGS), "vm_map_zero");
-	must(vm_map_zero(a, PAGE_B, VM_MAP_FLAGS), "vm_map_zero");
-	must(vm_activate(a), "vm_activate");
+	int a = pt_vm_create();
+	must(a, "pt_vm_create");
+	must(pt_vm_map_zero(a, PAGE_A, VM_MAP_FLAGS), "pt_vm_map_zero");
+	must(pt_vm_map_zero(a, PAGE_B, VM_MAP_FLAGS), "pt_vm_map_zero");
+	must(pt_vm_activate(a), "pt_vm_activate");
 	user_access(PAGE_A, true, 'A');
 	user_access(PAGE_B, true, 'b');
 	show(a, "a");
 
-	int b = vm_clone(a, VM_CLONE_COW);
-	must(b, "vm_clone");
+	int b = pt_vm_clone(a, VM_CLONE_COW);
+	must(b, "pt_vm_clone");
 	printf("example: cloned a copy-on-write as %d\n", b);
 	show(a, "a");
 	show(b, "b");
 
-	must(vm_activate(b), "vm_activate");
+	must(pt_vm_activate(b), "pt_vm_activate");
 	user_access(PAGE_A, true, 'B');
 	show(a, "a");
 	show(b, "b");
 	printf("example: a reads '%c' '%c', b reads '%c' '%c'\n", byte_at(a, PAGE_A),
 	       byte_at(a, PAGE_B), byte_at(b, PAGE_A), byte_at(b, PAGE_B));
 
-	printf("example: vm_check: %s\n", pt_err_name(vm_check()));
-	must(vm_activate(0), "vm_activate"); /* the master: neither space may be live to go */
-	must(vm_destroy(b), "vm_destroy");
-	must(vm_destroy(a), "vm_destroy");
-	printf("example: destroyed both, %u user frames free\n", frame_free_count(ZONE_USER));
+	printf("example: pt_vm_check: %s\n", pt_err_name(pt_vm_check()));
+	must(pt_vm_activate(0), "pt_vm_activate"); /* the master: neither space may be live to go */
+	must(pt_vm_destroy(b), "pt_vm_destroy");
+	must(pt_vm_destroy(a), "pt_vm_destroy");
+	printf("example: destroyed both, %u user frames free\n", pt_frame_free_count(ZONE_USER));
 	machine_release();
 	return 0;
 }

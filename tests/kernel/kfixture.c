@@ -13,7 +13,7 @@ struct proc_stats fx_proc_start;
 
 void fx_setup(void)
 {
-	vm_activate(0);
+	pt_vm_activate(0);
 	fx_counts(&fx_start);
 }
 
@@ -24,15 +24,15 @@ int fx_swap_on(uint32_t pages)
 
 	if (hw_disk_pages() < pages)
 		return -E_NOMEM;
-	if ((rc = swap_init()) < 0)
+	if ((rc = pt_swap_init()) < 0)
 		return rc;
-	swap_get_counts(&c);
+	pt_swap_get_counts(&c);
 	return c.total + 1 >= pages ? 0 : -E_NOMEM;
 }
 
 int fx_swap_off(void)
 {
-	return swap_fini();
+	return pt_swap_fini();
 }
 
 /* ---- suites that run processes -------------------------------------------------- */

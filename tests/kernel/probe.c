@@ -38,11 +38,11 @@ uint32_t probe(vaddr_t va, uint32_t how, uint32_t *val)
 	if (!(how & PROBE_USER))
 		return (how & PROBE_WRITE) ? probe_kernel_write(va, *val)
 					   : probe_kernel_read(va, val);
-	paging_open_gate(true);
+	pt_paging_open_gate(true);
 	user_probing = true;
 	r = probe_user_enter(va, *val, gate_entry(how & PROBE_WRITE ? gate_write : gate_read));
 	user_probing = false;
-	paging_open_gate(false);
+	pt_paging_open_gate(false);
 	if (r == 0 && !(how & PROBE_WRITE))
 		*val = user_value;
 	return r;

@@ -77,18 +77,18 @@ static uint32_t pattern(uint32_t page, uint32_t gen, uint32_t i)
 
 static void fill(paddr_t f, uint32_t page, uint32_t gen)
 {
-	vaddr_t va = kmap(f);
+	vaddr_t va = pt_kmap(f);
 	uint32_t *w = hw_kva(va);
 
 	for (uint32_t i = 0; i < PAGE_SIZE / 4; i++)
 		w[i] = pattern(page, gen, i);
-	kunmap(va);
+	pt_kunmap(va);
 }
 
 /* Whether frame f holds what generation gen wrote to page `page`; says where it differs if not. */
 static bool holds(paddr_t f, uint32_t page, uint32_t gen)
 {
-	vaddr_t va = kmap(f);
+	vaddr_t va = pt_kmap(f);
 	const uint32_t *w = hw_kva(va);
 	uint32_t i = 0;
 
@@ -97,27 +97,27 @@ static bool holds(paddr_t f, uint32_t page, uint32_t gen)
 	if (i < PAGE_SIZE / 4)
 		kprintf("disk page %u: word %u is 0x%08x, generation %u wrote 0x%08x\n", page, i,
 			w[i], gen, pattern(page, gen, i));
-	kunmap(va);
+	pt_kunmap(va);
 	return i == PAGE_SIZE / 4;
 }
 
 static void fill_bytes(paddr_t f, uint8_t v)
 {
-	vaddr_t va = kmap(f);
+	vaddr_t va = pt_kmap(f);
 
 	memset(hw_kva(va), v, PAGE_SIZE);
-	kunmap(va);
+	pt_kunmap(va);
 }
 
 static bool all_bytes(paddr_t f, uint8_t v)
 {
-	vaddr_t va = kmap(f);
+	vaddr_t va = pt_kmap(f);
 	const uint8_t *b = hw_kva(va);
 	size_t i = 0;
 
 	while (i < PAGE_SIZE && b[i] == v)
 		i++;
-	kunmap(va);
+	pt_kunmap(va);
 	return i == PAGE_SIZE;
 }
 
@@ -126,7 +126,7 @@ static paddr_t take(enum zone z)
 {
 	paddr_t f = 0;
 
-	if (frame_alloc(z, &f) < 0)
+	if (pt_frame_alloc(z, &f) < 0)
 		test_fail(__FILE__, __LINE__, "no free frame in zone %d", z);
 	return f;
 }
@@ -211,8 +211,8 @@ static void pages_come_back_as_written_by_dma_and_by_pio(void)
 		if (!test_failed())
 			round_trip(n, 2 * p + 2, kern, user);
 	}
-	frame_free(user);
-	frame_free(kern);
+	pt_frame_free(user);
+	pt_frame_free(kern);
 }
 
 /* What one path writes, the other reads, and the last write of a page is what it holds. */
@@ -229,8 +229,8 @@ static void dma_and_pio_see_the_same_pages(void)
 		CHECK_OK(hw_disk_read(page, b));
 		CHECK(holds(b, page, gen));
 	}
-	frame_free(a);
-	frame_free(b);
+	pt_frame_free(a);
+	pt_frame_free(b);
 }
 
 /* Refused before the device: nothing moves, and the driver counts no transfer. */
@@ -254,7 +254,7 @@ static void transfers_past_the_end_or_unaligned_are_refused(void)
 	CHECK_EQ(after.reads, before.reads);
 	CHECK_EQ(after.writes, before.writes);
 	CHECK(all_bytes(f, 0x5A));
-	frame_free(f);
+	pt_frame_free(f);
 }
 
 /*
@@ -283,7 +283,7 @@ static void the_device_fails_a_page_past_its_end_and_recovers(void)
 		CHECK_OK(hw_disk_read(n - 1, f));
 		CHECK(holds(f, n - 1, 7));
 	}
-	frame_free(f);
+	pt_frame_free(f);
 }
 
 /*
@@ -316,33 +316,33 @@ static void a_disk_that_stops_answering_costs_eio_and_comes_back(void)
 		CHECK_OK(hw_disk_read(page, f));
 		CHECK(holds(f, page, 9));
 	}
-	frame_free(f);
+	pt_frame_free(f);
 }
 
 /*
  * The slots over the real disk, as the pager will take them: one per page
  * but slot 0, their metadata pinned in the kernel zone and given back by
- * swap_fini; a slot handed out is its disk page.  The kernel starts no swap
+ * pt_swap_fini; a slot handed out is its disk page.  The kernel starts no swap
  * yet, so the case starts it and ends it.
  */
 static void swap_slots_cover_the_disk_and_give_their_metadata_back(void)
 {
-	uint32_t free_kernel = frame_free_count(ZONE_KERNEL);
+	uint32_t free_kernel = pt_frame_free_count(ZONE_KERNEL);
 	uint32_t want = MIN(hw_disk_pages(), SWAP_SLOTS_MAX);
 	struct swap_counts c;
 	paddr_t meta, f = take(ZONE_USER);
 	uint32_t nmeta;
 
-	swap_get_counts(&c);
+	pt_swap_get_counts(&c);
 	CHECK_EQ(c.total, 0);
-	CHECK_OK(swap_init());
-	swap_get_counts(&c);
-	swap_metadata(&meta, &nmeta);
+	CHECK_OK(pt_swap_init());
+	pt_swap_get_counts(&c);
+	pt_swap_metadata(&meta, &nmeta);
 	CHECK_EQ(c.total, want > 1 ? want - 1 : 0);
 	CHECK_EQ(c.free, c.total);
-	CHECK_EQ(frame_free_count(ZONE_KERNEL), free_kernel - nmeta);
+	CHECK_EQ(pt_frame_free_count(ZONE_KERNEL), free_kernel - nmeta);
 	CHECK_EQ(nmeta > 0, c.total > 0);
-	int s = swap_alloc();
+	int s = pt_swap_alloc();
 	if (c.total > 0) {
 		CHECK_EQ(s, 1);
 		fill(f, (uint32_t)s, 11);
@@ -350,15 +350,15 @@ static void swap_slots_cover_the_disk_and_give_their_metadata_back(void)
 		fill_bytes(f, 0);
 		CHECK_OK(hw_disk_read((uint32_t)s, f));
 		CHECK(holds(f, (uint32_t)s, 11));
-		CHECK_OK(swap_check()); /* vm_check would find a reference with no holder */
-		CHECK_EQ(swap_unref((uint32_t)s), 0);
-		CHECK_OK(vm_check());
+		CHECK_OK(pt_swap_check()); /* pt_vm_check would find a reference with no holder */
+		CHECK_EQ(pt_swap_unref((uint32_t)s), 0);
+		CHECK_OK(pt_vm_check());
 	} else {
 		CHECK_ERR(s, E_NOMEM);
 	}
-	CHECK_OK(swap_fini());
-	CHECK_EQ(frame_free_count(ZONE_KERNEL), free_kernel);
-	frame_free(f);
+	CHECK_OK(pt_swap_fini());
+	CHECK_EQ(pt_frame_free_count(ZONE_KERNEL), free_kernel);
+	pt_frame_free(f);
 }
 
 static const struct test_case disk_cases[] = {
@@ -406,8 +406,8 @@ static void pages_on_both_sides_of_the_28_bit_line_come_back(void)
 		use(p);
 		round_trip(n, p + 1, a, b);
 	}
-	frame_free(a);
-	frame_free(b);
+	pt_frame_free(a);
+	pt_frame_free(b);
 }
 
 /* The bad page fails both ways, by both paths, and each failure is counted as the device's. */
@@ -427,7 +427,7 @@ static void the_failing_page_costs_eio_by_dma_and_pio(void)
 		CHECK_EQ(after.errors, before.errors + 2);
 		CHECK_EQ(after.timeouts, before.timeouts);
 	}
-	frame_free(f);
+	pt_frame_free(f);
 }
 
 /* Around a failure, and after it, the neighbours and the ends of the disk work. */
@@ -448,8 +448,8 @@ static void every_other_page_works_around_the_failing_one(void)
 			CHECK(holds(g, others[i], p + 5));
 		}
 	}
-	frame_free(f);
-	frame_free(g);
+	pt_frame_free(f);
+	pt_frame_free(g);
 }
 
 static const struct test_case error_cases[] = {

@@ -4,7 +4,7 @@
  * only.
  *
  * The sweep: for N = 1, 2, ... a scenario runs with its Nth allocation
- * failing (frame_fail_nth), until a run ends without reaching it.  Each
+ * failing (pt_frame_fail_nth), until a run ends without reaching it.  Each
  * run must end one of the allowed ways - the operation returned
  * -SYS_ENOMEM and left everything as it was, or a page fault found no
  * frame and the kernel killed the process with KILL_NOMEM, or an
@@ -62,7 +62,7 @@ struct window {
 	bool open;           /* injecting now */
 	bool done;           /* closed by KF_DONE (not by the end of the run) */
 	int as;              /* the address space that opened it */
-	uint32_t start;      /* frame_alloc_calls() when it opened */
+	uint32_t start;      /* pt_frame_alloc_calls() when it opened */
 	uint32_t used;       /* allocations while it was open */
 	bool exact;          /* -SYS_ENOMEM must leave the counts as well as the mappings */
 	bool have_result;    /* the opener marked KF_DONE */
@@ -95,10 +95,10 @@ static void window_open(void)
 	if (win.arms > 1)
 		return;
 	win.open = true;
-	win.as = vm_live();
+	win.as = pt_vm_live();
 	fx_snap(win.as, &at_arm);
-	win.start = frame_alloc_calls();
-	frame_fail_nth(win.nth);
+	win.start = pt_frame_alloc_calls();
+	pt_frame_fail_nth(win.nth);
 }
 
 /* Stop injecting: at KF_DONE, or when the run ends with the window open. */
@@ -106,8 +106,8 @@ static void window_end(void)
 {
 	if (!win.open)
 		return;
-	win.used = frame_alloc_calls() - win.start;
-	frame_fail_nth(0);
+	win.used = pt_frame_alloc_calls() - win.start;
+	pt_frame_fail_nth(0);
 	win.open = false;
 }
 
@@ -116,7 +116,7 @@ static void window_close(int result)
 	if (win.open)
 		win.done = true;
 	window_end();
-	if (win.arms == 0 || vm_live() != win.as || win.have_result)
+	if (win.arms == 0 || pt_vm_live() != win.as || win.have_result)
 		return;
 	win.have_result = true;
 	win.result = result;
@@ -141,13 +141,13 @@ static bool kf_trap(struct trap_frame *tf)
 		return true;
 	case KF_SIGNAL:
 		win.signals++;
-		fx_snap(vm_live(), &at_signal);
+		fx_snap(pt_vm_live(), &at_signal);
 		return true;
 	case KF_PEEK:
 		tf->eax = win.signals;
 		return true;
 	case KF_SAME:
-		tf->eax = win.signals > 0 && fx_same_maps(vm_live(), &at_signal);
+		tf->eax = win.signals > 0 && fx_same_maps(pt_vm_live(), &at_signal);
 		return true;
 	}
 	return false; /* an unknown op: the process is killed */
@@ -194,14 +194,14 @@ static void run_case(int kcase, uint32_t nth, bool exact, struct outcome *o)
  */
 static void spawn_once(uint32_t nth, struct outcome *o)
 {
-	uint32_t start = frame_alloc_calls();
+	uint32_t start = pt_frame_alloc_calls();
 	int pid;
 
-	frame_fail_nth(nth);
+	pt_frame_fail_nth(nth);
 	pid = proc_spawn("hello", HELLO_STATUS);
 	if (pid < 0) {
-		frame_fail_nth(0);
-		o->reached = frame_alloc_calls() - start >= nth;
+		pt_frame_fail_nth(0);
+		o->reached = pt_frame_alloc_calls() - start >= nth;
 		o->status = pid;
 		CHECK_EQ(pid, -SYS_ENOMEM);
 		CHECK(o->reached);
@@ -209,8 +209,8 @@ static void spawn_once(uint32_t nth, struct outcome *o)
 		return;
 	}
 	CHECK_EQ(proc_run(), 0);
-	frame_fail_nth(0);
-	o->reached = frame_alloc_calls() - start >= nth;
+	pt_frame_fail_nth(0);
+	o->reached = pt_frame_alloc_calls() - start >= nth;
 	CHECK_OK(proc_reap(pid, &o->status));
 	fx_proc_check_back();
 }
@@ -453,7 +453,7 @@ static void stress_batch(void)
 		CHECK_OK(proc_reap(pids[i], &status));
 		CHECK_EQ(status, KF_OK);
 	}
-	CHECK_OK(vm_check());
+	CHECK_OK(pt_vm_check());
 }
 
 /*

@@ -247,12 +247,12 @@ static uint32_t ph(uint32_t i, uint32_t field)
 /* Load elf_buf[0..size) into a new address space; returns elf_load's result. */
 static int load(uint32_t size, struct elf_info *info)
 {
-	int as = vm_create();
+	int as = pt_vm_create();
 
 	if (as < 0)
 		return as;
 	int rc = elf_load(as, elf_buf, size, "test", info);
-	vm_destroy(as);
+	pt_vm_destroy(as);
 	return rc;
 }
 

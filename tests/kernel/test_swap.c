@@ -91,13 +91,13 @@ static int block_low(int pid)
 
 	if (as < 0)
 		return -E_BADH;
-	vm_iterate(as, note_present, &l);
-	if ((held = swap_alloc_run(BLOCK_ROOM)) < 0)
+	pt_vm_iterate(as, note_present, &l);
+	if ((held = pt_swap_alloc_run(BLOCK_ROOM)) < 0)
 		return held;
 	for (uint32_t i = 0; i < l.n && rc == 0; i++)
-		rc = pager_evict(as, l.va[i]);
-	swap_free_run((uint32_t)held, BLOCK_ROOM);
-	return rc < 0 ? rc : pager_block_out(as);
+		rc = pt_pager_evict(as, l.va[i]);
+	pt_swap_free_run((uint32_t)held, BLOCK_ROOM);
+	return rc < 0 ? rc : pt_pager_block_out(as);
 }
 
 static bool evict_trap(struct trap_frame *tf)
@@ -105,7 +105,7 @@ static bool evict_trap(struct trap_frame *tf)
 	if (!trap_from_user(tf))
 		return false;
 	if (tf->ecx == USWAP_OP_EVICT)
-		tf->eax = (uint32_t)pager_evict(vm_live(), tf->ebx);
+		tf->eax = (uint32_t)pt_pager_evict(pt_vm_live(), tf->ebx);
 	else if (tf->ecx == USWAP_OP_BLOCK_LOW)
 		tf->eax = (uint32_t)block_low((int)tf->ebx);
 	else
@@ -120,10 +120,10 @@ static void hog_user(uint32_t leave)
 {
 	paddr_t pa;
 
-	while (frame_free_count(ZONE_USER) > leave && frame_alloc(ZONE_USER, &pa) == 0) {
-		vaddr_t w = kmap(pa);
+	while (pt_frame_free_count(ZONE_USER) > leave && pt_frame_alloc(ZONE_USER, &pa) == 0) {
+		vaddr_t w = pt_kmap(pa);
 		*(paddr_t *)hw_kva(w) = held;
-		kunmap(w);
+		pt_kunmap(w);
 		held = pa;
 	}
 }
@@ -131,10 +131,10 @@ static void hog_user(uint32_t leave)
 static void unhog_user(void)
 {
 	while (held) {
-		vaddr_t w = kmap(held);
+		vaddr_t w = pt_kmap(held);
 		paddr_t next = *(paddr_t *)hw_kva(w);
-		kunmap(w);
-		frame_free(held);
+		pt_kunmap(w);
+		pt_frame_free(held);
 		held = next;
 	}
 }
@@ -142,16 +142,16 @@ static void unhog_user(void)
 /*
  * Take n free slots out of use, the lowest ones, as a disk that failed
  * there would: retired, with no reference (a reference no entry holds
- * would break vm_check's count).  The next swap_init has them back.
+ * would break pt_vm_check's count).  The next pt_swap_init has them back.
  */
 static void retire_slots(uint32_t n)
 {
-	int first = n ? swap_alloc_run(n) : 1;
+	int first = n ? pt_swap_alloc_run(n) : 1;
 
 	CHECK_GT(first, 0);
 	for (uint32_t s = (uint32_t)first; first > 0 && s < (uint32_t)first + n; s++) {
-		CHECK_OK(swap_retire(s));
-		CHECK_EQ(swap_unref(s), 0);
+		CHECK_OK(pt_swap_retire(s));
+		CHECK_EQ(pt_swap_unref(s), 0);
 	}
 }
 
@@ -160,7 +160,7 @@ static void hog_slots(uint32_t leave)
 {
 	struct swap_counts c;
 
-	swap_get_counts(&c);
+	pt_swap_get_counts(&c);
 	retire_slots(c.free > leave ? c.free - leave : 0);
 }
 
@@ -182,7 +182,7 @@ static bool with_swap(void)
 		return false;
 	}
 	swap_on = true;
-	swap_get_counts(&slots_start);
+	pt_swap_get_counts(&slots_start);
 	return true;
 }
 
@@ -194,7 +194,7 @@ static void teardown(void)
 	pressure_default_marks();
 	unhog_user();
 	if (swap_on) {
-		swap_get_counts(&c);
+		pt_swap_get_counts(&c);
 		CHECK_EQ(c.free + c.retired, slots_start.free);
 		CHECK_OK(fx_swap_off());
 	}
@@ -223,7 +223,7 @@ static void run_expect(int pid, int want)
 
 static void stats(struct pager_stats *s)
 {
-	pager_get_stats(s);
+	pt_pager_get_stats(s);
 }
 
 /* ---- the cases ------------------------------------------------------------------------ */
@@ -308,8 +308,8 @@ static void more_spaces_than_the_kernel_zone_holds(void)
 	if (!with_swap())
 		return;
 	CHECK_GT(fx_hog_kzone(), 0);
-	fx_hog_release(frame_kzone_end() - room * PAGE_SIZE, room);
-	CHECK_EQ(frame_free_count(ZONE_KERNEL), room); /* the top of the zone was free */
+	fx_hog_release(pt_frame_kzone_end() - room * PAGE_SIZE, room);
+	CHECK_EQ(pt_frame_free_count(ZONE_KERNEL), room); /* the top of the zone was free */
 	proc_set_verbose(true); /* a process ended for want of room says why */
 	stats(&a);
 	run_expect(spawn(USWAP_MANY_SLEEPERS, sleepers), 0);
@@ -393,9 +393,9 @@ static void a_page_that_cannot_be_read_ends_only_its_process(void)
 	run_expect(other, 0);
 	CHECK_OK(proc_reap(victim, &status));
 	CHECK_EQ(status, KILLED_BIT | KILL_IO);
-	swap_get_counts(&c);
+	pt_swap_get_counts(&c);
 	CHECK_EQ(c.retired, bad); /* those retired on purpose, and the bad one */
-	CHECK_EQ(swap_slot_state(bad), SWAP_RETIRED);
+	CHECK_EQ(pt_swap_slot_state(bad), SWAP_RETIRED);
 }
 
 /*
@@ -418,7 +418,7 @@ static void a_block_that_cannot_be_read_ends_only_its_process(void)
 	CHECK_EQ(b.blocks_out - a.blocks_out, 1);
 	CHECK_EQ(b.blocks_in - a.blocks_in, 0);
 	CHECK_GE(b.read_errors - a.read_errors, 1);
-	CHECK_EQ(swap_slot_state(bad), SWAP_RETIRED);
+	CHECK_EQ(pt_swap_slot_state(bad), SWAP_RETIRED);
 }
 
 static const struct test_case error_cases[] = {

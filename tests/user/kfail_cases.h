@@ -8,7 +8,7 @@
  * a system call's `int $0x80`:
  *
  *   KF_ARM     the kernel suite makes an allocation of the operation that
- *              follows fail (frame_fail_nth), and notes the state of the
+ *              follows fail (pt_frame_fail_nth), and notes the state of the
  *              caller's address space
  *   KF_DONE    the operation is over (EAX: its result): injection ends
  *   KF_SIGNAL  count one signal (a process tells the suite it has settled),

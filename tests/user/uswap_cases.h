@@ -11,7 +11,7 @@
  * argument; the result comes back in EAX:
  *
  *   USWAP_OP_EVICT       page out the caller's page at address EBX, in its
- *                        live address space (pager_evict)
+ *                        live address space (pt_pager_evict)
  *   USWAP_OP_BLOCK_LOW   page out process EBX (asleep) whole, its block on
  *                        the lowest free slots: its pages first, the lowest
  *                        slot held meanwhile, then the block (swap-proc-errors
