@@ -70,7 +70,7 @@ undefined_of() { "$NM" -u "$1" 2>/dev/null | awk 'NF >= 2 { print $2 }' | sort -
 # the checker on names it must refuse, and on names it must take
 self_test() {
 	local bad
-	bad=$(bad_defined $'pt_frame_alloc\nframe_alloc\nkprintf\npanic\nmemset\nkmap\nkmap\npt_printf' "$PREFIXES" "$NAMES" |
+	bad=$(bad_defined $'pt_frame_alloc\nframe_alloc\nkprintf\npanic\nmemset\nkmap\npt_kmap\npt_printf' "$PREFIXES" "$NAMES" |
 		tr '\n' ' ')
 	if [ "$bad" = "frame_alloc kprintf panic memset kmap " ]; then pass; else fail "self-test: defined names: got '$bad'"; fi
 	bad=$(bad_undefined $'hw_phys\nmemcpy\nprintf\nkprintf' | tr '\n' ' ')
