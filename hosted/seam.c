@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 
 #include "disk.h"
+#include "layout.h"
 #include "lib.h"
 #include "machine.h"
 #include "mmu_model.h"
@@ -57,8 +58,21 @@ void *hw_phys(paddr_t pa)
 	return ram + pa;
 }
 
+/*
+ * Before paging is on, a higher-half kernel runs on its own boot map
+ * (seam.h): the first 1 MiB and the kernel zone at kzone_va(pa).  The
+ * model MMU with paging off translates nothing, so that map is this; an
+ * address below PT_PHYS_OFFSET wraps past the RAM and hw_phys panics.
+ */
+static void *boot_map(vaddr_t va)
+{
+	return hw_phys(va - PT_PHYS_OFFSET);
+}
+
 void *hw_kva(vaddr_t va)
 {
+	if (PT_PHYS_OFFSET != 0 && !hw_paging_enabled())
+		return boot_map(va);
 	struct mmu_result r = mmu_access(va, 0);
 
 	if (r.fault)
