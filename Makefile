@@ -199,7 +199,7 @@ $(HOST_TESTS): $(HOST_OBJS)
 HHBUILD    := $(BUILD)/host-hh
 HH_HCFLAGS := $(call hh_flags,$(HCFLAGS))
 HH_TESTS   := $(HHBUILD)/pagetrack-tests
-HH_SUITES  := paging mmu hw vm oom random swap-pager swap-io
+HH_SUITES  := paging mmu hw vm oom swap-pager swap-io
 hhobj       = $(patsubst %,$(HHBUILD)/%.o,$(basename $(1)))
 HH_OBJS    := $(call hhobj,$(LIB_SRCS) $(CORE_SRCS) $(HOSTED_SRCS) $(SHARED_TEST_SRCS) \
                            $(HOST_TEST_SRCS))
@@ -446,10 +446,12 @@ min-mem: deps-run kernel
 
 test: deps-test test-host test-kernel test-fuzz valgrind lint
 
-test-host: $(HOST_TESTS) $(REPLAY) lib $(EXAMPLE_HOSTED)
+test-host: $(HOST_TESTS) $(HH_TESTS) $(REPLAY) lib $(EXAMPLE_HOSTED)
 	@$(HOST_TESTS)
+	@PAGETRACK_TEST_PLATFORM=host-hh $(HH_TESTS) $(HH_SUITES)
 	@$(REPLAY) $(FUZZ_DIRS)
 	@scripts/check-symbols.sh --nm $(NM) $(LIB_I386) $(LIB_HOST)
+	@scripts/check-symbols.sh --nm $(NM) --name symbols-hh $(LIB_HH_I386) $(LIB_HH_HOST)
 	@scripts/example-hosted-test.sh $(EXAMPLE_HOSTED)
 
 test-kernel: deps-run deps-iso kernel $(ISO)

@@ -102,7 +102,29 @@ void hw_enable_paging(paddr_t pd)
 
 bool hw_paging_enabled(void) { return mmu_cr0() & CR0_PG; }
 
-void hw_putc(char c) { putchar(c); }
+static struct {
+	char *buf;
+	size_t size, len;
+} console; /* machine_capture_console's buffer, or none */
+
+void machine_capture_console(char *buf, size_t size)
+{
+	console.buf = size > 0 ? buf : NULL;
+	console.size = size;
+	console.len = 0;
+	if (console.buf)
+		buf[0] = '\0';
+}
+
+void hw_putc(char c)
+{
+	if (!console.buf) {
+		putchar(c);
+	} else if (console.len + 1 < console.size) {
+		console.buf[console.len++] = c;
+		console.buf[console.len] = '\0';
+	}
+}
 
 _Noreturn void hw_fail(void)
 {

@@ -817,6 +817,64 @@ static void kmap_before_paging_takes_any_frame_directly(void)
 	CHECK_EQ(pt_kmap_in_use(), 0);
 }
 
+/* pt_vm_check fails, and its report names `what`. */
+static void check_reports(const char *what)
+{
+	static char report[512];
+
+	machine_capture_console(report, sizeof(report));
+	int rc = pt_vm_check();
+	machine_capture_console(NULL, 0);
+	CHECK_ERR(rc, E_INVAL);
+	CHECK(strstr(report, what) != NULL);
+	if (test_failed())
+		kprintf("  (the checker said: %s)\n", report);
+}
+
+/*
+ * The checker knows which PDEs are the kernel's copies and which point
+ * into a space's block, in either layout (the higher-half one has kernel
+ * PDEs on both sides of user space: PDE 0, and 768..1023): a copy that
+ * differs from the master's, a user PDE that points outside its block, and
+ * a master that maps user space are each found, and all is well again once
+ * the entry is put back.
+ */
+static void the_checker_finds_a_broken_kernel_copy_and_a_stray_user_pde(void)
+{
+	const uint32_t kernel_pdes[] = { 0, LOW_PDE, GATE_PDE, KMAP_PDE };
+
+	boot(64, 16);
+	int as = pt_vm_create();
+	CHECK_GT(as, 0);
+	CHECK_OK(pt_vm_map(as, REGION(0), DEVICE_PA, URW));
+	CHECK_OK(pt_vm_map(as, REGION(USER_PDES - 1), DEVICE_PA, URW));
+	CHECK_OK(pt_vm_check());
+	pde_t *pd = pt_ptb_pd(pt_trk_get(as)), *m = pt_ptb_pd(pt_trk_get(TRK_MASTER));
+	for (uint32_t i = 0; i < ARRAY_SIZE(kernel_pdes); i++) {
+		pde_t saved = pd[kernel_pdes[i]];
+		pd[kernel_pdes[i]].v ^= PG_RW;
+		RUN(check_reports("kernel PDEs differ from the master's"));
+		pd[kernel_pdes[i]] = saved;
+		CHECK_OK(pt_vm_check());
+	}
+	/* a user PDE at one of the master's tables: outside the block */
+	uint32_t last = USER_PDE_END - 1, empty = USER_PDE_FIRST + 1;
+	pde_t saved = pd[last];
+	pd[last] = make_pde(pde_addr(m[LOW_PDE]), USER_PDE_FLAGS);
+	RUN(check_reports("a PDE points outside its block's tables"));
+	pd[last] = saved;
+	pd[empty] = make_pde(pde_addr(m[KMAP_PDE]), USER_PDE_FLAGS);
+	RUN(check_reports("a PDE points outside its block's tables"));
+	pd[empty] = (pde_t){ 0 };
+	CHECK_OK(pt_vm_check());
+	/* the master with a user PDE */
+	m[last] = pd[last];
+	RUN(check_reports("the master maps user space"));
+	m[last] = (pde_t){ 0 };
+	CHECK_OK(pt_vm_check());
+	CHECK_OK(pt_vm_destroy(as));
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(step1_allocates_a_pinned_zeroed_tracker_page),
 	TEST_CASE(step2_creates_the_master_block_outside_cr3),
@@ -837,6 +895,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(destroying_returns_every_frame),
 	TEST_CASE(two_thousand_spaces_fill_four_tracker_pages),
 	TEST_CASE(kmap_before_paging_takes_any_frame_directly),
+	TEST_CASE(the_checker_finds_a_broken_kernel_copy_and_a_stray_user_pde),
 };
 
 DEFINE_SUITE(paging_suite, "paging", cases, NULL, teardown);
