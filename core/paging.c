@@ -14,6 +14,7 @@
 
 static paddr_t master; /* the master block, between steps 2 and 3 */
 static paddr_t gate;   /* the frame of the user gate's code, or 0 */
+static uint32_t mmio_used; /* pages of the MMIO window mapped */
 
 int pt_paging_step_tracker_page(void)
 {
@@ -22,6 +23,7 @@ int pt_paging_step_tracker_page(void)
 	pt_pager_init();
 	pt_tlb_reset_stats(); /* a new paging system has invalidated nothing yet */
 	pt_kmap_init(0);
+	mmio_used = 0;
 	return pt_trk_init();
 }
 
@@ -95,6 +97,36 @@ void pt_paging_open_gate(bool open)
 
 	e->v = open ? e->v | PG_US : e->v & ~PG_US;
 	pt_tlb_kernel_page(GATE_BASE);
+}
+
+/* The master's gate table, or NULL if paging has none. */
+static pte_t *gate_table(void)
+{
+	if (!gate || !hw_paging_enabled())
+		return NULL;
+	pde_t pde = pt_ptb_pd(pt_trk_get(TRK_MASTER))[GATE_PDE];
+	return pde_present(pde) ? pt_ptb_table(pde_addr(pde)) : NULL;
+}
+
+int pt_paging_map_mmio(paddr_t pa, vaddr_t *va)
+{
+	pte_t *table = gate_table();
+	uint32_t first = pte_index(MMIO_BASE);
+
+	if (!table || !IS_ALIGNED(pa, PAGE_SIZE))
+		return -E_INVAL;
+	for (uint32_t i = 0; i < mmio_used; i++) {
+		if (pte_addr(table[first + i]) == pa) {
+			*va = MMIO_BASE + i * PAGE_SIZE;
+			return 0;
+		}
+	}
+	if (mmio_used == MMIO_PAGES)
+		return -E_NOMEM;
+	/* the entry was not present, so no TLB holds it: nothing to invalidate */
+	table[first + mmio_used] = make_pte(pa, MMIO_PTE_FLAGS);
+	*va = MMIO_BASE + mmio_used++ * PAGE_SIZE;
+	return 0;
 }
 
 int pt_paging_step_enable(void)

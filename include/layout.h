@@ -94,6 +94,14 @@ static inline vaddr_t kzone_va(paddr_t pa) { return PT_PHYS_OFFSET + pa; }
 /* The gate's: its one page, supervisor-only until pt_paging_open_gate lets ring 3 in. */
 #define GATE_PTE_FLAGS (PG_P | PG_G)
 #define GATE_PDE_FLAGS (PG_P | PG_RW | PG_US | PG_A)
+/*
+ * The MMIO window: device registers (the local and IO APICs) mapped for
+ * good in the gate's table, after the gate's page: uncached,
+ * supervisor-only, global.  Below USER_BASE, so no user address is lost.
+ */
+#define MMIO_BASE (GATE_BASE + PAGE_SIZE)
+#define MMIO_PAGES 16u
+#define MMIO_PTE_FLAGS (PG_P | PG_RW | PG_PCD | PG_PWT | PG_G)
 /* User PDEs allow everything: the PTE alone decides what a user page allows. */
 #define USER_PDE_FLAGS (PG_P | PG_RW | PG_US)
 

@@ -47,4 +47,15 @@ void pt_paging_set_user_gate(paddr_t frame);
  */
 void pt_paging_open_gate(bool open);
 
+/*
+ * Map the page of device registers at physical address pa in the MMIO
+ * window (layout.h), for good: supervisor-only, uncached, global, in the
+ * gate's table, which every address space shares and whose pages no
+ * process can reach, the gate's own page aside.  *va gets its address; a
+ * page mapped already keeps the one it has.  Returns 0, -E_INVAL if pa is
+ * not page aligned or paging is not on with a user gate (the window lives
+ * in its table), or -E_NOMEM once MMIO_PAGES pages are mapped.
+ */
+int pt_paging_map_mmio(paddr_t pa, vaddr_t *va);
+
 #endif

@@ -331,6 +331,47 @@ static void the_user_gate_opens_and_closes_at_once(void)
 }
 
 /*
+ * The MMIO window: device pages mapped for good in the gate's table, which
+ * the kernel reaches uncached and ring 3 never does, not even while the
+ * gate is open to it.  A page asked for twice keeps its address; a full
+ * window is an error, not a panic; before paging there is no window.
+ */
+static void mmio_pages_are_the_kernels_alone(void)
+{
+	paddr_t dev = MiB(40); /* stands for a device's registers */
+	vaddr_t va = 0, again = 0, last = 0;
+	uint32_t v = 0;
+
+	fx_boot(64, 16, false);
+	*(uint32_t *)hw_phys(dev) = 0xDE71CE00;
+	CHECK_EQ(pt_paging_map_mmio(dev, &va), -E_INVAL);
+	pt_paging_set_user_gate(MiB(1));
+	CHECK_OK(pt_paging_init(false));
+	CHECK_EQ(pt_paging_map_mmio(dev + 4, &va), -E_INVAL);
+	CHECK_OK(pt_paging_map_mmio(dev, &va));
+	CHECK_EQ(va, MMIO_BASE);
+	CHECK_OK(pt_paging_map_mmio(dev, &again));
+	CHECK_EQ(again, va);
+	pde_t pde = pt_ptb_pd(pt_trk_get(TRK_MASTER))[GATE_PDE];
+	CHECK_EQ(pt_ptb_table(pde_addr(pde))[pte_index(va)].v & ~(PG_A | PG_D), dev | MMIO_PTE_FLAGS);
+	CHECK_EQ(probe(va, PROBE_READ, &v), 0);
+	CHECK_EQ(v, 0xDE71CE00);
+	v = 0xDE71CE01;
+	CHECK_EQ(probe(va, PROBE_WRITE, &v), 0);
+	CHECK_EQ(*(uint32_t *)hw_phys(dev), 0xDE71CE01);
+	CHECK_EQ(probe(va, PROBE_USER, &v), FAULTED(PF_P | PF_U));
+	pt_paging_open_gate(true);
+	CHECK_EQ(probe(va, PROBE_USER, &v), FAULTED(PF_P | PF_U));
+	pt_paging_open_gate(false);
+	for (uint32_t i = 1; i < MMIO_PAGES; i++)
+		CHECK_OK(pt_paging_map_mmio(dev + i * PAGE_SIZE, &last));
+	CHECK_EQ(last, MMIO_BASE + (MMIO_PAGES - 1) * PAGE_SIZE);
+	CHECK_EQ(pt_paging_map_mmio(dev + MMIO_PAGES * PAGE_SIZE, &last), -E_NOMEM);
+	CHECK_OK(pt_vm_check());
+	fx_counts(&fx_start);
+}
+
+/*
  * The master has to move twice during initialisation (a frame is taken
  * right after it before steps 5 and 6); the step that moves it rebases its
  * PDEs, and step 6 gives back the room a move leaves:
@@ -885,6 +926,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(step5_maps_every_page_of_the_kernel_zone),
 	TEST_CASE(step6_loads_cr3_and_turns_paging_on),
 	TEST_CASE(the_user_gate_opens_and_closes_at_once),
+	TEST_CASE(mmio_pages_are_the_kernels_alone),
 	TEST_CASE(moves_of_the_master_during_init_are_rebased_and_trimmed),
 	TEST_CASE(paging_init_is_the_six_steps),
 	TEST_CASE(a_new_boot_starts_every_counter_from_zero),
