@@ -6,6 +6,7 @@
 #define CPUID_FPU BIT(0)  /* leaf 1, EDX */
 #define CPUID_PSE BIT(3)
 #define CPUID_TSC BIT(4)
+#define CPUID_APIC BIT(9)
 #define CPUID_PGE BIT(13)
 #define FPU_ABSENT 0x5A5A /* what the status word keeps when no x87 writes it */
 
@@ -53,6 +54,7 @@ static void read_cpuid(void)
 	feat.pse = r[3] & CPUID_PSE;
 	feat.tsc = r[3] & CPUID_TSC;
 	feat.pge = r[3] & CPUID_PGE;
+	feat.apic = r[3] & CPUID_APIC;
 }
 
 static const char *yes_no(bool b)

@@ -24,6 +24,7 @@ struct cpu_features {
 	bool fpu;         /* an x87 */
 	bool pse, pge;    /* 4 MiB pages, global pages */
 	bool tsc;         /* rdtsc (the benchmarks need it) */
+	bool apic;        /* a local APIC, enabled (the other CPUs are started through it) */
 };
 
 /*

@@ -14,6 +14,13 @@
 #define ICW4_8086 0x01
 
 #define PIT_CH0 0x40
+#define PIT_CH2 0x42
+#define PIT_CH2_ONE_SHOT 0xB0 /* channel 2, low then high byte, mode 0 */
+#define PORT_B 0x61           /* the keyboard controller's port B: channel 2's gate and output */
+#define PORT_B_GATE2 BIT(0)
+#define PORT_B_SPEAKER BIT(1)
+#define PORT_B_OUT2 BIT(5)
+#define PIT_TICKS_PER_MS 1193u
 #define PIT_CMD 0x43
 #define PIT_ONE_SHOT 0x30   /* channel 0, low then high byte, mode 0: IRQ 0 at terminal count */
 #define PIT_READ_BACK 0xC2  /* latch channel 0's status, then its count */
@@ -142,4 +149,23 @@ uint32_t timer_ticks(void)
 uint32_t timer_spurious(void)
 {
 	return spurious_irqs;
+}
+
+/*
+ * Channel 2, which nothing else uses (its output would drive the speaker,
+ * kept off): counted down once from the delay's ticks, its output read
+ * until it rises.  Channel 0 and its slices are left alone.
+ */
+void pit_delay_us(uint32_t us)
+{
+	uint32_t count = MIN(us, PIT_DELAY_MAX_US) * PIT_TICKS_PER_MS / 1000 + 1;
+	uint8_t b = inb(PORT_B) & (uint8_t)~PORT_B_SPEAKER;
+
+	outb(PORT_B, b & (uint8_t)~PORT_B_GATE2);
+	outb(PIT_CMD, PIT_CH2_ONE_SHOT);
+	outb(PIT_CH2, (uint8_t)count);
+	outb(PIT_CH2, (uint8_t)(count >> 8));
+	outb(PORT_B, b | PORT_B_GATE2);
+	while (!(inb(PORT_B) & PORT_B_OUT2))
+		;
 }

@@ -55,4 +55,12 @@ uint32_t timer_ticks(void);
 /* Spurious interrupts since timer_init. */
 uint32_t timer_spurious(void);
 
+/*
+ * Wait us microseconds, up to PIT_DELAY_MAX_US, by the PIT's channel 2:
+ * interrupts may be off, and the clock need not be calibrated.  Longer
+ * waits are cut to that.
+ */
+#define PIT_DELAY_MAX_US 50000u
+void pit_delay_us(uint32_t us);
+
 #endif
