@@ -32,8 +32,10 @@
 #include "qemu.h"
 #include "seam.h"
 #include "serial.h"
+#include "smp.h"
 #include "swap.h"
 #include "syscall.h"
+#include "trampoline.h"
 
 #define MAX_REGIONS 64
 #define KZONE_ARG_MAX 32 /* longer than any size */
@@ -116,6 +118,17 @@ static void print_kernel_image(void)
 	kprintf("kernel image: 0x%08x-0x%08x  ", start, end);
 	print_size(end - start);
 	kprintf("\n");
+}
+
+/* Whether [pa, pa + len) lies in one available region of the memory map. */
+static bool is_available(uint64_t pa, uint64_t len)
+{
+	for (size_t i = 0; i < mem_regions; i++) {
+		const struct mem_region *r = &mem_map[i];
+		if (r->type == MEM_AVAILABLE && r->base <= pa && pa + len <= r->base + r->len)
+			return true;
+	}
+	return false;
 }
 
 /* One past the last available byte below 4 GiB. */
@@ -357,10 +370,12 @@ _Noreturn void kmain(uint32_t magic, uint32_t mbi_phys)
 	cmdline_warn_unknown(cmdline);
 	print_mem_map();
 	print_kernel_image();
+	smp_find();
 	init_frames(choose_kzone());
 	print_zones();
 	init_disk();
 	init_paging();
+	smp_start(is_available(TRAMPOLINE_PA, PAGE_SIZE));
 	proc_init();
 	syscall_init();
 	crash_if_asked();

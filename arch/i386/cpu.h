@@ -151,6 +151,20 @@ static inline void ltr(uint16_t sel)
 	__asm__ volatile("ltr %0" : : "r"(sel) : "memory");
 }
 
+/* Where this CPU's GDT is: its base and limit. */
+static inline void sgdt(struct pseudo_desc *d)
+{
+	__asm__ volatile("sgdt %0" : "=m"(*d));
+}
+
+/* The selector in this CPU's task register. */
+static inline uint16_t str(void)
+{
+	uint16_t sel;
+	__asm__ volatile("str %0" : "=r"(sel));
+	return sel;
+}
+
 static inline void cli(void)
 {
 	__asm__ volatile("cli" : : : "memory");

@@ -2,6 +2,7 @@
 #include "gdt.h"
 #include "cpu.h"
 #include "lib.h"
+#include "smp.h"
 
 /* A segment descriptor (SDM vol. 3A, figure 3-8), kept as its two words. */
 struct seg_desc {
@@ -35,9 +36,23 @@ _Static_assert(sizeof(struct tss) == 104, "the 32-bit TSS is 104 bytes");
 #define DF_STACK_SIZE 4096
 #define EFLAGS_RESERVED BIT(1) /* always set */
 
-static struct tss tss, df_tss;
-static struct seg_desc gdt[7] __attribute__((aligned(8)));
+#define GDT_ENTRIES 7
+
+/*
+ * Each CPU's GDT and TSS: a TSS's descriptor is marked busy by the ltr
+ * that loads it, so no two CPUs can share one, and each CPU will need its
+ * own ring-0 stack in its TSS.  The double-fault task is one for all: only
+ * the boot CPU runs anything that could overflow a stack.
+ */
+struct cpu_segments {
+	struct seg_desc gdt[GDT_ENTRIES];
+	struct tss tss;
+} __attribute__((aligned(8)));
+
+static struct cpu_segments segs[CPU_MAX];
+static struct tss df_tss;
 static uint8_t df_stack[DF_STACK_SIZE] __attribute__((aligned(16)));
+static struct tss *const tss = &segs[0].tss; /* the boot CPU's: the one that runs processes */
 
 static struct seg_desc make_desc(uint32_t base, uint32_t limit, uint32_t access, uint32_t flags)
 {
@@ -56,31 +71,67 @@ static struct seg_desc flat(uint32_t ring, uint32_t type)
 
 void gdt_init(void)
 {
-	static struct pseudo_desc desc;
+	gdt_load(0, 0);
+}
 
+void gdt_load(uint32_t cpu, uint32_t esp0)
+{
+	struct pseudo_desc desc;
+	struct seg_desc *gdt = segs[cpu].gdt;
+	struct tss *t = &segs[cpu].tss;
+
+	ASSERT(cpu < CPU_MAX);
 	gdt[SEG_KCODE >> 3] = flat(0, TYPE_CODE_XR);
 	gdt[SEG_KDATA >> 3] = flat(0, TYPE_DATA_RW);
 	gdt[SEG_UCODE >> 3] = flat(3, TYPE_CODE_XR);
 	gdt[SEG_UDATA >> 3] = flat(3, TYPE_DATA_RW);
-	tss.ss0 = SEG_KDATA;
-	tss.iomap_base = sizeof(tss); /* no I/O permission bitmap: ring 3 gets no ports */
-	gdt[SEG_TSS >> 3] = make_desc((uint32_t)&tss, sizeof(tss) - 1, DESC_P | TYPE_TSS32, 0);
+	*t = (struct tss){ .ss0 = SEG_KDATA, .esp0 = esp0 };
+	t->iomap_base = sizeof(*t); /* no I/O permission bitmap: ring 3 gets no ports */
+	gdt[SEG_TSS >> 3] = make_desc((uint32_t)t, sizeof(*t) - 1, DESC_P | TYPE_TSS32, 0);
 	gdt[SEG_DF_TSS >> 3] = make_desc((uint32_t)&df_tss, sizeof(df_tss) - 1,
 					 DESC_P | TYPE_TSS32, 0);
-	desc.limit = sizeof(gdt) - 1;
+	desc.limit = sizeof(segs[cpu].gdt) - 1;
 	desc.base = (uint32_t)gdt;
 	lgdt(&desc);
 	ltr(SEG_TSS);
 }
 
+uint32_t gdt_cpu_table(uint32_t cpu)
+{
+	return (uint32_t)segs[cpu].gdt;
+}
+
+uint32_t gdt_cpu_tss(uint32_t cpu)
+{
+	return (uint32_t)&segs[cpu].tss;
+}
+
+uint32_t gdt_running_tss(void)
+{
+	struct pseudo_desc desc;
+	struct seg_desc d;
+
+	sgdt(&desc);
+	memcpy(&d, (const void *)(uintptr_t)(desc.base + (str() & ~7u)), sizeof(d));
+	return (d.lo >> 16) | (d.hi & 0xFF) << 16 | (d.hi & 0xFF000000);
+}
+
+uint32_t gdt_running_table(void)
+{
+	struct pseudo_desc desc;
+
+	sgdt(&desc);
+	return desc.base;
+}
+
 void tss_set_kernel_stack(uint32_t esp0)
 {
-	tss.esp0 = esp0;
+	tss->esp0 = esp0;
 }
 
 uint32_t tss_kernel_stack(void)
 {
-	return tss.esp0;
+	return tss->esp0;
 }
 
 void tss_set_double_fault(void (*entry)(void))
@@ -103,7 +154,7 @@ void tss_set_double_fault_cr3(uint32_t cr3)
 
 void tss_interrupted(uint32_t *eip, uint32_t *esp, uint32_t *ebp)
 {
-	*eip = tss.eip;
-	*esp = tss.esp;
-	*ebp = tss.ebp;
+	*eip = tss->eip;
+	*esp = tss->esp;
+	*ebp = tss->ebp;
 }

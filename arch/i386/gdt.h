@@ -2,23 +2,41 @@
  * gdt.h - the kernel's segments and its task-state segment.
  *
  * Segments are flat (base 0, limit 4 GiB): paging does all the protection.
- * There are code and data segments for ring 0 and ring 3 and one TSS,
- * whose only use is to tell the CPU which stack to switch to when an
- * interrupt or exception arrives from ring 3 (ss0:esp0); a second TSS
- * holds the double-fault task.
+ * Each CPU has a GDT of its own, with code and data segments for ring 0
+ * and ring 3 and a TSS of its own, whose only use is to tell the CPU which
+ * stack to switch to when an interrupt or exception arrives from ring 3
+ * (ss0:esp0); one more TSS, which every GDT names, holds the double-fault
+ * task.
  */
 #ifndef PAGETRACK_GDT_H
 #define PAGETRACK_GDT_H
 
 #include "types.h"
 
-/* Load the kernel's GDT and task register; the selectors of boot.S stay valid. */
+/* Load the boot CPU's GDT and task register; the selectors of boot.S stay valid. */
 void gdt_init(void);
 
-/* The stack a trap from ring 3 switches to: the top of the running task's kernel stack. */
+/*
+ * On CPU cpu (below CPU_MAX), make its own GDT and TSS, with esp0 as the
+ * TSS's ring-0 stack, and load them.  gdt_init is gdt_load(0, 0).
+ */
+void gdt_load(uint32_t cpu, uint32_t esp0);
+
+/* Where CPU cpu's GDT and TSS are. */
+uint32_t gdt_cpu_table(uint32_t cpu);
+uint32_t gdt_cpu_tss(uint32_t cpu);
+
+/* What the running CPU uses, as it says: its GDTR's base, and its task register's TSS. */
+uint32_t gdt_running_table(void);
+uint32_t gdt_running_tss(void);
+
+/*
+ * The stack a trap from ring 3 switches to: the top of the running task's
+ * kernel stack, in the boot CPU's TSS (the only CPU that runs processes).
+ */
 void tss_set_kernel_stack(uint32_t esp0);
 
-/* The ring-0 stack top the TSS holds now. */
+/* The ring-0 stack top the boot CPU's TSS holds now. */
 uint32_t tss_kernel_stack(void);
 
 /*

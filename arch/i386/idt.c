@@ -133,12 +133,17 @@ static void set_double_fault_gate(void)
 
 void idt_init(void)
 {
-	static struct pseudo_desc desc;
-
 	for (uint32_t v = 0; v < EXC_VECTORS; v++)
 		idt_set_gate(v, trap_stubs[v], 0);
 	set_double_fault_gate();
 	handlers[EXC_NMI] = nmi;
+	idt_load();
+}
+
+void idt_load(void)
+{
+	static struct pseudo_desc desc;
+
 	desc.limit = sizeof(idt) - 1;
 	desc.base = (uint32_t)idt;
 	lidt(&desc);

@@ -69,6 +69,9 @@ typedef bool (*trap_handler_fn)(struct trap_frame *tf);
  */
 void idt_init(void);
 
+/* Load the IDT on this CPU: every CPU shares the one idt_init filled. */
+void idt_load(void);
+
 /* NMIs since idt_init. */
 uint32_t trap_nmis(void);
 

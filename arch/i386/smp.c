@@ -1,0 +1,192 @@
+/* smp.c - finding and starting the CPUs (see smp.h). */
+#include "smp.h"
+#include "acpi.h"
+#include "apic.h"
+#include "cpu.h"
+#include "cpufeat.h"
+#include "errors.h"
+#include "gdt.h"
+#include "idt.h"
+#include "lib.h"
+#include "seam.h"
+#include "timer.h"
+#include "trampoline.h"
+
+#define START_WAIT_MS 2000 /* for an AP to say it started, after its IPIs */
+
+extern char boot_stack_bottom[], boot_stack_top[]; /* boot.S: the BSP's stack */
+
+static struct madt_info madt;
+static bool have_madt;
+static struct cpu cpus[CPU_MAX];
+static uint32_t ncpus = 1; /* entries of cpus[] in use */
+static uint8_t ap_stacks[CPU_MAX - 1][AP_STACK_SIZE] __attribute__((aligned(16)));
+
+void smp_find(void)
+{
+	const char *why = "";
+
+	have_madt = acpi_read_madt(&madt, &why) == 0;
+	if (!have_madt) {
+		kprintf("acpi: %s: one cpu\n", why);
+		return;
+	}
+	kprintf("acpi: MADT at 0x%08x: %u cpu%s, local APICs at 0x%08x, %u IO APIC%s\n", madt.where,
+		madt.ncpus, madt.ncpus == 1 ? "" : "s", madt.lapic, madt.nioapics,
+		madt.nioapics == 1 ? "" : "s");
+}
+
+uint32_t smp_cpus_found(void)
+{
+	return have_madt ? madt.ncpus : 1;
+}
+
+bool smp_have_madt(void)
+{
+	return have_madt;
+}
+
+uint32_t smp_cpus(void)
+{
+	return ncpus;
+}
+
+const struct cpu *smp_cpu(uint32_t i)
+{
+	ASSERT(i < ncpus);
+	return &cpus[i];
+}
+
+/* Where an AP arrives from the trampoline, on its own stack, with paging on. */
+static _Noreturn void ap_main(uint32_t index)
+{
+	struct cpu *c = &cpus[index];
+
+	gdt_load(index, c->stack + c->stack_size);
+	idt_load();
+	lapic_enable_masked();
+	c->seen_esp = (uint32_t)(uintptr_t)__builtin_frame_address(0);
+	c->seen_gdt = gdt_running_table();
+	c->seen_tss = gdt_running_tss();
+	c->seen_apic_id = lapic_id();
+	kprintf("cpu %u: started (apic id %u)\n", index, c->seen_apic_id);
+	__atomic_store_n(&c->started, true, __ATOMIC_RELEASE);
+	halt_forever();
+}
+
+/* The boot CPU's entry, cpu 0: local APIC ID me. */
+static void number_boot_cpu(uint32_t me)
+{
+	cpus[0] = (struct cpu){
+		.apic_id = me, .stack = (uint32_t)boot_stack_bottom,
+		.stack_size = (uint32_t)(boot_stack_top - boot_stack_bottom),
+		.gdt = gdt_cpu_table(0), .tss = gdt_cpu_tss(0), .started = true,
+		.seen_apic_id = me, .seen_gdt = gdt_running_table(), .seen_tss = gdt_running_tss(),
+		.seen_esp = (uint32_t)(uintptr_t)__builtin_frame_address(0),
+	};
+}
+
+/* The MADT's CPUs but the boot CPU, as 1, 2, ... up to CPU_MAX: false if the boot CPU is not there. */
+static bool number_aps(void)
+{
+	bool found = false;
+
+	for (uint32_t i = 0; i < MIN(madt.ncpus, (uint32_t)MADT_CPUS_MAX); i++) {
+		if (madt.apic_ids[i] == cpus[0].apic_id) {
+			found = true;
+		} else if (ncpus < CPU_MAX) {
+			uint32_t n = ncpus++;
+			cpus[n] = (struct cpu){
+				.apic_id = madt.apic_ids[i], .stack = (uint32_t)ap_stacks[n - 1],
+				.stack_size = AP_STACK_SIZE, .gdt = gdt_cpu_table(n), .tss = gdt_cpu_tss(n),
+			};
+		}
+	}
+	return found;
+}
+
+static void copy_trampoline(void)
+{
+	memcpy(hw_phys(TRAMPOLINE_PA), trampoline_start, (size_t)(trampoline_end - trampoline_start));
+}
+
+/* Start AP index through the trampoline; whether it said so in time. */
+static bool start_ap(uint32_t index)
+{
+	struct cpu *c = &cpus[index];
+	volatile struct trampoline_params *p =
+		hw_phys(TRAMPOLINE_PA + (paddr_t)(trampoline_params - trampoline_start));
+
+	*p = (struct trampoline_params){
+		.cr3 = read_cr3(), .cr4 = cpu_features()->pge ? read_cr4() : 0,
+		.esp = c->stack + c->stack_size, .entry = (uint32_t)ap_main, .arg = index,
+	};
+	int rc = lapic_start_ap(c->apic_id, TRAMPOLINE_VECTOR);
+	if (rc < 0) {
+		kprintf("cpu %u: not started (apic id %u): the IPIs were not sent: %s\n", index,
+			c->apic_id, err_name(rc));
+		return false;
+	}
+	for (uint32_t ms = 0; ms < START_WAIT_MS && !__atomic_load_n(&c->started, __ATOMIC_ACQUIRE);
+	     ms++)
+		pit_delay_us(1000);
+	if (!c->started)
+		kprintf("cpu %u: not started (apic id %u): no word from it in %u ms\n", index,
+			c->apic_id, START_WAIT_MS);
+	return c->started;
+}
+
+/* Map the IO APICs and say what each has; nothing is routed through them yet. */
+static void map_ioapics(void)
+{
+	for (uint32_t i = 0; i < MIN(madt.nioapics, (uint32_t)MADT_IOAPICS_MAX); i++) {
+		const struct madt_ioapic *io = &madt.ioapics[i];
+		int n = ioapic_map(io->base);
+		if (n < 0)
+			kprintf("ioapic: id %u at 0x%08x: not mapped: %s\n", io->id, io->base, err_name(n));
+		else
+			kprintf("ioapic: id %u at 0x%08x: %d inputs from GSI %u, unused\n", io->id,
+				io->base, n, io->gsi_base);
+	}
+}
+
+/* Why no AP can be started, or NULL if they can (lapic: its registers are mapped). */
+static const char *cannot_start(bool lapic, bool trampoline_free)
+{
+	if (!have_madt)
+		return NULL;
+	if (!cpu_features()->apic)
+		return "the boot cpu has no local APIC";
+	if (!lapic)
+		return "the local APICs' registers could not be mapped";
+	if (!trampoline_free)
+		return "the trampoline's page (0x8000) is not free RAM";
+	if (!number_aps())
+		return "the boot cpu's APIC id is not in the MADT";
+	return NULL;
+}
+
+void smp_start(bool trampoline_free)
+{
+	bool lapic = have_madt && cpu_features()->apic && lapic_map(madt.lapic) == 0;
+	uint32_t started = 0, found = smp_cpus_found();
+
+	number_boot_cpu(lapic ? lapic_id() : 0);
+	if (lapic)
+		kprintf("cpu 0: the boot cpu (apic id %u)\n", cpus[0].apic_id);
+	const char *why = cannot_start(lapic, trampoline_free);
+	if (have_madt)
+		map_ioapics();
+	if (!why && ncpus > 1) {
+		copy_trampoline();
+		for (uint32_t i = 1; i < ncpus; i++)
+			started += start_ap(i);
+	}
+	kprintf("smp: %u cpu%s (%s), %u started", found, found == 1 ? "" : "s",
+		have_madt ? "MADT" : "no MADT", started);
+	if (why && found > 1)
+		kprintf(": %s", why);
+	else if (found > ncpus)
+		kprintf(": the kernel takes %u cpus at most", CPU_MAX);
+	kprintf("\n");
+}
