@@ -1,7 +1,7 @@
 # pagetrack - one Makefile for the i386 kernel and the host build.
 #
 #   make run      boot the demo kernel under QEMU (MEM=<MiB> SWAP=<MiB> CPU=<model>
-#                 ARGS='<command line>')
+#                 SMP=<cpus> ARGS='<command line>')
 #   make shell    the kernel monitor: a prompt on the serial console (this terminal)
 #   make pictures SVG drawings of the kernel zone and of a process, from the demo's dumps
 #   make iso      a GRUB rescue image (make run-iso boots it)
@@ -35,6 +35,9 @@ show      = $(if $(filter 1,$(V)),,@printf '  %-7s %s\n' $(1) $(2))
 
 MEM      ?= 128
 CPU      ?=
+# CPUs of the machine, 1 to 8; with 1 QEMU is given no -smp, as before
+SMP      ?= 1
+SMPOPT    = $(if $(filter-out 1,$(SMP)),--smp $(SMP))
 SWAP     ?= 512
 ARGS     ?=
 TIMEOUT  ?= 120
@@ -79,7 +82,7 @@ HOST_TEST_SRCS   := tests/host_main.c tests/host_fixture.c tests/frame_util.c \
 # kernel-only tests, their fixture, the runner and the kernel's probe()
 KTEST_SRCS  := tests/kernel/ktest.c tests/kernel/kfixture.c tests/kernel/probe.c \
                tests/kernel/test_kframe.c tests/kernel/test_proc.c tests/kernel/test_kfail.c \
-               tests/kernel/test_disk.c tests/kernel/test_swap.c
+               tests/kernel/test_disk.c tests/kernel/test_swap.c tests/kernel/test_smp.c
 KBENCH_SRCS := bench/kernel/kbench.c
 
 # ---- flags ------------------------------------------------------------
@@ -393,12 +396,13 @@ deps-test:
 
 run: deps-run kernel
 	@scripts/qemu.sh --icount --timeout $(TIMEOUT) --mem $(MEM) --swap $(SWAP) --swap-image $(BUILD)/swap.img \
-		$(if $(CPU),--cpu $(CPU)) $(if $(filter monitor,$(ARGS)),--stdin --timeout 0) --args '$(ARGS)' $(KERNEL_ELF)
+		$(if $(CPU),--cpu $(CPU)) $(SMPOPT) $(if $(filter monitor,$(ARGS)),--stdin --timeout 0) \
+		--args '$(ARGS)' $(KERNEL_ELF)
 
 # the kernel monitor: a prompt on the serial console, which is this terminal
 shell: deps-run kernel
 	@scripts/qemu.sh --stdin --timeout 0 --mem $(MEM) --swap $(SWAP) --swap-image $(BUILD)/swap.img \
-		$(if $(CPU),--cpu $(CPU)) --args 'monitor $(ARGS)' $(KERNEL_ELF)
+		$(if $(CPU),--cpu $(CPU)) $(SMPOPT) --args 'monitor $(ARGS)' $(KERNEL_ELF)
 
 # make pictures: the demo with the word pictures prints its dumps for
 # scripts; scripts/pictures.py draws them from the serial log as SVG under
@@ -439,7 +443,7 @@ iso: deps-iso $(ISO)
 
 run-iso: deps-run deps-iso $(ISO)
 	@scripts/qemu.sh --cdrom --stdin --timeout 0 --mem $(MEM) --swap $(SWAP) \
-		--swap-image $(BUILD)/swap.img $(if $(CPU),--cpu $(CPU)) $(ISO)
+		--swap-image $(BUILD)/swap.img $(if $(CPU),--cpu $(CPU)) $(SMPOPT) $(ISO)
 
 # the smallest MEM the demo passes at, each size booted 3 times (scripts/min-mem.sh)
 min-mem: deps-run kernel
@@ -470,7 +474,7 @@ debug: deps-debug kernel
 		> $(KBUILD)/gdbinit
 	@echo "QEMU waits for gdb on 127.0.0.1:$(GDBPORT); in another terminal: gdb -x $(KBUILD)/gdbinit"
 	@scripts/qemu.sh --debug --gdb-port $(GDBPORT) --icount --timeout 0 --mem $(MEM) --swap $(SWAP) \
-		--swap-image $(BUILD)/swap.img --args '$(ARGS)' $(KERNEL_ELF)
+		--swap-image $(BUILD)/swap.img $(SMPOPT) --args '$(ARGS)' $(KERNEL_ELF)
 
 clean:
 	rm -rf $(BUILD)

@@ -3,8 +3,8 @@
 # into an exit status.
 #
 #   scripts/qemu.sh [--timeout S] [--mem MiB] [--args 'cmdline'] [--debug [--gdb-port N]] [--icount]
-#                   [--swap MiB [--swap-image PATH] [--blkdebug CONF]] [--cpu MODEL] [--stdin]
-#                   [--cdrom] [--no-exit-device] KERNEL.elf|IMAGE.iso
+#                   [--swap MiB [--swap-image PATH] [--blkdebug CONF]] [--cpu MODEL] [--smp N]
+#                   [--stdin] [--cdrom] [--no-exit-device] KERNEL.elf|IMAGE.iso
 #
 # The kernel reports through QEMU's isa-debug-exit device: QEMU exits with
 # 33 when the kernel succeeded and 35 when it failed.  This script exits 0
@@ -34,6 +34,10 @@
 # image, with the error-injection rules in CONF (docs/devel/blkdebug.txt in
 # QEMU's sources), so that a test can make chosen sectors fail.  --cpu
 # MODEL gives QEMU's -cpu (486, pentium, ...: qemu-system-i386 -cpu help).
+# --smp N (1 to 8) gives the machine N CPUs (QEMU's -smp), and the kernel
+# command line cpus=N, so that the kernel tests know how many the kernel
+# should find; without it the machine has one, and the command line says
+# nothing.
 #
 # --stdin hands this script's standard input to the serial console, for the
 # kernel monitor (make shell; scripts/monitor-test.sh feeds it from a pipe).
@@ -62,6 +66,7 @@ swap_mib=""
 swap_image=""
 blkdebug=""
 cpu=""
+smp=""
 stdin=false
 cdrom=false
 exit_device=true
@@ -69,8 +74,8 @@ kernel=""
 
 usage() {
 	echo "usage: $0 [--timeout S] [--mem MiB] [--args 'cmdline'] [--debug [--gdb-port N]] [--icount]" >&2
-	echo "          [--swap MiB [--swap-image PATH] [--blkdebug CONF]] [--cpu MODEL] [--stdin]" >&2
-	echo "          [--cdrom] [--no-exit-device] KERNEL.elf|IMAGE.iso" >&2
+	echo "          [--swap MiB [--swap-image PATH] [--blkdebug CONF]] [--cpu MODEL] [--smp N]" >&2
+	echo "          [--stdin] [--cdrom] [--no-exit-device] KERNEL.elf|IMAGE.iso" >&2
 	exit 2
 }
 
@@ -95,6 +100,7 @@ while [ $# -gt 0 ]; do
 	--swap-image) [ $# -ge 2 ] || usage; swap_image=$2; shift 2 ;;
 	--blkdebug) [ $# -ge 2 ] || usage; blkdebug=$2; shift 2 ;;
 	--cpu) [ $# -ge 2 ] || usage; cpu=$2; shift 2 ;;
+	--smp) [ $# -ge 2 ] || usage; smp=$2; shift 2 ;;
 	--stdin) stdin=true; shift ;;
 	--cdrom) cdrom=true; shift ;;
 	--no-exit-device) exit_device=false; shift ;;
@@ -124,6 +130,12 @@ fi
 if [ -n "$swap_mib" ]; then
 	is_number "$swap_mib" || die "--swap wants MiB, not '$swap_mib'"
 	args="${args:+$args }disk_mib=$swap_mib"
+fi
+if [ -n "$smp" ]; then
+	if ! is_number "$smp" || [ "$smp" -lt 1 ] || [ "$smp" -gt 8 ]; then
+		die "--smp wants a number of CPUs from 1 to 8, not '$smp'"
+	fi
+	args="${args:+$args }cpus=$smp"
 fi
 [ -n "$swap_image" ] || swap_image=$(dirname "$kernel")/swap.img
 if [ -n "$blkdebug" ]; then
@@ -167,6 +179,9 @@ if $debug; then
 fi
 if [ -n "$cpu" ]; then
 	qemu+=(-cpu "$cpu")
+fi
+if [ -n "$smp" ]; then
+	qemu+=(-smp "$smp")
 fi
 if $icount; then
 	qemu+=(-icount shift=0,sleep=off,align=off)

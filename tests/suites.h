@@ -30,5 +30,6 @@ extern const struct test_suite swap_disk_suite;
 extern const struct test_suite swap_disk_errors_suite; /* a disk that fails: only=swap-disk-errors */
 extern const struct test_suite swap_proc_suite;
 extern const struct test_suite swap_proc_errors_suite; /* reads fail: only=swap-proc-errors */
+extern const struct test_suite smp_suite;
 
 #endif

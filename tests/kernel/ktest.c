@@ -19,6 +19,7 @@ static const struct test_suite *const suites[] = {
 	&swap_disk_suite,
 	&swap_pager_suite,
 	&swap_proc_suite,
+	&smp_suite,
 };
 
 /* Suites that need a machine made for them: they run only when only= names them. */
