@@ -461,7 +461,8 @@ test-host: $(HOST_TESTS) $(HH_TESTS) $(REPLAY) $(HH_REPLAY) lib $(EXAMPLE_HOSTED
 	@scripts/example-hosted-test.sh $(EXAMPLE_HOSTED)
 
 test-kernel: deps-run deps-iso kernel $(ISO)
-	@scripts/kernel-test.sh --timeout $(TEST_TIMEOUT) --mem $(MEM) --swap $(SWAP) --iso $(ISO) $(KERNEL_ELF)
+	@scripts/kernel-test.sh --timeout $(TEST_TIMEOUT) --mem $(MEM) --swap $(SWAP) --smp $(SMP) --iso $(ISO) \
+		$(KERNEL_ELF)
 	@scripts/kernel-crash-test.sh --timeout $(TEST_TIMEOUT) $(KERNEL_ELF)
 
 deps-debug:

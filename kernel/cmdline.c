@@ -35,7 +35,7 @@ static const char *next_word(const char **pos, size_t *len)
  */
 static const char *const known_words[] = {
 	"test", "bench", "monitor", "pictures", "kzone=", "crash=", "only=", "disk_mib=", "disk_bad=",
-	"disk_bad_read=", "noise=", "cpus=",
+	"disk_bad_read=", "noise=", "cpus=", "acpi=",
 };
 
 /* Whether the word of len characters at w is one of known_words. */

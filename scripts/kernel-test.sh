@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # kernel-test.sh - run the kernel test suites under QEMU and check the verdict.
 #
-#   scripts/kernel-test.sh [--timeout S] [--mem MiB] [--swap MiB] [--iso IMAGE.iso] KERNEL.elf
+#   scripts/kernel-test.sh [--timeout S] [--mem MiB] [--swap MiB] [--smp N] [--iso IMAGE.iso]
+#                          KERNEL.elf
 #
-# Boots the kernel with the command line "test" and a swap disk of --swap
-# MiB (default 256; 0: none), shows its output and keeps a copy beside the
-# kernel (kernel-test.log).  Meanwhile scripts/kernel-disk-test.sh boots the
-# disk-error suite on a disk of its own, and scripts/kernel-boot-test.sh
+# Boots the kernel with the command line "test", a swap disk of --swap
+# MiB (default 256; 0: none) and --smp N CPUs (default 1), shows its output
+# and keeps a copy beside the kernel (kernel-test.log).  Meanwhile
+# scripts/kernel-smp-test.sh boots the kernel suites again on 4 CPUs, and
+# the smp suite on 1, 2 and 8 and without ACPI tables;
+# scripts/kernel-disk-test.sh boots the disk-error suite on a disk of its
+# own, and scripts/kernel-boot-test.sh
 # boots the demo on an i486 and a Pentium and with too little memory (the
 # user programs it checks are those of the build: ../user/*.elf beside the
 # kernel's folder), and scripts/monitor-test.sh holds a scripted session
@@ -22,19 +26,20 @@
 #  - the kernel's verdict "ktest: pass: N suites" came, with a closing line
 #    for each of the N suites;
 #  - the line utest's write case writes with write() reached the console;
-#  - kernel-disk-test.sh, kernel-boot-test.sh, monitor-test.sh and
-#    iso-test.sh passed.
+#  - kernel-smp-test.sh, kernel-disk-test.sh, kernel-boot-test.sh,
+#    monitor-test.sh and iso-test.sh passed.
 
 set -euo pipefail
 
 timeout_s=120
 mem=128
 swap=256
+smp=1
 iso=""
 kernel=""
 
 usage() {
-	echo "usage: $0 [--timeout S] [--mem MiB] [--swap MiB] [--iso IMAGE.iso] KERNEL.elf" >&2
+	echo "usage: $0 [--timeout S] [--mem MiB] [--swap MiB] [--smp N] [--iso IMAGE.iso] KERNEL.elf" >&2
 	exit 2
 }
 
@@ -49,6 +54,7 @@ while [ $# -gt 0 ]; do
 	--timeout) [ $# -ge 2 ] || usage; timeout_s=$2; shift 2 ;;
 	--mem) [ $# -ge 2 ] || usage; mem=$2; shift 2 ;;
 	--swap) [ $# -ge 2 ] || usage; swap=$2; shift 2 ;;
+	--smp) [ $# -ge 2 ] || usage; smp=$2; shift 2 ;;
 	--iso) [ $# -ge 2 ] || usage; iso=$2; shift 2 ;;
 	-*) usage ;;
 	*) [ -z "$kernel" ] || usage; kernel=$1; shift ;;
@@ -59,6 +65,9 @@ done
 here=$(dirname "$0")
 log=$(dirname "$kernel")/kernel-test.log
 
+smp_out=$(dirname "$kernel")/kernel-smp-test.out
+"$here/kernel-smp-test.sh" --timeout "$timeout_s" --swap "$swap" "$kernel" >"$smp_out" 2>&1 &
+smp_pid=$!
 disk_out=$(dirname "$kernel")/kernel-disk-test.out
 "$here/kernel-disk-test.sh" --timeout "$timeout_s" "$kernel" >"$disk_out" 2>&1 &
 disk_pid=$!
@@ -84,9 +93,12 @@ if [ -n "$iso" ]; then
 fi
 
 status=0
-"$here/qemu.sh" --timeout "$timeout_s" --mem "$mem" --swap "$swap" \
+"$here/qemu.sh" --timeout "$timeout_s" --mem "$mem" --swap "$swap" --smp "$smp" \
 	--swap-image "$(dirname "$kernel")/swap-test.img" --args test "$kernel" | tee "$log" ||
 	status=${PIPESTATUS[0]}
+smp_status=0
+wait "$smp_pid" || smp_status=$?
+cat "$smp_out"
 disk_status=0
 wait "$disk_pid" || disk_status=$?
 cat "$disk_out"
@@ -109,6 +121,7 @@ passed=$(grep -cE ': [0-9]+ passed, 0 failed' <<<"$summaries" || true)
 failed=$(grep -E ': [0-9]+ passed, 0*[1-9][0-9]* failed' <<<"$summaries" || true)
 
 [ -z "$failed" ] || fail "failing suites: $(paste -sd ';' <<<"$failed")"
+[ "$smp_status" -eq 0 ] || fail "a boot on several CPUs failed (kernel-smp-test.sh, above)"
 [ "$disk_status" -eq 0 ] || fail "the disk-error boot failed (kernel-disk-test.sh, above)"
 [ "$boot_status" -eq 0 ] || fail "a demo boot failed (kernel-boot-test.sh, above)"
 [ "$monitor_status" -eq 0 ] || fail "the monitor session failed (monitor-test.sh, above)"

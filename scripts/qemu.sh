@@ -4,7 +4,7 @@
 #
 #   scripts/qemu.sh [--timeout S] [--mem MiB] [--args 'cmdline'] [--debug [--gdb-port N]] [--icount]
 #                   [--swap MiB [--swap-image PATH] [--blkdebug CONF]] [--cpu MODEL] [--smp N]
-#                   [--stdin] [--cdrom] [--no-exit-device] KERNEL.elf|IMAGE.iso
+#                   [--no-acpi] [--stdin] [--cdrom] [--no-exit-device] KERNEL.elf|IMAGE.iso
 #
 # The kernel reports through QEMU's isa-debug-exit device: QEMU exits with
 # 33 when the kernel succeeded and 35 when it failed.  This script exits 0
@@ -37,7 +37,9 @@
 # --smp N (1 to 8) gives the machine N CPUs (QEMU's -smp), and the kernel
 # command line cpus=N, so that the kernel tests know how many the kernel
 # should find; without it the machine has one, and the command line says
-# nothing.
+# nothing.  --no-acpi gives the machine no ACPI tables (-machine acpi=off),
+# so no MADT, and the kernel the command line acpi=off, so that its tests
+# know it.
 #
 # --stdin hands this script's standard input to the serial console, for the
 # kernel monitor (make shell; scripts/monitor-test.sh feeds it from a pipe).
@@ -67,6 +69,7 @@ swap_image=""
 blkdebug=""
 cpu=""
 smp=""
+acpi=true
 stdin=false
 cdrom=false
 exit_device=true
@@ -75,7 +78,7 @@ kernel=""
 usage() {
 	echo "usage: $0 [--timeout S] [--mem MiB] [--args 'cmdline'] [--debug [--gdb-port N]] [--icount]" >&2
 	echo "          [--swap MiB [--swap-image PATH] [--blkdebug CONF]] [--cpu MODEL] [--smp N]" >&2
-	echo "          [--stdin] [--cdrom] [--no-exit-device] KERNEL.elf|IMAGE.iso" >&2
+	echo "          [--no-acpi] [--stdin] [--cdrom] [--no-exit-device] KERNEL.elf|IMAGE.iso" >&2
 	exit 2
 }
 
@@ -101,6 +104,7 @@ while [ $# -gt 0 ]; do
 	--blkdebug) [ $# -ge 2 ] || usage; blkdebug=$2; shift 2 ;;
 	--cpu) [ $# -ge 2 ] || usage; cpu=$2; shift 2 ;;
 	--smp) [ $# -ge 2 ] || usage; smp=$2; shift 2 ;;
+	--no-acpi) acpi=false; shift ;;
 	--stdin) stdin=true; shift ;;
 	--cdrom) cdrom=true; shift ;;
 	--no-exit-device) exit_device=false; shift ;;
@@ -137,6 +141,7 @@ if [ -n "$smp" ]; then
 	fi
 	args="${args:+$args }cpus=$smp"
 fi
+$acpi || args="${args:+$args }acpi=off"
 [ -n "$swap_image" ] || swap_image=$(dirname "$kernel")/swap.img
 if [ -n "$blkdebug" ]; then
 	[ "${swap_mib:-0}" -gt 0 ] || die "--blkdebug needs a disk: give --swap MiB too"
@@ -182,6 +187,9 @@ if [ -n "$cpu" ]; then
 fi
 if [ -n "$smp" ]; then
 	qemu+=(-smp "$smp")
+fi
+if ! $acpi; then
+	qemu+=(-machine acpi=off)
 fi
 if $icount; then
 	qemu+=(-icount shift=0,sleep=off,align=off)
