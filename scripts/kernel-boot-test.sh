@@ -15,6 +15,9 @@
 #                 the default CPU, byte for byte (a process is preempted
 #                 after the same instructions of its own, whatever the
 #                 kernel did in between)
+#   smp-4         4 CPUs: the demo passes, the three others start, and the
+#                 summary lines are the default boot's (nothing runs on
+#                 them yet, and a halted CPU counts no instructions)
 #   disk-noise    with noise=disk (every page fault of a process waits for
 #                 a read from the swap disk, which QEMU completes in host
 #                 time), the summary lines are the default boot's
@@ -103,6 +106,7 @@ boot cpu-486 --cpu 486
 boot cpu-pentium --cpu pentium
 boot mem-16 --mem 16 --args tset
 boot mem-24 --mem 24
+boot smp-4 --smp 4
 boot disk-noise --swap 64 --swap-image "$dir/swap-noise.img" --args noise=disk
 
 # i486-only, while they run
@@ -140,6 +144,14 @@ for cpu in 486 pentium; do
 		{ ok=false; why+="its summaries are not the default CPU's; "; }
 	result "$name" "$ok" "$why"
 done
+
+ok=true
+why=""
+[ "$(status smp-4)" -eq 0 ] || { ok=false; why="the demo failed; "; }
+has smp-4 "smp: 4 cpus (MADT), 3 started" || { ok=false; why+="not 3 cpus started; "; }
+[ "$(summaries smp-4 | wc -l)" -eq 2 ] && [ "$(summaries smp-4)" = "$(summaries default)" ] ||
+	{ ok=false; why+="its summaries are not the default boot's; "; }
+result smp-4 "$ok" "$why"
 
 rm -f "$dir/swap-noise.img"
 ok=true
