@@ -179,8 +179,11 @@ void smp_start(bool trampoline_free)
 		map_ioapics();
 	if (!why && ncpus > 1) {
 		copy_trampoline();
-		for (uint32_t i = 1; i < ncpus; i++)
-			started += start_ap(i);
+		/* one that did not answer may still come and read the next one's parameters */
+		while (started + 1 < ncpus && start_ap(started + 1))
+			started++;
+		if (started + 1 < ncpus)
+			why = "a cpu did not start, and those after it were left alone";
 	}
 	kprintf("smp: %u cpu%s (%s), %u started", found, found == 1 ? "" : "s",
 		have_madt ? "MADT" : "no MADT", started);

@@ -40,8 +40,9 @@ void smp_find(void);
 
 /*
  * Start every AP smp_find found, up to CPU_MAX, one at a time, each
- * printing "cpu N: started (apic id A)"; then print the line
- * "smp: N cpus (MADT), M started", with the reason when some were not.
+ * printing "cpu N: started (apic id A)", and stopping at the first that
+ * does not; then print the line "smp: N cpus (MADT), M started", with the
+ * reason when some were not.
  * Paging must be on, before any process runs (CR3 holds the master table,
  * which the APs load), and the page at TRAMPOLINE_PA must be free RAM
  * (trampoline_free: the memory map says so); interrupts off.  Call once.
