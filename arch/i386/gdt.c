@@ -76,11 +76,11 @@ void gdt_init(void)
 
 void gdt_load(uint32_t cpu, uint32_t esp0)
 {
+	ASSERT(cpu < CPU_MAX);
 	struct pseudo_desc desc;
 	struct seg_desc *gdt = segs[cpu].gdt;
 	struct tss *t = &segs[cpu].tss;
 
-	ASSERT(cpu < CPU_MAX);
 	gdt[SEG_KCODE >> 3] = flat(0, TYPE_CODE_XR);
 	gdt[SEG_KDATA >> 3] = flat(0, TYPE_DATA_RW);
 	gdt[SEG_UCODE >> 3] = flat(3, TYPE_CODE_XR);
