@@ -97,11 +97,14 @@ static inline vaddr_t kzone_va(paddr_t pa) { return PT_PHYS_OFFSET + pa; }
 /*
  * The MMIO window: device registers (the local and IO APICs) mapped for
  * good in the gate's table, after the gate's page: uncached,
- * supervisor-only, global.  Below USER_BASE, so no user address is lost.
+ * supervisor-only, global.  The gate's PDE is the kernel's, so no user
+ * address is lost.
  */
 #define MMIO_BASE (GATE_BASE + PAGE_SIZE)
 #define MMIO_PAGES 16u
 #define MMIO_PTE_FLAGS (PG_P | PG_RW | PG_PCD | PG_PWT | PG_G)
+_Static_assert(((MMIO_BASE >> PAGE_SHIFT) & (PT_ENTRIES - 1)) + MMIO_PAGES <= PT_ENTRIES,
+	       "layout: the MMIO window fits in the gate's table");
 /* User PDEs allow everything: the PTE alone decides what a user page allows. */
 #define USER_PDE_FLAGS (PG_P | PG_RW | PG_US)
 
