@@ -4,7 +4,8 @@
 #
 #   scripts/kernel-smp-test.sh [--timeout S] [--swap MiB] KERNEL.elf
 #
-# The boots run side by side (qemu.sh --smp N, which tells the kernel N).
+# The long boot runs beside the short ones, which run one after the other
+# (qemu.sh --smp N, which tells the kernel N).
 # The cases:
 #   cpus-1, cpus-2, cpus-8
 #               the smp suite alone (only=smp) on 1, 2 and 8 CPUs: "smp: N
@@ -93,11 +94,13 @@ passed_smp() {
 	echo "$why"
 }
 
+# the short boots one after the other, beside the long one: two QEMUs at most
+boot suites-4 --smp 4 --swap "$swap" --swap-image "$dir/swap-smp.img" --args test
 for n in 1 2 8; do
 	boot "cpus-$n" --smp "$n" --args 'test only=smp'
+	wait $!
 done
 boot no-acpi --smp 2 --no-acpi --args 'test only=smp'
-boot suites-4 --smp 4 --swap "$swap" --swap-image "$dir/swap-smp.img" --args test
 wait
 rm -f "$dir/swap-smp.img"
 
