@@ -267,6 +267,47 @@ $(EXAMPLE_HOSTED): examples/hosted/main.c $(LIB_HOST) $(LIB_HEADERS)
 	$(call show,CC-ex,$<)
 	$(Q)$(CC) -std=gnu11 -O1 -g $(WARN) -I$(LBUILD)/include -o $@ $< $(LIB_HOST)
 
+# examples/higher-half: a minimal higher-half multiboot kernel of its own (boot,
+# console, IDT, frame manager, seam) on the higher-half library and its
+# installed headers alone; its suites run inside it (scripts/example-hh-test.sh).
+# The shared test bodies are built the same way, with a lib.h of the example's
+# own (examples/higher-half/shim/) in place of lib/lib.h.
+HH_DIR      := examples/higher-half
+HH_BUILD    := $(BUILD)/examples/higher-half
+HH_LIBDIR   ?= $(LBUILD)/higher-half
+HH_LIB      := $(HH_LIBDIR)/libpagetrack.a
+HH_INC      := $(HH_LIBDIR)/include
+HH_ELF      := $(HH_BUILD)/kernel.elf
+HH_SRCS     := $(addprefix $(HH_DIR)/,boot.S isr.S probe_cpu.S console.c idt.c frames.c string.c \
+                 seam.c fault.c vm.c main.c)
+HH_TEST_SRCS := $(addprefix $(HH_DIR)/,tests.c test_boot.c probe.c) \
+                tests/harness.c tests/fixture.c tests/vm_util.c tests/vm_map.c tests/vm_grow.c \
+                tests/vm_shrink.c tests/vm_bad.c tests/vm_tlb.c tests/vm_clone.c \
+                tests/vm_resolve.c tests/vm_iterate.c tests/test_oom.c
+HH_CFLAGS   := -std=gnu11 -m32 -march=i486 -ffreestanding -fno-pic -fno-stack-protector \
+               -mgeneral-regs-only -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+               -O2 -g $(WARN) -I$(HH_INC) -I$(HH_DIR)
+HH_TCFLAGS  := $(HH_CFLAGS) -I$(HH_DIR)/shim -I$(HH_INC)/pagetrack -Itests
+HH_ASFLAGS  := -m32 -g -I$(HH_DIR)
+
+hhobj  = $(patsubst %,$(HH_BUILD)/obj/%.o,$(basename $(1)))
+hhtobj = $(patsubst %,$(HH_BUILD)/tobj/%.o,$(basename $(1)))
+HH_OBJS := $(call hhobj,$(HH_SRCS)) $(call hhtobj,$(HH_TEST_SRCS))
+
+.PHONY: example-higher-half
+example-higher-half: $(HH_ELF)
+
+$(eval $(call compile_rules,$(HH_BUILD)/obj,$(CC),HH_CFLAGS,HH_ASFLAGS,CC-hh))
+$(eval $(call compile_rules,$(HH_BUILD)/tobj,$(CC),HH_TCFLAGS,HH_ASFLAGS,CC-hht))
+
+$(HH_OBJS): | $(HH_LIB)
+
+$(HH_ELF): $(HH_OBJS) $(HH_LIB) $(HH_DIR)/link.ld
+	$(call show,LD-hh,$@)
+	$(Q)$(LD) -m elf_i386 -T $(HH_DIR)/link.ld -nostdlib -o $@ $(HH_OBJS) $(HH_LIB)
+
+-include $(HH_OBJS:.o=.d)
+
 # ---- user programs ----------------------------------------------------
 #
 # Freestanding ring-3 programs, linked at PROGRAM_BASE by user/user.ld and
@@ -382,8 +423,9 @@ test-host: $(HOST_TESTS) $(REPLAY) lib $(EXAMPLE_HOSTED)
 	@scripts/check-symbols.sh --nm $(NM) $(LIB_I386) $(LIB_HOST)
 	@scripts/example-hosted-test.sh $(EXAMPLE_HOSTED)
 
-test-kernel: deps-run deps-iso kernel $(ISO)
-	@scripts/kernel-test.sh --timeout $(TEST_TIMEOUT) --mem $(MEM) --swap $(SWAP) --iso $(ISO) $(KERNEL_ELF)
+test-kernel: deps-run deps-iso kernel $(ISO) $(HH_ELF)
+	@scripts/kernel-test.sh --timeout $(TEST_TIMEOUT) --mem $(MEM) --swap $(SWAP) --iso $(ISO) \
+		--example-hh $(HH_ELF) $(KERNEL_ELF)
 	@scripts/kernel-crash-test.sh --timeout $(TEST_TIMEOUT) $(KERNEL_ELF)
 
 deps-debug:
