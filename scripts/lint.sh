@@ -40,7 +40,7 @@ note() {
 # so that it knows panic() does not return.
 "$cppcheck" --enable=all --std=c11 --error-exitcode=1 --quiet \
 	--suppressions-list=scripts/cppcheck-suppressions.txt \
-	'-D_Noreturn=__attribute__((noreturn))' -DPT_DEBUG=1 -Iinclude -Ilib "$@"
+	'-D_Noreturn=__attribute__((noreturn))' -DPT_DEBUG=1 -Iinclude -Ilib -Iconfig/identity "$@"
 note $? cppcheck
 
 # clang-tidy prints "N warnings generated" for what it suppresses: only real
@@ -57,8 +57,8 @@ run_tidy() {
 }
 
 files=("$@")
-run_tidy host -std=gnu11 -Iinclude -Ilib -DPT_DEBUG=1
-run_tidy i386 -std=gnu11 -m32 -march=i486 -ffreestanding -Iinclude -Ilib -DPT_DEBUG=1
+run_tidy host -std=gnu11 -Iinclude -Ilib -Iconfig/identity -DPT_DEBUG=1
+run_tidy i386 -std=gnu11 -m32 -march=i486 -ffreestanding -Iinclude -Ilib -Iconfig/identity -DPT_DEBUG=1
 
 echo "lint: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
