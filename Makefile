@@ -344,9 +344,8 @@ $(EXAMPLE_HOSTED): examples/hosted/main.c $(LIB_HOST) $(LIB_HEADERS)
 # own (examples/higher-half/shim/) in place of lib/lib.h.
 HH_DIR      := examples/higher-half
 HH_BUILD    := $(BUILD)/examples/higher-half
-HH_LIBDIR   ?= $(LBUILD)/higher-half
-HH_LIB      := $(HH_LIBDIR)/libpagetrack.a
-HH_INC      := $(HH_LIBDIR)/include
+HH_LIB      := $(LIB_HH_I386)
+HH_INC      := $(LBUILD_HH)/include
 HH_ELF      := $(HH_BUILD)/kernel.elf
 HH_SRCS     := $(addprefix $(HH_DIR)/,boot.S isr.S probe_cpu.S console.c idt.c frames.c string.c \
                  seam.c fault.c vm.c main.c)
@@ -370,7 +369,7 @@ example-higher-half: $(HH_ELF)
 $(eval $(call compile_rules,$(HH_BUILD)/obj,$(CC),HH_CFLAGS,HH_ASFLAGS,CC-hh))
 $(eval $(call compile_rules,$(HH_BUILD)/tobj,$(CC),HH_TCFLAGS,HH_ASFLAGS,CC-hht))
 
-$(HH_OBJS): | $(HH_LIB)
+$(HH_OBJS): $(LIB_HH_HEADERS)
 
 $(HH_ELF): $(HH_OBJS) $(HH_LIB) $(HH_DIR)/link.ld
 	$(call show,LD-hh,$@)

@@ -97,6 +97,19 @@ int frame_alloc(uint32_t *pa)
 	return frame_alloc_run(1, 0, MAX_RAM, pa);
 }
 
+bool frame_next_free_run(uint32_t lo, uint32_t hi, uint32_t *pa, uint32_t *n)
+{
+	uint32_t pfn = first_pfn(lo), end = end_pfn(hi), len = 0;
+
+	while (pfn < end && !is_free(pfn))
+		pfn++;
+	while (pfn + len < end && is_free(pfn + len))
+		len++;
+	*pa = pfn * FRAME_SIZE;
+	*n = len;
+	return len > 0;
+}
+
 int frame_claim(uint32_t pa, uint32_t n)
 {
 	uint32_t pfn = pa / FRAME_SIZE;

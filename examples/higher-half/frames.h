@@ -12,6 +12,7 @@
 #ifndef HH_FRAMES_H
 #define HH_FRAMES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define FRAME_SIZE 4096u
@@ -31,6 +32,9 @@ int frame_alloc_in(uint32_t lo, uint32_t hi, uint32_t *pa);
 
 /* n contiguous free frames in [lo, hi); *pa is the first. */
 int frame_alloc_run(uint32_t n, uint32_t lo, uint32_t hi, uint32_t *pa);
+
+/* The first run of free frames in [lo, hi): its first frame in *pa, its length in *n. */
+bool frame_next_free_run(uint32_t lo, uint32_t hi, uint32_t *pa, uint32_t *n);
 
 /* Take the n frames from pa, all of which must be free. */
 int frame_claim(uint32_t pa, uint32_t n);

@@ -67,6 +67,14 @@ static uint32_t free_count(enum zone z)
 	return frame_free_count_in(zone_lo(z), zone_hi(z));
 }
 
+/* The free runs of the kernel zone, for pagetrack's dumps (and the tests that fill the zone). */
+static bool next_free_run(paddr_t *pa, uint32_t *n)
+{
+	uint32_t from = *pa > KZONE_START ? *pa : KZONE_START;
+
+	return frame_next_free_run(from, kzone_end, pa, n);
+}
+
 static const struct pt_frame_source frame_source = {
 	.take = take,
 	.take_run = take_run,
@@ -74,6 +82,7 @@ static const struct pt_frame_source frame_source = {
 	.give = give,
 	.give_run = give_run,
 	.free_count = free_count,
+	.next_free_run = next_free_run,
 };
 
 /* X: the boot map's end, or half of RAM on a machine with less than twice that. */
