@@ -352,7 +352,7 @@ HH_SRCS     := $(addprefix $(HH_DIR)/,boot.S isr.S probe_cpu.S console.c idt.c f
 HH_TEST_SRCS := $(addprefix $(HH_DIR)/,tests.c test_boot.c probe.c) \
                 tests/harness.c tests/fixture.c tests/vm_util.c tests/vm_map.c tests/vm_grow.c \
                 tests/vm_shrink.c tests/vm_bad.c tests/vm_tlb.c tests/vm_clone.c \
-                tests/vm_resolve.c tests/vm_iterate.c tests/test_oom.c
+                tests/vm_resolve.c tests/vm_iterate.c tests/test_oom.c tests/test_hw.c
 HH_CFLAGS   := -std=gnu11 -m32 -march=i486 -ffreestanding -fno-pic -fno-stack-protector \
                -mgeneral-regs-only -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
                -O2 -g $(WARN) -I$(HH_INC) -I$(HH_DIR)

@@ -16,7 +16,7 @@
 
 set -uo pipefail
 
-readonly SUITES="boot vm oom"
+readonly SUITES="boot hw vm oom"
 readonly STATUS_OK=33
 timeout_s=120
 mem=128

@@ -239,16 +239,23 @@ static void buffer_sink(char c, void *ctx)
 	b->len++;
 }
 
-int ksnprintf(char *buf, size_t size, const char *fmt, ...)
+int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
 	struct buffer b = { buf, size, 0 };
+	int n = kvformat(buffer_sink, &b, fmt, ap);
+
+	if (size)
+		buf[b.len < size ? b.len : size - 1] = '\0';
+	return n;
+}
+
+int ksnprintf(char *buf, size_t size, const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
-	int n = kvformat(buffer_sink, &b, fmt, ap);
+	int n = kvsnprintf(buf, size, fmt, ap);
 	va_end(ap);
-	if (size)
-		buf[b.len < size ? b.len : size - 1] = '\0';
 	return n;
 }
 

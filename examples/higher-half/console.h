@@ -20,6 +20,7 @@ int kvformat(void (*out)(char c, void *ctx), void *ctx, const char *fmt, va_list
 
 /* The same into buf, NUL-terminated when size > 0; returns the length it would have. */
 int ksnprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 
 /* Print "panic: <message>" and end the run with QEMU's failure status. */
 _Noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -12,6 +12,7 @@ extern const struct test_suite boot_suite;
 
 static const struct test_suite *const suites[] = {
 	&boot_suite,
+	&hw_suite,
 	&vm_suite,
 	&oom_suite,
 };

@@ -24,6 +24,13 @@ int strcmp(const char *a, const char *b);
 #define err_cause pt_err_cause
 #define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
 
+#define ASSERT(cond)                                                                   \
+	do {                                                                           \
+		if (!(cond))                                                           \
+			panic("%s: assertion failed: %s (%s:%d)", __func__, #cond,     \
+			      __FILE__, __LINE__);                                     \
+	} while (0)
+
 /* A sink into buf that keeps size - 1 characters and counts all of them in len. */
 struct strbuf {
 	char *buf;
