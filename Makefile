@@ -486,10 +486,11 @@ min-mem: deps-run kernel
 
 test: deps-test test-host test-kernel test-fuzz valgrind lint
 
-test-host: $(HOST_TESTS) $(HH_TESTS) $(REPLAY) lib $(EXAMPLE_HOSTED)
+test-host: $(HOST_TESTS) $(HH_TESTS) $(REPLAY) $(HH_REPLAY) lib $(EXAMPLE_HOSTED)
 	@$(HOST_TESTS)
 	@PAGETRACK_TEST_PLATFORM=host-hh $(HH_TESTS) $(HH_SUITES)
 	@$(REPLAY) $(FUZZ_DIRS)
+	@PAGETRACK_TEST_PLATFORM=host-hh $(HH_REPLAY) $(FUZZ_DIRS)
 	@scripts/check-symbols.sh --nm $(NM) $(LIB_I386) $(LIB_HOST)
 	@scripts/check-symbols.sh --nm $(NM) --name symbols-hh $(LIB_HH_I386) $(LIB_HH_HOST)
 	@scripts/example-hosted-test.sh $(EXAMPLE_HOSTED)
@@ -626,6 +627,17 @@ $(FUZZ_BIN): $(FUZZ_OBJS)
 $(REPLAY): $(REPLAY_OBJS)
 	$(call show,LD-host,$@)
 	$(Q)$(CC) $(HLDFLAGS) -o $@ $^
+
+# the corpus replayed in the higher-half layout too (its universe is named by the layout)
+HH_REPLAY      := $(HHBUILD)/fuzz-replay
+HH_REPLAY_OBJS := $(call hhobj,$(FUZZ_LIB_SRCS) fuzz/fuzz_vm.c fuzz/replay.c)
+$(HHBUILD)/fuzz/%.o: HH_HCFLAGS += -Ifuzz
+
+$(HH_REPLAY): $(HH_REPLAY_OBJS)
+	$(call show,LD-host,$@)
+	$(Q)$(CC) $(HLDFLAGS) -o $@ $^
+
+-include $(HH_REPLAY_OBJS:.o=.d)
 
 $(VBUILD)/pagetrack-tests: $(VHOST_OBJS)
 	$(call show,LD-vg,$@)

@@ -146,7 +146,8 @@ static int check_out(int as, const struct pg_tracker *t)
 /* The kernel's PDEs of directory pd (all but the user PDEs) are the master's, mpd's. */
 static int check_kernel_copies(int as, const pde_t *pd, const pde_t *mpd)
 {
-	size_t above = (PT_ENTRIES - USER_PDE_END) * sizeof(pde_t); /* none in the identity layout */
+	/* the PDEs above user space: none in the identity layout */
+	size_t above = (PT_ENTRIES - USER_PDE_END) * sizeof(pde_t);
 
 	if (memcmp(pd, mpd, USER_PDE_FIRST * sizeof(pde_t)) != 0 ||
 	    (above && memcmp(&pd[USER_PDE_END], &mpd[USER_PDE_END], above) != 0))

@@ -194,7 +194,8 @@ static bool hand_on_table(void)
 {
 	for (int round = 0; round < 2; round++) {
 		for (int as = pt_trk_next(hand.as); as >= 0; as = pt_trk_next(as + 1)) {
-			uint32_t i = first_table(pt_trk_get(as), as == hand.as ? hand.pdi : USER_PDE_FIRST);
+			uint32_t from = as == hand.as ? hand.pdi : USER_PDE_FIRST;
+			uint32_t i = first_table(pt_trk_get(as), from);
 			if (i == USER_PDE_END)
 				continue;
 			if (as != hand.as || i != hand.pdi)

@@ -136,12 +136,13 @@ static void log_step(int n)
 		break;
 	case 4:
 		kprintf("paging: 4. first 1 MiB mapped, %s, supervisor: 0x%08x-0x%08x "
-			"(page 0 left out)\n", how, kzone_va(PAGE_SIZE), kzone_va(FRAME_LOW_RESERVED));
+			"(page 0 left out)\n", how, kzone_va(PAGE_SIZE),
+			kzone_va(FRAME_LOW_RESERVED));
 		break;
 	case 5:
 		kprintf("paging: 5. kernel zone mapped, %s, supervisor, global: "
-			"0x%08x-0x%08x (%u MiB, %u page tables)\n", how, kzone_va(FRAME_LOW_RESERVED),
-			kzone_va(x), x >> 20, pt_trk_ntables(m));
+			"0x%08x-0x%08x (%u MiB, %u page tables)\n", how,
+			kzone_va(FRAME_LOW_RESERVED), kzone_va(x), x >> 20, pt_trk_ntables(m));
 		break;
 	case 6:
 		kprintf("paging: 6. kmap table for 0x%08x%s; CR3=0x%08x; paging on "

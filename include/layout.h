@@ -72,7 +72,7 @@ _Static_assert((GATE_PDE < USER_PDE_FIRST || GATE_PDE >= USER_PDE_END) &&
 	       "layout: the gate and the kmap window are in kernel PDEs");
 _Static_assert(IS_ALIGNED(PT_PHYS_OFFSET, PDE_SPAN) && GATE_BASE > PT_PHYS_OFFSET &&
 		       KZONE_LIMIT >= MiB(16),
-	       "layout: the kernel zone fits, 16 MiB at least, between PT_PHYS_OFFSET and the gate");
+	       "layout: a kernel zone of 16 MiB at least fits between PT_PHYS_OFFSET and the gate");
 _Static_assert(USER_PDE_END <= (PT_PHYS_OFFSET >> PDE_SHIFT) || USER_BASE > KMAP_BASE,
 	       "layout: the kernel part and user space do not overlap");
 

@@ -181,7 +181,7 @@ static void page_zero_faults_in_every_space(void)
 		CHECK_EQ(probe(0xFFC, PROBE_WRITE, &v), FAULTED(PF_W));
 		CHECK_EQ(probe(0, PROBE_USER, &v), FAULTED(PF_U));
 		CHECK_EQ(probe(kzone_va(0), PROBE_READ, &v), FAULTED(0)); /* the kernel's page 0 */
-		CHECK_EQ(probe(kzone_va(PAGE_SIZE), PROBE_READ, &v), 0); /* the BIOS area is mapped */
+		CHECK_EQ(probe(kzone_va(PAGE_SIZE), PROBE_READ, &v), 0); /* the BIOS area */
 	}
 	CHECK_OK(pt_vm_activate(0));
 	CHECK_OK(pt_vm_destroy(as));

@@ -484,7 +484,8 @@ static void kernel_pdes_equal_the_masters(int as)
 	const pde_t *pd = pt_ptb_pd(pt_trk_get(as)), *m = pt_ptb_pd(master());
 
 	CHECK_MEM_EQ(pd, m, USER_PDE_FIRST * sizeof(pde_t));
-	CHECK_MEM_EQ(&pd[USER_PDE_END], &m[USER_PDE_END], (PT_ENTRIES - USER_PDE_END) * sizeof(pde_t));
+	CHECK_MEM_EQ(&pd[USER_PDE_END], &m[USER_PDE_END],
+		     (PT_ENTRIES - USER_PDE_END) * sizeof(pde_t));
 }
 
 static void kernel_mappings_are_seen_from_every_space(void)
@@ -511,7 +512,8 @@ static void kernel_mappings_are_seen_from_every_space(void)
 		CHECK_EQ(probe(kzone_va(MiB(8)), PROBE_READ, &v), 0);
 		CHECK_EQ(v, 0x8BADF00D);
 		v = i;
-		CHECK_EQ(probe(kzone_va(MiB(8)) + 4, PROBE_WRITE, &v), 0); /* a kernel write, seen by all */
+		/* a kernel write, seen by all */
+		CHECK_EQ(probe(kzone_va(MiB(8)) + 4, PROBE_WRITE, &v), 0);
 		CHECK_EQ(*(uint32_t *)hw_phys(MiB(8) + 4), i);
 	}
 	CHECK_OK(pt_vm_activate(TRK_MASTER));

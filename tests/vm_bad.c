@@ -103,7 +103,7 @@ static void unaligned_addresses_and_empty_ranges_are_rejected(void)
 
 static void kernel_space_addresses_are_rejected(void)
 {
-	/* page 0, the kernel's part (at PT_PHYS_OFFSET + pa), the gate, kmap, either side of user space */
+	/* page 0, the kernel's part (PT_PHYS_OFFSET + pa), gate, kmap, either side of user space */
 	static const vaddr_t kernel_va[] = { 0, PT_PHYS_OFFSET + PAGE_SIZE, PT_PHYS_OFFSET + MiB(1),
 					     PT_PHYS_OFFSET + MiB(8), GATE_BASE, KMAP_BASE,
 					     USER_BASE - PAGE_SIZE, USER_LAST + PAGE_SIZE };
