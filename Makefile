@@ -349,7 +349,7 @@ HH_INC      := $(LBUILD_HH)/include
 HH_ELF      := $(HH_BUILD)/kernel.elf
 HH_SRCS     := $(addprefix $(HH_DIR)/,boot.S isr.S probe_cpu.S console.c idt.c frames.c string.c \
                  seam.c fault.c vm.c main.c)
-HH_TEST_SRCS := $(addprefix $(HH_DIR)/,tests.c test_boot.c probe.c) \
+HH_TEST_SRCS := $(addprefix $(HH_DIR)/,tests.c test_boot.c probe.c ring3.c) \
                 tests/harness.c tests/fixture.c tests/vm_util.c tests/vm_map.c tests/vm_grow.c \
                 tests/vm_shrink.c tests/vm_bad.c tests/vm_tlb.c tests/vm_clone.c \
                 tests/vm_resolve.c tests/vm_iterate.c tests/test_oom.c tests/test_hw.c

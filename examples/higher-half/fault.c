@@ -7,6 +7,7 @@
 #include "fault.h"
 #include "idt.h"
 #include "probe_fixup.h"
+#include "ring3.h"
 
 struct fault_counts fault_counts;
 static uint32_t zero_lo, zero_hi;
@@ -36,6 +37,11 @@ static int resolve(int as, uint32_t va, uint32_t err)
 	return rc;
 }
 
+/*
+ * A ring 0 probe's fault goes back to it, and a ring 3 probe's ends it;
+ * any other goes to pagetrack.  One pagetrack does not resolve ends the
+ * ring 3 program that took it, and is fatal in the kernel.
+ */
 bool page_fault(struct trap_frame *tf)
 {
 	uint32_t va = read_cr2();
@@ -43,15 +49,16 @@ bool page_fault(struct trap_frame *tf)
 
 	if (probe_fixup(tf))
 		return true;
-	if (as <= 0) {
-		kprintf("page fault at 0x%08x with no address space live\n", va);
-		return false;
-	}
-	int rc = resolve(as, va, tf->err);
+	if (trap_from_user(tf) && !ring3_resolves_faults())
+		ring3_fault(tf);
+	int rc = as > 0 ? resolve(as, va, tf->err) : -E_FAULT;
+	fault_counts.last_err = tf->err;
 	if (rc == 0) {
 		fault_counts.resolved++;
 		return true;
 	}
+	if (trap_from_user(tf))
+		ring3_fault(tf);
 	kprintf("page fault at 0x%08x in address space %d: %s (%s)\n", va, as, pt_err_name(rc),
 		pt_err_cause(rc));
 	return false;

@@ -8,6 +8,7 @@
 #include "console.h"
 #include "cpu.h"
 #include "kernel.h"
+#include "ring3.h"
 
 #define GATE_INTERRUPT 0x8E /* present, ring 0, 32-bit interrupt gate */
 #define GATE_DPL3 0x60
@@ -85,6 +86,6 @@ void trap(struct trap_frame *tf)
 	if (tf->vector == VECTOR_PF && page_fault(tf))
 		return;
 	if (tf->vector == PROBE_RETURN_VECTOR)
-		probe_returned(tf);
+		ring3_returned(tf);
 	fatal(tf);
 }

@@ -28,7 +28,4 @@ void tss_set_kernel_stack(uint32_t esp0);
 /* The page-fault handler (fault.c); false: the fault is fatal. */
 bool page_fault(struct trap_frame *tf);
 
-/* The ring 3 probe's return (probe.c): never returns when it is one. */
-void probe_returned(struct trap_frame *tf);
-
 #endif

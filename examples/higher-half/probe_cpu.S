@@ -6,12 +6,13 @@
  * faults, probe_fixup() finds EIP at the access, puts the result in EAX
  * and resumes at probe_resume, which returns it.
  *
- * Ring 3: probe_user_enter saves the callee-saved registers and ESP, has
- * the TSS take the ring 0 stack from just below them, and irets to the
- * gate page's code at ring 3 with EAX = the address and EDX = the value.
- * That code makes the access and comes back with int $PROBE_RETURN_VECTOR,
- * or faults; either way the kernel calls probe_user_leave(result), which
- * drops the trap's frame and returns from probe_user_enter.
+ * Ring 3: ring3_enter saves the callee-saved registers and ESP, has the
+ * TSS take the ring 0 stack from just below them, and irets to `entry` at
+ * ring 3 with EAX and EDX as given: the gate page's code for a probe (the
+ * address and the value), or a program's.  The code comes back with int
+ * $PROBE_RETURN_VECTOR, or faults; either way the kernel calls
+ * ring3_leave(result), which drops the trap's frame and returns from
+ * ring3_enter.
  */
 #include "kernel.h"
 
@@ -38,14 +39,14 @@ probe_write_insn:
 probe_resume:
 	ret
 
-/* uint32_t probe_user_enter(uint32_t va, uint32_t val, uint32_t entry) */
-	.globl probe_user_enter
-probe_user_enter:
+/* uint32_t ring3_enter(uint32_t eax, uint32_t edx, uint32_t entry) */
+	.globl ring3_enter
+ring3_enter:
 	pushl %ebp
 	pushl %ebx
 	pushl %esi
 	pushl %edi
-	movl %esp, probe_saved_esp
+	movl %esp, ring3_saved_esp
 	pushl %esp
 	call tss_set_kernel_stack
 	addl $4, %esp
@@ -64,11 +65,11 @@ probe_user_enter:
 	pushl %ecx       /* eip */
 	iret
 
-/* _Noreturn void probe_user_leave(uint32_t result) */
-	.globl probe_user_leave
-probe_user_leave:
+/* _Noreturn void ring3_leave(uint32_t result) */
+	.globl ring3_leave
+ring3_leave:
 	movl 4(%esp), %eax
-	movl probe_saved_esp, %esp
+	movl ring3_saved_esp, %esp
 	popl %edi
 	popl %esi
 	popl %ebx
@@ -77,7 +78,7 @@ probe_user_leave:
 
 	.bss
 	.balign 4
-probe_saved_esp:
+ring3_saved_esp:
 	.long 0
 
 /* The gate page: ring 3 code that pagetrack maps at GATE_BASE; no absolute addresses. */
@@ -92,5 +93,18 @@ gate_write:
 	movl %edx, (%eax)
 	int $PROBE_RETURN_VECTOR
 	.balign 4096
+
+/*
+ * A ring 3 program for the boot suite, copied into a user page: store EDX
+ * at EAX, load it back plus one, return.  No absolute addresses.
+ */
+	.section .rodata
+	.globl user_program, user_program_end
+user_program:
+	movl %edx, (%eax)
+	movl (%eax), %edx
+	incl %edx
+	int $PROBE_RETURN_VECTOR
+user_program_end:
 
 	.section .note.GNU-stack, "", @progbits

@@ -2,23 +2,28 @@
  * test_boot.c - example-hh-boot: pagetrack took over from boot.S's page
  * tables, and the kernel's own traps and frames work with it.  Each case
  * makes its address spaces, makes one live, touches it with real loads and
- * stores (the faults go through this kernel's IDT to fault.c), and ends
- * with every frame back in the frame manager.
+ * stores, at ring 0 and from a small program at ring 3 (the faults go
+ * through this kernel's IDT to fault.c), and ends with every frame back in
+ * the frame manager.
  */
 #include <pagetrack/check.h>
+#include <pagetrack/frame.h>
 #include <pagetrack/layout.h>
 #include <pagetrack/seam.h>
 #include <pagetrack/vmspace.h>
 #include "cpu.h"
-#include <pagetrack/frame.h>
 #include "fault.h"
 #include "frames.h"
 #include "harness.h"
 #include "kernel.h"
 #include "probe.h"
+#include "ring3.h"
 #include "vm.h"
 
 #define VA (USER_BASE + 0x10000) /* a user page, demand-zero in these cases */
+#define CODE_VA (USER_BASE + 0x100000) /* the ring 3 program's page, not demand-zero */
+
+extern const char user_program[], user_program_end[]; /* probe_cpu.S */
 
 static uint32_t free_at_start;
 
@@ -96,6 +101,36 @@ static void a_kernel_write_demand_zero_faults_a_page_in(void)
 	RUN(end_space(as));
 }
 
+/* The program of probe_cpu.S in a user page of as, read-only and executable at ring 3. */
+static void load_program(int as)
+{
+	size_t len = (size_t)(user_program_end - user_program);
+
+	CHECK_OK(pt_vm_map_zero(as, CODE_VA, VM_USER | VM_WRITE));
+	memcpy((void *)CODE_VA, user_program, len);
+	CHECK_OK(pt_vm_protect(as, CODE_VA, 1, VM_USER));
+}
+
+static void a_ring3_program_faults_its_page_in(void)
+{
+	uint32_t fills = fault_counts.zero_fills, back = 0;
+	struct vm_mapping m;
+	int as = live_space();
+
+	CHECK_GT(as, 0);
+	RUN(load_program(as));
+	CHECK_EQ(ring3_run(CODE_VA, VA, 41, true, &back), 0);
+	CHECK_EQ(back, 42);
+	CHECK_EQ(fault_counts.zero_fills, fills + 1);
+	CHECK_EQ(fault_counts.last_err, PF_U | PF_W); /* a write at ring 3 to a page not present */
+	CHECK_OK(pt_vm_query(as, VA, &m));
+	CHECK_EQ(*user_word(VA), 41);
+	/* outside its demand-zero memory, the fault ends it: a write to its own code page */
+	CHECK_EQ(ring3_run(CODE_VA, CODE_VA, 1, true, &back), PROBE_FAULTED | PF_U | PF_W | PF_P);
+	CHECK_EQ(fault_counts.zero_fills, fills + 1);
+	RUN(end_space(as));
+}
+
 static void a_write_breaks_a_copy_on_write_clone(void)
 {
 	struct vm_mapping pm, cm;
@@ -155,6 +190,7 @@ static void destroy_gives_every_frame_back(void)
 static const struct test_case cases[] = {
 	TEST_CASE(paging_init_took_over_from_the_boot_map),
 	TEST_CASE(a_kernel_write_demand_zero_faults_a_page_in),
+	TEST_CASE(a_ring3_program_faults_its_page_in),
 	TEST_CASE(a_write_breaks_a_copy_on_write_clone),
 	TEST_CASE(an_unmapped_page_faults_again),
 	TEST_CASE(destroy_gives_every_frame_back),
