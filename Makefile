@@ -72,6 +72,7 @@ SHARED_TEST_SRCS := tests/harness.c tests/fixture.c tests/test_printf.c tests/te
 HOST_TEST_SRCS   := tests/host_main.c tests/host_fixture.c tests/frame_util.c \
                     tests/frame_boot.c tests/frame_alloc.c tests/frame_bad.c tests/frame_refs.c \
                     tests/frame_inject.c tests/frame_walk.c tests/frame_random.c \
+                    tests/frame_source.c \
                     tests/test_mmu.c tests/test_paging.c tests/test_stress.c \
                     tests/disk_model.c tests/swap_slots.c tests/swap_io.c \
                     tests/swap_model.c

@@ -47,6 +47,7 @@ static struct {
 	uint32_t nframes;     /* frames covered: pfn 0 .. nframes-1 */
 	uint32_t kzone_end;   /* first pfn of the user zone */
 	const struct pt_frame_source *src;
+	bool lent;            /* src is not the built-in source */
 	uint32_t held[ZONE_COUNT]; /* a source of one's own: the frames the core holds */
 	paddr_t meta_base;
 	uint32_t meta_frames;
@@ -69,7 +70,7 @@ static const struct pt_frame_source builtin_source;
 /* Whether the frames come from the built-in source, which the core calls directly. */
 static inline bool builtin(void)
 {
-	return fa.src == &builtin_source;
+	return !fa.lent;
 }
 
 /* ---- checks on a frame address --------------------------------------- */
@@ -149,7 +150,8 @@ static inline int bi_take_user(uint32_t *pfn)
 	if (bi.stack_len == 0)
 		return -E_NOMEM;
 	*pfn = bi.stack[--bi.stack_len];
-	bi_take(*pfn);
+	set_used(*pfn);
+	bi.free[ZONE_USER]--;
 	return 0;
 }
 
@@ -257,7 +259,7 @@ static bool lendable(uint32_t pfn, enum zone z)
 	       (pfn < meta || pfn - meta >= fa.meta_frames);
 }
 
-/* The core holds the n frames from pa the source lent for zone z; a frame it may not lend panics. */
+/* The core holds the n frames from pa lent for zone z; one the source may not lend panics. */
 static void hold_lent(paddr_t pa, uint32_t n, enum zone z)
 {
 	uint32_t pfn = pa_to_pfn(pa);
@@ -295,6 +297,23 @@ static int lent_take_run(uint32_t n, uint32_t *pfn)
 	return 0;
 }
 
+/*
+ * pt_frame_alloc_run (zone z: user frames come one at a time) from the
+ * source; out of line, so that the built-in source's path needs no frame.
+ */
+static __attribute__((noinline)) int lent_alloc(enum zone z, uint32_t n, paddr_t *pa)
+{
+	uint32_t pfn;
+	int rc = n == 1 ? lent_take(z, &pfn) : lent_take_run(n, &pfn);
+
+	if (rc < 0)
+		return rc;
+	for (uint32_t i = 0; i < n; i++)
+		fa.info[pfn + i].ref = 1;
+	*pa = pfn_to_pa(pfn);
+	return 0;
+}
+
 /* The core lets go of the n frames from pfn, which it holds. */
 static void unhold(uint32_t pfn, uint32_t n)
 {
@@ -305,7 +324,7 @@ static void unhold(uint32_t pfn, uint32_t n)
 }
 
 /* The n frames from pfn back to the source, in one run per zone. */
-static void lent_give_run(uint32_t pfn, uint32_t n)
+static __attribute__((noinline)) void lent_give_run(uint32_t pfn, uint32_t n)
 {
 	uint32_t split = MIN(MAX(fa.kzone_end, pfn), pfn + n);
 
@@ -379,9 +398,10 @@ int pt_frame_alloc(enum zone z, paddr_t *pa)
 		return -E_INVAL;
 	if (!may_allocate())
 		return -E_NOMEM;
-	int rc = builtin() ? bi_take_user(&pfn) : lent_take(ZONE_USER, &pfn);
-	if (rc < 0)
-		return rc;
+	if (!builtin())
+		return lent_alloc(ZONE_USER, 1, pa);
+	if (bi_take_user(&pfn) < 0)
+		return -E_NOMEM;
 	fa.info[pfn].ref = 1;
 	*pa = pfn_to_pa(pfn);
 	return 0;
@@ -395,10 +415,10 @@ int pt_frame_alloc_run(uint32_t n, paddr_t *pa)
 		return -E_INVAL;
 	if (!may_allocate())
 		return -E_NOMEM;
-	int rc = builtin() ? bi_take_run(n, &pfn)
-		 : n == 1 ? lent_take(ZONE_KERNEL, &pfn) : lent_take_run(n, &pfn);
-	if (rc < 0)
-		return rc;
+	if (!builtin())
+		return lent_alloc(ZONE_KERNEL, n, pa);
+	if (bi_take_run(n, &pfn) < 0)
+		return -E_NOMEM;
 	for (uint32_t i = 0; i < n; i++)
 		fa.info[pfn + i].ref = 1;
 	*pa = pfn_to_pa(pfn);
@@ -992,6 +1012,7 @@ static void reset(const struct pt_frame_source *src, uint32_t top, uint32_t kzon
 	memset(&fa, 0, sizeof(fa));
 	memset(&bi, 0, sizeof(bi));
 	fa.src = src;
+	fa.lent = src != &builtin_source;
 	fa.nframes = top;
 	fa.kzone_end = kzone;
 	fa.meta_base = pfn_to_pa(meta);
