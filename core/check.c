@@ -146,12 +146,13 @@ static int check_out(int as, const struct pg_tracker *t)
 /* The kernel's PDEs of directory pd (all but the user PDEs) are the master's, mpd's. */
 static int check_kernel_copies(int as, const pde_t *pd, const pde_t *mpd)
 {
-	/* the PDEs above user space: none in the identity layout */
-	size_t above = (PT_ENTRIES - USER_PDE_END) * sizeof(pde_t);
+	const size_t above = (PT_ENTRIES - USER_PDE_END) * sizeof(pde_t);
 
-	if (memcmp(pd, mpd, USER_PDE_FIRST * sizeof(pde_t)) != 0 ||
-	    (above && memcmp(&pd[USER_PDE_END], &mpd[USER_PDE_END], above) != 0))
+	if (memcmp(pd, mpd, USER_PDE_FIRST * sizeof(pde_t)) != 0)
 		return broken(as, "kernel PDEs differ from the master's", 0);
+	/* the PDEs above user space: none in the identity layout */
+	if (USER_PDE_END < PT_ENTRIES && memcmp(&pd[USER_PDE_END], &mpd[USER_PDE_END], above) != 0)
+		return broken(as, "kernel PDEs differ from the master's", USER_PDE_END);
 	return 0;
 }
 
