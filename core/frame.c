@@ -339,7 +339,8 @@ static __attribute__((noinline)) void lent_give_run(uint32_t pfn, uint32_t n)
 static inline void poison(uint32_t pfn)
 {
 #ifdef PT_DEBUG
-	if (zone_of(pfn) == ZONE_KERNEL || !hw_paging_enabled()) /* user frames need a kmap */
+	/* user frames need a kmap, but before paging in the identity layout (seam.h) */
+	if (zone_of(pfn) == ZONE_KERNEL || (PT_PHYS_OFFSET == 0 && !hw_paging_enabled()))
 		memset(hw_phys(pfn_to_pa(pfn)), POISON_BYTE, PAGE_SIZE);
 #else
 	(void)pfn;

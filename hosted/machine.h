@@ -17,4 +17,11 @@ void machine_release(void);
 /* Size of physical memory. */
 uint32_t machine_ram_bytes(void);
 
+/*
+ * Send the console (hw_putc) to buf, of `size` bytes, kept NUL-terminated
+ * (what does not fit is dropped), instead of stdout; NULL sends it back.
+ * A test that makes the core report something reads the report there.
+ */
+void machine_capture_console(char *buf, size_t size);
+
 #endif
