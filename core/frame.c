@@ -133,7 +133,7 @@ static inline uint32_t find_bit(uint32_t from, uint32_t end, bool want)
 }
 
 /* The first run of n free kernel-zone frames, or fa.kzone_end if none. */
-static uint32_t find_run(uint32_t n)
+static inline uint32_t find_run(uint32_t n)
 {
 	return bitmap_find_run(bi.bitmap, &bi.khint, fa.kzone_end, n);
 }
@@ -155,18 +155,10 @@ static inline int bi_take_user(uint32_t *pfn)
 	return 0;
 }
 
-/* n free kernel-zone frames, first fit, the first into *pfn: 0 or -E_NOMEM. */
-static inline int bi_take_run(uint32_t n, uint32_t *pfn)
+/* The first run of n free kernel-zone frames (first fit), or fa.kzone_end if none. */
+static inline uint32_t bi_find_run(uint32_t n)
 {
-	if (n > bi.free[ZONE_KERNEL])
-		return -E_NOMEM;
-	uint32_t start = find_run(n);
-	if (start == fa.kzone_end)
-		return -E_NOMEM;
-	for (uint32_t i = 0; i < n; i++)
-		bi_take(start + i);
-	*pfn = start;
-	return 0;
+	return n > bi.free[ZONE_KERNEL] ? fa.kzone_end : find_run(n);
 }
 
 /* Put a frame on the free lists of its zone. */
@@ -183,24 +175,28 @@ static inline void bi_give(uint32_t pfn)
 }
 
 /* The built-in source's hooks, for the calls that need no short path. */
+static int builtin_take_run(uint32_t n, paddr_t *pa)
+{
+	uint32_t start = bi_find_run(n);
+
+	if (start == fa.kzone_end)
+		return -E_NOMEM;
+	for (uint32_t i = 0; i < n; i++)
+		bi_take(start + i);
+	*pa = pfn_to_pa(start);
+	return 0;
+}
+
 static int builtin_take(enum zone z, paddr_t *pa)
 {
 	uint32_t pfn;
-	int rc = z == ZONE_USER ? bi_take_user(&pfn) : bi_take_run(1, &pfn);
 
-	if (rc == 0)
-		*pa = pfn_to_pa(pfn);
-	return rc;
-}
-
-static int builtin_take_run(uint32_t n, paddr_t *pa)
-{
-	uint32_t pfn;
-	int rc = bi_take_run(n, &pfn);
-
-	if (rc == 0)
-		*pa = pfn_to_pa(pfn);
-	return rc;
+	if (z == ZONE_KERNEL)
+		return builtin_take_run(1, pa);
+	if (bi_take_user(&pfn) < 0)
+		return -E_NOMEM;
+	*pa = pfn_to_pa(pfn);
+	return 0;
 }
 
 static int builtin_extend_run(paddr_t base, uint32_t have, uint32_t more)
@@ -351,19 +347,38 @@ static inline void poison(uint32_t pfn)
 #endif
 }
 
-/* Free the n frames in use from pfn: back to their source. */
-static inline void give_back_run(uint32_t pfn, uint32_t n)
+static inline void change_pin(uint32_t pfn, bool up);
+
+/* give_back_run over a source of one's own, out of line. */
+static __attribute__((noinline)) void lent_give_back_run(uint32_t pfn, uint32_t n, bool unpin)
 {
 	for (uint32_t i = 0; i < n; i++) {
+		if (unpin)
+			change_pin(pfn + i, false);
 		poison(pfn + i);
 		fa.info[pfn + i].ref = 0;
 	}
+	lent_give_run(pfn, n);
+}
+
+/*
+ * Free the n frames in use from pfn, taking one pin off each first if
+ * `unpin`: back to their source.  One pass over the frames: a block's
+ * destruction frees its run through here.
+ */
+static inline void give_back_run(uint32_t pfn, uint32_t n, bool unpin)
+{
 	if (!builtin()) {
-		lent_give_run(pfn, n);
+		lent_give_back_run(pfn, n, unpin);
 		return;
 	}
-	for (uint32_t i = 0; i < n; i++)
+	for (uint32_t i = 0; i < n; i++) {
+		if (unpin)
+			change_pin(pfn + i, false);
+		poison(pfn + i);
+		fa.info[pfn + i].ref = 0;
 		bi_give(pfn + i);
+	}
 }
 
 /* Free a frame in use: the unref paths' one frame, without give_back_run's loops. */
@@ -409,19 +424,21 @@ int pt_frame_alloc(enum zone z, paddr_t *pa)
 
 int pt_frame_alloc_run(uint32_t n, paddr_t *pa)
 {
-	uint32_t pfn;
-
 	if (n == 0)
 		return -E_INVAL;
 	if (!may_allocate())
 		return -E_NOMEM;
 	if (!builtin())
 		return lent_alloc(ZONE_KERNEL, n, pa);
-	if (bi_take_run(n, &pfn) < 0)
+	uint32_t start = bi_find_run(n);
+	if (start == fa.kzone_end)
 		return -E_NOMEM;
-	for (uint32_t i = 0; i < n; i++)
-		fa.info[pfn + i].ref = 1;
-	*pa = pfn_to_pa(pfn);
+	for (uint32_t i = 0; i < n; i++) { /* bi_take and the reference in one pass */
+		set_used(start + i);
+		fa.info[start + i].ref = 1;
+	}
+	bi.free[ZONE_KERNEL] -= n;
+	*pa = pfn_to_pa(start);
 	return 0;
 }
 
@@ -498,7 +515,7 @@ int pt_frame_free_run(paddr_t pa, uint32_t n)
 		if (rc < 0)
 			return rc;
 	}
-	give_back_run(pfn, n);
+	give_back_run(pfn, n, false);
 	return 0;
 }
 
@@ -696,9 +713,7 @@ int pt_frame_free_pinned_run(paddr_t pa, uint32_t n)
 		if (f->ref != 1 || f->pin != 1) /* a free frame has no reference */
 			return f->ref == 0 ? -E_FREE : -E_BUSY;
 	}
-	for (uint32_t i = 0; i < n; i++)
-		change_pin(pfn + i, false);
-	give_back_run(pfn, n);
+	give_back_run(pfn, n, true);
 	return 0;
 }
 

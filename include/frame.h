@@ -288,7 +288,7 @@ bool pt_frame_evictable(paddr_t pa);
 bool pt_frame_next_kept(paddr_t *pa, uint32_t *slot);
 
 
-/* Whether the frame at pa is owned: the built-in source may hand it out, or the core holds it (above). */
+/* Whether the frame at pa is owned: the built-in source may hand it out, or the core holds it. */
 bool pt_frame_owned(paddr_t pa);
 
 /*
