@@ -200,6 +200,7 @@ $(HOST_TESTS): $(HOST_OBJS)
 HHBUILD    := $(BUILD)/host-hh
 HH_HCFLAGS := $(call hh_flags,$(HCFLAGS))
 HH_TESTS   := $(HHBUILD)/pagetrack-tests
+HH_REPLAY  := $(HHBUILD)/fuzz-replay
 HH_SUITES  := paging mmu hw vm oom swap-pager swap-io frame-source
 hhobj       = $(patsubst %,$(HHBUILD)/%.o,$(basename $(1)))
 HH_OBJS    := $(call hhobj,$(LIB_SRCS) $(CORE_SRCS) $(HOSTED_SRCS) $(SHARED_TEST_SRCS) \
@@ -631,7 +632,6 @@ $(REPLAY): $(REPLAY_OBJS)
 	$(Q)$(CC) $(HLDFLAGS) -o $@ $^
 
 # the corpus replayed in the higher-half layout too (its universe is named by the layout)
-HH_REPLAY      := $(HHBUILD)/fuzz-replay
 HH_REPLAY_OBJS := $(call hhobj,$(FUZZ_LIB_SRCS) fuzz/fuzz_vm.c fuzz/replay.c)
 $(HHBUILD)/fuzz/%.o: HH_HCFLAGS += -Ifuzz
 
