@@ -58,7 +58,7 @@ void pt_kunmap(vaddr_t va)
 		panic("pt_kunmap: slot %u is not in use", slot);
 	pte_t *pt = hw_phys(table);
 	pt[slot] = (pte_t){ 0 };
-	pt_tlb_kernel_page(va);
+	pt_tlb_kmap_page(va);
 	used[slot / 32] &= ~BIT(slot % 32);
 	nused--;
 }
