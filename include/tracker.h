@@ -42,14 +42,16 @@
  * is in use, and given back when its last tracker is released (the first
  * page, which holds the master, stays).
  *
- * The live address space, the one whose block CR3 holds, is recorded here
- * and only here, below every module that asks for it:
+ * The live address space of each CPU, the one whose block its CR3 holds, is
+ * recorded here and only here, below every module that asks for it:
  *
- *   frame <- tracker <- tlb <- ptblock <- vmspace <- pager <- paging, check
+ *   frame <- smp <- tracker <- tlb <- ptblock <- vmspace <- pager <- paging, check
  *
  * A module calls only those to its left (kmap, which uses tlb and frame,
  * sits beside ptblock; swap, the slots, which uses frame, beside
- * tracker).  Whenever paging is on, CR3 holds the live tracker's block.
+ * tracker; smp reads tracker's live blocks only to check pt_smp_init's
+ * argument).  Whenever paging is on, each CPU's CR3 holds its live
+ * tracker's block.
  */
 #ifndef PAGETRACK_TRACKER_H
 #define PAGETRACK_TRACKER_H
