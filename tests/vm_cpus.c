@@ -11,6 +11,8 @@
  * before the end, as a kernel does before a space can go.
  */
 #include "errors.h"
+#include "kmap.h"
+#include "layout.h"
 #include "machine.h"
 #include "mmu_model.h"
 #include "pager.h"
@@ -363,6 +365,34 @@ static void serving_cpus_refuses_bad_counts_and_changes_nothing(void)
 	STEP(pt_vm_destroy(as));
 }
 
+/* Each CPU takes its kmap windows from its own share, and releases them without an interrupt. */
+static void each_cpu_has_its_own_kmap_windows(void)
+{
+	const uint32_t share = KMAP_SLOTS / NCPUS;
+	paddr_t pa;
+	vaddr_t va[NCPUS];
+
+	int as = pt_vm_create();
+	CHECK_GT(as, 0);
+	STEP(map_filled(as, REGION(8), 0x5A, URW, &pa));
+	struct vm_stats s0 = stats_now();
+	for (unsigned c = 0; c < NCPUS; c++) {
+		on(c);
+		va[c] = pt_kmap(pa);
+		CHECK_GE(va[c], KMAP_BASE + c * share * PAGE_SIZE);
+		CHECK_LT(va[c], KMAP_BASE + (c + 1) * share * PAGE_SIZE);
+		CHECK_EQ(*(uint32_t *)hw_kva(va[c]), 0x5A);
+	}
+	for (unsigned c = 0; c < NCPUS; c++) {
+		on(c);
+		pt_kunmap(va[c]);
+	}
+	on(0);
+	CHECK_EQ(stats_now().ipis - s0.ipis, 0);
+	CHECK_EQ(pt_kmap_in_use(), 0);
+	STEP(pt_vm_destroy(as));
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(a_cpu_that_is_not_told_keeps_a_stale_translation),
 	TEST_CASE(an_unmap_is_seen_on_every_cpu_before_it_returns),
@@ -374,6 +404,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(a_table_that_moves_in_the_block_is_seen_on_every_cpu),
 	TEST_CASE(a_copy_on_write_clone_is_seen_on_every_cpu),
 	TEST_CASE(the_pager_leaves_no_cpu_behind),
+	TEST_CASE(each_cpu_has_its_own_kmap_windows),
 	TEST_CASE(serving_cpus_refuses_bad_counts_and_changes_nothing),
 };
 
