@@ -84,7 +84,11 @@ KBENCH_SRCS := bench/kernel/kbench.c
 # ---- flags ------------------------------------------------------------
 
 WARN     := -Wall -Wextra -Werror
-INCLUDES := -Iinclude -Ilib
+# The layout (include/layout.h) is config/<layout>/pagetrack-config.h: this
+# tree's kernel and its default builds are identity; make lib and make
+# test-host build the higher-half one too (HH_ below).
+INCLUDES := -Iinclude -Ilib -Iconfig/identity
+hh_flags  = $(subst -Iconfig/identity,-Iconfig/higher-half,$(1))
 
 # The i386 builds: the kernel proper sees only the core's headers, its own
 # and arch/i386's; the demo, the tests and the benchmarks each add theirs
@@ -190,6 +194,24 @@ $(HOST_TESTS): $(HOST_OBJS)
 	$(call show,LD-host,$@)
 	$(Q)$(CC) $(HLDFLAGS) -o $@ $^
 
+# The host tests again in the higher-half layout: make test-host runs the
+# suites of HH_SUITES from it, as host-hh-<suite>.
+HHBUILD    := $(BUILD)/host-hh
+HH_HCFLAGS := $(call hh_flags,$(HCFLAGS))
+HH_TESTS   := $(HHBUILD)/pagetrack-tests
+HH_SUITES  := paging mmu hw vm oom swap-pager swap-io
+hhobj       = $(patsubst %,$(HHBUILD)/%.o,$(basename $(1)))
+HH_OBJS    := $(call hhobj,$(LIB_SRCS) $(CORE_SRCS) $(HOSTED_SRCS) $(SHARED_TEST_SRCS) \
+                           $(HOST_TEST_SRCS))
+
+$(eval $(call compile_rules,$(HHBUILD),$(CC),HH_HCFLAGS,HH_HCFLAGS,CC-hosthh))
+
+$(HH_TESTS): $(HH_OBJS)
+	$(call show,LD-host,$@)
+	$(Q)$(CC) $(HLDFLAGS) -o $@ $^
+
+-include $(HH_OBJS:.o=.d)
+
 # ---- the library ------------------------------------------------------
 #
 # make lib: pagetrack for other kernels (docs/PORTING.md).
@@ -214,7 +236,7 @@ LIB_HDRS    := types.h errors.h mmu.h layout.h seam.h frame.h smp.h tracker.h pt
                kmap.h tlb.h paging.h pager.h swap.h check.h
 LIB_HOST_HDRS := machine.h mmu_model.h disk.h
 LIB_INC     := $(LBUILD)/include/pagetrack
-LIB_HEADERS := $(addprefix $(LIB_INC)/,$(LIB_HDRS) $(LIB_HOST_HDRS) lib.h)
+LIB_HEADERS := $(addprefix $(LIB_INC)/,$(LIB_HDRS) $(LIB_HOST_HDRS) lib.h pagetrack-config.h)
 
 LIB_KCFLAGS := -std=gnu11 -m32 -march=i486 -ffreestanding -fno-pic -fno-stack-protector \
                -mgeneral-regs-only -fno-omit-frame-pointer -O2 -g $(WARN) $(INCLUDES) \
@@ -229,7 +251,7 @@ LIB_I386_OBJS := $(call lkobj,$(CORE_SRCS) $(LIB_LIB_SRCS))
 LIB_HOST_OBJS := $(call lhobj,$(CORE_SRCS) $(LIB_LIB_SRCS) $(LIB_HOSTED_SRCS))
 
 .PHONY: lib example-hosted
-lib: $(LIB_I386) $(LIB_HOST) $(LIB_HEADERS)
+lib: $(LIB_I386) $(LIB_HOST) $(LIB_HEADERS) lib-hh
 
 $(eval $(call compile_rules,$(LBUILD)/i386,$(CC),LIB_KCFLAGS,LIB_KCFLAGS,CC-lib))
 $(eval $(call compile_rules,$(LBUILD)/host,$(CC),LIB_HCFLAGS,LIB_HCFLAGS,CC-libh))
@@ -253,8 +275,56 @@ $(LIB_INC)/%.h: hosted/%.h
 $(LIB_INC)/lib.h: lib/public.h
 	@mkdir -p $(dir $@)
 	$(Q)cp $< $@
+$(LIB_INC)/pagetrack-config.h: config/identity/pagetrack-config.h
+	@mkdir -p $(dir $@)
+	$(Q)cp $< $@
 
 -include $(LIB_I386_OBJS:.o=.d) $(LIB_HOST_OBJS:.o=.d)
+
+# The same two libraries in the higher-half layout, under build/lib/higher-half/,
+# their headers carrying config/higher-half/pagetrack-config.h: a kernel that
+# includes them gets the constants the library was built with.
+LBUILD_HH      := $(LBUILD)/higher-half
+LIB_HH_I386    := $(LBUILD_HH)/libpagetrack.a
+LIB_HH_HOST    := $(LBUILD_HH)/libpagetrack-host.a
+LIB_HH_INC     := $(LBUILD_HH)/include/pagetrack
+LIB_HH_HEADERS := $(addprefix $(LIB_HH_INC)/,$(LIB_HDRS) $(LIB_HOST_HDRS) lib.h pagetrack-config.h)
+LIB_HH_KCFLAGS := $(call hh_flags,$(LIB_KCFLAGS))
+LIB_HH_HCFLAGS := $(call hh_flags,$(LIB_HCFLAGS))
+
+LIB_HH_I386_OBJS := $(patsubst $(LBUILD)/%,$(LBUILD_HH)/%,$(LIB_I386_OBJS))
+LIB_HH_HOST_OBJS := $(patsubst $(LBUILD)/%,$(LBUILD_HH)/%,$(LIB_HOST_OBJS))
+
+.PHONY: lib-hh
+lib-hh: $(LIB_HH_I386) $(LIB_HH_HOST) $(LIB_HH_HEADERS)
+
+$(eval $(call compile_rules,$(LBUILD_HH)/i386,$(CC),LIB_HH_KCFLAGS,LIB_HH_KCFLAGS,CC-lib-hh))
+$(eval $(call compile_rules,$(LBUILD_HH)/host,$(CC),LIB_HH_HCFLAGS,LIB_HH_HCFLAGS,CC-libhh))
+
+$(LIB_HH_I386_OBJS) $(LIB_HH_HOST_OBJS): lib/libnames.h
+
+$(LIB_HH_I386): $(LIB_HH_I386_OBJS)
+	$(call show,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(LIB_HH_HOST): $(LIB_HH_HOST_OBJS)
+	$(call show,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(LIB_HH_INC)/%.h: include/%.h
+	@mkdir -p $(dir $@)
+	$(Q)cp $< $@
+$(LIB_HH_INC)/%.h: hosted/%.h
+	@mkdir -p $(dir $@)
+	$(Q)cp $< $@
+$(LIB_HH_INC)/lib.h: lib/public.h
+	@mkdir -p $(dir $@)
+	$(Q)cp $< $@
+$(LIB_HH_INC)/pagetrack-config.h: config/higher-half/pagetrack-config.h
+	@mkdir -p $(dir $@)
+	$(Q)cp $< $@
+
+-include $(LIB_HH_I386_OBJS:.o=.d) $(LIB_HH_HOST_OBJS:.o=.d)
 
 # examples/hosted: a program of plain user space on libpagetrack-host.a, built
 # the way a user builds it, with nothing of the tree but the installed headers
@@ -376,10 +446,13 @@ min-mem: deps-run kernel
 
 test: deps-test test-host test-kernel test-fuzz valgrind lint
 
-test-host: $(HOST_TESTS) $(REPLAY) lib $(EXAMPLE_HOSTED)
+test-host: $(HOST_TESTS) $(HH_TESTS) $(REPLAY) $(HH_REPLAY) lib $(EXAMPLE_HOSTED)
 	@$(HOST_TESTS)
+	@PAGETRACK_TEST_PLATFORM=host-hh $(HH_TESTS) $(HH_SUITES)
 	@$(REPLAY) $(FUZZ_DIRS)
+	@PAGETRACK_TEST_PLATFORM=host-hh $(HH_REPLAY) $(FUZZ_DIRS)
 	@scripts/check-symbols.sh --nm $(NM) $(LIB_I386) $(LIB_HOST)
+	@scripts/check-symbols.sh --nm $(NM) --name symbols-hh $(LIB_HH_I386) $(LIB_HH_HOST)
 	@scripts/example-hosted-test.sh $(EXAMPLE_HOSTED)
 
 test-kernel: deps-run deps-iso kernel $(ISO)
@@ -513,6 +586,17 @@ $(FUZZ_BIN): $(FUZZ_OBJS)
 $(REPLAY): $(REPLAY_OBJS)
 	$(call show,LD-host,$@)
 	$(Q)$(CC) $(HLDFLAGS) -o $@ $^
+
+# the corpus replayed in the higher-half layout too (its universe is named by the layout)
+HH_REPLAY      := $(HHBUILD)/fuzz-replay
+HH_REPLAY_OBJS := $(call hhobj,$(FUZZ_LIB_SRCS) fuzz/fuzz_vm.c fuzz/replay.c)
+$(HHBUILD)/fuzz/%.o: HH_HCFLAGS += -Ifuzz
+
+$(HH_REPLAY): $(HH_REPLAY_OBJS)
+	$(call show,LD-host,$@)
+	$(Q)$(CC) $(HLDFLAGS) -o $@ $^
+
+-include $(HH_REPLAY_OBJS:.o=.d)
 
 $(VBUILD)/pagetrack-tests: $(VHOST_OBJS)
 	$(call show,LD-vg,$@)

@@ -26,8 +26,8 @@ int naive_create(struct naive_space *s)
 		return rc;
 	/* page A: the kernel's PDEs shared as in pagetrack, the user part empty; page B zeroed */
 	pde_t *pd = pd_of(s);
-	memcpy(pd, pt_ptb_pd(pt_trk_get(TRK_MASTER)), KERNEL_PDES * sizeof(pde_t));
-	memset(pd + KERNEL_PDES, 0, (PT_ENTRIES - KERNEL_PDES) * sizeof(pde_t));
+	memcpy(pd, pt_ptb_pd(pt_trk_get(TRK_MASTER)), USER_PDE_FIRST * sizeof(pde_t));
+	memset(pd + USER_PDE_FIRST, 0, (PT_ENTRIES - USER_PDE_FIRST) * sizeof(pde_t));
 	memset(table_at(s, 0), 0, PAGE_SIZE);
 	return 0;
 }

@@ -35,19 +35,24 @@ static int check_block_frames(int as, const struct pg_tracker *t)
 /* The flags PDE i has when present. */
 static uint32_t pde_flags_of(uint32_t i)
 {
-	if (i >= KERNEL_PDES)
+	if (is_user_pde(i))
 		return USER_PDE_FLAGS;
 	return i == GATE_PDE ? GATE_PDE_FLAGS : KERNEL_PDE_FLAGS;
 }
 
-/* PDEs [from, to) of block t point at distinct slots 1..ntables, and every slot is used. */
-static int check_pdes(int as, const struct pg_tracker *t, uint32_t from, uint32_t to)
+/*
+ * The user PDEs of block t (user true), or its kernel PDEs (the master's),
+ * point at distinct slots 1..ntables, and every slot is used.
+ */
+static int check_pdes(int as, const struct pg_tracker *t, bool user)
 {
 	uint32_t seen[DIV_ROUND_UP(PTB_MAX_PAGES, 32)] = { 0 };
 	const pde_t *pd = pt_ptb_pd(t);
 	uint32_t n = pt_trk_ntables(t), found = 0;
 
-	for (uint32_t i = from; i < to; i++) {
+	for (uint32_t i = 0; i < PT_ENTRIES; i++) {
+		if (is_user_pde(i) != user)
+			continue;
 		if (!pde_present(pd[i])) {
 			if (pd[i].v != 0)
 				return broken(as, "a PDE that is not present is not zero", i);
@@ -129,12 +134,25 @@ static int check_out(int as, const struct pg_tracker *t)
 {
 	if (pt_trk_is_live(t))
 		return broken(as, "a space whose block is out is live", t->ptPtr);
-	if (pt_trk_ntables(t) > PT_ENTRIES - KERNEL_PDES)
+	if (pt_trk_ntables(t) > USER_PDES)
 		return broken(as, "a block that is out has more tables than user PDEs", t->ptPtr);
 	for (uint32_t i = 0; i < pt_ptb_used(t); i++)
 		if (pt_swap_refcount(pt_trk_out_slot(t) + i) != 1)
 			return broken(as, "a slot of a block that is out is not held once",
 				      pt_trk_out_slot(t) + i);
+	return 0;
+}
+
+/* The kernel's PDEs of directory pd (all but the user PDEs) are the master's, mpd's. */
+static int check_kernel_copies(int as, const pde_t *pd, const pde_t *mpd)
+{
+	const size_t above = (PT_ENTRIES - USER_PDE_END) * sizeof(pde_t);
+
+	if (memcmp(pd, mpd, USER_PDE_FIRST * sizeof(pde_t)) != 0)
+		return broken(as, "kernel PDEs differ from the master's", 0);
+	/* the PDEs above user space: none in the identity layout */
+	if (USER_PDE_END < PT_ENTRIES && memcmp(&pd[USER_PDE_END], &mpd[USER_PDE_END], above) != 0)
+		return broken(as, "kernel PDEs differ from the master's", USER_PDE_END);
 	return 0;
 }
 
@@ -146,9 +164,8 @@ static int check_space(int as, const struct pg_tracker *t, const struct pg_track
 		return check_out(as, t);
 	if ((rc = check_block_frames(as, t)) < 0)
 		return rc;
-	if (memcmp(pt_ptb_pd(t), pt_ptb_pd(m), KERNEL_PDES * sizeof(pde_t)) != 0)
-		return broken(as, "kernel PDEs differ from the master's", 0);
-	if ((rc = check_pdes(as, t, KERNEL_PDES, PT_ENTRIES)) < 0)
+	if ((rc = check_kernel_copies(as, pt_ptb_pd(t), pt_ptb_pd(m))) < 0 ||
+	    (rc = check_pdes(as, t, true)) < 0)
 		return rc;
 	return check_tables(as, t);
 }
@@ -159,9 +176,9 @@ static int check_master(const struct pg_tracker *m)
 
 	if ((rc = check_block_frames(TRK_MASTER, m)) < 0)
 		return rc;
-	if ((rc = check_pdes(TRK_MASTER, m, 0, KERNEL_PDES)) < 0)
+	if ((rc = check_pdes(TRK_MASTER, m, false)) < 0)
 		return rc;
-	for (uint32_t i = KERNEL_PDES; i < PT_ENTRIES; i++)
+	for (uint32_t i = USER_PDE_FIRST; i < USER_PDE_END; i++)
 		if (pt_ptb_pd(m)[i].v != 0)
 			return broken(TRK_MASTER, "the master maps user space", i);
 	if (!pde_present(pt_ptb_pd(m)[KMAP_PDE]))

@@ -102,7 +102,7 @@ static uint32_t pde_of_slot(const struct pg_tracker *t, uint32_t slot)
 	const pde_t *pd = pt_ptb_pd(t);
 	paddr_t table = pt_trk_base(t) + slot * PAGE_SIZE;
 
-	for (uint32_t pdi = KERNEL_PDES; pdi < PT_ENTRIES; pdi++)
+	for (uint32_t pdi = USER_PDE_FIRST; pdi < USER_PDE_END; pdi++)
 		if (pde_present(pd[pdi]) && pde_addr(pd[pdi]) == table)
 			return pdi;
 	return 0;

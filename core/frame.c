@@ -133,7 +133,8 @@ static inline void insert_free(uint32_t pfn)
 static inline void give_back(uint32_t pfn)
 {
 #ifdef PT_DEBUG
-	if (zone_of(pfn) == ZONE_KERNEL || !hw_paging_enabled()) /* user frames need a kmap */
+	/* user frames need a kmap, but before paging in the identity layout (seam.h) */
+	if (zone_of(pfn) == ZONE_KERNEL || (PT_PHYS_OFFSET == 0 && !hw_paging_enabled()))
 		memset(hw_phys(pfn_to_pa(pfn)), POISON_BYTE, PAGE_SIZE);
 #endif
 	insert_free(pfn);

@@ -46,7 +46,7 @@ static uint32_t take_slot(void)
 vaddr_t pt_kmap(paddr_t pa)
 {
 	if (direct(pa))
-		return pa;
+		return kzone_va(pa);
 	uint32_t slot = take_slot();
 	pte_t *pt = hw_phys(table);
 	pt[slot] = make_pte(pa, PG_P | PG_RW | PG_G);
@@ -59,7 +59,7 @@ void pt_kunmap(vaddr_t va)
 	 * A direct address: nothing to release.  Before paging every frame is
 	 * direct, and a user frame may then lie at the window's addresses.
 	 */
-	if (table == 0 || !hw_paging_enabled() || va < KMAP_BASE || va >= USER_BASE)
+	if (table == 0 || !hw_paging_enabled() || va - KMAP_BASE >= KMAP_SLOTS * PAGE_SIZE)
 		return;
 	uint32_t slot = (va - KMAP_BASE) / PAGE_SIZE;
 	if (!(used[slot / 32] & BIT(slot % 32)))

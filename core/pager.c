@@ -37,7 +37,7 @@ static struct {
 void pt_pager_init(void)
 {
 	hand.as = 1;
-	hand.pdi = KERNEL_PDES;
+	hand.pdi = USER_PDE_FIRST;
 	hand.idx = 0;
 	pt_pager_reset_stats();
 }
@@ -175,12 +175,12 @@ int pt_pager_evict(int as, vaddr_t va)
 
 /* ---- the clock ---------------------------------------------------------------- */
 
-/* The first present user PDE of block t from index `from`, or PT_ENTRIES (none, or t is out). */
+/* The first present user PDE of block t from index `from`, or USER_PDE_END (none, or t is out). */
 static uint32_t first_table(const struct pg_tracker *t, uint32_t from)
 {
 	if (pt_trk_out(t))
-		return PT_ENTRIES;
-	while (from < PT_ENTRIES && !pde_present(pt_ptb_pd(t)[from]))
+		return USER_PDE_END;
+	while (from < USER_PDE_END && !pde_present(pt_ptb_pd(t)[from]))
 		from++;
 	return from;
 }
@@ -194,8 +194,9 @@ static bool hand_on_table(void)
 {
 	for (int round = 0; round < 2; round++) {
 		for (int as = pt_trk_next(hand.as); as >= 0; as = pt_trk_next(as + 1)) {
-			uint32_t i = first_table(pt_trk_get(as), as == hand.as ? hand.pdi : KERNEL_PDES);
-			if (i == PT_ENTRIES)
+			uint32_t from = as == hand.as ? hand.pdi : USER_PDE_FIRST;
+			uint32_t i = first_table(pt_trk_get(as), from);
+			if (i == USER_PDE_END)
 				continue;
 			if (as != hand.as || i != hand.pdi)
 				hand.idx = 0;
@@ -204,7 +205,7 @@ static bool hand_on_table(void)
 			return true;
 		}
 		hand.as = 1;
-		hand.pdi = KERNEL_PDES;
+		hand.pdi = USER_PDE_FIRST;
 		hand.idx = 0;
 	}
 	return false;
@@ -303,7 +304,7 @@ static int each_present(const struct pg_tracker *t, entry_fn fn)
 {
 	const pde_t *pd = pt_ptb_pd(t); /* paging out a page never moves the block */
 
-	for (uint32_t i = KERNEL_PDES; i < PT_ENTRIES; i++) {
+	for (uint32_t i = USER_PDE_FIRST; i < USER_PDE_END; i++) {
 		pde_t pde = pd[i];
 		int rc = pde_present(pde) ? each_in_table(t, i, pt_ptb_table(pde_addr(pde)), fn) : 0;
 		if (rc < 0)

@@ -39,34 +39,39 @@ int pt_paging_step_link_master(void)
 	return idx < 0 ? idx : 0;
 }
 
-/* Identity-map [from, to) in the master with kernel flags, adding its tables. */
-static int map_identity(paddr_t from, paddr_t to)
+/*
+ * Map physical [from, to) in the master with kernel flags at its kernel
+ * address (kzone_va: the identity, or PT_PHYS_OFFSET above), adding its
+ * tables.
+ */
+static int map_kernel(paddr_t from, paddr_t to)
 {
 	struct pg_tracker *t = pt_trk_get(TRK_MASTER);
 	uint32_t missing = 0;
 
-	for (uint32_t i = pde_index(from); i <= pde_index(to - 1); i++)
+	for (uint32_t i = pde_index(kzone_va(from)); i <= pde_index(kzone_va(to - 1)); i++)
 		missing += !pde_present(pt_ptb_pd(t)[i]);
 	int rc = pt_ptb_reserve(t, missing);
 	if (rc < 0)
 		return rc;
 	for (paddr_t pa = from; pa < to; pa += PAGE_SIZE) {
-		pde_t pde = pt_ptb_pd(t)[pde_index(pa)];
+		vaddr_t va = kzone_va(pa);
+		pde_t pde = pt_ptb_pd(t)[pde_index(va)];
 		paddr_t table = pde_present(pde) ? pde_addr(pde)
-			: pt_ptb_link(t, pde_index(pa), KERNEL_PDE_FLAGS);
-		pt_ptb_table(table)[pte_index(pa)] = make_pte(pa, KERNEL_PTE_FLAGS);
+			: pt_ptb_link(t, pde_index(va), KERNEL_PDE_FLAGS);
+		pt_ptb_table(table)[pte_index(va)] = make_pte(pa, KERNEL_PTE_FLAGS);
 	}
 	return 0;
 }
 
 int pt_paging_step_map_low(void)
 {
-	return map_identity(PAGE_SIZE, FRAME_LOW_RESERVED); /* page 0 stays out */
+	return map_kernel(PAGE_SIZE, FRAME_LOW_RESERVED); /* page 0 stays out */
 }
 
 int pt_paging_step_map_kzone(void)
 {
-	return map_identity(FRAME_LOW_RESERVED, pt_frame_kzone_end());
+	return map_kernel(FRAME_LOW_RESERVED, pt_frame_kzone_end());
 }
 
 void pt_paging_set_user_gate(paddr_t frame)
@@ -114,6 +119,7 @@ static void log_step(int n)
 {
 	struct pg_tracker *m = pt_trk_get(TRK_MASTER);
 	paddr_t x = pt_frame_kzone_end();
+	const char *how = PT_PHYS_OFFSET == 0 ? "identity" : "at PT_PHYS_OFFSET + pa";
 
 	switch (n) {
 	case 1:
@@ -129,13 +135,14 @@ static void log_step(int n)
 			m->ptPtr, m->pcount);
 		break;
 	case 4:
-		kprintf("paging: 4. first 1 MiB mapped, identity, supervisor: 0x00001000-0x00100000 "
-			"(page 0 left out)\n");
+		kprintf("paging: 4. first 1 MiB mapped, %s, supervisor: 0x%08x-0x%08x "
+			"(page 0 left out)\n", how, kzone_va(PAGE_SIZE),
+			kzone_va(FRAME_LOW_RESERVED));
 		break;
 	case 5:
-		kprintf("paging: 5. kernel zone mapped, identity, supervisor, global: "
-			"0x00100000-0x%08x (%u MiB, %u page tables)\n", x, x >> 20,
-			pt_trk_ntables(m));
+		kprintf("paging: 5. kernel zone mapped, %s, supervisor, global: "
+			"0x%08x-0x%08x (%u MiB, %u page tables)\n", how,
+			kzone_va(FRAME_LOW_RESERVED), kzone_va(x), x >> 20, pt_trk_ntables(m));
 		break;
 	case 6:
 		kprintf("paging: 6. kmap table for 0x%08x%s; CR3=0x%08x; paging on "

@@ -141,15 +141,24 @@ void pt_ptb_destroy(int idx)
 	pt_trk_release(idx);
 }
 
+void pt_ptb_copy_kernel_pdes(pde_t *dst, const pde_t *src)
+{
+	memcpy(dst, src, USER_PDE_FIRST * sizeof(pde_t));
+	if (USER_PDE_END < PT_ENTRIES) /* a higher-half layout's: none in the identity one */
+		memcpy(&dst[USER_PDE_END], &src[USER_PDE_END],
+		       (PT_ENTRIES - USER_PDE_END) * sizeof(pde_t));
+}
+
 /* ---- growth --------------------------------------------------------- */
 
 /*
- * Point every PDE from `first` on of the directory at `pd` that points
+ * Point every PDE of [first, end) of the directory at `pd` that points
  * into [old, old + n pages) into new.
  */
-static void rebase_pdes_from(pde_t *pd, uint32_t first, paddr_t old, uint32_t n, paddr_t new)
+static void rebase_pdes_in(pde_t *pd, uint32_t first, uint32_t end, paddr_t old, uint32_t n,
+			   paddr_t new)
 {
-	for (uint32_t i = first; i < PT_ENTRIES; i++) {
+	for (uint32_t i = first; i < end; i++) {
 		paddr_t a = pde_addr(pd[i]);
 		if (pde_present(pd[i]) && !(pd[i].v & PG_PS) && a >= old &&
 		    a < old + n * PAGE_SIZE)
@@ -159,7 +168,13 @@ static void rebase_pdes_from(pde_t *pd, uint32_t first, paddr_t old, uint32_t n,
 
 static void rebase_pdes(pde_t *pd, paddr_t old, uint32_t n, paddr_t new)
 {
-	rebase_pdes_from(pd, 0, old, n, new);
+	rebase_pdes_in(pd, 0, PT_ENTRIES, old, n, new);
+}
+
+/* The same for the user PDEs alone: the tables of a block of a user space. */
+static void rebase_user_pdes(pde_t *pd, paddr_t old, uint32_t n, paddr_t new)
+{
+	rebase_pdes_in(pd, USER_PDE_FIRST, USER_PDE_END, old, n, new);
 }
 
 /*
@@ -373,14 +388,14 @@ static int write_block(struct pg_tracker *t, uint32_t first)
 	pde_t *pd = pt_ptb_pd(t);
 	int rc = 0;
 
-	rebase_pdes_from(pd, KERNEL_PDES, base, t->pcount, 0);
+	rebase_user_pdes(pd, base, t->pcount, 0);
 	for (uint32_t i = 0; i < pt_ptb_used(t) && rc == 0; i++) {
 		rc = pt_swap_write(first + i, base + i * PAGE_SIZE);
 		if (rc < 0)
 			pt_swap_retire(first + i);
 	}
 	if (rc < 0)
-		rebase_pdes_from(pd, KERNEL_PDES, 0, pt_ptb_used(t), base);
+		rebase_user_pdes(pd, 0, pt_ptb_used(t), base);
 	return rc;
 }
 
@@ -452,8 +467,8 @@ int pt_ptb_in(struct pg_tracker *t)
 	}
 	pde_t *pd = page_of(base, 0);
 	/* the kernel's PDEs are the master's, wherever the block went */
-	memcpy(pd, pt_ptb_pd(pt_trk_get(TRK_MASTER)), KERNEL_PDES * sizeof(pde_t));
-	rebase_pdes_from(pd, KERNEL_PDES, 0, used, base);
+	pt_ptb_copy_kernel_pdes(pd, pt_ptb_pd(pt_trk_get(TRK_MASTER)));
+	rebase_user_pdes(pd, 0, used, base);
 	recount_live(base, ntables);
 	free_run(t);
 	pt_trk_set(t, base, ntables, pages);

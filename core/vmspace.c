@@ -710,7 +710,7 @@ int pt_vm_iterate(int as, vm_visit_fn fn, void *ctx)
 		return -E_BADH;
 	if ((rc = in_ram(t)) < 0)
 		return rc;
-	for (uint32_t i = KERNEL_PDES; i < PT_ENTRIES; i++) {
+	for (uint32_t i = USER_PDE_FIRST; i < USER_PDE_END; i++) {
 		pte_t *pt = table_of(t, pde_base(i));
 		for (pte_t *e = pt; pt && e < pt + PT_ENTRIES; e++) {
 			if (e->v == 0) {
@@ -766,18 +766,19 @@ static void note_spaces_peak(void)
 
 /*
  * Give the new directory pd, zeroed, the kernel's PDEs, which point at the
- * master's tables: kernel mappings are shared.  Only those of the kernel
- * zone and of the top 8 MiB (the user gate, the kmap window) can be
+ * master's tables: kernel mappings are shared.  Only those of the first
+ * 1 MiB and the kernel zone, the user gate and the kmap window can be
  * present (layout.h), so only they are copied: tens of bytes, where all
  * the kernel's would be 1 KiB.
  */
 static void share_kernel_pdes(pde_t *pd)
 {
 	const pde_t *m = pt_ptb_pd(pt_trk_get(TRK_MASTER));
-	uint32_t kzone_pdes = pde_index(kzone_end - 1) + 1;
+	uint32_t first = pde_index(kzone_va(0)), end = pde_index(kzone_va(kzone_end - 1)) + 1;
 
-	memcpy(pd, m, kzone_pdes * sizeof(pde_t));
-	memcpy(&pd[GATE_PDE], &m[GATE_PDE], (KERNEL_PDES - GATE_PDE) * sizeof(pde_t));
+	memcpy(&pd[first], &m[first], (end - first) * sizeof(pde_t));
+	pd[GATE_PDE] = m[GATE_PDE];
+	pd[KMAP_PDE] = m[KMAP_PDE];
 }
 
 int pt_vm_create(void)

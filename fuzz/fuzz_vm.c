@@ -100,8 +100,18 @@
 #define DZ_ON BIT(7)
 #define RESOLVE_BIT BIT(4) /* in a fault's error-code byte: pt_vm_resolve instead */
 
-static const uint16_t region_pde[NREG] = { 256, 257, 258, 300, 511, 512,
-					   640, 767, 768, 900, 1022, 1023 };
+/*
+ * The regions of the universe: at the start of user space, in its middle
+ * and at its end, each a region from its first PDE or from past its last;
+ * in the identity layout PDEs 256, 257, 258, 300, 511, 512, 640, 767, 768,
+ * 900, 1022 and 1023 (the corpus was made there).
+ */
+#define FROM_START(k) (USER_PDE_FIRST + (k))
+#define FROM_END(k) (USER_PDE_END - 768 + (k))
+static const uint16_t region_pde[NREG] = { FROM_START(0),   FROM_START(1),   FROM_START(2),
+					   FROM_START(44),  FROM_START(255), FROM_START(256),
+					   FROM_END(384),   FROM_END(511),   FROM_END(512),
+					   FROM_END(644),   FROM_END(766),   FROM_END(767) };
 
 enum { OP_CREATE, OP_DESTROY, OP_MAP, OP_MAP_SHARED, OP_MAP_DEVICE, OP_MAP_RANGE,
        OP_MAP_ZERO, OP_UNMAP, OP_UNMAP_RANGE, OP_PROTECT, OP_CLONE_COW, OP_CLONE_EAGER,
@@ -688,10 +698,15 @@ static void pick_range(int s, vaddr_t *va, uint32_t *n)
 		vaddr_t va;
 		uint32_t n;
 	} wide[] = {
-		{ 0x40000000u, 3 * PT_ENTRIES }, { 0x40000000u, 0xC0000u }, { 0x403FF000u, 2 },
-		{ 0x7FFFF000u, 2 },              { 0xBFC00000u, 2 * PT_ENTRIES },
-		{ 0xFF800000u, 2 * PT_ENTRIES }, { 0xFFFFF000u, 1 },
-		{ 0x4B000000u, PT_ENTRIES + 1 },
+		/* identity: from 0x40000000, 0x403FF000, 0x7FFFF000, 0xBFC00000, 0xFF800000 */
+		{ USER_BASE, 3 * PT_ENTRIES },
+		{ USER_BASE, (USER_LAST - USER_BASE) / PAGE_SIZE + 1 },
+		{ USER_BASE + 0x003FF000u, 2 },
+		{ USER_BASE + 0x3FFFF000u, 2 },
+		{ USER_BASE + 0x7FC00000u, 2 * PT_ENTRIES },
+		{ USER_LAST + PAGE_SIZE - 2 * PDE_SPAN, 2 * PT_ENTRIES },
+		{ USER_LAST, 1 },
+		{ USER_BASE + 0x0B000000u, PT_ENTRIES + 1 },
 	};
 	uint32_t b = u8();
 

@@ -19,6 +19,13 @@ void machine_release(void);
 uint32_t machine_ram_bytes(void);
 
 /*
+ * Send the console (hw_putc) to buf, of `size` bytes, kept NUL-terminated
+ * (what does not fit is dropped), instead of stdout; NULL sends it back.
+ * A test that makes the core report something reads the report there.
+ */
+void machine_capture_console(char *buf, size_t size);
+
+/*
  * Start CPUs 1 .. n-1 of the model as a kernel starts its others: the
  * paging bits of CPU 0, the master's block in CR3, then pt_smp_init(n)
  * with machine_smp_ops and pt_vm_activate(TRK_MASTER) on each.  CPU 0 is

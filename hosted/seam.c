@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 
 #include "disk.h"
+#include "layout.h"
 #include "lib.h"
 #include "machine.h"
 #include "mmu_model.h"
@@ -61,8 +62,21 @@ void *hw_phys(paddr_t pa)
 	return ram + pa;
 }
 
+/*
+ * Before paging is on, a higher-half kernel runs on its own boot map
+ * (seam.h): the first 1 MiB and the kernel zone at kzone_va(pa).  The
+ * model MMU with paging off translates nothing, so that map is this; an
+ * address below PT_PHYS_OFFSET wraps past the RAM and hw_phys panics.
+ */
+static void *boot_map(vaddr_t va)
+{
+	return hw_phys(va - PT_PHYS_OFFSET);
+}
+
 void *hw_kva(vaddr_t va)
 {
+	if (PT_PHYS_OFFSET != 0 && !hw_paging_enabled())
+		return boot_map(va);
 	struct mmu_result r = mmu_access(va, 0);
 
 	if (r.fault)
@@ -92,7 +106,29 @@ void hw_enable_paging(paddr_t pd)
 
 bool hw_paging_enabled(void) { return mmu_cr0() & CR0_PG; }
 
-void hw_putc(char c) { putchar(c); }
+static struct {
+	char *buf;
+	size_t size, len;
+} console; /* machine_capture_console's buffer, or none */
+
+void machine_capture_console(char *buf, size_t size)
+{
+	console.buf = size > 0 ? buf : NULL;
+	console.size = size;
+	console.len = 0;
+	if (console.buf)
+		buf[0] = '\0';
+}
+
+void hw_putc(char c)
+{
+	if (!console.buf) {
+		putchar(c);
+	} else if (console.len + 1 < console.size) {
+		console.buf[console.len++] = c;
+		console.buf[console.len] = '\0';
+	}
+}
 
 _Noreturn void hw_fail(void)
 {

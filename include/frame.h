@@ -12,8 +12,9 @@
  *   | out    | page-table blocks, stacks   | windows                    |
  *   +--------+-----------------------------+----------------------------+
  *
- * The kernel zone is identity-mapped in every address space, so a run of
- * kernel-zone frames is also a run of kernel virtual addresses: that is
+ * The kernel zone is mapped at one offset (PT_PHYS_OFFSET, layout.h) in
+ * every address space, so a run of kernel-zone frames is also a run of
+ * kernel virtual addresses: that is
  * what page-table blocks need.  The user zone hands out single frames only.
  *
  * Frames the allocator does not own are never handed out: the first 1 MiB,
@@ -40,6 +41,7 @@
 #ifndef PAGETRACK_FRAME_H
 #define PAGETRACK_FRAME_H
 
+#include "layout.h" /* KZONE_LIMIT */
 #include "types.h"
 
 enum zone { ZONE_KERNEL, ZONE_USER, ZONE_COUNT };
@@ -54,7 +56,6 @@ struct mem_region {
 
 #define FRAME_LOW_RESERVED MiB(1)     /* the first 1 MiB is never handed out */
 #define KZONE_MIN MiB(16)             /* the smallest default kernel zone */
-#define KZONE_LIMIT 0x3F800000u       /* the kernel zone ends below the user gate */
 
 /*
  * The end of the kernel zone (X) for this memory map: `requested` if not 0,

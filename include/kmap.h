@@ -3,12 +3,15 @@
  *
  * User-zone frames are not mapped in the kernel's part of the address
  * space; to zero or copy one, the kernel maps it at one of the 1024 slots
- * of the kmap window (0x3FC00000, one page table of the master, shared by
- * every address space).  Slot entries are global; unmapping invalidates
- * the slot so that its next use cannot see the old frame.
+ * of the kmap window (KMAP_BASE, layout.h: one page table of the master,
+ * shared by every address space).  Slot entries are global; unmapping
+ * invalidates the slot so that its next use cannot see the old frame.
  *
- * A kernel-zone frame needs no window: kmap returns its identity address.
- * Before paging is on, every frame is reached by its physical address.
+ * A kernel-zone frame needs no window: kmap returns its kernel address
+ * (kzone_va: the identity, or PT_PHYS_OFFSET + pa).  Before paging is on
+ * (seam.h), every frame is reached at kzone_va(pa): in the identity layout
+ * that is its physical address; a higher-half kernel's own boot map covers
+ * only the kernel zone, and the core touches no other frame before then.
  */
 #ifndef PAGETRACK_KMAP_H
 #define PAGETRACK_KMAP_H

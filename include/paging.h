@@ -5,9 +5,10 @@
  *   1. allocate the first tracker page (pg_alloc_page);
  *   2. create the master page-table block, not in CR3 yet;
  *   3. link it in tracker 0;
- *   4. map the first 1 MiB, identity, leaving page 0 out;
- *   5. map the kernel zone [1 MiB, X), identity: the kernel image and the
- *      structures just made;
+ *   4. map the first 1 MiB at its kernel addresses (kzone_va, layout.h:
+ *      the identity, or PT_PHYS_OFFSET + pa), leaving page 0 out;
+ *   5. map the kernel zone [1 MiB, X) the same way: the kernel image and
+ *      the structures just made;
  *   6. create the kmap page table (and the user gate's, if the kernel has
  *      one), load CR3, turn paging on with CR0.WP, then CR4.PGE.
  *

@@ -1,8 +1,8 @@
 /*
  * ptblock.h - the page-table block of one address space (the notes'
  * page_table_info): a page directory and its page tables in one run of
- * contiguous kernel-zone frames, identity-mapped, so the kernel reads and
- * writes any address space's tables directly.
+ * contiguous kernel-zone frames, mapped in every space (layout.h), so the
+ * kernel reads and writes any address space's tables directly.
  *
  *   page:   0      1      2            n     n+1        pcount-1
  *        +------+------+------+-----+------+------+-----+------+
@@ -80,7 +80,13 @@ int pt_ptb_create(uint32_t pages);
 void pt_ptb_destroy(int idx);
 
 /*
- * The kernel zone is identity-mapped (frame.h): what the kernel reaches at
+ * Copy the kernel's PDEs (every one but the user PDEs, layout.h) of
+ * directory src to directory dst: a block's are the master's.
+ */
+void pt_ptb_copy_kernel_pdes(pde_t *dst, const pde_t *src);
+
+/*
+ * The kernel zone is mapped at one offset (frame.h): what the kernel reaches at
  * hw_phys(FRAME_LOW_RESERVED) goes on, one byte per address, to the zone's
  * end.  pt_ptb_init takes that pointer from the seam once, so that reaching a
  * block's pages costs no call.

@@ -34,9 +34,28 @@
  *  - a call blocks only in the disk transfers (the pager's, through swap.h),
  *    which are synchronous;
  *  - the kernel zone (from 1 MiB to X, frame.h) and the first 1 MiB are
- *    mapped by the master table's kernel part, which every address space
- *    shares; the kernel runs in that part (layout.h) and calls the core
- *    with CR3 holding the live address space's block or the master.
+ *    mapped by the master table's kernel part, at kzone_va(pa) (layout.h:
+ *    pa itself in the identity layout, PT_PHYS_OFFSET + pa in a
+ *    higher-half one), which every address space shares; the kernel runs
+ *    in that part and calls the core with CR3 holding the live address
+ *    space's block or the master.
+ *
+ * Paging initialisation (paging.h) in either layout.  "Paging on", for the
+ * core, means that pagetrack's own tables are in CR3: hw_paging_enabled()
+ * turns true in hw_enable_paging, at step 6, and not before.  Until then
+ * the core reaches every frame it touches through hw_phys, and those are
+ * kernel-zone frames alone (the tracker page, the master's block and
+ * tables, the allocator's metadata): it neither maps nor zeroes a user
+ * frame before step 6.  So:
+ *  - an identity kernel calls the core with paging off, as this tree's
+ *    does; hw_enable_paging turns it on;
+ *  - a higher-half kernel boots on page tables of its own, paging on,
+ *    which must map the first 1 MiB and the whole kernel zone at
+ *    PT_PHYS_OFFSET + pa (hw_phys is then pa + PT_PHYS_OFFSET), and must
+ *    run its code there; its hw_paging_enabled answers false until
+ *    hw_enable_paging, which only loads CR3 with the master and sets CR0.WP
+ *    and CR4.PGE (CR0.PG is already set).  Its boot tables are free to go
+ *    after that: nothing of pagetrack's points at them.
  */
 #ifndef PAGETRACK_SEAM_H
 #define PAGETRACK_SEAM_H
@@ -45,15 +64,17 @@
 
 /*
  * A pointer through which the core reads and writes physical memory at pa.
- * Preconditions: pa is in the first 1 MiB or the kernel zone; before paging
- * is on (hw_paging_enabled false), any RAM the allocator owns.  The result
+ * Preconditions: pa is in the first 1 MiB or the kernel zone (in an
+ * identity kernel, before paging is on, any RAM the allocator owns: the
+ * host tests of the allocator use that; the core itself does not).  The result
  * keeps pa's alignment (a page-aligned pa gives a page-aligned pointer: the
  * core reads tables and its metadata through it as arrays) and is linear:
  * hw_phys(pa) + n == hw_phys(pa + n) across the kernel zone, which the core
  * indexes from hw_phys(1 MiB).  The core calls it for every page-table,
  * tracker and metadata access, and never for a user frame once paging is
  * on (it goes through kmap windows, kmap.h).
- *   i386:  a cast: the kernel zone is identity-mapped.
+ *   i386:  a cast: the kernel zone is identity-mapped (a higher-half
+ *          kernel's: a cast of pa + PT_PHYS_OFFSET).
  *   host:  the buffer of simulated RAM plus pa; panics outside it.
  */
 void *hw_phys(paddr_t pa);
@@ -61,10 +82,12 @@ void *hw_phys(paddr_t pa);
 /*
  * A pointer through which the kernel reaches kernel virtual address va,
  * with the current translation.  The core calls it only for its kmap
- * windows (pt_kmap_zero, pt_kmap_copy), after it mapped va and invalidated it.
+ * windows (pt_kmap_zero, pt_kmap_copy), after it mapped va and invalidated
+ * it, or with kzone_va of a kernel-zone frame.
  *   i386:  a cast (the CPU translates).
  *   host:  va translated by the model MMU, so a stale TLB entry shows; a
- *          fault panics.
+ *          fault panics.  Before paging is on, in a higher-half layout, the
+ *          boot map above: va - PT_PHYS_OFFSET.
  */
 void *hw_kva(vaddr_t va);
 
@@ -101,15 +124,22 @@ void hw_flush_tlb(void);
 void hw_flush_tlb_global(void);
 
 /*
- * Turn paging on with the page directory at pd: load CR3, set CR0.PG and
- * CR0.WP (the core relies on WP: copy-on-write pages are read-only to the
- * kernel too), then CR4.PGE where the CPU has it.  Called once, by
- * pt_paging_init's sixth step, with the master table; the code running it
- * must be where the master maps it (the identity map of the first GiB).
+ * Put pagetrack's tables in charge with the page directory at pd: load CR3,
+ * set CR0.PG and CR0.WP (the core relies on WP: copy-on-write pages are
+ * read-only to the kernel too), then CR4.PGE where the CPU has it.  A
+ * kernel whose paging is already on (higher-half, above) only loads CR3
+ * and sets WP and PGE.  Called once, by pt_paging_init's sixth step, with
+ * the master table; the code running it and its stack must be where the
+ * master maps them (the kernel zone at kzone_va, layout.h).  From its
+ * return on, hw_paging_enabled() is true.
  */
 void hw_enable_paging(paddr_t pd);
 
-/* Whether paging is on (CR0.PG): before, the core reaches every frame by hw_phys. */
+/*
+ * Whether pagetrack's tables are in CR3 (hw_enable_paging has run): before,
+ * the core reaches every frame by hw_phys.  In an identity kernel that is
+ * CR0.PG; a higher-half kernel, whose paging is on from boot, keeps a flag.
+ */
 bool hw_paging_enabled(void);
 
 /* ---- the swap disk ----------------------------------------------------

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # check-symbols.sh - hold the library to the names docs/PORTING.md promises.
 #
-#   scripts/check-symbols.sh [--nm NM] LIBPAGETRACK.a [LIBPAGETRACK-HOST.a]
+#   scripts/check-symbols.sh [--nm NM] [--name NAME] LIBPAGETRACK.a [LIBPAGETRACK-HOST.a]
 #
 # Reads the symbol tables (nm) and fails on any other name:
 #   - every external symbol libpagetrack.a defines starts with one of
@@ -11,7 +11,9 @@
 #     kernel provides: the seam (SEAM) or LIBC.
 # These lists are docs/PORTING.md's; change both together.  The script
 # first checks itself on names that must fail (a kprintf, a panic, a memset
-# defined; a printf used).  Prints "symbols: N passed, M failed".
+# defined; a printf used).  Prints "NAME: N passed, M failed" (NAME is
+# "symbols" unless --name says otherwise: make test-host checks the
+# higher-half pair as symbols-hh).
 
 set -uo pipefail
 
@@ -23,17 +25,21 @@ SEAM="hw_phys hw_kva hw_load_cr3 hw_cr3 hw_cr2 hw_invlpg hw_flush_tlb hw_flush_t
 LIBC="memset memcpy memcmp strlen"
 
 NM=nm
-if [ "${1:-}" = "--nm" ]; then
-	NM=$2
-	shift 2
-fi
-[ $# -ge 1 ] && [ $# -le 2 ] || { echo "usage: $0 [--nm NM] LIB.a [LIB-HOST.a]" >&2; exit 2; }
+name=symbols
+while [ $# -gt 0 ]; do
+	case $1 in
+	--nm) NM=$2; shift 2 ;;
+	--name) name=$2; shift 2 ;;
+	*) break ;;
+	esac
+done
+[ $# -ge 1 ] && [ $# -le 2 ] || { echo "usage: $0 [--nm NM] [--name NAME] LIB.a [LIB-HOST.a]" >&2; exit 2; }
 
 passed=0
 failed=0
 
 pass() { passed=$((passed + 1)); }
-fail() { echo "symbols: FAIL: $*"; failed=$((failed + 1)); }
+fail() { echo "$name: FAIL: $*"; failed=$((failed + 1)); }
 
 in_list() { # name, list
 	local w
@@ -104,7 +110,7 @@ check_lib() { # library, extra prefixes, check the undefined too
 	count "$(printf '%s\n' "$undefs" | grep -c .)" \
 		"$(bad_undefined "$undefs" | sed "s|^|$lib uses |")" \
 		"which is not among what the kernel provides"
-	echo "symbols: $(basename "$lib"): $n defined, $(printf '%s\n' "$undefs" | grep -c .) from the kernel"
+	echo "$name: $(basename "$lib"): $n defined, $(printf '%s\n' "$undefs" | grep -c .) from the kernel"
 }
 
 self_test
@@ -112,5 +118,5 @@ check_lib "$1" "" yes
 # the host library's seam and machine are its own; what it uses is the C library's
 [ $# -eq 2 ] && check_lib "$2" "$HOST_PREFIXES" no
 
-echo "symbols: $passed passed, $failed failed"
+echo "$name: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -5,10 +5,11 @@
 #
 # cppcheck runs with every check on, less what scripts/cppcheck-suppressions.txt
 # leaves out (each with its reason).  clang-tidy runs the checks of
-# .clang-tidy (which says what it leaves out and why) twice: with the host
-# build's flags and with the i386 kernel's, so that both configurations are
+# .clang-tidy (which says what it leaves out and why) three times: with the
+# host build's flags, with the i386 kernel's, and with those in the
+# higher-half layout (config/higher-half), so that every configuration is
 # seen.  Any finding fails.  Ends with "lint: N passed, M failed", one for
-# each of the three runs.
+# each of the four runs.
 
 set -uo pipefail
 
@@ -40,7 +41,7 @@ note() {
 # so that it knows panic() does not return.
 "$cppcheck" --enable=all --std=c11 --error-exitcode=1 --quiet \
 	--suppressions-list=scripts/cppcheck-suppressions.txt \
-	'-D_Noreturn=__attribute__((noreturn))' -DPT_DEBUG=1 -Iinclude -Ilib "$@"
+	'-D_Noreturn=__attribute__((noreturn))' -DPT_DEBUG=1 -Iinclude -Ilib -Iconfig/identity "$@"
 note $? cppcheck
 
 # clang-tidy prints "N warnings generated" for what it suppresses: only real
@@ -57,8 +58,10 @@ run_tidy() {
 }
 
 files=("$@")
-run_tidy host -std=gnu11 -Iinclude -Ilib -DPT_DEBUG=1
-run_tidy i386 -std=gnu11 -m32 -march=i486 -ffreestanding -Iinclude -Ilib -DPT_DEBUG=1
+run_tidy host -std=gnu11 -Iinclude -Ilib -Iconfig/identity -DPT_DEBUG=1
+run_tidy i386 -std=gnu11 -m32 -march=i486 -ffreestanding -Iinclude -Ilib -Iconfig/identity -DPT_DEBUG=1
+run_tidy i386-higher-half -std=gnu11 -m32 -march=i486 -ffreestanding -Iinclude -Ilib \
+	-Iconfig/higher-half -DPT_DEBUG=1
 
 echo "lint: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -437,7 +437,7 @@ bool md_fault_allocates(const struct md_page *p, uint32_t err)
 
 bool md_wraps(vaddr_t va, uint32_t n)
 {
-	return (uint64_t)va + (uint64_t)n * PAGE_SIZE > (1ull << 32);
+	return (uint64_t)va + (uint64_t)n * PAGE_SIZE > (uint64_t)USER_LAST + PAGE_SIZE;
 }
 
 /*
@@ -1016,12 +1016,12 @@ bool md_kernel_probe(uint32_t pick)
 		got = probe(KMAP_BASE + (KMAP_SLOTS - 1) * PAGE_SIZE, how, &val);
 		want = PROBE_FAULTED | how;
 		break;
-	default: /* identity-mapped, supervisor only; the kernel only reads it */
+	default: /* at kzone_va, supervisor only; the kernel only reads it */
 		if (md.live < 0 || pt_vm_info(md.sp[md.live].h, &info) < 0)
 			return true;
 		how |= (how && (pick & 8)) ? PROBE_WRITE : 0;
 		md_describe("probe the live block 0x%x, how 0x%x", info.block, how);
-		got = probe(info.block, how, &val);
+		got = probe(kzone_va(info.block), how, &val);
 		want = how ? PROBE_FAULTED | PF_P | how : 0;
 		break;
 	}
@@ -1031,9 +1031,9 @@ bool md_kernel_probe(uint32_t pick)
 
 /* ---- bad arguments ----------------------------------------------------------------------- */
 
-/* Addresses below user space: a user mapping may not go there. */
-static const vaddr_t kernel_va[] = { 0, 0x00001000u, 0x00100000u, GATE_BASE, KMAP_BASE,
-				     USER_BASE - PAGE_SIZE };
+/* Addresses outside user space (the kernel at PT_PHYS_OFFSET + pa): no user mapping there. */
+static const vaddr_t kernel_va[] = { 0, PT_PHYS_OFFSET + 0x00001000u, PT_PHYS_OFFSET + 0x00100000u,
+				     GATE_BASE, KMAP_BASE, USER_BASE - PAGE_SIZE };
 
 /* Bits a caller's flags may not hold: hardware bits the core owns, its own marks, reserved. */
 static const uint32_t bad_flag[] = { PG_P, PG_PWT, PG_PCD, PG_A, PG_D, PG_PS, PG_G,
@@ -1113,12 +1113,12 @@ static const struct {
 	uint32_t n;
 	int want;
 } bad_ranges[] = {
-	{ 0x40000000u, 0, -E_INVAL },
-	{ 0x40000004u, 1, -E_INVAL },
+	{ USER_BASE, 0, -E_INVAL },
+	{ USER_BASE + 4, 1, -E_INVAL },
 	{ USER_BASE - PAGE_SIZE, 2, -E_RANGE },
 	{ USER_LAST, 2, -E_RANGE },
 	{ 0, 1, -E_RANGE },
-	{ 0x80000000u, 0x80001u, -E_RANGE },
+	{ USER_BASE + 0x40000000u, 0x80001u, -E_RANGE }, /* identity: from 0x80000000 past 4 GiB */
 };
 
 /* The calls B_HANDLE makes, chosen by the pick's bits 16 and up (or `alt` with bit 8). */

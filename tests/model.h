@@ -220,7 +220,7 @@ bool md_breaks_cow(const struct md_page *p, uint32_t err);
 /* Whether pt_vm_fault of err at p must take a frame: a copy-on-write copy, or a page in swap back. */
 bool md_fault_allocates(const struct md_page *p, uint32_t err);
 
-/* Whether [va, va + n pages) goes past 4 GiB. */
+/* Whether [va, va + n pages) goes past the end of user space (in the identity layout, 4 GiB). */
 bool md_wraps(vaddr_t va, uint32_t n);
 
 /* What pt_vm_map_range of n pages from va must return in slot s, memory allowing. */

@@ -22,7 +22,7 @@
 
 #define VA(i) (REGION(0) + PAGE(i))
 #define FAR(i) (REGION(300) + PAGE(i)) /* a second table */
-#define TOP(i) (REGION(767) + PAGE(i)) /* a third */
+#define TOP(i) (REGION(USER_PDES - 1) + PAGE(i)) /* a third, the last of user space */
 
 /* A space with `n` pages from VA(0) holding fill + i, writable by the user. */
 static int space_of(uint32_t n, uint32_t fill)
@@ -116,10 +116,10 @@ static void every_call_treats_a_page_in_swap_as_mapped(void)
 	char want[256];
 	ksnprintf(want, sizeof(want),
 		  "address space %d: block 0x%08x, %u pages, 1 tables, 3 pages mapped, 2 in swap\n"
-		  "40000000-40002000 00002000 urw- s%07x\n"
-		  "40002000-40003000 00001000 urw- %08x\n",
-		  as, info_of(as).block, info_of(as).pages, slot_at(as, VA(0)),
-		  query_pa(as, VA(2)));
+		  "%08x-%08x 00002000 urw- s%07x\n"
+		  "%08x-%08x 00001000 urw- %08x\n",
+		  as, info_of(as).block, info_of(as).pages, VA(0), VA(2), slot_at(as, VA(0)), VA(2),
+		  VA(3), query_pa(as, VA(2)));
 	CHECK_STR_EQ(dump, want);
 	/* read-only in swap: a write is refused without a read, a read brings it back */
 	STEP(pt_vm_protect(as, VA(0), 2, VM_USER));

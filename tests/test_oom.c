@@ -33,10 +33,13 @@ bool oom_print_points;
 #define MAX_PAGES 48
 #define MAX_FILLERS 1024
 #define MAX_RUNS 128
-#define RANGE_VA 0x407FE000u /* the last 2 pages of one 4 MiB region ... */
+#define RANGE_VA (USER_BASE + 2 * PDE_SPAN - 2 * PAGE_SIZE) /* the last 2 pages of a region ... */
 #define RANGE_PAGES 1028u    /* ... two whole regions and 2 pages of a third */
 #define MANY_TABLES 40u
 #define RW_USER (VM_WRITE | VM_USER)
+/* Far from the first region (identity layout: 0x80000000 and 0xC0000000). */
+#define MID_VA (USER_BASE + 0x40000000u)
+#define HIGH_VA (USER_BASE + 0x80000000u)
 
 enum growth {
 	GROW_NONE,     /* a spare slot is there: nothing to allocate */
@@ -576,7 +579,7 @@ static void prepare_new_table(void)
 	RUN(new_space());
 	RUN(add_page(USER_BASE, RW_USER));
 	RUN(go_live());
-	take_frame(0x80000000u);
+	take_frame(MID_VA);
 	st.growth = GROW_ANY;
 }
 
@@ -586,7 +589,7 @@ static void prepare_in_place(void)
 	CHECK_GT(st.as, 0);
 	RUN(add_page(USER_BASE, RW_USER));
 	RUN(go_live());
-	take_frame(0x80000000u);
+	take_frame(MID_VA);
 	leave_only_the_next_frame();
 }
 
@@ -746,7 +749,7 @@ static void prepare_zero(void)
 	RUN(new_space());
 	RUN(add_page(USER_BASE, RW_USER));
 	RUN(go_live());
-	st.target = 0xC0000000u;
+	st.target = HIGH_VA;
 	/* the next user frame handed out held data: map_zero must clear it */
 	pt_frame_free(fx_user_frame(0xDEADBEEFu));
 	block_the_next_frame();
@@ -871,10 +874,10 @@ static void prepare_clone(void)
 	RUN(new_space());
 	RUN(add_page(USER_BASE, RW_USER));
 	RUN(add_page(USER_BASE + PAGE_SIZE, VM_USER));
-	RUN(add_page(0x40400000u, RW_USER));
+	RUN(add_page(USER_BASE + PDE_SPAN, RW_USER));
 	RUN(add_page(USER_LAST, VM_WRITE));
-	RUN(add_device_page(0x80000000u));
-	RUN(add_page(0x80001000u, RW_USER));
+	RUN(add_device_page(MID_VA));
+	RUN(add_page(MID_VA + PAGE_SIZE, RW_USER));
 	RUN(go_live());
 }
 

@@ -5,7 +5,9 @@
  * page-table block costs.
  *
  * The master table of a 64 MiB machine with a 16 MiB kernel zone, once the
- * six steps have run:
+ * six steps have run, in the identity layout (in the higher-half one the
+ * kernel's part is the same at 0xC0000000 + pa, PDEs 768..771 and 1023,
+ * and user space PDEs 1..767: the cases below say kzone_va and LOW_PDE):
  *
  *   virtual                   master PDE   maps
  *   0x00000000-0x00000FFF     0            nothing: the null guard
@@ -36,6 +38,8 @@
 #include "vmspace.h"
 
 #define URW (VM_USER | VM_WRITE)
+#define LOW_PDE pde_index(kzone_va(0)) /* the table of the first 1 MiB and the zone's start */
+#define USER_PAGES ((USER_LAST - USER_BASE) / PAGE_SIZE + 1)
 #define REGION(i) (USER_BASE + (uint32_t)(i) * PDE_SPAN) /* the 4 MiB one table maps */
 #define DEVICE_PA 0x80000000u /* far above RAM: mapped without references */
 #define FAULTED(err) (PROBE_FAULTED | (err))
@@ -203,18 +207,19 @@ static void step4_maps_the_first_mib_except_page_0(void)
 	const pde_t *pd = pt_ptb_pd(m);
 	CHECK_EQ(pt_trk_ntables(m), 1);
 	CHECK_EQ(m->pcount, PTB_MIN_PAGES); /* page B became the table: no growth */
-	CHECK_EQ(pd[0].v, make_pde(pt_trk_base(m) + PAGE_SIZE, KERNEL_PDE_FLAGS).v);
-	for (uint32_t i = 1; i < PT_ENTRIES; i++)
-		CHECK_EQ(pd[i].v, 0);
-	CHECK_EQ(master_pte(0)->v, 0);
+	CHECK_EQ(pd[LOW_PDE].v, make_pde(pt_trk_base(m) + PAGE_SIZE, KERNEL_PDE_FLAGS).v);
+	for (uint32_t i = 0; i < PT_ENTRIES; i++)
+		if (i != LOW_PDE)
+			CHECK_EQ(pd[i].v, 0);
+	CHECK_EQ(master_pte(kzone_va(0))->v, 0);
 	for (paddr_t pa = PAGE_SIZE; pa < FRAME_LOW_RESERVED; pa += PAGE_SIZE) {
-		pte_t e = *master_pte(pa);
+		pte_t e = *master_pte(kzone_va(pa));
 		CHECK_EQ(e.v, make_pte(pa, KERNEL_PTE_FLAGS).v);
 		CHECK_EQ(e.v & PG_US, 0);
 		CHECK_NE(e.v & PG_G, 0);
 	}
 	for (paddr_t pa = FRAME_LOW_RESERVED; pa < PDE_SPAN; pa += PAGE_SIZE)
-		CHECK_EQ(master_pte(pa)->v, 0); /* the kernel zone comes next */
+		CHECK_EQ(master_pte(kzone_va(pa))->v, 0); /* the kernel zone comes next */
 	CHECK(!hw_paging_enabled());
 }
 
@@ -229,16 +234,17 @@ static void step5_maps_every_page_of_the_kernel_zone(void)
 	const pde_t *pd = pt_ptb_pd(m);
 	CHECK_EQ(x, MiB(16));
 	CHECK_EQ(pt_trk_ntables(m), 4);
-	for (uint32_t i = 0; i < 4; i++) {
+	for (uint32_t i = LOW_PDE; i < LOW_PDE + 4; i++) {
 		CHECK(pde_present(pd[i]));
 		CHECK_EQ(pde_flags(pd[i]), KERNEL_PDE_FLAGS);
 		CHECK_EQ(pd[i].v & (PG_P | PG_RW | PG_US), PG_P | PG_RW); /* supervisor */
 	}
-	for (uint32_t i = 4; i < PT_ENTRIES; i++)
-		CHECK_EQ(pd[i].v, 0);
-	CHECK_EQ(master_pte(0)->v, 0);
+	for (uint32_t i = 0; i < PT_ENTRIES; i++)
+		if (i < LOW_PDE || i >= LOW_PDE + 4)
+			CHECK_EQ(pd[i].v, 0);
+	CHECK_EQ(master_pte(kzone_va(0))->v, 0);
 	for (paddr_t pa = PAGE_SIZE; pa < x; pa += PAGE_SIZE)
-		CHECK_EQ(master_pte(pa)->v, make_pte(pa, KERNEL_PTE_FLAGS).v);
+		CHECK_EQ(master_pte(kzone_va(pa))->v, make_pte(pa, KERNEL_PTE_FLAGS).v);
 	/* the structures made so far lie in what is now mapped */
 	CHECK_LT(pt_trk_page_addr(0), x);
 	CHECK_LE(pt_trk_base(m) + m->pcount * PAGE_SIZE, x);
@@ -270,25 +276,26 @@ static void step6_loads_cr3_and_turns_paging_on(void)
 	CHECK_EQ(m->pcount, 6); /* trimmed: the master never grows again */
 	CHECK_EQ(pt_kmap_in_use(), 0);
 	CHECK(page_is_zero(pde_addr(pd[KMAP_PDE])));
-	/* kernel addresses work at CPL 0, and are identity */
-	CHECK_EQ(probe(pt_trk_base(m) + KMAP_PDE * 4, PROBE_READ, &v), 0);
+	/* kernel addresses work at CPL 0, at kzone_va (the identity, or 0xC0000000 + pa) */
+	CHECK_EQ(probe(kzone_va(pt_trk_base(m) + KMAP_PDE * 4), PROBE_READ, &v), 0);
 	CHECK_EQ(v, pd[KMAP_PDE].v);
-	CHECK_EQ(probe(PAGE_SIZE, PROBE_READ, &v), 0);
-	CHECK_EQ(probe(x - 4, PROBE_READ, &v), 0);
+	CHECK_EQ(probe(kzone_va(PAGE_SIZE), PROBE_READ, &v), 0);
+	CHECK_EQ(probe(kzone_va(x - 4), PROBE_READ, &v), 0);
 	uint32_t n;
 	paddr_t spare = first_free(&n);
 	v = 0xC0FFEE11;
-	CHECK_EQ(probe(spare, PROBE_WRITE, &v), 0);
+	CHECK_EQ(probe(kzone_va(spare), PROBE_WRITE, &v), 0);
 	CHECK_EQ(*(uint32_t *)hw_phys(spare), 0xC0FFEE11);
 	*(uint32_t *)hw_phys(spare) = 0;
 	/* page 0, the end of the kernel zone and empty kmap slots are not present */
 	CHECK_EQ(probe(0, PROBE_READ, &v), FAULTED(0));
-	CHECK_EQ(probe(PAGE_SIZE - 4, PROBE_WRITE, &v), FAULTED(PF_W));
-	CHECK_EQ(probe(x, PROBE_READ, &v), FAULTED(0));
+	CHECK_EQ(probe(kzone_va(0), PROBE_READ, &v), FAULTED(0));
+	CHECK_EQ(probe(kzone_va(PAGE_SIZE) - 4, PROBE_WRITE, &v), FAULTED(PF_W));
+	CHECK_EQ(probe(kzone_va(x), PROBE_READ, &v), FAULTED(0));
 	CHECK_EQ(probe(KMAP_BASE, PROBE_READ, &v), FAULTED(0));
 	CHECK_EQ(probe(USER_BASE, PROBE_READ, &v), FAULTED(0));
 	/* and the kernel is out of reach of CPL 3 */
-	CHECK_EQ(probe(MiB(1), PROBE_USER, &v), FAULTED(PF_P | PF_U));
+	CHECK_EQ(probe(kzone_va(MiB(1)), PROBE_USER, &v), FAULTED(PF_P | PF_U));
 	CHECK_OK(pt_vm_check());
 	RUN(check_kernel_zone_accounted());
 	fx_counts(&fx_start);
@@ -354,7 +361,7 @@ static void moves_of_the_master_during_init_are_rebased_and_trimmed(void)
 	CHECK_EQ(pt_trk_ntables(m), 5);
 	CHECK_EQ(hw_cr3(), pt_trk_base(m));
 	for (uint32_t i = 0; i < 4; i++)
-		CHECK_EQ(pde_addr(pt_ptb_pd(m)[i]), pt_trk_base(m) + (i + 1) * PAGE_SIZE);
+		CHECK_EQ(pde_addr(pt_ptb_pd(m)[LOW_PDE + i]), pt_trk_base(m) + (i + 1) * PAGE_SIZE);
 	CHECK_EQ(pde_addr(pt_ptb_pd(m)[KMAP_PDE]), pt_trk_base(m) + 5 * PAGE_SIZE);
 	check_kernel_zone_mapping(MiB(16));
 	CHECK_OK(pt_frame_free(plug[0]));
@@ -445,8 +452,8 @@ static void a_new_boot_starts_every_counter_from_zero(void)
 
 /* ---- the kernel part, shared by every address space ------------------- */
 
-/* Kernel addresses to probe, and what is there. */
-static const vaddr_t kernel_spots[] = { PAGE_SIZE, 0x000B8000, MiB(1), MiB(1) + KiB(300),
+/* Physical addresses the kernel reaches at kzone_va, to probe there. */
+static const paddr_t kernel_spots[] = { PAGE_SIZE, 0x000B8000, MiB(1), MiB(1) + KiB(300),
 					MiB(8), MiB(16) - 4 };
 
 /* The live space's view of the kernel: CPL 0 reads and writes, CPL 3 faults. */
@@ -456,23 +463,29 @@ static void check_kernel_view(void)
 
 	hw_flush_tlb_global(); /* walk this space's directory, not cached globals */
 	for (size_t i = 0; i < ARRAY_SIZE(kernel_spots); i++) {
-		vaddr_t va = kernel_spots[i];
+		vaddr_t va = kzone_va(kernel_spots[i]);
 		struct mmu_result r = mmu_access(va, 0);
 		CHECK(!r.fault);
-		CHECK_EQ(r.pa, va);
+		CHECK_EQ(r.pa, kernel_spots[i]);
 		CHECK_EQ(probe(va, PROBE_READ, &v), 0);
-		CHECK_EQ(v, *(uint32_t *)hw_phys(va));
+		CHECK_EQ(v, *(uint32_t *)hw_phys(kernel_spots[i]));
 		CHECK_EQ(probe(va, PROBE_USER, &v), FAULTED(PF_P | PF_U));
 		CHECK_EQ(probe(va, PROBE_USER | PROBE_WRITE, &v), FAULTED(PF_P | PF_W | PF_U));
 	}
 	CHECK_EQ(probe(0, PROBE_READ, &v), FAULTED(0));
-	CHECK_EQ(probe(pt_trk_page_addr(0), PROBE_READ, &v), 0);
+	CHECK_EQ(probe(kzone_va(0), PROBE_READ, &v), FAULTED(0));
+	CHECK_EQ(probe(kzone_va(pt_trk_page_addr(0)), PROBE_READ, &v), 0);
 	CHECK_EQ(v, pt_trk_get(TRK_MASTER)->ptPtr);
 }
 
+/* The PDEs below user space and above it (the higher-half layout's) are the master's. */
 static void kernel_pdes_equal_the_masters(int as)
 {
-	CHECK_MEM_EQ(pt_ptb_pd(pt_trk_get(as)), pt_ptb_pd(master()), KERNEL_PDES * sizeof(pde_t));
+	const pde_t *pd = pt_ptb_pd(pt_trk_get(as)), *m = pt_ptb_pd(master());
+
+	CHECK_MEM_EQ(pd, m, USER_PDE_FIRST * sizeof(pde_t));
+	CHECK_MEM_EQ(&pd[USER_PDE_END], &m[USER_PDE_END],
+		     (PT_ENTRIES - USER_PDE_END) * sizeof(pde_t));
 }
 
 static void kernel_mappings_are_seen_from_every_space(void)
@@ -496,10 +509,11 @@ static void kernel_mappings_are_seen_from_every_space(void)
 			return;
 		kernel_pdes_equal_the_masters(as[i]);
 		uint32_t v;
-		CHECK_EQ(probe(MiB(8), PROBE_READ, &v), 0);
+		CHECK_EQ(probe(kzone_va(MiB(8)), PROBE_READ, &v), 0);
 		CHECK_EQ(v, 0x8BADF00D);
 		v = i;
-		CHECK_EQ(probe(MiB(8) + 4, PROBE_WRITE, &v), 0); /* a kernel write, seen by all */
+		/* a kernel write, seen by all */
+		CHECK_EQ(probe(kzone_va(MiB(8)) + 4, PROBE_WRITE, &v), 0);
 		CHECK_EQ(*(uint32_t *)hw_phys(MiB(8) + 4), i);
 	}
 	CHECK_OK(pt_vm_activate(TRK_MASTER));
@@ -529,7 +543,7 @@ static void kernel_pdes_stay_equal_through_growth_clone_and_relocation(void)
 	kernel_pdes_equal_the_masters(b);
 	kernel_pdes_equal_the_masters(c);
 	kernel_pdes_equal_the_masters(e);
-	CHECK_OK(pt_vm_unmap_range(a, USER_BASE, (0u - USER_BASE) / PAGE_SIZE));
+	CHECK_OK(pt_vm_unmap_range(a, USER_BASE, USER_PAGES));
 	kernel_pdes_equal_the_masters(a);
 	CHECK_OK(pt_vm_check());
 	CHECK_OK(pt_vm_activate(c));
@@ -559,7 +573,10 @@ static const struct machine_size sizes[] = {
 	{ 20, 20, MiB(20) },  /* all of RAM: no user zone */
 };
 
-/* Every page of [1 MiB, X) is identity, supervisor, global; nothing past X. */
+/*
+ * Every page of [1 MiB, X) is mapped at kzone_va, supervisor, global;
+ * nothing past X, and no other kernel PDE but the kmap window's.
+ */
 static void check_kernel_zone_mapping(paddr_t x)
 {
 	const struct pg_tracker *m = master();
@@ -568,20 +585,23 @@ static void check_kernel_zone_mapping(paddr_t x)
 	CHECK_EQ(pt_frame_kzone_end(), x);
 	CHECK_EQ(pt_trk_ntables(m), tables + 1); /* and the kmap table */
 	CHECK_EQ(m->pcount, tables + 2);
-	for (vaddr_t va = PAGE_SIZE; va < x; va += PAGE_SIZE) {
-		struct mmu_result r = mmu_access(va, PF_W);
+	for (paddr_t pa = PAGE_SIZE; pa < x; pa += PAGE_SIZE) {
+		struct mmu_result r = mmu_access(kzone_va(pa), PF_W);
 		CHECK(!r.fault);
-		CHECK_EQ(r.pa, va);
-		CHECK_EQ(master_pte(va)->v & ~(PG_A | PG_D), make_pte(va, KERNEL_PTE_FLAGS).v);
+		CHECK_EQ(r.pa, pa);
+		CHECK_EQ(master_pte(kzone_va(pa))->v & ~(PG_A | PG_D),
+			 make_pte(pa, KERNEL_PTE_FLAGS).v);
 	}
-	for (vaddr_t va = x; va < tables * PDE_SPAN; va += PAGE_SIZE)
-		CHECK_EQ(master_pte(va)->v, 0);
-	CHECK_EQ(mmu_access(x, 0).err, 0);
-	CHECK(mmu_access(x, 0).fault);
+	for (paddr_t pa = x; pa < tables * PDE_SPAN; pa += PAGE_SIZE)
+		CHECK_EQ(master_pte(kzone_va(pa))->v, 0);
+	CHECK_EQ(mmu_access(kzone_va(x), 0).err, 0);
+	CHECK(mmu_access(kzone_va(x), 0).fault);
 	CHECK(mmu_access(0, 0).fault);
-	CHECK_EQ(mmu_access(x - PAGE_SIZE, PF_U).err, PF_P | PF_U);
-	for (uint32_t i = tables; i < KMAP_PDE; i++)
-		CHECK_EQ(pt_ptb_pd(m)[i].v, 0);
+	CHECK(mmu_access(kzone_va(0), 0).fault);
+	CHECK_EQ(mmu_access(kzone_va(x - PAGE_SIZE), PF_U).err, PF_P | PF_U);
+	for (uint32_t i = 0; i < PT_ENTRIES; i++)
+		if (i != KMAP_PDE && (i < LOW_PDE || i >= LOW_PDE + tables))
+			CHECK_EQ(pt_ptb_pd(m)[i].v, 0);
 }
 
 static void kernel_zones_of_any_size_are_mapped_whole(void)
@@ -644,11 +664,11 @@ static void new_space_block_is_two_pages(void)
 }
 
 /*
- * Code at 1 GiB and a stack page just below the last one: two tables, at
- * PDEs 256 and 1023, in block slots 1 and 2.  Index placement would need
- * the whole 4 MiB + 4 KiB.
+ * Code at the start of user space and a stack page just below its last
+ * one: two tables, at its first and last PDEs (identity: 256 and 1023), in
+ * block slots 1 and 2.  Index placement would need the whole 4 MiB + 4 KiB.
  *
- *   block:  | PD | PT for 0x40000000 | PT for 0xFFC00000 |   3 pages, 12 KiB
+ *   block:  | PD | PT for USER_BASE | PT for the last 4 MiB |   3 pages, 12 KiB
  */
 static void code_and_stack_space_is_three_pages(void)
 {
@@ -659,7 +679,7 @@ static void code_and_stack_space_is_three_pages(void)
 	CHECK_GT(as, 0);
 	for (uint32_t i = 0; i < 16; i++)
 		CHECK_OK(pt_vm_map_zero(as, USER_BASE + i * PAGE_SIZE, VM_USER));
-	CHECK_OK(pt_vm_map_zero(as, USER_LAST - PAGE_SIZE, URW)); /* ends at 0xFFFFF000 */
+	CHECK_OK(pt_vm_map_zero(as, USER_LAST - PAGE_SIZE, URW)); /* ends at USER_LAST */
 	CHECK_OK(pt_vm_check());
 	CHECK_OK(pt_vm_info(as, &info));
 	CHECK_EQ(info.pages, 3);
@@ -779,20 +799,82 @@ static void two_thousand_spaces_fill_four_tracker_pages(void)
 }
 
 /*
- * Before paging is on, kmap hands out physical addresses, and pt_kunmap must
- * take them back whatever they are: with more than 1 GiB of RAM a user
- * frame can lie where the kmap window will be (0x3FC00000).
+ * Before paging is on, kmap hands out kzone_va(pa), and pt_kunmap must
+ * take them back whatever they are: in the identity layout, with more than
+ * 1 GiB of RAM, a user frame can lie where the kmap window will be
+ * (0x3FC00000).  In a higher-half one the core touches only kernel-zone
+ * frames before paging (seam.h): one of those, at 0xC0000000 + pa.
  */
 static void kmap_before_paging_takes_any_frame_directly(void)
 {
-	paddr_t pa = KMAP_BASE + PAGE_SIZE;
+	paddr_t pa = PT_PHYS_OFFSET == 0 ? KMAP_BASE + PAGE_SIZE : MiB(8);
 
 	fx_boot(1100, 0, false);
-	CHECK(!pt_frame_in_kzone(pa));
-	CHECK_EQ(pt_kmap(pa), pa);
-	pt_kunmap(pa);
+	CHECK_EQ(pt_frame_in_kzone(pa), PT_PHYS_OFFSET != 0);
+	CHECK_EQ(pt_kmap(pa), kzone_va(pa));
+	pt_kunmap(kzone_va(pa));
+	*(uint32_t *)hw_phys(pa) = 0x5A5A5A5A;
 	pt_kmap_zero(pa);
+	CHECK_EQ(*(uint32_t *)hw_phys(pa), 0);
 	CHECK_EQ(pt_kmap_in_use(), 0);
+}
+
+/* pt_vm_check fails, and its report names `what`. */
+static void check_reports(const char *what)
+{
+	static char report[512];
+
+	machine_capture_console(report, sizeof(report));
+	int rc = pt_vm_check();
+	machine_capture_console(NULL, 0);
+	CHECK_ERR(rc, E_INVAL);
+	CHECK(strstr(report, what) != NULL);
+	if (test_failed())
+		kprintf("  (the checker said: %s)\n", report);
+}
+
+/*
+ * The checker knows which PDEs are the kernel's copies and which point
+ * into a space's block, in either layout (the higher-half one has kernel
+ * PDEs on both sides of user space: PDE 0, and 768..1023): a copy that
+ * differs from the master's, a user PDE that points outside its block, and
+ * a master that maps user space are each found, and all is well again once
+ * the entry is put back.
+ */
+static void the_checker_finds_a_broken_kernel_copy_and_a_stray_user_pde(void)
+{
+	const uint32_t kernel_pdes[] = { 0, LOW_PDE, GATE_PDE, KMAP_PDE };
+
+	boot(64, 16);
+	int as = pt_vm_create();
+	CHECK_GT(as, 0);
+	CHECK_OK(pt_vm_map(as, REGION(0), DEVICE_PA, URW));
+	CHECK_OK(pt_vm_map(as, REGION(USER_PDES - 1), DEVICE_PA, URW));
+	CHECK_OK(pt_vm_check());
+	pde_t *pd = pt_ptb_pd(pt_trk_get(as)), *m = pt_ptb_pd(pt_trk_get(TRK_MASTER));
+	for (uint32_t i = 0; i < ARRAY_SIZE(kernel_pdes); i++) {
+		pde_t saved = pd[kernel_pdes[i]];
+		pd[kernel_pdes[i]].v ^= PG_RW;
+		RUN(check_reports("kernel PDEs differ from the master's"));
+		pd[kernel_pdes[i]] = saved;
+		CHECK_OK(pt_vm_check());
+	}
+	/* a user PDE at one of the master's tables: outside the block */
+	uint32_t last = USER_PDE_END - 1, empty = USER_PDE_FIRST + 1;
+	pde_t saved = pd[last];
+	pd[last] = make_pde(pde_addr(m[LOW_PDE]), USER_PDE_FLAGS);
+	RUN(check_reports("a PDE points outside its block's tables"));
+	pd[last] = saved;
+	pd[empty] = make_pde(pde_addr(m[KMAP_PDE]), USER_PDE_FLAGS);
+	RUN(check_reports("a PDE points outside its block's tables"));
+	pd[empty] = (pde_t){ 0 };
+	CHECK_OK(pt_vm_check());
+	/* the master with a user PDE */
+	m[last] = pd[last];
+	RUN(check_reports("the master maps user space"));
+	m[last] = (pde_t){ 0 };
+	CHECK_OK(pt_vm_check());
+	CHECK_OK(pt_vm_destroy(as));
 }
 
 static const struct test_case cases[] = {
@@ -815,6 +897,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(destroying_returns_every_frame),
 	TEST_CASE(two_thousand_spaces_fill_four_tracker_pages),
 	TEST_CASE(kmap_before_paging_takes_any_frame_directly),
+	TEST_CASE(the_checker_finds_a_broken_kernel_copy_and_a_stray_user_pde),
 };
 
 DEFINE_SUITE(paging_suite, "paging", cases, NULL, teardown);

@@ -103,8 +103,10 @@ static void unaligned_addresses_and_empty_ranges_are_rejected(void)
 
 static void kernel_space_addresses_are_rejected(void)
 {
-	static const vaddr_t kernel_va[] = { 0, PAGE_SIZE, MiB(1), MiB(8), KMAP_BASE,
-					     USER_BASE - PAGE_SIZE };
+	/* page 0, the kernel's part (PT_PHYS_OFFSET + pa), gate, kmap, either side of user space */
+	static const vaddr_t kernel_va[] = { 0, PT_PHYS_OFFSET + PAGE_SIZE, PT_PHYS_OFFSET + MiB(1),
+					     PT_PHYS_OFFSET + MiB(8), GATE_BASE, KMAP_BASE,
+					     USER_BASE - PAGE_SIZE, USER_LAST + PAGE_SIZE };
 	struct vm_mapping m;
 	paddr_t pa;
 
@@ -136,7 +138,7 @@ static void kernel_space_addresses_are_rejected(void)
 
 static void ranges_that_wrap_past_4_gib_are_rejected(void)
 {
-	const uint32_t user_pages = (0u - USER_BASE) / PAGE_SIZE;
+	const uint32_t user_pages = (USER_LAST - USER_BASE) / PAGE_SIZE + 1;
 
 	int as = populated_space();
 	CHECK_GT(as, 0);

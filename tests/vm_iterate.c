@@ -67,8 +67,26 @@ static void iterate_visits_mappings_in_address_order(void)
  *   40003000-40004000 00001000 ur-- <frame>      contiguous va, another frame
  *   40004000-40005000 00001000 -rw- f0003000     contiguous frame, other rights
  *   403ff000-40401000 00002000 urw- f0010000     across a table boundary
- *   fffff000-100000000 00001000 urw- f0020000    ends at 4 GiB
+ *   fffff000-100000000 00001000 urw- f0020000    ends where user space ends
+ *
+ * (in the identity layout; in the higher-half one from 00400000, ending at c0000000)
  */
+static void want_ranges(char *want, size_t size, int as, const struct vm_space_info *info,
+			paddr_t pa, const char *rights)
+{
+	ksnprintf(want, size,
+		  "address space %d: block 0x%08x, %u pages, 3 tables, 8 pages mapped\n"
+		  "%08x-%08x 00003000 urw- f0000000\n"
+		  "%08x-%08x 00001000 %s %08x\n"
+		  "%08x-%08x 00001000 -rw- f0003000\n"
+		  "%08x-%08x 00002000 urw- f0010000\n"
+		  "%08x-%08llx 00001000 urw- f0020000\n",
+		  as, info->block, info->pages, USER_BASE, USER_BASE + PAGE(3), USER_BASE + PAGE(3),
+		  USER_BASE + PAGE(4), rights, pa, USER_BASE + PAGE(4), USER_BASE + PAGE(5),
+		  REGION(1) - PAGE(1), REGION(1) + PAGE(1), USER_LAST,
+		  (unsigned long long)USER_LAST + PAGE_SIZE);
+}
+
 static void dump_prints_one_line_per_range(void)
 {
 	static char got[2048], want[2048];
@@ -85,14 +103,7 @@ static void dump_prints_one_line_per_range(void)
 	struct vm_space_info info = info_of(as);
 	CHECK_EQ(info.mapped, 8);
 	fx_dump(as, got, sizeof(got));
-	ksnprintf(want, sizeof(want),
-		  "address space %d: block 0x%08x, %u pages, 3 tables, 8 pages mapped\n"
-		  "40000000-40003000 00003000 urw- f0000000\n"
-		  "40003000-40004000 00001000 ur-- %08x\n"
-		  "40004000-40005000 00001000 -rw- f0003000\n"
-		  "403ff000-40401000 00002000 urw- f0010000\n"
-		  "fffff000-100000000 00001000 urw- f0020000\n",
-		  as, info.block, info.pages, pa);
+	want_ranges(want, sizeof(want), as, &info, pa, "ur--");
 	CHECK_STR_EQ(got, want);
 	/* after a copy-on-write clone the user frame is shared: 'c' */
 	int c = pt_vm_clone(as, VM_CLONE_COW);
@@ -101,24 +112,10 @@ static void dump_prints_one_line_per_range(void)
 	CHECK_OK(pt_vm_protect(as, USER_BASE + PAGE(3), 1, URW));
 	fx_dump(c, got, sizeof(got));
 	struct vm_space_info ci = info_of(c);
-	ksnprintf(want, sizeof(want),
-		  "address space %d: block 0x%08x, %u pages, 3 tables, 8 pages mapped\n"
-		  "40000000-40003000 00003000 urw- f0000000\n"
-		  "40003000-40004000 00001000 ur-c %08x\n"
-		  "40004000-40005000 00001000 -rw- f0003000\n"
-		  "403ff000-40401000 00002000 urw- f0010000\n"
-		  "fffff000-100000000 00001000 urw- f0020000\n",
-		  c, ci.block, ci.pages, pa);
+	want_ranges(want, sizeof(want), c, &ci, pa, "ur-c");
 	CHECK_STR_EQ(got, want);
 	fx_dump(as, got, sizeof(got));
-	ksnprintf(want, sizeof(want),
-		  "address space %d: block 0x%08x, %u pages, 3 tables, 8 pages mapped\n"
-		  "40000000-40003000 00003000 urw- f0000000\n"
-		  "40003000-40004000 00001000 urwc %08x\n"
-		  "40004000-40005000 00001000 -rw- f0003000\n"
-		  "403ff000-40401000 00002000 urw- f0010000\n"
-		  "fffff000-100000000 00001000 urw- f0020000\n",
-		  as, info.block, info.pages, pa);
+	want_ranges(want, sizeof(want), as, &info, pa, "urwc");
 	CHECK_STR_EQ(got, want);
 	STEP(pt_vm_destroy(c));
 	STEP(pt_vm_destroy(as));
@@ -135,6 +132,8 @@ static void dump_prints_one_line_per_range(void)
  *     page 0    <base>  directory
  *     page 1    <base + 1 page>  table of PDE 259: 40c00000-41000000, 2 entries live
  *     page 2    <base + 2 pages>  table of PDE 256: 40000000-40400000, 1 entry live
+ *
+ * (PDEs 259 and 256 in the identity layout: REGION(3) and REGION(0))
  *     page 3..  spare
  */
 static void block_dump_lists_tables_in_order_of_first_use(void)
@@ -154,10 +153,11 @@ static void block_dump_lists_tables_in_order_of_first_use(void)
 		"block of address space %d at %08x: %u pages: the directory, 2 tables in order of "
 		"first use, %u spare\n"
 		"  page 0    %08x  directory\n"
-		"  page 1    %08x  table of PDE 259: 40c00000-41000000, 2 entries live\n"
-		"  page 2    %08x  table of PDE 256: 40000000-40400000, 1 entry live\n",
+		"  page 1    %08x  table of PDE %u: %08x-%08x, 2 entries live\n"
+		"  page 2    %08x  table of PDE %u: %08x-%08x, 1 entry live\n",
 		as, info.block, info.pages, info.pages - 3, info.block, info.block + PAGE(1),
-		info.block + PAGE(2));
+		USER_PDE_FIRST + 3, REGION(3), REGION(4), info.block + PAGE(2), USER_PDE_FIRST,
+		REGION(0), REGION(1));
 	for (uint32_t i = 3; i < info.pages; i++)
 		len += (size_t)ksnprintf(want + len, sizeof(want) - len, "  page %-4u %08x  spare\n",
 					 i, info.block + PAGE(i));
