@@ -199,7 +199,7 @@ $(HOST_TESTS): $(HOST_OBJS)
 HHBUILD    := $(BUILD)/host-hh
 HH_HCFLAGS := $(call hh_flags,$(HCFLAGS))
 HH_TESTS   := $(HHBUILD)/pagetrack-tests
-HH_SUITES  := paging mmu hw vm oom swap-pager swap-io
+HH_SUITES  := paging mmu hw vm oom swap-pager swap-io cpus
 hhobj       = $(patsubst %,$(HHBUILD)/%.o,$(basename $(1)))
 HH_OBJS    := $(call hhobj,$(LIB_SRCS) $(CORE_SRCS) $(HOSTED_SRCS) $(SHARED_TEST_SRCS) \
                            $(HOST_TEST_SRCS))
