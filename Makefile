@@ -72,6 +72,7 @@ SHARED_TEST_SRCS := tests/harness.c tests/fixture.c tests/test_printf.c tests/te
 HOST_TEST_SRCS   := tests/host_main.c tests/host_fixture.c tests/frame_util.c \
                     tests/frame_boot.c tests/frame_alloc.c tests/frame_bad.c tests/frame_refs.c \
                     tests/frame_inject.c tests/frame_walk.c tests/frame_random.c \
+                    tests/frame_source.c \
                     tests/test_mmu.c tests/test_paging.c tests/test_stress.c \
                     tests/disk_model.c tests/swap_slots.c tests/swap_io.c \
                     tests/swap_model.c tests/vm_cpus.c
@@ -199,7 +200,8 @@ $(HOST_TESTS): $(HOST_OBJS)
 HHBUILD    := $(BUILD)/host-hh
 HH_HCFLAGS := $(call hh_flags,$(HCFLAGS))
 HH_TESTS   := $(HHBUILD)/pagetrack-tests
-HH_SUITES  := paging mmu hw vm oom swap-pager swap-io cpus
+HH_REPLAY  := $(HHBUILD)/fuzz-replay
+HH_SUITES  := paging mmu hw vm oom swap-pager swap-io frame-source cpus
 hhobj       = $(patsubst %,$(HHBUILD)/%.o,$(basename $(1)))
 HH_OBJS    := $(call hhobj,$(LIB_SRCS) $(CORE_SRCS) $(HOSTED_SRCS) $(SHARED_TEST_SRCS) \
                            $(HOST_TEST_SRCS))
@@ -588,7 +590,6 @@ $(REPLAY): $(REPLAY_OBJS)
 	$(Q)$(CC) $(HLDFLAGS) -o $@ $^
 
 # the corpus replayed in the higher-half layout too (its universe is named by the layout)
-HH_REPLAY      := $(HHBUILD)/fuzz-replay
 HH_REPLAY_OBJS := $(call hhobj,$(FUZZ_LIB_SRCS) fuzz/fuzz_vm.c fuzz/replay.c)
 $(HHBUILD)/fuzz/%.o: HH_HCFLAGS += -Ifuzz
 

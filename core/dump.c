@@ -254,7 +254,10 @@ static void print_item(putc_fn out, void *ctx, const struct item *it)
 		emit(out, ctx, "free\n");
 		break;
 	case ITEM_NONE:
-		emit(out, ctx, "in use: kernel image, kernel allocations or reserved\n");
+		if (pt_frame_free_runs_known())
+			emit(out, ctx, "in use: kernel image, kernel allocations or reserved\n");
+		else /* the frame source keeps its free frames to itself */
+			emit(out, ctx, "not pagetrack's: the frame source's, in use or free\n");
 		break;
 	}
 }
@@ -271,9 +274,12 @@ static void print_totals(putc_fn out, void *ctx)
 		run += n * PAGE_SIZE;
 	}
 	pt_vm_get_stats(&s);
-	emit(out, ctx, "  totals: %u blocks (%u pages, %u tables), %u tracker pages, "
-	     "%u free pages in %u runs (largest %u)", s.blocks, s.block_pages, s.tables,
-	     s.tracker_pages, pt_frame_free_count(ZONE_KERNEL), runs, largest);
+	emit(out, ctx, "  totals: %u blocks (%u pages, %u tables), %u tracker pages, %u free pages",
+	     s.blocks, s.block_pages, s.tables, s.tracker_pages, pt_frame_free_count(ZONE_KERNEL));
+	if (pt_frame_free_runs_known())
+		emit(out, ctx, " in %u runs (largest %u)", runs, largest);
+	else
+		emit(out, ctx, " (the frame source does not say where)");
 	if (s.spaces_out > 0)
 		emit(out, ctx, "; %u blocks out in swap", s.spaces_out);
 	emit(out, ctx, "\n");

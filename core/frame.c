@@ -1,13 +1,23 @@
 /*
- * frame.c - the physical frame allocator (see frame.h for the plan).
+ * frame.c - the frames pagetrack holds (see frame.h for the plan).
  *
- * Metadata, all in one run of kernel-zone frames after the kernel image:
+ * The core keeps, per frame below top, what pagetrack must know of the
+ * frames it holds; a source lends and takes back the frames themselves.
+ * The built-in source is the allocator of a memory map: a free bitmap
+ * over every frame, a stack of the free user-zone frames.  The core calls
+ * it directly, as the fast paths must not pay an indirect call; a source
+ * of one's own is called through its hooks, and what it lends is checked.
+ *
+ * Metadata, all in one run of kernel-zone frames:
  *
  *   info[nframes]     reference count, pin count and flags of every frame
- *   bitmap[words]     one bit per frame, set when the frame is free
- *   stack[nuser]      the free user-zone frames, as frame numbers
+ *   bitmap[words]     one bit per frame, set when the frame is free (built-in only)
+ *   stack[nuser]      the free user-zone frames, as frame numbers (built-in only)
  *   words[kzone_end]  the holder's word of every frame below X (frame.h)
  *   slots[nuser]      the swap slot each user frame keeps a clean copy in, 0: none
+ *
+ * pt_frame_init places it after the kernel image; pt_frame_init_source
+ * takes it, without the built-in parts, from the source.
  */
 #include "frame.h"
 #include "bitmap.h"
@@ -21,7 +31,7 @@ struct frame_info {
 	uint8_t pin;
 	uint8_t flags;
 };
-#define FI_OWNED BIT(0)
+#define FI_OWNED BIT(0)       /* built-in: it may hand the frame out; else: the core holds it */
 #define FI_SEEN BIT(1)        /* pt_frame_check only: already met on the free stack */
 #define FI_SLOT BIT(2)        /* a user frame that keeps a clean copy in slots[] */
 #define FI_SHARED_COPY BIT(3) /* its copy was written while it was shared, as it still is */
@@ -29,34 +39,38 @@ struct frame_info {
 
 #define POISON_BYTE 0x5A
 
+/* The core: what it keeps of every frame, whoever lent it. */
 static struct {
 	struct frame_info *info;
-	uint32_t *bitmap;
-	uint32_t *stack;
 	uint16_t *words;
 	uint32_t *slots;
-	uint32_t stack_len;
 	uint32_t nframes;     /* frames covered: pfn 0 .. nframes-1 */
 	uint32_t kzone_end;   /* first pfn of the user zone */
-	uint32_t free[ZONE_COUNT], total[ZONE_COUNT];
-	uint32_t khint;       /* no free kernel-zone frame lies below word khint */
+	const struct pt_frame_source *src;
+	bool lent;            /* src is not the built-in source */
+	uint32_t held[ZONE_COUNT]; /* a source of one's own: the frames the core holds */
 	paddr_t meta_base;
 	uint32_t meta_frames;
 	uint32_t fail_nth, alloc_calls;
 } fa;
 
+/* The built-in source: the free frames of a memory map. */
+static struct {
+	uint32_t *bitmap;
+	uint32_t *stack;
+	uint32_t stack_len;
+	uint32_t free[ZONE_COUNT], total[ZONE_COUNT];
+	uint32_t khint;       /* no free kernel-zone frame lies below word khint */
+} bi;
+
 struct pt_frame_public pt_frame_public;
 
-/* ---- bitmap ---------------------------------------------------------- */
+static const struct pt_frame_source builtin_source;
 
-static inline bool is_free(uint32_t pfn) { return bitmap_test(fa.bitmap, pfn); }
-static inline void set_free(uint32_t pfn) { bitmap_set(fa.bitmap, pfn); }
-static inline void set_used(uint32_t pfn) { bitmap_clear(fa.bitmap, pfn); }
-
-/* The first pfn in [from, end) whose free bit equals `want`, or end. */
-static inline uint32_t find_bit(uint32_t from, uint32_t end, bool want)
+/* Whether the frames come from the built-in source, which the core calls directly. */
+static inline bool builtin(void)
 {
-	return bitmap_find(fa.bitmap, from, end, want);
+	return !fa.lent;
 }
 
 /* ---- checks on a frame address --------------------------------------- */
@@ -77,7 +91,7 @@ static inline int pfn_in_use(uint32_t pfn)
 {
 	if (!pfn_owned(pfn))
 		return -E_NOTOWN;
-	return is_free(pfn) ? -E_FREE : 0;
+	return fa.info[pfn].ref == 0 ? -E_FREE : 0; /* free exactly when unreferenced */
 }
 
 /* 0 if pa names an owned frame (its pfn in *pfn), or a negative error. */
@@ -106,38 +120,276 @@ static int freeable(uint32_t pfn)
 	return 0;
 }
 
-/* ---- taking and returning frames ------------------------------------- */
+/* ---- the built-in source --------------------------------------------- */
 
-static inline void take(uint32_t pfn)
+static inline bool is_free(uint32_t pfn) { return bitmap_test(bi.bitmap, pfn); }
+static inline void set_free(uint32_t pfn) { bitmap_set(bi.bitmap, pfn); }
+static inline void set_used(uint32_t pfn) { bitmap_clear(bi.bitmap, pfn); }
+
+/* The first pfn in [from, end) whose free bit equals `want`, or end. */
+static inline uint32_t find_bit(uint32_t from, uint32_t end, bool want)
+{
+	return bitmap_find(bi.bitmap, from, end, want);
+}
+
+/* The first run of n free kernel-zone frames, or fa.kzone_end if none. */
+static inline uint32_t find_run(uint32_t n)
+{
+	return bitmap_find_run(bi.bitmap, &bi.khint, fa.kzone_end, n);
+}
+
+static inline void bi_take(uint32_t pfn)
 {
 	set_used(pfn);
-	fa.info[pfn].ref = 1;
-	fa.free[zone_of(pfn)]--;
+	bi.free[zone_of(pfn)]--;
+}
+
+/* A free user-zone frame off the stack into *pfn: 0 or -E_NOMEM. */
+static inline int bi_take_user(uint32_t *pfn)
+{
+	if (bi.stack_len == 0)
+		return -E_NOMEM;
+	*pfn = bi.stack[--bi.stack_len];
+	set_used(*pfn);
+	bi.free[ZONE_USER]--;
+	return 0;
+}
+
+/* The first run of n free kernel-zone frames (first fit), or fa.kzone_end if none. */
+static inline uint32_t bi_find_run(uint32_t n)
+{
+	return n > bi.free[ZONE_KERNEL] ? fa.kzone_end : find_run(n);
 }
 
 /* Put a frame on the free lists of its zone. */
-static inline void insert_free(uint32_t pfn)
+static inline void bi_give(uint32_t pfn)
 {
 	enum zone z = zone_of(pfn);
 
-	fa.info[pfn].ref = 0;
 	set_free(pfn);
-	fa.free[z]++;
+	bi.free[z]++;
 	if (z == ZONE_USER)
-		fa.stack[fa.stack_len++] = pfn;
-	else if (pfn / 32 < fa.khint)
-		fa.khint = pfn / 32;
+		bi.stack[bi.stack_len++] = pfn;
+	else if (pfn / 32 < bi.khint)
+		bi.khint = pfn / 32;
 }
 
-/* Free a frame in use; debug builds poison it to catch use after free. */
-static inline void give_back(uint32_t pfn)
+/* The built-in source's hooks, for the calls that need no short path. */
+static int builtin_take_run(uint32_t n, paddr_t *pa)
+{
+	uint32_t start = bi_find_run(n);
+
+	if (start == fa.kzone_end)
+		return -E_NOMEM;
+	for (uint32_t i = 0; i < n; i++)
+		bi_take(start + i);
+	*pa = pfn_to_pa(start);
+	return 0;
+}
+
+static int builtin_take(enum zone z, paddr_t *pa)
+{
+	uint32_t pfn;
+
+	if (z == ZONE_KERNEL)
+		return builtin_take_run(1, pa);
+	if (bi_take_user(&pfn) < 0)
+		return -E_NOMEM;
+	*pa = pfn_to_pa(pfn);
+	return 0;
+}
+
+static int builtin_extend_run(paddr_t base, uint32_t have, uint32_t more)
+{
+	uint32_t from = pa_to_pfn(base) + have;
+
+	if (more > fa.kzone_end - from || find_bit(from, from + more, false) != from + more)
+		return -E_NOMEM;
+	for (uint32_t i = 0; i < more; i++)
+		bi_take(from + i);
+	return 0;
+}
+
+static void builtin_give(paddr_t pa) { bi_give(pa_to_pfn(pa)); }
+
+static void builtin_give_run(paddr_t pa, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		bi_give(pa_to_pfn(pa) + i);
+}
+
+static uint32_t builtin_free_count(enum zone z) { return bi.free[z]; }
+
+static bool builtin_next_free_run(paddr_t *pa, uint32_t *n)
+{
+	uint32_t start = find_bit(MIN(pa_to_pfn(*pa), fa.kzone_end), fa.kzone_end, true);
+
+	if (start == fa.kzone_end)
+		return false;
+	*pa = pfn_to_pa(start);
+	*n = find_bit(start, fa.kzone_end, false) - start;
+	return true;
+}
+
+static const struct pt_frame_source builtin_source = {
+	.take = builtin_take,
+	.take_run = builtin_take_run,
+	.extend_run = builtin_extend_run,
+	.give = builtin_give,
+	.give_run = builtin_give_run,
+	.free_count = builtin_free_count,
+	.next_free_run = builtin_next_free_run,
+};
+
+/* ---- frames a source of one's own lends ------------------------------ */
+
+/* Whether pfn is a frame the source may lend for zone z (not yet held). */
+static bool lendable(uint32_t pfn, enum zone z)
+{
+	bool in_zone = z == ZONE_KERNEL
+			       ? pfn >= pa_to_pfn(FRAME_LOW_RESERVED) && pfn < fa.kzone_end
+			       : pfn >= fa.kzone_end && pfn < fa.nframes;
+	uint32_t meta = pa_to_pfn(fa.meta_base);
+
+	return in_zone && !(fa.info[pfn].flags & FI_OWNED) &&
+	       (pfn < meta || pfn - meta >= fa.meta_frames);
+}
+
+/* The core holds the n frames from pa lent for zone z; one the source may not lend panics. */
+static void hold_lent(paddr_t pa, uint32_t n, enum zone z)
+{
+	uint32_t pfn = pa_to_pfn(pa);
+
+	for (uint32_t i = 0; i < n; i++)
+		if (!IS_ALIGNED(pa, PAGE_SIZE) || pfn + i < pfn || !lendable(pfn + i, z))
+			panic("pt_frame: the source lent frame 0x%x, outside its zone or held already",
+			      pfn_to_pa(pfn + i));
+	for (uint32_t i = 0; i < n; i++)
+		fa.info[pfn + i].flags = FI_OWNED;
+	fa.held[z] += n;
+}
+
+/* One frame of zone z from the source, into *pfn: 0 or -E_NOMEM. */
+static int lent_take(enum zone z, uint32_t *pfn)
+{
+	paddr_t pa;
+
+	if (fa.src->take(z, &pa) < 0)
+		return -E_NOMEM;
+	hold_lent(pa, 1, z);
+	*pfn = pa_to_pfn(pa);
+	return 0;
+}
+
+/* n kernel-zone frames in a run from the source, the first into *pfn: 0 or -E_NOMEM. */
+static int lent_take_run(uint32_t n, uint32_t *pfn)
+{
+	paddr_t pa;
+
+	if (fa.src->take_run(n, &pa) < 0)
+		return -E_NOMEM;
+	hold_lent(pa, n, ZONE_KERNEL);
+	*pfn = pa_to_pfn(pa);
+	return 0;
+}
+
+/*
+ * pt_frame_alloc_run (zone z: user frames come one at a time) from the
+ * source; out of line, so that the built-in source's path needs no frame.
+ */
+static __attribute__((noinline)) int lent_alloc(enum zone z, uint32_t n, paddr_t *pa)
+{
+	uint32_t pfn;
+	int rc = n == 1 ? lent_take(z, &pfn) : lent_take_run(n, &pfn);
+
+	if (rc < 0)
+		return rc;
+	for (uint32_t i = 0; i < n; i++)
+		fa.info[pfn + i].ref = 1;
+	*pa = pfn_to_pa(pfn);
+	return 0;
+}
+
+/* The core lets go of the n frames from pfn, which it holds. */
+static void unhold(uint32_t pfn, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		fa.info[pfn + i].flags = 0;
+		fa.held[zone_of(pfn + i)]--;
+	}
+}
+
+/* The n frames from pfn back to the source, in one run per zone. */
+static __attribute__((noinline)) void lent_give_run(uint32_t pfn, uint32_t n)
+{
+	uint32_t split = MIN(MAX(fa.kzone_end, pfn), pfn + n);
+
+	unhold(pfn, n);
+	if (n == 1)
+		fa.src->give(pfn_to_pa(pfn));
+	else if (split > pfn)
+		fa.src->give_run(pfn_to_pa(pfn), split - pfn);
+	if (n > 1 && pfn + n > split)
+		fa.src->give_run(pfn_to_pa(split), pfn + n - split);
+}
+
+/* ---- taking and returning frames ------------------------------------- */
+
+/* Debug builds poison a frame being freed, to catch use after free. */
+static inline void poison(uint32_t pfn)
 {
 #ifdef PT_DEBUG
 	/* user frames need a kmap, but before paging in the identity layout (seam.h) */
 	if (zone_of(pfn) == ZONE_KERNEL || (PT_PHYS_OFFSET == 0 && !hw_paging_enabled()))
 		memset(hw_phys(pfn_to_pa(pfn)), POISON_BYTE, PAGE_SIZE);
+#else
+	(void)pfn;
 #endif
-	insert_free(pfn);
+}
+
+static inline void change_pin(uint32_t pfn, bool up);
+
+/* give_back_run over a source of one's own, out of line. */
+static __attribute__((noinline)) void lent_give_back_run(uint32_t pfn, uint32_t n, bool unpin)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		if (unpin)
+			change_pin(pfn + i, false);
+		poison(pfn + i);
+		fa.info[pfn + i].ref = 0;
+	}
+	lent_give_run(pfn, n);
+}
+
+/*
+ * Free the n frames in use from pfn, taking one pin off each first if
+ * `unpin`: back to their source.  One pass over the frames: a block's
+ * destruction frees its run through here.
+ */
+static inline void give_back_run(uint32_t pfn, uint32_t n, bool unpin)
+{
+	if (!builtin()) {
+		lent_give_back_run(pfn, n, unpin);
+		return;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		if (unpin)
+			change_pin(pfn + i, false);
+		poison(pfn + i);
+		fa.info[pfn + i].ref = 0;
+		bi_give(pfn + i);
+	}
+}
+
+/* Free a frame in use: the unref paths' one frame, without give_back_run's loops. */
+static inline void give_back(uint32_t pfn)
+{
+	poison(pfn);
+	fa.info[pfn].ref = 0;
+	if (builtin())
+		bi_give(pfn);
+	else
+		lent_give_run(pfn, 1);
 }
 
 /* Counts an allocation call; false if fault injection says this one fails. */
@@ -151,22 +403,21 @@ static bool may_allocate(void)
 	return true;
 }
 
-/* The first run of n free kernel-zone frames, or fa.kzone_end if none. */
-static uint32_t find_run(uint32_t n)
-{
-	return bitmap_find_run(fa.bitmap, &fa.khint, fa.kzone_end, n);
-}
-
 int pt_frame_alloc(enum zone z, paddr_t *pa)
 {
+	uint32_t pfn;
+
 	if (z == ZONE_KERNEL)
 		return pt_frame_alloc_run(1, pa);
 	if (z != ZONE_USER)
 		return -E_INVAL;
-	if (!may_allocate() || fa.stack_len == 0)
+	if (!may_allocate())
 		return -E_NOMEM;
-	uint32_t pfn = fa.stack[--fa.stack_len];
-	take(pfn);
+	if (!builtin())
+		return lent_alloc(ZONE_USER, 1, pa);
+	if (bi_take_user(&pfn) < 0)
+		return -E_NOMEM;
+	fa.info[pfn].ref = 1;
 	*pa = pfn_to_pa(pfn);
 	return 0;
 }
@@ -175,13 +426,18 @@ int pt_frame_alloc_run(uint32_t n, paddr_t *pa)
 {
 	if (n == 0)
 		return -E_INVAL;
-	if (!may_allocate() || n > fa.free[ZONE_KERNEL])
+	if (!may_allocate())
 		return -E_NOMEM;
-	uint32_t start = find_run(n);
+	if (!builtin())
+		return lent_alloc(ZONE_KERNEL, n, pa);
+	uint32_t start = bi_find_run(n);
 	if (start == fa.kzone_end)
 		return -E_NOMEM;
-	for (uint32_t i = 0; i < n; i++)
-		take(start + i);
+	for (uint32_t i = 0; i < n; i++) { /* bi_take and the reference in one pass */
+		set_used(start + i);
+		fa.info[start + i].ref = 1;
+	}
+	bi.free[ZONE_KERNEL] -= n;
 	*pa = pfn_to_pa(start);
 	return 0;
 }
@@ -219,10 +475,12 @@ int pt_frame_extend_run(paddr_t base, uint32_t have, uint32_t more)
 		return -E_INVAL;
 	if (!may_allocate())
 		return -E_NOMEM;
-	if (more > fa.kzone_end - from || find_bit(from, from + more, false) != from + more)
+	if (more > fa.kzone_end - from || fa.src->extend_run(base, have, more) < 0)
 		return -E_NOMEM;
+	if (!builtin())
+		hold_lent(pfn_to_pa(from), more, ZONE_KERNEL);
 	for (uint32_t i = 0; i < more; i++)
-		take(from + i);
+		fa.info[from + i].ref = 1;
 	return 0;
 }
 
@@ -257,8 +515,7 @@ int pt_frame_free_run(paddr_t pa, uint32_t n)
 		if (rc < 0)
 			return rc;
 	}
-	for (uint32_t i = 0; i < n; i++)
-		give_back(pfn + i);
+	give_back_run(pfn, n, false);
 	return 0;
 }
 
@@ -456,10 +713,7 @@ int pt_frame_free_pinned_run(paddr_t pa, uint32_t n)
 		if (f->ref != 1 || f->pin != 1) /* a free frame has no reference */
 			return f->ref == 0 ? -E_FREE : -E_BUSY;
 	}
-	for (uint32_t i = 0; i < n; i++) {
-		change_pin(pfn + i, false);
-		give_back(pfn + i);
-	}
+	give_back_run(pfn, n, true);
 	return 0;
 }
 
@@ -565,9 +819,9 @@ bool pt_frame_owned(paddr_t pa)
 bool pt_frame_any_free(paddr_t pa, uint32_t n)
 {
 	uint32_t from = pa_to_pfn(pa);
-	uint32_t end = (uint32_t)MIN((uint64_t)from + n, (uint64_t)fa.nframes);
+	uint32_t end = (uint32_t)MIN((uint64_t)from + n, (uint64_t)pt_frame_public.nframes);
 
-	if (from >= end)
+	if (from >= end) /* always, over a source of one's own: no bitmap */
 		return false;
 	/*
 	 * An owned frame is free exactly when its bit is set, and a frame not
@@ -576,16 +830,14 @@ bool pt_frame_any_free(paddr_t pa, uint32_t n)
 	uint32_t first = from / 32, last = (end - 1) / 32;
 	uint32_t lo = ~MASK(from % 32), hi = ~0u >> (31 - (end - 1) % 32);
 	if (first == last)
-		return fa.bitmap[first] & lo & hi;
-	uint32_t any = (fa.bitmap[first] & lo) | (fa.bitmap[last] & hi);
+		return bi.bitmap[first] & lo & hi;
+	uint32_t any = (bi.bitmap[first] & lo) | (bi.bitmap[last] & hi);
 	for (uint32_t w = first + 1; w < last; w++)
-		any |= fa.bitmap[w];
+		any |= bi.bitmap[w];
 	return any != 0;
 }
 
 bool pt_frame_in_kzone(paddr_t pa) { return pa_to_pfn(pa) < fa.kzone_end; }
-uint32_t pt_frame_free_count(enum zone z) { return z < ZONE_COUNT ? fa.free[z] : 0; }
-uint32_t pt_frame_total_count(enum zone z) { return z < ZONE_COUNT ? fa.total[z] : 0; }
 paddr_t pt_frame_kzone_end(void) { return pfn_to_pa(fa.kzone_end); }
 uint32_t pt_frame_alloc_calls(void) { return fa.alloc_calls; }
 uint16_t *pt_frame_kzone_words(void) { return fa.words; }
@@ -597,15 +849,28 @@ void pt_frame_metadata(paddr_t *base, uint32_t *nframes)
 	*nframes = fa.meta_frames;
 }
 
+uint32_t pt_frame_free_count(enum zone z)
+{
+	if (z >= ZONE_COUNT || !fa.src)
+		return 0;
+	return builtin() ? bi.free[z] : fa.src->free_count(z);
+}
+
+uint32_t pt_frame_total_count(enum zone z)
+{
+	if (z >= ZONE_COUNT || !fa.src)
+		return 0;
+	return builtin() ? bi.total[z] : fa.held[z] + fa.src->free_count(z);
+}
+
+bool pt_frame_free_runs_known(void)
+{
+	return fa.src && fa.src->next_free_run;
+}
+
 bool pt_frame_next_free_run(paddr_t *pa, uint32_t *n)
 {
-	uint32_t start = find_bit(MIN(pa_to_pfn(*pa), fa.kzone_end), fa.kzone_end, true);
-
-	if (start == fa.kzone_end)
-		return false;
-	*pa = pfn_to_pa(start);
-	*n = find_bit(start, fa.kzone_end, false) - start;
-	return true;
+	return pt_frame_free_runs_known() && fa.src->next_free_run(pa, n);
 }
 
 /* ---- setting up ---------------------------------------------------- */
@@ -744,15 +1009,32 @@ static void disown(uint32_t from, uint32_t to)
 		fa.info[p].flags &= (uint8_t)~FI_OWNED;
 }
 
-/* Hand every owned frame to the free lists. */
+/* Hand every owned frame to the built-in source's free lists. */
 static void release_owned(void)
 {
 	for (uint32_t p = fa.nframes; p-- > 0;) { /* stack pops the lowest first */
 		if (!(fa.info[p].flags & FI_OWNED))
 			continue;
-		fa.total[zone_of(p)]++;
-		insert_free(p);
+		bi.total[zone_of(p)]++;
+		bi_give(p);
 	}
+}
+
+/* fa and bi as a new core over src, its metadata (need frames) at meta; all zero. */
+static void reset(const struct pt_frame_source *src, uint32_t top, uint32_t kzone, uint32_t meta,
+		  uint32_t need)
+{
+	memset(&fa, 0, sizeof(fa));
+	memset(&bi, 0, sizeof(bi));
+	fa.src = src;
+	fa.lent = src != &builtin_source;
+	fa.nframes = top;
+	fa.kzone_end = kzone;
+	fa.meta_base = pfn_to_pa(meta);
+	fa.meta_frames = need;
+	fa.info = hw_phys(fa.meta_base);
+	memset(fa.info, 0, (size_t)need * PAGE_SIZE);
+	pt_frame_public = (struct pt_frame_public){ NULL, 0, 0, NULL };
 }
 
 int pt_frame_init(const struct mem_region *map, size_t n, paddr_t kimg_start, paddr_t kimg_end,
@@ -772,17 +1054,11 @@ int pt_frame_init(const struct mem_region *map, size_t n, paddr_t kimg_start, pa
 	if (meta == 0)
 		return -E_NOMEM;
 
-	memset(&fa, 0, sizeof(fa));
-	fa.nframes = top;
-	fa.kzone_end = kzone;
-	fa.meta_base = pfn_to_pa(meta);
-	fa.meta_frames = need;
-	fa.info = hw_phys(fa.meta_base);
-	memset(fa.info, 0, (size_t)need * PAGE_SIZE);
-	fa.bitmap = (uint32_t *)(fa.info + fa.nframes);
-	fa.stack = fa.bitmap + DIV_ROUND_UP(fa.nframes, 32);
-	pt_frame_public = (struct pt_frame_public){ fa.bitmap, fa.nframes, 0, fa.free };
-	fa.words = (uint16_t *)(fa.stack + (fa.nframes - kzone));
+	reset(&builtin_source, top, kzone, meta, need);
+	bi.bitmap = (uint32_t *)(fa.info + fa.nframes);
+	bi.stack = bi.bitmap + DIV_ROUND_UP(fa.nframes, 32);
+	pt_frame_public = (struct pt_frame_public){ bi.bitmap, fa.nframes, 0, bi.free };
+	fa.words = (uint16_t *)(bi.stack + (fa.nframes - kzone));
 	fa.slots = (uint32_t *)(fa.words + ALIGN_UP(kzone, 2));
 
 	mark_owned(map, n);
@@ -790,6 +1066,45 @@ int pt_frame_init(const struct mem_region *map, size_t n, paddr_t kimg_start, pa
 	disown(pa_to_pfn(kimg_start), kend);
 	disown(meta, meta + need);
 	release_owned();
+	return 0;
+}
+
+/* The core's own metadata over a source of one's own: metadata_bytes without the built-in parts. */
+static uint32_t core_bytes(uint32_t nframes, uint32_t kzone)
+{
+	uint32_t bytes = nframes * (uint32_t)sizeof(struct frame_info);
+
+	bytes += ALIGN_UP(kzone * (uint32_t)sizeof(uint16_t), 4);
+	return bytes + (nframes - kzone) * (uint32_t)sizeof(uint32_t);
+}
+
+/* Whether src has every hook pagetrack calls (next_free_run may be missing). */
+static bool source_complete(const struct pt_frame_source *src)
+{
+	return src && src->take && src->take_run && src->extend_run && src->give &&
+	       src->give_run && src->free_count;
+}
+
+int pt_frame_init_source(const struct pt_frame_source *src, paddr_t top, paddr_t kzone_end)
+{
+	uint32_t low = pa_to_pfn(FRAME_LOW_RESERVED), ntop = pa_to_pfn(top);
+	paddr_t pa;
+
+	if (!source_complete(src) || ntop <= low || !IS_ALIGNED(kzone_end, PAGE_SIZE) ||
+	    kzone_end > KZONE_LIMIT || pa_to_pfn(kzone_end) <= low)
+		return -E_INVAL;
+	uint32_t kzone = MIN(pa_to_pfn(kzone_end), ntop);
+	uint32_t need = DIV_ROUND_UP(core_bytes(ntop, kzone), PAGE_SIZE);
+	if (src->take_run(need, &pa) < 0)
+		return -E_NOMEM;
+	uint32_t meta = pa_to_pfn(pa);
+	if (!IS_ALIGNED(pa, PAGE_SIZE) || meta < low || meta >= kzone || need > kzone - meta) {
+		src->give_run(pa, need); /* not where the core can reach it: nothing changes */
+		return -E_INVAL;
+	}
+	reset(src, ntop, kzone, meta, need);
+	fa.words = (uint16_t *)(fa.info + fa.nframes);
+	fa.slots = (uint32_t *)(fa.words + ALIGN_UP(kzone, 2));
 	return 0;
 }
 
@@ -810,8 +1125,8 @@ static int check_stack(void)
 	int rc = 0;
 	uint32_t i;
 
-	for (i = 0; i < fa.stack_len && rc == 0; i++) {
-		uint32_t p = fa.stack[i];
+	for (i = 0; i < bi.stack_len && rc == 0; i++) {
+		uint32_t p = bi.stack[i];
 		if (p >= fa.nframes || p < fa.kzone_end || !is_free(p))
 			rc = broken("the free stack holds a frame that is not a free user frame",
 				    p);
@@ -821,8 +1136,8 @@ static int check_stack(void)
 			fa.info[p].flags |= FI_SEEN;
 	}
 	while (i-- > 0)
-		if (fa.stack[i] < fa.nframes)
-			fa.info[fa.stack[i]].flags &= (uint8_t)~FI_SEEN;
+		if (bi.stack[i] < fa.nframes)
+			fa.info[bi.stack[i]].flags &= (uint8_t)~FI_SEEN;
 	return rc;
 }
 
@@ -835,7 +1150,7 @@ static int check_pager_marks(uint32_t p)
 
 	if (fi->flags & FI_IO)
 		return broken("a frame is under I/O between operations", p);
-	if ((fi->flags & FI_SLOT) && (!user || is_free(p) || slot == 0))
+	if ((fi->flags & FI_SLOT) && (!user || fi->ref == 0 || slot == 0))
 		return broken("a frame keeps a slot but is no user frame in use, or the slot is 0", p);
 	if (!(fi->flags & FI_SLOT) && slot != 0)
 		return broken("a frame that keeps no slot has a slot number", p);
@@ -844,39 +1159,80 @@ static int check_pager_marks(uint32_t p)
 	return 0;
 }
 
-int pt_frame_check(void)
+/* An owned frame p of the built-in source: its free bit agrees with what the core keeps. */
+static int check_builtin_frame(uint32_t p, uint32_t *free)
 {
-	uint32_t free[ZONE_COUNT] = { 0 }, user_pinned = 0;
+	const struct frame_info *fi = &fa.info[p];
 
-	for (uint32_t p = 0; p < fa.nframes; p++) {
-		const struct frame_info *fi = &fa.info[p];
-		bool owned = fi->flags & FI_OWNED;
-		if (!owned && is_free(p))
-			return broken("a frame not owned is marked free", p);
-		if (!owned && (fi->ref != 0 || fi->pin != 0))
-			return broken("a frame not owned has references or pins", p);
-		if (!owned)
-			continue;
-		if (is_free(p) && (fi->ref != 0 || fi->pin != 0))
-			return broken("a free frame has references or pins", p);
-		if (!is_free(p) && fi->ref == 0)
-			return broken("a frame in use has no reference", p);
-		if (is_free(p))
-			free[zone_of(p)]++;
-		int rc = check_pager_marks(p);
-		if (rc < 0)
-			return rc;
-		user_pinned += zone_of(p) == ZONE_USER && fi->pin != 0;
-		if (is_free(p) && zone_of(p) == ZONE_KERNEL && p / 32 < fa.khint)
-			return broken("a free kernel frame lies below the search hint", p);
-	}
+	if (is_free(p) && (fi->ref != 0 || fi->pin != 0))
+		return broken("a free frame has references or pins", p);
+	if (!is_free(p) && fi->ref == 0)
+		return broken("a frame in use has no reference", p);
+	if (is_free(p) && zone_of(p) == ZONE_KERNEL && p / 32 < bi.khint)
+		return broken("a free kernel frame lies below the search hint", p);
+	if (is_free(p))
+		free[zone_of(p)]++;
+	return 0;
+}
+
+/* A frame p the core holds over a source of one's own: in use, where a lent frame may be. */
+static int check_lent_frame(uint32_t p, uint32_t *held)
+{
+	uint32_t meta = pa_to_pfn(fa.meta_base);
+
+	if (fa.info[p].ref == 0)
+		return broken("a frame the core holds has no reference", p);
+	if (p < pa_to_pfn(FRAME_LOW_RESERVED) || (p >= meta && p - meta < fa.meta_frames))
+		return broken("the core holds a frame below 1 MiB or of its metadata", p);
+	held[zone_of(p)]++;
+	return 0;
+}
+
+/* The built-in source's counts and stack agree with its bitmap (free: counted by the walk). */
+static int check_builtin_counts(const uint32_t *free)
+{
 	for (int z = 0; z < ZONE_COUNT; z++)
-		if (free[z] != fa.free[z])
+		if (free[z] != bi.free[z])
 			return broken(z == ZONE_KERNEL ? "kernel free count is wrong"
 						       : "user free count is wrong", 0);
-	if (fa.stack_len != fa.free[ZONE_USER])
+	if (bi.stack_len != bi.free[ZONE_USER])
 		return broken("the free stack does not hold every free user frame", 0);
+	return check_stack();
+}
+
+/* Frame p as the core keeps it; counts what it finds in count[] (free or held, by zone). */
+static int check_frame(uint32_t p, uint32_t *count, uint32_t *user_pinned)
+{
+	const struct frame_info *fi = &fa.info[p];
+	int rc;
+
+	if (!(fi->flags & FI_OWNED)) {
+		if (builtin() && is_free(p))
+			return broken("a frame not owned is marked free", p);
+		if (fi->ref != 0 || fi->pin != 0)
+			return broken("a frame not owned has references or pins", p);
+		return 0;
+	}
+	rc = builtin() ? check_builtin_frame(p, count) : check_lent_frame(p, count);
+	if (rc == 0)
+		rc = check_pager_marks(p);
+	*user_pinned += zone_of(p) == ZONE_USER && fi->pin != 0;
+	return rc;
+}
+
+int pt_frame_check(void)
+{
+	uint32_t count[ZONE_COUNT] = { 0 }, user_pinned = 0;
+
+	for (uint32_t p = 0; p < fa.nframes; p++) {
+		int rc = check_frame(p, count, &user_pinned);
+		if (rc < 0)
+			return rc;
+	}
 	if (user_pinned != pt_frame_public.user_pinned)
 		return broken("the count of pinned user frames is wrong", 0);
-	return check_stack();
+	if (!builtin() && (count[ZONE_KERNEL] != fa.held[ZONE_KERNEL] ||
+			   count[ZONE_USER] != fa.held[ZONE_USER]))
+		return broken("the count of frames the core holds is wrong", 0);
+	return builtin() ? check_builtin_counts(count) : 0;
 }

@@ -1,5 +1,5 @@
 /*
- * frame.h - the physical frame allocator.
+ * frame.h - the physical frames pagetrack holds, and where they come from.
  *
  * Physical memory below 4 GiB is cut in 4 KiB frames and split in two zones
  * at X, the end of the kernel zone (DESIGN 2-3):
@@ -17,21 +17,41 @@
  * kernel virtual addresses: that is
  * what page-table blocks need.  The user zone hands out single frames only.
  *
- * Frames the allocator does not own are never handed out: the first 1 MiB,
- * everything outside the available regions of the memory map, the kernel
- * image and the allocator's own metadata (placed in the kernel zone).
+ * Two parts.  A frame source lends frames and takes them back (struct
+ * pt_frame_source); the core keeps what pagetrack must know of every frame
+ * it holds: reference and pin counts, the swap slot a user frame keeps,
+ * the I/O mark and the holder's word of a kernel-zone frame.  Every call
+ * below works the same over any source.  pt_frame_init sets up the
+ * built-in source, which owns all the RAM of a memory map (a free bitmap
+ * for the kernel zone, a free stack for the user zone);
+ * pt_frame_init_source puts the core over a kernel's own physical memory
+ * manager, which lends pagetrack frames one at a time or in runs and gets
+ * each back when its last reference goes.
+ *
+ * Owned frames: with the built-in source, the frames of the map it may
+ * hand out, in use or free: never the first 1 MiB, anything outside the
+ * available regions, the kernel image or the metadata.  With a source of
+ * one's own, the frames the core holds now: pagetrack keeps no free frame
+ * then, and a frame the source has not lent it is none of its business
+ * (mapped, it is shared uncounted, as device memory is).
  *
  * Invariants (pt_frame_check() verifies them):
- *  - an owned frame is free exactly when its bit in the free bitmap is set;
  *  - a free frame has ref == 0 and pin == 0; a frame in use has ref >= 1;
  *  - only a user frame in use keeps a slot; a shared copy is a slot kept
  *    by a frame with ref >= 2; no frame is under I/O between operations;
- *  - the free user-zone frames are exactly the entries of the free stack;
- *  - the free count of each zone equals the number of its free bits.
+ *  - the built-in source: an owned frame is free exactly when its bit in
+ *    the free bitmap is set; the free user-zone frames are exactly the
+ *    entries of the free stack; the free count of each zone equals the
+ *    number of its free bits;
+ *  - a source of one's own: every frame the core holds lies in the zone
+ *    it was asked for, above 1 MiB and outside the metadata, and the
+ *    frames held of each zone are counted.
  *
  * Costs: a user-zone frame is taken from and returned to a stack, O(1).
  * Kernel-zone frames come from the bitmap, first fit from the lowest word
- * that may hold a free frame, scanning 32 frames at a time.
+ * that may hold a free frame, scanning 32 frames at a time.  The core
+ * calls the built-in source directly; a source of one's own costs an
+ * indirect call per take and give, and a check of what it lent.
  *
  * Every function that takes a frame address checks it: unaligned gets
  * -E_INVAL, a frame not owned -E_NOTOWN, a free frame where one in use is
@@ -74,6 +94,55 @@ paddr_t pt_frame_choose_kzone_end(const struct mem_region *map, size_t n, paddr_
  */
 int pt_frame_init(const struct mem_region *map, size_t n, paddr_t kimg_start, paddr_t kimg_end,
 	       paddr_t kzone_end);
+
+/*
+ * Where the frames come from: a kernel's own physical memory manager,
+ * lending pagetrack frames (docs/PORTING.md, "Your own physical memory
+ * manager").  Frames are physical addresses, page-aligned, below the `top`
+ * given to pt_frame_init_source; kernel-zone frames lie in [1 MiB, X) and
+ * are mapped where the kernel zone is, user-zone frames in [X, top).
+ *
+ * take: one free frame of zone z into *pa; 0, or -E_NOMEM (nothing lent).
+ * take_run: n >= 1 contiguous free kernel-zone frames, *pa the first.
+ * extend_run: the `more` frames right after [base, base + have pages),
+ *   a run it lent (with its extensions), if they are all free: 0 and they
+ *   are lent, or -E_NOMEM and nothing is.  Page-table blocks grow in place
+ *   with it; a source that cannot may always refuse (blocks then move).
+ * give: one frame back.  give_run: the n frames from pa back, all of one
+ *   zone.  Frames come back in whatever pieces the core frees them: one
+ *   frame of a run alone, or a run and its extensions as one run.
+ * free_count: the free frames of zone z it could lend now; the pager's
+ *   watermarks and the free counts of frame.h are read from it.
+ * next_free_run (may be NULL): pt_frame_next_free_run for the kernel
+ *   zone, for the layout dump and the pictures.
+ *
+ * The core never asks for a frame it holds and never gives back one it
+ * does not; a source that lends a frame outside its zone or one the core
+ * holds already breaks the contract, and the core panics.  Calls come
+ * from pagetrack's own calls only, never from an interrupt.
+ */
+struct pt_frame_source {
+	int (*take)(enum zone z, paddr_t *pa);
+	int (*take_run)(uint32_t n, paddr_t *pa);
+	int (*extend_run)(paddr_t base, uint32_t have, uint32_t more);
+	void (*give)(paddr_t pa);
+	void (*give_run)(paddr_t pa, uint32_t n);
+	uint32_t (*free_count)(enum zone z);
+	bool (*next_free_run)(paddr_t *pa, uint32_t *n);
+};
+
+/*
+ * Put the core over `src` (which must outlive it) for frames below top,
+ * the kernel zone ending at kzone_end (X).  The core's metadata, which
+ * covers [0, top), is one run it takes from src->take_run (DIV_ROUND_UP of
+ * about 8 bytes a frame, 4 KiB each: 8 KiB a 4 MiB of RAM); it is never
+ * given back.  Returns 0; -E_INVAL if a hook but next_free_run is missing,
+ * top is not above 1 MiB, kzone_end is unaligned, above KZONE_LIMIT or
+ * leaves no kernel zone, or the run lent is not all in the kernel zone
+ * (it is given back); -E_NOMEM if the source refuses the run.  A failed
+ * call changes nothing.
+ */
+int pt_frame_init_source(const struct pt_frame_source *src, paddr_t top, paddr_t kzone_end);
 
 /* Allocate one frame of zone z (ref 1, not pinned, contents undefined) into *pa. */
 int pt_frame_alloc(enum zone z, paddr_t *pa);
@@ -219,27 +288,37 @@ bool pt_frame_evictable(paddr_t pa);
 bool pt_frame_next_kept(paddr_t *pa, uint32_t *slot);
 
 
-/* Whether the allocator owns the frame at pa (it may hand it out). */
+/* Whether the frame at pa is owned: the built-in source may hand it out, or the core holds it. */
 bool pt_frame_owned(paddr_t pa);
 
 /*
- * Whether a frame of [pa, pa + n pages) is free (frames the allocator does
- * not own never are).  Reads the free bitmap 32 frames at a time.
+ * Whether a frame of [pa, pa + n pages) is free in the built-in source
+ * (frames it does not own never are).  Reads the free bitmap 32 frames at
+ * a time.  Always false over a source of one's own: pagetrack keeps no
+ * free frames then, and cannot say which of the source's are.
  */
 bool pt_frame_any_free(paddr_t pa, uint32_t n);
 
 /*
- * What the inline queries below read: the allocator's free bitmap and its
- * count of pinned user frames, published by frame.c, which alone writes
- * them.  The calls on one page ask them on every call (is the frame to map
- * free? may an unmap drop a pinned frame?), and a function call would cost
- * more than the question.
+ * Free frames of a zone, and all its frames.  Over a source of one's own:
+ * what its free_count says, and that plus the frames the core holds.
+ */
+uint32_t pt_frame_free_count(enum zone z);
+uint32_t pt_frame_total_count(enum zone z);
+
+/*
+ * What the inline queries below read: the built-in source's free bitmap
+ * and free counts (NULL and 0 over a source of one's own) and the count
+ * of pinned user frames, published by frame.c, which alone writes them.
+ * The calls on one page ask them on every call (is the frame to map free?
+ * may an unmap drop a pinned frame?), and a function call would cost more
+ * than the question.
  */
 struct pt_frame_public {
 	const uint32_t *free_bits; /* bit pfn % 32 of word pfn / 32: frame pfn is free */
 	uint32_t nframes;          /* the frames free_bits covers */
 	uint32_t user_pinned;      /* user-zone frames with a pin */
-	const uint32_t *free;      /* the free frames of each zone */
+	const uint32_t *free;      /* the free frames of each zone, or NULL: ask the source */
 };
 
 extern struct pt_frame_public pt_frame_public;
@@ -261,15 +340,11 @@ static inline uint32_t pt_frame_user_pinned(void)
 /* pt_frame_free_count(ZONE_USER): asked before every allocation a user fault may make. */
 static inline uint32_t pt_frame_user_free(void)
 {
-	return pt_frame_public.free[ZONE_USER];
+	return pt_frame_public.free ? pt_frame_public.free[ZONE_USER] : pt_frame_free_count(ZONE_USER);
 }
 
 /* Whether pa lies in the kernel zone. */
 bool pt_frame_in_kzone(paddr_t pa);
-
-/* Free frames of a zone, and all frames the allocator owns in it. */
-uint32_t pt_frame_free_count(enum zone z);
-uint32_t pt_frame_total_count(enum zone z);
 
 /* X: the first address past the kernel zone. */
 paddr_t pt_frame_kzone_end(void);
@@ -285,14 +360,19 @@ paddr_t pt_frame_kzone_end(void);
  */
 uint16_t *pt_frame_kzone_words(void);
 
-/* Where the allocator's metadata lies, for the kernel-zone layout dump. */
+/* Where the core's metadata lies (with the built-in source's), for the kernel-zone layout dump. */
 void pt_frame_metadata(paddr_t *base, uint32_t *nframes);
 
 /*
  * The first run of free kernel-zone frames at or after *pa: sets *pa and
- * *n and returns true, or returns false when there is none.
+ * *n and returns true, or returns false when there is none.  Over a source
+ * of one's own, its next_free_run hook answers; without one, false, and
+ * pt_frame_free_runs_known says so.
  */
 bool pt_frame_next_free_run(paddr_t *pa, uint32_t *n);
+
+/* Whether pt_frame_next_free_run can answer: the built-in source, or one with the hook. */
+bool pt_frame_free_runs_known(void);
 
 /*
  * Fault injection: make the nth allocation from now fail with -E_NOMEM
@@ -303,7 +383,11 @@ bool pt_frame_next_free_run(paddr_t *pa, uint32_t *n);
 void pt_frame_fail_nth(uint32_t n);
 uint32_t pt_frame_alloc_calls(void);
 
-/* Verify the invariants above; returns 0 or -E_INVAL after printing the first broken one. */
+/*
+ * Verify the invariants above; returns 0 or -E_INVAL after printing the
+ * first broken one.  Over a source of one's own, what the core keeps of
+ * every frame: the free bits are the source's, not checked here.
+ */
 int pt_frame_check(void);
 
 #endif

@@ -17,6 +17,7 @@
 static const struct test_suite *const suites[] = {
 	&printf_suite,
 	&frame_suite,
+	&frame_source_suite,
 	&mmu_suite,
 	&paging_suite,
 	&hw_suite,

@@ -14,6 +14,7 @@ extern const struct test_suite swap_pager_suite;
 
 /* host only */
 extern const struct test_suite frame_suite;
+extern const struct test_suite frame_source_suite;
 extern const struct test_suite mmu_suite;
 extern const struct test_suite paging_suite;
 extern const struct test_suite stress_suite;
