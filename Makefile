@@ -339,6 +339,47 @@ $(EXAMPLE_HOSTED): examples/hosted/main.c $(LIB_HOST) $(LIB_HEADERS)
 	$(call show,CC-ex,$<)
 	$(Q)$(CC) -std=gnu11 -O1 -g $(WARN) -I$(LBUILD)/include -o $@ $< $(LIB_HOST)
 
+# examples/higher-half: a minimal higher-half multiboot kernel of its own (boot,
+# console, IDT, frame manager, seam) on the higher-half library and its
+# installed headers alone; its suites run inside it (scripts/example-hh-test.sh).
+# The shared test bodies are built the same way, with a lib.h of the example's
+# own (examples/higher-half/shim/) in place of lib/lib.h.
+EX_HH_DIR      := examples/higher-half
+EX_HH_BUILD    := $(BUILD)/examples/higher-half
+EX_HH_LIB      := $(LIB_HH_I386)
+EX_HH_INC      := $(LBUILD_HH)/include
+EX_HH_ELF      := $(EX_HH_BUILD)/kernel.elf
+EX_HH_SRCS     := $(addprefix $(EX_HH_DIR)/,boot.S isr.S probe_cpu.S console.c idt.c frames.c \
+                    string.c seam.c fault.c vm.c main.c)
+EX_HH_TEST_SRCS := $(addprefix $(EX_HH_DIR)/,tests.c test_boot.c probe.c ring3.c) \
+                   tests/harness.c tests/fixture.c tests/vm_util.c tests/vm_map.c \
+                   tests/vm_grow.c tests/vm_shrink.c tests/vm_bad.c tests/vm_tlb.c \
+                   tests/vm_clone.c tests/vm_resolve.c tests/vm_iterate.c tests/test_oom.c \
+                   tests/test_hw.c
+EX_HH_CFLAGS   := -std=gnu11 -m32 -march=i486 -ffreestanding -fno-pic -fno-stack-protector \
+                  -mgeneral-regs-only -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+                  -O2 -g $(WARN) -I$(EX_HH_INC) -I$(EX_HH_DIR)
+EX_HH_TCFLAGS  := $(EX_HH_CFLAGS) -I$(EX_HH_DIR)/shim -I$(EX_HH_INC)/pagetrack -Itests
+EX_HH_ASFLAGS  := -m32 -g -I$(EX_HH_DIR)
+
+exhhobj  = $(patsubst %,$(EX_HH_BUILD)/obj/%.o,$(basename $(1)))
+exhhtobj = $(patsubst %,$(EX_HH_BUILD)/tobj/%.o,$(basename $(1)))
+EX_HH_OBJS := $(call exhhobj,$(EX_HH_SRCS)) $(call exhhtobj,$(EX_HH_TEST_SRCS))
+
+.PHONY: example-higher-half
+example-higher-half: $(EX_HH_ELF)
+
+$(eval $(call compile_rules,$(EX_HH_BUILD)/obj,$(CC),EX_HH_CFLAGS,EX_HH_ASFLAGS,CC-hh))
+$(eval $(call compile_rules,$(EX_HH_BUILD)/tobj,$(CC),EX_HH_TCFLAGS,EX_HH_ASFLAGS,CC-hht))
+
+$(EX_HH_OBJS): $(LIB_HH_HEADERS)
+
+$(EX_HH_ELF): $(EX_HH_OBJS) $(EX_HH_LIB) $(EX_HH_DIR)/link.ld
+	$(call show,LD-hh,$@)
+	$(Q)$(LD) -m elf_i386 -T $(EX_HH_DIR)/link.ld -nostdlib -o $@ $(EX_HH_OBJS) $(EX_HH_LIB)
+
+-include $(EX_HH_OBJS:.o=.d)
+
 # ---- user programs ----------------------------------------------------
 #
 # Freestanding ring-3 programs, linked at PROGRAM_BASE by user/user.ld and
@@ -457,8 +498,9 @@ test-host: $(HOST_TESTS) $(HH_TESTS) $(REPLAY) $(HH_REPLAY) lib $(EXAMPLE_HOSTED
 	@scripts/check-symbols.sh --nm $(NM) --name symbols-hh $(LIB_HH_I386) $(LIB_HH_HOST)
 	@scripts/example-hosted-test.sh $(EXAMPLE_HOSTED)
 
-test-kernel: deps-run deps-iso kernel $(ISO)
-	@scripts/kernel-test.sh --timeout $(TEST_TIMEOUT) --mem $(MEM) --swap $(SWAP) --iso $(ISO) $(KERNEL_ELF)
+test-kernel: deps-run deps-iso kernel $(ISO) $(EX_HH_ELF)
+	@scripts/kernel-test.sh --timeout $(TEST_TIMEOUT) --mem $(MEM) --swap $(SWAP) --iso $(ISO) \
+		--example-hh $(EX_HH_ELF) $(KERNEL_ELF)
 	@scripts/kernel-crash-test.sh --timeout $(TEST_TIMEOUT) $(KERNEL_ELF)
 
 deps-debug:

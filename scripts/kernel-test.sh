@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # kernel-test.sh - run the kernel test suites under QEMU and check the verdict.
 #
-#   scripts/kernel-test.sh [--timeout S] [--mem MiB] [--swap MiB] [--iso IMAGE.iso] KERNEL.elf
+#   scripts/kernel-test.sh [--timeout S] [--mem MiB] [--swap MiB] [--iso IMAGE.iso]
+#                          [--example-hh EXAMPLE.elf] KERNEL.elf
 #
 # Boots the kernel with the command line "test" and a swap disk of --swap
 # MiB (default 256; 0: none), shows its output and keeps a copy beside the
@@ -11,7 +12,9 @@
 # user programs it checks are those of the build: ../user/*.elf beside the
 # kernel's folder), and scripts/monitor-test.sh holds a scripted session
 # with the kernel monitor, and with --iso, scripts/iso-test.sh boots make
-# iso's image as a machine without QEMU's exit device; their lines follow,
+# iso's image as a machine without QEMU's exit device, and with
+# --example-hh, scripts/example-hh-test.sh boots examples/higher-half (a
+# kernel of its own on the higher-half library); their lines follow,
 # and they must pass too; so must the pictures make pictures draws, made
 # from a demo boot with the word pictures and checked by
 # scripts/pictures.py --check (kernel-pictures).  Passes
@@ -22,8 +25,8 @@
 #  - the kernel's verdict "ktest: pass: N suites" came, with a closing line
 #    for each of the N suites;
 #  - the line utest's write case writes with write() reached the console;
-#  - kernel-disk-test.sh, kernel-boot-test.sh, monitor-test.sh and
-#    iso-test.sh passed.
+#  - kernel-disk-test.sh, kernel-boot-test.sh, monitor-test.sh,
+#    iso-test.sh and example-hh-test.sh passed.
 
 set -euo pipefail
 
@@ -31,10 +34,11 @@ timeout_s=120
 mem=128
 swap=256
 iso=""
+example_hh=""
 kernel=""
 
 usage() {
-	echo "usage: $0 [--timeout S] [--mem MiB] [--swap MiB] [--iso IMAGE.iso] KERNEL.elf" >&2
+	echo "usage: $0 [--timeout S] [--mem MiB] [--swap MiB] [--iso IMAGE.iso] [--example-hh EXAMPLE.elf] KERNEL.elf" >&2
 	exit 2
 }
 
@@ -50,6 +54,7 @@ while [ $# -gt 0 ]; do
 	--mem) [ $# -ge 2 ] || usage; mem=$2; shift 2 ;;
 	--swap) [ $# -ge 2 ] || usage; swap=$2; shift 2 ;;
 	--iso) [ $# -ge 2 ] || usage; iso=$2; shift 2 ;;
+	--example-hh) [ $# -ge 2 ] || usage; example_hh=$2; shift 2 ;;
 	-*) usage ;;
 	*) [ -z "$kernel" ] || usage; kernel=$1; shift ;;
 	esac
@@ -82,6 +87,13 @@ if [ -n "$iso" ]; then
 	"$here/iso-test.sh" --timeout "$timeout_s" "$iso" >"$iso_out" 2>&1 &
 	iso_pid=$!
 fi
+hh_out=$(dirname "$kernel")/example-hh-test.out
+: >"$hh_out"
+hh_pid=""
+if [ -n "$example_hh" ]; then
+	"$here/example-hh-test.sh" --timeout "$timeout_s" "$example_hh" >"$hh_out" 2>&1 &
+	hh_pid=$!
+fi
 
 status=0
 "$here/qemu.sh" --timeout "$timeout_s" --mem "$mem" --swap "$swap" \
@@ -102,6 +114,9 @@ cat "$pictures_out"
 iso_status=0
 [ -z "$iso_pid" ] || wait "$iso_pid" || iso_status=$?
 cat "$iso_out"
+hh_status=0
+[ -z "$hh_pid" ] || wait "$hh_pid" || hh_status=$?
+cat "$hh_out"
 
 # the serial console ends its lines with \r\n
 summaries=$(tr -d '\r' <"$log" | grep -E '^kernel-[a-z0-9-]+: [0-9]+ passed, [0-9]+ failed' || true)
@@ -114,6 +129,7 @@ failed=$(grep -E ': [0-9]+ passed, 0*[1-9][0-9]* failed' <<<"$summaries" || true
 [ "$monitor_status" -eq 0 ] || fail "the monitor session failed (monitor-test.sh, above)"
 [ "$pictures_status" -eq 0 ] || fail "the pictures were not made, or not well (above; the demo's log: $pictures_dir/demo.log)"
 [ "$iso_status" -eq 0 ] || fail "the boot from the GRUB image failed (iso-test.sh, above)"
+[ "$hh_status" -eq 0 ] || fail "examples/higher-half failed (example-hh-test.sh, above)"
 [ "$status" -eq 0 ] || fail "QEMU did not report success (see the qemu.sh message above)"
 [ "$passed" -gt 0 ] || fail "no kernel suite reported a result"
 ran=$(tr -d '\r' <"$log" | sed -n 's/^ktest: pass: \([0-9][0-9]*\) suites$/\1/p' | tail -n 1)

@@ -123,14 +123,23 @@ uint32_t fx_frame_word(paddr_t pa)
 	return w;
 }
 
+/* Asked of the frame source's free runs, so that it holds over a kernel's own source too. */
 bool fx_kframes_free(paddr_t pa, uint32_t n)
 {
-	for (uint32_t i = 0; i < n; i++) {
-		paddr_t f = pa + i * PAGE_SIZE;
-		if (f < pa || !pt_frame_in_kzone(f) || !pt_frame_owned(f) || pt_frame_refcount(f) != 0)
-			return false;
-	}
-	return true;
+	paddr_t at = pa;
+	uint32_t len;
+
+	return pt_frame_next_free_run(&at, &len) && at == pa && len >= n;
+}
+
+bool fx_frames_kept_free(void)
+{
+	return pt_frame_public.free != NULL;
+}
+
+bool fx_frame_let_go(paddr_t pa)
+{
+	return pt_frame_refcount(pa) == (fx_frames_kept_free() ? 0 : -E_NOTOWN);
 }
 
 int fx_take_kframe(paddr_t pa)

@@ -94,6 +94,20 @@ uint32_t fx_frame_word(paddr_t pa);
 bool fx_kframes_free(paddr_t pa, uint32_t n);
 
 /*
+ * Whether pagetrack keeps its free frames itself: the built-in frame
+ * source (frame.h).  Over a kernel's own source it holds only the frames
+ * in use, and a free frame is the source's, of which it knows nothing.
+ */
+bool fx_frames_kept_free(void);
+
+/*
+ * Whether pagetrack let frame pa go with its last reference: free (ref 0)
+ * in the built-in source, given back to a source of one's own (no longer
+ * held: -E_NOTOWN).
+ */
+bool fx_frame_let_go(paddr_t pa);
+
+/*
  * Take the free kernel-zone frame at pa (ref 1; pt_frame_free gives it back):
  * the allocator is first fit, so the free frames below pa are taken on the
  * way and given back.  Returns 0, or -E_BUSY if pa is not a free

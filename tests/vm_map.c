@@ -31,7 +31,7 @@ static void map_then_query_and_translate_one_page(void)
 	STEP(pt_vm_unmap(as, va));
 	CHECK_ERR(pt_vm_query(as, va, &m), E_NOENT);
 	CHECK_ERR(pt_vm_translate(as, va, &t), E_NOENT);
-	CHECK_EQ(pt_frame_refcount(pa), 0); /* the last reference went with the mapping */
+	CHECK(fx_frame_let_go(pa)); /* the last reference went with the mapping */
 	CHECK_EQ(pt_frame_free_count(ZONE_USER), fx_start.free_user);
 	CHECK_EQ(info_of(as).tables, 0);
 	CHECK_EQ(info_of(as).mapped, 0);
@@ -86,7 +86,7 @@ static void unmap_range_with_holes_drops_every_reference(void)
 	CHECK_EQ(pt_frame_free_count(ZONE_USER), fx_start.free_user - 3);
 	STEP(pt_vm_unmap_range(as, REGION(2), 8));
 	for (uint32_t i = 0; i < 3; i++)
-		CHECK_EQ(pt_frame_refcount(pa[i]), 0);
+		CHECK(fx_frame_let_go(pa[i]));
 	CHECK_EQ(pt_frame_free_count(ZONE_USER), fx_start.free_user);
 	CHECK_EQ(info_of(as).tables, 1);
 	CHECK_EQ(query_pa(as, REGION(9)), DEVICE_PA);
