@@ -4,6 +4,7 @@
 #include "layout.h"
 #include "lib.h"
 #include "seam.h"
+#include "smp.h"
 #include "tlb.h"
 
 static paddr_t table;             /* the kmap page table, 0 before paging init */
@@ -22,9 +23,16 @@ static bool direct(paddr_t pa)
 	return table == 0 || !hw_paging_enabled() || pt_frame_in_kzone(pa);
 }
 
+/*
+ * A free slot of this CPU's share: with several CPUs (smp.h) each takes its
+ * windows from its own words of the bitmap, so that a window's invalidation
+ * concerns its CPU alone (pt_tlb_kmap_page).
+ */
 static uint32_t take_slot(void)
 {
-	for (uint32_t w = 0; w < ARRAY_SIZE(used); w++) {
+	uint32_t share = ARRAY_SIZE(used) / pt_ncpus, first = pt_cpu_self() * share;
+
+	for (uint32_t w = first; w < first + share; w++) {
 		if (used[w] == UINT32_MAX)
 			continue;
 		uint32_t bit = (uint32_t)__builtin_ctz(~used[w]);
@@ -32,7 +40,7 @@ static uint32_t take_slot(void)
 		nused++;
 		return w * 32 + bit;
 	}
-	panic("kmap: all %u slots are in use", KMAP_SLOTS);
+	panic("kmap: all %u slots of CPU %u are in use", share * 32, pt_cpu_self());
 }
 
 vaddr_t pt_kmap(paddr_t pa)
@@ -58,7 +66,7 @@ void pt_kunmap(vaddr_t va)
 		panic("pt_kunmap: slot %u is not in use", slot);
 	pte_t *pt = hw_phys(table);
 	pt[slot] = (pte_t){ 0 };
-	pt_tlb_kernel_page(va);
+	pt_tlb_kmap_page(va);
 	used[slot / 32] &= ~BIT(slot % 32);
 	nused--;
 }

@@ -204,8 +204,7 @@ static int relocate(struct pg_tracker *t, uint32_t pages)
 		return rc;
 	copy_block(t, new);
 	pt_trk_set(t, new, pt_trk_ntables(t), pages);
-	if (pt_trk_is_live(t)) /* the CPU walks the old block until CR3 moves */
-		hw_load_cr3(new);
+	pt_tlb_block_moved(t); /* every CPU on it walks the old block until its CR3 moves */
 	release_pages(old, 0, oldcount);
 	stats.relocations++;
 	stats.pages_copied += pt_ptb_used(t);

@@ -2,20 +2,83 @@
 #include "tlb.h"
 #include "debug.h"
 #include "seam.h"
+#include "smp.h"
 #include "tracker.h"
 
 struct tlb_stats pt_tlb_counts;
+
+/* The one shootdown in flight: posted by the sender, read by its targets. */
+static struct {
+	const struct pg_tracker *t; /* the block; NULL for a kernel page */
+	vaddr_t va;
+	uint32_t npages; /* 0: the block moved, load CR3 from its base */
+	uint32_t waiting; /* targets yet to answer */
+} req;
 
 void pt_tlb_assert_cr3(void)
 {
 	DEBUG_ASSERT(pt_trk_live_in_cr3());
 }
 
-/* Whether a change to block t needs invalidating: t is live, in CR3. */
-static bool live(const struct pg_tracker *t)
+/* Whether t is this CPU's live block. */
+static bool on_this_cpu(const struct pg_tracker *t)
+{
+	return t && t == pt_trk_live_on[pt_cpu_self()];
+}
+
+/* Whether a change to block t needs invalidating on this CPU: t is live here, in CR3. */
+static bool live_here(const struct pg_tracker *t)
 {
 	pt_tlb_assert_cr3();
-	return pt_trk_is_live(t);
+	return on_this_cpu(t);
+}
+
+/* The other CPUs where t is live (all others for a kernel page). */
+static uint32_t others(const struct pg_tracker *t)
+{
+	uint32_t all = pt_ncpus > 1 ? (t ? pt_trk_live_cpus(t) : (uint32_t)MASK(pt_ncpus)) : 0;
+
+	return all & ~BIT(pt_cpu_self());
+}
+
+/* Have every CPU of cpus do the request, and wait until each has. */
+static void shoot(uint32_t cpus, const struct pg_tracker *t, vaddr_t va, uint32_t npages)
+{
+	uint32_t n = 0;
+
+	for (uint32_t m = cpus; m; m &= m - 1) /* no popcount: an i486 has none, libgcc is not ours */
+		n++;
+
+	if (n == 0)
+		return;
+	req.t = t;
+	req.va = va;
+	req.npages = npages;
+	__atomic_store_n(&req.waiting, n, __ATOMIC_SEQ_CST);
+	pt_cpu_send_ipi(cpus);
+	while (__atomic_load_n(&req.waiting, __ATOMIC_ACQUIRE) != 0)
+		continue; /* no pause: the i486 floor has none */
+	pt_tlb_counts.shootdowns++;
+	pt_tlb_counts.ipis += n;
+}
+
+void pt_tlb_ipi(void)
+{
+	const struct pg_tracker *t = req.t;
+	/* not live_here: a block that moved is not yet where this CR3 says */
+	bool here = on_this_cpu(t);
+
+	if (req.npages == 0) {
+		if (here)
+			hw_load_cr3(pt_trk_base(t));
+	} else if (req.npages > TLB_RANGE_FLUSH) {
+		if (here)
+			hw_flush_tlb();
+	} else {
+		for (uint32_t i = 0; i < req.npages; i++)
+			hw_invlpg(req.va + i * PAGE_SIZE);
+	}
+	__atomic_sub_fetch(&req.waiting, 1, __ATOMIC_RELEASE);
 }
 
 void pt_tlb_page_live(vaddr_t va)
@@ -24,29 +87,67 @@ void pt_tlb_page_live(vaddr_t va)
 	pt_tlb_counts.invlpgs++;
 }
 
+void pt_tlb_page_cpus(const struct pg_tracker *t, vaddr_t va)
+{
+	uint32_t cpus = others(t);
+
+	if (live_here(t))
+		pt_tlb_page_live(va);
+	else if (!cpus)
+		pt_tlb_counts.skipped++;
+	shoot(cpus, t, va, 1);
+}
+
 void pt_tlb_range(const struct pg_tracker *t, vaddr_t va, uint32_t npages)
 {
 	if (npages > TLB_RANGE_FLUSH) {
 		pt_tlb_all(t);
 		return;
 	}
-	for (uint32_t i = 0; i < npages; i++)
-		pt_tlb_page(t, va + i * PAGE_SIZE);
+	if (pt_ncpus == 1) {
+		for (uint32_t i = 0; i < npages; i++)
+			pt_tlb_page(t, va + i * PAGE_SIZE);
+		return;
+	}
+	if (live_here(t))
+		for (uint32_t i = 0; i < npages; i++)
+			pt_tlb_page_live(va + i * PAGE_SIZE);
+	shoot(others(t), t, va, npages); /* one interrupt for the range */
 }
 
 void pt_tlb_all(const struct pg_tracker *t)
 {
-	if (!live(t)) {
+	uint32_t cpus = others(t);
+
+	if (live_here(t)) {
+		hw_flush_tlb();
+		pt_tlb_counts.flushes++;
+	} else if (!cpus) {
 		pt_tlb_counts.skipped++;
-		return;
 	}
-	hw_flush_tlb();
-	pt_tlb_counts.flushes++;
+	shoot(cpus, t, 0, TLB_RANGE_FLUSH + 1);
+}
+
+void pt_tlb_block_moved(const struct pg_tracker *t)
+{
+	uint32_t cpus = others(t);
+
+	if (on_this_cpu(t)) /* the CPU walks the old block until CR3 moves */
+		hw_load_cr3(pt_trk_base(t));
+	if (cpus)
+		pt_tlb_counts.moves_shared++;
+	shoot(cpus, t, 0, 0);
 }
 
 void pt_tlb_kernel_page(vaddr_t va)
 {
-	hw_invlpg(va); /* kernel mappings are in every address space: always live */
+	pt_tlb_kmap_page(va); /* kernel mappings are in every address space: always live */
+	shoot(others(NULL), NULL, va, 1);
+}
+
+void pt_tlb_kmap_page(vaddr_t va)
+{
+	hw_invlpg(va);
 	pt_tlb_counts.invlpgs++;
 }
 

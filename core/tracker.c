@@ -17,8 +17,8 @@ struct pg_alloc_page *pt_trk_page_ptrs[TRK_MAX_PAGES]; /* hw_phys of each page, 
 static uint32_t npages;   /* dir[0 .. npages-1] may be in use; the rest are 0 */
 static uint32_t nused;    /* trackers in use */
 static uint32_t hint;     /* no free tracker lies below this index */
-static int live = -1;     /* the tracker whose block CR3 holds */
-struct pg_tracker *pt_trk_live_tracker; /* pt_trk_get(live): a tracker stays put while it is in use */
+static int live[PT_MAX_CPUS]; /* on each CPU, the tracker whose block its CR3 holds, or -1 */
+struct pg_tracker *pt_trk_live_on[PT_MAX_CPUS]; /* pt_trk_get(live[c]): a tracker stays put while in use */
 
 static paddr_t page_addr(uint32_t p) { return dir[p] & ~MASK(12); }
 static uint32_t page_used(uint32_t p) { return dir[p] & MASK(12); }
@@ -62,8 +62,10 @@ int pt_trk_init(void)
 	memset(dir, 0, sizeof(dir));
 	memset(pt_trk_page_ptrs, 0, sizeof(pt_trk_page_ptrs));
 	npages = nused = hint = 0;
-	live = -1;
-	pt_trk_live_tracker = NULL;
+	for (uint32_t c = 0; c < PT_MAX_CPUS; c++) {
+		live[c] = -1;
+		pt_trk_live_on[c] = NULL;
+	}
 	return add_page(0);
 }
 
@@ -159,21 +161,37 @@ paddr_t pt_trk_page_addr(uint32_t i)
 	return i < TRK_MAX_PAGES ? page_addr(i) : 0;
 }
 
-int pt_trk_live(void) { return live; }
+int pt_trk_live(void) { return live[pt_cpu_self()]; }
 
 void pt_trk_set_live(int idx)
 {
+	uint32_t c = pt_cpu_self();
+
 	/* every CR3 switch comes here with a tracker in use: no need to check it again */
 	DEBUG_ASSERT(pt_trk_get(idx) != NULL);
-	live = idx;
-	pt_trk_live_tracker = &page_ptr((uint32_t)idx / TRK_PER_PAGE)->pagetables[idx % TRK_PER_PAGE];
+	live[c] = idx;
+	pt_trk_live_on[c] = &page_ptr((uint32_t)idx / TRK_PER_PAGE)->pagetables[idx % TRK_PER_PAGE];
+	/* seen by every CPU before this one can cache a translation of the block (tlb.h) */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+uint32_t pt_trk_live_cpus(const struct pg_tracker *t)
+{
+	uint32_t cpus = 0;
+
+	for (uint32_t c = 0; c < pt_ncpus; c++)
+		if (t && __atomic_load_n(&pt_trk_live_on[c], __ATOMIC_RELAXED) == t)
+			cpus |= BIT(c);
+	return cpus;
 }
 
 bool pt_trk_live_in_cr3(void)
 {
-	const struct pg_tracker *t = pt_trk_get(live);
+	int idx = pt_trk_live();
+	const struct pg_tracker *t = pt_trk_get(idx);
 
-	return !hw_paging_enabled() || (t && pt_trk_base(t) == hw_cr3());
+	/* a CPU that has run nothing of the core's yet (a CPU just started) has nothing to hold */
+	return !hw_paging_enabled() || (idx < 0 && pt_cpu_self() > 0) || (t && pt_trk_base(t) == hw_cr3());
 }
 
 static int broken(const char *what, uint32_t p)

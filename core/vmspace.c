@@ -956,8 +956,8 @@ int pt_vm_activate(int as)
 	if ((rc = in_ram(t)) < 0)
 		return rc;
 	DEBUG_ASSERT(pt_trk_live_in_cr3());
+	pt_trk_set_live(as); /* first: a shootdown must see this CPU before it caches anything */
 	hw_load_cr3(pt_trk_base(t));
-	pt_trk_set_live(as);
 	return 0;
 }
 
@@ -1402,6 +1402,9 @@ void pt_vm_get_stats(struct vm_stats *s)
 		.invlpgs = tl.invlpgs,
 		.tlb_flushes = tl.flushes,
 		.invalidations_skipped = tl.skipped,
+		.shootdowns = tl.shootdowns,
+		.ipis = tl.ipis,
+		.relocations_while_shared = tl.moves_shared,
 	};
 }
 

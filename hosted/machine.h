@@ -6,6 +6,7 @@
 #ifndef PAGETRACK_HOSTED_MACHINE_H
 #define PAGETRACK_HOSTED_MACHINE_H
 
+#include "smp.h"
 #include "types.h"
 
 /* Give the machine `bytes` of zeroed physical memory, reset the MMU, and take its disk away. */
@@ -23,5 +24,18 @@ uint32_t machine_ram_bytes(void);
  * A test that makes the core report something reads the report there.
  */
 void machine_capture_console(char *buf, size_t size);
+
+/*
+ * Start CPUs 1 .. n-1 of the model as a kernel starts its others: the
+ * paging bits of CPU 0, the master's block in CR3, then pt_smp_init(n)
+ * with machine_smp_ops and pt_vm_activate(TRK_MASTER) on each.  CPU 0 is
+ * selected again after.  machine_stop_cpus() puts the core back on one CPU
+ * (every other CPU must be back on the master).  0 or pt_smp_init's error.
+ */
+int machine_start_cpus(uint32_t n);
+int machine_stop_cpus(void);
+
+/* The model's CPU numbers and its interprocessor interrupt (smp.h). */
+extern const struct pt_smp_ops machine_smp_ops;
 
 #endif

@@ -74,12 +74,6 @@ struct tlb_entry {
 #define SMALL_ENTRIES (1u << (32 - PAGE_SHIFT)) /* one per 4 KiB page number */
 #define LARGE_ENTRIES PT_ENTRIES                /* one per 4 MiB region */
 
-static struct tlb_entry small_tlb[SMALL_ENTRIES], large_tlb[LARGE_ENTRIES];
-static uint32_t gen_local = 1, gen_global = 1; /* the generations valid now */
-
-static uint32_t cr0, cr2, cr3, cr4; /* CR2: the address of the last fault */
-static struct mmu_counters counters;
-
 /*
  * The paging-structure cache: pde[i] is the cached PDE of region i while
  * gen[i] is the cache's current generation, so dropping every entry (what
@@ -89,20 +83,37 @@ static struct mmu_counters counters;
  * used lists the same regions, nused of them, in no order, so that a
  * refill visits them without a scan of the bitmap.
  */
-static struct {
+struct pdc {
 	pde_t pde[PT_ENTRIES];
 	uint32_t gen[PT_ENTRIES];
 	uint32_t now; /* the current generation, never 0 */
 	uint32_t walked[PT_ENTRIES / 32];
 	uint16_t used[PT_ENTRIES];
 	uint32_t nused;
-} pdc = { .now = 1 };
+};
+
+/*
+ * What each simulated CPU keeps: its control registers, its TLB and its
+ * paging-structure cache.  The page tables are in memory, shared by all.
+ * Every function below works on the selected CPU, cpu (mmu_select_cpu).
+ */
+struct mmu_cpu {
+	uint32_t cr0, cr2, cr3, cr4; /* CR2: the address of the last fault */
+	struct tlb_entry small_tlb[SMALL_ENTRIES], large_tlb[LARGE_ENTRIES];
+	uint32_t gen_local, gen_global; /* the generations valid now */
+	struct pdc pdc;
+};
+
+static struct mmu_cpu cpus[MMU_CPUS];
+static struct mmu_cpu *cpu = &cpus[0];
+static struct mmu_counters counters;
+
 
 /* ---- the TLB ------------------------------------------------------------ */
 
 static bool entry_valid(const struct tlb_entry *e)
 {
-	return e->gen != 0 && e->gen == ((e->x & PG_G) ? gen_global : gen_local);
+	return e->gen != 0 && e->gen == ((e->x & PG_G) ? cpu->gen_global : cpu->gen_local);
 }
 
 /* The next generation; past the last one every entry is cleared and counting restarts. */
@@ -110,9 +121,9 @@ static uint32_t next_gen(uint32_t gen)
 {
 	if (gen + 1 != 0)
 		return gen + 1;
-	memset(small_tlb, 0, sizeof(small_tlb));
-	memset(large_tlb, 0, sizeof(large_tlb));
-	gen_local = gen_global = 1;
+	memset(cpu->small_tlb, 0, sizeof(cpu->small_tlb));
+	memset(cpu->large_tlb, 0, sizeof(cpu->large_tlb));
+	cpu->gen_local = cpu->gen_global = 1;
 	return 1;
 }
 
@@ -129,27 +140,27 @@ static struct tlb_entry *slot(struct tlb_entry *tlb, unsigned shift, vaddr_t va)
  */
 static struct tlb_entry *tlb_find(vaddr_t va)
 {
-	struct tlb_entry *e = slot(small_tlb, PAGE_SHIFT, va);
+	struct tlb_entry *e = slot(cpu->small_tlb, PAGE_SHIFT, va);
 
 	if (entry_valid(e))
 		return e;
-	e = slot(large_tlb, PDE_SHIFT, va);
+	e = slot(cpu->large_tlb, PDE_SHIFT, va);
 	return entry_valid(e) ? e : NULL;
 }
 
 static void tlb_fill(vaddr_t va, const struct xlat *x)
 {
-	struct tlb_entry *e = x->large ? slot(large_tlb, PDE_SHIFT, va)
-				       : slot(small_tlb, PAGE_SHIFT, va);
+	struct tlb_entry *e = x->large ? slot(cpu->large_tlb, PDE_SHIFT, va)
+				       : slot(cpu->small_tlb, PAGE_SHIFT, va);
 
 	e->x = x->base | x->rights | (x->dirty ? PG_D : 0) | (x->global ? PG_G : 0);
-	e->gen = x->global ? gen_global : gen_local;
+	e->gen = x->global ? cpu->gen_global : cpu->gen_local;
 }
 
 /* The translation entry e holds, for va. */
 static struct xlat entry_xlat(const struct tlb_entry *e, vaddr_t va)
 {
-	bool large = e == slot(large_tlb, PDE_SHIFT, va);
+	bool large = e == slot(cpu->large_tlb, PDE_SHIFT, va);
 
 	return (struct xlat){
 		.base = e->x & (large ? PG_LARGE_ADDR_MASK : PG_ADDR_MASK),
@@ -163,16 +174,16 @@ static struct xlat entry_xlat(const struct tlb_entry *e, vaddr_t va)
 /* Drop every entry that translates va, of either size, global or not. */
 static void tlb_drop_page(vaddr_t va)
 {
-	slot(small_tlb, PAGE_SHIFT, va)->gen = 0;
-	slot(large_tlb, PDE_SHIFT, va)->gen = 0;
+	slot(cpu->small_tlb, PAGE_SHIFT, va)->gen = 0;
+	slot(cpu->large_tlb, PDE_SHIFT, va)->gen = 0;
 }
 
 /* Drop every entry not global, and the global ones too unless keep_global. */
 static void tlb_flush(bool keep_global)
 {
-	gen_local = next_gen(gen_local);
+	cpu->gen_local = next_gen(cpu->gen_local);
 	if (!keep_global)
-		gen_global = next_gen(gen_global);
+		cpu->gen_global = next_gen(cpu->gen_global);
 }
 
 /* ---- the paging-structure cache ------------------------------------------ */
@@ -180,43 +191,43 @@ static void tlb_flush(bool keep_global)
 /* Whether a PDE points to a page table (rather than mapping a 4 MiB page). */
 static bool points_to_table(pde_t e)
 {
-	return pde_present(e) && !((e.v & PG_PS) && (cr4 & CR4_PSE));
+	return pde_present(e) && !((e.v & PG_PS) && (cpu->cr4 & CR4_PSE));
 }
 
 /* The directory entry of region i in the directory CR3 names. */
 static pde_t *dir_entry(uint32_t i)
 {
-	return hw_phys((cr3 & PG_ADDR_MASK) + i * sizeof(pde_t));
+	return hw_phys((cpu->cr3 & PG_ADDR_MASK) + i * sizeof(pde_t));
 }
 
 /* The cached PDE of directory index i, or NULL. */
 static const pde_t *pdc_find(uint32_t i)
 {
-	return pdc.gen[i] == pdc.now ? &pdc.pde[i] : NULL;
+	return cpu->pdc.gen[i] == cpu->pdc.now ? &cpu->pdc.pde[i] : NULL;
 }
 
 /* Cache PDE e of region i, as read from memory. */
 static void pdc_put(uint32_t i, pde_t e)
 {
-	pdc.pde[i] = e;
-	pdc.gen[i] = pdc.now;
-	if (!(pdc.walked[i / 32] & BIT(i % 32))) {
-		pdc.walked[i / 32] |= BIT(i % 32);
-		pdc.used[pdc.nused++] = (uint16_t)i;
+	cpu->pdc.pde[i] = e;
+	cpu->pdc.gen[i] = cpu->pdc.now;
+	if (!(cpu->pdc.walked[i / 32] & BIT(i % 32))) {
+		cpu->pdc.walked[i / 32] |= BIT(i % 32);
+		cpu->pdc.used[cpu->pdc.nused++] = (uint16_t)i;
 	}
 }
 
 static void pdc_drop(uint32_t i)
 {
-	pdc.gen[i] = 0;
+	cpu->pdc.gen[i] = 0;
 }
 
 /* Drop every entry: a new generation; past the last one, counting restarts. */
 static void pdc_drop_all(void)
 {
-	if (++pdc.now == 0) {
-		memset(pdc.gen, 0, sizeof(pdc.gen));
-		pdc.now = 1;
+	if (++cpu->pdc.now == 0) {
+		memset(cpu->pdc.gen, 0, sizeof(cpu->pdc.gen));
+		cpu->pdc.now = 1;
 	}
 }
 
@@ -224,8 +235,8 @@ static void pdc_drop_all(void)
 static void pdc_restart(void)
 {
 	pdc_drop_all();
-	memset(pdc.walked, 0, sizeof(pdc.walked));
-	pdc.nused = 0;
+	memset(cpu->pdc.walked, 0, sizeof(cpu->pdc.walked));
+	cpu->pdc.nused = 0;
 }
 
 /*
@@ -236,7 +247,7 @@ static void pdc_fill(uint32_t i)
 {
 	pde_t *mem = dir_entry(i);
 
-	if (!(cr0 & CR0_PG) || !points_to_table(*mem))
+	if (!(cpu->cr0 & CR0_PG) || !points_to_table(*mem))
 		return;
 	mem->v |= PG_A;
 	pdc_put(i, *mem);
@@ -248,8 +259,8 @@ static bool pdc_recache(pde_t *dir, uint32_t i)
 	if (!points_to_table(dir[i]))
 		return false;
 	dir[i].v |= PG_A; /* as the CPU does before it caches */
-	pdc.pde[i] = dir[i];
-	pdc.gen[i] = pdc.now;
+	cpu->pdc.pde[i] = dir[i];
+	cpu->pdc.gen[i] = cpu->pdc.now;
 	return true;
 }
 
@@ -262,22 +273,22 @@ static bool pdc_recache(pde_t *dir, uint32_t i)
  */
 static void pdc_refill(void)
 {
-	uint32_t n = pdc.nused, kept = 0;
+	uint32_t n = cpu->pdc.nused, kept = 0;
 
-	if (!(cr0 & CR0_PG)) {
+	if (!(cpu->cr0 & CR0_PG)) {
 		pdc_restart();
 		return;
 	}
 	pdc_drop_all();
-	pde_t *dir = hw_phys(cr3 & PG_ADDR_MASK); /* one page: every PDE from one pointer */
+	pde_t *dir = hw_phys(cpu->cr3 & PG_ADDR_MASK); /* one page: every PDE from one pointer */
 	for (uint32_t k = 0; k < n; k++) {
-		uint32_t i = pdc.used[k];
+		uint32_t i = cpu->pdc.used[k];
 		if (pdc_recache(dir, i))
-			pdc.used[kept++] = (uint16_t)i;
+			cpu->pdc.used[kept++] = (uint16_t)i;
 		else
-			pdc.walked[i / 32] &= ~BIT(i % 32);
+			cpu->pdc.walked[i / 32] &= ~BIT(i % 32);
 	}
-	pdc.nused = kept;
+	cpu->pdc.nused = kept;
 }
 
 /*
@@ -308,7 +319,7 @@ static bool rights_allow(uint32_t rights, uint32_t access)
 		return false;
 	if (!write || (rights & PG_RW))
 		return true;
-	return !user && !(cr0 & CR0_WP);
+	return !user && !(cpu->cr0 & CR0_WP);
 }
 
 static struct mmu_result fault(uint32_t access, uint32_t why)
@@ -340,7 +351,7 @@ static struct xlat large_xlat(pde_t e)
 		.rights = e.v & RIGHTS_MASK,
 		.large = true,
 		.dirty = e.v & PG_D,
-		.global = (e.v & PG_G) && (cr4 & CR4_PGE),
+		.global = (e.v & PG_G) && (cpu->cr4 & CR4_PGE),
 	};
 }
 
@@ -351,7 +362,7 @@ static struct xlat small_xlat(pde_t e, pte_t p)
 		.base = pte_addr(p),
 		.rights = e.v & p.v & RIGHTS_MASK,
 		.dirty = p.v & PG_D,
-		.global = (p.v & PG_G) && (cr4 & CR4_PGE),
+		.global = (p.v & PG_G) && (cpu->cr4 & CR4_PGE),
 	};
 }
 
@@ -429,7 +440,7 @@ static struct mmu_result walk(vaddr_t va, uint32_t access)
 	}
 	if (!pde_present(*pde))
 		return fault(access, 0);
-	if ((pde->v & PG_PS) && (cr4 & CR4_PSE))
+	if ((pde->v & PG_PS) && (cpu->cr4 & CR4_PSE))
 		return walk_large(pde, va, access);
 	entry_set(&pde->v, PG_A); /* as walk_table would: cached with it */
 	pdc_put(i, *pde);
@@ -450,7 +461,7 @@ static bool peek(vaddr_t va, struct xlat *x)
 
 	if (!pde_present(e) || !(e.v & PG_A))
 		return false;
-	if (!cached && (e.v & PG_PS) && (cr4 & CR4_PSE)) {
+	if (!cached && (e.v & PG_PS) && (cpu->cr4 & CR4_PSE)) {
 		*x = large_xlat(e);
 		return !(e.v & PG_LARGE_RSVD_MASK);
 	}
@@ -464,7 +475,7 @@ static void tlb_prefill(vaddr_t va)
 {
 	struct xlat x;
 
-	if ((cr0 & CR0_PG) && peek(va, &x))
+	if ((cpu->cr0 & CR0_PG) && peek(va, &x))
 		tlb_fill(va, &x);
 }
 
@@ -477,7 +488,7 @@ static struct mmu_result page_fault(vaddr_t va, struct mmu_result r)
 	uint32_t i = pde_index(va);
 
 	counters.faults++;
-	cr2 = va;
+	cpu->cr2 = va;
 	tlb_drop_page(va);
 	pdc_drop(i);
 	pdc_fill(i);
@@ -490,24 +501,39 @@ static struct mmu_result page_fault(vaddr_t va, struct mmu_result r)
 /* Paging off, CR3 = 0, every TLB entry dropped, counters zero. */
 void mmu_reset(void)
 {
-	cr0 = cr2 = cr3 = cr4 = 0;
-	tlb_flush(false);
-	pdc_restart();
+	for (unsigned i = 0; i < MMU_CPUS; i++) {
+		cpu = &cpus[i];
+		if (cpu->gen_local == 0) /* never used: entries of generation 0 are never valid */
+			cpu->gen_local = cpu->gen_global = cpu->pdc.now = 1;
+		cpu->cr0 = cpu->cr2 = cpu->cr3 = cpu->cr4 = 0;
+		tlb_flush(false);
+		pdc_restart();
+	}
+	cpu = &cpus[0];
 	counters = (struct mmu_counters){ 0 };
 }
 
+void mmu_select_cpu(unsigned i)
+{
+	if (i >= MMU_CPUS)
+		panic("mmu_select_cpu: no CPU %u (the model has %u)", i, MMU_CPUS);
+	cpu = &cpus[i];
+}
+
+unsigned mmu_selected_cpu(void) { return (unsigned)(cpu - cpus); }
+
 /* The control registers as last written. */
-uint32_t mmu_cr0(void) { return cr0; }
-uint32_t mmu_cr2(void) { return cr2; }
-uint32_t mmu_cr3(void) { return cr3; }
-uint32_t mmu_cr4(void) { return cr4; }
+uint32_t mmu_cr0(void) { return cpu->cr0; }
+uint32_t mmu_cr2(void) { return cpu->cr2; }
+uint32_t mmu_cr3(void) { return cpu->cr3; }
+uint32_t mmu_cr4(void) { return cpu->cr4; }
 
 /* Write CR0; a change of PG or WP drops every entry, global ones too. */
 void mmu_set_cr0(uint32_t v)
 {
-	bool changed = (v ^ cr0) & (CR0_PG | CR0_WP);
+	bool changed = (v ^ cpu->cr0) & (CR0_PG | CR0_WP);
 
-	cr0 = v;
+	cpu->cr0 = v;
 	if (changed) {
 		tlb_flush(false);
 		pdc_fill_all();
@@ -517,9 +543,9 @@ void mmu_set_cr0(uint32_t v)
 /* Write CR4; a change of PGE or PSE drops every entry, global ones too. */
 void mmu_set_cr4(uint32_t v)
 {
-	bool changed = (v ^ cr4) & (CR4_PGE | CR4_PSE);
+	bool changed = (v ^ cpu->cr4) & (CR4_PGE | CR4_PSE);
 
-	cr4 = v;
+	cpu->cr4 = v;
 	if (changed) {
 		tlb_flush(false);
 		pdc_fill_all();
@@ -533,8 +559,8 @@ void mmu_set_cr4(uint32_t v)
 void mmu_load_cr3(paddr_t pd)
 {
 	counters.cr3_loads++;
-	cr3 = pd;
-	tlb_flush(cr4 & CR4_PGE);
+	cpu->cr3 = pd;
+	tlb_flush(cpu->cr4 & CR4_PGE);
 	pdc_fill_all();
 }
 
@@ -574,7 +600,7 @@ struct mmu_result mmu_access(vaddr_t va, uint32_t access)
 
 	ASSERT((access & ~(PF_W | PF_U)) == 0);
 	counters.accesses++;
-	if (!(cr0 & CR0_PG))
+	if (!(cpu->cr0 & CR0_PG))
 		return (struct mmu_result){ .pa = va };
 	e = tlb_find(va);
 	if (e) {

@@ -90,8 +90,19 @@ struct mmu_result {
 	paddr_t pa;   /* the physical address, when it did not fault */
 };
 
-/* Paging off, CR3 = 0, TLB empty, counters zero. */
+/* Paging off, CR3 = 0, TLB empty, counters zero, on every CPU; CPU 0 selected. */
 void mmu_reset(void);
+
+/*
+ * Several CPUs: each has its own control registers, TLB and
+ * paging-structure cache, over the one memory.  Every other function here
+ * acts on the selected CPU, as an instruction runs on the CPU that runs it;
+ * a test (or the host seam, for an interprocessor interrupt) selects the
+ * CPU that is to run next.
+ */
+#define MMU_CPUS 4
+void mmu_select_cpu(unsigned i);
+unsigned mmu_selected_cpu(void);
 
 uint32_t mmu_cr0(void);
 uint32_t mmu_cr2(void);        /* the address of the last access that faulted */

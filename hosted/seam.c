@@ -13,6 +13,10 @@
 #include "machine.h"
 #include "mmu_model.h"
 #include "seam.h"
+#include "errors.h"
+#include "tlb.h"
+#include "tracker.h"
+#include "vmspace.h"
 
 static uint8_t *ram;
 static uint32_t ram_bytes;
@@ -130,4 +134,46 @@ _Noreturn void hw_fail(void)
 {
 	fflush(stdout);
 	abort();
+}
+
+/* ---- several CPUs ---------------------------------------------------------- */
+
+static uint32_t model_cpu_id(void) { return mmu_selected_cpu(); }
+
+/* An IPI on the model: each CPU of the mask runs its handler in turn, then the sender goes on. */
+static void model_send_ipi(uint32_t cpus)
+{
+	unsigned self = mmu_selected_cpu();
+
+	for (unsigned c = 0; c < MMU_CPUS; c++) {
+		if (!(cpus & BIT(c)))
+			continue;
+		mmu_select_cpu(c);
+		pt_tlb_ipi();
+	}
+	mmu_select_cpu(self);
+}
+
+const struct pt_smp_ops machine_smp_ops = { model_cpu_id, model_send_ipi };
+
+int machine_start_cpus(uint32_t n)
+{
+	uint32_t cr0 = mmu_cr0(), cr4 = mmu_cr4();
+	paddr_t cr3 = pt_trk_base(pt_trk_get(TRK_MASTER));
+	int rc = n <= MMU_CPUS ? pt_smp_init(n, &machine_smp_ops) : -E_INVAL;
+
+	for (uint32_t c = 1; rc == 0 && c < n; c++) {
+		mmu_select_cpu(c);
+		mmu_set_cr4(cr4);
+		mmu_load_cr3(cr3);
+		mmu_set_cr0(cr0);
+		rc = pt_vm_activate(TRK_MASTER);
+	}
+	mmu_select_cpu(0);
+	return rc;
+}
+
+int machine_stop_cpus(void)
+{
+	return pt_smp_init(1, NULL);
 }

@@ -42,18 +42,21 @@
  * is in use, and given back when its last tracker is released (the first
  * page, which holds the master, stays).
  *
- * The live address space, the one whose block CR3 holds, is recorded here
- * and only here, below every module that asks for it:
+ * The live address space of each CPU, the one whose block its CR3 holds, is
+ * recorded here and only here, below every module that asks for it:
  *
- *   frame <- tracker <- tlb <- ptblock <- vmspace <- pager <- paging, check
+ *   frame <- smp <- tracker <- tlb <- ptblock <- vmspace <- pager <- paging, check
  *
  * A module calls only those to its left (kmap, which uses tlb and frame,
  * sits beside ptblock; swap, the slots, which uses frame, beside
- * tracker).  Whenever paging is on, CR3 holds the live tracker's block.
+ * tracker; smp reads tracker's live blocks only to check pt_smp_init's
+ * argument).  Whenever paging is on, each CPU's CR3 holds its live
+ * tracker's block.
  */
 #ifndef PAGETRACK_TRACKER_H
 #define PAGETRACK_TRACKER_H
 
+#include "smp.h"
 #include "types.h"
 
 struct pg_tracker {
@@ -146,23 +149,30 @@ uint32_t pt_trk_pages(void);
 paddr_t pt_trk_page_addr(uint32_t i);
 
 /*
- * The live tracker, whose block CR3 holds, or -1 before paging is on.
- * Whoever loads CR3 records it here (pt_trk_set_live); a live tracker is
- * never released (pt_ptb_destroy refuses it).
+ * The live tracker of the CPU running the caller (smp.h), whose block its
+ * CR3 holds, or -1 before paging is on.  Whoever loads CR3 records it here
+ * (pt_trk_set_live), before the load: a tracker is live on every CPU whose
+ * CR3 may hold its block.  A tracker live on any CPU is never released
+ * (pt_ptb_destroy refuses it) nor paged out.
  */
 int pt_trk_live(void);
 void pt_trk_set_live(int idx);
 
-/* The live tracker, pt_trk_get(pt_trk_live()), for pt_trk_is_live: kept by pt_trk_set_live. */
-extern struct pg_tracker *pt_trk_live_tracker;
+/* Each CPU's live tracker, pt_trk_get(its pt_trk_live()), or NULL: kept by pt_trk_set_live. */
+extern struct pg_tracker *pt_trk_live_on[PT_MAX_CPUS];
 
-/* Whether t is the live tracker (inline: every change to a table asks). */
+/* The CPUs (a mask of BIT(cpu)) on which t is live. */
+uint32_t pt_trk_live_cpus(const struct pg_tracker *t);
+
+/* Whether t is live on any CPU (inline: every change to a table asks). */
 static inline bool pt_trk_is_live(const struct pg_tracker *t)
 {
-	return t && t == pt_trk_live_tracker;
+	if (pt_ncpus == 1)
+		return t && t == pt_trk_live_on[0];
+	return pt_trk_live_cpus(t) != 0;
 }
 
-/* Whether CR3 holds the live tracker's block, as it must whenever paging is on. */
+/* Whether CR3 holds this CPU's live tracker's block, as it must whenever paging is on (and it has one). */
 bool pt_trk_live_in_cr3(void);
 
 /* Verify the tracker directory: pages pinned, counts right.  0 or -E_INVAL. */

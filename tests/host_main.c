@@ -30,6 +30,7 @@ static const struct test_suite *const suites[] = {
 	&swap_pager_suite,
 	&swap_io_suite,
 	&swap_model_suite,
+	&cpus_suite,
 };
 
 static bool wanted(const char *name, int argc, char **argv)

@@ -22,6 +22,7 @@ extern const struct test_suite disk_suite;
 extern const struct test_suite swap_slots_suite;
 extern const struct test_suite swap_io_suite;
 extern const struct test_suite swap_model_suite;
+extern const struct test_suite cpus_suite;
 
 /* kernel only */
 extern const struct test_suite kframe_suite;

@@ -31,28 +31,6 @@ static void block_grows_in_place_when_the_frames_after_it_are_free(void)
 	STEP(pt_vm_destroy(as));
 }
 
-/*
- * Put a frame right after the block of as, so that it cannot grow in place.
- * Sets *plug to it (0 if the frame after the block was not free anyway).
- */
-static int block_the_way(int as, paddr_t *plug)
-{
-	struct vm_space_info info = info_of(as);
-	paddr_t end = info.block + PAGE(info.pages);
-
-	*plug = 0;
-	if (!fx_kframes_free(end, 1))
-		return 0;
-	*plug = end;
-	return fx_take_kframe(end);
-}
-
-static void give_back_plug(paddr_t plug)
-{
-	if (plug)
-		pt_frame_free(plug);
-}
-
 static void block_relocates_when_the_frame_after_it_is_taken(void)
 {
 	paddr_t pa[2], plug;

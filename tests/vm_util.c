@@ -97,6 +97,28 @@ int populated_space(void)
 	return as;
 }
 
+/*
+ * Put a frame right after the block of as, so that it cannot grow in place.
+ * Sets *plug to it (0 if the frame after the block was not free anyway).
+ */
+int block_the_way(int as, paddr_t *plug)
+{
+	struct vm_space_info info = info_of(as);
+	paddr_t end = info.block + PAGE(info.pages);
+
+	*plug = 0;
+	if (!fx_kframes_free(end, 1))
+		return 0;
+	*plug = end;
+	return fx_take_kframe(end);
+}
+
+void give_back_plug(paddr_t plug)
+{
+	if (plug)
+		pt_frame_free(plug);
+}
+
 /* ---- the suite ------------------------------------------------------------ */
 
 static const struct test_part *const parts[] = {

@@ -109,6 +109,14 @@ uint32_t slot_of(int as, vaddr_t va);
 /* A space with something in it, to snapshot around calls that must fail; or an error. */
 int populated_space(void);
 
+/*
+ * Put a frame right after the block of as, so that it cannot grow in place
+ * and its next growth relocates it; *plug is that frame (0 if the frame
+ * after the block was not free anyway), for give_back_plug.
+ */
+int block_the_way(int as, paddr_t *plug);
+void give_back_plug(paddr_t plug);
+
 /* The cases of each file, run in the order vm_util.c lists them. */
 extern const struct test_part vm_map_part, vm_grow_part, vm_shrink_part, vm_bad_part,
 	vm_tlb_part, vm_clone_part, vm_resolve_part, vm_iterate_part;

@@ -1,0 +1,411 @@
+/*
+ * vm_cpus.c - several CPUs (smp.h), on the model: four simulated CPUs,
+ * each with its own CR3, TLB and directory cache over one memory.  A change
+ * to a space live on other CPUs reaches each of them before the call
+ * returns (a shootdown), a space live on one CPU costs no interrupt, and a
+ * block that moves takes every CPU running on it along.  Host only: the
+ * kernel's CPUs are not the model's.
+ *
+ * Each case starts four CPUs on the master (machine_start_cpus), runs the
+ * space under test on some of them, and puts each back on the master
+ * before the end, as a kernel does before a space can go.
+ */
+#include "errors.h"
+#include "kmap.h"
+#include "layout.h"
+#include "machine.h"
+#include "mmu_model.h"
+#include "pager.h"
+#include "seam.h"
+#include "smp.h"
+#include "swap_util.h"
+#include "tlb.h"
+#include "tracker.h"
+#include "vm_util.h"
+
+#define NCPUS 4
+
+static void on(unsigned cpu) { mmu_select_cpu(cpu); }
+
+/* Make as live on each CPU of the mask, then select CPU 0. */
+static int run_on(int as, uint32_t cpus)
+{
+	for (unsigned c = 0; c < NCPUS; c++) {
+		if (!(cpus & BIT(c)))
+			continue;
+		on(c);
+		int rc = pt_vm_activate(as);
+		if (rc < 0)
+			return rc;
+	}
+	on(0);
+	return 0;
+}
+
+/* Every CPU back on the master, CPU 0 selected. */
+static int all_on_master(void) { return run_on(TRK_MASTER, MASK(NCPUS)); }
+
+static void setup(void)
+{
+	swap_setup();
+	CHECK_OK(machine_start_cpus(NCPUS));
+}
+
+static void teardown(void)
+{
+	CHECK_OK(all_on_master());
+	CHECK_OK(machine_stop_cpus());
+	CHECK_EQ(pt_ncpus, 1);
+	swap_teardown();
+}
+
+/* The entry of va in as, in memory, to change behind the core's back. */
+static pte_t *entry_in_memory(int as, vaddr_t va)
+{
+	return (pte_t *)hw_phys(pde_addr(pde_of(as, va))) + pte_index(va);
+}
+
+/* What these cases rely on: a CPU nobody tells keeps what it cached. */
+static void a_cpu_that_is_not_told_keeps_a_stale_translation(void)
+{
+	vaddr_t va = REGION(0);
+
+	int as = pt_vm_create();
+	CHECK_GT(as, 0);
+	STEP(map_filled(as, va, 0x51, URW, NULL));
+	STEP(run_on(as, BIT(0) | BIT(1) | BIT(2)));
+	on(1);
+	CHECK_READS(va, USR_RD, 0x51);
+	on(0);
+	pte_t *e = entry_in_memory(as, va), saved = *e;
+	*e = (pte_t){ 0 };
+	hw_invlpg(va); /* CPU 0 alone */
+	CHECK_FAULTS(va, USR_RD, PF_U);
+	on(1);
+	CHECK_READS(va, USR_RD, 0x51); /* stale: the translation CPU 1 cached */
+	on(2);
+	CHECK_FAULTS(va, USR_RD, PF_U); /* never cached there */
+	on(0);
+	*e = saved;
+	on(1);
+	hw_invlpg(va);
+	STEP(all_on_master());
+	STEP(pt_vm_destroy(as));
+}
+
+static void an_unmap_is_seen_on_every_cpu_before_it_returns(void)
+{
+	vaddr_t va = REGION(1) + PAGE(3);
+
+	int as = pt_vm_create();
+	CHECK_GT(as, 0);
+	STEP(map_filled(as, va, 0x61, URW, NULL));
+	STEP(map_filled(as, va + PAGE(1), 0x62, URW, NULL));
+	STEP(run_on(as, MASK(NCPUS)));
+	for (unsigned c = 0; c < NCPUS; c++) {
+		on(c);
+		CHECK_READS(va, USR_RD, 0x61);
+	}
+	on(0);
+	struct vm_stats s0 = stats_now();
+	STEP(pt_vm_unmap(as, va));
+	struct vm_stats s1 = stats_now();
+	CHECK_EQ(s1.shootdowns - s0.shootdowns, 1);
+	CHECK_EQ(s1.ipis - s0.ipis, NCPUS - 1);
+	for (unsigned c = 0; c < NCPUS; c++) {
+		on(c);
+		CHECK_FAULTS(va, USR_RD, PF_U);
+		CHECK_READS(va + PAGE(1), USR_RD, 0x62);
+	}
+	STEP(all_on_master());
+	STEP(pt_vm_destroy(as));
+}
+
+/* The CPU making the change need not run the space: only those that do are told. */
+static void a_cpu_not_running_the_space_tells_those_that_do(void)
+{
+	vaddr_t va = REGION(2);
+
+	int as = pt_vm_create();
+	CHECK_GT(as, 0);
+	STEP(map_filled(as, va, 0x71, URW, NULL));
+	STEP(map_filled(as, va + PAGE(1), 0x72, URW, NULL)); /* the table stays */
+	STEP(run_on(as, BIT(1) | BIT(2)));
+	on(1);
+	CHECK_READS(va, USR_RD, 0x71);
+	on(2);
+	CHECK_READS(va, USR_RD, 0x71);
+	on(3);
+	struct vm_stats s0 = stats_now();
+	STEP(pt_vm_unmap(as, va));
+	struct vm_stats s1 = stats_now();
+	CHECK_EQ(s1.ipis - s0.ipis, 2);
+	CHECK_EQ(s1.invlpgs - s0.invlpgs, 0); /* CPU 3 holds nothing of it */
+	on(1);
+	CHECK_FAULTS(va, USR_RD, PF_U);
+	on(2);
+	CHECK_FAULTS(va, USR_RD, PF_U);
+	STEP(all_on_master());
+	STEP(pt_vm_destroy(as));
+}
+
+static void a_space_live_on_one_cpu_costs_no_interrupt(void)
+{
+	vaddr_t va = REGION(0) + PAGE(9);
+
+	int as = pt_vm_create();
+	CHECK_GT(as, 0);
+	STEP(map_filled(as, va, 0x81, URW, NULL));
+	STEP(map_filled(as, va + PAGE(1), 0x82, URW, NULL)); /* the table stays */
+	STEP(run_on(as, BIT(0)));
+	CHECK_READS(va, USR_RD, 0x81);
+	struct vm_stats s0 = stats_now();
+	STEP(pt_vm_unmap(as, va));
+	STEP(pt_vm_map_zero(as, va, URW));
+	STEP(pt_vm_protect(as, va, 1, VM_USER));
+	struct vm_stats s1 = stats_now();
+	CHECK_EQ(s1.shootdowns - s0.shootdowns, 0);
+	CHECK_EQ(s1.ipis - s0.ipis, 0);
+	CHECK_GE(s1.invlpgs - s0.invlpgs, 2); /* all of them here */
+	CHECK_FAULTS(va, USR_WR, PF_P | PF_W | PF_U);
+	STEP(all_on_master());
+	STEP(pt_vm_destroy(as));
+}
+
+static void narrowing_rights_is_seen_on_every_cpu(void)
+{
+	vaddr_t va = REGION(3) + PAGE(1);
+
+	int as = pt_vm_create();
+	CHECK_GT(as, 0);
+	STEP(map_filled(as, va, 0x91, URW, NULL));
+	STEP(run_on(as, MASK(NCPUS)));
+	for (unsigned c = 0; c < NCPUS; c++) {
+		on(c);
+		CHECK_WRITES(va, USR_WR, 0x92 + c); /* writable and dirty in each TLB */
+	}
+	on(2);
+	STEP(pt_vm_protect(as, va, 1, VM_USER));
+	for (unsigned c = 0; c < NCPUS; c++) {
+		on(c);
+		CHECK_FAULTS(va, USR_WR, PF_P | PF_W | PF_U);
+		CHECK_READS(va, USR_RD, 0x92 + NCPUS - 1);
+	}
+	STEP(all_on_master());
+	STEP(pt_vm_destroy(as));
+}
+
+static void a_long_range_is_one_interrupt_and_one_flush_a_cpu(void)
+{
+	const uint32_t n = TLB_RANGE_FLUSH + 8;
+	vaddr_t va = REGION(4);
+
+	int as = pt_vm_create();
+	CHECK_GT(as, 0);
+	for (uint32_t i = 0; i < n; i++)
+		STEP(map_filled(as, va + PAGE(i), 0xA0 + i, URW, NULL));
+	STEP(map_filled(as, va + PAGE(n), 0xAF, URW, NULL)); /* the table stays */
+	STEP(run_on(as, BIT(0) | BIT(3)));
+	on(3);
+	for (uint32_t i = 0; i < n; i++)
+		CHECK_READS(va + PAGE(i), USR_RD, 0xA0 + i);
+	on(0);
+	struct vm_stats s0 = stats_now();
+	STEP(pt_vm_unmap_range(as, va, n));
+	struct vm_stats s1 = stats_now();
+	CHECK_EQ(s1.shootdowns - s0.shootdowns, 1);
+	CHECK_EQ(s1.ipis - s0.ipis, 1);
+	CHECK_EQ(s1.tlb_flushes - s0.tlb_flushes, 1); /* CPU 0's; CPU 3 flushed in its handler */
+	on(3);
+	for (uint32_t i = 0; i < n; i += 7)
+		CHECK_FAULTS(va + PAGE(i), USR_RD, PF_U);
+	STEP(all_on_master());
+	STEP(pt_vm_destroy(as));
+}
+
+/*
+ * The block moves while CPUs 1 and 2 run on it (CPU 1 not the one that
+ * grows it): both are on the new run, by CR3, before the old run is free,
+ * and both walk the new block.
+ */
+static void a_block_that_moves_takes_every_cpu_on_it_along(void)
+{
+	paddr_t plug;
+
+	int as = pt_vm_create();
+	CHECK_GT(as, 0);
+	for (uint32_t i = 0; i < 4; i++)
+		STEP(map_filled(as, REGION(0) + PAGE(i), 0xB0 + i, URW, NULL));
+	STEP(run_on(as, BIT(1) | BIT(2)));
+	struct vm_space_info i0 = info_of(as);
+	on(1);
+	CHECK_READS(REGION(0), USR_RD, 0xB0);
+	on(2);
+	CHECK_READS(REGION(0) + PAGE(1), USR_RD, 0xB1);
+	STEP(block_the_way(as, &plug));
+	struct vm_stats s0 = stats_now();
+	on(2);
+	STEP(pt_vm_map_zero(as, REGION(5), URW)); /* CPU 2 grows it, CPU 1 is told */
+	struct vm_stats s1 = stats_now();
+	CHECK_EQ(s1.relocations - s0.relocations, 1);
+	CHECK_EQ(s1.relocations_while_shared - s0.relocations_while_shared, 1);
+	struct vm_space_info i1 = info_of(as);
+	CHECK_NE(i1.block, i0.block);
+	CHECK(fx_kframes_free(i0.block, i0.pages)); /* the old run went back */
+	for (unsigned c = 1; c <= 2; c++) {
+		on(c);
+		CHECK_EQ(hw_cr3(), i1.block);
+		CHECK_READS(REGION(0) + PAGE(2), USR_RD, 0xB2);
+		CHECK_WRITES(REGION(5) + 4 * c, USR_WR, 0xC0 + c);
+		hw_flush_tlb(); /* and walked from the new block */
+		CHECK_READS(REGION(0) + PAGE(3), USR_RD, 0xB3);
+	}
+	on(0);
+	CHECK_EQ(hw_cr3(), pt_trk_base(pt_trk_get(TRK_MASTER))); /* never on it */
+	give_back_plug(plug);
+	STEP(all_on_master());
+	STEP(pt_vm_destroy(as));
+}
+
+/*
+ * A table moves inside the block (the last slot's into the slot of one
+ * unlinked), and a new table takes the slot it left: a CPU that still
+ * cached the old directory entry would read the new table's pages there.
+ */
+static void a_table_that_moves_in_the_block_is_seen_on_every_cpu(void)
+{
+	int as = pt_vm_create();
+	CHECK_GT(as, 0);
+	STEP(map_filled(as, REGION(0), 0xD0, URW, NULL));
+	STEP(map_filled(as, REGION(1), 0xD1, URW, NULL));
+	STEP(run_on(as, BIT(0) | BIT(1)));
+	uint32_t last = slot_of(as, REGION(1));
+	on(1);
+	CHECK_READS(REGION(1), USR_RD, 0xD1); /* caches REGION(1)'s directory entry */
+	on(0);
+	STEP(pt_vm_unmap(as, REGION(0))); /* REGION(1)'s table moves into slot 1 */
+	CHECK_NE(slot_of(as, REGION(1)), last);
+	STEP(map_filled(as, REGION(2), 0xD2, URW, NULL));
+	on(1);
+	CHECK_READS(REGION(1), USR_RD, 0xD1);
+	CHECK_READS(REGION(2), USR_RD, 0xD2);
+	CHECK_FAULTS(REGION(0), USR_RD, PF_U);
+	STEP(all_on_master());
+	STEP(pt_vm_destroy(as));
+}
+
+/* A clone makes the parent's pages read-only: a CPU that cached them writable is told. */
+static void a_copy_on_write_clone_is_seen_on_every_cpu(void)
+{
+	vaddr_t va = REGION(6);
+
+	int as = pt_vm_create();
+	CHECK_GT(as, 0);
+	STEP(map_filled(as, va, 0xE0, URW, NULL));
+	STEP(run_on(as, BIT(0) | BIT(1)));
+	on(1);
+	CHECK_WRITES(va, USR_WR, 0xE1);
+	on(0);
+	int child = pt_vm_clone(as, VM_CLONE_COW);
+	CHECK_GT(child, 0);
+	on(1);
+	CHECK_FAULTS(va, USR_WR, PF_P | PF_W | PF_U);
+	STEP(pt_vm_fault(as, va, PF_P | PF_W | PF_U)); /* the copy is broken here */
+	CHECK_WRITES(va, USR_WR, 0xE2);
+	STEP(all_on_master());
+	CHECK_EQ(pt_vm_translate(child, va, &(paddr_t){ 0 }), 0);
+	STEP(pt_vm_destroy(child));
+	STEP(pt_vm_destroy(as));
+}
+
+/* The pager: a page out is seen on every CPU; a block live on any CPU stays. */
+static void the_pager_leaves_no_cpu_behind(void)
+{
+	vaddr_t va = REGION(7) + PAGE(2);
+
+	int as = pt_vm_create();
+	CHECK_GT(as, 0);
+	STEP(map_filled(as, va, 0xF0, URW, NULL));
+	STEP(run_on(as, BIT(2)));
+	on(2);
+	CHECK_READS(va, USR_RD, 0xF0);
+	on(0);
+	struct vm_stats s0 = stats_now();
+	STEP(pt_pager_evict(as, va));
+	CHECK_EQ(stats_now().ipis - s0.ipis, 1);
+	CHECK(in_swap(as, va));
+	on(2);
+	CHECK_FAULTS(va, USR_RD, PF_U);
+	STEP(pt_vm_fault(as, va, PF_U));
+	CHECK_READS(va, USR_RD, 0xF0);
+	on(0);
+	CHECK_EQ(pt_pager_block_out(as), -E_BUSY); /* live on CPU 2 */
+	CHECK_EQ(pt_vm_destroy(as), -E_BUSY);
+	STEP(all_on_master());
+	STEP(pt_pager_block_out(as));
+	STEP(pt_vm_destroy(as));
+}
+
+static void serving_cpus_refuses_bad_counts_and_changes_nothing(void)
+{
+	CHECK_EQ(pt_smp_init(0, &machine_smp_ops), -E_INVAL);
+	CHECK_EQ(pt_smp_init(PT_MAX_CPUS + 1, &machine_smp_ops), -E_INVAL);
+	CHECK_EQ(pt_smp_init(2, NULL), -E_INVAL);
+	CHECK_EQ(pt_ncpus, NCPUS);
+	int as = pt_vm_create();
+	CHECK_GT(as, 0);
+	STEP(run_on(as, BIT(3)));
+	CHECK_EQ(pt_smp_init(2, &machine_smp_ops), -E_BUSY); /* CPU 3 runs a space */
+	CHECK_EQ(pt_ncpus, NCPUS);
+	on(3);
+	CHECK_EQ(pt_vm_live(), as);
+	on(0);
+	CHECK_EQ(pt_vm_live(), TRK_MASTER);
+	STEP(all_on_master());
+	STEP(pt_vm_destroy(as));
+}
+
+/* Each CPU takes its kmap windows from its own share, and releases them without an interrupt. */
+static void each_cpu_has_its_own_kmap_windows(void)
+{
+	const uint32_t share = KMAP_SLOTS / NCPUS;
+	paddr_t pa;
+	vaddr_t va[NCPUS];
+
+	int as = pt_vm_create();
+	CHECK_GT(as, 0);
+	STEP(map_filled(as, REGION(8), 0x5A, URW, &pa));
+	struct vm_stats s0 = stats_now();
+	for (unsigned c = 0; c < NCPUS; c++) {
+		on(c);
+		va[c] = pt_kmap(pa);
+		CHECK_GE(va[c], KMAP_BASE);
+		CHECK_EQ((va[c] - KMAP_BASE) / PAGE_SIZE / share, c); /* (the window may end at 4 GiB) */
+		CHECK_EQ(*(uint32_t *)hw_kva(va[c]), 0x5A);
+	}
+	for (unsigned c = 0; c < NCPUS; c++) {
+		on(c);
+		pt_kunmap(va[c]);
+	}
+	on(0);
+	CHECK_EQ(stats_now().ipis - s0.ipis, 0);
+	CHECK_EQ(pt_kmap_in_use(), 0);
+	STEP(pt_vm_destroy(as));
+}
+
+static const struct test_case cases[] = {
+	TEST_CASE(a_cpu_that_is_not_told_keeps_a_stale_translation),
+	TEST_CASE(an_unmap_is_seen_on_every_cpu_before_it_returns),
+	TEST_CASE(a_cpu_not_running_the_space_tells_those_that_do),
+	TEST_CASE(a_space_live_on_one_cpu_costs_no_interrupt),
+	TEST_CASE(narrowing_rights_is_seen_on_every_cpu),
+	TEST_CASE(a_long_range_is_one_interrupt_and_one_flush_a_cpu),
+	TEST_CASE(a_block_that_moves_takes_every_cpu_on_it_along),
+	TEST_CASE(a_table_that_moves_in_the_block_is_seen_on_every_cpu),
+	TEST_CASE(a_copy_on_write_clone_is_seen_on_every_cpu),
+	TEST_CASE(the_pager_leaves_no_cpu_behind),
+	TEST_CASE(each_cpu_has_its_own_kmap_windows),
+	TEST_CASE(serving_cpus_refuses_bad_counts_and_changes_nothing),
+};
+
+DEFINE_SUITE(cpus_suite, "cpus", cases, setup, teardown);
