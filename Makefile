@@ -52,7 +52,7 @@ GDBPORT  ?= 1234
 # user interface's errors and statuses in words (status.c)
 LIB_SRCS    := lib/errors.c lib/printf.c lib/status.c
 ILIB_SRCS   := $(LIB_SRCS) lib/string.c
-CORE_SRCS   := core/frame.c core/smp.c core/tracker.c core/ptblock.c core/tlb.c core/kmap.c \
+CORE_SRCS   := core/frame.c core/cpus.c core/tracker.c core/ptblock.c core/tlb.c core/kmap.c \
                core/vmspace.c core/paging.c core/check.c core/dump.c core/swap.c core/pager.c
 ARCH_SRCS   := arch/i386/boot.S arch/i386/trap.S arch/i386/probe.S arch/i386/switch.S \
                arch/i386/idt.c arch/i386/gdt.c arch/i386/timer.c arch/i386/serial.c \
@@ -238,7 +238,7 @@ LIB_I386    := $(LBUILD)/libpagetrack.a
 LIB_HOST    := $(LBUILD)/libpagetrack-host.a
 LIB_LIB_SRCS := lib/printf.c lib/errors.c
 LIB_HOSTED_SRCS := hosted/seam.c hosted/mmu_model.c hosted/disk.c
-LIB_HDRS    := types.h errors.h mmu.h layout.h seam.h frame.h smp.h tracker.h ptblock.h vmspace.h \
+LIB_HDRS    := types.h errors.h mmu.h layout.h seam.h frame.h cpus.h tracker.h ptblock.h vmspace.h \
                kmap.h tlb.h paging.h pager.h swap.h check.h
 LIB_HOST_HDRS := machine.h mmu_model.h disk.h
 LIB_INC     := $(LBUILD)/include/pagetrack

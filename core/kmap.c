@@ -4,7 +4,7 @@
 #include "layout.h"
 #include "lib.h"
 #include "seam.h"
-#include "smp.h"
+#include "cpus.h"
 #include "tlb.h"
 
 static paddr_t table;             /* the kmap page table, 0 before paging init */
@@ -24,7 +24,7 @@ static bool direct(paddr_t pa)
 }
 
 /*
- * A free slot of this CPU's share: with several CPUs (smp.h) each takes its
+ * A free slot of this CPU's share: with several CPUs (cpus.h) each takes its
  * windows from its own words of the bitmap, so that a window's invalidation
  * concerns its CPU alone (pt_tlb_kmap_page).
  */

@@ -2,7 +2,7 @@
 #include "tlb.h"
 #include "debug.h"
 #include "seam.h"
-#include "smp.h"
+#include "cpus.h"
 #include "tracker.h"
 
 struct tlb_stats pt_tlb_counts;

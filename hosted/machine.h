@@ -6,7 +6,7 @@
 #ifndef PAGETRACK_HOSTED_MACHINE_H
 #define PAGETRACK_HOSTED_MACHINE_H
 
-#include "smp.h"
+#include "cpus.h"
 #include "types.h"
 
 /* Give the machine `bytes` of zeroed physical memory, reset the MMU, and take its disk away. */
@@ -35,7 +35,7 @@ void machine_capture_console(char *buf, size_t size);
 int machine_start_cpus(uint32_t n);
 int machine_stop_cpus(void);
 
-/* The model's CPU numbers and its interprocessor interrupt (smp.h). */
+/* The model's CPU numbers and its interprocessor interrupt (cpus.h). */
 extern const struct pt_smp_ops machine_smp_ops;
 
 #endif

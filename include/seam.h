@@ -24,7 +24,7 @@
  *  - one CPU, or one lock held around every call into the core: it keeps
  *    global state (the frame allocator, the trackers, the live address
  *    space, the counters) and takes no lock of its own; a kernel with
- *    several CPUs also tells the core about them (smp.h), so that TLB
+ *    several CPUs also tells the core about them (cpus.h), so that TLB
  *    invalidations reach every CPU a space is live on;
  *  - no call is re-entered: an interrupt handler must not call the core
  *    while a call is under way (the kernel here runs the core with

@@ -5,7 +5,7 @@
  * The rule: a change that removes or narrows a translation of a live
  * address space (a block some CPU's CR3 holds) invalidates it on every CPU
  * where it is live before the old frame or table can be reused: here with
- * invlpg, on the others by a shootdown (smp.h) that returns when each has
+ * invlpg, on the others by a shootdown (cpus.h) that returns when each has
  * done it.  Changes to address spaces live nowhere cost nothing, because
  * loading CR3 to switch to them drops their old entries.  Kernel mappings
  * are global and shared by all, so a change to one is always invalidated

@@ -45,18 +45,18 @@
  * The live address space of each CPU, the one whose block its CR3 holds, is
  * recorded here and only here, below every module that asks for it:
  *
- *   frame <- smp <- tracker <- tlb <- ptblock <- vmspace <- pager <- paging, check
+ *   frame <- cpus <- tracker <- tlb <- ptblock <- vmspace <- pager <- paging, check
  *
  * A module calls only those to its left (kmap, which uses tlb and frame,
  * sits beside ptblock; swap, the slots, which uses frame, beside
- * tracker; smp reads tracker's live blocks only to check pt_smp_init's
+ * tracker; cpus reads tracker's live blocks only to check pt_smp_init's
  * argument).  Whenever paging is on, each CPU's CR3 holds its live
  * tracker's block.
  */
 #ifndef PAGETRACK_TRACKER_H
 #define PAGETRACK_TRACKER_H
 
-#include "smp.h"
+#include "cpus.h"
 #include "types.h"
 
 struct pg_tracker {
@@ -149,7 +149,7 @@ uint32_t pt_trk_pages(void);
 paddr_t pt_trk_page_addr(uint32_t i);
 
 /*
- * The live tracker of the CPU running the caller (smp.h), whose block its
+ * The live tracker of the CPU running the caller (cpus.h), whose block its
  * CR3 holds, or -1 before paging is on.  Whoever loads CR3 records it here
  * (pt_trk_set_live), before the load: a tracker is live on every CPU whose
  * CR3 may hold its block.  A tracker live on any CPU is never released

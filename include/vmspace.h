@@ -200,7 +200,7 @@ struct vm_stats {
 	uint32_t spaces_out;                 /* blocks out now (not counted in blocks) */
 	uint32_t blocks_out, blocks_in;      /* blocks paged out; brought back in */
 	uint32_t invlpgs, tlb_flushes, invalidations_skipped;
-	/* with several CPUs (smp.h): changes that interrupted others, the CPUs interrupted,
+	/* with several CPUs (cpus.h): changes that interrupted others, the CPUs interrupted,
 	 * and blocks moved while live on another CPU */
 	uint32_t shootdowns, ipis, relocations_while_shared;
 };

@@ -1,5 +1,5 @@
 /*
- * vm_cpus.c - several CPUs (smp.h), on the model: four simulated CPUs,
+ * vm_cpus.c - several CPUs (cpus.h), on the model: four simulated CPUs,
  * each with its own CR3, TLB and directory cache over one memory.  A change
  * to a space live on other CPUs reaches each of them before the call
  * returns (a shootdown), a space live on one CPU costs no interrupt, and a
@@ -17,7 +17,7 @@
 #include "mmu_model.h"
 #include "pager.h"
 #include "seam.h"
-#include "smp.h"
+#include "cpus.h"
 #include "swap_util.h"
 #include "tlb.h"
 #include "tracker.h"

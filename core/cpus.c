@@ -1,5 +1,5 @@
-/* smp.c - the CPUs the core serves (see smp.h). */
-#include "smp.h"
+/* cpus.c - the CPUs the core serves (see cpus.h). */
+#include "cpus.h"
 #include "errors.h"
 #include "tracker.h"
 

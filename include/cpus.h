@@ -1,5 +1,5 @@
 /*
- * smp.h - the CPUs the core serves.
+ * cpus.h - the CPUs the core serves.
  *
  * A kernel on one CPU calls nothing here: the core then assumes one CPU,
  * CPU 0, and no invalidation ever leaves it.  A kernel with several CPUs
@@ -22,8 +22,8 @@
  * CPU that waits for that lock must keep taking the shootdown interrupt
  * while it waits, or the CPU holding the lock waits for it for ever.
  */
-#ifndef PAGETRACK_SMP_H
-#define PAGETRACK_SMP_H
+#ifndef PAGETRACK_CPUS_H
+#define PAGETRACK_CPUS_H
 
 #include "types.h"
 
