@@ -25,6 +25,7 @@
 #include "cpu.h"
 #include "idt.h"
 #include "proc.h"
+#include "smp.h"
 
 #define KSTACK_PAGES 2
 #define FORK_MARK "fork of " /* before the program's name in a forked process's */
@@ -63,8 +64,11 @@ struct proc {
 
 /* ---- proc.c, for syscall.c ----------------------------------------------- */
 
-/* The process running now, or NULL in the kernel's own context. */
-extern struct proc *current;
+/* The process each CPU runs, or NULL in its own context (its scheduler's, or kmain's). */
+extern struct proc *running_on[CPU_MAX];
+
+/* The process running now on this CPU, or NULL in the kernel's own context. */
+#define current (running_on[smp_self()])
 
 /* The trap frame of a process's last entry from ring 3 (at its kernel stack's top). */
 struct trap_frame *proc_frame(const struct proc *p);
