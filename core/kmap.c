@@ -23,15 +23,9 @@ static bool direct(paddr_t pa)
 	return table == 0 || !hw_paging_enabled() || pt_frame_in_kzone(pa);
 }
 
-/*
- * A free slot of this CPU's share: with several CPUs (cpus.h) each takes its
- * windows from its own words of the bitmap, so that a window's invalidation
- * concerns its CPU alone (pt_tlb_kmap_page).
- */
-static uint32_t take_slot(void)
+/* A free slot in the share of `share` words of the bitmap from word `first`. */
+static inline uint32_t take_slot_in(uint32_t first, uint32_t share)
 {
-	uint32_t share = ARRAY_SIZE(used) / pt_ncpus, first = pt_cpu_self() * share;
-
 	for (uint32_t w = first; w < first + share; w++) {
 		if (used[w] == UINT32_MAX)
 			continue;
@@ -41,6 +35,31 @@ static uint32_t take_slot(void)
 		return w * 32 + bit;
 	}
 	panic("kmap: all %u slots of CPU %u are in use", share * 32, pt_cpu_self());
+}
+
+/*
+ * A free slot of this CPU's share: with several CPUs (cpus.h) each takes its
+ * windows from its own words of the bitmap, so that a window's invalidation
+ * concerns its CPU alone (pt_tlb_kmap_page).  Out of line, or gcc merges its
+ * loop with the one-CPU loop in pt_kmap and that one pays for the bounds.
+ */
+static __attribute__((noinline)) uint32_t take_slot_cpus(void)
+{
+	uint32_t share = ARRAY_SIZE(used) / pt_ncpus;
+
+	return take_slot_in(pt_cpu_self() * share, share);
+}
+
+/*
+ * A free slot.  One CPU's share is the whole bitmap, known at compile time:
+ * every window of a fault or of a copy from a process comes here, and on one
+ * CPU finds its slot without a division or a call.
+ */
+static uint32_t take_slot(void)
+{
+	if (pt_one_cpu())
+		return take_slot_in(0, ARRAY_SIZE(used));
+	return take_slot_cpus();
 }
 
 vaddr_t pt_kmap(paddr_t pa)
