@@ -8,12 +8,14 @@
 #include "tlb.h"
 
 static paddr_t table;             /* the kmap page table, 0 before paging init */
+static pte_t *entries;            /* hw_phys(table): a kernel-zone frame, which stays where it is */
 static uint32_t used[KMAP_SLOTS / 32];
 static uint32_t nused;
 
 void pt_kmap_init(paddr_t table_pa)
 {
 	table = table_pa;
+	entries = table_pa ? hw_phys(table_pa) : NULL;
 	memset(used, 0, sizeof(used));
 	nused = 0;
 }
@@ -67,8 +69,8 @@ vaddr_t pt_kmap(paddr_t pa)
 	if (direct(pa))
 		return kzone_va(pa);
 	uint32_t slot = take_slot();
-	pte_t *pt = hw_phys(table);
-	pt[slot] = make_pte(pa, PG_P | PG_RW | PG_G);
+
+	entries[slot] = make_pte(pa, PG_P | PG_RW | PG_G);
 	return KMAP_BASE + slot * PAGE_SIZE;
 }
 
@@ -83,8 +85,7 @@ void pt_kunmap(vaddr_t va)
 	uint32_t slot = (va - KMAP_BASE) / PAGE_SIZE;
 	if (!(used[slot / 32] & BIT(slot % 32)))
 		panic("pt_kunmap: slot %u is not in use", slot);
-	pte_t *pt = hw_phys(table);
-	pt[slot] = (pte_t){ 0 };
+	entries[slot] = (pte_t){ 0 };
 	pt_tlb_kmap_page(va);
 	used[slot / 32] &= ~BIT(slot % 32);
 	nused--;
