@@ -17,6 +17,7 @@ int pt_smp_init(uint32_t ncpus, const struct pt_smp_ops *o)
 		pt_trk_live_on[c] = NULL;
 	ops = ncpus > 1 ? o : NULL;
 	pt_ncpus = ncpus;
+	pt_trk_ncpus_changed();
 	return 0;
 }
 

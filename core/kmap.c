@@ -8,12 +8,14 @@
 #include "tlb.h"
 
 static paddr_t table;             /* the kmap page table, 0 before paging init */
+static pte_t *entries;            /* hw_phys(table): a kernel-zone frame, which stays where it is */
 static uint32_t used[KMAP_SLOTS / 32];
 static uint32_t nused;
 
 void pt_kmap_init(paddr_t table_pa)
 {
 	table = table_pa;
+	entries = table_pa ? hw_phys(table_pa) : NULL;
 	memset(used, 0, sizeof(used));
 	nused = 0;
 }
@@ -23,15 +25,9 @@ static bool direct(paddr_t pa)
 	return table == 0 || !hw_paging_enabled() || pt_frame_in_kzone(pa);
 }
 
-/*
- * A free slot of this CPU's share: with several CPUs (cpus.h) each takes its
- * windows from its own words of the bitmap, so that a window's invalidation
- * concerns its CPU alone (pt_tlb_kmap_page).
- */
-static uint32_t take_slot(void)
+/* A free slot in the share of `share` words of the bitmap from word `first`. */
+static inline uint32_t take_slot_in(uint32_t first, uint32_t share)
 {
-	uint32_t share = ARRAY_SIZE(used) / pt_ncpus, first = pt_cpu_self() * share;
-
 	for (uint32_t w = first; w < first + share; w++) {
 		if (used[w] == UINT32_MAX)
 			continue;
@@ -43,13 +39,38 @@ static uint32_t take_slot(void)
 	panic("kmap: all %u slots of CPU %u are in use", share * 32, pt_cpu_self());
 }
 
+/*
+ * A free slot of this CPU's share: with several CPUs (cpus.h) each takes its
+ * windows from its own words of the bitmap, so that a window's invalidation
+ * concerns its CPU alone (pt_tlb_kmap_page).  Out of line, or gcc merges its
+ * loop with the one-CPU loop in pt_kmap and that one pays for the bounds.
+ */
+static __attribute__((noinline)) uint32_t take_slot_cpus(void)
+{
+	uint32_t share = ARRAY_SIZE(used) / pt_ncpus;
+
+	return take_slot_in(pt_cpu_self() * share, share);
+}
+
+/*
+ * A free slot.  One CPU's share is the whole bitmap, known at compile time:
+ * every window of a fault or of a copy from a process comes here, and on one
+ * CPU finds its slot without a division or a call.
+ */
+static uint32_t take_slot(void)
+{
+	if (pt_one_cpu())
+		return take_slot_in(0, ARRAY_SIZE(used));
+	return take_slot_cpus();
+}
+
 vaddr_t pt_kmap(paddr_t pa)
 {
 	if (direct(pa))
 		return kzone_va(pa);
 	uint32_t slot = take_slot();
-	pte_t *pt = hw_phys(table);
-	pt[slot] = make_pte(pa, PG_P | PG_RW | PG_G);
+
+	entries[slot] = make_pte(pa, PG_P | PG_RW | PG_G);
 	return KMAP_BASE + slot * PAGE_SIZE;
 }
 
@@ -64,8 +85,7 @@ void pt_kunmap(vaddr_t va)
 	uint32_t slot = (va - KMAP_BASE) / PAGE_SIZE;
 	if (!(used[slot / 32] & BIT(slot % 32)))
 		panic("pt_kunmap: slot %u is not in use", slot);
-	pte_t *pt = hw_phys(table);
-	pt[slot] = (pte_t){ 0 };
+	entries[slot] = (pte_t){ 0 };
 	pt_tlb_kmap_page(va);
 	used[slot / 32] &= ~BIT(slot % 32);
 	nused--;

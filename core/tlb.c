@@ -23,6 +23,8 @@ void pt_tlb_assert_cr3(void)
 /* Whether t is this CPU's live block. */
 static bool on_this_cpu(const struct pg_tracker *t)
 {
+	if (pt_one_cpu())
+		return t == pt_trk_live_alone;
 	return t && t == pt_trk_live_on[pt_cpu_self()];
 }
 
@@ -36,7 +38,9 @@ static bool live_here(const struct pg_tracker *t)
 /* The other CPUs where t is live (all others for a kernel page). */
 static uint32_t others(const struct pg_tracker *t)
 {
-	uint32_t all = pt_ncpus > 1 ? (t ? pt_trk_live_cpus(t) : (uint32_t)MASK(pt_ncpus)) : 0;
+	if (pt_one_cpu())
+		return 0;
+	uint32_t all = t ? pt_trk_live_cpus(t) : (uint32_t)MASK(pt_ncpus);
 
 	return all & ~BIT(pt_cpu_self());
 }
@@ -46,11 +50,10 @@ static void shoot(uint32_t cpus, const struct pg_tracker *t, vaddr_t va, uint32_
 {
 	uint32_t n = 0;
 
+	if (cpus == 0) /* first: one CPU's calls come here too, and leave at once */
+		return;
 	for (uint32_t m = cpus; m; m &= m - 1) /* no popcount: an i486 has none, libgcc is not ours */
 		n++;
-
-	if (n == 0)
-		return;
 	req.t = t;
 	req.va = va;
 	req.npages = npages;
@@ -105,7 +108,7 @@ void pt_tlb_range(const struct pg_tracker *t, vaddr_t va, uint32_t npages)
 		pt_tlb_all(t);
 		return;
 	}
-	if (pt_ncpus == 1) {
+	if (pt_one_cpu()) {
 		for (uint32_t i = 0; i < npages; i++)
 			pt_tlb_page(t, va + i * PAGE_SIZE);
 		return;

@@ -19,6 +19,8 @@ static uint32_t nused;    /* trackers in use */
 static uint32_t hint;     /* no free tracker lies below this index */
 static int live[PT_MAX_CPUS]; /* on each CPU, the tracker whose block its CR3 holds, or -1 */
 struct pg_tracker *pt_trk_live_on[PT_MAX_CPUS]; /* pt_trk_get(live[c]): a tracker stays put while in use */
+static const struct pg_tracker nobody;          /* pt_trk_live_alone when it names no tracker */
+const struct pg_tracker *pt_trk_live_alone = &nobody;
 
 static paddr_t page_addr(uint32_t p) { return dir[p] & ~MASK(12); }
 static uint32_t page_used(uint32_t p) { return dir[p] & MASK(12); }
@@ -26,6 +28,12 @@ static uint32_t page_used(uint32_t p) { return dir[p] & MASK(12); }
 static struct pg_alloc_page *page_ptr(uint32_t p)
 {
 	return pt_trk_page_ptrs[p];
+}
+
+/* What pt_trk_live_alone must be, from pt_ncpus and CPU 0's record. */
+static const struct pg_tracker *live_alone(void)
+{
+	return pt_one_cpu() && pt_trk_live_on[0] ? pt_trk_live_on[0] : &nobody;
 }
 
 /* Allocate, zero and pin tracker page p. */
@@ -66,6 +74,7 @@ int pt_trk_init(void)
 		live[c] = -1;
 		pt_trk_live_on[c] = NULL;
 	}
+	pt_trk_live_alone = live_alone();
 	return add_page(0);
 }
 
@@ -161,18 +170,39 @@ paddr_t pt_trk_page_addr(uint32_t i)
 	return i < TRK_MAX_PAGES ? page_addr(i) : 0;
 }
 
-int pt_trk_live(void) { return live[pt_cpu_self()]; }
+int pt_trk_live(void) { return live[pt_one_cpu() ? 0 : pt_cpu_self()]; }
 
-void pt_trk_set_live(int idx)
+/* pt_trk_set_live with several CPUs: out of line, so that one CPU's needs no frame. */
+static __attribute__((noinline)) void set_live_cpus(int idx, struct pg_tracker *t)
 {
 	uint32_t c = pt_cpu_self();
 
-	/* every CR3 switch comes here with a tracker in use: no need to check it again */
-	DEBUG_ASSERT(pt_trk_get(idx) != NULL);
 	live[c] = idx;
-	pt_trk_live_on[c] = &page_ptr((uint32_t)idx / TRK_PER_PAGE)->pagetables[idx % TRK_PER_PAGE];
+	pt_trk_live_on[c] = t;
 	/* seen by every CPU before this one can cache a translation of the block (tlb.h) */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+void pt_trk_set_live(int idx)
+{
+	/* every CR3 switch comes here with a tracker in use: no need to check it again */
+	DEBUG_ASSERT(pt_trk_get(idx) != NULL);
+	uint32_t i = (uint32_t)idx;
+	struct pg_tracker *t = &page_ptr(i / TRK_PER_PAGE)->pagetables[i % TRK_PER_PAGE];
+
+	if (!pt_one_cpu()) {
+		set_live_cpus(idx, t);
+		return;
+	}
+	/* one CPU: no other to see the record before CR3 is loaded */
+	live[0] = idx;
+	pt_trk_live_on[0] = t;
+	pt_trk_live_alone = t;
+}
+
+void pt_trk_ncpus_changed(void)
+{
+	pt_trk_live_alone = live_alone();
 }
 
 uint32_t pt_trk_live_cpus(const struct pg_tracker *t)
@@ -230,5 +260,7 @@ int pt_trk_check(void)
 	}
 	if (total != nused)
 		return broken("the count of trackers in use is wrong", 0);
+	if (pt_trk_live_alone != live_alone())
+		return broken("the lone CPU's live tracker is not CPU 0's", 0);
 	return 0;
 }

@@ -46,6 +46,16 @@ int pt_smp_init(uint32_t ncpus, const struct pt_smp_ops *ops);
 /* The CPUs served (1 until pt_smp_init says otherwise); read inline on every table change. */
 extern uint32_t pt_ncpus;
 
+/*
+ * Whether the core serves one CPU.  Inline, and the case gcc is told to lay
+ * the hot paths out for: on one CPU each of them then pays one compare for
+ * the others, and no call.
+ */
+static inline bool pt_one_cpu(void)
+{
+	return __builtin_expect(pt_ncpus == 1, 1);
+}
+
 /* The CPU running the caller: 0 on one CPU. */
 uint32_t pt_cpu_self(void);
 

@@ -61,12 +61,12 @@ static inline void pt_tlb_page(const struct pg_tracker *t, vaddr_t va)
 #ifdef PT_DEBUG
 	pt_tlb_assert_cr3(); /* out of line: pt_tlb_page is inlined wherever an entry changes */
 #endif
-	if (pt_ncpus > 1)
-		pt_tlb_page_cpus(t, va);
-	else if (pt_trk_is_live(t))
+	if (t == pt_trk_live_alone)
 		pt_tlb_page_live(va);
-	else
+	else if (pt_one_cpu())
 		pt_tlb_counts.skipped++;
+	else
+		pt_tlb_page_cpus(t, va);
 }
 
 /* The translations of npages pages from va in block t changed. */

@@ -50,8 +50,8 @@
  * A module calls only those to its left (kmap, which uses tlb and frame,
  * sits beside ptblock; swap, the slots, which uses frame, beside
  * tracker; cpus reads tracker's live blocks only to check pt_smp_init's
- * argument).  Whenever paging is on, each CPU's CR3 holds its live
- * tracker's block.
+ * argument, and tells tracker when the count of CPUs changed).  Whenever
+ * paging is on, each CPU's CR3 holds its live tracker's block.
  */
 #ifndef PAGETRACK_TRACKER_H
 #define PAGETRACK_TRACKER_H
@@ -161,15 +161,27 @@ void pt_trk_set_live(int idx);
 /* Each CPU's live tracker, pt_trk_get(its pt_trk_live()), or NULL: kept by pt_trk_set_live. */
 extern struct pg_tracker *pt_trk_live_on[PT_MAX_CPUS];
 
+/*
+ * pt_trk_live_on[0] while the core serves one CPU and it has a live
+ * tracker; otherwise a tracker of no block, which no t equals.  So one
+ * compare inline tells a change to the live block of a lone CPU, the case
+ * every fault and unmap of a running process is, from all the others.
+ * Kept by pt_trk_set_live and pt_trk_ncpus_changed.
+ */
+extern const struct pg_tracker *pt_trk_live_alone;
+
+/* pt_ncpus changed (pt_smp_init): pt_trk_live_alone follows it. */
+void pt_trk_ncpus_changed(void);
+
 /* The CPUs (a mask of BIT(cpu)) on which t is live. */
 uint32_t pt_trk_live_cpus(const struct pg_tracker *t);
 
 /* Whether t is live on any CPU (inline: every change to a table asks). */
 static inline bool pt_trk_is_live(const struct pg_tracker *t)
 {
-	if (pt_ncpus == 1)
-		return t && t == pt_trk_live_on[0];
-	return pt_trk_live_cpus(t) != 0;
+	if (t == pt_trk_live_alone)
+		return true;
+	return !pt_one_cpu() && pt_trk_live_cpus(t) != 0;
 }
 
 /* Whether CR3 holds this CPU's live tracker's block, as it must whenever paging is on (and it has one). */
