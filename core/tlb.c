@@ -59,9 +59,8 @@ static void shoot(uint32_t cpus, const struct pg_tracker *t, vaddr_t va, uint32_
 	req.npages = npages;
 	__atomic_store_n(&req.waiting, n, __ATOMIC_SEQ_CST);
 	pt_cpu_send_ipi(cpus);
-	while (__atomic_load_n(&req.waiting, __ATOMIC_ACQUIRE) != 0) {
-		/* spin; no pause, which the i486 floor lacks */
-	}
+	while (__atomic_load_n(&req.waiting, __ATOMIC_ACQUIRE) != 0)
+		pt_cpu_relax();
 	pt_tlb_counts.shootdowns++;
 	pt_tlb_counts.ipis += n;
 }

@@ -62,4 +62,17 @@ uint32_t pt_cpu_self(void);
 /* Interrupt the CPUs of the mask (pt_smp_init's send_ipi): tlb.c's only way to reach them. */
 void pt_cpu_send_ipi(uint32_t cpus);
 
+/*
+ * A spin's body, while the sender of a shootdown waits for its answers:
+ * `pause` (rep; nop), which lets another hardware thread run and makes
+ * QEMU run its next virtual CPU, so that the targets get to answer; a CPU
+ * older than the Pentium 4 takes it for a nop.
+ */
+static inline void pt_cpu_relax(void)
+{
+#if defined(__i386__) || defined(__x86_64__)
+	__asm__ volatile("pause" : : : "memory");
+#endif
+}
+
 #endif
