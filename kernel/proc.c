@@ -2,10 +2,10 @@
  * proc.c - processes: the table, starting programs, fork, exec, exit and
  * wait, and the round-robin scheduler (see proc.h).
  *
- * Each process has a kernel stack of its own.  Entering the kernel from
- * ring 3 (a system call, a fault, the timer) the CPU switches to the top of
- * it (the TSS's esp0), so the trap frame of the process's user state is
- * always at the same place.  Switching processes is switching kernel
+ * Each process - each thread of one (procdef.h) - has a kernel stack of
+ * its own.  Entering the kernel from ring 3 (a system call, a fault, the
+ * timer) the CPU switches to the top of it (the TSS's esp0), so the trap
+ * frame of the thread's user state is always at the same place.  Switching processes is switching kernel
  * stacks (context_switch) with the scheduler's stack in between:
  *
  *   proc_run()  --context_switch-->  process A's kernel stack

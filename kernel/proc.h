@@ -2,7 +2,10 @@
  * proc.h - user processes: each runs in ring 3 in an address space of its
  * own, named by the tracker index of its page-table block ("keep a link to
  * the page table in the process structure") - never by a pointer, since
- * the block moves when it grows.
+ * the block moves when it grows.  A process may have several threads
+ * (SYS_THREAD, uapi.h), each scheduled on its own, all in its one space;
+ * a thread's tid is a pid number (proc_terminate takes it as naming the
+ * thread's process; proc_reap, which collects processes, refuses it).
  *
  * The kernel itself never runs with interrupts on: traps and system calls
  * enter with interrupts off and leave by iret, and the timer preempts only
