@@ -57,7 +57,7 @@ CORE_SRCS   := core/frame.c core/cpus.c core/tracker.c core/ptblock.c core/tlb.c
 ARCH_SRCS   := arch/i386/boot.S arch/i386/trap.S arch/i386/probe.S arch/i386/switch.S \
                arch/i386/idt.c arch/i386/gdt.c arch/i386/timer.c arch/i386/serial.c \
                arch/i386/seam.c arch/i386/qemu.c arch/i386/ata.c arch/i386/pci.c arch/i386/ksyms.c \
-               arch/i386/cpufeat.c arch/i386/acpi.c arch/i386/apic.c arch/i386/smp.c \
+               arch/i386/cpufeat.c arch/i386/acpi.c arch/i386/apic.c arch/i386/smp.c arch/i386/spinlock.c \
                arch/i386/trampoline.S
 KERNEL_SRCS := kernel/main.c kernel/multiboot.c kernel/cmdline.c kernel/pagefault.c \
                kernel/elf.c kernel/proc.c kernel/ufault.c kernel/syscall.c \

@@ -375,8 +375,8 @@ _Noreturn void kmain(uint32_t magic, uint32_t mbi_phys)
 	print_zones();
 	init_disk();
 	init_paging();
-	smp_start(is_available(TRAMPOLINE_PA, PAGE_SIZE));
 	proc_init();
+	smp_start(is_available(TRAMPOLINE_PA, PAGE_SIZE));
 	syscall_init();
 	crash_if_asked();
 	if (cmdline_has_word(cmdline, "test")) {

@@ -30,6 +30,7 @@
 #include "pressure.h"
 #include "programs.h"
 #include "seam.h"
+#include "spinlock.h"
 #include "syserr.h"
 #include "timer.h"
 #include "tracker.h"
@@ -43,10 +44,12 @@
 extern char trap_return[];
 extern void context_switch(uint32_t *save_esp, uint32_t next_esp);
 
-struct proc *current;
+struct proc *running_on[CPU_MAX];
 static struct proc_stats proc_counters;
 static struct proc procs[NPROC];
-static uint32_t sched_esp;  /* the scheduler's stack while a process runs */
+static uint32_t sched_esp[CPU_MAX]; /* each CPU's scheduler's stack while a process runs */
+static uint32_t open_cpus = 1;      /* CPUs that take processes now: 0 .. open_cpus - 1 */
+static uint32_t run_cpus = 1;       /* CPUs proc_run opens (proc_set_cpus) */
 static int next_pid = 1;
 static int last_run;        /* round-robin position in procs[] */
 static uint32_t turns;      /* the scheduler's clock: processes picked to run, and jumps */
@@ -214,18 +217,21 @@ int proc_spawn(const char *name, int arg)
 
 /* ---- the scheduler ---------------------------------------------------------- */
 
-/* Make runnable every sleeper whose turn has come; with nothing else to run, the first one's. */
+/*
+ * Make runnable every sleeper whose turn has come; with nothing else to
+ * run, nor running on another CPU, the first one's.
+ */
 static void wake_sleepers(void)
 {
 	uint32_t first = UINT32_MAX;
-	bool runnable = false;
+	bool busy = false;
 
 	for (int i = 0; i < NPROC; i++) {
-		runnable |= procs[i].state == P_RUNNABLE;
+		busy |= procs[i].state == P_RUNNABLE || procs[i].state == P_RUNNING;
 		if (procs[i].state == P_SLEEPING)
 			first = MIN(first, procs[i].wake_at);
 	}
-	if (!runnable && first != UINT32_MAX && first > turns)
+	if (!busy && first != UINT32_MAX && first > turns)
 		turns = first; /* nothing else to do: the clock jumps to the first wake-up */
 	for (int i = 0; i < NPROC; i++)
 		if (procs[i].state == P_SLEEPING && procs[i].wake_at <= turns)
@@ -280,20 +286,80 @@ static bool activate(struct proc *p)
  */
 static void run_one(struct proc *p)
 {
+	uint32_t me = smp_self(); /* this is the CPU's own stack: still this CPU after the switch */
+
 	if (!activate(p))
 		return;
-	current = p;
+	running_on[me] = p;
 	p->state = P_RUNNING;
 	tss_set_kernel_stack(kstack_top(p));
 	proc_counters.switches++;
-	timer_new_slice();
+	timer_new_slice(me);
 	fpu_restore(&p->fpu);
-	context_switch(&sched_esp, p->esp);
+	context_switch(&sched_esp[me], p->esp);
 	fpu_save(&p->fpu);
 	p->last_ran = turns;
-	current = NULL;
+	running_on[me] = NULL;
 	if (p->state == P_ZOMBIE && p->parent == PARENT_NONE)
 		free_proc(p); /* nobody will wait for it; its stack is free now */
+}
+
+/* Whether a process runs on another CPU (this one runs its scheduler). */
+static bool running_elsewhere(void)
+{
+	for (int i = 0; i < NPROC; i++)
+		if (procs[i].state == P_RUNNING)
+			return true;
+	return false;
+}
+
+/* Leave every address space for the master's: a block live on a CPU can be neither destroyed nor paged out. */
+static void leave_spaces(void)
+{
+	if (pt_vm_live() != TRK_MASTER)
+		pt_vm_activate(0);
+}
+
+/*
+ * Nothing to run on the boot CPU for now, but processes run elsewhere:
+ * give the lock back and sleep until this CPU's timer, a slice from now,
+ * or another interrupt.
+ */
+static void idle(void)
+{
+	leave_spaces();
+	klock_give();
+	timer_idle(0);
+	wait_for_interrupt();
+	klock_take();
+}
+
+/*
+ * An AP's work (smp_set_ap_work): run what it may until nothing is left
+ * for it, then sleep, woken a slice later to look again while processes
+ * may run on it.
+ */
+static void ap_work(uint32_t me)
+{
+	struct proc *p;
+
+	klock_take();
+	while (me < open_cpus && (p = pick_next()))
+		run_one(p);
+	leave_spaces();
+	if (me < open_cpus)
+		timer_idle(me);
+	klock_give();
+}
+
+void proc_set_cpus(uint32_t n)
+{
+	run_cpus = MAX(1u, MIN(n, smp_running()));
+}
+
+uint32_t proc_cpus(void)
+{
+	return run_cpus;
 }
 
 int proc_run(void)
@@ -301,8 +367,17 @@ int proc_run(void)
 	struct proc *p;
 	int blocked = 0;
 
-	while ((p = pick_next()))
-		run_one(p);
+	open_cpus = run_cpus;
+	smp_wake((uint32_t)MASK(open_cpus) & ~1u);
+	for (;;) {
+		if ((p = pick_next()))
+			run_one(p);
+		else if (running_elsewhere())
+			idle();
+		else
+			break;
+	}
+	open_cpus = 1;
 	pt_vm_activate(0);
 	for (int i = 0; i < NPROC; i++)
 		blocked += procs[i].state == P_WAITING;
@@ -326,18 +401,24 @@ void proc_yield(void)
 
 	if (p->state == P_RUNNING)
 		p->state = P_RUNNABLE;
-	context_switch(&p->esp, sched_esp);
+	context_switch(&p->esp, sched_esp[smp_self()]);
 }
 
+/*
+ * A tick of this CPU's timer (its EOI done).  From ring 3: a process
+ * marked to end ends (it was running on another CPU when chosen), and one
+ * whose slice is over gives the CPU up.  A tick that interrupts the kernel
+ * (waiting for the lock, or idle) does nothing.
+ */
 static bool timer_tick(struct trap_frame *tf)
 {
-	timer_eoi();
-	if (current && trap_from_user(tf) && timer_slice_over()) {
+	if (!trap_from_user(tf) || !current)
+		return true;
+	proc_end_if_doomed();
+	if (timer_slice_over(smp_self())) {
 		proc_counters.preemptions++;
 		proc_yield();
 	}
-	if (current && trap_from_user(tf))
-		proc_end_if_doomed(); /* a thread of a process that ends: it may never call the kernel */
 	return true;
 }
 
@@ -492,7 +573,7 @@ _Noreturn void proc_exit(int status)
 	struct proc *p = current;
 
 	end_proc(p, status);
-	context_switch(&p->esp, sched_esp);
+	context_switch(&p->esp, sched_esp[smp_self()]);
 	panic("proc_exit: thread %d of process %d ran after it ended", p->pid, proc_pid(p));
 }
 
@@ -684,6 +765,15 @@ static bool may_end(const struct proc *p)
 	return p->group == p && p->pid != 1 && p->parent != PARENT_KERNEL && p->as >= 0;
 }
 
+/* Whether a thread of process g runs now (the current one, or one on another CPU). */
+static bool any_running(const struct proc *g)
+{
+	for (int i = 0; i < NPROC; i++)
+		if (of_group(&procs[i], g) && procs[i].state == P_RUNNING)
+			return true;
+	return false;
+}
+
 /* The process holding the most pages that may be ended (ties: highest pid), or NULL. */
 static struct proc *oom_victim(uint32_t *pages)
 {
@@ -715,8 +805,10 @@ int proc_make_room(struct proc *need)
 	if (verbose)
 		kprintf("killed: process %d (%s): out of memory and swap, holding %u pages\n",
 			v->pid, v->name, pages);
-	if ((need && need->group == v) || (current && current->group == v)) {
-		doom_process(v, KILL_NOMEM); /* it ends on its way out of the kernel */
+	if ((need && need->group == v) || any_running(v)) {
+		/* need, or a thread running (here or on another CPU), ends on its way out of (or
+		 * next into) the kernel, and the others with it */
+		doom_process(v, KILL_NOMEM);
 		return -E_NOMEM;
 	}
 	end_process(v, KILLED_BIT | KILL_NOMEM);
@@ -1007,4 +1099,5 @@ void proc_init(void)
 	pressure_init(page_out_idle);
 	trap_set_user_fallback(user_trap);
 	timer_init(TIMER_HZ, timer_tick);
+	smp_set_ap_work(ap_work);
 }

@@ -11,7 +11,9 @@
  * enter with interrupts off and leave by iret, and the timer preempts only
  * code running in ring 3.  proc_run() is the scheduler: it runs processes
  * round-robin, switching kernel stacks and CR3, until none is left that
- * can run.
+ * can run.  On several CPUs (proc_set_cpus) each runs the same scheduler
+ * on the one process table, under the big kernel lock (spinlock.h): a
+ * process runs on one CPU at a time, and on whichever picks it next.
  */
 #ifndef PAGETRACK_PROC_H
 #define PAGETRACK_PROC_H
@@ -40,6 +42,14 @@ int proc_spawn(const char *name, int arg);
  * Returns the number of processes still blocked: 0 unless there is a bug.
  */
 int proc_run(void);
+
+/*
+ * Run processes on the first n CPUs (1 .. smp_running()) in the next
+ * proc_run calls: 1 (the boot CPU alone) until this is called.  Out of
+ * range, the nearest.  proc_cpus says how many.
+ */
+void proc_set_cpus(uint32_t n);
+uint32_t proc_cpus(void);
 
 /*
  * Run one process for one turn (until it yields, blocks, ends or its slice

@@ -25,6 +25,7 @@
 #include "cpu.h"
 #include "idt.h"
 #include "proc.h"
+#include "smp.h"
 
 #define KSTACK_PAGES 2
 #define FORK_MARK "fork of " /* before the program's name in a forked process's */
@@ -81,8 +82,11 @@ struct proc {
 
 /* ---- proc.c, for syscall.c ----------------------------------------------- */
 
-/* The process running now, or NULL in the kernel's own context. */
-extern struct proc *current;
+/* The process each CPU runs, or NULL in its own context (its scheduler's, or kmain's). */
+extern struct proc *running_on[CPU_MAX];
+
+/* The process running now on this CPU, or NULL in the kernel's own context. */
+#define current (running_on[smp_self()])
 
 /* The pid of the process thread p belongs to (its leader's). */
 static inline int proc_pid(const struct proc *p)

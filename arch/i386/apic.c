@@ -8,6 +8,7 @@
 /* Local APIC registers, offsets from its base (SDM vol. 3A, table 10-1). */
 #define LAPIC_ID 0x020
 #define LAPIC_TPR 0x080
+#define LAPIC_EOI 0x0B0
 #define LAPIC_SVR 0x0F0
 #define LAPIC_ESR 0x280
 #define LAPIC_ICR_LO 0x300
@@ -16,11 +17,15 @@
 #define LAPIC_LVT_LINT0 0x350
 #define LAPIC_LVT_LINT1 0x360
 #define LAPIC_LVT_ERROR 0x370
+#define LAPIC_TIMER_INIT 0x380  /* the timer's initial count: a write starts it */
+#define LAPIC_TIMER_COUNT 0x390 /* its current count */
+#define LAPIC_TIMER_DIV 0x3E0
 
 #define LAPIC_ID_SHIFT 24
 #define LVT_MASKED BIT(16)
 #define SVR_ENABLE BIT(8)
-#define SPURIOUS_VECTOR 0xFF /* never delivered: the APs keep interrupts off */
+#define TIMER_DIV_1 0xB     /* the timer counts at the bus clock itself */
+#define ICR_FIXED (0u << 8)
 #define ICR_INIT (5u << 8)
 #define ICR_STARTUP (6u << 8)
 #define ICR_PENDING BIT(12) /* delivery status: the IPI is not sent yet */
@@ -73,7 +78,7 @@ void lapic_enable_masked(void)
 	lapic_write(LAPIC_ESR, 0); /* writes to the ESR latch and clear its errors */
 	lapic_write(LAPIC_ESR, 0);
 	lapic_write(LAPIC_TPR, 0);
-	lapic_write(LAPIC_SVR, SVR_ENABLE | SPURIOUS_VECTOR);
+	lapic_write(LAPIC_SVR, SVR_ENABLE | LAPIC_SPURIOUS_VECTOR);
 }
 
 /* Send the IPI `low` to the local APIC apic_id: 0, or -E_IO if it stays pending. */
@@ -85,6 +90,32 @@ static int send_ipi(uint32_t apic_id, uint32_t low)
 		if (!(lapic_read(LAPIC_ICR_LO) & ICR_PENDING))
 			return 0;
 	return -E_IO;
+}
+
+int lapic_send(uint32_t apic_id, uint32_t vector)
+{
+	return send_ipi(apic_id, ICR_FIXED | ICR_ASSERT | vector);
+}
+
+void lapic_eoi(void)
+{
+	lapic_write(LAPIC_EOI, 0);
+}
+
+void lapic_timer_vector(uint32_t vector)
+{
+	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_1);
+	lapic_write(LAPIC_LVT_TIMER, vector); /* one-shot, unmasked */
+}
+
+void lapic_timer_arm(uint32_t count)
+{
+	lapic_write(LAPIC_TIMER_INIT, count);
+}
+
+uint32_t lapic_timer_left(void)
+{
+	return lapic_read(LAPIC_TIMER_COUNT);
 }
 
 int lapic_start_ap(uint32_t apic_id, uint32_t vector)

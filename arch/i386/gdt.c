@@ -52,7 +52,16 @@ struct cpu_segments {
 static struct cpu_segments segs[CPU_MAX];
 static struct tss df_tss;
 static uint8_t df_stack[DF_STACK_SIZE] __attribute__((aligned(16)));
-static struct tss *const tss = &segs[0].tss; /* the boot CPU's: the one that runs processes */
+static struct tss *const boot_tss = &segs[0].tss; /* the double fault's report reads it */
+
+/* The running CPU's segments: its GDTR points into them. */
+static struct cpu_segments *running_segments(void)
+{
+	struct pseudo_desc desc;
+
+	sgdt(&desc);
+	return (struct cpu_segments *)(uintptr_t)(desc.base - __builtin_offsetof(struct cpu_segments, gdt));
+}
 
 static struct seg_desc make_desc(uint32_t base, uint32_t limit, uint32_t access, uint32_t flags)
 {
@@ -126,12 +135,12 @@ uint32_t gdt_running_table(void)
 
 void tss_set_kernel_stack(uint32_t esp0)
 {
-	tss->esp0 = esp0;
+	running_segments()->tss.esp0 = esp0;
 }
 
 uint32_t tss_kernel_stack(void)
 {
-	return tss->esp0;
+	return running_segments()->tss.esp0;
 }
 
 void tss_set_double_fault(void (*entry)(void))
@@ -154,7 +163,7 @@ void tss_set_double_fault_cr3(uint32_t cr3)
 
 void tss_interrupted(uint32_t *eip, uint32_t *esp, uint32_t *ebp)
 {
-	*eip = tss->eip;
-	*esp = tss->esp;
-	*ebp = tss->ebp;
+	*eip = boot_tss->eip;
+	*esp = boot_tss->esp;
+	*ebp = boot_tss->ebp;
 }

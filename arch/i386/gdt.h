@@ -32,11 +32,11 @@ uint32_t gdt_running_tss(void);
 
 /*
  * The stack a trap from ring 3 switches to: the top of the running task's
- * kernel stack, in the boot CPU's TSS (the only CPU that runs processes).
+ * kernel stack, in the running CPU's TSS.
  */
 void tss_set_kernel_stack(uint32_t esp0);
 
-/* The ring-0 stack top the boot CPU's TSS holds now. */
+/* The ring-0 stack top the running CPU's TSS holds now. */
 uint32_t tss_kernel_stack(void);
 
 /*

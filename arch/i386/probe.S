@@ -59,6 +59,7 @@ probe_user_enter:
 	pushl %esp
 	call tss_set_kernel_stack
 	addl $4, %esp
+	call klock_give /* ring 3 holds no lock: the gate's trap takes it again */
 	movl 20(%esp), %eax
 	movl 24(%esp), %edx
 	movl 28(%esp), %ecx

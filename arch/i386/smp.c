@@ -9,7 +9,10 @@
 #include "idt.h"
 #include "lib.h"
 #include "seam.h"
+#include "spinlock.h"
 #include "timer.h"
+#include "tlb.h"
+#include "cpus.h"
 #include "trampoline.h"
 
 #define START_WAIT_MS 2000 /* for an AP to say it started, after its IPIs */
@@ -20,6 +23,10 @@ static struct madt_info madt;
 static bool have_madt;
 static struct cpu cpus[CPU_MAX];
 static uint32_t ncpus = 1; /* entries of cpus[] in use */
+static uint32_t nrunning = 1; /* CPUs that run: cpus[0 .. nrunning) */
+static bool numbered;        /* smp_self may read the local APIC: apic_index[] is filled */
+static uint8_t apic_index[256]; /* a local APIC ID's CPU number */
+static void (*ap_work)(uint32_t cpu);
 static uint8_t ap_stacks[CPU_MAX - 1][AP_STACK_SIZE] __attribute__((aligned(16)));
 
 void smp_find(void)
@@ -57,6 +64,64 @@ const struct cpu *smp_cpu(uint32_t i)
 	return &cpus[i];
 }
 
+uint32_t smp_running(void)
+{
+	return nrunning;
+}
+
+uint32_t smp_self(void)
+{
+	return numbered ? apic_index[lapic_id() & 0xFF] : 0;
+}
+
+void smp_set_ap_work(void (*fn)(uint32_t cpu))
+{
+	ap_work = fn;
+}
+
+void smp_wake(uint32_t mask)
+{
+	for (uint32_t i = 1; i < nrunning; i++)
+		if ((mask & BIT(i)) && i != smp_self())
+			lapic_send(cpus[i].apic_id, WAKE_VECTOR);
+}
+
+int smp_call(uint32_t cpu, void (*fn)(void *), void *arg)
+{
+	if (cpu == 0 || cpu >= nrunning || cpus[cpu].call)
+		return -E_INVAL;
+	cpus[cpu].call_arg = arg;
+	__atomic_store_n(&cpus[cpu].call, fn, __ATOMIC_RELEASE);
+	lapic_send(cpus[cpu].apic_id, WAKE_VECTOR);
+	return 0;
+}
+
+void smp_call_wait(uint32_t cpu)
+{
+	ASSERT(cpu > 0 && cpu < nrunning);
+	while (__atomic_load_n(&cpus[cpu].call, __ATOMIC_ACQUIRE))
+		cpu_relax();
+}
+
+/* An AP's life once started: a call, the work it was given, or sleep. */
+static _Noreturn void ap_loop(struct cpu *c, uint32_t index)
+{
+	for (;;) {
+		void (*fn)(void *) = __atomic_load_n(&c->call, __ATOMIC_ACQUIRE);
+		if (fn) {
+			sti();
+			fn(c->call_arg);
+			cli();
+			__atomic_store_n(&c->call, NULL, __ATOMIC_RELEASE);
+			continue;
+		}
+		if (ap_work && __atomic_load_n(&numbered, __ATOMIC_ACQUIRE))
+			ap_work(index);
+		if (!__atomic_load_n(&c->call, __ATOMIC_ACQUIRE))
+			wait_for_interrupt();
+	}
+}
+
 /* Where an AP arrives from the trampoline, on its own stack, with paging on. */
 static _Noreturn void ap_main(uint32_t index)
 {
@@ -65,13 +130,79 @@ static _Noreturn void ap_main(uint32_t index)
 	gdt_load(index, c->stack + c->stack_size);
 	idt_load();
 	lapic_enable_masked();
+	timer_start_cpu();
 	c->seen_esp = (uint32_t)(uintptr_t)__builtin_frame_address(0);
 	c->seen_gdt = gdt_running_table();
 	c->seen_tss = gdt_running_tss();
 	c->seen_apic_id = lapic_id();
 	kprintf("cpu %u: started (apic id %u)\n", index, c->seen_apic_id);
 	__atomic_store_n(&c->started, true, __ATOMIC_RELEASE);
-	halt_forever();
+	ap_loop(c, index);
+}
+
+/* ---- interrupts between CPUs ---------------------------------------------- */
+
+static bool shootdown(struct trap_frame *tf)
+{
+	(void)tf;
+	pt_tlb_ipi();
+	lapic_eoi();
+	return true;
+}
+
+static bool wake(struct trap_frame *tf)
+{
+	(void)tf;
+	lapic_eoi();
+	return true;
+}
+
+static bool spurious(struct trap_frame *tf)
+{
+	(void)tf;
+	return true; /* the local APIC's spurious vector is never in service: no EOI */
+}
+
+/* pt_smp_ops: the core's way to the CPUs. */
+static void send_shootdown(uint32_t mask)
+{
+	for (uint32_t i = 0; i < nrunning; i++)
+		if (mask & BIT(i))
+			if (lapic_send(cpus[i].apic_id, SHOOTDOWN_VECTOR) < 0)
+				panic("shootdown: cpu %u's local APIC took no IPI", i);
+}
+
+static const struct pt_smp_ops core_ops = { .cpu_id = smp_self, .send_ipi = send_shootdown };
+
+/* The APs run: open their vectors, and tell the core of them. */
+static void serve_cpus(uint32_t n)
+{
+	idt_enable(SHOOTDOWN_VECTOR, 0, shootdown);
+	idt_enable(WAKE_VECTOR, 0, wake);
+	idt_enable(LAPIC_SPURIOUS_VECTOR, 0, spurious);
+	timer_init_lapic();
+	apic_index[cpus[0].apic_id & 0xFF] = 0;
+	nrunning = n;
+	__atomic_store_n(&numbered, true, __ATOMIC_RELEASE);
+	int rc = pt_smp_init(n, &core_ops);
+	if (rc < 0)
+		panic("smp: the core takes no %u cpus: %s", n, err_name(rc));
+}
+
+/* ---- trap entry and exit from ring 3 -------------------------------------- */
+
+void trap_user_enter(struct trap_frame *tf)
+{
+	timer_user_enter(smp_self());
+	if (tf->vector < LOCKLESS_VECTORS)
+		klock_take();
+}
+
+void trap_user_leave(struct trap_frame *tf)
+{
+	if (tf->vector < LOCKLESS_VECTORS)
+		klock_give();
+	timer_user_leave(smp_self());
 }
 
 /* The boot CPU's entry, cpu 0: local APIC ID me. */
@@ -100,6 +231,7 @@ static bool number_aps(void)
 				.apic_id = madt.apic_ids[i], .stack = (uint32_t)ap_stacks[n - 1],
 				.stack_size = AP_STACK_SIZE, .gdt = gdt_cpu_table(n), .tss = gdt_cpu_tss(n),
 			};
+			apic_index[madt.apic_ids[i] & 0xFF] = (uint8_t)n;
 		}
 	}
 	return found;
@@ -184,6 +316,8 @@ void smp_start(bool trampoline_free)
 			started++;
 		if (started + 1 < ncpus)
 			why = "a cpu did not start, and those after it were left alone";
+		if (started > 0)
+			serve_cpus(started + 1);
 	}
 	kprintf("smp: %u cpu%s (%s), %u started", found, found == 1 ? "" : "s",
 		have_madt ? "MADT" : "no MADT", started);

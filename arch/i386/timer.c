@@ -1,7 +1,9 @@
 /* timer.c - 8259A PICs and the 8254 PIT (see timer.h). */
 #include "timer.h"
+#include "apic.h"
 #include "cpu.h"
 #include "lib.h"
+#include "smp.h"
 
 #define PIC1_CMD 0x20
 #define PIC1_DATA 0x21
@@ -28,11 +30,17 @@
 #define PIT_HZ 1193182u     /* the PIT's input clock */
 #define PIT_MAX_COUNT 0xFFFFu
 
+#define CALIBRATE_US 10000u /* the local APIC timer against the PIT, once */
+#define IDLE_SLICES 1        /* an idle AP looks for work again after this */
+
 static volatile uint32_t ticks;
 static uint32_t spurious_irqs;
 static trap_handler_fn on_tick;
-static uint16_t slice_ticks; /* a whole slice, in PIT input ticks */
-static uint16_t slice_left;  /* of the running slice, as of the last entry from ring 3 */
+static uint16_t slice_ticks;  /* a whole slice, in PIT input ticks (the boot CPU's) */
+static uint32_t lapic_slice;  /* a whole slice, in local APIC timer counts (the APs') */
+static uint32_t slice_us;     /* a slice's length */
+/* of each CPU's running slice, as of its last entry from ring 3 */
+static uint32_t slice_left[CPU_MAX];
 
 static void pic_remap(void)
 {
@@ -48,9 +56,19 @@ static void pic_remap(void)
 	outb(PIC2_DATA, 0xFF);
 }
 
+/* The PIT's IRQ 0, on the boot CPU. */
 static bool tick(struct trap_frame *tf)
 {
-	ticks++;
+	__atomic_fetch_add(&ticks, 1, __ATOMIC_RELAXED);
+	timer_eoi();
+	return on_tick(tf);
+}
+
+/* An AP's local APIC timer. */
+static bool lapic_tick(struct trap_frame *tf)
+{
+	__atomic_fetch_add(&ticks, 1, __ATOMIC_RELAXED);
+	lapic_eoi();
 	return on_tick(tf);
 }
 
@@ -88,7 +106,8 @@ void timer_init(uint32_t hz, trap_handler_fn fn)
 {
 	on_tick = fn;
 	slice_ticks = (uint16_t)MIN(PIT_HZ / hz, PIT_MAX_COUNT);
-	slice_left = slice_ticks;
+	slice_us = 1000000u / hz;
+	slice_left[0] = slice_ticks;
 	pic_remap();
 	pit_one_shot(PIT_MAX_COUNT); /* the firmware left it periodic: no more of that */
 	idt_enable(TIMER_VECTOR, 0, tick);
@@ -108,37 +127,69 @@ void pic_enable_irq(uint32_t irq, trap_handler_fn fn)
 	outb(PIC1_DATA, inb(PIC1_DATA) & (uint8_t)~BIT(irq));
 }
 
-void timer_new_slice(void)
+void timer_init_lapic(void)
 {
-	slice_left = slice_ticks;
+	lapic_timer_vector(LAPIC_TIMER_VECTOR);
+	lapic_timer_arm(UINT32_MAX);
+	pit_delay_us(CALIBRATE_US);
+	uint32_t per_us = (UINT32_MAX - lapic_timer_left()) / CALIBRATE_US;
+	lapic_timer_arm(0);
+	lapic_slice = MAX(per_us * slice_us, 1u);
+	idt_enable(LAPIC_TIMER_VECTOR, 0, lapic_tick);
 }
 
-bool timer_slice_over(void)
+void timer_start_cpu(void)
 {
-	return slice_left == 0;
+	lapic_timer_vector(LAPIC_TIMER_VECTOR);
+}
+
+void timer_new_slice(uint32_t cpu)
+{
+	slice_left[cpu] = cpu == 0 ? slice_ticks : lapic_slice;
+}
+
+bool timer_slice_over(uint32_t cpu)
+{
+	return slice_left[cpu] == 0;
+}
+
+void timer_idle(uint32_t cpu)
+{
+	if (cpu == 0)
+		pit_one_shot((uint16_t)(slice_ticks * IDLE_SLICES));
+	else
+		lapic_timer_arm(lapic_slice * IDLE_SLICES);
 }
 
 /*
- * Called by trap.S first thing on every trap from ring 3, interrupts off:
- * what is left of the slice, the channel's count, unless its output says
- * the count ran out (the count then wraps and goes on).
+ * Called first thing on every trap from ring 3 (trap_user_enter),
+ * interrupts off: what is left of the slice.  The boot CPU's is the PIT
+ * channel's count, unless its output says the count ran out (the count
+ * then wraps and goes on); an AP's is its local APIC timer's.
  */
-void timer_user_enter(void)
+void timer_user_enter(uint32_t cpu)
 {
+	if (cpu != 0) {
+		slice_left[cpu] = lapic_timer_left(); /* 0 once it fired: a one-shot stays there */
+		return;
+	}
 	outb(PIT_CMD, PIT_READ_BACK);
 	uint8_t status = inb(PIT_CH0), lo = inb(PIT_CH0), hi = inb(PIT_CH0);
 
-	slice_left = status & PIT_STATUS_OUT ? 0 : (uint16_t)(hi << 8 | lo);
+	slice_left[0] = status & PIT_STATUS_OUT ? 0 : (uint16_t)(hi << 8 | lo);
 }
 
 /*
- * Called by trap.S last thing before the iret to ring 3: the PIT counts
- * down what is left of the slice from here.  A slice found over by an
+ * Called last thing before the iret to ring 3 (trap_user_leave): the
+ * CPU's timer counts down what is left of the slice from here.  A slice found over by an
  * entry that was not the timer's gets one tick, so the timer still comes.
  */
-void timer_user_leave(void)
+void timer_user_leave(uint32_t cpu)
 {
-	pit_one_shot(MAX(slice_left, 1));
+	if (cpu != 0)
+		lapic_timer_arm(MAX(slice_left[cpu], 1u));
+	else
+		pit_one_shot((uint16_t)MAX(slice_left[0], 1u));
 }
 
 uint32_t timer_ticks(void)

@@ -9,9 +9,10 @@
  * returns, the registers come back from the frame, which the handler may
  * have changed (a fixup moves EIP), and iret resumes.
  *
- * A trap from ring 3 reads the timer first (timer_user_enter), and a
- * return to ring 3 arms it last (timer_user_leave): between the two, the
- * kernel's time is not the process's (timer.h).  Both paths are the same
+ * A trap from ring 3 reads the timer first and takes the big kernel lock
+ * (trap_user_enter), and a return to ring 3 gives the lock back and arms
+ * the timer last (trap_user_leave): between the two, the kernel's time is
+ * not the process's (timer.h), and the CPU holds the lock (spinlock.h).  Both paths are the same
  * instructions every time, so a process is preempted after the same
  * number of its own instructions.
  *
@@ -105,7 +106,9 @@ trap_common:
 	cld
 	testb $3, FRAME_CS(%esp)
 	jz 1f
-	call timer_user_enter
+	pushl %esp
+	call trap_user_enter
+	addl $4, %esp
 1:	pushl %esp
 	call trap_dispatch
 	addl $4, %esp
@@ -113,7 +116,9 @@ trap_common:
 trap_return:
 	testb $3, FRAME_CS(%esp)
 	jz 2f
-	call timer_user_leave
+	pushl %esp
+	call trap_user_leave
+	addl $4, %esp
 2:	popl %gs
 	popl %fs
 	popl %es

@@ -1,6 +1,8 @@
 /* ktest.c - runs the kernel test suites (kernel/runs.h). */
 #include "cmdline.h"
 #include "kfixture.h"
+#include "proc.h"
+#include "smp.h"
 #include "runs.h"
 #include "suites.h"
 
@@ -59,6 +61,7 @@ int ktest_run(const char *cmdline)
 
 	test_platform = "kernel";
 	ktest_cmdline = cmdline;
+	proc_set_cpus(smp_running()); /* the processes of the suites run on every CPU */
 	if (cmdline_option(cmdline, "only", only, sizeof(only)) == 0) {
 		const struct test_suite *s = named(only);
 		return s ? verdict(test_run_suite(s), 1) : verdict(1, 0);

@@ -1,0 +1,82 @@
+/*
+ * spinlock.h - the locks of several CPUs, and the order they are taken in.
+ *
+ * The kernel runs under one big kernel lock (klock): a CPU holds it
+ * whenever it runs kernel code, and only then; it does not hold it in
+ * ring 3, nor while it idles, nor on the few instructions of a trap's
+ * entry and exit around the lock itself.  So the kernel's state - the
+ * process table, the core (frames, trackers, spaces, the pager), the disk -
+ * is touched by one CPU at a time, and the core's own rule (seam.h: the
+ * kernel serialises calls into it) holds.
+ *
+ *  - A trap from ring 3 takes the lock (trap_user_enter, smp.h) and the
+ *    return to ring 3 gives it back (trap_user_leave).  The scheduler holds
+ *    it across a switch: the process switched to gives it back on its way
+ *    out to ring 3, and takes it again on its next trap.
+ *  - A CPU waits for the lock with interrupts ON.  The holder may be
+ *    sending it a TLB shootdown (cpus.h) and waiting for the answer; a
+ *    waiter that took no interrupt would wait for ever, and so would the
+ *    holder.  The handlers of what may come then (the shootdown, a wake-up,
+ *    a timer tick that finds the kernel interrupted) take no lock.
+ *  - An interrupt from ring 3 on a CPU not holding the lock takes it like
+ *    any trap; one that interrupts the kernel never does.
+ *
+ * Every other lock is a struct spinlock with a rank: a CPU takes locks in
+ * increasing rank only, the big lock (rank KLOCK_RANK) first, and the
+ * kernel checks it on every acquisition (a panic names both locks).  A
+ * spinlock is held with interrupts off, for a few lines, by code that
+ * waits for no other CPU while holding it.  The order, lowest first:
+ *
+ *   KLOCK_RANK      the big kernel lock        everything of the kernel
+ *   CONSOLE_RANK    the console                a line of kprintf at a time
+ */
+#ifndef PAGETRACK_SPINLOCK_H
+#define PAGETRACK_SPINLOCK_H
+
+#include "types.h"
+
+enum lock_rank { KLOCK_RANK = 1, CONSOLE_RANK = 2, LOCK_RANKS };
+
+struct spinlock {
+	volatile uint32_t locked;
+	uint32_t cpu;     /* its holder, while locked */
+	const char *name; /* for a panic */
+	enum lock_rank rank;
+};
+
+#define SPINLOCK_INIT(n, r) { .locked = 0, .cpu = UINT32_MAX, .name = (n), .rank = (r) }
+
+/*
+ * Take l, interrupts off, spinning while another CPU holds it.  Panics if
+ * this CPU holds l or a lock of the same or a higher rank already.
+ */
+void spin_lock(struct spinlock *l);
+
+/* Give l back (this CPU holds it). */
+void spin_unlock(struct spinlock *l);
+
+/* Whether this CPU holds l. */
+bool spin_held(const struct spinlock *l);
+
+/*
+ * Take the big kernel lock, interrupts off on entry and on return, taking
+ * interrupts while it waits.  Panics if this CPU holds it already.
+ */
+void klock_take(void);
+
+/* Give the big kernel lock back (this CPU holds it; interrupts off). */
+void klock_give(void);
+
+/* Whether this CPU holds the big kernel lock. */
+bool klock_held(void);
+
+/* How many times a CPU found the big lock taken and waited: contention. */
+uint32_t klock_waits(void);
+
+/* Let the other CPUs (and, under QEMU, the other virtual CPUs) run a little: a spin's body. */
+static inline void cpu_relax(void)
+{
+	__asm__ volatile("pause" : : : "memory"); /* rep; nop: a plain nop before the Pentium 4 */
+}
+
+#endif
