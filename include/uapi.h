@@ -44,7 +44,30 @@
 #define SYS_PROTECT 10 /* (addr, len, prot) -> 0 */
 #define SYS_EXEC 11   /* (name, arg) -> does not return on success */
 #define SYS_SLEEP 12  /* (turns) -> 0, once the scheduler has made that many turns */
-#define SYS_COUNT 13
+#define SYS_THREAD 13 /* (entry, esp) -> tid of a new thread of the caller's process */
+#define SYS_JOIN 14   /* (tid, int *status or 0) -> 0, once that thread has ended */
+#define SYS_COUNT 15
+
+/*
+ * Threads.  A process starts with one thread, its leader, whose tid is the
+ * process's pid (getpid() gives the pid in every thread).  SYS_THREAD
+ * starts another in the same address space at eip = entry, esp = esp (the
+ * caller lays out that stack), with the caller's segments and the other
+ * registers zero; its tid comes from the pids' numbers.  Every thread sees
+ * the same memory, heap and map() regions.  At most THREADS_MAX threads
+ * hold a slot at once, the leader and those ended but not joined included
+ * (-SYS_EAGAIN beyond).  SYS_EXIT from a thread other than the leader ends
+ * that thread alone, with its status (0-255) kept for SYS_JOIN, which any
+ * other thread of the process may make, once per thread (the leader is no
+ * thread to join: -SYS_ESRCH).  SYS_EXIT from the leader ends every thread
+ * of the process: the others end at their next entry to the kernel, and
+ * the parent's wait() returns the leader's status once the last has ended.
+ * A thread killed by the kernel (a fault) ends the whole process, whose
+ * status is the kill's.  fork() from any thread makes a process with one
+ * thread, a copy of the caller; exec() with another thread alive fails
+ * with -SYS_EBUSY.
+ */
+#define THREADS_MAX 16
 
 /*
  * File descriptors of write.  FD_NULL takes the console's way, every byte
@@ -62,11 +85,14 @@
 
 /* Errors, returned negated (the numbers are Linux's). */
 #define SYS_ENOENT 2   /* no program of that name */
+#define SYS_ESRCH 3    /* join: no thread of that tid in the caller's process */
 #define SYS_EIO 5      /* a page could not be read from swap (the caller is then killed) */
 #define SYS_EBADF 9    /* not a file descriptor */
 #define SYS_ECHILD 10  /* wait: no children */
+#define SYS_EAGAIN 11  /* thread: the process has THREADS_MAX threads already */
 #define SYS_ENOMEM 12  /* out of memory */
 #define SYS_EFAULT 14  /* a bad user pointer */
+#define SYS_EBUSY 16   /* exec: another thread of the process is alive */
 #define SYS_EINVAL 22  /* a bad argument */
 #define SYS_ENOSYS 38  /* no such system call */
 

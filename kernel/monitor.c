@@ -239,19 +239,27 @@ static void cmd_help(char **argv);
 static void cmd_ps(char **argv)
 {
 	static struct proc_info all[NPROC];
-	int n = proc_list(all, NPROC);
+	int n = proc_list(all, NPROC), threads = 0;
 
 	(void)argv;
 	kprintf("  pid  parent  state     space  heap end    name\n");
 	for (int i = 0; i < n; i++) {
 		const struct proc_info *p = &all[i];
 		char parent[12];
+		char thread[24] = "";
 		ksnprintf(parent, sizeof(parent), "%d", p->parent);
-		kprintf("  %3d  %6s  %-8s  %5d  0x%08x  %s\n", p->pid,
+		if (p->group != p->pid) /* a thread: its process's parent, heap end and name */
+			ksnprintf(thread, sizeof(thread), " (thread of %d)", p->group);
+		kprintf("  %3d  %6s  %-8s  %5d  0x%08x  %s%s\n", p->pid,
 			p->parent == 0 ? "kernel" : p->parent < 0 ? "none" : parent, p->state, p->as,
-			p->brk, p->name);
+			p->brk, p->name, thread);
+		threads += p->group != p->pid;
 	}
-	kprintf("%d process%s\n", n, n == 1 ? "" : "es");
+	if (threads > 0)
+		kprintf("%d process%s and %d thread%s\n", n - threads, n - threads == 1 ? "" : "es",
+			threads, threads == 1 ? "" : "s");
+	else
+		kprintf("%d process%s\n", n, n == 1 ? "" : "es");
 }
 
 /* What vm shows of process p: its ranges, then its block. */
@@ -433,8 +441,8 @@ static void cmd_stats(char **argv)
 		"blocks out=%u in=%u out_now=%u\n", w.slots_total, w.slots_used, w.slots_retired,
 		w.swap_outs, w.clean_drops, w.swap_ins, w.blocks_out, w.blocks_in, w.spaces_out);
 	kprintf("processes: live=%u created=%u forks=%u execs=%u exits=%u killed=%u "
-		"switches=%u preemptions=%u\n", p.live, p.processes, p.forks, p.execs, p.exits,
-		p.killed, p.switches, p.preemptions);
+		"switches=%u preemptions=%u threads=%u\n", p.live, p.processes, p.forks, p.execs,
+		p.exits, p.killed, p.switches, p.preemptions, p.threads);
 }
 
 /* The programs run can start, after `lead`. */

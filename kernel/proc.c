@@ -2,10 +2,10 @@
  * proc.c - processes: the table, starting programs, fork, exec, exit and
  * wait, and the round-robin scheduler (see proc.h).
  *
- * Each process has a kernel stack of its own.  Entering the kernel from
- * ring 3 (a system call, a fault, the timer) the CPU switches to the top of
- * it (the TSS's esp0), so the trap frame of the process's user state is
- * always at the same place.  Switching processes is switching kernel
+ * Each process - each thread of one (procdef.h) - has a kernel stack of
+ * its own.  Entering the kernel from ring 3 (a system call, a fault, the
+ * timer) the CPU switches to the top of it (the TSS's esp0), so the trap
+ * frame of the thread's user state is always at the same place.  Switching processes is switching kernel
  * stacks (context_switch) with the scheduler's stack in between:
  *
  *   proc_run()  --context_switch-->  process A's kernel stack
@@ -78,6 +78,18 @@ static struct proc *find(int pid)
 	return NULL;
 }
 
+/* Whether slot m holds a thread of the process whose leader is g (g itself included). */
+static bool of_group(const struct proc *m, const struct proc *g)
+{
+	return m->state != P_FREE && m->group == g;
+}
+
+/* Whether thread p has not ended. */
+static bool alive(const struct proc *p)
+{
+	return p->state != P_FREE && p->state != P_ZOMBIE && p->state != P_ENDING;
+}
+
 /* ---- making and freeing processes ---------------------------------------- */
 
 /*
@@ -105,7 +117,7 @@ static struct proc *alloc_proc(int parent, const char *name)
 			if (proc_make_room(current) < 0)
 				return NULL;
 		*p = (struct proc){ .state = P_NEW, .pid = next_pid++, .parent = parent,
-				    .kstack = stack, .as = -1 };
+				    .kstack = stack, .as = -1, .group = p, .threads = 1 };
 		ksnprintf(p->name, sizeof(p->name), "%s", name);
 		return p;
 	}
@@ -240,7 +252,7 @@ static struct proc *pick_next(void)
 	return NULL;
 }
 
-static void end_proc(struct proc *p, int status);
+static void end_process(struct proc *g, int status);
 
 /*
  * Make p's address space live, its block brought back first if it is out.
@@ -260,11 +272,11 @@ static bool activate(struct proc *p)
 		return true;
 	if (rc == -E_IO && verbose)
 		kprintf("killed: process %d (%s): its page tables could not be read from swap\n",
-			p->pid, p->name);
+			proc_pid(p), p->name);
 	if (rc != -E_IO && !p->doomed && verbose) /* not chosen: nothing could be freed */
 		kprintf("killed: process %d (%s): no room to bring its page tables back\n",
-			p->pid, p->name);
-	end_proc(p, KILLED_BIT | (rc == -E_IO ? KILL_IO : KILL_NOMEM));
+			proc_pid(p), p->name);
+	end_process(p->group, KILLED_BIT | (rc == -E_IO ? KILL_IO : KILL_NOMEM));
 	return false;
 }
 
@@ -412,17 +424,17 @@ static bool timer_tick(struct trap_frame *tf)
 
 /* ---- ending ------------------------------------------------------------------ */
 
-/* Hand p's children to nobody: they are freed when they end. */
-static void orphan_children(const struct proc *p)
+/* Hand process g's children to nobody: they are freed when they end. */
+static void orphan_children(const struct proc *g)
 {
 	for (int i = 0; i < NPROC; i++) {
 		struct proc *c = &procs[i];
-		if (c->state == P_FREE || c->parent != p->pid)
+		if (c->state == P_FREE || c->parent != g->pid)
 			continue;
 		if (c->state == P_ZOMBIE)
 			free_proc(c);
 		else
-			c->parent = PARENT_NONE;
+			c->parent = PARENT_NONE; /* a P_ENDING one too: freed when its last thread ends */
 	}
 }
 
@@ -443,32 +455,117 @@ static void check_after_exit(const struct proc *p)
 #endif
 }
 
-/*
- * End process p with wait() status `status`: its address space destroyed
- * (made not live first), its children orphaned, its parent woken.  p is
- * the current process (proc_exit), or one that is switched out (a kill to
- * make room): it will never run again, and holds nothing on its kernel
- * stack but its own suspended call.
- */
-static void end_proc(struct proc *p, int status)
+/* Make runnable every thread of process g that waits (in wait or join): it looks again. */
+static void wake_waiting(const struct proc *g)
 {
-	if (pt_vm_live() == p->as)
+	for (int i = 0; i < NPROC; i++)
+		if (of_group(&procs[i], g) && procs[i].state == P_WAITING)
+			procs[i].state = P_RUNNABLE;
+}
+
+/*
+ * Mark every thread of process g that has not ended to end at its next
+ * entry to the kernel, with cause (a KILL_xxx) unless it has one already;
+ * those asleep or waiting are woken to get there.
+ */
+static void doom_process(struct proc *g, int cause)
+{
+	for (int i = 0; i < NPROC; i++) {
+		struct proc *m = &procs[i];
+		if (!of_group(m, g) || !alive(m))
+			continue;
+		if (!m->doomed)
+			m->doomed = cause;
+		if (m->state == P_SLEEPING || m->state == P_WAITING)
+			m->state = P_RUNNABLE;
+	}
+}
+
+/*
+ * The threads of g other than its leader, all ended, give back their
+ * slots: each but the current one (whose stack is in use: run_one frees
+ * it once switched out) at once.
+ */
+static void free_threads(struct proc *g)
+{
+	for (int i = 0; i < NPROC; i++) {
+		struct proc *m = &procs[i];
+		if (!of_group(m, g) || m == g)
+			continue;
+		m->as = -1;
+		m->parent = PARENT_NONE;
+		if (m != current)
+			free_proc(m);
+	}
+}
+
+/*
+ * The last thread of process g has ended: its address space destroyed
+ * (made not live first), its threads' slots given back, its children
+ * orphaned, its parent woken with the leader's status.
+ */
+static void end_space(struct proc *g)
+{
+	if (pt_vm_live() == g->as)
 		pt_vm_activate(0); /* an address space cannot be destroyed while live */
-	destroy_space(p->as);
-	p->as = -1;
-	orphan_children(p);
-	check_after_exit(p);
-	p->status = status;
-	p->state = P_ZOMBIE;
-	struct proc *parent = p->parent > 0 ? find(p->parent) : NULL;
-	if (parent && parent->state == P_WAITING)
-		parent->state = P_RUNNABLE;
-	if (status & KILLED_BIT)
+	destroy_space(g->as);
+	g->as = -1;
+	free_threads(g);
+	orphan_children(g);
+	check_after_exit(g);
+	g->state = P_ZOMBIE;
+	struct proc *parent = g->parent > 0 ? find(g->parent) : NULL;
+	if (parent)
+		wake_waiting(parent->group);
+	if (g->status & KILLED_BIT)
 		proc_counters.killed++;
 	else
 		proc_counters.exits++;
-	if (p != current && p->parent == PARENT_NONE)
-		free_proc(p); /* nobody will wait for it, and it is not on its stack */
+	if (g != current && g->parent == PARENT_NONE)
+		free_proc(g); /* nobody will wait for it, and it is not on its stack */
+}
+
+/*
+ * End thread p with status `status` (a thread of a process that is being
+ * ended gets its doom's status instead).  p is the current thread
+ * (proc_exit), or one that is switched out (end_process): it will never
+ * run again, and holds nothing on its kernel stack but its own suspended
+ * call.  The leader's end ends the process: the other threads are doomed,
+ * and the leader waits for them as P_ENDING.  Another thread's end wakes
+ * its process's joiners.  The last thread's end ends the process
+ * (end_space).
+ */
+static void end_proc(struct proc *p, int status)
+{
+	struct proc *g = p->group;
+
+	if (p->doomed && !(status & KILLED_BIT))
+		status = KILLED_BIT | p->doomed; /* its process was killed under it */
+	p->status = status;
+	p->state = p == g && g->threads > 1 ? P_ENDING : P_ZOMBIE;
+	g->threads--;
+	if (p == g)
+		doom_process(g, KILL_ORDER); /* the others end as on the kernel's order */
+	if (g->threads > 0)
+		wake_waiting(g);
+	else
+		end_space(g);
+}
+
+/*
+ * End process g now, from outside it (a kill to make room, the monitor's
+ * kill, a block that could not come back) with status `status`: each of
+ * its threads that is switched out ends at once; one running on another
+ * CPU is doomed, and ends at its next entry to the kernel.
+ */
+static void end_process(struct proc *g, int status)
+{
+	doom_process(g, status & ~KILLED_BIT);
+	for (int i = 0; i < NPROC; i++) {
+		struct proc *m = &procs[i];
+		if (of_group(m, g) && alive(m) && m->state != P_RUNNING)
+			end_proc(m, status);
+	}
 }
 
 _Noreturn void proc_exit(int status)
@@ -477,7 +574,14 @@ _Noreturn void proc_exit(int status)
 
 	end_proc(p, status);
 	context_switch(&p->esp, sched_esp[smp_self()]);
-	panic("proc_exit: process %d ran after it ended", p->pid);
+	panic("proc_exit: thread %d of process %d ran after it ended", p->pid, proc_pid(p));
+}
+
+_Noreturn void proc_kill_process(int status)
+{
+	/* the leader too, if it lives: its status, the one its parent gets, is the kill's */
+	doom_process(current->group, status & ~KILLED_BIT);
+	proc_exit(status);
 }
 
 int proc_terminate(int pid)
@@ -486,9 +590,9 @@ int proc_terminate(int pid)
 
 	if (!p || p->state == P_ZOMBIE)
 		return -SYS_ENOENT;
-	if (p == current || pt_vm_live() == p->as)
+	if ((current && current->group == p->group) || pt_vm_live() == p->as)
 		return -SYS_EINVAL; /* only from the kernel's own context, between slices */
-	end_proc(p, KILLED_BIT | KILL_ORDER); /* freed there if nobody will wait for it */
+	end_process(p->group, KILLED_BIT | KILL_ORDER); /* freed there if nobody will wait */
 	return 0;
 }
 
@@ -497,7 +601,7 @@ static const char *state_name(enum proc_state s)
 	static const char *const names[] = {
 		[P_FREE] = "free", [P_NEW] = "new", [P_RUNNABLE] = "runnable",
 		[P_RUNNING] = "running", [P_WAITING] = "waiting", [P_SLEEPING] = "sleeping",
-		[P_ZOMBIE] = "ended",
+		[P_ZOMBIE] = "ended", [P_ENDING] = "ending",
 	};
 
 	return names[s];
@@ -511,8 +615,9 @@ int proc_list(struct proc_info *out, int max)
 		const struct proc *p = &procs[i];
 		if (p->state == P_FREE)
 			continue;
-		out[n++] = (struct proc_info){ .pid = p->pid, .parent = p->parent, .as = p->as,
-					       .brk = p->brk, .state = state_name(p->state) };
+		out[n++] = (struct proc_info){ .pid = p->pid, .group = proc_pid(p),
+					       .parent = p->group->parent, .as = p->as,
+					       .brk = p->group->brk, .state = state_name(p->state) };
 		ksnprintf(out[n - 1].name, sizeof(out[n - 1].name), "%s", p->name);
 	}
 	return n;
@@ -524,18 +629,18 @@ void proc_end_if_doomed(void)
 		proc_exit(KILLED_BIT | current->doomed);
 }
 
-/* Kill the current process for touching `addr`: print why and end it. */
+/* Kill the current process (every thread) for touching `addr`: print why and end it. */
 static _Noreturn void proc_kill(int cause, vaddr_t addr, uint32_t err, const char *why)
 {
 	struct proc *p = current;
 
 	if (cause == KILL_IO && verbose)
 		kprintf("killed: process %d (%s): its page at 0x%08x could not be read from swap\n",
-			p->pid, p->name, ALIGN_DOWN(addr, PAGE_SIZE));
+			proc_pid(p), p->name, ALIGN_DOWN(addr, PAGE_SIZE));
 	else if (verbose)
-		kprintf("killed: process %d (%s): %s at 0x%08x: %s\n", p->pid, p->name,
+		kprintf("killed: process %d (%s): %s at 0x%08x: %s\n", proc_pid(p), p->name,
 			err & PF_W ? "write" : "read", addr, why);
-	proc_exit(KILLED_BIT | cause);
+	proc_kill_process(KILLED_BIT | cause);
 }
 
 int proc_reap(int pid, int *status)
@@ -551,13 +656,30 @@ int proc_reap(int pid, int *status)
 
 /* ---- making room ----------------------------------------------------------------- */
 
+/* Whether every thread of process g that has not ended sleeps or waits (one at least). */
+static bool all_idle(const struct proc *g)
+{
+	int idle = 0;
+
+	for (int i = 0; i < NPROC; i++) {
+		const struct proc *m = &procs[i];
+		if (!of_group(m, g) || !alive(m))
+			continue;
+		if (m->state != P_SLEEPING && m->state != P_WAITING)
+			return false;
+		idle++;
+	}
+	return idle > 0;
+}
+
 /*
- * Whether p is asleep or waiting, with its address space's block in RAM
- * (the tracker says, without the walk pt_vm_info makes of a space in RAM).
+ * Whether p is a process's leader whose threads all sleep or wait, with
+ * its address space's block in RAM (the tracker says, without the walk
+ * pt_vm_info makes of a space in RAM).
  */
 static bool idle_in_ram(const struct proc *p)
 {
-	if (p->state != P_SLEEPING && p->state != P_WAITING)
+	if (p->state == P_FREE || p->group != p || !all_idle(p))
 		return false;
 	return p->as > 0 && !pt_trk_out(pt_trk_get(p->as));
 }
@@ -613,7 +735,7 @@ static bool block_out_one(const struct proc *need)
 	struct proc *p;
 
 	if (need)
-		tried[need - procs] = true;
+		tried[need->group - procs] = true;
 	while ((p = longest_idle(tried))) {
 		tried[p - procs] = true;
 		if (pt_pager_block_out(p->as) == 0 || free_frames() > before)
@@ -631,16 +753,25 @@ static uint32_t holding(const struct proc *p)
 }
 
 /*
- * Whether the kernel may end p to make room: a process that exists and
- * runs (or can), not init: the processes the kernel started itself
- * (proc_spawn: init is pid 1 in the demo) are never chosen.
+ * Whether the kernel may end p to make room: a process (its leader) that
+ * exists and runs (or can), not init: the processes the kernel started
+ * itself (proc_spawn: init is pid 1 in the demo) are never chosen.
  */
 static bool may_end(const struct proc *p)
 {
 	if (p->state != P_RUNNABLE && p->state != P_RUNNING && p->state != P_WAITING &&
 	    p->state != P_SLEEPING)
 		return false;
-	return p->pid != 1 && p->parent != PARENT_KERNEL && p->as >= 0;
+	return p->group == p && p->pid != 1 && p->parent != PARENT_KERNEL && p->as >= 0;
+}
+
+/* Whether a thread of process g runs now (the current one, or one on another CPU). */
+static bool any_running(const struct proc *g)
+{
+	for (int i = 0; i < NPROC; i++)
+		if (of_group(&procs[i], g) && procs[i].state == P_RUNNING)
+			return true;
+	return false;
 }
 
 /* The process holding the most pages that may be ended (ties: highest pid), or NULL. */
@@ -674,11 +805,13 @@ int proc_make_room(struct proc *need)
 	if (verbose)
 		kprintf("killed: process %d (%s): out of memory and swap, holding %u pages\n",
 			v->pid, v->name, pages);
-	if (v == need || v->state == P_RUNNING) {
-		v->doomed = KILL_NOMEM; /* it ends on its way out of (or next into) the kernel */
+	if ((need && need->group == v) || any_running(v)) {
+		/* need, or a thread running (here or on another CPU), ends on its way out of (or
+		 * next into) the kernel, and the others with it */
+		doom_process(v, KILL_NOMEM);
 		return -E_NOMEM;
 	}
-	end_proc(v, KILLED_BIT | KILL_NOMEM);
+	end_process(v, KILLED_BIT | KILL_NOMEM);
 	return 0;
 }
 
@@ -711,9 +844,14 @@ static void fork_name(const char *parent, char *name, size_t size)
 	ksnprintf(name, size, "%s%s", marked ? "" : FORK_MARK, parent);
 }
 
+/*
+ * From any thread: the child is a process of one thread, a copy of the
+ * caller (its registers, its stack among the copied memory), whose parent
+ * is the caller's process.
+ */
 int proc_fork(void)
 {
-	struct proc *parent = current, *child;
+	struct proc *caller = current, *parent = caller->group, *child;
 	char name[sizeof(parent->name)];
 
 	fork_name(parent->name, name, sizeof(name));
@@ -723,7 +861,7 @@ int proc_fork(void)
 	pressure_before_alloc(); /* the copies to come need frames: below the watermark, reclaim */
 	int as;
 	while ((as = pt_vm_clone(parent->as, VM_CLONE_COW)) == -E_NOMEM)
-		if (proc_make_room(parent) < 0)
+		if (proc_make_room(caller) < 0)
 			break;
 	if (as < 0) {
 		free_proc(child);
@@ -734,9 +872,9 @@ int proc_fork(void)
 	child->brk = parent->brk;
 	child->stack_low = parent->stack_low;
 	memcpy(child->maps, parent->maps, sizeof(child->maps));
-	fpu_save(&child->fpu); /* the parent's registers, as they are now */
+	fpu_save(&child->fpu); /* the caller's registers, as they are now */
 	fpu_restore(&child->fpu);
-	*proc_frame(child) = *proc_frame(parent);
+	*proc_frame(child) = *proc_frame(caller);
 	proc_frame(child)->eax = 0; /* fork returns 0 in the child */
 	prepare_first_switch(child);
 	child->state = P_RUNNABLE;
@@ -759,13 +897,14 @@ static struct proc *ended_child(const struct proc *p, bool *any)
 	return NULL;
 }
 
+/* From any thread: the children are its process's. */
 int proc_wait(vaddr_t status_ptr)
 {
 	struct proc *p = current;
 	bool any;
 
 	for (;;) {
-		struct proc *c = ended_child(p, &any);
+		struct proc *c = ended_child(p->group, &any);
 		if (!any)
 			return -SYS_ECHILD;
 		/* a bad pointer is refused before a child is collected, so no status is lost */
@@ -781,6 +920,8 @@ int proc_wait(vaddr_t status_ptr)
 			free_proc(c);
 			return pid;
 		}
+		if (p->doomed)
+			return -SYS_ECHILD; /* its process ends: syscall_trap ends it, unseen */
 		p->state = P_WAITING; /* proc_exit of a child makes it runnable */
 		proc_yield();
 	}
@@ -791,8 +932,10 @@ int proc_exec(vaddr_t name_ptr, int arg)
 	struct proc *p = current;
 	char name[PROC_NAME_MAX];
 	struct elf_info info;
-	int rc = user_string_in(p, name, name_ptr, sizeof(name));
 
+	if (p->group != p || p->threads > 1)
+		return -SYS_EBUSY; /* the other threads' code and stacks would go with the image */
+	int rc = user_string_in(p, name, name_ptr, sizeof(name));
 	if (rc < 0)
 		return rc;
 	int as = load_program(name, &info);
@@ -801,9 +944,95 @@ int proc_exec(vaddr_t name_ptr, int arg)
 	int old = p->as;
 	pt_vm_activate(as);
 	destroy_space(old);
+	free_threads(p); /* those ended and not joined: they ran the old program */
 	set_image(p, as, &info, name, arg);
 	proc_counters.execs++;
 	return arg; /* the system call's result lands in EAX: main's argument */
+}
+
+/* ---- threads ------------------------------------------------------------------------- */
+
+/* The slots process g's threads hold: those alive and those ended but not joined. */
+static int thread_slots(const struct proc *g)
+{
+	int n = 0;
+
+	for (int i = 0; i < NPROC; i++)
+		n += of_group(&procs[i], g);
+	return n;
+}
+
+/*
+ * A new thread t of the current thread's process: the caller's segments,
+ * eip = entry, esp = esp, the other registers zero, interrupts on, the x87
+ * registers fresh.
+ */
+static void thread_frame(struct proc *t, vaddr_t entry, vaddr_t esp)
+{
+	const struct trap_frame *from = proc_frame(current);
+
+	*proc_frame(t) = (struct trap_frame){
+		.gs = from->gs, .fs = from->fs, .es = from->es, .ds = from->ds,
+		.eip = entry, .cs = from->cs, .eflags = EFLAGS_USER,
+		.user_esp = esp, .user_ss = from->user_ss,
+	};
+	t->fpu = FPU_INITIAL;
+}
+
+int proc_thread(vaddr_t entry, vaddr_t esp)
+{
+	struct proc *g = current->group, *t;
+
+	if (!is_user_page(entry) || !is_user_page(esp))
+		return -SYS_EINVAL;
+	if (thread_slots(g) >= THREADS_MAX)
+		return -SYS_EAGAIN;
+	if (!(t = alloc_proc(PARENT_THREAD, g->name)))
+		return -SYS_ENOMEM;
+	t->group = g;
+	t->as = g->as;
+	thread_frame(t, entry, esp);
+	prepare_first_switch(t);
+	t->state = P_RUNNABLE;
+	g->threads++;
+	proc_counters.threads++;
+	return t->pid;
+}
+
+/* Thread tid of process g, other than `self` and the leader, or NULL. */
+static struct proc *find_thread(const struct proc *g, int tid, const struct proc *self)
+{
+	struct proc *t = find(tid);
+
+	if (!t || t == self || t->group != g || t == g)
+		return NULL;
+	return t;
+}
+
+int proc_join(int tid, vaddr_t status_ptr)
+{
+	struct proc *p = current;
+
+	for (;;) {
+		struct proc *t = find_thread(p->group, tid, p);
+		if (!t)
+			return -SYS_ESRCH; /* no such thread, or joined already */
+		/* as wait: a bad pointer is refused before the status is taken */
+		int rc = status_ptr ? user_range_ready(p, status_ptr, sizeof(int), true) : 0;
+		if (rc < 0)
+			return rc;
+		if (t->state == P_ZOMBIE) {
+			if (status_ptr &&
+			    (rc = user_copy_out(p, status_ptr, &t->status, sizeof(t->status))) < 0)
+				return rc;
+			free_proc(t);
+			return 0;
+		}
+		if (p->doomed)
+			return -SYS_ESRCH; /* its process ends: syscall_trap ends it, unseen */
+		p->state = P_WAITING; /* the end of a thread of its process makes it runnable */
+		proc_yield();
+	}
 }
 
 void proc_get_stats(struct proc_stats *s)
@@ -854,10 +1083,11 @@ static bool user_trap(struct trap_frame *tf)
 {
 	if (!current)
 		return false;
+	proc_end_if_doomed(); /* its process ends already: no second line */
 	if (verbose)
-		kprintf("killed: process %d (%s): %s at eip 0x%08x\n", current->pid,
+		kprintf("killed: process %d (%s): %s at eip 0x%08x\n", proc_pid(current),
 			current->name, trap_name(tf->vector), tf->eip);
-	proc_exit(KILLED_BIT | KILL_FAULT);
+	proc_kill_process(KILLED_BIT | KILL_FAULT);
 }
 
 void proc_init(void)

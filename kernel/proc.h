@@ -2,7 +2,10 @@
  * proc.h - user processes: each runs in ring 3 in an address space of its
  * own, named by the tracker index of its page-table block ("keep a link to
  * the page table in the process structure") - never by a pointer, since
- * the block moves when it grows.
+ * the block moves when it grows.  A process may have several threads
+ * (SYS_THREAD, uapi.h), each scheduled on its own, all in its one space;
+ * a thread's tid is a pid number (proc_terminate takes it as naming the
+ * thread's process; proc_reap, which collects processes, refuses it).
  *
  * The kernel itself never runs with interrupts on: traps and system calls
  * enter with interrupts off and leave by iret, and the timer preempts only
@@ -65,7 +68,8 @@ int proc_terminate(int pid);
 
 /* What the monitor's ps shows of a process. */
 struct proc_info {
-	int pid;
+	int pid;           /* a thread's tid */
+	int group;         /* the pid of the process it is a thread of (pid: its leader) */
 	int parent;        /* pid; 0: the kernel started it; -1: its parent has ended */
 	int as;            /* its address space (tracker index); -1 once it has ended */
 	uint32_t brk;      /* the end of its heap */
@@ -73,7 +77,7 @@ struct proc_info {
 	char name[PROC_NAME_MAX + 8];
 };
 
-/* Fill out[0..max) with the processes that exist, in table order; returns how many. */
+/* Fill out[0..max) with the threads that exist, in table order; returns how many. */
 int proc_list(struct proc_info *out, int max);
 
 /*
@@ -85,11 +89,12 @@ int proc_reap(int pid, int *status);
 
 struct proc_stats {
 	uint32_t processes; /* created: spawned, forked */
+	uint32_t threads;   /* created by SYS_THREAD (a process's first thread not counted) */
 	uint32_t forks;
 	uint32_t execs;
-	uint32_t exits;     /* ended by exit() */
-	uint32_t killed;    /* ended by the kernel */
-	uint32_t live;      /* existing now, zombies included */
+	uint32_t exits;     /* processes ended by exit() (of their leader) */
+	uint32_t killed;    /* processes ended by the kernel */
+	uint32_t live;      /* threads existing now, zombies included */
 	uint32_t switches;  /* context switches */
 	uint32_t preemptions;
 	uint32_t stack_growths; /* stack pages touched below the lowest one before */

@@ -31,7 +31,13 @@
 #define FORK_MARK "fork of " /* before the program's name in a forked process's */
 #define MAX_MAPS 16
 
-enum proc_state { P_FREE, P_NEW, P_RUNNABLE, P_RUNNING, P_WAITING, P_SLEEPING, P_ZOMBIE };
+/*
+ * P_ENDING: a process's leader that has ended while other threads of it
+ * live; it keeps the process's memory and status until the last ends, and
+ * is then a P_ZOMBIE for its parent's wait().
+ */
+enum proc_state { P_FREE, P_NEW, P_RUNNABLE, P_RUNNING, P_WAITING, P_SLEEPING, P_ZOMBIE,
+		  P_ENDING };
 
 /* A range of anonymous, demand-zero memory made by map(). */
 struct region {
@@ -41,22 +47,34 @@ struct region {
 
 #define PARENT_KERNEL 0   /* started by proc_spawn: the kernel reaps it */
 #define PARENT_NONE (-1)  /* its parent has ended: nobody waits for it */
+#define PARENT_THREAD (-2) /* a thread other than the leader: its process's threads join it */
 
+/*
+ * A struct proc is one thread: its kernel stack, registers and state.  A
+ * process is the threads of one leader (`group`, which is the thread
+ * itself for a process's first thread): the leader's struct holds what
+ * belongs to the process - its pid, parent, memory bookkeeping (heap,
+ * stack_low, maps), the count of its threads alive - and lives, as
+ * P_ENDING, until the last of them has ended.  Each thread keeps a copy of
+ * `as` (the same tracker index) and of the name.
+ */
 struct proc {
 	enum proc_state state;
 	int pid;
 	int parent;               /* pid, PARENT_KERNEL or PARENT_NONE */
 	char name[PROC_NAME_MAX + sizeof(FORK_MARK) - 1]; /* the program, or FORK_MARK and it */
 	int as;                   /* its address space: a tracker index */
+	struct proc *group;       /* its process's leader: itself for the leader */
+	int threads;              /* the leader: threads of the process not ended, it included */
 	paddr_t kstack;           /* KSTACK_PAGES kernel-zone frames */
 	uint32_t esp;             /* saved kernel stack pointer while switched out */
-	vaddr_t heap_start, brk;  /* the heap: [heap_start, brk) */
-	vaddr_t stack_low;        /* the lowest stack page touched so far (stack_growths) */
-	struct region maps[MAX_MAPS];
+	vaddr_t heap_start, brk;  /* the leader: the heap, [heap_start, brk) */
+	vaddr_t stack_low;        /* the leader: the lowest stack page touched so far */
+	struct region maps[MAX_MAPS]; /* the leader: its process's map() regions */
 	int status;               /* wait() status once it has ended */
 	uint32_t wake_at;         /* P_SLEEPING: the scheduler's turn it wakes at */
 	uint32_t last_ran;        /* the scheduler's turn it last ran in (idle the longest: lowest) */
-	int doomed;               /* a KILL_xxx cause: it ends on its way back to ring 3 */
+	int doomed;               /* a KILL_xxx cause: it ends at its next entry to the kernel */
 	bool lost_page;           /* a page of its could not be read from swap, */
 	vaddr_t lost_va;          /* this one (ufault.c notes it; the caller ends it) */
 	struct fpu_state fpu;     /* its x87/MMX registers while another runs */
@@ -70,11 +88,28 @@ extern struct proc *running_on[CPU_MAX];
 /* The process running now on this CPU, or NULL in the kernel's own context. */
 #define current (running_on[smp_self()])
 
+/* The pid of the process thread p belongs to (its leader's). */
+static inline int proc_pid(const struct proc *p)
+{
+	return p->group->pid;
+}
+
 /* The trap frame of a process's last entry from ring 3 (at its kernel stack's top). */
 struct trap_frame *proc_frame(const struct proc *p);
 
-/* End the current process with wait() status `status`; never returns. */
+/*
+ * End the current thread with status `status` (SYS_EXIT); never returns.
+ * The leader's end ends its whole process: the other threads end at their
+ * next entry to the kernel.
+ */
 _Noreturn void proc_exit(int status);
+
+/*
+ * End the current thread's whole process, killed: status is KILLED_BIT |
+ * a KILL_xxx cause, which its parent's wait() gets; the other threads end
+ * at their next entry to the kernel.  The "killed:" line is the caller's.
+ */
+_Noreturn void proc_kill_process(int status);
 
 /* Give the CPU to the scheduler; returns when this process runs again. */
 void proc_yield(void);
@@ -90,7 +125,7 @@ void proc_yield(void);
  */
 int proc_make_room(struct proc *need);
 
-/* If the current process is doomed, end it (the reason was printed); else return. */
+/* If the current thread is doomed, end it (the reason was printed); else return. */
 void proc_end_if_doomed(void);
 
 /* System calls of proc.c. */
@@ -98,6 +133,8 @@ int proc_sleep(uint32_t turns);
 int proc_fork(void);
 int proc_wait(vaddr_t status_ptr);
 int proc_exec(vaddr_t name_ptr, int arg);
+int proc_thread(vaddr_t entry, vaddr_t esp);
+int proc_join(int tid, vaddr_t status_ptr);
 
 /* ---- ufault.c, for proc.c and syscall.c ---------------------------------- */
 

@@ -52,7 +52,7 @@ static int sys_exit(struct proc *p, uint32_t status, uint32_t b, uint32_t c)
 static int sys_getpid(struct proc *p, uint32_t a, uint32_t b, uint32_t c)
 {
 	(void)a, (void)b, (void)c;
-	return p->pid;
+	return proc_pid(p); /* the process's, in every thread */
 }
 
 static int sys_yield(struct proc *p, uint32_t a, uint32_t b, uint32_t c)
@@ -108,11 +108,24 @@ static int sys_sleep(struct proc *p, uint32_t turns, uint32_t b, uint32_t c)
 	return proc_sleep(turns);
 }
 
+static int sys_thread(struct proc *p, uint32_t entry, uint32_t esp, uint32_t c)
+{
+	(void)p, (void)c;
+	return proc_thread(entry, esp);
+}
+
+static int sys_join(struct proc *p, uint32_t tid, uint32_t status, uint32_t c)
+{
+	(void)p, (void)c;
+	return proc_join((int)tid, status);
+}
+
 static const syscall_fn calls[SYS_COUNT] = {
 	[SYS_WRITE] = sys_write,     [SYS_EXIT] = sys_exit,   [SYS_GETPID] = sys_getpid,
 	[SYS_YIELD] = sys_yield,     [SYS_SBRK] = sys_sbrk,   [SYS_FORK] = sys_fork,
 	[SYS_WAIT] = sys_wait,       [SYS_MAP] = sys_map,     [SYS_UNMAP] = sys_unmap,
 	[SYS_PROTECT] = sys_protect, [SYS_EXEC] = sys_exec,   [SYS_SLEEP] = sys_sleep,
+	[SYS_THREAD] = sys_thread,   [SYS_JOIN] = sys_join,
 };
 
 /*
@@ -124,8 +137,8 @@ static void end_if_disk_failed(struct proc *p)
 	if (!p->lost_page)
 		return;
 	kprintf("killed: process %d (%s): its page at 0x%08x could not be read from swap\n",
-		p->pid, p->name, p->lost_va);
-	proc_exit(KILLED_BIT | KILL_IO);
+		proc_pid(p), p->name, p->lost_va);
+	proc_kill_process(KILLED_BIT | KILL_IO);
 }
 
 static bool syscall_trap(struct trap_frame *tf)

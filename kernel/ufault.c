@@ -3,7 +3,8 @@
  * faults that fill them, and the copies system calls make across the
  * user/kernel boundary.
  *
- * A process may use (uapi.h):
+ * A process may use (uapi.h), from any of its threads alike (the heap,
+ * the regions and stack_low are its leader's, procdef.h):
  *   its program's pages                mapped at load, some read-only
  *   the heap [heap_start, brk)         demand-zero, read-write
  *   its map() regions                  demand-zero, with their own rights
@@ -52,21 +53,25 @@ uint32_t user_stack_growths(void)
 /* The rights demand-zero memory at va gets, or 0 if va is in no region. */
 static uint32_t region_flags(const struct proc *p, vaddr_t va)
 {
-	if (va >= p->heap_start && va < ALIGN_UP(p->brk, PAGE_SIZE))
+	const struct proc *g = p->group; /* the regions are the process's, not a thread's */
+
+	if (va >= g->heap_start && va < ALIGN_UP(g->brk, PAGE_SIZE))
 		return VM_USER | VM_WRITE;
 	if (va >= STACK_LIMIT && va < STACK_TOP)
 		return VM_USER | VM_WRITE;
 	for (int i = 0; i < MAX_MAPS; i++)
-		if (p->maps[i].end && va >= p->maps[i].start && va < p->maps[i].end)
-			return p->maps[i].flags;
+		if (g->maps[i].end && va >= g->maps[i].start && va < g->maps[i].end)
+			return g->maps[i].flags;
 	return 0;
 }
 
-/* A stack page of p below its lowest one so far has just been touched: count it. */
+/* A stack page of p's process below its lowest one so far has just been touched: count it. */
 static void note_stack(struct proc *p, vaddr_t page)
 {
-	if (page >= STACK_LIMIT && page < p->stack_low) {
-		p->stack_low = page;
+	struct proc *g = p->group;
+
+	if (page >= STACK_LIMIT && page < g->stack_low) {
+		g->stack_low = page;
 		stack_growths++;
 	}
 }
@@ -145,7 +150,7 @@ static const char *why_not(const struct proc *p, vaddr_t addr, uint32_t err)
 	if (!is_user_page(addr))
 		return "kernel address";
 	if (pt_vm_query(p->as, ALIGN_DOWN(addr, PAGE_SIZE), &m) == 0 && (err & PF_W))
-		return addr < p->heap_start ? "the page is read-only (program code)"
+		return addr < p->group->heap_start ? "the page is read-only (program code)"
 					    : "the page is read-only";
 	return "nothing is mapped there";
 }
@@ -301,6 +306,7 @@ static void unmap_pages(struct proc *p, vaddr_t va, uint32_t n)
 
 int user_sbrk(struct proc *p, int32_t incr)
 {
+	p = p->group; /* the heap is the process's: every thread moves the one break */
 	vaddr_t old = p->brk, new = old + (uint32_t)incr;
 
 	if (incr > 0 && (new < old || new > HEAP_LIMIT))
@@ -367,6 +373,7 @@ static int map_range_ok(vaddr_t a, uint32_t len)
 
 int user_map(struct proc *p, vaddr_t addr, uint32_t len, uint32_t prot)
 {
+	p = p->group; /* the regions are the process's: every thread sees each one */
 	struct region *r = free_slot(p);
 
 	if (len == 0 || len > MAP_LIMIT - MAP_BASE || !(prot & PROT_READ) ||
@@ -433,6 +440,7 @@ static bool covered(const struct proc *p, vaddr_t a, vaddr_t b)
 
 int user_unmap(struct proc *p, vaddr_t addr, uint32_t len)
 {
+	p = p->group;
 	int rc = map_range_ok(addr, len);
 
 	if (rc < 0)
@@ -449,6 +457,7 @@ int user_unmap(struct proc *p, vaddr_t addr, uint32_t len)
 
 int user_protect(struct proc *p, vaddr_t addr, uint32_t len, uint32_t prot)
 {
+	p = p->group;
 	int rc = map_range_ok(addr, len);
 	struct vm_mapping m;
 

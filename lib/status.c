@@ -8,16 +8,22 @@ const char *sys_err_text(int err)
 	switch (err < 0 ? -err : err) {
 	case SYS_ENOENT:
 		return "ENOENT (no program of that name)";
+	case SYS_ESRCH:
+		return "ESRCH (no such thread)";
 	case SYS_EIO:
 		return "EIO (a page could not be read from swap)";
 	case SYS_EBADF:
 		return "EBADF (not a file descriptor)";
 	case SYS_ECHILD:
 		return "ECHILD (no child to wait for)";
+	case SYS_EAGAIN:
+		return "EAGAIN (too many threads)";
 	case SYS_ENOMEM:
 		return "ENOMEM (out of memory)";
 	case SYS_EFAULT:
 		return "EFAULT (a bad address)";
+	case SYS_EBUSY:
+		return "EBUSY (another thread is alive)";
 	case SYS_EINVAL:
 		return "EINVAL (a bad argument)";
 	case SYS_ENOSYS:

@@ -73,6 +73,9 @@ static void errors_read_as_names_and_causes(void)
 	CHECK_STR_EQ(sys_err_text(-SYS_ENOMEM), "ENOMEM (out of memory)");
 	CHECK_STR_EQ(sys_err_text(SYS_ENOENT), "ENOENT (no program of that name)");
 	CHECK_STR_EQ(sys_err_text(-SYS_EIO), "EIO (a page could not be read from swap)");
+	CHECK_STR_EQ(sys_err_text(-SYS_ESRCH), "ESRCH (no such thread)");
+	CHECK_STR_EQ(sys_err_text(-SYS_EAGAIN), "EAGAIN (too many threads)");
+	CHECK_STR_EQ(sys_err_text(-SYS_EBUSY), "EBUSY (another thread is alive)");
 	CHECK_STR_EQ(sys_err_text(-1), "E? (not an error a system call returns)");
 	CHECK_STR_EQ(err_name(-E_NOMEM), "E_NOMEM");
 	CHECK_STR_EQ(err_cause(-E_NOMEM), "out of memory");

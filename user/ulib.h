@@ -65,6 +65,35 @@ int protect(void *addr, uint32_t len, int prot);
 /* Replace this process by the program `name`, started with arg; returns only on failure. */
 int exec(const char *name, int arg);
 
+/*
+ * Threads (uapi.h says what the kernel does).  thread_create maps a stack
+ * of stack_size bytes (a page at least, rounded up to pages) with map(),
+ * and starts fn(arg) on it in a new thread of this process: its tid, or
+ * -SYS_Exxx (the stack's map fails with -SYS_ENOMEM or -SYS_EINVAL).  What
+ * fn returns is the thread's status, as if it called thread_exit.  The
+ * stack has no guard page: a thread that overflows it writes below it.
+ * thread_join waits for thread tid to end and puts its status in *status
+ * (if status is not NULL), then unmaps its stack; a thread never joined
+ * keeps its stack until the process ends.  The library remembers the
+ * stacks of THREADS_MAX threads at most: a process forked from one with
+ * threads keeps, in its copy of that memory, the record of threads it does
+ * not have, which join cannot free (their tids are not its).
+ */
+int thread_create(int (*fn)(void *arg), void *arg, uint32_t stack_size);
+int thread_join(int tid, int *status);
+_Noreturn void thread_exit(int status);
+
+/* The raw calls: a new thread at entry with ESP = esp; join without the stack's unmap. */
+int thread(void *entry, void *esp);
+int join(int tid, int *status);
+
+/*
+ * Lay out the top of a new thread's stack, which ends at `top`, for
+ * thread(fn, ...): fn's argument and, as its return address, a way into
+ * thread_exit with what fn returns.  Returns the ESP to start it with.
+ */
+void *thread_stack(void *top, void *arg);
+
 /* The error a returned address stands for (-SYS_Exxx), or 0 if it is an address. */
 static inline int uerr(const void *p)
 {

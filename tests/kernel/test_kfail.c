@@ -39,6 +39,7 @@
  *           exactly as before (KF_SAME)
  *   wait    wait() with the status in a page shared copy-on-write: the
  *           kernel's copy of it fails, and no child is lost
+ *   thread  a process with heap, data and maps starts a thread
  */
 #include "check.h"
 #include "frame.h"
@@ -438,6 +439,34 @@ static void wait_fails_cleanly_at_every_allocation(void)
 	CHECK_EQ(t.enomem, 1); /* the copy of the status's page */
 }
 
+/* ---- thread ------------------------------------------------------------------------------ */
+
+static void check_thread_run(const struct outcome *o)
+{
+	if (o->status == KF_CLEAN) {
+		check_clean();
+	} else {
+		CHECK_EQ(o->status, KF_OK);
+		CHECK(win.have_result);
+		CHECK_GT(win.result, 0);
+	}
+}
+
+static const struct sweep thread_sweep = {
+	.kcase = KF_THREAD, .exact = true, .enomem = KF_CLEAN, .killed = KF_KILLED_NOMEM,
+	.ok = KF_OK, .check_run = check_thread_run,
+};
+
+static void thread_start_fails_cleanly_at_every_allocation(void)
+{
+	struct tally t;
+
+	RUN(run_sweep(&thread_sweep, &t));
+	CHECK_GT(win.result, 0);
+	CHECK_EQ(t.enomem, 1); /* the thread's kernel stack: all else is the process's already */
+	CHECK_EQ(t.killed, 0);
+}
+
 /* ---- stress ---------------------------------------------------------------------------- */
 
 static void stress_batch(void)
@@ -485,6 +514,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(heap_growth_fails_cleanly_at_every_allocation),
 	TEST_CASE(cow_fault_fails_cleanly_at_every_allocation),
 	TEST_CASE(wait_fails_cleanly_at_every_allocation),
+	TEST_CASE(thread_start_fails_cleanly_at_every_allocation),
 	TEST_CASE(thousand_forking_faulting_processes_return_every_frame),
 };
 

@@ -144,6 +144,7 @@ static void utest_cases_run_side_by_side(void)
 	} run[] = {
 		{ 14, 0 }, { 16, 0 }, { 17, 0 }, { 18, 0 }, { 33, 0 }, { 52, 0 },
 		{ 54, 0 }, { 55, 0 }, { 20, 0 }, { 36, 0 }, { 38, 0 }, { 63, 0 }, { 63, 0 },
+		{ 67, 0 }, { 68, 0 }, { 72, 0 }, { 73, 0 }, { 74, 0 },
 		{ 41, UTEST_KILLED_FAULT }, { 43, UTEST_KILLED_FAULT },
 		{ 47, UTEST_KILLED_FAULT }, { 39, UTEST_KILLED_STACK },
 	};
@@ -174,6 +175,101 @@ static void orphans_end_without_a_kill(void)
 	proc_get_stats(&after);
 	CHECK_EQ(after.killed, before.killed);
 	CHECK_EQ(after.exits - before.exits, 4); /* the parent and its three orphans */
+}
+
+/* ---- threads ------------------------------------------------------------------------ */
+
+/* The counters a run of `utest n` moved, in *d (after - before). */
+static void utest_deltas(int n, int want, struct proc_stats *d)
+{
+	struct proc_stats before, after;
+	int status = -1;
+
+	proc_get_stats(&before);
+	RUN(fx_run_program("utest", n, &status));
+	CHECK_EQ(status, want);
+	proc_get_stats(&after);
+	*d = (struct proc_stats){
+		.processes = after.processes - before.processes,
+		.threads = after.threads - before.threads,
+		.exits = after.exits - before.exits,
+		.killed = after.killed - before.killed,
+	};
+}
+
+/* Threads are counted as threads; their process's end, once. */
+static void threads_are_counted_apart_from_processes(void)
+{
+	struct proc_stats d;
+
+	RUN(utest_deltas(68, 0, &d));
+	CHECK_EQ(d.threads, 8);
+	CHECK_EQ(d.processes, 1);
+	CHECK_EQ(d.exits, 1);
+	CHECK_EQ(d.killed, 0);
+	RUN(utest_deltas(73, 0, &d)); /* two children, each with a thread that faults */
+	CHECK_EQ(d.threads, 3);
+	CHECK_EQ(d.processes, 3);
+	CHECK_EQ(d.killed, 2);
+	CHECK_EQ(d.exits, 1);
+}
+
+/*
+ * Start `utest n` (pid in *pid) and run it a turn at a time until it has a
+ * thread besides its leader; the thread's tid in *tid.
+ */
+static void run_until_threads(int n, int *pid, int *tid)
+{
+	static struct proc_info all[NPROC];
+
+	*pid = proc_spawn("utest", n);
+	CHECK_GT(*pid, 0);
+	*tid = 0;
+	for (int turn = 0; turn < 1000 && *tid == 0 && proc_step(); turn++) {
+		int k = proc_list(all, NPROC);
+		for (int i = 0; i < k; i++)
+			if (all[i].group == *pid && all[i].pid != *pid)
+				*tid = all[i].pid;
+	}
+	CHECK_GT(*tid, 0);
+}
+
+/* ps's list: a thread names its process, and shares its address space. */
+static void threads_are_listed_with_their_process(void)
+{
+	static struct proc_info all[NPROC];
+	int pid, tid, status = -1, as = -2, thread_as = -3;
+
+	RUN(run_until_threads(68, &pid, &tid));
+	int n = proc_list(all, NPROC);
+
+	for (int i = 0; i < n; i++) {
+		if (all[i].pid == pid) {
+			CHECK_EQ(all[i].group, pid);
+			as = all[i].as;
+		}
+		if (all[i].pid == tid)
+			thread_as = all[i].as;
+	}
+	CHECK_GE(as, 0);
+	CHECK_EQ(thread_as, as);
+	CHECK_EQ(proc_run(), 0);
+	CHECK_OK(proc_reap(pid, &status));
+	CHECK_EQ(status, 0);
+	CHECK_EQ(proc_reap(tid, &status), -SYS_ECHILD); /* a thread is nobody's child */
+}
+
+/* The kernel's kill of a thread's tid ends its whole process at once. */
+static void terminating_a_thread_ends_its_process(void)
+{
+	int pid, tid, status = -1;
+
+	RUN(run_until_threads(68, &pid, &tid));
+	CHECK_OK(proc_terminate(tid));
+	CHECK_EQ(proc_terminate(pid), -SYS_ENOENT);
+	CHECK_OK(proc_reap(pid, &status));
+	CHECK_EQ(status, KILLED_BIT | KILL_ORDER);
+	CHECK_EQ(proc_run(), 0);
 }
 
 /* A spurious IRQ 7 or 15, or an NMI (here raised by int), is counted and changes nothing else. */
@@ -361,6 +457,9 @@ static const struct test_case cases[] = {
 	TEST_CASE(thousand_short_lived_processes_return_every_frame),
 	TEST_CASE(utest_cases_run_side_by_side),
 	TEST_CASE(orphans_end_without_a_kill),
+	TEST_CASE(threads_are_counted_apart_from_processes),
+	TEST_CASE(threads_are_listed_with_their_process),
+	TEST_CASE(terminating_a_thread_ends_its_process),
 	TEST_CASE(spurious_interrupts_and_nmis_are_ignored),
 	TEST_CASE(elf_loader_takes_a_good_program),
 	TEST_CASE(elf_loader_refuses_bad_images),

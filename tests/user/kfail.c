@@ -319,6 +319,48 @@ static int wait_case(void)
 	return KF_OK;
 }
 
+/*
+ * A thread started between KF_ARM and KF_DONE, on a stack laid out and
+ * touched before: only the kernel's side of the start allocates in the
+ * window.  It writes a word and ends; the leader joins it.
+ */
+#define KF_THREAD_WORD 0x7EAD
+#define KF_THREAD_STATUS 9
+
+static volatile int thread_word;
+
+static int thread_body(void *arg)
+{
+	thread_word = (int)arg;
+	return KF_THREAD_STATUS;
+}
+
+static int thread_case(void)
+{
+	struct setup s;
+	uint8_t *stack = map(NULL, PAGE, PROT_READ | PROT_WRITE);
+	int status = -1;
+
+	UCHECK_EQ(uerr(stack), 0);
+	set_up(&s);
+	void *esp = thread_stack(stack + PAGE, (void *)KF_THREAD_WORD);
+	thread_word = 0;
+	UCHECK_EQ(stack_dive(SETTLE_BYTES), 0);
+	int tid = marked_syscall(SYS_THREAD, (int)thread_body, (int)esp);
+	if (tid == -SYS_ENOMEM) {
+		yield();
+		UCHECK_EQ(thread_word, 0); /* no thread ran */
+		check_setup(&s);
+		return KF_CLEAN;
+	}
+	UCHECK(tid > 0);
+	UCHECK_EQ(join(tid, &status), 0);
+	UCHECK_STATUS(status, KF_THREAD_STATUS);
+	UCHECK_EQ(thread_word, KF_THREAD_WORD);
+	check_setup(&s);
+	return KF_OK;
+}
+
 /* ---- stress ---------------------------------------------------------------------- */
 
 static int stress_child(int job, uint8_t *shared, int seed)
@@ -392,6 +434,7 @@ int main(int arg)
 	case KF_COW: return cow_case();
 	case KF_STRESS: return stress_case();
 	case KF_WAIT: return wait_case();
+	case KF_THREAD: return thread_case();
 	}
 	printf("kfail: no case %d\n", arg);
 	return KF_UNKNOWN;

@@ -39,6 +39,7 @@ enum kf_case {
 	KF_COW,          /* fork, then the child writes the pages it shares */
 	KF_STRESS,       /* fork children that fault, grow, share and get killed */
 	KF_WAIT,         /* wait with the status in a page shared copy-on-write */
+	KF_THREAD,       /* set up memory, start a thread: a failed start leaves it all as it was */
 };
 
 /* How a case ends (wait() statuses). */

@@ -1245,6 +1245,347 @@ static int fpu_error_kills(void)
 	SURVIVED("an x87 division by zero");
 }
 
+/* ---- threads ------------------------------------------------------------------------------------------ */
+
+#define THREAD_STACK (4 * PAGE)
+#define SUMMERS 8
+#define SUM_STEPS 20000
+
+/* Start fn(arg) in a new thread; returns its tid. */
+static int start_thread(int (*fn)(void *), void *arg)
+{
+	int tid = thread_create(fn, arg, THREAD_STACK);
+
+	UCHECK(tid > 0);
+	return tid;
+}
+
+/* Join thread tid; returns its status. */
+static int joined(int tid)
+{
+	int status = -1;
+
+	UCHECK_EQ(thread_join(tid, &status), 0);
+	return status;
+}
+
+/* Let the others run until *flag is set. */
+static void await(const volatile int *flag)
+{
+	while (!*flag)
+		yield();
+}
+
+static volatile int go; /* what threads that wait for a word of their leader's wait for */
+
+static int wait_for_go(void *arg)
+{
+	await(&go);
+	return (int)arg;
+}
+
+struct share {
+	volatile uint32_t *stack_word; /* on the leader's stack */
+	uint8_t *heap;
+	void *brk;                     /* the break the thread found, before it grew the heap */
+};
+
+static uint32_t thread_data_word = 0xDA7A;
+
+static int share_writer(void *arg)
+{
+	struct share *s = arg;
+
+	*s->stack_word = 0x5EED;
+	pattern_fill(s->heap, 2, 0x77);
+	thread_data_word = 0xD0E;
+	s->brk = sbrk(PAGE);
+	return 0;
+}
+
+/* One thread writes the leader's stack, heap and data; the leader reads them after join. */
+static int threads_share_memory(void)
+{
+	volatile uint32_t word = 0;
+	struct share s = { &word, heap_pages(2), NULL };
+
+	UCHECK_EQ(joined(start_thread(share_writer, &s)), 0);
+	UCHECK_EQ(word, 0x5EED);
+	UCHECK(pattern_holds(s.heap, 2, 0x77));
+	UCHECK_EQ(thread_data_word, 0xD0E);
+	UCHECK_EQ(sbrk(0), (uint8_t *)s.brk + PAGE); /* one heap, one break */
+	return 0;
+}
+
+static volatile uint32_t sums[SUMMERS];
+
+/* Thread i adds (i + 1) * k for k = 1..SUM_STEPS into its slot, yielding now and then. */
+static int summer(void *arg)
+{
+	uint32_t i = (uint32_t)arg;
+
+	for (uint32_t k = 1; k <= SUM_STEPS; k++) {
+		sums[i] += (i + 1) * k;
+		if (k % 2000 == 0)
+			yield();
+	}
+	return (int)i;
+}
+
+static int threads_sum_into_their_own_slots(void)
+{
+	int tids[SUMMERS];
+
+	for (uint32_t i = 0; i < SUMMERS; i++)
+		tids[i] = start_thread(summer, (void *)i);
+	for (uint32_t i = 0; i < SUMMERS; i++)
+		UCHECK_EQ(joined(tids[i]), i);
+	for (uint32_t i = 0; i < SUMMERS; i++)
+		UCHECK_EQ(sums[i], (i + 1) * (SUM_STEPS * (SUM_STEPS + 1) / 2));
+	return 0;
+}
+
+static int exit_deep(void *arg)
+{
+	thread_exit((int)arg);
+}
+
+static int join_returns_each_status(void)
+{
+	int tids[5];
+
+	go = 0;
+	for (int i = 0; i < 4; i++)
+		tids[i] = start_thread(wait_for_go, (void *)(10 + i));
+	tids[4] = start_thread(exit_deep, (void *)0x1F5); /* 0-255, as exit() */
+	go = 1;
+	for (int i = 3; i >= 0; i--)
+		UCHECK_STATUS(joined(tids[i]), 10 + i);
+	UCHECK_STATUS(joined(tids[4]), 0xF5);
+	UCHECK_EQ(join(tids[4], NULL), -SYS_ESRCH);
+	return 0;
+}
+
+static volatile int own_tid, leader_pid;
+
+/* A thread may join neither itself nor its leader. */
+static int join_self(void *arg)
+{
+	(void)arg;
+	await(&own_tid);
+	if (join(own_tid, NULL) != -SYS_ESRCH || join(leader_pid, NULL) != -SYS_ESRCH)
+		return 1;
+	return 0;
+}
+
+static int another_process_thread(int tid)
+{
+	return join(tid, NULL) == -SYS_ESRCH ? 0 : 1;
+}
+
+static int join_refuses_what_is_not_a_thread(void)
+{
+	int status = -1, child = start_child(exit_with, 3);
+
+	UCHECK_EQ(join(getpid(), NULL), -SYS_ESRCH);
+	UCHECK_EQ(join(0, NULL), -SYS_ESRCH);
+	UCHECK_EQ(join(-1, NULL), -SYS_ESRCH);
+	UCHECK_EQ(join(99999, NULL), -SYS_ESRCH);
+	UCHECK_EQ(join(child, NULL), -SYS_ESRCH); /* a child is a process, not a thread */
+	UCHECK_EQ(wait(&status), child);
+	leader_pid = getpid();
+	int tid = start_thread(join_self, NULL);
+	own_tid = tid;
+	UCHECK_STATUS(in_child(another_process_thread, tid), 0); /* the child has no such thread */
+	UCHECK_EQ(join(tid, (int *)KERNEL_ADDR), -SYS_EFAULT);
+	UCHECK_EQ(thread_join(tid, &status), 0);
+	UCHECK_STATUS(status, 0);
+	UCHECK_EQ(thread_join(tid, &status), -SYS_ESRCH); /* joined already */
+	return 0;
+}
+
+struct maps {
+	uint8_t *mine;   /* mapped by the leader, filled by the thread */
+	uint8_t *theirs; /* mapped and filled by the thread */
+};
+
+static int map_toucher(void *arg)
+{
+	struct maps *m = arg;
+
+	pattern_fill(m->mine, 3, 0xA1);
+	m->theirs = map(NULL, 3 * PAGE, PROT_READ | PROT_WRITE);
+	if (uerr(m->theirs))
+		return 1;
+	pattern_fill(m->theirs, 3, 0xB2);
+	return 0;
+}
+
+/* Regions are the process's: each thread touches what the other mapped, fresh pages too. */
+static int threads_touch_each_others_maps(void)
+{
+	struct maps m = { map_pages(3), NULL };
+
+	UCHECK_EQ(joined(start_thread(map_toucher, &m)), 0);
+	UCHECK(pattern_holds(m.mine, 3, 0xA1));
+	UCHECK(pattern_holds(m.theirs, 3, 0xB2));
+	UCHECK_EQ(unmap(m.theirs, 3 * PAGE), 0);
+	UCHECK_EQ(write(FD_NULL, m.theirs, 1), -SYS_EFAULT);
+	return 0;
+}
+
+static int spin_for_ever(void *arg)
+{
+	while (arg == NULL) /* in ring 3 only, until its process ends */
+		opaque(0);
+	return 1;
+}
+
+static int sleep_long(void *arg)
+{
+	(void)arg;
+	sleep(1000000);
+	return 1;
+}
+
+static int join_arg(void *arg)
+{
+	join((int)arg, NULL);
+	return 1;
+}
+
+/* A leader that exits with threads spinning in ring 3, asleep and joining. */
+static int leave_threads_behind(int status)
+{
+	int spinner = start_thread(spin_for_ever, NULL);
+
+	start_thread(spin_for_ever, NULL);
+	start_thread(sleep_long, NULL);
+	start_thread(join_arg, (void *)spinner);
+	yield_n(5);
+	exit(status);
+}
+
+static int leader_exit_ends_every_thread(void)
+{
+	UCHECK_STATUS(in_child(leave_threads_behind, 7), 7);
+	return 0;
+}
+
+static int null_write_later(void *arg)
+{
+	yield_n((int)arg);
+	*(volatile uint32_t *)opaque(0) = 1;
+	return 1;
+}
+
+/* A thread's bad access ends the leader that joins it, or spins, and the others. */
+static int fault_under_a_joiner(int arg)
+{
+	start_thread(spin_for_ever, NULL);
+	joined(start_thread(null_write_later, (void *)arg));
+	return UTEST_FAILED;
+}
+
+static int fault_under_a_spinner(int arg)
+{
+	start_thread(null_write_later, (void *)arg);
+	return spin_for_ever(NULL);
+}
+
+static int thread_fault_kills_the_process(void)
+{
+	UCHECK_STATUS(in_child(fault_under_a_joiner, 3), UTEST_KILLED_FAULT);
+	UCHECK_STATUS(in_child(fault_under_a_spinner, 3), UTEST_KILLED_FAULT);
+	return 0;
+}
+
+static int thread_fault_kills_the_leader_too(void)
+{
+	fault_under_a_joiner(0);
+	SURVIVED("a thread's null write");
+}
+
+static int in_the_child(void *arg)
+{
+	return (int)arg + 1;
+}
+
+/* A thread forks: the child is a process of one thread, a copy of this one. */
+static int forker(void *arg)
+{
+	volatile uint32_t *word = arg;
+	int status = -1, leader = getpid();
+
+	*word = 0xF0;
+	int pid = fork();
+	UCHECK(pid >= 0);
+	if (pid == 0) {
+		UCHECK(getpid() != leader);
+		UCHECK_EQ(*word, 0xF0);
+		*word = 0xC0;
+		UCHECK_EQ(joined(start_thread(in_the_child, (void *)4)), 5);
+		exit(6);
+	}
+	UCHECK_EQ(wait(&status), pid); /* a thread waits for its process's children */
+	UCHECK_STATUS(status, 6);
+	UCHECK_EQ(*word, 0xF0);
+	return 0;
+}
+
+static int fork_from_a_thread(void)
+{
+	volatile uint32_t word = 0;
+
+	UCHECK_EQ(joined(start_thread(forker, (void *)&word)), 0);
+	UCHECK_EQ(word, 0xF0);
+	UCHECK_EQ(wait(NULL), -SYS_ECHILD);
+	return 0;
+}
+
+static int thread_refuses_bad_arguments_and_too_many(void)
+{
+	uint8_t *stack = map_pages(1);
+	void *esp = thread_stack(stack + PAGE, NULL);
+	int tids[THREADS_MAX], n = 0, rc;
+
+	UCHECK_EQ(thread((void *)KERNEL_ADDR, esp), -SYS_EINVAL);
+	UCHECK_EQ(thread(NULL, esp), -SYS_EINVAL);
+	UCHECK_EQ(thread((void *)wait_for_go, (void *)KERNEL_ADDR), -SYS_EINVAL);
+	UCHECK_EQ(thread((void *)wait_for_go, NULL), -SYS_EINVAL);
+	UCHECK_EQ(thread((void *)wait_for_go, (void *)GATE_ADDR), -SYS_EINVAL);
+	UCHECK_EQ(unmap(stack, PAGE), 0); /* a region each for the stacks to come (MAX_MAPS) */
+	go = 0;
+	while ((rc = thread_create(wait_for_go, (void *)n, PAGE)) > 0)
+		tids[n++] = rc;
+	UCHECK_EQ(rc, -SYS_EAGAIN);
+	UCHECK_EQ(n, THREADS_MAX - 1); /* the leader is the first */
+	go = 1;
+	for (int i = 0; i < n; i++)
+		UCHECK_STATUS(joined(tids[i]), i);
+	UCHECK_EQ(joined(start_thread(wait_for_go, (void *)9)), 9); /* the slots are free again */
+	return 0;
+}
+
+static int exec_from_a_thread(void *arg)
+{
+	(void)arg;
+	return exec("hello", 1) == -SYS_EBUSY ? 0 : 1;
+}
+
+static int exec_with_threads_alive_is_busy(void)
+{
+	go = 0;
+	int tid = start_thread(wait_for_go, (void *)4);
+	UCHECK_EQ(exec("hello", 1), -SYS_EBUSY);
+	UCHECK_EQ(joined(start_thread(exec_from_a_thread, NULL)), 0);
+	go = 1;
+	UCHECK_STATUS(joined(tid), 4);
+	UCHECK_EQ(exec("nosuch", 1), -SYS_ENOENT); /* alone again: exec goes as far as the name */
+	UCHECK_STATUS(in_child(exec_hello, 3), 3);
+	return 0;
+}
+
 /* ---- running a case ---------------------------------------------------------------------------------- */
 
 struct ucase {

@@ -85,6 +85,17 @@
 	X(63, fpu_registers_are_each_process_own, 0)                                   \
 	X(64, fpu_starts_empty, 0)                                                     \
 	X(65, fpu_error_kills, UTEST_KILLED_FAULT)                                     \
-	X(66, write_to_null_reads_and_drops, 0)
+	X(66, write_to_null_reads_and_drops, 0)                                        \
+	X(67, threads_share_memory, 0)                                                 \
+	X(68, threads_sum_into_their_own_slots, 0)                                     \
+	X(69, join_returns_each_status, 0)                                             \
+	X(70, join_refuses_what_is_not_a_thread, 0)                                    \
+	X(71, threads_touch_each_others_maps, 0)                                       \
+	X(72, leader_exit_ends_every_thread, 0)                                        \
+	X(73, thread_fault_kills_the_process, 0)                                       \
+	X(74, fork_from_a_thread, 0)                                                   \
+	X(75, thread_refuses_bad_arguments_and_too_many, 0)                            \
+	X(76, exec_with_threads_alive_is_busy, 0)                                      \
+	X(77, thread_fault_kills_the_leader_too, UTEST_KILLED_FAULT)
 
 #endif
