@@ -63,7 +63,7 @@ KERNEL_SRCS := kernel/main.c kernel/multiboot.c kernel/cmdline.c kernel/pagefaul
                kernel/elf.c kernel/proc.c kernel/ufault.c kernel/syscall.c \
                kernel/programs.S kernel/program_find.c kernel/disktime.c kernel/monitor.c \
                kernel/pressure.c
-DEMO_SRCS   := demo/demo.c demo/demo_proc.c demo/demo_pictures.c demo/demo_swap.c
+DEMO_SRCS   := demo/demo.c demo/demo_proc.c demo/demo_pictures.c demo/demo_swap.c demo/demo_cpus.c
 HOSTED_SRCS := hosted/seam.c hosted/mmu_model.c hosted/probe.c hosted/disk.c
 # test bodies that run on both platforms
 SHARED_TEST_SRCS := tests/harness.c tests/fixture.c tests/test_printf.c tests/test_hw.c \
@@ -393,7 +393,7 @@ $(EX_HH_ELF): $(EX_HH_OBJS) $(EX_HH_LIB) $(EX_HH_DIR)/link.ld
 # lib/, compiled for user space.
 
 UBUILD        := $(BUILD)/user
-USER_PROG_SRCS := user/init.c user/worker.c user/hello.c user/forkwait.c user/membench.c user/spin.c \
+USER_PROG_SRCS := user/init.c user/worker.c user/hello.c user/forkwait.c user/membench.c user/spin.c user/cpus.c \
                   user/overcommit.c \
                   tests/user/utest.c tests/user/kfail.c tests/user/uswap.c
 USER_LIB_SRCS := user/crt0.S user/ulib.c user/ucheck.c lib/printf.c lib/string.c lib/status.c

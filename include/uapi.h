@@ -46,7 +46,8 @@
 #define SYS_SLEEP 12  /* (turns) -> 0, once the scheduler has made that many turns */
 #define SYS_THREAD 13 /* (entry, esp) -> tid of a new thread of the caller's process */
 #define SYS_JOIN 14   /* (tid, int *status or 0) -> 0, once that thread has ended */
-#define SYS_COUNT 15
+#define SYS_PIN 15    /* (cpu or -1) -> 0: the caller runs on that CPU alone from now on (-1: any) */
+#define SYS_COUNT 16
 
 /*
  * Threads.  A process starts with one thread, its leader, whose tid is the

@@ -402,7 +402,7 @@ _Noreturn void kmain(uint32_t magic, uint32_t mbi_phys)
 	if (!demo_paging())
 		boot_fail();
 	start_swap();
-	if (!demo_processes() || !demo_picture_process() || !demo_overcommit())
+	if (!demo_processes() || !demo_picture_process() || !demo_overcommit() || !demo_cpus())
 		boot_fail();
 	kprintf("boot: ok\n");
 	qemu_exit(true);

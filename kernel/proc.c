@@ -117,7 +117,8 @@ static struct proc *alloc_proc(int parent, const char *name)
 			if (proc_make_room(current) < 0)
 				return NULL;
 		*p = (struct proc){ .state = P_NEW, .pid = next_pid++, .parent = parent,
-				    .kstack = stack, .as = -1, .group = p, .threads = 1 };
+				    .kstack = stack, .as = -1, .group = p, .threads = 1,
+				    .pinned = -1 };
 		ksnprintf(p->name, sizeof(p->name), "%s", name);
 		return p;
 	}
@@ -238,12 +239,15 @@ static void wake_sleepers(void)
 			procs[i].state = P_RUNNABLE;
 }
 
+/* The next runnable process round-robin that may run on this CPU, or NULL. */
 static struct proc *pick_next(void)
 {
+	int me = (int)smp_self();
+
 	wake_sleepers();
 	for (int n = 1; n <= NPROC; n++) {
 		int i = (last_run + n) % NPROC;
-		if (procs[i].state == P_RUNNABLE) {
+		if (procs[i].state == P_RUNNABLE && (procs[i].pinned < 0 || procs[i].pinned == me)) {
 			last_run = i;
 			turns++;
 			return &procs[i];
@@ -304,11 +308,14 @@ static void run_one(struct proc *p)
 		free_proc(p); /* nobody will wait for it; its stack is free now */
 }
 
-/* Whether a process runs on another CPU (this one runs its scheduler). */
-static bool running_elsewhere(void)
+/*
+ * Whether another CPU has work: a process runs there (this CPU runs its
+ * scheduler), or waits to run there alone (pinned).
+ */
+static bool work_elsewhere(void)
 {
 	for (int i = 0; i < NPROC; i++)
-		if (procs[i].state == P_RUNNING)
+		if (procs[i].state == P_RUNNING || (procs[i].state == P_RUNNABLE && procs[i].pinned > 0))
 			return true;
 	return false;
 }
@@ -372,7 +379,7 @@ int proc_run(void)
 	for (;;) {
 		if ((p = pick_next()))
 			run_one(p);
-		else if (running_elsewhere())
+		else if (work_elsewhere())
 			idle();
 		else
 			break;
@@ -420,6 +427,18 @@ static bool timer_tick(struct trap_frame *tf)
 		proc_yield();
 	}
 	return true;
+}
+
+int proc_pin(int cpu)
+{
+	struct proc *p = current;
+
+	if (cpu < -1 || cpu >= (int)open_cpus)
+		return -SYS_EINVAL;
+	p->pinned = cpu;
+	if (cpu >= 0 && cpu != (int)smp_self())
+		proc_yield(); /* another CPU picks it: the one it may run on */
+	return 0;
 }
 
 /* ---- ending ------------------------------------------------------------------ */

@@ -66,6 +66,7 @@ struct proc {
 	int as;                   /* its address space: a tracker index */
 	struct proc *group;       /* its process's leader: itself for the leader */
 	int threads;              /* the leader: threads of the process not ended, it included */
+	int pinned;               /* the one CPU it runs on (proc_pin), or -1: any */
 	paddr_t kstack;           /* KSTACK_PAGES kernel-zone frames */
 	uint32_t esp;             /* saved kernel stack pointer while switched out */
 	vaddr_t heap_start, brk;  /* the leader: the heap, [heap_start, brk) */
@@ -135,6 +136,12 @@ int proc_wait(vaddr_t status_ptr);
 int proc_exec(vaddr_t name_ptr, int arg);
 int proc_thread(vaddr_t entry, vaddr_t esp);
 int proc_join(int tid, vaddr_t status_ptr);
+/*
+ * Run the current thread on CPU cpu alone from now on (-1: on any), moving
+ * there at once: 0, or -SYS_EINVAL if cpu is not one of the CPUs processes
+ * run on now (proc_set_cpus).  A fork's child, and a new thread, run on any.
+ */
+int proc_pin(int cpu);
 
 /* ---- ufault.c, for proc.c and syscall.c ---------------------------------- */
 

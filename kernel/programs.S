@@ -35,6 +35,7 @@ programs:
 	program overcommit
 	program uswap
 	program spin
+	program cpus
 	.section .rodata.programs, "a"
 	.long 0, 0, 0
 	.size programs, . - programs

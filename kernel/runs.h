@@ -24,6 +24,14 @@ bool demo_processes(void);
 bool demo_overcommit(void);
 
 /*
+ * Demo part 4, with more than one CPU: a process with a thread on each,
+ * then a `summary:` line (cpus, threads, shootdowns, ipis,
+ * relocations_while_shared, data_errors, frames_leaked).  Skipped (true)
+ * on one CPU.  True if all went well.
+ */
+bool demo_cpus(void);
+
+/*
  * With on (the word "pictures"), print the dumps scripts/pictures.py
  * draws: demo_picture_kzone(tag) the kernel zone (part 1 calls it at its
  * fullest and at its end), demo_picture_process() a process's address

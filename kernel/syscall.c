@@ -120,12 +120,18 @@ static int sys_join(struct proc *p, uint32_t tid, uint32_t status, uint32_t c)
 	return proc_join((int)tid, status);
 }
 
+static int sys_pin(struct proc *p, uint32_t cpu, uint32_t b, uint32_t c)
+{
+	(void)p, (void)b, (void)c;
+	return proc_pin((int)cpu);
+}
+
 static const syscall_fn calls[SYS_COUNT] = {
 	[SYS_WRITE] = sys_write,     [SYS_EXIT] = sys_exit,   [SYS_GETPID] = sys_getpid,
 	[SYS_YIELD] = sys_yield,     [SYS_SBRK] = sys_sbrk,   [SYS_FORK] = sys_fork,
 	[SYS_WAIT] = sys_wait,       [SYS_MAP] = sys_map,     [SYS_UNMAP] = sys_unmap,
 	[SYS_PROTECT] = sys_protect, [SYS_EXEC] = sys_exec,   [SYS_SLEEP] = sys_sleep,
-	[SYS_THREAD] = sys_thread,   [SYS_JOIN] = sys_join,
+	[SYS_THREAD] = sys_thread,   [SYS_JOIN] = sys_join,   [SYS_PIN] = sys_pin,
 };
 
 /*

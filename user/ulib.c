@@ -92,6 +92,11 @@ int join(int tid, int *status)
 	return syscall(SYS_JOIN, tid, (int)status, 0);
 }
 
+int pin(int cpu)
+{
+	return syscall(SYS_PIN, cpu, 0, 0);
+}
+
 _Noreturn void thread_exit(int status)
 {
 	exit(status); /* SYS_EXIT ends only the thread, unless it is the leader */

@@ -83,6 +83,12 @@ int thread_create(int (*fn)(void *arg), void *arg, uint32_t stack_size);
 int thread_join(int tid, int *status);
 _Noreturn void thread_exit(int status);
 
+/*
+ * Run this thread on CPU cpu alone from now on (-1: on any CPU again): 0,
+ * or -SYS_EINVAL if processes do not run on that CPU.
+ */
+int pin(int cpu);
+
 /* The raw calls: a new thread at entry with ESP = esp; join without the stack's unmap. */
 int thread(void *entry, void *esp);
 int join(int tid, int *status);

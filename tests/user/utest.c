@@ -1586,6 +1586,44 @@ static int exec_with_threads_alive_is_busy(void)
 	return 0;
 }
 
+static volatile uint32_t pinned_sum;
+
+/* A thread pinned to the CPU of its argument: it adds that CPU's bit, then goes back to any CPU. */
+static int pinned_adder(void *arg)
+{
+	int cpu = (int)arg;
+
+	if (pin(cpu) != 0)
+		return 1;
+	__atomic_fetch_or(&pinned_sum, 1u << cpu, __ATOMIC_SEQ_CST);
+	return pin(-1) == 0 ? 0 : 2;
+}
+
+/*
+ * pin: the leader moves to each CPU processes run on, in turn, and back to
+ * any; the first number beyond them, and those below -1, are refused.  A
+ * thread pinned to each CPU runs there and ends.
+ */
+static int pin_takes_each_cpu_and_refuses_others(void)
+{
+	int n = 0, tids[8];
+
+	UCHECK_EQ(pin(-2), -SYS_EINVAL);
+	while (n < 8 && pin(n) == 0)
+		n++;
+	UCHECK(n >= 1);
+	UCHECK_EQ(pin(n), -SYS_EINVAL);
+	UCHECK_EQ(pin(1000), -SYS_EINVAL);
+	UCHECK_EQ(pin(-1), 0);
+	pinned_sum = 0;
+	for (int c = 0; c < n; c++)
+		tids[c] = start_thread(pinned_adder, (void *)c);
+	for (int c = 0; c < n; c++)
+		UCHECK_STATUS(joined(tids[c]), 0);
+	UCHECK_EQ(pinned_sum, (1u << n) - 1);
+	return 0;
+}
+
 /* ---- running a case ---------------------------------------------------------------------------------- */
 
 struct ucase {

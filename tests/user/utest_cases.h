@@ -96,6 +96,7 @@
 	X(74, fork_from_a_thread, 0)                                                   \
 	X(75, thread_refuses_bad_arguments_and_too_many, 0)                            \
 	X(76, exec_with_threads_alive_is_busy, 0)                                      \
-	X(77, thread_fault_kills_the_leader_too, UTEST_KILLED_FAULT)
+	X(77, thread_fault_kills_the_leader_too, UTEST_KILLED_FAULT)                   \
+	X(78, pin_takes_each_cpu_and_refuses_others, 0)
 
 #endif

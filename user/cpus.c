@@ -1,0 +1,175 @@
+/*
+ * cpus.c - one process with a thread on every CPU (the demo's part 4,
+ * `make run SMP=4`): its address space is live on all of them at once, and
+ * every change the kernel makes to it must reach them all before the call
+ * that made it returns.
+ *
+ * main(n): the leader stays on CPU 0 and starts a thread on each of CPUs
+ * 1 .. n-1 (pin).  Each thread keeps reading a page of its own, to check
+ * it, and the probe page, so that its CPU's TLB holds both.  Then:
+ *
+ *  1. ROUNDS rounds of unmap and map again.  The leader writes the round's
+ *     value into the probe page, waits until every thread has read it
+ *     there, unmaps the page, maps a zeroed page at the same address, and
+ *     tells them.  Each thread's next read of the probe must give 0: a CPU
+ *     that kept the old translation would still read the round's value (a
+ *     missing shootdown), which counts as a data error.
+ *  2. The leader touches one page in each of FAR_TABLES 4 MiB spans: each
+ *     needs a page table of its own, so the block grows, in place or into
+ *     a new run, while the threads run on it.  They go on checking their
+ *     pages through it.
+ *
+ * The leader then stops the threads, joins them and ends with the number
+ * of data errors (0 is success).  Every thread spins with `pause`, and
+ * waits for the others only in ring 3, so that each CPU keeps the space
+ * live from the start line to the end.
+ */
+#include "ulib.h"
+
+#define CPUS_MAX 8
+#define ROUNDS 16
+#define FAR_TABLES 40
+#define SPAN (4u << 20) /* what a page table maps */
+#define MAGIC 0x5EED0000u
+#define WORDS (PAGE_SIZE / sizeof(uint32_t))
+
+struct shared {
+	volatile int arrived;             /* threads at the start line */
+	volatile int round;               /* the round whose value the probe holds */
+	volatile int fresh;               /* the round whose probe was mapped again */
+	volatile int seen[CPUS_MAX];      /* the last round each thread read the value of */
+	volatile int checked[CPUS_MAX];   /* the last round each thread read the fresh page of */
+	volatile int errors[CPUS_MAX];
+	volatile int quit;
+};
+
+static struct shared *sh;
+static volatile uint32_t *probe;                /* a page of its own: unmapped and mapped again */
+static volatile uint32_t *own[CPUS_MAX];        /* each thread's page, which it checks */
+
+static void relax(void)
+{
+	__asm__ volatile("pause" ::: "memory");
+}
+
+static uint32_t pattern(int cpu, uint32_t i)
+{
+	return MAGIC ^ (uint32_t)cpu << 24 ^ i * 2654435761u;
+}
+
+/* Check this thread's page: the words that are not what it wrote. */
+static int check_own(int cpu)
+{
+	int bad = 0;
+
+	for (uint32_t i = 0; i < WORDS; i += 64)
+		bad += own[cpu][i] != pattern(cpu, i);
+	return bad;
+}
+
+/* Wait for the leader's `what` to reach r, checking this thread's page meanwhile. */
+static void wait_for(volatile int *what, int r, int cpu)
+{
+	while (*what < r && !sh->quit) {
+		sh->errors[cpu] += check_own(cpu);
+		relax();
+	}
+}
+
+static int worker(void *arg)
+{
+	int cpu = (int)(uint32_t)arg;
+
+	if (pin(cpu) < 0)
+		return 1;
+	for (uint32_t i = 0; i < WORDS; i += 64)
+		own[cpu][i] = pattern(cpu, i);
+	__atomic_fetch_add(&sh->arrived, 1, __ATOMIC_SEQ_CST);
+	for (int r = 1; r <= ROUNDS && !sh->quit; r++) {
+		wait_for(&sh->round, r, cpu);
+		while (*probe != MAGIC + (uint32_t)r && !sh->quit) /* now its TLB holds the probe */
+			relax();
+		sh->seen[cpu] = r;
+		wait_for(&sh->fresh, r, cpu);
+		if (*probe != 0) /* the old page's value: this CPU was not told */
+			sh->errors[cpu]++;
+		sh->checked[cpu] = r;
+	}
+	while (!sh->quit) {
+		sh->errors[cpu] += check_own(cpu);
+		relax();
+	}
+	sh->errors[cpu] += check_own(cpu);
+	return 0;
+}
+
+/* Wait until every thread's slot of `what` reaches r. */
+static void wait_all(volatile int *what, int n, int r)
+{
+	for (int c = 1; c < n; c++)
+		while (what[c] < r)
+			relax();
+}
+
+/* Part 1: the probe unmapped and mapped again under the threads' reads. */
+static int rounds(int n)
+{
+	for (int r = 1; r <= ROUNDS; r++) {
+		*probe = MAGIC + (uint32_t)r;
+		sh->round = r;
+		wait_all(sh->seen, n, r);
+		if (unmap((void *)probe, PAGE_SIZE) < 0 ||
+		    map((void *)probe, PAGE_SIZE, PROT_READ | PROT_WRITE) != (void *)probe)
+			return 1;
+		sh->fresh = r;
+		wait_all(sh->checked, n, r);
+	}
+	return 0;
+}
+
+/* Part 2: the block grows under the threads; the far pages read back. */
+static int grow(void)
+{
+	volatile uint32_t *far = map(NULL, FAR_TABLES * SPAN, PROT_READ | PROT_WRITE);
+	int bad = 0;
+
+	if (uerr((void *)far))
+		return 1;
+	for (uint32_t i = 0; i < FAR_TABLES; i++)
+		far[i * (SPAN / sizeof(uint32_t))] = MAGIC + i;
+	for (uint32_t i = 0; i < FAR_TABLES; i++)
+		bad += far[i * (SPAN / sizeof(uint32_t))] != MAGIC + i;
+	return bad + (unmap((void *)far, FAR_TABLES * SPAN) < 0);
+}
+
+int main(int n)
+{
+	int tids[CPUS_MAX], errors = 0;
+
+	if (n < 2 || n > CPUS_MAX || pin(0) < 0)
+		return 200;
+	char *mem = map(NULL, (2 + CPUS_MAX) * PAGE_SIZE, PROT_READ | PROT_WRITE);
+	if (uerr(mem))
+		return 201;
+	sh = (struct shared *)mem;
+	probe = (volatile uint32_t *)(mem + PAGE_SIZE);
+	for (int c = 0; c < CPUS_MAX; c++)
+		own[c] = (volatile uint32_t *)(mem + (2 + c) * PAGE_SIZE);
+	for (int c = 1; c < n; c++)
+		if ((tids[c] = thread_create(worker, (void *)(uint32_t)c, 2 * PAGE_SIZE)) < 0)
+			return 202;
+	while (sh->arrived < n - 1)
+		relax();
+	errors += rounds(n);
+	errors += grow();
+	sh->quit = 1;
+	for (int c = 1; c < n; c++) {
+		int status = 0;
+		if (thread_join(tids[c], &status) < 0 || status != 0)
+			errors++;
+		errors += sh->errors[c];
+	}
+	printf("cpus: %d threads on %d cpus, %d rounds, %d far tables: %d data errors\n", n - 1,
+	       n, ROUNDS, FAR_TABLES, errors);
+	return errors > 199 ? 199 : errors;
+}
