@@ -6,14 +6,17 @@
  *
  * main(n): the leader stays on CPU 0 and starts a thread on each of CPUs
  * 1 .. n-1 (pin).  Each thread keeps reading a page of its own, to check
- * it, and the probe page, so that its CPU's TLB holds both.  Then:
+ * it, and the probe page, so that its CPU's TLB holds both.  Once all are
+ * there:
  *
  *  1. ROUNDS rounds of unmap and map again.  The leader writes the round's
  *     value into the probe page, waits until every thread has read it
  *     there, unmaps the page, maps a zeroed page at the same address, and
  *     tells them.  Each thread's next read of the probe must give 0: a CPU
  *     that kept the old translation would still read the round's value (a
- *     missing shootdown), which counts as a data error.
+ *     missing shootdown), which counts as a data error.  In each round
+ *     every thread also maps a region of its own in a page table of its
+ *     own, writes it, makes it read-only, reads it back, and unmaps it.
  *  2. The leader touches one page in each of FAR_TABLES 4 MiB spans: each
  *     needs a page table of its own, so the block grows, in place or into
  *     a new run, while the threads run on it.  They go on checking their
@@ -32,9 +35,12 @@
 #define SPAN (4u << 20) /* what a page table maps */
 #define MAGIC 0x5EED0000u
 #define WORDS (PAGE_SIZE / sizeof(uint32_t))
+#define REGION_PAGES 8
+#define REGION_TOP 0xE0000000u /* MAP_LIMIT: thread c's region is in the span c below it */
 
 struct shared {
 	volatile int arrived;             /* threads at the start line */
+	volatile int go;                  /* all are there: the rounds begin */
 	volatile int round;               /* the round whose value the probe holds */
 	volatile int fresh;               /* the round whose probe was mapped again */
 	volatile int seen[CPUS_MAX];      /* the last round each thread read the value of */
@@ -67,6 +73,28 @@ static int check_own(int cpu)
 	return bad;
 }
 
+/*
+ * Thread cpu's round r in a region of its own: mapped, written, made
+ * read-only, read back and unmapped (each of the last two a shootdown to
+ * every other CPU).  The words that did not read back, or 1 if a call failed.
+ */
+static int own_region(int cpu, int r)
+{
+	uint32_t len = REGION_PAGES * PAGE_SIZE;
+	volatile uint32_t *m = (volatile uint32_t *)(REGION_TOP - (uint32_t)(cpu + 1) * SPAN);
+	int bad = 0;
+
+	if (map((void *)m, len, PROT_READ | PROT_WRITE) != (void *)m)
+		return 1;
+	for (uint32_t p = 0; p < REGION_PAGES; p++)
+		m[p * WORDS] = pattern(cpu, p) + (uint32_t)r;
+	if (protect((void *)m, len, PROT_READ) < 0)
+		return 1;
+	for (uint32_t p = 0; p < REGION_PAGES; p++)
+		bad += m[p * WORDS] != pattern(cpu, p) + (uint32_t)r;
+	return bad + (unmap((void *)m, len) < 0);
+}
+
 /* Wait for the leader's `what` to reach r, checking this thread's page meanwhile. */
 static void wait_for(volatile int *what, int r, int cpu)
 {
@@ -85,7 +113,9 @@ static int worker(void *arg)
 	for (uint32_t i = 0; i < WORDS; i += 64)
 		own[cpu][i] = pattern(cpu, i);
 	__atomic_fetch_add(&sh->arrived, 1, __ATOMIC_SEQ_CST);
+	wait_for(&sh->go, 1, cpu);
 	for (int r = 1; r <= ROUNDS && !sh->quit; r++) {
+		sh->errors[cpu] += own_region(cpu, r);
 		wait_for(&sh->round, r, cpu);
 		while (*probe != MAGIC + (uint32_t)r && !sh->quit) /* now its TLB holds the probe */
 			relax();
@@ -114,7 +144,10 @@ static void wait_all(volatile int *what, int n, int r)
 /* Part 1: the probe unmapped and mapped again under the threads' reads. */
 static int rounds(int n)
 {
+	int bad = 0;
+
 	for (int r = 1; r <= ROUNDS; r++) {
+		bad += own_region(0, r);
 		*probe = MAGIC + (uint32_t)r;
 		sh->round = r;
 		wait_all(sh->seen, n, r);
@@ -124,7 +157,7 @@ static int rounds(int n)
 		sh->fresh = r;
 		wait_all(sh->checked, n, r);
 	}
-	return 0;
+	return bad;
 }
 
 /* Part 2: the block grows under the threads; the far pages read back. */
@@ -160,6 +193,7 @@ int main(int n)
 			return 202;
 	while (sh->arrived < n - 1)
 		relax();
+	sh->go = 1;
 	errors += rounds(n);
 	errors += grow();
 	sh->quit = 1;
