@@ -15,6 +15,7 @@
 #include "frame.h"
 #include "kfixture.h"
 #include "programs.h"
+#include "smp.h"
 #include "status.h"
 #include "suites.h"
 #include "timer.h"
@@ -273,6 +274,39 @@ static void terminating_a_thread_ends_its_process(void)
 }
 
 /* A spurious IRQ 7 or 15, or an NMI (here raised by int), is counted and changes nothing else. */
+/*
+ * The demo's part 4 (user/cpus.c) as a stress: a thread on every CPU
+ * mapping, writing, protecting, reading back and unmapping regions of its
+ * own while the leader unmaps and maps the page they read, then grows the
+ * block until it moves under them.  It must end with no data error (a CPU
+ * left with a stale translation reads the old page), every change having
+ * reached every other CPU (ipis = shootdowns x the other CPUs), a block
+ * moved while shared, and every frame back (the teardown).  One CPU: the
+ * program refuses to run (status 200) and no CPU is interrupted.
+ */
+static void threads_on_every_cpu_see_every_change(void)
+{
+	uint32_t n = smp_running();
+	struct vm_stats vs;
+	int status = -1;
+
+	pt_vm_reset_stats();
+	int pid = proc_spawn("cpus", (int)n);
+	CHECK_GT(pid, 0);
+	CHECK_EQ(proc_run(), 0);
+	CHECK_OK(proc_reap(pid, &status));
+	pt_vm_get_stats(&vs);
+	if (n < 2) {
+		CHECK_EQ(status, 200);
+		CHECK_EQ(vs.ipis, 0);
+		return;
+	}
+	CHECK_EQ(status, 0);
+	CHECK_GT(vs.shootdowns, 0);
+	CHECK_EQ(vs.ipis, vs.shootdowns * (n - 1));
+	CHECK_GT(vs.relocations_while_shared, 0);
+}
+
 static void spurious_interrupts_and_nmis_are_ignored(void)
 {
 	uint32_t spurious = timer_spurious(), nmis = trap_nmis();
@@ -460,6 +494,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(threads_are_counted_apart_from_processes),
 	TEST_CASE(threads_are_listed_with_their_process),
 	TEST_CASE(terminating_a_thread_ends_its_process),
+	TEST_CASE(threads_on_every_cpu_see_every_change),
 	TEST_CASE(spurious_interrupts_and_nmis_are_ignored),
 	TEST_CASE(elf_loader_takes_a_good_program),
 	TEST_CASE(elf_loader_refuses_bad_images),
