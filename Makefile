@@ -161,6 +161,8 @@ $(eval $(call compile_rules,$(HBUILD),$(CC),HCFLAGS,HCFLAGS,CC-host))
 
 # what each folder of the i386 builds includes beyond the kernel's headers
 $(KBUILD)/demo/%.o $(BKBUILD)/demo/%.o: XINC := -Idemo
+# the kernel's kprintf holds the console's lock for a call (arch/i386/spinlock.h)
+$(KBUILD)/lib/%.o $(BKBUILD)/lib/%.o: XINC := -DPT_CONSOLE_LOCK
 $(KBUILD)/tests/%.o $(BKBUILD)/tests/%.o: XINC := -Itests -Itests/kernel -Itests/user
 $(KBUILD)/bench/%.o $(BKBUILD)/bench/%.o: XINC := -Itests -Ibench/kernel
 

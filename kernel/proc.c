@@ -19,6 +19,7 @@
 #include "procdef.h"
 #include "check.h"
 #include "cpu.h"
+#include "debug.h"
 #include "elf.h"
 #include "errors.h"
 #include "frame.h"
@@ -292,6 +293,7 @@ static void run_one(struct proc *p)
 {
 	uint32_t me = smp_self(); /* this is the CPU's own stack: still this CPU after the switch */
 
+	DEBUG_ASSERT(klock_held());
 	if (!activate(p))
 		return;
 	running_on[me] = p;
@@ -1089,6 +1091,7 @@ static bool user_page_fault(struct trap_frame *tf, vaddr_t addr, uint32_t err)
 	(void)tf;
 	if (!current)
 		return false;
+	DEBUG_ASSERT(klock_held());
 	disk_noise();
 	struct fault_outcome o = user_fault(current, addr, err);
 	proc_end_if_doomed(); /* chosen to make room: its line is printed */

@@ -4,11 +4,13 @@
  * result, which lands in the caller's EAX.  Every user pointer goes through
  * ufault.c's checked copies.
  */
+#include "debug.h"
 #include "errors.h"
 #include "idt.h"
 #include "lib.h"
 #include "procdef.h"
 #include "seam.h"
+#include "spinlock.h"
 #include "syscall.h"
 #include "uapi.h"
 
@@ -153,6 +155,7 @@ static bool syscall_trap(struct trap_frame *tf)
 
 	if (!current || !trap_from_user(tf))
 		return false;
+	DEBUG_ASSERT(klock_held()); /* every call uses the process table or the core */
 	if (n >= SYS_COUNT || !calls[n])
 		tf->eax = (uint32_t)-SYS_ENOSYS;
 	else

@@ -175,9 +175,26 @@ static void console_putc(char c, void *ctx)
 	hw_putc(c);
 }
 
+#ifdef PT_CONSOLE_LOCK
+/* A kernel of several CPUs: one call's text at a time on the console (its spinlock.h). */
+void console_lock(void);
+void console_unlock(void);
+#else
+static void console_lock(void)
+{
+}
+
+static void console_unlock(void)
+{
+}
+#endif
+
 int kvprintf(const char *fmt, va_list ap)
 {
-	return kvformat(console_putc, NULL, fmt, ap);
+	console_lock();
+	int n = kvformat(console_putc, NULL, fmt, ap);
+	console_unlock();
+	return n;
 }
 
 int kprintf(const char *fmt, ...)

@@ -25,6 +25,7 @@ static struct cpu cpus[CPU_MAX];
 static uint32_t ncpus = 1; /* entries of cpus[] in use */
 static uint32_t nrunning = 1; /* CPUs that run: cpus[0 .. nrunning) */
 static bool numbered;        /* smp_self may read the local APIC: apic_index[] is filled */
+static bool serving;         /* the APs are counted in: they may take work */
 static uint8_t apic_index[256]; /* a local APIC ID's CPU number */
 static void (*ap_work)(uint32_t cpu);
 static uint8_t ap_stacks[CPU_MAX - 1][AP_STACK_SIZE] __attribute__((aligned(16)));
@@ -81,7 +82,7 @@ void smp_set_ap_work(void (*fn)(uint32_t cpu))
 
 void smp_wake(uint32_t mask)
 {
-	for (uint32_t i = 1; i < nrunning; i++)
+	for (uint32_t i = 0; i < nrunning; i++)
 		if ((mask & BIT(i)) && i != smp_self())
 			lapic_send(cpus[i].apic_id, WAKE_VECTOR);
 }
@@ -115,7 +116,7 @@ static _Noreturn void ap_loop(struct cpu *c, uint32_t index)
 			__atomic_store_n(&c->call, NULL, __ATOMIC_RELEASE);
 			continue;
 		}
-		if (ap_work && __atomic_load_n(&numbered, __ATOMIC_ACQUIRE))
+		if (ap_work && __atomic_load_n(&serving, __ATOMIC_ACQUIRE))
 			ap_work(index);
 		if (!__atomic_load_n(&c->call, __ATOMIC_ACQUIRE))
 			wait_for_interrupt();
@@ -181,9 +182,8 @@ static void serve_cpus(uint32_t n)
 	idt_enable(WAKE_VECTOR, 0, wake);
 	idt_enable(LAPIC_SPURIOUS_VECTOR, 0, spurious);
 	timer_init_lapic();
-	apic_index[cpus[0].apic_id & 0xFF] = 0;
 	nrunning = n;
-	__atomic_store_n(&numbered, true, __ATOMIC_RELEASE);
+	__atomic_store_n(&serving, true, __ATOMIC_RELEASE);
 	int rc = pt_smp_init(n, &core_ops);
 	if (rc < 0)
 		panic("smp: the core takes no %u cpus: %s", n, err_name(rc));
@@ -311,6 +311,8 @@ void smp_start(bool trampoline_free)
 		map_ioapics();
 	if (!why && ncpus > 1) {
 		copy_trampoline();
+		apic_index[cpus[0].apic_id & 0xFF] = 0;
+		__atomic_store_n(&numbered, true, __ATOMIC_RELEASE); /* each AP knows itself from the start */
 		/* one that did not answer may still come and read the next one's parameters */
 		while (started + 1 < ncpus && start_ap(started + 1))
 			started++;

@@ -9,6 +9,7 @@ static struct spinlock klock = { .locked = 1, .cpu = 0, .name = "the big kernel 
 				 .rank = KLOCK_RANK };
 static uint32_t held_ranks[CPU_MAX] = { BIT(KLOCK_RANK) }; /* bit r: it holds a lock of rank r */
 static uint32_t waits;
+static uint32_t sleepers; /* bit i: CPU i sleeps until the big lock is given back */
 
 #define NO_CPU UINT32_MAX
 
@@ -57,12 +58,34 @@ void spin_unlock(struct spinlock *l)
 	ASSERT(spin_held(l));
 	held_ranks[me] &= ~BIT(l->rank);
 	l->cpu = NO_CPU; /* before the lock is free: a CPU that takes it next never reads us in it */
-	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&l->locked, 0, __ATOMIC_SEQ_CST); /* before klock_give reads the sleepers */
 }
 
 bool spin_held(const struct spinlock *l)
 {
 	return l->locked && l->cpu == smp_self();
+}
+
+/*
+ * Wait for the big lock asleep, in hlt with interrupts on: a shootdown from
+ * the holder is taken at once, and a CPU that waits costs its host nothing
+ * (a spinning virtual CPU would take a host CPU from the holder).  The
+ * sleeper's bit is set before its last try, and the holder reads the bits
+ * after it gives the lock back, both sequentially consistent: a CPU whose
+ * try failed is seen, and woken (klock_give).  Any other interrupt wakes
+ * it too, to try again.
+ */
+static void sleep_for_klock(uint32_t me)
+{
+	for (;;) {
+		__atomic_fetch_or(&sleepers, BIT(me), __ATOMIC_SEQ_CST);
+		bool got = try_take(&klock);
+		if (!got)
+			wait_for_interrupt();
+		__atomic_fetch_and(&sleepers, ~BIT(me), __ATOMIC_SEQ_CST);
+		if (got || try_take(&klock))
+			return;
+	}
 }
 
 void klock_take(void)
@@ -73,12 +96,7 @@ void klock_take(void)
 	check_order(&klock, me);
 	if (!try_take(&klock)) {
 		__atomic_fetch_add(&waits, 1, __ATOMIC_RELAXED);
-		do {
-			sti(); /* a shootdown may come from the holder: take it while waiting */
-			while (__atomic_load_n(&klock.locked, __ATOMIC_RELAXED))
-				cpu_relax();
-			cli();
-		} while (!try_take(&klock));
+		sleep_for_klock(me);
 	}
 	taken(&klock, me);
 }
@@ -86,6 +104,9 @@ void klock_take(void)
 void klock_give(void)
 {
 	spin_unlock(&klock);
+	uint32_t asleep = __atomic_load_n(&sleepers, __ATOMIC_SEQ_CST);
+	if (asleep)
+		smp_wake(asleep);
 }
 
 bool klock_held(void)
@@ -96,4 +117,35 @@ bool klock_held(void)
 uint32_t klock_waits(void)
 {
 	return waits;
+}
+
+static struct spinlock console = SPINLOCK_INIT("the console", CONSOLE_RANK);
+static uint32_t console_depth[CPU_MAX];   /* calls of the CPU holding it, nested */
+static bool console_irqs_were_on[CPU_MAX];
+
+void console_lock(void)
+{
+	bool on = interrupts_on();
+
+	cli();
+	uint32_t me = smp_self();
+	if (spin_held(&console)) {
+		console_depth[me]++;
+		return;
+	}
+	spin_lock(&console);
+	console_depth[me] = 1;
+	console_irqs_were_on[me] = on;
+}
+
+void console_unlock(void)
+{
+	uint32_t me = smp_self();
+
+	if (--console_depth[me] > 0)
+		return;
+	bool on = console_irqs_were_on[me];
+	spin_unlock(&console);
+	if (on)
+		sti();
 }

@@ -13,9 +13,10 @@
  *    return to ring 3 gives it back (trap_user_leave).  The scheduler holds
  *    it across a switch: the process switched to gives it back on its way
  *    out to ring 3, and takes it again on its next trap.
- *  - A CPU waits for the lock with interrupts ON.  The holder may be
- *    sending it a TLB shootdown (cpus.h) and waiting for the answer; a
- *    waiter that took no interrupt would wait for ever, and so would the
+ *  - A CPU waits for the lock with interrupts ON, asleep in hlt, and the
+ *    CPU giving the lock back wakes the sleepers (WAKE_VECTOR).  The holder
+ *    may be sending it a TLB shootdown (cpus.h) and waiting for the answer;
+ *    a waiter that took no interrupt would wait for ever, and so would the
  *    holder.  The handlers of what may come then (the shootdown, a wake-up,
  *    a timer tick that finds the kernel interrupted) take no lock.
  *  - An interrupt from ring 3 on a CPU not holding the lock takes it like
@@ -23,12 +24,17 @@
  *
  * Every other lock is a struct spinlock with a rank: a CPU takes locks in
  * increasing rank only, the big lock (rank KLOCK_RANK) first, and the
- * kernel checks it on every acquisition (a panic names both locks).  A
+ * kernel checks it on every acquisition (a panic names the lock).  A
  * spinlock is held with interrupts off, for a few lines, by code that
  * waits for no other CPU while holding it.  The order, lowest first:
  *
- *   KLOCK_RANK      the big kernel lock        everything of the kernel
- *   CONSOLE_RANK    the console                a line of kprintf at a time
+ *   KLOCK_RANK      the big kernel lock   the process table, the core (frames,
+ *                                         trackers, spaces, kmap, pager, swap
+ *                                         slots), the disk
+ *   CONSOLE_RANK    the console           one kprintf call's text at a time
+ *
+ * A CPU may print holding the big lock, or not (an AP starting, a trap's
+ * report); it may never take the big lock while it prints.
  */
 #ifndef PAGETRACK_SPINLOCK_H
 #define PAGETRACK_SPINLOCK_H
@@ -72,6 +78,14 @@ bool klock_held(void);
 
 /* How many times a CPU found the big lock taken and waited: contention. */
 uint32_t klock_waits(void);
+
+/*
+ * The console's lock, around each kprintf call (lib/printf.c in the
+ * kernel's build): interrupts off while held, and taken again by the CPU
+ * holding it (a panic or a trap's report inside a kprintf) without waiting.
+ */
+void console_lock(void);
+void console_unlock(void);
 
 /* Let the other CPUs (and, under QEMU, the other virtual CPUs) run a little: a spin's body. */
 static inline void cpu_relax(void)
