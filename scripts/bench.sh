@@ -10,14 +10,21 @@
 # boots it again without -icount and with "bench only=disk": the paging-out
 # figures in the host's time, where a disk transfer costs what QEMU's disk
 # emulation costs (under -icount it costs almost nothing), and the goals of
-# the swap ratios are judged there.  All print lines `bench: key=value`.  A host figure is the median of its values over
+# the swap ratios are judged there.  A third boot, on 4 CPUs (--smp 4) without
+# -icount, "bench only=smp": TLB shootdowns and four forkwait programs on one
+# CPU against four, in host time (under -icount the virtual CPUs share one
+# instruction clock: no speed-up can show, and an IPI's answer waits for the
+# sender's slice to end).  The -icount boot stays on one CPU: with four, every
+# TLB change takes the path of several CPUs, and its figures would move.
+# All print lines `bench: key=value`.  A host figure is the median of its values over
 # the runs (a ratio is measured within each run, then the median taken).
 # This script gathers them in the directory of BENCH-HOST:
 #
 #   results.json   one flat JSON object of named numbers
 #   bench.svg      the plot
 #   machine.txt    the machine the figures come from
-#   host-<n>.log, kernel.log, kernel-disk.log, growth.dat, plot/   what the runs wrote
+#   host-<n>.log, kernel.log, kernel-disk.log, kernel-smp.log, growth.dat, plot/
+#                  what the runs wrote
 #
 # and prints every figure with its goal.  Exits 1 if a run fails or a
 # figure is missing.
@@ -102,6 +109,10 @@ kernel_block_in_ns             ns      -         host time: its block back in
 kernel_block_out_in_writes     pages   -         pages written by one round out and in
 kernel_block_out_in_reads      pages   -         pages read by it
 kernel_thrash_ram_pages        pages   -         user frames the thrash curve's working set has
+kernel_unmap_4cpu_cycles       ticks   -         host time, 4 CPUs: unmap one page of a space live here alone
+kernel_shootdown_1_cycles      ticks   -         host time, 4 CPUs: the same, the space live on 1 other CPU too
+kernel_shootdown_3_cycles      ticks   -         host time, 4 CPUs: the same, live on 3 other CPUs too
+kernel_forkwait_4cpu_speedup   x       -         host time: 4 forkwait programs on 1 CPU / on 4 CPUs
 "
 
 timeout_s=120
@@ -154,6 +165,9 @@ run_benchmarks() {
 	echo "bench.sh: kernel disk benchmarks under QEMU in host time ($kernel)"
 	"$here/qemu.sh" --swap "$SWAP_MIB" --timeout "$timeout_s" --args "bench only=disk" "$kernel" >"$out/kernel-disk.log" ||
 		die "the kernel disk benchmarks failed (see $out/kernel-disk.log)"
+	echo "bench.sh: kernel benchmarks of 4 CPUs under QEMU in host time ($kernel)"
+	"$here/qemu.sh" --smp 4 --timeout "$timeout_s" --args "bench only=smp" "$kernel" >"$out/kernel-smp.log" ||
+		die "the kernel benchmarks of 4 CPUs failed (see $out/kernel-smp.log)"
 }
 
 # The `bench: key=value` lines of a log, as "key value".
@@ -181,6 +195,7 @@ collect() {
 		}'
 	figures_of "$out/kernel.log"
 	figures_of "$out/kernel-disk.log"
+	figures_of "$out/kernel-smp.log"
 }
 
 value_of() {

@@ -35,6 +35,8 @@
 #include "pager.h"
 #include "swap.h"
 #include "uapi.h"
+#include "smp.h"
+#include "spinlock.h"
 
 #define URW (VM_USER | VM_WRITE)
 #define REPS 15          /* samples of each batched figure */
@@ -853,6 +855,212 @@ static uint32_t tsc_mhz(void)
 	return least;
 }
 
+/* ---- several CPUs ------------------------------------------------------------------ */
+
+#define SD_VA 0x60000000u
+#define SD_SPARES 2u     /* pages that keep the table in place while one comes and goes */
+#define FW_PROGRAMS 4u   /* forkwait programs run side by side */
+#define FW_ROUNDS 400    /* forks of each */
+#define FW_REPS 5        /* timings of each CPU count, alternated */
+
+/* The space the APs run while the boot CPU times its unmaps, and when they may leave it. */
+static struct {
+	int as;
+	volatile uint32_t leave;
+	volatile uint32_t on; /* APs running it */
+} sd;
+
+/* pt_vm_activate on an AP, whose call runs outside the big kernel lock. */
+static void ap_activate(int as)
+{
+	cli();
+	klock_take();
+	pt_vm_activate(as);
+	klock_give();
+	sti();
+}
+
+/*
+ * An AP's call: run sd.as and sleep until told to leave.  Asleep in hlt it
+ * executes nothing, so that under -icount the boot CPU's clock counts the
+ * shootdown and no AP's spinning.
+ */
+static void sd_ap(void *arg)
+{
+	(void)arg;
+	ap_activate(sd.as);
+	__atomic_add_fetch(&sd.on, 1, __ATOMIC_RELEASE);
+	cli();
+	while (!__atomic_load_n(&sd.leave, __ATOMIC_ACQUIRE))
+		wait_for_interrupt(); /* a shootdown wakes it, and it sleeps again */
+	sti();
+	ap_activate(0);
+}
+
+static void nothing(void *arg)
+{
+	(void)arg;
+}
+
+/*
+ * Have APs 1 .. n run sd_ap, and wait with the big lock given back, which
+ * an AP needs to activate and which an idle AP takes to look for processes
+ * before it can take a call.  Returns false if one could not be called.
+ */
+static bool sd_start(uint32_t n)
+{
+	sd.leave = 0;
+	sd.on = 0;
+	for (uint32_t c = 1; c <= n; c++)
+		if (smp_call(c, sd_ap, NULL) < 0)
+			return false;
+	klock_give();
+	while (__atomic_load_n(&sd.on, __ATOMIC_ACQUIRE) < n)
+		cpu_relax();
+	klock_take();
+	return true;
+}
+
+static void sd_stop(uint32_t n)
+{
+	__atomic_store_n(&sd.leave, 1, __ATOMIC_RELEASE);
+	smp_wake((uint32_t)MASK(n + 1) & ~1u);
+	klock_give();
+	for (uint32_t c = 1; c <= n; c++)
+		smp_call_wait(c);
+	klock_take();
+}
+
+/* Every AP out of its idle look for processes and asleep, before any timing. */
+static bool settle_aps(void)
+{
+	for (uint32_t c = 1; c < smp_running(); c++)
+		if (smp_call(c, nothing, NULL) < 0)
+			return false;
+	klock_give();
+	for (uint32_t c = 1; c < smp_running(); c++)
+		smp_call_wait(c);
+	klock_take();
+	return true;
+}
+
+/* REPS unmaps of one page of sd.as, live here and on others APs; the cycles of each in samples. */
+static bool unmap_rounds(paddr_t f)
+{
+	for (int r = -1; r < (int)REPS; r++) {
+		pt_frame_ref(f); /* the reference the mapping takes over */
+		if (pt_vm_map(sd.as, SD_VA, f, URW) < 0)
+			return failure("shootdown map");
+		uint64_t t0 = rdtsc();
+		int rc = pt_vm_unmap(sd.as, SD_VA);
+		uint64_t t1 = rdtsc();
+		if (rc < 0)
+			return failure("shootdown unmap");
+		if (r >= 0)
+			samples[r] = (uint32_t)(t1 - t0);
+	}
+	return true;
+}
+
+/* pt_vm_unmap of one page in a space live here and on `others` APs; key's figure. */
+static bool bench_unmap_shared(uint32_t others, const char *key)
+{
+	paddr_t f;
+	bool ok = pt_frame_alloc(ZONE_USER, &f) == 0;
+
+	sd.as = pt_vm_create();
+	ok = ok && sd.as >= 0;
+	for (uint32_t i = 1; ok && i <= SD_SPARES; i++)
+		ok = pt_vm_map_zero(sd.as, SD_VA + i * PAGE_SIZE, URW) == 0;
+	ok = ok && pt_vm_activate(sd.as) == 0 && sd_start(others);
+	struct vm_stats s0, s1;
+	pt_vm_get_stats(&s0);
+	ok = ok && unmap_rounds(f);
+	pt_vm_get_stats(&s1);
+	sd_stop(others);
+	pt_vm_activate(0);
+	pt_vm_destroy(sd.as);
+	pt_frame_unref(f);
+	if (!ok)
+		return failure(key);
+	if (s1.ipis - s0.ipis != (REPS + 1) * others) {
+		kprintf("kbench: %s: %u IPIs, not %u\n", key, s1.ipis - s0.ipis, (REPS + 1) * others);
+		return false;
+	}
+	report(key, median(samples, REPS));
+	return true;
+}
+
+/* TSC ticks for FW_PROGRAMS forkwait programs run together on `cpus` CPUs; 0 if one failed. */
+static uint64_t forkwait_together(uint32_t cpus)
+{
+	int pids[FW_PROGRAMS];
+	bool ok = true;
+
+	proc_set_cpus(cpus);
+	uint64_t t0 = rdtsc();
+	for (uint32_t i = 0; i < FW_PROGRAMS; i++)
+		ok = (pids[i] = proc_spawn("forkwait", FW_ROUNDS)) >= 0 && ok;
+	proc_run();
+	for (uint32_t i = 0; i < FW_PROGRAMS; i++) {
+		int status = -1;
+		ok = pids[i] >= 0 && proc_reap(pids[i], &status) == 0 && status == 0 && ok;
+	}
+	uint64_t t = rdtsc() - t0;
+	proc_set_cpus(1);
+	return ok ? t : 0;
+}
+
+/*
+ * Four forkwait programs on one CPU against four, in host time: the ratio
+ * of the medians, in hundredths.
+ */
+static bool bench_forkwait_4cpu(void)
+{
+	uint32_t one[FW_REPS], four[FW_REPS];
+
+	for (uint32_t r = 0; r < FW_REPS; r++) {
+		uint64_t a = forkwait_together(1), b = forkwait_together(4);
+		if (a == 0 || b == 0)
+			return failure("forkwait on 1 and 4 cpus");
+		one[r] = (uint32_t)(a >> 10); /* TSC ticks / 1024: fits, ratios keep */
+		four[r] = (uint32_t)(b >> 10);
+	}
+	uint32_t m1 = median(one, FW_REPS), m4 = median(four, FW_REPS);
+	uint32_t x100 = m4 ? m1 / m4 * 100 + m1 % m4 * 100 / m4 : 0; /* no 64-bit division */
+	kprintf("kbench: %u forkwait programs of %u forks: 1 cpu %u, 4 cpus %u (TSC ticks / 1024)\n",
+		FW_PROGRAMS, FW_ROUNDS, m1, m4);
+	kprintf("bench: kernel_forkwait_4cpu_speedup=%u.%02u\n", x100 / 100, x100 % 100);
+	return true;
+}
+
+/*
+ * `bench only=smp`, on 4 CPUs without -icount, in host time (TSC ticks at
+ * kernel_tcg_tsc_mhz): an unmap that interrupts no other CPU, one and
+ * three, and the speed-up of four forkwait programs.  Not under -icount:
+ * there the virtual CPUs share one instruction clock, so none can be
+ * faster, and QEMU passes from one to the next only when a slice of it
+ * ends, so that an IPI's answer takes a slice's worth of the waiter's
+ * spinning.
+ */
+static int kbench_smp(void)
+{
+	bool ok;
+
+	if (smp_running() < 4) {
+		kprintf("kbench: only=smp wants 4 cpus, not %u\n", smp_running());
+		return -1;
+	}
+	kprintf("kbench: smp: TSC ticks of the host's clock (QEMU without -icount)\n");
+	ok = settle_aps();
+	ok = ok && bench_unmap_shared(0, "kernel_unmap_4cpu_cycles");
+	ok = ok && bench_unmap_shared(1, "kernel_shootdown_1_cycles");
+	ok = ok && bench_unmap_shared(3, "kernel_shootdown_3_cycles");
+	ok = ok && bench_forkwait_4cpu();
+	kprintf("kbench: %s\n", ok ? "done" : "FAIL");
+	return ok ? 0 : -1;
+}
+
 /*
  * `bench only=disk`: the paging-out figures in host time, in a boot
  * without -icount, where a transfer costs what QEMU's disk costs.
@@ -880,7 +1088,9 @@ int kbench_run(const char *cmdline)
 	if (cmdline_option(cmdline, "only", only, sizeof(only)) == 0) {
 		if (strcmp(only, "disk") == 0)
 			return kbench_disk();
-		kprintf("kbench: only=%s: the benchmarks know only=disk\n", only);
+		if (strcmp(only, "smp") == 0)
+			return kbench_smp();
+		kprintf("kbench: only=%s: the benchmarks know only=disk and only=smp\n", only);
 		return -1;
 	}
 	kprintf("kbench: cycles are TSC ticks (under QEMU -icount shift=0: instructions)\n");
