@@ -352,6 +352,8 @@ static void ap_work(uint32_t me)
 {
 	struct proc *p;
 
+	if (me >= __atomic_load_n(&open_cpus, __ATOMIC_ACQUIRE))
+		return; /* no processes for it: it sleeps without the lock (smp_call needs that) */
 	klock_take();
 	while (me < open_cpus && (p = pick_next()))
 		run_one(p);
@@ -376,7 +378,7 @@ int proc_run(void)
 	struct proc *p;
 	int blocked = 0;
 
-	open_cpus = run_cpus;
+	__atomic_store_n(&open_cpus, run_cpus, __ATOMIC_RELEASE);
 	smp_wake((uint32_t)MASK(open_cpus) & ~1u);
 	for (;;) {
 		if ((p = pick_next()))
@@ -386,7 +388,7 @@ int proc_run(void)
 		else
 			break;
 	}
-	open_cpus = 1;
+	__atomic_store_n(&open_cpus, 1, __ATOMIC_RELEASE);
 	pt_vm_activate(0);
 	for (int i = 0; i < NPROC; i++)
 		blocked += procs[i].state == P_WAITING;
