@@ -18,12 +18,22 @@ static bool interrupts_on(void)
 	return read_eflags() & BIT(EFLAGS_IF_BIT);
 }
 
+uint32_t locks_held(void)
+{
+	return held_ranks[smp_self()];
+}
+
+bool lock_order_allows(uint32_t held, enum lock_rank r)
+{
+	return (held >> r) == 0;
+}
+
 /* The ranked-order check, before this CPU takes l. */
 static void check_order(const struct spinlock *l, uint32_t me)
 {
 	if (spin_held(l))
 		panic("spin_lock: %s taken twice on cpu %u", l->name, me);
-	if (held_ranks[me] >> l->rank)
+	if (!lock_order_allows(held_ranks[me], l->rank))
 		panic("spin_lock: %s (rank %u) taken on cpu %u holding a lock of rank %u or above",
 		      l->name, l->rank, me, l->rank);
 }

@@ -87,6 +87,12 @@ uint32_t klock_waits(void);
 void console_lock(void);
 void console_unlock(void);
 
+/* The ranks of the locks this CPU holds: bit r for rank r. */
+uint32_t locks_held(void);
+
+/* Whether a CPU holding the ranks of `held` may take a lock of rank r: every one it holds is lower. */
+bool lock_order_allows(uint32_t held, enum lock_rank r);
+
 /* Let the other CPUs (and, under QEMU, the other virtual CPUs) run a little: a spin's body. */
 static inline void cpu_relax(void)
 {

@@ -562,6 +562,30 @@ static void every_ap_goes_back_to_the_master_and_every_frame_with_it(void)
 	RUN(fx_check_back(&fx_start));
 }
 
+/*
+ * The locks' order (spinlock.h): kmain's context holds the big lock alone;
+ * a kprintf holds the console's too, and gives it back; the order checker
+ * lets the console's lock be taken after the big one, never the big one
+ * after the console's nor either twice.
+ */
+static void the_locks_are_taken_in_their_order(void)
+{
+	CHECK(klock_held());
+	CHECK_EQ(locks_held(), BIT(KLOCK_RANK));
+	console_lock();
+	CHECK_EQ(locks_held(), BIT(KLOCK_RANK) | BIT(CONSOLE_RANK));
+	console_lock(); /* again, as a panic inside a kprintf would */
+	console_unlock();
+	CHECK_EQ(locks_held(), BIT(KLOCK_RANK) | BIT(CONSOLE_RANK));
+	console_unlock();
+	CHECK_EQ(locks_held(), BIT(KLOCK_RANK));
+	CHECK(lock_order_allows(0, KLOCK_RANK));
+	CHECK(lock_order_allows(BIT(KLOCK_RANK), CONSOLE_RANK));
+	CHECK(!lock_order_allows(BIT(KLOCK_RANK), KLOCK_RANK));
+	CHECK(!lock_order_allows(BIT(CONSOLE_RANK), KLOCK_RANK));
+	CHECK(!lock_order_allows(BIT(KLOCK_RANK) | BIT(CONSOLE_RANK), CONSOLE_RANK));
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(the_madt_lists_the_cpus_qemu_was_given),
 	TEST_CASE(every_cpu_started_once_with_an_apic_id_of_its_own),
@@ -573,6 +597,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(an_unmap_reaches_every_ap_at_once),
 	TEST_CASE(a_block_that_moves_takes_every_ap_along),
 	TEST_CASE(every_ap_goes_back_to_the_master_and_every_frame_with_it),
+	TEST_CASE(the_locks_are_taken_in_their_order),
 };
 
 DEFINE_SUITE(smp_suite, "smp", cases, fx_setup, smp_teardown);
