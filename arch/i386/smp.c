@@ -23,10 +23,10 @@ static struct madt_info madt;
 static bool have_madt;
 static struct cpu cpus[CPU_MAX];
 static uint32_t ncpus = 1; /* entries of cpus[] in use */
-static uint32_t nrunning = 1; /* CPUs that run: cpus[0 .. nrunning) */
-static bool numbered;        /* smp_self may read the local APIC: apic_index[] is filled */
+uint32_t smp_nrunning = 1;   /* CPUs that run: cpus[0 .. smp_nrunning) */
+bool smp_numbered;           /* smp_self may read the local APIC: smp_apic_index[] is filled */
 static bool serving;         /* the APs are counted in: they may take work */
-static uint8_t apic_index[256]; /* a local APIC ID's CPU number */
+uint8_t smp_apic_index[256];
 static void (*ap_work)(uint32_t cpu);
 static uint8_t ap_stacks[CPU_MAX - 1][AP_STACK_SIZE] __attribute__((aligned(16)));
 
@@ -65,14 +65,10 @@ const struct cpu *smp_cpu(uint32_t i)
 	return &cpus[i];
 }
 
-uint32_t smp_running(void)
+/* pt_smp_ops wants a function: smp_self is inline. */
+static uint32_t cpu_id(void)
 {
-	return nrunning;
-}
-
-uint32_t smp_self(void)
-{
-	return numbered ? apic_index[lapic_id() & 0xFF] : 0;
+	return smp_self();
 }
 
 void smp_set_ap_work(void (*fn)(uint32_t cpu))
@@ -82,14 +78,14 @@ void smp_set_ap_work(void (*fn)(uint32_t cpu))
 
 void smp_wake(uint32_t mask)
 {
-	for (uint32_t i = 0; i < nrunning; i++)
+	for (uint32_t i = 0; i < smp_nrunning; i++)
 		if ((mask & BIT(i)) && i != smp_self())
 			lapic_send(cpus[i].apic_id, WAKE_VECTOR);
 }
 
 int smp_call(uint32_t cpu, void (*fn)(void *), void *arg)
 {
-	if (cpu == 0 || cpu >= nrunning || cpus[cpu].call)
+	if (cpu == 0 || cpu >= smp_nrunning || cpus[cpu].call)
 		return -E_INVAL;
 	cpus[cpu].call_arg = arg;
 	__atomic_store_n(&cpus[cpu].call, fn, __ATOMIC_RELEASE);
@@ -99,7 +95,7 @@ int smp_call(uint32_t cpu, void (*fn)(void *), void *arg)
 
 void smp_call_wait(uint32_t cpu)
 {
-	ASSERT(cpu > 0 && cpu < nrunning);
+	ASSERT(cpu > 0 && cpu < smp_nrunning);
 	while (__atomic_load_n(&cpus[cpu].call, __ATOMIC_ACQUIRE))
 		cpu_relax();
 }
@@ -167,13 +163,13 @@ static bool spurious(struct trap_frame *tf)
 /* pt_smp_ops: the core's way to the CPUs. */
 static void send_shootdown(uint32_t mask)
 {
-	for (uint32_t i = 0; i < nrunning; i++)
+	for (uint32_t i = 0; i < smp_nrunning; i++)
 		if (mask & BIT(i))
 			if (lapic_send(cpus[i].apic_id, SHOOTDOWN_VECTOR) < 0)
 				panic("shootdown: cpu %u's local APIC took no IPI", i);
 }
 
-static const struct pt_smp_ops core_ops = { .cpu_id = smp_self, .send_ipi = send_shootdown };
+static const struct pt_smp_ops core_ops = { .cpu_id = cpu_id, .send_ipi = send_shootdown };
 
 /* The APs run: open their vectors, and tell the core of them. */
 static void serve_cpus(uint32_t n)
@@ -182,7 +178,7 @@ static void serve_cpus(uint32_t n)
 	idt_enable(WAKE_VECTOR, 0, wake);
 	idt_enable(LAPIC_SPURIOUS_VECTOR, 0, spurious);
 	timer_init_lapic();
-	nrunning = n;
+	smp_nrunning = n;
 	__atomic_store_n(&serving, true, __ATOMIC_RELEASE);
 	int rc = pt_smp_init(n, &core_ops);
 	if (rc < 0)
@@ -231,7 +227,7 @@ static bool number_aps(void)
 				.apic_id = madt.apic_ids[i], .stack = (uint32_t)ap_stacks[n - 1],
 				.stack_size = AP_STACK_SIZE, .gdt = gdt_cpu_table(n), .tss = gdt_cpu_tss(n),
 			};
-			apic_index[madt.apic_ids[i] & 0xFF] = (uint8_t)n;
+			smp_apic_index[madt.apic_ids[i] & 0xFF] = (uint8_t)n;
 		}
 	}
 	return found;
@@ -311,8 +307,8 @@ void smp_start(bool trampoline_free)
 		map_ioapics();
 	if (!why && ncpus > 1) {
 		copy_trampoline();
-		apic_index[cpus[0].apic_id & 0xFF] = 0;
-		__atomic_store_n(&numbered, true, __ATOMIC_RELEASE); /* each AP knows itself from the start */
+		smp_apic_index[cpus[0].apic_id & 0xFF] = 0;
+		__atomic_store_n(&smp_numbered, true, __ATOMIC_RELEASE); /* each AP knows itself from the start */
 		/* one that did not answer may still come and read the next one's parameters */
 		while (started + 1 < ncpus && start_ap(started + 1))
 			started++;

@@ -22,6 +22,7 @@
 #ifndef PAGETRACK_SMP_H
 #define PAGETRACK_SMP_H
 
+#include "apic.h"
 #include "types.h"
 
 #define CPU_MAX 8           /* CPUs the kernel takes; more are left halted */
@@ -72,11 +73,22 @@ uint32_t smp_cpus(void);
 /* CPU i's entry (i < smp_cpus()). */
 const struct cpu *smp_cpu(uint32_t i);
 
-/* CPUs that run: the boot CPU and the APs that started (1 before smp_start). */
-uint32_t smp_running(void);
+/* Read inline on every trap: smp.c's, through the two calls below. */
+extern uint32_t smp_nrunning;       /* CPUs that run */
+extern bool smp_numbered;           /* smp_self reads the local APIC's ID */
+extern uint8_t smp_apic_index[256]; /* a local APIC ID's CPU number */
 
-/* The CPU running the caller, 0 .. smp_running() - 1. */
-uint32_t smp_self(void);
+/* CPUs that run: the boot CPU and the APs that started (1 before smp_start). */
+static inline uint32_t smp_running(void)
+{
+	return smp_nrunning;
+}
+
+/* The CPU running the caller, 0 .. smp_running() - 1: 0 until the APs start. */
+static inline uint32_t smp_self(void)
+{
+	return __builtin_expect(smp_numbered, 0) ? smp_apic_index[lapic_id() & 0xFF] : 0;
+}
 
 /*
  * What an AP does when it has nothing else to do: fn(cpu), called with

@@ -100,6 +100,8 @@ static void sleep_for_klock(uint32_t me)
 
 void klock_take(void)
 {
+	if (smp_running() == 1)
+		return; /* CPU 0 holds it from the start, and alone */
 	uint32_t me = smp_self();
 
 	ASSERT(!interrupts_on());
@@ -113,6 +115,8 @@ void klock_take(void)
 
 void klock_give(void)
 {
+	if (smp_running() == 1)
+		return;
 	spin_unlock(&klock);
 	uint32_t asleep = __atomic_load_n(&sleepers, __ATOMIC_SEQ_CST);
 	if (asleep)
@@ -135,6 +139,8 @@ static bool console_irqs_were_on[CPU_MAX];
 
 void console_lock(void)
 {
+	if (!smp_numbered)
+		return; /* one CPU: nobody to mix lines with */
 	bool on = interrupts_on();
 
 	cli();
@@ -150,6 +156,8 @@ void console_lock(void)
 
 void console_unlock(void)
 {
+	if (!smp_numbered)
+		return;
 	uint32_t me = smp_self();
 
 	if (--console_depth[me] > 0)

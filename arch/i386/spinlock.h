@@ -2,7 +2,8 @@
  * spinlock.h - the locks of several CPUs, and the order they are taken in.
  *
  * The kernel runs under one big kernel lock (klock): a CPU holds it
- * whenever it runs kernel code, and only then; it does not hold it in
+ * whenever it runs kernel code, and only then (with one CPU, CPU 0 holds
+ * it from the start, and taking and giving it cost a test); it does not hold it in
  * ring 3, nor while it idles, nor on the few instructions of a trap's
  * entry and exit around the lock itself.  So the kernel's state - the
  * process table, the core (frames, trackers, spaces, the pager), the disk -
