@@ -187,16 +187,22 @@ static void serve_cpus(uint32_t n)
 
 /* ---- trap entry and exit from ring 3 -------------------------------------- */
 
+/* Whether a trap of this vector from ring 3 takes the big lock: not with one CPU (CPU 0 holds it). */
+static bool takes_klock(const struct trap_frame *tf)
+{
+	return smp_running() > 1 && tf->vector < LOCKLESS_VECTORS;
+}
+
 void trap_user_enter(struct trap_frame *tf)
 {
 	timer_user_enter(smp_self());
-	if (tf->vector < LOCKLESS_VECTORS)
+	if (takes_klock(tf))
 		klock_take();
 }
 
 void trap_user_leave(struct trap_frame *tf)
 {
-	if (tf->vector < LOCKLESS_VECTORS)
+	if (takes_klock(tf))
 		klock_give();
 	timer_user_leave(smp_self());
 }
