@@ -4,7 +4,8 @@
  * space live on all of them while its leader unmaps, maps and grows it,
  * then a summary line with what that made the CPUs do: the shootdowns,
  * the CPUs they interrupted, the blocks that moved while live on other
- * CPUs, the data errors the threads saw (a CPU left with a stale
+ * CPUs, the blocks that gave pages back (shrinks, the far spans unmapped
+ * under the threads), the data errors the threads saw (a CPU left with a stale
  * translation reads the old page) and the frames not given back.
  */
 #include "check.h"
@@ -53,7 +54,7 @@ bool demo_cpus(void)
 		kprintf("demo: the invariants do not hold after the threads\n");
 	uint32_t errors = reaped && status >= 0 && !(status & KILLED_BIT) ? (uint32_t)status : 1;
 	kprintf("summary: cpus=%u threads=%u shootdowns=%u ipis=%u relocations_while_shared=%u "
-		"data_errors=%u frames_leaked=%u\n", ncpus, p1.threads - p0.threads, vs.shootdowns,
-		vs.ipis, vs.relocations_while_shared, errors, leaked);
+		"shrinks=%u data_errors=%u frames_leaked=%u\n", ncpus, p1.threads - p0.threads,
+		vs.shootdowns, vs.ipis, vs.relocations_while_shared, vs.shrinks, errors, leaked);
 	return reaped && sound && errors == 0 && blocked == 0 && leaked == 0;
 }

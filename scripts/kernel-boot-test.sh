@@ -18,8 +18,8 @@
 #   smp-4         4 CPUs, twice: the demo passes, the three others start,
 #                 the summary lines of parts 1 and 2 are the default boot's
 #                 (they run on the boot CPU alone), and part 4's says
-#                 cpus=4 with shootdowns, ipis and relocations_while_shared
-#                 above 0, data_errors=0 and frames_leaked=0, the same on
+#                 cpus=4 with shootdowns, ipis, relocations_while_shared and
+#                 shrinks above 0, data_errors=0 and frames_leaked=0, the same on
 #                 both boots
 #   disk-noise    with noise=disk (every page fault of a process waits for
 #                 a read from the swap disk, which QEMU completes in host
@@ -157,7 +157,7 @@ has smp-4 "smp: 4 cpus (MADT), 3 started" || { ok=false; why+="not 3 cpus starte
 [ "$(summaries smp-4 | head -n 2)" = "$(summaries default)" ] ||
 	{ ok=false; why+="its summaries of parts 1 and 2 are not the default boot's; "; }
 part4=$(summaries smp-4 | sed -n 3p)
-grep -Eq '^summary: cpus=4 threads=3 shootdowns=[1-9][0-9]* ipis=[1-9][0-9]* relocations_while_shared=[1-9][0-9]* data_errors=0 frames_leaked=0$' <<<"$part4" ||
+grep -Eq '^summary: cpus=4 threads=3 shootdowns=[1-9][0-9]* ipis=[1-9][0-9]* relocations_while_shared=[1-9][0-9]* shrinks=[1-9][0-9]* data_errors=0 frames_leaked=0$' <<<"$part4" ||
 	{ ok=false; why+="part 4's summary is not as it should be: $part4; "; }
 [ "$(summaries smp-4)" = "$(summaries smp-4-again)" ] ||
 	{ ok=false; why+="a second boot's summaries differ; "; }

@@ -19,11 +19,17 @@
  *     own, writes it, makes it read-only, reads it back, and unmaps it.
  *  2. The leader touches one page in each of FAR_TABLES 4 MiB spans: each
  *     needs a page table of its own, so the block grows, in place or into
- *     a new run, while the threads run on it.  They go on checking their
- *     pages through it.
+ *     a new run, while the threads run on it; then it unmaps them all, and
+ *     the block, mostly empty, gives pages back (shrinks).  The threads go
+ *     on checking their pages through it all.
  *
- * The leader then stops the threads, joins them and ends with the number
- * of data errors (0 is success).  Every thread spins with `pause`, and
+ * The leader then stops the threads, joins them (their stacks go with the
+ * process) and ends with the number of data errors (0 is success).  Every
+ * change to the space is made while it is live on every CPU, so the
+ * kernel's counts are the same on every run under -icount: the shared
+ * pages are written before the threads start (a page first read would be
+ * the zero page, replaced at its first write, before or after another
+ * thread's read), and nothing is unmapped after the first thread ends.  Every thread spins with `pause`, and
  * waits for the others only in ring 3, so that each CPU keeps the space
  * live from the start line to the end.
  */
@@ -188,6 +194,9 @@ int main(int n)
 	probe = (volatile uint32_t *)(mem + PAGE_SIZE);
 	for (int c = 0; c < CPUS_MAX; c++)
 		own[c] = (volatile uint32_t *)(mem + (2 + c) * PAGE_SIZE);
+	/* every shared page written now: none is first read as the zero page, then replaced */
+	for (uint32_t p = 0; p < 2 + CPUS_MAX; p++)
+		mem[p * PAGE_SIZE] = 0;
 	for (int c = 1; c < n; c++)
 		if ((tids[c] = thread_create(worker, (void *)(uint32_t)c, 2 * PAGE_SIZE)) < 0)
 			return 202;
@@ -197,9 +206,10 @@ int main(int n)
 	errors += rounds(n);
 	errors += grow();
 	sh->quit = 1;
+	/* join without unmapping stacks: with threads still ending, who is told would vary */
 	for (int c = 1; c < n; c++) {
 		int status = 0;
-		if (thread_join(tids[c], &status) < 0 || status != 0)
+		if (join(tids[c], &status) < 0 || status != 0)
 			errors++;
 		errors += sh->errors[c];
 	}

@@ -992,7 +992,7 @@ static bool bench_unmap_shared(uint32_t others, const char *key)
 }
 
 /* TSC ticks for FW_PROGRAMS forkwait programs run together on `cpus` CPUs; 0 if one failed. */
-static uint64_t forkwait_together(uint32_t cpus)
+static uint64_t time_forkwait_together(uint32_t cpus)
 {
 	int pids[FW_PROGRAMS];
 	bool ok = true;
@@ -1020,7 +1020,7 @@ static bool bench_forkwait_4cpu(void)
 	uint32_t one[FW_REPS], four[FW_REPS];
 
 	for (uint32_t r = 0; r < FW_REPS; r++) {
-		uint64_t a = forkwait_together(1), b = forkwait_together(4);
+		uint64_t a = time_forkwait_together(1), b = time_forkwait_together(4);
 		if (a == 0 || b == 0)
 			return failure("forkwait on 1 and 4 cpus");
 		one[r] = (uint32_t)(a >> 10); /* TSC ticks / 1024: fits, ratios keep */

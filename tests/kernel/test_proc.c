@@ -282,8 +282,8 @@ static void terminating_a_thread_ends_its_process(void)
  * left with a stale translation reads the old page), a shootdown at least
  * for each of the 16 rounds' unmaps of the page they read, none reaching
  * more than the other CPUs (fewer once threads have ended and their CPUs
- * left the space), a block moved while shared, and every frame back (the
- * teardown).  One CPU: the
+ * left the space), a block moved while shared and shrunk under them (the
+ * far spans unmapped), and every frame back (the teardown).  One CPU: the
  * program refuses to run (status 200) and no CPU is interrupted.
  */
 static void threads_on_every_cpu_see_every_change(void)
@@ -308,6 +308,7 @@ static void threads_on_every_cpu_see_every_change(void)
 	CHECK_GE(vs.ipis, vs.shootdowns);
 	CHECK_LE(vs.ipis, vs.shootdowns * (n - 1));
 	CHECK_GT(vs.relocations_while_shared, 0);
+	CHECK_GT(vs.shrinks, 0);
 }
 
 static void spurious_interrupts_and_nmis_are_ignored(void)
