@@ -455,11 +455,32 @@ int user_unmap(struct proc *p, vaddr_t addr, uint32_t len)
 	return 0;
 }
 
+/*
+ * Give the mapped pages of [start, end) the rights flags, a run of mapped
+ * pages in one call: one invalidation a run, which on several CPUs is one
+ * shootdown a run rather than one a page.  The holes (pages never touched)
+ * have no entry to change.
+ */
+static void protect_mapped_runs(int as, vaddr_t start, vaddr_t end, uint32_t flags)
+{
+	struct vm_mapping m;
+	vaddr_t va = start;
+
+	while (va < end) {
+		vaddr_t run = va;
+		while (va < end && pt_vm_query(as, va, &m) == 0)
+			va += PAGE_SIZE;
+		if (va > run)
+			pt_vm_protect(as, run, (va - run) / PAGE_SIZE, flags);
+		else
+			va += PAGE_SIZE; /* a hole */
+	}
+}
+
 int user_protect(struct proc *p, vaddr_t addr, uint32_t len, uint32_t prot)
 {
 	p = p->group;
 	int rc = map_range_ok(addr, len);
-	struct vm_mapping m;
 
 	if (rc < 0 || !(prot & PROT_READ) || (prot & ~(PROT_READ | PROT_WRITE)))
 		return -SYS_EINVAL;
@@ -471,8 +492,6 @@ int user_protect(struct proc *p, vaddr_t addr, uint32_t len, uint32_t prot)
 	for (int i = 0; i < MAX_MAPS; i++)
 		if (p->maps[i].end && p->maps[i].start >= addr && p->maps[i].end <= addr + len)
 			p->maps[i].flags = prot_flags(prot);
-	for (vaddr_t va = addr; va < addr + len; va += PAGE_SIZE)
-		if (pt_vm_query(p->as, va, &m) == 0)
-			pt_vm_protect(p->as, va, 1, prot_flags(prot));
+	protect_mapped_runs(p->as, addr, addr + len, prot_flags(prot));
 	return 0;
 }
