@@ -58,11 +58,14 @@ static bool have_slots(void)
 
 /* ---- one page ---------------------------------------------------------------- */
 
-/* The page va of block t, whose present entry is *e, is now in `slot` (its reference taken). */
+/* Page va of block t, entry *e (present, or detached), is now in `slot` (its reference taken). */
 static void leave(const struct pg_tracker *t, vaddr_t va, pte_t *e, uint32_t slot)
 {
+	bool cached = pte_present(*e); /* not once detached: no TLB holds it then */
+
 	*e = make_swap_pte(slot, e->v & SWAP_PTE_RIGHTS);
-	pt_tlb_page(t, va); /* before the frame can be used again */
+	if (cached)
+		pt_tlb_page(t, va); /* before the frame can be used again */
 }
 
 /* Write frame pa to slot; a slot that fails is retired, and its reference dropped. */
@@ -89,20 +92,39 @@ static int slot_for(paddr_t pa)
 	return pt_swap_alloc();
 }
 
+/*
+ * The entry *e at va of block t, live on another CPU too, out of every
+ * TLB before its frame is read: its present bit cleared atomically, so
+ * that a dirty bit another CPU's walk sets meanwhile is in the value
+ * returned, then shot down, so that no CPU writes the frame from here on
+ * (one that touches it faults, and waits for the kernel to be done).  On
+ * one CPU, or a block live nowhere else, nothing runs meanwhile: the entry
+ * as it is.
+ */
+static pte_t detach(const struct pg_tracker *t, vaddr_t va, pte_t *e)
+{
+	if (pt_one_cpu() || !(pt_trk_live_cpus(t) & ~BIT(pt_cpu_self())))
+		return *e;
+	pte_t was = { __atomic_fetch_and(&e->v, ~(uint32_t)PG_P, __ATOMIC_SEQ_CST) };
+	pt_tlb_page(t, va);
+	return was;
+}
+
 /* Page out the page va of block t, whose frame (present entry *e) is evictable. */
 static int evict_private(const struct pg_tracker *t, vaddr_t va, pte_t *e)
 {
-	paddr_t pa = pte_addr(*e);
+	pte_t was = detach(t, va, e);
+	paddr_t pa = pte_addr(was);
 
-	if (!(e->v & PG_D) && pt_frame_slot(pa)) { /* D first: a dirty page needs no look at its frame */
+	if (!(was.v & PG_D) && pt_frame_slot(pa)) { /* D first: a dirty page needs no look at its frame */
 		leave(t, va, e, pt_frame_take_slot(pa));
 		counters.clean_drops++;
 	} else {
-		int slot = slot_for(pa), rc;
-		if (slot < 0)
-			return slot;
-		if ((rc = write_out((uint32_t)slot, pa)) < 0)
+		int slot = slot_for(pa), rc = slot < 0 ? slot : write_out((uint32_t)slot, pa);
+		if (rc < 0) {
+			*e = was; /* as it was, on every CPU that touches it again */
 			return rc;
+		}
 		leave(t, va, e, (uint32_t)slot);
 		counters.swap_outs++;
 	}
@@ -217,7 +239,8 @@ static bool tick(const struct pg_tracker *t, vaddr_t va, pte_t *e)
 	if (!pte_present(*e) || !pt_frame_evictable(pte_addr(*e)))
 		return false;
 	if (e->v & PG_A) {
-		e->v &= ~PG_A;
+		/* atomic: another CPU's walk may set D in the same entry at the same time */
+		__atomic_fetch_and(&e->v, ~(uint32_t)PG_A, __ATOMIC_SEQ_CST);
 		pt_tlb_page(t, va); /* or the CPU, holding the translation, never sets A again */
 		counters.second_chances++;
 		return false;

@@ -626,6 +626,20 @@ static pte_t with_rights(pte_t e, uint32_t flags)
 	return (pte_t){ keep | flags };
 }
 
+/*
+ * Give entry *e the rights `flags`, by compare and swap: another CPU's
+ * walk may set A or D in it meanwhile, and a dirty bit lost would let the
+ * pager drop the page as clean.
+ */
+static void set_rights(pte_t *e, uint32_t flags)
+{
+	uint32_t old = e->v;
+
+	while (!__atomic_compare_exchange_n(&e->v, &old, with_rights((pte_t){ old }, flags).v, false,
+					    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+	}
+}
+
 /* pt_vm_protect of the one page va, checked. */
 static int protect_page(const struct pg_tracker *t, vaddr_t va, uint32_t flags)
 {
@@ -633,7 +647,7 @@ static int protect_page(const struct pg_tracker *t, vaddr_t va, uint32_t flags)
 
 	if (!is_mapped(r))
 		return -E_NOENT;
-	*r.e = with_rights(*r.e, flags);
+	set_rights(r.e, flags);
 	pt_tlb_page(t, va);
 	return 0;
 }
@@ -651,7 +665,7 @@ int pt_vm_protect(int as, vaddr_t va, uint32_t n, uint32_t flags)
 		return -E_NOENT;
 	for (struct span s = span_first(t, va, n); span_valid(&s); span_next(&s))
 		for (uint32_t i = s.first; i < s.end; i++)
-			s.pt[i] = with_rights(s.pt[i], flags);
+			set_rights(&s.pt[i], flags);
 	pt_tlb_range(t, va, n);
 	return 0;
 }

@@ -240,6 +240,15 @@ static void wake_sleepers(void)
 			procs[i].state = P_RUNNABLE;
 }
 
+/*
+ * Whether p may run on CPU me: it is pinned to none, to me, or to a CPU
+ * that takes no processes now (proc_set_cpus lowered since it was pinned).
+ */
+static bool may_run_here(const struct proc *p, int me)
+{
+	return p->pinned < 0 || p->pinned == me || p->pinned >= (int)open_cpus;
+}
+
 /* The next runnable process round-robin that may run on this CPU, or NULL. */
 static struct proc *pick_next(void)
 {
@@ -248,7 +257,7 @@ static struct proc *pick_next(void)
 	wake_sleepers();
 	for (int n = 1; n <= NPROC; n++) {
 		int i = (last_run + n) % NPROC;
-		if (procs[i].state == P_RUNNABLE && (procs[i].pinned < 0 || procs[i].pinned == me)) {
+		if (procs[i].state == P_RUNNABLE && may_run_here(&procs[i], me)) {
 			last_run = i;
 			turns++;
 			return &procs[i];
@@ -317,7 +326,8 @@ static void run_one(struct proc *p)
 static bool work_elsewhere(void)
 {
 	for (int i = 0; i < NPROC; i++)
-		if (procs[i].state == P_RUNNING || (procs[i].state == P_RUNNABLE && procs[i].pinned > 0))
+		if (procs[i].state == P_RUNNING ||
+		    (procs[i].state == P_RUNNABLE && !may_run_here(&procs[i], 0)))
 			return true;
 	return false;
 }

@@ -247,6 +247,7 @@ _Noreturn void panic(const char *fmt, ...)
 {
 	va_list ap;
 
+	console_lock(); /* one line, whatever other CPUs print */
 	kprintf("panic: ");
 	va_start(ap, fmt);
 	kvprintf(fmt, ap);

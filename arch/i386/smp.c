@@ -95,9 +95,17 @@ int smp_call(uint32_t cpu, void (*fn)(void *), void *arg)
 
 void smp_call_wait(uint32_t cpu)
 {
+	bool held = klock_held();
+
 	ASSERT(cpu > 0 && cpu < smp_nrunning);
+	if (held)
+		klock_give(); /* the AP may be waiting for it, or fn may take it */
+	sti();            /* and fn may shoot down a translation this CPU holds */
 	while (__atomic_load_n(&cpus[cpu].call, __ATOMIC_ACQUIRE))
 		cpu_relax();
+	cli();
+	if (held)
+		klock_take();
 }
 
 /* An AP's life once started: a call, the work it was given, or sleep. */

@@ -104,12 +104,19 @@ void smp_wake(uint32_t cpus);
 
 /*
  * Have AP cpu run fn(arg) now, interrupts on, outside the big kernel lock,
- * and return at once; smp_call_wait returns when fn has returned.  The
- * caller and fn share the core only by taking turns (the caller waits, or
- * fn waits for it).  For the tests and benchmarks of several CPUs.
- * Returns -E_INVAL if cpu is not a running AP or has a call already.
+ * and return at once.  The caller and fn share the core only by taking
+ * turns (the caller waits, or fn waits for it, or fn takes the big lock).
+ * For the tests and benchmarks of several CPUs.  Returns -E_INVAL if cpu
+ * is not a running AP or has a call already.
  */
 int smp_call(uint32_t cpu, void (*fn)(void *), void *arg);
+
+/*
+ * Return when AP cpu's call has returned.  Interrupts off on entry and on
+ * return; while it waits, the big lock (if the caller holds it) is given
+ * back and interrupts are on: the AP may be waiting for the lock before it
+ * sees its call, and fn may shoot down a translation the caller's CPU has.
+ */
 void smp_call_wait(uint32_t cpu);
 
 struct trap_frame;
