@@ -5,8 +5,9 @@
  * Each process - each thread of one (procdef.h) - has a kernel stack of
  * its own.  Entering the kernel from ring 3 (a system call, a fault, the
  * timer) the CPU switches to the top of it (the TSS's esp0), so the trap
- * frame of the thread's user state is always at the same place.  Switching processes is switching kernel
- * stacks (context_switch) with the scheduler's stack in between:
+ * frame of the thread's user state is always at the same place.
+ * Switching processes is switching kernel stacks (context_switch) with
+ * the scheduler's stack in between:
  *
  *   proc_run()  --context_switch-->  process A's kernel stack
  *       ^                              | yields, blocks, exits or is
@@ -332,7 +333,7 @@ static bool work_elsewhere(void)
 	return false;
 }
 
-/* Leave every address space for the master's: a block live on a CPU can be neither destroyed nor paged out. */
+/* Leave every space for the master's: a block live on a CPU is neither destroyed nor paged out. */
 static void leave_spaces(void)
 {
 	if (pt_vm_live() != TRK_MASTER)

@@ -29,9 +29,9 @@
  * kernel's counts are the same on every run under -icount: the shared
  * pages are written before the threads start (a page first read would be
  * the zero page, replaced at its first write, before or after another
- * thread's read), and nothing is unmapped after the first thread ends.  Every thread spins with `pause`, and
- * waits for the others only in ring 3, so that each CPU keeps the space
- * live from the start line to the end.
+ * thread's read), and nothing is unmapped after the first thread ends.
+ * Every thread spins with `pause`, and waits for the others only in ring
+ * 3, so that each CPU keeps the space live from the start line to the end.
  */
 #include "ulib.h"
 

@@ -102,7 +102,7 @@ void smp_call_wait(uint32_t cpu)
 		klock_give(); /* the AP may be waiting for it, or fn may take it */
 	sti();            /* and fn may shoot down a translation this CPU holds */
 	while (__atomic_load_n(&cpus[cpu].call, __ATOMIC_ACQUIRE))
-		cpu_relax();
+		pt_cpu_relax();
 	cli();
 	if (held)
 		klock_take();
@@ -195,7 +195,7 @@ static void serve_cpus(uint32_t n)
 
 /* ---- trap entry and exit from ring 3 -------------------------------------- */
 
-/* Whether a trap of this vector from ring 3 takes the big lock: not with one CPU (CPU 0 holds it). */
+/* Whether this trap from ring 3 takes the big lock: not with one CPU (CPU 0 holds it). */
 static bool takes_klock(const struct trap_frame *tf)
 {
 	return smp_running() > 1 && tf->vector < LOCKLESS_VECTORS;
@@ -227,7 +227,7 @@ static void number_boot_cpu(uint32_t me)
 	};
 }
 
-/* The MADT's CPUs but the boot CPU, as 1, 2, ... up to CPU_MAX: false if the boot CPU is not there. */
+/* The MADT's CPUs but the boot CPU, as 1, 2, ... up to CPU_MAX: false if the boot CPU is absent. */
 static bool number_aps(void)
 {
 	bool found = false;

@@ -32,9 +32,9 @@ bool lock_order_allows(uint32_t held, enum lock_rank r)
 static void check_order(const struct spinlock *l, uint32_t me)
 {
 	if (spin_held(l))
-		panic("spin_lock: %s taken twice on cpu %u", l->name, me);
+		panic("check_order: %s taken twice on cpu %u", l->name, me);
 	if (!lock_order_allows(held_ranks[me], l->rank))
-		panic("spin_lock: %s (rank %u) taken on cpu %u holding a lock of rank %u or above",
+		panic("check_order: %s (rank %u) taken on cpu %u holding a lock of rank %u or above",
 		      l->name, l->rank, me, l->rank);
 }
 
@@ -57,7 +57,7 @@ void spin_lock(struct spinlock *l)
 	check_order(l, me);
 	while (!try_take(l))
 		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
-			cpu_relax();
+			pt_cpu_relax();
 	taken(l, me);
 }
 

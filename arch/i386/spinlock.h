@@ -40,6 +40,7 @@
 #ifndef PAGETRACK_SPINLOCK_H
 #define PAGETRACK_SPINLOCK_H
 
+#include "cpus.h"
 #include "types.h"
 
 enum lock_rank { KLOCK_RANK = 1, CONSOLE_RANK = 2, LOCK_RANKS };
@@ -91,13 +92,8 @@ void console_unlock(void);
 /* The ranks of the locks this CPU holds: bit r for rank r. */
 uint32_t locks_held(void);
 
-/* Whether a CPU holding the ranks of `held` may take a lock of rank r: every one it holds is lower. */
+/* Whether a CPU holding the ranks of `held` may take a lock of rank r: all it holds are lower. */
 bool lock_order_allows(uint32_t held, enum lock_rank r);
 
-/* Let the other CPUs (and, under QEMU, the other virtual CPUs) run a little: a spin's body. */
-static inline void cpu_relax(void)
-{
-	__asm__ volatile("pause" : : : "memory"); /* rep; nop: a plain nop before the Pentium 4 */
-}
 
 #endif

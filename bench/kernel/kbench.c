@@ -916,7 +916,7 @@ static bool sd_start(uint32_t n)
 			return false;
 	klock_give();
 	while (__atomic_load_n(&sd.on, __ATOMIC_ACQUIRE) < n)
-		cpu_relax();
+		pt_cpu_relax();
 	klock_take();
 	return true;
 }

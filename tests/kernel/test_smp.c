@@ -229,7 +229,7 @@ static bool wait_for(volatile uint32_t *n, uint32_t want)
 	for (uint32_t i = 0; i < WAIT_SPINS; i++) {
 		if (__atomic_load_n(n, __ATOMIC_ACQUIRE) >= want)
 			return true;
-		cpu_relax();
+		pt_cpu_relax();
 	}
 	return false;
 }
