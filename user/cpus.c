@@ -43,6 +43,9 @@
 #define WORDS (PAGE_SIZE / sizeof(uint32_t))
 #define REGION_PAGES 8
 #define REGION_TOP 0xE0000000u /* MAP_LIMIT: thread c's region is in the span c below it */
+#define STACK_PAGES 2
+/* the shared page, a page of each thread's own, and the threads' stacks: one region of map() */
+#define MEM_PAGES (1 + CPUS_MAX + CPUS_MAX * STACK_PAGES)
 
 struct shared {
 	volatile int arrived;             /* threads at the start line */
@@ -187,19 +190,27 @@ int main(int n)
 
 	if (n < 2 || n > CPUS_MAX || pin(0) < 0)
 		return 200;
-	char *mem = map(NULL, (2 + CPUS_MAX) * PAGE_SIZE, PROT_READ | PROT_WRITE);
-	if (uerr(mem))
+	/*
+	 * Few regions (a process has 16): the probe one of its own, so that its
+	 * unmap splits nothing; the stacks in the shared one, as every thread's
+	 * region takes one more at times.
+	 */
+	char *mem = map(NULL, MEM_PAGES * PAGE_SIZE, PROT_READ | PROT_WRITE);
+	probe = map(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE);
+	if (uerr(mem) || uerr((void *)probe))
 		return 201;
 	sh = (struct shared *)mem;
-	probe = (volatile uint32_t *)(mem + PAGE_SIZE);
 	for (int c = 0; c < CPUS_MAX; c++)
-		own[c] = (volatile uint32_t *)(mem + (2 + c) * PAGE_SIZE);
+		own[c] = (volatile uint32_t *)(mem + (1 + c) * PAGE_SIZE);
 	/* every shared page written now: none is first read as the zero page, then replaced */
-	for (uint32_t p = 0; p < 2 + CPUS_MAX; p++)
+	for (uint32_t p = 0; p < MEM_PAGES; p++)
 		mem[p * PAGE_SIZE] = 0;
-	for (int c = 1; c < n; c++)
-		if ((tids[c] = thread_create(worker, (void *)(uint32_t)c, 2 * PAGE_SIZE)) < 0)
+	*probe = 0;
+	for (int c = 1; c < n; c++) {
+		char *top = mem + (1 + CPUS_MAX + c * STACK_PAGES) * PAGE_SIZE;
+		if ((tids[c] = thread((void *)worker, thread_stack(top, (void *)(uint32_t)c))) < 0)
 			return 202;
+	}
 	while (sh->arrived < n - 1)
 		relax();
 	sh->go = 1;

@@ -30,6 +30,13 @@ uint8_t smp_apic_index[256];
 static void (*ap_work)(uint32_t cpu);
 static uint8_t ap_stacks[CPU_MAX - 1][AP_STACK_SIZE] __attribute__((aligned(16)));
 
+/*
+ * The lowest word of each AP's stack, which only an overflow writes: the
+ * stacks lie side by side with no guard page between them, so an AP checks
+ * its own each time round its loop, and the run stops with a line rather
+ * than with the stack below silently broken.
+ */
+#define STACK_CANARY 0x57AC0CA7u
 void smp_find(void)
 {
 	const char *why = "";
@@ -111,7 +118,11 @@ void smp_call_wait(uint32_t cpu)
 /* An AP's life once started: a call, the work it was given, or sleep. */
 static _Noreturn void ap_loop(struct cpu *c, uint32_t index)
 {
+	volatile uint32_t *canary = (volatile uint32_t *)c->stack;
+
 	for (;;) {
+		if (*canary != STACK_CANARY)
+			panic("ap_loop: cpu %u overflowed its %u-byte stack", index, c->stack_size);
 		void (*fn)(void *) = __atomic_load_n(&c->call, __ATOMIC_ACQUIRE);
 		if (fn) {
 			sti();
@@ -242,6 +253,7 @@ static bool number_aps(void)
 				.stack_size = AP_STACK_SIZE, .gdt = gdt_cpu_table(n), .tss = gdt_cpu_tss(n),
 			};
 			smp_apic_index[madt.apic_ids[i] & 0xFF] = (uint8_t)n;
+			*(uint32_t *)(uintptr_t)cpus[n].stack = STACK_CANARY;
 		}
 	}
 	return found;

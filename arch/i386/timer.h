@@ -65,7 +65,7 @@ void timer_eoi(void);
  */
 void pic_enable_irq(uint32_t irq, trap_handler_fn fn);
 
-/* Ticks since timer_init. */
+/* Ticks since timer_init: the PIT's and every local APIC timer's together. */
 uint32_t timer_ticks(void);
 
 /* Spurious interrupts since timer_init. */
