@@ -17,6 +17,9 @@
 #               starting none, and the suite passes
 #   suites-4    every kernel suite (test, with a swap disk of --swap MiB,
 #               default 256) on 4 CPUs: the lines as above, and "ktest: pass"
+#   proc-8      the proc suite alone on 8 CPUs, its processes and threads on
+#               all of them (the stress with a thread on each among them):
+#               the suite passes
 # Prints one line per failing case and "kernel-smp-boot: N passed, M
 # failed"; the boots' outputs are kept beside the kernel (smp-<case>.log).
 
@@ -101,6 +104,8 @@ for n in 1 2 8; do
 	wait $!
 done
 boot no-acpi --smp 2 --no-acpi --args 'test only=smp'
+wait $!
+boot proc-8 --smp 8 --args 'test only=proc'
 wait
 rm -f "$dir/swap-smp.img"
 
@@ -121,6 +126,12 @@ log suites-4 | grep -qE '^ktest: pass: [0-9]+ suites$' || why+="no \"ktest: pass
 ! log suites-4 | grep -qE '^kernel-[a-z0-9-]+: [0-9]+ passed, 0*[1-9][0-9]* failed' ||
 	why+="failing suites: $(log suites-4 | grep -E ' passed, 0*[1-9][0-9]* failed' | paste -sd ';'); "
 result suites-4 "$why"
+
+why=""
+[ "$(cat "$dir/smp-proc-8.status")" -eq 0 ] || why+="the kernel did not report success; "
+log proc-8 | grep -qE '^kernel-proc: [1-9][0-9]* passed, 0 failed$' ||
+	why+="no \"kernel-proc: N passed, 0 failed\"; "
+result proc-8 "$why"
 
 echo "kernel-smp-boot: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
