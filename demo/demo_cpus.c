@@ -9,6 +9,7 @@
  * translation reads the old page) and the frames not given back.
  */
 #include "check.h"
+#include "demo_frames.h"
 #include "frame.h"
 #include "lib.h"
 #include "proc.h"
@@ -18,14 +19,9 @@
 #include "uapi.h"
 #include "vmspace.h"
 
-static uint32_t free_frames(void)
-{
-	return pt_frame_free_count(ZONE_KERNEL) + pt_frame_free_count(ZONE_USER);
-}
-
 bool demo_cpus(void)
 {
-	uint32_t ncpus = smp_running(), before = free_frames();
+	uint32_t ncpus = smp_running(), before = demo_free_frames();
 	struct proc_stats p0, p1;
 	struct vm_stats vs;
 	int status = -1;
@@ -44,7 +40,7 @@ bool demo_cpus(void)
 	int blocked = proc_run();
 	bool reaped = proc_reap(pid, &status) == 0;
 	proc_set_cpus(1);
-	uint32_t leaked = before - free_frames();
+	uint32_t leaked = before - demo_free_frames();
 	pt_vm_get_stats(&vs);
 	proc_get_stats(&p1);
 	char how[STATUS_TEXT_MAX];

@@ -4,6 +4,7 @@
  * what the processes made the paging system do.
  */
 #include "check.h"
+#include "demo_frames.h"
 #include "runs.h"
 #include "frame.h"
 #include "lib.h"
@@ -12,15 +13,9 @@
 #include "uapi.h"
 #include "vmspace.h"
 
-/* Free frames of both zones together. */
-static uint32_t free_frames(void)
-{
-	return pt_frame_free_count(ZONE_KERNEL) + pt_frame_free_count(ZONE_USER);
-}
-
 bool demo_processes(void)
 {
-	uint32_t before = free_frames();
+	uint32_t before = demo_free_frames();
 	struct vm_stats vs;
 	struct proc_stats ps;
 	int status = -1;
@@ -35,7 +30,7 @@ bool demo_processes(void)
 	}
 	int blocked = proc_run();
 	bool reaped = proc_reap(pid, &status) == 0;
-	uint32_t leaked = before - free_frames();
+	uint32_t leaked = before - demo_free_frames();
 	pt_vm_get_stats(&vs);
 	proc_get_stats(&ps);
 	if (blocked)

@@ -9,6 +9,7 @@
  * no data, slot or frame was lost.
  */
 #include "check.h"
+#include "demo_frames.h"
 #include "frame.h"
 #include "lib.h"
 #include "pager.h"
@@ -24,11 +25,6 @@
 #define WORKERS 8            /* as user/overcommit.c forks */
 #define BAD_MAX 250          /* overcommit's statuses: bad pages up to this, then failures */
 
-static uint32_t free_frames(void)
-{
-	return pt_frame_free_count(ZONE_KERNEL) + pt_frame_free_count(ZONE_USER);
-}
-
 static uint32_t free_slots(void)
 {
 	struct swap_counts c;
@@ -41,7 +37,7 @@ bool demo_overcommit(void)
 {
 	uint32_t zone = pt_frame_total_count(ZONE_USER);
 	uint32_t pages = (zone * OVERCOMMIT_TENTHS / 10 + WORKERS - 1) / WORKERS;
-	uint32_t frames = free_frames(), slots = free_slots(), touched = pages * WORKERS;
+	uint32_t frames = demo_free_frames(), slots = free_slots(), touched = pages * WORKERS;
 	struct pager_stats ps;
 	int status = -1;
 
@@ -70,7 +66,7 @@ bool demo_overcommit(void)
 	int blocked = proc_run();
 	bool reaped = proc_reap(pid, &status) == 0;
 	pt_pager_get_stats(&ps);
-	uint32_t leaked_frames = frames - free_frames(), leaked_slots = slots - free_slots();
+	uint32_t leaked_frames = frames - demo_free_frames(), leaked_slots = slots - free_slots();
 	char how[STATUS_TEXT_MAX];
 	kprintf("demo: overcommit %s\n", wait_status_text(status, how, sizeof(how)));
 	bool sound = pt_vm_check() == 0;
