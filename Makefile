@@ -55,7 +55,7 @@ GDBPORT  ?= 1234
 # user interface's errors and statuses in words (status.c)
 LIB_SRCS    := lib/errors.c lib/printf.c lib/status.c
 ILIB_SRCS   := $(LIB_SRCS) lib/string.c
-CORE_SRCS   := core/frame.c core/cpus.c core/tracker.c core/ptblock.c core/tlb.c core/kmap.c \
+CORE_SRCS   := core/frame.c core/cpus.c core/lock.c core/tracker.c core/ptblock.c core/tlb.c core/kmap.c \
                core/vmspace.c core/paging.c core/check.c core/dump.c core/swap.c core/pager.c
 ARCH_SRCS   := arch/i386/boot.S arch/i386/trap.S arch/i386/probe.S arch/i386/switch.S \
                arch/i386/idt.c arch/i386/gdt.c arch/i386/timer.c arch/i386/serial.c \

@@ -3,6 +3,7 @@
 #include "errors.h"
 #include "frame.h"
 #include "layout.h"
+#include "lock.h"
 #include "ptblock.h"
 #include "seam.h"
 #include "swap.h"
@@ -312,9 +313,13 @@ int pt_vm_check(void)
 		return broken(TRK_MASTER, "the master is out", m->ptPtr);
 	if ((rc = check_master(m)) < 0)
 		return rc;
-	for (int as = pt_trk_next(1); as >= 0; as = pt_trk_next(as + 1))
-		if ((rc = check_space(as, pt_trk_get(as), m)) < 0)
+	for (int as = pt_trk_next(1); as >= 0; as = pt_trk_next(as + 1)) {
+		pt_lock_space(as); /* a PT_NO_WAIT fill may be under way in it (lock.h) */
+		rc = check_space(as, pt_trk_get(as), m);
+		pt_unlock_space(as);
+		if (rc < 0)
 			return rc;
+	}
 	if ((rc = check_kept_slots()) < 0 || (rc = check_slot_refs()) < 0)
 		return rc;
 	if (!pt_trk_live_in_cr3())

@@ -20,6 +20,7 @@
  * takes it, without the built-in parts, from the source.
  */
 #include "frame.h"
+#include "lock.h"
 #include "bitmap.h"
 #include "mmu.h"
 #include "errors.h"
@@ -64,6 +65,14 @@ static struct {
 } bi;
 
 struct pt_frame_public pt_frame_public;
+
+/*
+ * With several CPUs (lock.h): the free frames - the bitmap, the stack,
+ * the counts, the source's takes and gives, the failure injection - are
+ * under this lock.  A frame's own counts (references, pins, slot) are
+ * its holder's: the serialised calls', or a fresh frame's taker's.
+ */
+static struct pt_lock frames_lock = PT_LOCK_INIT("the frame allocator", PT_RANK_FRAMES);
 
 static const struct pt_frame_source builtin_source;
 
@@ -368,17 +377,19 @@ static __attribute__((noinline)) void lent_give_back_run(uint32_t pfn, uint32_t 
  */
 static inline void give_back_run(uint32_t pfn, uint32_t n, bool unpin)
 {
+	pt_lock_take(&frames_lock);
 	if (!builtin()) {
 		lent_give_back_run(pfn, n, unpin);
-		return;
+	} else {
+		for (uint32_t i = 0; i < n; i++) {
+			if (unpin)
+				change_pin(pfn + i, false);
+			poison(pfn + i);
+			fa.info[pfn + i].ref = 0;
+			bi_give(pfn + i);
+		}
 	}
-	for (uint32_t i = 0; i < n; i++) {
-		if (unpin)
-			change_pin(pfn + i, false);
-		poison(pfn + i);
-		fa.info[pfn + i].ref = 0;
-		bi_give(pfn + i);
-	}
+	pt_lock_give(&frames_lock);
 }
 
 /* Free a frame in use: the unref paths' one frame, without give_back_run's loops. */
@@ -386,10 +397,12 @@ static inline void give_back(uint32_t pfn)
 {
 	poison(pfn);
 	fa.info[pfn].ref = 0;
+	pt_lock_take(&frames_lock);
 	if (builtin())
 		bi_give(pfn);
 	else
 		lent_give_run(pfn, 1);
+	pt_lock_give(&frames_lock);
 }
 
 /* Counts an allocation call; false if fault injection says this one fails. */
@@ -403,14 +416,11 @@ static bool may_allocate(void)
 	return true;
 }
 
-int pt_frame_alloc(enum zone z, paddr_t *pa)
+/* A user-zone frame, the frame lock held. */
+static inline int take_user(paddr_t *pa)
 {
 	uint32_t pfn;
 
-	if (z == ZONE_KERNEL)
-		return pt_frame_alloc_run(1, pa);
-	if (z != ZONE_USER)
-		return -E_INVAL;
 	if (!may_allocate())
 		return -E_NOMEM;
 	if (!builtin())
@@ -422,10 +432,21 @@ int pt_frame_alloc(enum zone z, paddr_t *pa)
 	return 0;
 }
 
-int pt_frame_alloc_run(uint32_t n, paddr_t *pa)
+int pt_frame_alloc(enum zone z, paddr_t *pa)
 {
-	if (n == 0)
+	if (z == ZONE_KERNEL)
+		return pt_frame_alloc_run(1, pa);
+	if (z != ZONE_USER)
 		return -E_INVAL;
+	pt_lock_take(&frames_lock);
+	int rc = take_user(pa);
+	pt_lock_give(&frames_lock);
+	return rc;
+}
+
+/* A run of n kernel-zone frames, the frame lock held. */
+static int take_run(uint32_t n, paddr_t *pa)
+{
 	if (!may_allocate())
 		return -E_NOMEM;
 	if (!builtin())
@@ -442,6 +463,16 @@ int pt_frame_alloc_run(uint32_t n, paddr_t *pa)
 	return 0;
 }
 
+int pt_frame_alloc_run(uint32_t n, paddr_t *pa)
+{
+	if (n == 0)
+		return -E_INVAL;
+	pt_lock_take(&frames_lock);
+	int rc = take_run(n, pa);
+	pt_lock_give(&frames_lock);
+	return rc;
+}
+
 int pt_frame_alloc_pinned_run(uint32_t n, paddr_t *pa)
 {
 	int rc = pt_frame_alloc_run(n, pa);
@@ -451,6 +482,20 @@ int pt_frame_alloc_pinned_run(uint32_t n, paddr_t *pa)
 	struct frame_info *f = &fa.info[pa_to_pfn(*pa)];
 	for (uint32_t i = 0; i < n; i++)
 		f[i].pin = 1; /* kernel-zone frames: no user pin to count */
+	return 0;
+}
+
+/* pt_frame_extend_run's growth of the run at base by the `more` frames from pfn from, the lock held. */
+static int extend(uint32_t from, paddr_t base, uint32_t have, uint32_t more)
+{
+	if (!may_allocate())
+		return -E_NOMEM;
+	if (more > fa.kzone_end - from || fa.src->extend_run(base, have, more) < 0)
+		return -E_NOMEM;
+	if (!builtin())
+		hold_lent(pfn_to_pa(from), more, ZONE_KERNEL);
+	for (uint32_t i = 0; i < more; i++)
+		fa.info[from + i].ref = 1;
 	return 0;
 }
 
@@ -473,15 +518,10 @@ int pt_frame_extend_run(paddr_t base, uint32_t have, uint32_t more)
 	/* growing something that is not a run in use would take frames for nobody */
 	if (!run_in_use(pa_to_pfn(base), from))
 		return -E_INVAL;
-	if (!may_allocate())
-		return -E_NOMEM;
-	if (more > fa.kzone_end - from || fa.src->extend_run(base, have, more) < 0)
-		return -E_NOMEM;
-	if (!builtin())
-		hold_lent(pfn_to_pa(from), more, ZONE_KERNEL);
-	for (uint32_t i = 0; i < more; i++)
-		fa.info[from + i].ref = 1;
-	return 0;
+	pt_lock_take(&frames_lock);
+	int rc = extend(from, base, have, more);
+	pt_lock_give(&frames_lock);
+	return rc;
 }
 
 /* pt_frame_free_run of one frame without its loops: a page-out frees one on every call. */
@@ -1220,7 +1260,8 @@ static int check_frame(uint32_t p, uint32_t *count, uint32_t *user_pinned)
 	return rc;
 }
 
-int pt_frame_check(void)
+/* pt_frame_check, the frame lock held. */
+static int check_frames(void)
 {
 	uint32_t count[ZONE_COUNT] = { 0 }, user_pinned = 0;
 
@@ -1235,4 +1276,12 @@ int pt_frame_check(void)
 			   count[ZONE_USER] != fa.held[ZONE_USER]))
 		return broken("the count of frames the core holds is wrong", 0);
 	return builtin() ? check_builtin_counts(count) : 0;
+}
+
+int pt_frame_check(void)
+{
+	pt_lock_take(&frames_lock); /* PT_NO_WAIT fills may take frames meanwhile (lock.h) */
+	int rc = check_frames();
+	pt_lock_give(&frames_lock);
+	return rc;
 }

@@ -3,6 +3,7 @@
 #include "frame.h"
 #include "layout.h"
 #include "lib.h"
+#include "lock.h"
 #include "seam.h"
 #include "cpus.h"
 #include "tlb.h"
@@ -10,7 +11,7 @@
 static paddr_t table;             /* the kmap page table, 0 before paging init */
 static pte_t *entries;            /* hw_phys(table): a kernel-zone frame, which stays where it is */
 static uint32_t used[KMAP_SLOTS / 32];
-static uint32_t nused;
+static uint32_t nused; /* every CPU's windows: PT_NO_WAIT fills change it on several at once */
 
 void pt_kmap_init(paddr_t table_pa)
 {
@@ -33,7 +34,7 @@ static inline uint32_t take_slot_in(uint32_t first, uint32_t share)
 			continue;
 		uint32_t bit = (uint32_t)__builtin_ctz(~used[w]);
 		used[w] |= BIT(bit);
-		nused++;
+		pt_count(&nused);
 		return w * 32 + bit;
 	}
 	panic("kmap: all %u slots of CPU %u are in use", share * 32, pt_cpu_self());
@@ -88,7 +89,10 @@ void pt_kunmap(vaddr_t va)
 	entries[slot] = (pte_t){ 0 };
 	pt_tlb_kmap_page(va);
 	used[slot / 32] &= ~BIT(slot % 32);
-	nused--;
+	if (pt_one_cpu())
+		nused--;
+	else
+		__atomic_sub_fetch(&nused, 1, __ATOMIC_RELAXED);
 }
 
 void pt_kmap_zero(paddr_t pa)

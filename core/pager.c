@@ -18,6 +18,7 @@
 #include "frame.h"
 #include "layout.h"
 #include "lib.h"
+#include "lock.h"
 #include "ptblock.h"
 #include "swap.h"
 #include "tlb.h"
@@ -172,7 +173,7 @@ static pte_t *entry_at(const struct pg_tracker *t, vaddr_t va)
 	return pde_present(pde) ? &pt_ptb_table(pde_addr(pde))[pte_index(va)] : NULL;
 }
 
-int pt_pager_evict(int as, vaddr_t va)
+static int pager_evict(int as, vaddr_t va)
 {
 	struct pg_tracker *t = user_space(as);
 	int rc;
@@ -193,6 +194,14 @@ int pt_pager_evict(int as, vaddr_t va)
 	if (!pt_frame_evictable(pte_addr(*e)))
 		return -E_BUSY;
 	return evict_private(t, va, e);
+}
+
+int pt_pager_evict(int as, vaddr_t va)
+{
+	pt_lock_space(as);
+	int rc = pager_evict(as, va);
+	pt_unlock_space(as);
+	return rc;
 }
 
 /* ---- the clock ---------------------------------------------------------------- */
@@ -255,8 +264,10 @@ static uint32_t sweep(uint32_t want)
 	pte_t *pt = pt_ptb_table(pde_addr(pt_ptb_pd(t)[hand.pdi]));
 	uint32_t freed = 0;
 
+	pt_lock_space(hand.as);
 	for (; hand.idx < PT_ENTRIES && freed < want; hand.idx++)
 		freed += tick(t, pde_base(hand.pdi) + hand.idx * PAGE_SIZE, &pt[hand.idx]);
+	pt_unlock_space(hand.as);
 	if (hand.idx == PT_ENTRIES) {
 		hand.pdi++;
 		hand.idx = 0;
@@ -349,7 +360,7 @@ static int evict_entry(const struct pg_tracker *t, vaddr_t va, pte_t *e)
 	return evict_private(t, va, e);
 }
 
-int pt_pager_block_out(int as)
+static int pager_block_out(int as)
 {
 	struct pg_tracker *t = user_space(as);
 	int rc;
@@ -369,13 +380,29 @@ int pt_pager_block_out(int as)
 	return pt_ptb_out(t);
 }
 
-int pt_pager_block_in(int as)
+int pt_pager_block_out(int as)
+{
+	pt_lock_space(as);
+	int rc = pager_block_out(as);
+	pt_unlock_space(as);
+	return rc;
+}
+
+static int pager_block_in(int as)
 {
 	struct pg_tracker *t = user_space(as);
 
 	if (!t)
 		return -E_BADH;
 	return pt_trk_out(t) ? pt_ptb_in(t) : 0;
+}
+
+int pt_pager_block_in(int as)
+{
+	pt_lock_space(as);
+	int rc = pager_block_in(as);
+	pt_unlock_space(as);
+	return rc;
 }
 
 /* ---- statistics ------------------------------------------------------------------- */

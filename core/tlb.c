@@ -12,7 +12,7 @@ static struct {
 	const struct pg_tracker *t; /* the block; NULL for a kernel page */
 	vaddr_t va;
 	uint32_t npages; /* 0: the block moved, load CR3 from its base */
-	uint32_t waiting; /* targets yet to answer */
+	uint32_t pending; /* bit c: CPU c has yet to answer */
 } req;
 
 void pt_tlb_assert_cr3(void)
@@ -57,19 +57,22 @@ static void shoot(uint32_t cpus, const struct pg_tracker *t, vaddr_t va, uint32_
 	req.t = t;
 	req.va = va;
 	req.npages = npages;
-	__atomic_store_n(&req.waiting, n, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&req.pending, cpus, __ATOMIC_SEQ_CST);
 	pt_cpu_send_ipi(cpus);
-	while (__atomic_load_n(&req.waiting, __ATOMIC_ACQUIRE) != 0)
+	while (__atomic_load_n(&req.pending, __ATOMIC_ACQUIRE) != 0)
 		pt_cpu_relax();
 	pt_tlb_counts.shootdowns++;
 	pt_tlb_counts.ipis += n;
 }
 
-void pt_tlb_ipi(void)
+/* The request's work on CPU me, if it waits for me: an interrupt and a poll may both come. */
+static void answer(uint32_t me)
 {
+	if (!(__atomic_load_n(&req.pending, __ATOMIC_ACQUIRE) & BIT(me)))
+		return;
 	const struct pg_tracker *t = req.t;
 	/* not live_here: a block that moved is not yet where this CR3 says */
-	bool here = on_this_cpu(t);
+	bool here = t && t == pt_trk_live_on[me];
 
 	if (req.npages == 0) {
 		if (here)
@@ -81,7 +84,18 @@ void pt_tlb_ipi(void)
 		for (uint32_t i = 0; i < req.npages; i++)
 			hw_invlpg(req.va + i * PAGE_SIZE);
 	}
-	__atomic_sub_fetch(&req.waiting, 1, __ATOMIC_RELEASE);
+	__atomic_fetch_and(&req.pending, ~BIT(me), __ATOMIC_RELEASE);
+}
+
+void pt_tlb_ipi(void)
+{
+	answer(pt_cpu_self());
+}
+
+void pt_tlb_poll(void)
+{
+	if (!pt_one_cpu())
+		answer(pt_cpu_self());
 }
 
 void pt_tlb_page_live(vaddr_t va)

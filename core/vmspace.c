@@ -29,6 +29,7 @@
 #include "kmap.h"
 #include "layout.h"
 #include "lib.h"
+#include "lock.h"
 #include "ptblock.h"
 #include "seam.h"
 #include "swap.h"
@@ -328,7 +329,7 @@ static int map_pages(struct pg_tracker *t, vaddr_t va, paddr_t pa, uint32_t n, u
 	return 0;
 }
 
-int pt_vm_map_range(int as, vaddr_t va, paddr_t pa, uint32_t n, uint32_t flags)
+static int vm_map_range(int as, vaddr_t va, paddr_t pa, uint32_t n, uint32_t flags)
 {
 	struct pg_tracker *t = space(as);
 	int rc = check_map(t, va, pa, n, flags);
@@ -350,7 +351,7 @@ static int set_entry(struct pg_tracker *t, vaddr_t va, struct entry_ref r, pte_t
 	return 0;
 }
 
-int pt_vm_map(int as, vaddr_t va, paddr_t pa, uint32_t flags)
+static int vm_map(int as, vaddr_t va, paddr_t pa, uint32_t flags)
 {
 	struct pg_tracker *t = space(as);
 	int rc = check_map(t, va, pa, 1, flags);
@@ -380,11 +381,11 @@ static int map_zeroed(struct pg_tracker *t, vaddr_t va, struct entry_ref r, uint
 		pt_frame_unref(*pa);
 		return rc;
 	}
-	counters.zero_fills++;
+	pt_count(&counters.zero_fills); /* PT_NO_WAIT fills run on several CPUs at once */
 	return 0;
 }
 
-int pt_vm_map_zero(int as, vaddr_t va, uint32_t flags)
+static int vm_map_zero(int as, vaddr_t va, uint32_t flags)
 {
 	struct pg_tracker *t = space(as);
 	paddr_t pa;
@@ -562,7 +563,7 @@ static uint32_t unmap_pages(struct pg_tracker *t, vaddr_t va, uint32_t n)
 	return count;
 }
 
-int pt_vm_unmap_range(int as, vaddr_t va, uint32_t n)
+static int vm_unmap_range(int as, vaddr_t va, uint32_t n)
 {
 	struct pg_tracker *t = space(as);
 	int rc;
@@ -593,7 +594,7 @@ static void unmap_entry(struct pg_tracker *t, vaddr_t va, struct entry_ref r)
 		pt_ptb_unlink(t, pde_index(va));
 }
 
-int pt_vm_unmap(int as, vaddr_t va)
+static int vm_unmap(int as, vaddr_t va)
 {
 	struct pg_tracker *t = space(as);
 	int rc;
@@ -652,7 +653,7 @@ static int protect_page(const struct pg_tracker *t, vaddr_t va, uint32_t flags)
 	return 0;
 }
 
-int pt_vm_protect(int as, vaddr_t va, uint32_t n, uint32_t flags)
+static int vm_protect(int as, vaddr_t va, uint32_t n, uint32_t flags)
 {
 	struct pg_tracker *t = space(as);
 	int rc;
@@ -691,7 +692,7 @@ static inline int mapped_entry(int as, vaddr_t va, pte_t *e)
 	return 0;
 }
 
-int pt_vm_query(int as, vaddr_t va, struct vm_mapping *m)
+static int vm_query(int as, vaddr_t va, struct vm_mapping *m)
 {
 	pte_t e;
 	int rc = mapped_entry(as, va, &e);
@@ -701,7 +702,7 @@ int pt_vm_query(int as, vaddr_t va, struct vm_mapping *m)
 	return rc;
 }
 
-int pt_vm_translate(int as, vaddr_t va, paddr_t *pa)
+static int vm_translate(int as, vaddr_t va, paddr_t *pa)
 {
 	pte_t e;
 	int rc = mapped_entry(as, va, &e);
@@ -714,7 +715,7 @@ int pt_vm_translate(int as, vaddr_t va, paddr_t *pa)
 	return 0;
 }
 
-int pt_vm_iterate(int as, vm_visit_fn fn, void *ctx)
+static int vm_iterate(int as, vm_visit_fn fn, void *ctx)
 {
 	struct pg_tracker *t = space(as);
 	struct vm_mapping m;
@@ -750,7 +751,7 @@ static int count_one(vaddr_t va, const struct vm_mapping *m, void *ctx)
 	return 0;
 }
 
-int pt_vm_info(int as, struct vm_space_info *info)
+static int vm_info(int as, struct vm_space_info *info)
 {
 	struct pg_tracker *t = space(as);
 
@@ -766,7 +767,7 @@ int pt_vm_info(int as, struct vm_space_info *info)
 	}
 	info->block = pt_trk_base(t);
 	info->pages = t->pcount;
-	return pt_vm_iterate(as, count_one, info);
+	return vm_iterate(as, count_one, info);
 }
 
 /* ---- creating, destroying, switching ------------------------------------ */
@@ -942,7 +943,7 @@ static void destroy_out(int as, struct pg_tracker *t)
 		recount_slots();
 }
 
-int pt_vm_destroy(int as)
+static int vm_destroy(int as)
 {
 	struct pg_tracker *t = space(as);
 
@@ -960,7 +961,7 @@ int pt_vm_destroy(int as)
 	return 0;
 }
 
-int pt_vm_activate(int as)
+static int vm_activate(int as)
 {
 	struct pg_tracker *t = as == TRK_MASTER ? pt_trk_get(as) : space(as);
 	int rc;
@@ -1164,11 +1165,11 @@ static int clone_eager(int as)
 	return child;
 
 out_destroy:
-	pt_vm_destroy(child); /* copy_eager left it holding only its own copies */
+	vm_destroy(child); /* copy_eager left it holding only its own copies */
 	return rc;
 }
 
-int pt_vm_clone(int as, enum vm_clone_mode mode)
+static int vm_clone(int as, enum vm_clone_mode mode)
 {
 	struct pg_tracker *t = space(as);
 	int child;
@@ -1277,7 +1278,7 @@ static int fault_in(pte_t *e, uint32_t access)
 	return swapped_allows(*e, access) ? swap_in(e) : -E_FAULT;
 }
 
-int pt_vm_fault(int as, vaddr_t va, uint32_t err)
+static int vm_fault(int as, vaddr_t va, uint32_t err)
 {
 	struct pg_tracker *t = space(as);
 	int rc;
@@ -1351,12 +1352,29 @@ static int resolve_mapped(const struct pg_tracker *t, vaddr_t va, pte_t *e, uint
 		if (rc < 0)
 			return rc;
 	}
-	e->v |= accessed_bits(access);
+	if (pt_one_cpu())
+		e->v |= accessed_bits(access);
+	else /* a CPU running the space may set A or D in it meanwhile */
+		__atomic_fetch_or(&e->v, accessed_bits(access), __ATOMIC_RELAXED);
 	*frame = pte_addr(*e);
 	return 0;
 }
 
-int pt_vm_resolve(int as, vaddr_t va, uint32_t access, uint32_t zero_flags, paddr_t *pa)
+/*
+ * Whether a PT_NO_WAIT call may resolve the access at entry r itself: a
+ * zero fill into a table that exists, or a page the tables already allow.
+ * Anything else may wait (a page or a block to read back, a table to add,
+ * a copy to break, which touch what only serialised calls may: lock.h).
+ */
+static bool resolvable_now(const struct pg_tracker *t, vaddr_t va, uint32_t access)
+{
+	if (pt_trk_out(t))
+		return false;
+	struct entry_ref r = entry_of(t, va);
+	return has_table(r) && (r.e->v == 0 || allows(*r.e, access));
+}
+
+static int vm_resolve(int as, vaddr_t va, uint32_t access, uint32_t zero_flags, paddr_t *pa)
 {
 	struct pg_tracker *t = space(as);
 	vaddr_t page = ALIGN_DOWN(va, PAGE_SIZE);
@@ -1365,10 +1383,13 @@ int pt_vm_resolve(int as, vaddr_t va, uint32_t access, uint32_t zero_flags, padd
 
 	if (!t)
 		return -E_BADH;
-	if ((access & ~(PF_W | PF_U)) || (zero_flags & ~VM_MAP_FLAGS))
+	if ((access & ~(PF_W | PF_U | PT_NO_WAIT)) || (zero_flags & ~VM_MAP_FLAGS))
 		return -E_INVAL;
 	if (!is_user_page(page))
 		return -E_FAULT;
+	if ((access & PT_NO_WAIT) && !resolvable_now(t, page, access & ~PT_NO_WAIT))
+		return -E_AGAIN;
+	access &= ~PT_NO_WAIT;
 	if ((rc = in_ram(t)) < 0)
 		return rc;
 	struct entry_ref r = entry_of(t, page);
@@ -1379,6 +1400,134 @@ int pt_vm_resolve(int as, vaddr_t va, uint32_t access, uint32_t zero_flags, padd
 		rc = resolve_zero(t, page, r, access, zero_flags, &frame);
 	if (rc == 0)
 		*pa = frame | (va & PAGE_MASK);
+	return rc;
+}
+
+/* ---- the locked doors -------------------------------------------------- */
+
+/*
+ * Each call on a space holds the space's lock (lock.h) for its duration,
+ * and takes no other space's: a clone's child is no one else's until the
+ * call returns.  On one CPU the lock is one compare.
+ */
+
+int pt_vm_map_range(int as, vaddr_t va, paddr_t pa, uint32_t n, uint32_t flags)
+{
+	pt_lock_space(as);
+	int rc = vm_map_range(as, va, pa, n, flags);
+	pt_unlock_space(as);
+	return rc;
+}
+
+int pt_vm_map(int as, vaddr_t va, paddr_t pa, uint32_t flags)
+{
+	pt_lock_space(as);
+	int rc = vm_map(as, va, pa, flags);
+	pt_unlock_space(as);
+	return rc;
+}
+
+int pt_vm_map_zero(int as, vaddr_t va, uint32_t flags)
+{
+	pt_lock_space(as);
+	int rc = vm_map_zero(as, va, flags);
+	pt_unlock_space(as);
+	return rc;
+}
+
+int pt_vm_unmap_range(int as, vaddr_t va, uint32_t n)
+{
+	pt_lock_space(as);
+	int rc = vm_unmap_range(as, va, n);
+	pt_unlock_space(as);
+	return rc;
+}
+
+int pt_vm_unmap(int as, vaddr_t va)
+{
+	pt_lock_space(as);
+	int rc = vm_unmap(as, va);
+	pt_unlock_space(as);
+	return rc;
+}
+
+int pt_vm_protect(int as, vaddr_t va, uint32_t n, uint32_t flags)
+{
+	pt_lock_space(as);
+	int rc = vm_protect(as, va, n, flags);
+	pt_unlock_space(as);
+	return rc;
+}
+
+int pt_vm_query(int as, vaddr_t va, struct vm_mapping *m)
+{
+	pt_lock_space(as);
+	int rc = vm_query(as, va, m);
+	pt_unlock_space(as);
+	return rc;
+}
+
+int pt_vm_translate(int as, vaddr_t va, paddr_t *pa)
+{
+	pt_lock_space(as);
+	int rc = vm_translate(as, va, pa);
+	pt_unlock_space(as);
+	return rc;
+}
+
+int pt_vm_iterate(int as, vm_visit_fn fn, void *ctx)
+{
+	pt_lock_space(as);
+	int rc = vm_iterate(as, fn, ctx);
+	pt_unlock_space(as);
+	return rc;
+}
+
+int pt_vm_info(int as, struct vm_space_info *info)
+{
+	pt_lock_space(as);
+	int rc = vm_info(as, info);
+	pt_unlock_space(as);
+	return rc;
+}
+
+int pt_vm_destroy(int as)
+{
+	pt_lock_space(as);
+	int rc = vm_destroy(as);
+	pt_unlock_space(as);
+	return rc;
+}
+
+int pt_vm_activate(int as)
+{
+	pt_lock_space(as);
+	int rc = vm_activate(as);
+	pt_unlock_space(as);
+	return rc;
+}
+
+int pt_vm_clone(int as, enum vm_clone_mode mode)
+{
+	pt_lock_space(as);
+	int rc = vm_clone(as, mode);
+	pt_unlock_space(as);
+	return rc;
+}
+
+int pt_vm_fault(int as, vaddr_t va, uint32_t err)
+{
+	pt_lock_space(as);
+	int rc = vm_fault(as, va, err);
+	pt_unlock_space(as);
+	return rc;
+}
+
+int pt_vm_resolve(int as, vaddr_t va, uint32_t access, uint32_t zero_flags, paddr_t *pa)
+{
+	pt_lock_space(as);
+	int rc = vm_resolve(as, va, access, zero_flags, pa);
+	pt_unlock_space(as);
 	return rc;
 }
 

@@ -105,7 +105,8 @@ struct mmu_cpu {
 };
 
 static struct mmu_cpu cpus[MMU_CPUS];
-static struct mmu_cpu *cpu = &cpus[0];
+/* per host thread: a test may run simulated CPUs on threads of their own (vm_cpus.c) */
+static _Thread_local struct mmu_cpu *cpu = &cpus[0];
 static struct mmu_counters counters;
 
 

@@ -22,6 +22,7 @@ enum pt_error {
 	E_NOTOWN,   /* the frame is not one the allocator hands out */
 	E_FAULT,    /* a bad user pointer, or a fault that is not ours to resolve */
 	E_IO,       /* the disk failed a transfer, or did not answer in time */
+	E_AGAIN,    /* a call told not to wait would have to (the disk, a block that grows) */
 	E_COUNT
 };
 

@@ -16,10 +16,12 @@
  * A shootdown, in order: the sender (inside the core, so holding the lock
  * the kernel serialises the core with) has already changed the entries;
  * it posts one request (the block, the first page, the count), sets the
- * count of CPUs still to answer, interrupts them, and spins until the
- * count is 0.  Each target runs pt_tlb_ipi from its interrupt handler:
+ * mask of CPUs still to answer, interrupts them, and spins until the
+ * mask is empty.  Each target runs pt_tlb_ipi from its interrupt handler,
+ * or pt_tlb_poll while it spins on a lock with interrupts off (lock.h):
  * invlpg of each page, or a CR3 reload for more than TLB_RANGE_FLUSH pages
- * or for a block that moved (from the block's new base), then answers.  A
+ * or for a block that moved (from the block's new base), then answers by
+ * clearing its bit; the second of the two to come finds it clear.  A
  * CPU records its live block before it loads CR3 (pt_trk_set_live), so a
  * CPU the sender does not see has not yet cached anything of the block.
  */
@@ -90,6 +92,13 @@ void pt_tlb_kmap_page(vaddr_t va);
  * sender holds it and waits).
  */
 void pt_tlb_ipi(void);
+
+/*
+ * pt_tlb_ipi's work, if a shootdown waits for this CPU: what a CPU does
+ * while it spins on a lock with interrupts off (lock.h), as the CPU it
+ * waits for may be waiting for it.  Nothing on one CPU.
+ */
+void pt_tlb_poll(void);
 
 void pt_tlb_get_stats(struct tlb_stats *s);
 void pt_tlb_reset_stats(void);

@@ -5,7 +5,7 @@ static const char *const names[E_COUNT] = {
 	[E_OK] = "OK",         [E_INVAL] = "E_INVAL", [E_NOMEM] = "E_NOMEM",
 	[E_EXIST] = "E_EXIST", [E_NOENT] = "E_NOENT", [E_BADH] = "E_BADH",
 	[E_RANGE] = "E_RANGE", [E_BUSY] = "E_BUSY",   [E_FREE] = "E_FREE",
-	[E_NOTOWN] = "E_NOTOWN", [E_FAULT] = "E_FAULT", [E_IO] = "E_IO",
+	[E_NOTOWN] = "E_NOTOWN", [E_FAULT] = "E_FAULT", [E_IO] = "E_IO",   [E_AGAIN] = "E_AGAIN",
 };
 
 const char *pt_err_name(int err)
@@ -30,6 +30,7 @@ static const char *const causes[E_COUNT] = {
 	[E_NOTOWN] = "not a frame the allocator hands out",
 	[E_FAULT] = "a bad user address",
 	[E_IO] = "the disk failed",
+	[E_AGAIN] = "it would have to wait",
 };
 
 const char *pt_err_cause(int err)

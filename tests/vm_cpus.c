@@ -10,9 +10,14 @@
  * space under test on some of them, and puts each back on the master
  * before the end, as a kernel does before a space can go.
  */
+#include <pthread.h>
+
+#include "check.h"
 #include "errors.h"
+#include "frame.h"
 #include "kmap.h"
 #include "layout.h"
+#include "lock.h"
 #include "machine.h"
 #include "mmu_model.h"
 #include "pager.h"
@@ -393,6 +398,184 @@ static void each_cpu_has_its_own_kmap_windows(void)
 	STEP(pt_vm_destroy(as));
 }
 
+/* ---- calls on several CPUs at once (lock.h) ---------------------------------- */
+
+/* A PT_NO_WAIT resolve of a write to va by the process (PF_U | PF_W), demand-zero read-write. */
+static int fill_now(int as, vaddr_t va)
+{
+	paddr_t pa;
+
+	return pt_vm_resolve(as, va, PF_U | PF_W | PT_NO_WAIT, URW, &pa);
+}
+
+/*
+ * PT_NO_WAIT fills a page into a table that exists and passes a page the
+ * tables allow; everything that might wait is -E_AGAIN, with nothing
+ * changed: a new table, a copy-on-write copy, a page in swap, a block out.
+ */
+static void a_resolve_that_may_not_wait_does_only_what_needs_no_wait(void)
+{
+	vaddr_t va = REGION(9);
+	uint32_t free0 = pt_frame_free_count(ZONE_USER);
+
+	int as = pt_vm_create();
+	CHECK_GT(as, 0);
+	STEP(map_filled(as, va, 0x77, URW, NULL));
+	struct vm_stats s0 = stats_now();
+	STEP(fill_now(as, va + PAGE(1))); /* a zero fill, the table there */
+	CHECK_EQ(stats_now().zero_fills - s0.zero_fills, 1);
+	CHECK_EQ(query_flags(as, va + PAGE(1)) & (VM_WRITE | VM_USER), URW);
+	STEP(fill_now(as, va)); /* allowed already */
+	uint32_t free1 = pt_frame_free_count(ZONE_USER);
+	CHECK_ERR(fill_now(as, REGION(10)), E_AGAIN); /* no table: the block would grow */
+	CHECK_EQ(query_rc(as, REGION(10)), -E_NOENT);
+	CHECK_ERR(pt_vm_resolve(as, va, PF_U | PT_NO_WAIT | BIT(5), URW, NULL), E_INVAL);
+	int child = pt_vm_clone(as, VM_CLONE_COW);
+	CHECK_GT(child, 0);
+	free1 = pt_frame_free_count(ZONE_USER);
+	CHECK_ERR(fill_now(as, va), E_AGAIN); /* a copy to make */
+	STEP(pt_vm_destroy(child));
+	STEP(pt_pager_evict(as, va + PAGE(1)));
+	free1 = pt_frame_free_count(ZONE_USER);
+	CHECK_ERR(fill_now(as, va + PAGE(1)), E_AGAIN); /* in swap */
+	CHECK(in_swap(as, va + PAGE(1)));
+	STEP(pt_pager_block_out(as));
+	free1 = pt_frame_free_count(ZONE_USER);
+	CHECK_ERR(fill_now(as, va + PAGE(2)), E_AGAIN); /* the block is out */
+	CHECK_EQ(pt_frame_free_count(ZONE_USER), free1);
+	CHECK_EQ(stats_now().zero_fills - s0.zero_fills, 1);
+	STEP(pt_vm_destroy(as));
+	CHECK_EQ(pt_frame_free_count(ZONE_USER), free0);
+}
+
+/* The rank order every lock keeps, and each CPU's held ranks. */
+static void locks_are_taken_in_rank_order_and_held_by_one_cpu(void)
+{
+	struct pt_lock space = PT_LOCK_INIT("a space", PT_RANK_SPACE);
+	struct pt_lock frames = PT_LOCK_INIT("frames", PT_RANK_FRAMES);
+
+	CHECK(pt_lock_order_allows(0, PT_RANK_SPACE));
+	CHECK(pt_lock_order_allows(BIT(PT_RANK_SPACE), PT_RANK_FRAMES));
+	CHECK(!pt_lock_order_allows(BIT(PT_RANK_FRAMES), PT_RANK_SPACE));
+	CHECK(!pt_lock_order_allows(BIT(PT_RANK_SPACE), PT_RANK_SPACE));
+	CHECK_EQ(pt_lock_ranks[1], 0);
+	on(1);
+	pt_lock_take(&space);
+	pt_lock_take(&frames);
+	CHECK_EQ(pt_lock_ranks[1], BIT(PT_RANK_SPACE) | BIT(PT_RANK_FRAMES));
+	CHECK(pt_lock_held(&space));
+	on(2);
+	CHECK(!pt_lock_held(&space));
+	CHECK(!pt_lock_try(&space, 2)); /* CPU 1 has it */
+	CHECK_EQ(pt_lock_ranks[2], 0);
+	on(1);
+	pt_lock_give(&frames);
+	pt_lock_give(&space);
+	CHECK_EQ(pt_lock_ranks[1], 0);
+	on(2);
+	CHECK(pt_lock_try(&space, 2));
+	pt_lock_give(&space);
+	on(0);
+}
+
+#define FILLERS 3
+#define FILL_PAGES 1000u /* each filler's, in the one table of REGION(11) */
+
+#define FRAMES_A_FILL 8 /* frames each filler takes, and gives back, after each fill */
+
+static pthread_barrier_t start_line; /* the fillers start at once */
+
+struct filler {
+	unsigned cpu;
+	int as;
+	vaddr_t first; /* its pages: FILL_PAGES from first */
+	int errors;
+};
+
+/* FRAMES_A_FILL frames taken, then given back: false if a call failed. */
+static bool take_and_give(void)
+{
+	paddr_t pa[FRAMES_A_FILL];
+	bool ok = true;
+
+	for (int i = 0; i < FRAMES_A_FILL; i++)
+		ok = pt_frame_alloc(ZONE_USER, &pa[i]) == 0 && ok;
+	for (int i = 0; i < FRAMES_A_FILL; i++)
+		ok = pt_frame_unref(pa[i]) == 0 && ok;
+	return ok;
+}
+
+/* A host thread as simulated CPU f->cpu: PT_NO_WAIT fills of its pages, frames taken and given between. */
+static void *fill_pages(void *arg)
+{
+	struct filler *f = arg;
+
+	mmu_select_cpu(f->cpu);
+	pthread_barrier_wait(&start_line);
+	for (uint32_t i = 0; i < FILL_PAGES; i++) {
+		if (fill_now(f->as, f->first + PAGE(i)) < 0)
+			f->errors++;
+		if (!take_and_give())
+			f->errors++;
+	}
+	return NULL;
+}
+
+/*
+ * Three CPUs on three host threads at once: two fill the same pages of
+ * one space, racing for each, the third pages of another space, each
+ * taking and giving frames between fills.  Every page is filled once,
+ * zeroed (the loser of a race finds it allowed); the live counts, the
+ * frame counts and the invariants hold; every frame comes back.  Without
+ * the space lock a page is filled twice, without the frame lock the free
+ * stack loses frames.
+ */
+static void cpus_fill_pages_and_take_frames_at_once(void)
+{
+	vaddr_t base = REGION(11);
+	uint32_t free0 = pt_frame_free_count(ZONE_USER);
+	int a = pt_vm_create(), b = pt_vm_create();
+	struct filler f[FILLERS] = {
+		{ 1, a, base + PAGE(1), 0 },
+		{ 2, a, base + PAGE(1), 0 },
+		{ 3, b, base + PAGE(1), 0 },
+	};
+	pthread_t t[FILLERS];
+
+	CHECK_GT(a, 0);
+	CHECK_GT(b, 0);
+	STEP(map_filled(a, base, 0x11, URW, NULL)); /* the tables the fills go into */
+	STEP(map_filled(b, base, 0x22, URW, NULL));
+	STEP(run_on(a, BIT(1) | BIT(2)));
+	STEP(run_on(b, BIT(3)));
+	struct vm_stats s0 = stats_now();
+	uint32_t free1 = pt_frame_free_count(ZONE_USER);
+	CHECK_EQ(pthread_barrier_init(&start_line, NULL, FILLERS), 0);
+	for (int i = 0; i < FILLERS; i++)
+		CHECK_EQ(pthread_create(&t[i], NULL, fill_pages, &f[i]), 0);
+	for (int i = 0; i < FILLERS; i++)
+		CHECK_EQ(pthread_join(t[i], NULL), 0);
+	pthread_barrier_destroy(&start_line);
+	for (int i = 0; i < FILLERS; i++)
+		CHECK_EQ(f[i].errors, 0);
+	CHECK_EQ(stats_now().zero_fills - s0.zero_fills, 2 * FILL_PAGES);
+	CHECK_EQ(free1 - pt_frame_free_count(ZONE_USER), 2 * FILL_PAGES);
+	CHECK_EQ(info_of(a).mapped, 1 + FILL_PAGES);
+	CHECK_EQ(info_of(b).mapped, 1 + FILL_PAGES);
+	CHECK_EQ(pt_kmap_in_use(), 0);
+	CHECK_OK(pt_vm_check());
+	STEP(all_on_master());
+	on(1);
+	STEP(pt_vm_activate(a)); /* CPU 1 reads what CPU 2 filled: zeroes */
+	CHECK_READS(base + PAGE(FILL_PAGES), USR_RD, 0);
+	CHECK_READS(base, USR_RD, 0x11);
+	STEP(pt_vm_activate(TRK_MASTER));
+	on(0);
+	STEP(pt_vm_destroy(a));
+	STEP(pt_vm_destroy(b));
+	CHECK_EQ(pt_frame_free_count(ZONE_USER), free0);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(a_cpu_that_is_not_told_keeps_a_stale_translation),
 	TEST_CASE(an_unmap_is_seen_on_every_cpu_before_it_returns),
@@ -406,6 +589,9 @@ static const struct test_case cases[] = {
 	TEST_CASE(the_pager_leaves_no_cpu_behind),
 	TEST_CASE(each_cpu_has_its_own_kmap_windows),
 	TEST_CASE(serving_cpus_refuses_bad_counts_and_changes_nothing),
+	TEST_CASE(a_resolve_that_may_not_wait_does_only_what_needs_no_wait),
+	TEST_CASE(locks_are_taken_in_rank_order_and_held_by_one_cpu),
+	TEST_CASE(cpus_fill_pages_and_take_frames_at_once),
 };
 
 DEFINE_SUITE(cpus_suite, "cpus", cases, setup, teardown);

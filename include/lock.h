@@ -1,0 +1,136 @@
+/*
+ * lock.h - the core's locks, and the one order in which a CPU takes locks.
+ *
+ * On one CPU (cpus.h) every lock here costs one compare and takes
+ * nothing.  With several CPUs, the core's calls come in two kinds:
+ *
+ *  - serialised calls: every call but the one below.  The kernel makes
+ *    them one at a time (seam.h: one lock around them, the big kernel
+ *    lock here); the tracker pages, the pager's clock, the swap slots,
+ *    the block counters and the shared frames' counts are theirs alone.
+ *  - pt_vm_resolve with PT_NO_WAIT (vmspace.h): a page fault's zero fill
+ *    into a table that exists, which may run on any CPU beside the
+ *    serialised calls and beside other such calls, on the same space or
+ *    on others.  It waits for nothing (no disk, no block growth, no
+ *    shootdown: -E_AGAIN says the caller must make the call serialised).
+ *
+ * What the second kind shares with the first is under two locks, which
+ * every call takes where it touches what they cover:
+ *
+ *   PT_RANK_SPACE    an address space: its block, tables and tracker
+ *                    entry.  Taken by each pt_vm_ call on a space for its
+ *                    duration (pt_vm_clone: the parent's), and by the
+ *                    pager for each space it visits.  Striped: space as
+ *                    has lock as % PT_SPACE_LOCKS, so two spaces may share
+ *                    one, and no call holds two.
+ *   PT_RANK_FRAMES   the frame allocator's free frames and counts
+ *                    (frame.c): taken around every take or give of a
+ *                    frame, inside a space's lock when there is one.
+ *
+ * Every lock has a rank, and a CPU takes locks in increasing rank only;
+ * each acquisition checks it, and a lock taken twice or out of order is a
+ * panic that names it.  The kernel's own locks share the ranks and the
+ * check (pt_lock_spin): ranks below PT_RANK_SPACE are for locks a kernel
+ * holds while it calls the core, ranks above PT_RANK_FRAMES for locks it
+ * takes with no core lock held (its console).
+ *
+ * A CPU spinning on any lock keeps answering shootdowns (pt_tlb_poll):
+ * the holder may be waiting for this very CPU to invalidate, and a spinner
+ * runs with interrupts off.
+ */
+#ifndef PAGETRACK_LOCK_H
+#define PAGETRACK_LOCK_H
+
+#include "cpus.h"
+#include "types.h"
+
+enum pt_rank {
+	PT_RANK_SPACE = 8,
+	PT_RANK_FRAMES = 9,
+	PT_RANKS = 32,
+};
+
+#define PT_SPACE_LOCKS 64 /* stripes of the address-space locks */
+
+struct pt_lock {
+	volatile uint32_t locked;
+	uint32_t cpu;     /* its holder, while locked */
+	const char *name; /* for a panic */
+	uint32_t rank;
+};
+
+#define PT_LOCK_INIT(n, r) { .locked = 0, .cpu = UINT32_MAX, .name = (n), .rank = (r) }
+
+/* The ranks each CPU holds: bit r for a lock of rank r (the kernel's locks too). */
+extern uint32_t pt_lock_ranks[PT_MAX_CPUS];
+
+/*
+ * Take l on CPU me (the caller's number), spinning while another CPU
+ * holds it and answering shootdowns meanwhile.  Panics if me holds l, or
+ * a lock of l's rank or above.  For the kernel's locks, whatever the
+ * number of CPUs the core serves.
+ */
+void pt_lock_spin(struct pt_lock *l, uint32_t me);
+
+/* Give l back on CPU me, which holds it. */
+void pt_lock_drop(struct pt_lock *l, uint32_t me);
+
+/* Take l once, without spinning: whether it was free.  Checks the order as pt_lock_spin. */
+bool pt_lock_try(struct pt_lock *l, uint32_t me);
+
+/* Whether CPU me holds l. */
+static inline bool pt_lock_held_by(const struct pt_lock *l, uint32_t me)
+{
+	return l->locked && l->cpu == me;
+}
+
+/* Whether a CPU holding the ranks of `held` may take a lock of rank r: all it holds are lower. */
+static inline bool pt_lock_order_allows(uint32_t held, uint32_t r)
+{
+	return (held >> r) == 0;
+}
+
+/* The core's own: nothing on one CPU, pt_lock_spin and pt_lock_drop on the caller's CPU else. */
+static inline void pt_lock_take(struct pt_lock *l)
+{
+	if (!pt_one_cpu())
+		pt_lock_spin(l, pt_cpu_self());
+}
+
+static inline void pt_lock_give(struct pt_lock *l)
+{
+	if (!pt_one_cpu())
+		pt_lock_drop(l, pt_cpu_self());
+}
+
+/* Whether the caller holds l: always, on one CPU. */
+static inline bool pt_lock_held(const struct pt_lock *l)
+{
+	return pt_one_cpu() || pt_lock_held_by(l, pt_cpu_self());
+}
+
+extern struct pt_lock pt_space_locks[PT_SPACE_LOCKS];
+
+/* The lock of address space as (a stripe: see PT_RANK_SPACE). */
+static inline struct pt_lock *pt_space_lock(int as)
+{
+	return &pt_space_locks[(uint32_t)as % PT_SPACE_LOCKS];
+}
+
+/* Take and give address space as's lock. */
+static inline void pt_lock_space(int as) { pt_lock_take(pt_space_lock(as)); }
+static inline void pt_unlock_space(int as) { pt_lock_give(pt_space_lock(as)); }
+
+/*
+ * Add 1 to a counter that calls on several CPUs at once may share: a
+ * plain increment on one CPU, an atomic one else.
+ */
+static inline void pt_count(uint32_t *c)
+{
+	if (pt_one_cpu())
+		(*c)++;
+	else
+		__atomic_add_fetch(c, 1, __ATOMIC_RELAXED);
+}
+
+#endif
