@@ -398,7 +398,7 @@ $(EX_HH_ELF): $(EX_HH_OBJS) $(EX_HH_LIB) $(EX_HH_DIR)/link.ld
 # lib/, compiled for user space.
 
 UBUILD        := $(BUILD)/user
-USER_PROG_SRCS := user/init.c user/worker.c user/hello.c user/forkwait.c user/membench.c user/spin.c user/cpus.c \
+USER_PROG_SRCS := user/init.c user/worker.c user/hello.c user/forkwait.c user/membench.c user/spin.c user/cpus.c user/faults.c \
                   user/overcommit.c \
                   tests/user/utest.c tests/user/kfail.c tests/user/uswap.c
 USER_LIB_SRCS := user/crt0.S user/ulib.c user/ucheck.c lib/printf.c lib/string.c lib/status.c

@@ -33,6 +33,7 @@
 #include "seam.h"
 #include "serial.h"
 #include "smp.h"
+#include "spinlock.h"
 #include "swap.h"
 #include "syscall.h"
 #include "trampoline.h"
@@ -357,6 +358,7 @@ _Noreturn void kmain(uint32_t magic, uint32_t mbi_phys);
 
 _Noreturn void kmain(uint32_t magic, uint32_t mbi_phys)
 {
+	klock_boot();
 	serial_init();
 	idt_init();
 	gdt_init();

@@ -120,7 +120,8 @@ static struct proc *alloc_proc(int parent, const char *name)
 				return NULL;
 		*p = (struct proc){ .state = P_NEW, .pid = next_pid++, .parent = parent,
 				    .kstack = stack, .as = -1, .group = p, .threads = 1,
-				    .pinned = -1 };
+				    .pinned = -1,
+				    .regions = SPINLOCK_INIT("a process's regions", REGIONS_RANK) };
 		ksnprintf(p->name, sizeof(p->name), "%s", name);
 		return p;
 	}
@@ -1073,6 +1074,7 @@ void proc_get_stats(struct proc_stats *s)
 {
 	*s = proc_counters;
 	s->stack_growths = user_stack_growths();
+	s->faults_unlocked = user_faults_unlocked();
 	s->live = 0;
 	for (int i = 0; i < NPROC; i++)
 		s->live += procs[i].state != P_FREE;
@@ -1098,15 +1100,24 @@ static void disk_noise(void)
 		panic("disk_noise: reading the disk: %s (%s)", err_name(rc), err_cause(rc));
 }
 
-/* A page fault from ring 3: ufault.c resolves it or says why the process must end. */
+/*
+ * A page fault from ring 3: ufault.c resolves it or says why the process
+ * must end.  With several CPUs it comes without the big lock, which it
+ * takes only if ufault.c cannot resolve it without (spinlock.h).
+ */
 static bool user_page_fault(struct trap_frame *tf, vaddr_t addr, uint32_t err)
 {
 	(void)tf;
 	if (!current)
 		return false;
-	DEBUG_ASSERT(klock_held());
+	int tried = -E_AGAIN;
+	if (!klock_held()) {
+		if (!noise_frame && (tried = user_fault_now(current, addr, err)) == 0)
+			return true;
+		klock_take();
+	}
 	disk_noise();
-	struct fault_outcome o = user_fault(current, addr, err);
+	struct fault_outcome o = user_fault(current, addr, err, tried);
 	proc_end_if_doomed(); /* chosen to make room: its line is printed */
 	if (o.kill)
 		proc_kill(o.kill, addr, err, o.why);

@@ -98,6 +98,7 @@ struct proc_stats {
 	uint32_t switches;  /* context switches */
 	uint32_t preemptions;
 	uint32_t stack_growths; /* stack pages touched below the lowest one before */
+	uint32_t faults_unlocked; /* page faults resolved without the big lock (spinlock.h) */
 };
 
 void proc_get_stats(struct proc_stats *s);

@@ -26,6 +26,7 @@
 #include "idt.h"
 #include "proc.h"
 #include "smp.h"
+#include "spinlock.h"
 
 #define KSTACK_PAGES 2
 #define FORK_MARK "fork of " /* before the program's name in a forked process's */
@@ -72,6 +73,7 @@ struct proc {
 	vaddr_t heap_start, brk;  /* the leader: the heap, [heap_start, brk) */
 	vaddr_t stack_low;        /* the leader: the lowest stack page touched so far */
 	struct region maps[MAX_MAPS]; /* the leader: its process's map() regions */
+	struct spinlock regions;  /* the leader: around changes to the heap, maps and stack_low */
 	int status;               /* wait() status once it has ended */
 	uint32_t wake_at;         /* P_SLEEPING: the scheduler's turn it wakes at */
 	uint32_t last_ran;        /* the scheduler's turn it last ran in (idle the longest: lowest) */
@@ -159,8 +161,23 @@ struct fault_outcome {
 /*
  * Resolve p's page fault at addr with error code err (PF_xxx): map the
  * demand-zero page, copy the copy-on-write one, or say why p must end.
+ * tried is what user_fault_now returned for it (-E_AGAIN if it was not
+ * called): after its -E_NOMEM, no first allocation is tried again, so
+ * that a fault makes the allocations it makes on one CPU.
  */
-struct fault_outcome user_fault(struct proc *p, vaddr_t addr, uint32_t err);
+struct fault_outcome user_fault(struct proc *p, vaddr_t addr, uint32_t err, int tried);
+
+/*
+ * Resolve p's page fault at addr without the big lock, if it can be done
+ * so (spinlock.h): a zero fill into a table that exists, or an access the
+ * tables already allow.  0 if it was; else the fault needs the big lock
+ * and user_fault: -E_AGAIN (anything else, p doomed, or free frames below
+ * the low watermark, pressure.h), -E_NOMEM (no frame), -E_FAULT.
+ */
+int user_fault_now(struct proc *p, vaddr_t addr, uint32_t err);
+
+/* The page faults user_fault_now resolved, since boot. */
+uint32_t user_faults_unlocked(void);
 
 int user_copy_in(struct proc *p, void *dst, vaddr_t src, uint32_t len);
 int user_copy_out(struct proc *p, vaddr_t dst, const void *src, uint32_t len);

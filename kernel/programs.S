@@ -36,6 +36,7 @@ programs:
 	program uswap
 	program spin
 	program cpus
+	program faults
 	.section .rodata.programs, "a"
 	.long 0, 0, 0
 	.size programs, . - programs

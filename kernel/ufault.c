@@ -21,6 +21,14 @@
  * System calls reach user memory the same way, a page at a time: one
  * pt_vm_resolve, then one kmap window onto the frame it gives.  A bad pointer
  * is an error returned to the caller, never a fault in the kernel.
+ *
+ * With several CPUs a page fault comes here without the big lock first
+ * (user_fault_now, spinlock.h), and reads the process's regions under
+ * their own lock.  So every change to the heap, the regions or stack_low
+ * is made under that lock too, and a change that takes memory away
+ * (unmap, a smaller heap, narrower rights) changes the regions first and
+ * the tables after: a fault that read the old regions has then finished,
+ * and its page is unmapped or narrowed with the rest.
  */
 #include "errors.h"
 #include "kmap.h"
@@ -38,6 +46,7 @@
 #define GUARD_PAGE (STACK_LIMIT - PAGE_SIZE)
 
 static uint32_t stack_growths; /* stack pages touched below a process's lowest one */
+static uint32_t faults_unlocked; /* page faults resolved without the big lock */
 static int (*nomem_handler)(struct proc *p);
 
 void user_set_nomem_handler(int (*fn)(struct proc *p))
@@ -65,14 +74,34 @@ static uint32_t region_flags(const struct proc *p, vaddr_t va)
 	return 0;
 }
 
-/* A stack page of p's process below its lowest one so far has just been touched: count it. */
-static void note_stack(struct proc *p, vaddr_t page)
+/* Take and give the regions lock of process g (its leader): nothing to take on one CPU. */
+static void lock_regions(struct proc *g)
 {
-	struct proc *g = p->group;
+	if (smp_running() > 1)
+		spin_lock(&g->regions);
+}
 
+static void unlock_regions(struct proc *g)
+{
+	if (smp_running() > 1)
+		spin_unlock(&g->regions);
+}
+
+/* A stack page of process g below its lowest one so far has just been touched: count it. */
+static void note_stack_locked(struct proc *g, vaddr_t page)
+{
 	if (page >= STACK_LIMIT && page < g->stack_low) {
 		g->stack_low = page;
-		stack_growths++;
+		__atomic_add_fetch(&stack_growths, 1, __ATOMIC_RELAXED);
+	}
+}
+
+static void note_stack(struct proc *p, vaddr_t page)
+{
+	if (page >= STACK_LIMIT && page < p->group->stack_low) { /* rarely: take the lock then */
+		lock_regions(p->group);
+		note_stack_locked(p->group, page);
+		unlock_regions(p->group);
 	}
 }
 
@@ -96,6 +125,16 @@ static __attribute__((noinline)) int resolve_again(struct proc *p, vaddr_t va, u
 	return rc;
 }
 
+/* resolve's end, once a call of pt_vm_resolve returned rc: the calls again it needs, if any. */
+static int resolve_from(struct proc *p, vaddr_t va, uint32_t access, uint32_t zero_flags,
+			paddr_t *pa, int rc)
+{
+	if (rc < 0 && (rc = resolve_again(p, va, access, zero_flags, pa, rc)) < 0)
+		return sys_error(rc);
+	note_stack(p, ALIGN_DOWN(va, PAGE_SIZE));
+	return 0;
+}
+
 /*
  * The frame behind va for an access `access` (PF_U, and PF_W for a write)
  * by p, its physical address (with va's offset) in *pa: pt_vm_resolve fills
@@ -110,12 +149,8 @@ static __attribute__((noinline)) int resolve_again(struct proc *p, vaddr_t va, u
 static int resolve(struct proc *p, vaddr_t va, uint32_t access, uint32_t zero_flags, paddr_t *pa)
 {
 	pressure_before_alloc();
-	int rc = pt_vm_resolve(p->as, va, access, zero_flags, pa);
-
-	if (rc < 0 && (rc = resolve_again(p, va, access, zero_flags, pa, rc)) < 0)
-		return sys_error(rc);
-	note_stack(p, ALIGN_DOWN(va, PAGE_SIZE));
-	return 0;
+	return resolve_from(p, va, access, zero_flags, pa,
+			    pt_vm_resolve(p->as, va, access, zero_flags, pa));
 }
 
 /* resolve for an access of p's own, demand-zero wherever its regions say. */
@@ -155,9 +190,11 @@ static const char *why_not(const struct proc *p, vaddr_t addr, uint32_t err)
 	return "nothing is mapped there";
 }
 
-struct fault_outcome user_fault(struct proc *p, vaddr_t addr, uint32_t err)
+struct fault_outcome user_fault(struct proc *p, vaddr_t addr, uint32_t err, int tried)
 {
 	paddr_t pa;
+	uint32_t access = err & (PF_W | PF_U);
+	int rc;
 
 	if (addr >= GUARD_PAGE && addr < STACK_LIMIT)
 		return (struct fault_outcome){ KILL_STACK, "stack overflow: past the stack limit" };
@@ -169,7 +206,10 @@ struct fault_outcome user_fault(struct proc *p, vaddr_t addr, uint32_t err)
 	 * retried access walks the tables as they are.
 	 */
 	uint32_t zero = (err & PF_P) ? 0 : region_flags(p, ALIGN_DOWN(addr, PAGE_SIZE));
-	int rc = resolve(p, addr, err & (PF_W | PF_U), zero, &pa);
+	if (tried == -E_NOMEM) /* its allocation failed: that one is not made twice */
+		rc = resolve_from(p, addr, access, zero, &pa, tried);
+	else
+		rc = resolve(p, addr, access, zero, &pa);
 	if (rc == -SYS_ENOMEM)
 		return (struct fault_outcome){ KILL_NOMEM, "out of memory" };
 	if (rc == -SYS_EIO)
@@ -177,6 +217,30 @@ struct fault_outcome user_fault(struct proc *p, vaddr_t addr, uint32_t err)
 	if (rc < 0)
 		return (struct fault_outcome){ KILL_FAULT, why_not(p, addr, err) };
 	return (struct fault_outcome){ 0, NULL };
+}
+
+int user_fault_now(struct proc *p, vaddr_t addr, uint32_t err)
+{
+	struct proc *g = p->group;
+	vaddr_t page = ALIGN_DOWN(addr, PAGE_SIZE);
+	paddr_t pa;
+
+	if (p->doomed || pt_frame_user_free() < pressure_low_mark)
+		return -E_AGAIN;
+	lock_regions(g);
+	uint32_t zero = (err & PF_P) ? 0 : region_flags(p, page);
+	int rc = pt_vm_resolve(p->as, addr, (err & (PF_W | PF_U)) | PT_NO_WAIT, zero, &pa);
+	if (rc == 0) {
+		note_stack_locked(g, page);
+		__atomic_add_fetch(&faults_unlocked, 1, __ATOMIC_RELAXED);
+	}
+	unlock_regions(g);
+	return rc;
+}
+
+uint32_t user_faults_unlocked(void)
+{
+	return faults_unlocked;
 }
 
 /* ---- copies across the boundary ---------------------------------------- */
@@ -313,12 +377,14 @@ int user_sbrk(struct proc *p, int32_t incr)
 		return -SYS_ENOMEM;
 	if (incr < 0 && (new > old || new < p->heap_start))
 		return -SYS_EINVAL;
+	lock_regions(p);
+	p->brk = new;
+	unlock_regions(p);
 	if (incr < 0) {
 		vaddr_t from = ALIGN_UP(new, PAGE_SIZE), to = ALIGN_UP(old, PAGE_SIZE);
 		if (to > from)
 			unmap_pages(p, from, (to - from) / PAGE_SIZE);
 	}
-	p->brk = new;
 	return (int)old;
 }
 
@@ -386,7 +452,9 @@ int user_map(struct proc *p, vaddr_t addr, uint32_t len, uint32_t prot)
 		return -SYS_EINVAL;
 	if (!r)
 		return -SYS_ENOMEM;
+	lock_regions(p);
 	*r = (struct region){ addr, addr + len, prot_flags(prot) };
+	unlock_regions(p);
 	return (int)addr;
 }
 
@@ -446,13 +514,15 @@ int user_unmap(struct proc *p, vaddr_t addr, uint32_t len)
 	if (rc < 0)
 		return rc;
 	len = ALIGN_UP(len, PAGE_SIZE);
-	if ((rc = carve(p, addr, addr + len)) < 0)
-		return rc;
-	for (int i = 0; i < MAX_MAPS; i++)
-		if (p->maps[i].end && p->maps[i].start >= addr && p->maps[i].end <= addr + len)
-			p->maps[i] = (struct region){ 0 };
-	unmap_pages(p, addr, len / PAGE_SIZE);
-	return 0;
+	lock_regions(p);
+	if ((rc = carve(p, addr, addr + len)) == 0)
+		for (int i = 0; i < MAX_MAPS; i++)
+			if (p->maps[i].end && p->maps[i].start >= addr && p->maps[i].end <= addr + len)
+				p->maps[i] = (struct region){ 0 };
+	unlock_regions(p);
+	if (rc == 0)
+		unmap_pages(p, addr, len / PAGE_SIZE);
+	return rc;
 }
 
 /*
@@ -487,11 +557,13 @@ int user_protect(struct proc *p, vaddr_t addr, uint32_t len, uint32_t prot)
 	len = ALIGN_UP(len, PAGE_SIZE);
 	if (!covered(p, addr, addr + len))
 		return -SYS_EINVAL;
-	if ((rc = carve(p, addr, addr + len)) < 0)
-		return rc;
-	for (int i = 0; i < MAX_MAPS; i++)
-		if (p->maps[i].end && p->maps[i].start >= addr && p->maps[i].end <= addr + len)
-			p->maps[i].flags = prot_flags(prot);
-	protect_mapped_runs(p->as, addr, addr + len, prot_flags(prot));
-	return 0;
+	lock_regions(p);
+	if ((rc = carve(p, addr, addr + len)) == 0)
+		for (int i = 0; i < MAX_MAPS; i++)
+			if (p->maps[i].end && p->maps[i].start >= addr && p->maps[i].end <= addr + len)
+				p->maps[i].flags = prot_flags(prot);
+	unlock_regions(p);
+	if (rc == 0)
+		protect_mapped_runs(p->as, addr, addr + len, prot_flags(prot));
+	return rc;
 }

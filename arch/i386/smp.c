@@ -206,10 +206,14 @@ static void serve_cpus(uint32_t n)
 
 /* ---- trap entry and exit from ring 3 -------------------------------------- */
 
-/* Whether this trap from ring 3 takes the big lock: not with one CPU (CPU 0 holds it). */
+/*
+ * Whether this trap from ring 3 takes the big lock on entry: not with one
+ * CPU (CPU 0 holds it), nor for a page fault, whose handler takes it only
+ * when the fault needs it (spinlock.h).
+ */
 static bool takes_klock(const struct trap_frame *tf)
 {
-	return smp_running() > 1 && tf->vector < LOCKLESS_VECTORS;
+	return smp_running() > 1 && tf->vector < LOCKLESS_VECTORS && tf->vector != EXC_PF;
 }
 
 void trap_user_enter(struct trap_frame *tf)
@@ -219,9 +223,11 @@ void trap_user_enter(struct trap_frame *tf)
 		klock_take();
 }
 
+/* Give the lock back if the trap holds it: a page fault's may not, nor a LOCKLESS_VECTORS one. */
 void trap_user_leave(struct trap_frame *tf)
 {
-	if (takes_klock(tf))
+	(void)tf;
+	if (smp_running() > 1 && klock_held())
 		klock_give();
 	timer_user_leave(smp_self());
 }

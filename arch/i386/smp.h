@@ -123,7 +123,8 @@ struct trap_frame;
 /*
  * trap.S's calls on every trap from ring 3, before its handler, and on
  * every return to ring 3: the CPU's timer (timer.h), and the big kernel
- * lock taken and given back (spinlock.h), but for LOCKLESS_VECTORS.
+ * lock taken and given back (spinlock.h), but for LOCKLESS_VECTORS and a
+ * page fault, whose handler takes it only if it needs it.
  */
 void trap_user_enter(struct trap_frame *tf);
 void trap_user_leave(struct trap_frame *tf);

@@ -5,75 +5,40 @@
 #include "smp.h"
 
 /* the boot CPU holds the big lock from the start: kmain is kernel code */
-static struct spinlock klock = { .locked = 1, .cpu = 0, .name = "the big kernel lock",
-				 .rank = KLOCK_RANK };
-static uint32_t held_ranks[CPU_MAX] = { BIT(KLOCK_RANK) }; /* bit r: it holds a lock of rank r */
+static struct pt_lock klock = { .locked = 1, .cpu = 0, .name = "the big kernel lock",
+				.rank = KLOCK_RANK };
 static uint32_t waits;
 static uint32_t sleepers; /* bit i: CPU i sleeps until the big lock is given back */
-
-#define NO_CPU UINT32_MAX
 
 static bool interrupts_on(void)
 {
 	return read_eflags() & BIT(EFLAGS_IF_BIT);
 }
 
+void klock_boot(void)
+{
+	pt_lock_ranks[0] |= BIT(KLOCK_RANK);
+}
+
 uint32_t locks_held(void)
 {
-	return held_ranks[smp_self()];
-}
-
-bool lock_order_allows(uint32_t held, enum lock_rank r)
-{
-	return (held >> r) == 0;
-}
-
-/* The ranked-order check, before this CPU takes l. */
-static void check_order(const struct spinlock *l, uint32_t me)
-{
-	if (spin_held(l))
-		panic("check_order: %s taken twice on cpu %u", l->name, me);
-	if (!lock_order_allows(held_ranks[me], l->rank))
-		panic("check_order: %s (rank %u) taken on cpu %u holding a lock of rank %u or above",
-		      l->name, l->rank, me, l->rank);
-}
-
-static bool try_take(struct spinlock *l)
-{
-	return __atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE) == 0;
-}
-
-static void taken(struct spinlock *l, uint32_t me)
-{
-	l->cpu = me;
-	held_ranks[me] |= BIT(l->rank);
+	return pt_lock_ranks[smp_self()];
 }
 
 void spin_lock(struct spinlock *l)
 {
-	uint32_t me = smp_self();
-
 	ASSERT(!interrupts_on());
-	check_order(l, me);
-	while (!try_take(l))
-		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
-			pt_cpu_relax();
-	taken(l, me);
+	pt_lock_spin(&l->l, smp_self());
 }
 
 void spin_unlock(struct spinlock *l)
 {
-	uint32_t me = smp_self();
-
-	ASSERT(spin_held(l));
-	held_ranks[me] &= ~BIT(l->rank);
-	l->cpu = NO_CPU; /* before the lock is free: a CPU that takes it next never reads us in it */
-	__atomic_store_n(&l->locked, 0, __ATOMIC_SEQ_CST); /* before klock_give reads the sleepers */
+	pt_lock_drop(&l->l, smp_self());
 }
 
 bool spin_held(const struct spinlock *l)
 {
-	return l->locked && l->cpu == smp_self();
+	return pt_lock_held_by(&l->l, smp_self());
 }
 
 /*
@@ -89,11 +54,11 @@ static void sleep_for_klock(uint32_t me)
 {
 	for (;;) {
 		__atomic_fetch_or(&sleepers, BIT(me), __ATOMIC_SEQ_CST);
-		bool got = try_take(&klock);
+		bool got = pt_lock_try(&klock, me);
 		if (!got)
 			wait_for_interrupt();
 		__atomic_fetch_and(&sleepers, ~BIT(me), __ATOMIC_SEQ_CST);
-		if (got || try_take(&klock))
+		if (got || pt_lock_try(&klock, me))
 			return;
 	}
 }
@@ -105,19 +70,17 @@ void klock_take(void)
 	uint32_t me = smp_self();
 
 	ASSERT(!interrupts_on());
-	check_order(&klock, me);
-	if (!try_take(&klock)) {
+	if (!pt_lock_try(&klock, me)) {
 		__atomic_fetch_add(&waits, 1, __ATOMIC_RELAXED);
 		sleep_for_klock(me);
 	}
-	taken(&klock, me);
 }
 
 void klock_give(void)
 {
 	if (smp_running() == 1)
 		return;
-	spin_unlock(&klock);
+	pt_lock_drop(&klock, smp_self());
 	uint32_t asleep = __atomic_load_n(&sleepers, __ATOMIC_SEQ_CST);
 	if (asleep)
 		smp_wake(asleep);
@@ -125,7 +88,7 @@ void klock_give(void)
 
 bool klock_held(void)
 {
-	return spin_held(&klock);
+	return pt_lock_held_by(&klock, smp_self());
 }
 
 uint32_t klock_waits(void)

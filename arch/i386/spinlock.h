@@ -23,16 +23,27 @@
  *  - An interrupt from ring 3 on a CPU not holding the lock takes it like
  *    any trap; one that interrupts the kernel never does.
  *
- * Every other lock is a struct spinlock with a rank: a CPU takes locks in
- * increasing rank only, the big lock (rank KLOCK_RANK) first, and the
- * kernel checks it on every acquisition (a panic names the lock).  A
- * spinlock is held with interrupts off, for a few lines, by code that
- * waits for no other CPU while holding it.  The order, lowest first:
+ * One path runs without it: a page fault from ring 3 that is a zero fill
+ * into a table that exists, or a fault the tables already allow (the
+ * core's PT_NO_WAIT, lock.h).  trap_user_enter leaves the big lock alone
+ * for a page fault, and the handler takes it only if the fault needs more
+ * (kernel/ufault.c); trap_user_leave gives it back if it was taken.
  *
- *   KLOCK_RANK      the big kernel lock   the process table, the core (frames,
- *                                         trackers, spaces, kmap, pager, swap
- *                                         slots), the disk
- *   CONSOLE_RANK    the console           one kprintf call's text at a time
+ * Every other lock is a spinlock with a rank (the core's struct pt_lock,
+ * lock.h): a CPU takes locks in increasing rank only, the big lock first,
+ * and every acquisition is checked (a panic names the lock).  A spinlock
+ * is held with interrupts off, for a few lines, by code that waits for no
+ * other CPU while holding it; a CPU spinning on one answers shootdowns.
+ * The order, lowest first:
+ *
+ *   KLOCK_RANK       the big kernel lock  the process table, the core's
+ *                                         serialised calls (lock.h), the disk
+ *   REGIONS_RANK     a process's regions  its heap, map() regions and lowest
+ *                                         stack page (procdef.h), which a
+ *                                         fault without the big lock reads
+ *   PT_RANK_SPACE    an address space     the core's (lock.h)
+ *   PT_RANK_FRAMES   the free frames      the core's (lock.h)
+ *   CONSOLE_RANK     the console          one kprintf call's text at a time
  *
  * A CPU may print holding the big lock, or not (an AP starting, a trap's
  * report); it may never take the big lock while it prints.
@@ -40,19 +51,18 @@
 #ifndef PAGETRACK_SPINLOCK_H
 #define PAGETRACK_SPINLOCK_H
 
-#include "cpus.h"
+#include "lock.h"
 #include "types.h"
 
-enum lock_rank { KLOCK_RANK = 1, CONSOLE_RANK = 2, LOCK_RANKS };
+enum lock_rank { KLOCK_RANK = 1, REGIONS_RANK = 2, CONSOLE_RANK = 16 };
+_Static_assert((int)REGIONS_RANK < (int)PT_RANK_SPACE && (int)CONSOLE_RANK > (int)PT_RANK_FRAMES,
+	       "the kernel's locks are ranked around the core's");
 
 struct spinlock {
-	volatile uint32_t locked;
-	uint32_t cpu;     /* its holder, while locked */
-	const char *name; /* for a panic */
-	enum lock_rank rank;
+	struct pt_lock l;
 };
 
-#define SPINLOCK_INIT(n, r) { .locked = 0, .cpu = UINT32_MAX, .name = (n), .rank = (r) }
+#define SPINLOCK_INIT(n, r) { PT_LOCK_INIT(n, r) }
 
 /*
  * Take l, interrupts off, spinning while another CPU holds it.  Panics if
@@ -93,7 +103,13 @@ void console_unlock(void);
 uint32_t locks_held(void);
 
 /* Whether a CPU holding the ranks of `held` may take a lock of rank r: all it holds are lower. */
-bool lock_order_allows(uint32_t held, enum lock_rank r);
+static inline bool lock_order_allows(uint32_t held, uint32_t r)
+{
+	return pt_lock_order_allows(held, r);
+}
+
+/* CPU 0 holds the big lock from the start: its rank, before anything is checked. */
+void klock_boot(void);
 
 
 #endif

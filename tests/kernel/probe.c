@@ -8,6 +8,7 @@
 #include "kprobe.h"
 #include "layout.h"
 #include "paging.h"
+#include "spinlock.h"
 
 #define PROBE_VECTOR 0x81 /* the gate's way back: int $0x81 */
 
@@ -60,8 +61,11 @@ static bool probe_returned(struct trap_frame *tf)
 bool probe_fixup(struct trap_frame *tf, uint32_t err)
 {
 	if (trap_from_user(tf)) {
-		if (user_probing && in_gate(tf->eip))
+		if (user_probing && in_gate(tf->eip)) {
+			if (!klock_held()) /* a page fault from ring 3 comes without it (spinlock.h) */
+				klock_take();
 			probe_user_resume(PROBE_FAULTED | err);
+		}
 		return false;
 	}
 	if (tf->eip != (uint32_t)probe_kread_insn && tf->eip != (uint32_t)probe_kwrite_insn)
