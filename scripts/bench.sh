@@ -11,8 +11,8 @@
 # figures in the host's time, where a disk transfer costs what QEMU's disk
 # emulation costs (under -icount it costs almost nothing), and the goals of
 # the swap ratios are judged there.  A third boot, on 4 CPUs (--smp 4) without
-# -icount, "bench only=smp": TLB shootdowns and four forkwait programs on one
-# CPU against four, in host time (under -icount the virtual CPUs share one
+# -icount, "bench only=smp": TLB shootdowns, and four forkwait and four faults
+# programs on one CPU against four, in host time (under -icount the virtual CPUs share one
 # instruction clock: no speed-up can show, and an IPI's answer waits for the
 # sender's slice to end).  The -icount boot stays on one CPU: with four, every
 # TLB change takes the path of several CPUs, and its figures would move.
@@ -113,6 +113,7 @@ kernel_unmap_4cpu_cycles       ticks   -         host time, 4 CPUs: unmap one pa
 kernel_shootdown_1_cycles      ticks   -         host time, 4 CPUs: the same, the space live on 1 other CPU too
 kernel_shootdown_3_cycles      ticks   -         host time, 4 CPUs: the same, live on 3 other CPUs too
 kernel_forkwait_4cpu_speedup   x       -         host time: 4 forkwait programs on 1 CPU / on 4 CPUs
+kernel_faults_4cpu_speedup     x       -         host time: 4 faults programs on 1 CPU / on 4 CPUs
 "
 
 timeout_s=120

@@ -859,8 +859,9 @@ static uint32_t tsc_mhz(void)
 
 #define SD_VA 0x60000000u
 #define SD_SPARES 2u     /* pages that keep the table in place while one comes and goes */
-#define FW_PROGRAMS 4u   /* forkwait programs run side by side */
-#define FW_ROUNDS 400    /* forks of each */
+#define FW_PROGRAMS 4u   /* forkwait or faults programs run side by side */
+#define FW_ROUNDS 400    /* forks of each forkwait */
+#define FAULT_ROUNDS 4   /* 4 MiB spans each faults program fills */
 #define FW_REPS 5        /* timings of each CPU count, alternated */
 
 /* The space the APs run while the boot CPU times its unmaps, and when they may leave it. */
@@ -991,8 +992,8 @@ static bool bench_unmap_shared(uint32_t others, const char *key)
 	return true;
 }
 
-/* TSC ticks for FW_PROGRAMS forkwait programs run together on `cpus` CPUs; 0 if one failed. */
-static uint64_t time_forkwait_together(uint32_t cpus)
+/* TSC ticks for FW_PROGRAMS programs `name` (arg) run together on `cpus` CPUs; 0 if one failed. */
+static uint64_t time_together(const char *name, int arg, uint32_t cpus)
 {
 	int pids[FW_PROGRAMS];
 	bool ok = true;
@@ -1000,7 +1001,7 @@ static uint64_t time_forkwait_together(uint32_t cpus)
 	proc_set_cpus(cpus);
 	uint64_t t0 = rdtsc();
 	for (uint32_t i = 0; i < FW_PROGRAMS; i++)
-		ok = (pids[i] = proc_spawn("forkwait", FW_ROUNDS)) >= 0 && ok;
+		ok = (pids[i] = proc_spawn(name, arg)) >= 0 && ok;
 	proc_run();
 	for (uint32_t i = 0; i < FW_PROGRAMS; i++) {
 		int status = -1;
@@ -1012,32 +1013,34 @@ static uint64_t time_forkwait_together(uint32_t cpus)
 }
 
 /*
- * Four forkwait programs on one CPU against four, in host time: the ratio
- * of the medians, in hundredths.
+ * Four programs `name` (arg) on one CPU against four, in host time: the
+ * ratio of the medians, in hundredths, as key's figure.
  */
-static bool bench_forkwait_4cpu(void)
+static bool bench_4cpu(const char *name, int arg, const char *key)
 {
 	uint32_t one[FW_REPS], four[FW_REPS];
 
 	for (uint32_t r = 0; r < FW_REPS; r++) {
-		uint64_t a = time_forkwait_together(1), b = time_forkwait_together(4);
+		uint64_t a = time_together(name, arg, 1), b = time_together(name, arg, 4);
 		if (a == 0 || b == 0)
-			return failure("forkwait on 1 and 4 cpus");
+			return failure(key);
 		one[r] = (uint32_t)(a >> 10); /* TSC ticks / 1024: fits, ratios keep */
 		four[r] = (uint32_t)(b >> 10);
 	}
 	uint32_t m1 = median(one, FW_REPS), m4 = median(four, FW_REPS);
 	uint32_t x100 = m4 ? m1 / m4 * 100 + m1 % m4 * 100 / m4 : 0; /* no 64-bit division */
-	kprintf("kbench: %u forkwait programs of %u forks: 1 cpu %u, 4 cpus %u (TSC ticks / 1024)\n",
-		FW_PROGRAMS, FW_ROUNDS, m1, m4);
-	kprintf("bench: kernel_forkwait_4cpu_speedup=%u.%02u\n", x100 / 100, x100 % 100);
+	kprintf("kbench: %u %s programs (%d): 1 cpu %u, 4 cpus %u (TSC ticks / 1024)\n",
+		FW_PROGRAMS, name, arg, m1, m4);
+	kprintf("bench: %s=%u.%02u\n", key, x100 / 100, x100 % 100);
 	return true;
 }
 
 /*
  * `bench only=smp`, on 4 CPUs without -icount, in host time (TSC ticks at
  * kernel_tcg_tsc_mhz): an unmap that interrupts no other CPU, one and
- * three, and the speed-up of four forkwait programs.  Not under -icount:
+ * three, and the speed-up of four forkwait programs (fork, exit and wait,
+ * all under the big lock) and of four faults programs (page faults, all
+ * but a few without it).  Not under -icount:
  * there the virtual CPUs share one instruction clock, so none can be
  * faster, and QEMU passes from one to the next only when a slice of it
  * ends, so that an IPI's answer takes a slice's worth of the waiter's
@@ -1056,7 +1059,8 @@ static int kbench_smp(void)
 	ok = ok && bench_unmap_shared(0, "kernel_unmap_4cpu_cycles");
 	ok = ok && bench_unmap_shared(1, "kernel_shootdown_1_cycles");
 	ok = ok && bench_unmap_shared(3, "kernel_shootdown_3_cycles");
-	ok = ok && bench_forkwait_4cpu();
+	ok = ok && bench_4cpu("forkwait", FW_ROUNDS, "kernel_forkwait_4cpu_speedup");
+	ok = ok && bench_4cpu("faults", FAULT_ROUNDS, "kernel_faults_4cpu_speedup");
 	kprintf("kbench: %s\n", ok ? "done" : "FAIL");
 	return ok ? 0 : -1;
 }
