@@ -1111,11 +1111,12 @@ static bool user_page_fault(struct trap_frame *tf, vaddr_t addr, uint32_t err)
 	if (!current)
 		return false;
 	int tried = -E_AGAIN;
-	if (!klock_held()) {
+	if (smp_running() > 1 && !klock_held()) { /* one CPU holds it always */
 		if (!noise_frame && (tried = user_fault_now(current, addr, err)) == 0)
 			return true;
 		klock_take();
 	}
+	DEBUG_ASSERT(klock_held());
 	disk_noise();
 	struct fault_outcome o = user_fault(current, addr, err, tried);
 	proc_end_if_doomed(); /* chosen to make room: its line is printed */

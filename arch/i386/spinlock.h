@@ -8,7 +8,7 @@
  * entry and exit around the lock itself.  So the kernel's state - the
  * process table, the core (frames, trackers, spaces, the pager), the disk -
  * is touched by one CPU at a time, and the core's own rule (seam.h: the
- * kernel serialises calls into it) holds.
+ * kernel serialises calls into it) holds, but for the faults below.
  *
  *  - A trap from ring 3 takes the lock (trap_user_enter, smp.h) and the
  *    return to ring 3 gives it back (trap_user_leave).  The scheduler holds
