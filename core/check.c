@@ -314,7 +314,7 @@ int pt_vm_check(void)
 	if ((rc = check_master(m)) < 0)
 		return rc;
 	for (int as = pt_trk_next(1); as >= 0; as = pt_trk_next(as + 1)) {
-		pt_lock_space(as); /* a PT_NO_WAIT fill may be under way in it (lock.h) */
+		pt_lock_space(as); /* a fill of pt_vm_resolve_now may be under way (lock.h) */
 		rc = check_space(as, pt_trk_get(as), m);
 		pt_unlock_space(as);
 		if (rc < 0)

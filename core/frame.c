@@ -1280,7 +1280,7 @@ static int check_frames(void)
 
 int pt_frame_check(void)
 {
-	pt_lock_take(&frames_lock); /* PT_NO_WAIT fills may take frames meanwhile (lock.h) */
+	pt_lock_take(&frames_lock); /* pt_vm_resolve_now may take frames meanwhile (lock.h) */
 	int rc = check_frames();
 	pt_lock_give(&frames_lock);
 	return rc;

@@ -3,7 +3,6 @@
 #include "frame.h"
 #include "layout.h"
 #include "lib.h"
-#include "lock.h"
 #include "seam.h"
 #include "cpus.h"
 #include "tlb.h"
@@ -11,14 +10,12 @@
 static paddr_t table;             /* the kmap page table, 0 before paging init */
 static pte_t *entries;            /* hw_phys(table): a kernel-zone frame, which stays where it is */
 static uint32_t used[KMAP_SLOTS / 32];
-static uint32_t nused; /* every CPU's windows: PT_NO_WAIT fills change it on several at once */
 
 void pt_kmap_init(paddr_t table_pa)
 {
 	table = table_pa;
 	entries = table_pa ? hw_phys(table_pa) : NULL;
 	memset(used, 0, sizeof(used));
-	nused = 0;
 }
 
 static bool direct(paddr_t pa)
@@ -34,7 +31,6 @@ static inline uint32_t take_slot_in(uint32_t first, uint32_t share)
 			continue;
 		uint32_t bit = (uint32_t)__builtin_ctz(~used[w]);
 		used[w] |= BIT(bit);
-		pt_count(&nused);
 		return w * 32 + bit;
 	}
 	panic("kmap: all %u slots of CPU %u are in use", share * 32, pt_cpu_self());
@@ -89,10 +85,6 @@ void pt_kunmap(vaddr_t va)
 	entries[slot] = (pte_t){ 0 };
 	pt_tlb_kmap_page(va);
 	used[slot / 32] &= ~BIT(slot % 32);
-	if (pt_one_cpu())
-		nused--;
-	else
-		__atomic_sub_fetch(&nused, 1, __ATOMIC_RELAXED);
 }
 
 void pt_kmap_zero(paddr_t pa)
@@ -112,7 +104,13 @@ void pt_kmap_copy(paddr_t dst, paddr_t src)
 	pt_kunmap(d);
 }
 
+/* Counted when asked, from the bitmap: no count for every window to keep, on every CPU. */
 uint32_t pt_kmap_in_use(void)
 {
-	return nused;
+	uint32_t n = 0;
+
+	for (uint32_t w = 0; w < ARRAY_SIZE(used); w++)
+		for (uint32_t m = used[w]; m; m &= m - 1) /* no popcount: an i486 has none */
+			n++;
+	return n;
 }

@@ -9,6 +9,16 @@ struct pt_lock pt_space_locks[PT_SPACE_LOCKS] = {
 	[0 ... PT_SPACE_LOCKS - 1] = PT_LOCK_INIT("an address space", PT_RANK_SPACE),
 };
 
+void pt_lock_space_cpus(int as)
+{
+	pt_lock_spin(pt_space_lock(as), pt_cpu_self());
+}
+
+void pt_unlock_space_cpus(int as)
+{
+	pt_lock_drop(pt_space_lock(as), pt_cpu_self());
+}
+
 /* The rank check, before CPU me takes l. */
 static void check_order(const struct pt_lock *l, uint32_t me)
 {

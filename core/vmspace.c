@@ -381,7 +381,7 @@ static int map_zeroed(struct pg_tracker *t, vaddr_t va, struct entry_ref r, uint
 		pt_frame_unref(*pa);
 		return rc;
 	}
-	pt_count(&counters.zero_fills); /* PT_NO_WAIT fills run on several CPUs at once */
+	pt_count(&counters.zero_fills); /* pt_vm_resolve_now's fills run on several CPUs at once */
 	return 0;
 }
 
@@ -692,7 +692,7 @@ static inline int mapped_entry(int as, vaddr_t va, pte_t *e)
 	return 0;
 }
 
-static int vm_query(int as, vaddr_t va, struct vm_mapping *m)
+int pt_vm_query(int as, vaddr_t va, struct vm_mapping *m)
 {
 	pte_t e;
 	int rc = mapped_entry(as, va, &e);
@@ -702,7 +702,7 @@ static int vm_query(int as, vaddr_t va, struct vm_mapping *m)
 	return rc;
 }
 
-static int vm_translate(int as, vaddr_t va, paddr_t *pa)
+int pt_vm_translate(int as, vaddr_t va, paddr_t *pa)
 {
 	pte_t e;
 	int rc = mapped_entry(as, va, &e);
@@ -715,7 +715,7 @@ static int vm_translate(int as, vaddr_t va, paddr_t *pa)
 	return 0;
 }
 
-static int vm_iterate(int as, vm_visit_fn fn, void *ctx)
+int pt_vm_iterate(int as, vm_visit_fn fn, void *ctx)
 {
 	struct pg_tracker *t = space(as);
 	struct vm_mapping m;
@@ -751,7 +751,7 @@ static int count_one(vaddr_t va, const struct vm_mapping *m, void *ctx)
 	return 0;
 }
 
-static int vm_info(int as, struct vm_space_info *info)
+int pt_vm_info(int as, struct vm_space_info *info)
 {
 	struct pg_tracker *t = space(as);
 
@@ -767,7 +767,7 @@ static int vm_info(int as, struct vm_space_info *info)
 	}
 	info->block = pt_trk_base(t);
 	info->pages = t->pcount;
-	return vm_iterate(as, count_one, info);
+	return pt_vm_iterate(as, count_one, info);
 }
 
 /* ---- creating, destroying, switching ------------------------------------ */
@@ -961,7 +961,7 @@ static int vm_destroy(int as)
 	return 0;
 }
 
-static int vm_activate(int as)
+int pt_vm_activate(int as)
 {
 	struct pg_tracker *t = as == TRK_MASTER ? pt_trk_get(as) : space(as);
 	int rc;
@@ -1343,9 +1343,13 @@ static __attribute__((noinline)) int resolve_denied(const struct pg_tracker *t, 
 	return break_cow(t, va, e);
 }
 
-/* Make the entry *e, which maps page va, allow the access, or say why it may not. */
-static int resolve_mapped(const struct pg_tracker *t, vaddr_t va, pte_t *e, uint32_t access,
-			  paddr_t *frame)
+/*
+ * Make the entry *e, which maps page va, allow the access, or say why it
+ * may not.  Inline in both copies of vm_resolve.
+ */
+static inline __attribute__((always_inline)) int resolve_mapped(const struct pg_tracker *t,
+								vaddr_t va, pte_t *e,
+								uint32_t access, paddr_t *frame)
 {
 	if (!allows(*e, access)) {
 		int rc = resolve_denied(t, va, e, access);
@@ -1361,8 +1365,8 @@ static int resolve_mapped(const struct pg_tracker *t, vaddr_t va, pte_t *e, uint
 }
 
 /*
- * Whether a PT_NO_WAIT call may resolve the access at entry r itself: a
- * zero fill into a table that exists, or a page the tables already allow.
+ * Whether pt_vm_resolve_now may resolve the access at va itself: a zero
+ * fill into a table that exists, or a page the tables already allow.
  * Anything else may wait (a page or a block to read back, a table to add,
  * a copy to break, which touch what only serialised calls may: lock.h).
  */
@@ -1374,7 +1378,12 @@ static bool resolvable_now(const struct pg_tracker *t, vaddr_t va, uint32_t acce
 	return has_table(r) && (r.e->v == 0 || allows(*r.e, access));
 }
 
-static int vm_resolve(int as, vaddr_t va, uint32_t access, uint32_t zero_flags, paddr_t *pa)
+/*
+ * pt_vm_resolve, the space's lock held.  Inline in both its callers: the
+ * one of every copy across the user boundary keeps the code it had alone.
+ */
+static inline __attribute__((always_inline)) int vm_resolve(int as, vaddr_t va, uint32_t access,
+							    uint32_t zero_flags, paddr_t *pa)
 {
 	struct pg_tracker *t = space(as);
 	vaddr_t page = ALIGN_DOWN(va, PAGE_SIZE);
@@ -1383,13 +1392,10 @@ static int vm_resolve(int as, vaddr_t va, uint32_t access, uint32_t zero_flags, 
 
 	if (!t)
 		return -E_BADH;
-	if ((access & ~(PF_W | PF_U | PT_NO_WAIT)) || (zero_flags & ~VM_MAP_FLAGS))
+	if ((access & ~(PF_W | PF_U)) || (zero_flags & ~VM_MAP_FLAGS))
 		return -E_INVAL;
 	if (!is_user_page(page))
 		return -E_FAULT;
-	if ((access & PT_NO_WAIT) && !resolvable_now(t, page, access & ~PT_NO_WAIT))
-		return -E_AGAIN;
-	access &= ~PT_NO_WAIT;
 	if ((rc = in_ram(t)) < 0)
 		return rc;
 	struct entry_ref r = entry_of(t, page);
@@ -1406,9 +1412,9 @@ static int vm_resolve(int as, vaddr_t va, uint32_t access, uint32_t zero_flags, 
 /* ---- the locked doors -------------------------------------------------- */
 
 /*
- * Each call on a space holds the space's lock (lock.h) for its duration,
- * and takes no other space's: a clone's child is no one else's until the
- * call returns.  On one CPU the lock is one compare.
+ * Each call that changes a space holds the space's lock (lock.h) for its
+ * duration, and takes no other space's: a clone's child is no one else's
+ * until the call returns.  On one CPU the lock is one compare.
  */
 
 int pt_vm_map_range(int as, vaddr_t va, paddr_t pa, uint32_t n, uint32_t flags)
@@ -1459,37 +1465,9 @@ int pt_vm_protect(int as, vaddr_t va, uint32_t n, uint32_t flags)
 	return rc;
 }
 
-int pt_vm_query(int as, vaddr_t va, struct vm_mapping *m)
-{
-	pt_lock_space(as);
-	int rc = vm_query(as, va, m);
-	pt_unlock_space(as);
-	return rc;
-}
 
-int pt_vm_translate(int as, vaddr_t va, paddr_t *pa)
-{
-	pt_lock_space(as);
-	int rc = vm_translate(as, va, pa);
-	pt_unlock_space(as);
-	return rc;
-}
 
-int pt_vm_iterate(int as, vm_visit_fn fn, void *ctx)
-{
-	pt_lock_space(as);
-	int rc = vm_iterate(as, fn, ctx);
-	pt_unlock_space(as);
-	return rc;
-}
 
-int pt_vm_info(int as, struct vm_space_info *info)
-{
-	pt_lock_space(as);
-	int rc = vm_info(as, info);
-	pt_unlock_space(as);
-	return rc;
-}
 
 int pt_vm_destroy(int as)
 {
@@ -1499,13 +1477,6 @@ int pt_vm_destroy(int as)
 	return rc;
 }
 
-int pt_vm_activate(int as)
-{
-	pt_lock_space(as);
-	int rc = vm_activate(as);
-	pt_unlock_space(as);
-	return rc;
-}
 
 int pt_vm_clone(int as, enum vm_clone_mode mode)
 {
@@ -1527,6 +1498,28 @@ int pt_vm_resolve(int as, vaddr_t va, uint32_t access, uint32_t zero_flags, padd
 {
 	pt_lock_space(as);
 	int rc = vm_resolve(as, va, access, zero_flags, pa);
+	pt_unlock_space(as);
+	return rc;
+}
+
+/* pt_vm_resolve_now, the space's lock held: only page faults on several CPUs come here. */
+static __attribute__((noinline)) int vm_resolve_now(int as, vaddr_t va, uint32_t access,
+						    uint32_t zero_flags, paddr_t *pa)
+{
+	struct pg_tracker *t = space(as);
+	vaddr_t page = ALIGN_DOWN(va, PAGE_SIZE);
+
+	bool args_ok = t && is_user_page(page) && !(access & ~(PF_W | PF_U));
+
+	if (args_ok && !resolvable_now(t, page, access))
+		return -E_AGAIN;
+	return vm_resolve(as, va, access, zero_flags, pa); /* or the error it says */
+}
+
+int pt_vm_resolve_now(int as, vaddr_t va, uint32_t access, uint32_t zero_flags, paddr_t *pa)
+{
+	pt_lock_space(as);
+	int rc = vm_resolve_now(as, va, access, zero_flags, pa);
 	pt_unlock_space(as);
 	return rc;
 }

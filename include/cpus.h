@@ -19,7 +19,8 @@
  * The kernel's interrupt handler for the shootdown vector calls
  * pt_tlb_ipi() (tlb.h) and nothing else of the core.  The kernel
  * serialises the core's calls (seam.h), but for the page-fault fills of
- * PT_NO_WAIT, which run beside them under the core's own locks (lock.h).
+ * pt_vm_resolve_now, which run beside them under the core's own locks
+ * (lock.h).
  * A CPU that waits for the kernel's lock must keep taking the shootdown
  * interrupt while it waits, or the CPU holding the lock waits for it for
  * ever; one spinning on a lock of the core's answers shootdowns itself.

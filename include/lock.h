@@ -8,21 +8,25 @@
  *    them one at a time (seam.h: one lock around them, the big kernel
  *    lock here); the tracker pages, the pager's clock, the swap slots,
  *    the block counters and the shared frames' counts are theirs alone.
- *  - pt_vm_resolve with PT_NO_WAIT (vmspace.h): a page fault's zero fill
- *    into a table that exists, which may run on any CPU beside the
- *    serialised calls and beside other such calls, on the same space or
- *    on others.  It waits for nothing (no disk, no block growth, no
+ *  - pt_vm_resolve_now (vmspace.h): a page fault's zero fill into a table
+ *    that exists, which may run on any CPU beside the serialised calls
+ *    and beside other such calls, on the same space or on others.  It waits for nothing (no disk, no block growth, no
  *    shootdown: -E_AGAIN says the caller must make the call serialised).
  *
  * What the second kind shares with the first is under two locks, which
  * every call takes where it touches what they cover:
  *
  *   PT_RANK_SPACE    an address space: its block, tables and tracker
- *                    entry.  Taken by each pt_vm_ call on a space for its
- *                    duration (pt_vm_clone: the parent's), and by the
- *                    pager for each space it visits.  Striped: space as
- *                    has lock as % PT_SPACE_LOCKS, so two spaces may share
- *                    one, and no call holds two.
+ *                    entry.  Taken by each pt_vm_ call that changes a
+ *                    space, for its duration (pt_vm_clone: the parent's),
+ *                    by the pager for each space it visits, and by
+ *                    pt_vm_check.  Not by the calls that only read one
+ *                    (pt_vm_query, pt_vm_translate, pt_vm_iterate,
+ *                    pt_vm_info) nor by pt_vm_activate: the only change
+ *                    that may run beside them is a fill, which turns one
+ *                    zero entry into a present one in one store.  Striped:
+ *                    space as has lock as % PT_SPACE_LOCKS, so two spaces
+ *                    may share one, and no call holds two.
  *   PT_RANK_FRAMES   the frame allocator's free frames and counts
  *                    (frame.c): taken around every take or give of a
  *                    frame, inside a space's lock when there is one.
@@ -117,9 +121,22 @@ static inline struct pt_lock *pt_space_lock(int as)
 	return &pt_space_locks[(uint32_t)as % PT_SPACE_LOCKS];
 }
 
+/* pt_lock_space and pt_unlock_space with several CPUs, out of line: one CPU computes no stripe. */
+void pt_lock_space_cpus(int as);
+void pt_unlock_space_cpus(int as);
+
 /* Take and give address space as's lock. */
-static inline void pt_lock_space(int as) { pt_lock_take(pt_space_lock(as)); }
-static inline void pt_unlock_space(int as) { pt_lock_give(pt_space_lock(as)); }
+static inline void pt_lock_space(int as)
+{
+	if (!pt_one_cpu())
+		pt_lock_space_cpus(as);
+}
+
+static inline void pt_unlock_space(int as)
+{
+	if (!pt_one_cpu())
+		pt_unlock_space_cpus(as);
+}
 
 /*
  * Add 1 to a counter that calls on several CPUs at once may share: a

@@ -25,9 +25,9 @@
  *    global state (the frame allocator, the trackers, the live address
  *    space, the counters); a kernel with several CPUs also tells the core
  *    about them (cpus.h), so that TLB invalidations reach every CPU a space
- *    is live on.  The one exception is pt_vm_resolve with PT_NO_WAIT, which
- *    may run on any CPU without that lock: what it shares with the other
- *    calls is under the core's own locks (lock.h);
+ *    is live on.  The one exception is pt_vm_resolve_now, which may run
+ *    on any CPU without that lock: what it shares with the other calls is
+ *    under the core's own locks (lock.h);
  *  - no call is re-entered: an interrupt handler must not call the core
  *    while a call is under way (the kernel here runs the core with
  *    interrupts off; a kernel that takes interrupts during a call must keep

@@ -165,21 +165,23 @@ int pt_vm_fault(int as, vaddr_t va, uint32_t err);
  * Returns 0; -E_FAULT when the process may not make that access (va
  * outside user space included), -E_NOMEM, -E_IO (nothing changed),
  * -E_BADH, or -E_INVAL for unknown bits in access or zero_flags.
- *
- * With PT_NO_WAIT in access, the call waits for nothing, and may run on
- * any CPU beside the serialised calls (lock.h): it resolves a zero fill
- * into a table that exists, or a page the tables already allow, and
- * returns -E_AGAIN, changing nothing, for anything else (a page or a
- * block in swap, a table to add, a copy-on-write copy, an access the
- * entry denies), which the caller then makes as a serialised call.
  */
-#define PT_NO_WAIT BIT(31)
 int pt_vm_resolve(int as, vaddr_t va, uint32_t access, uint32_t zero_flags, paddr_t *pa);
 
 /*
+ * pt_vm_resolve that waits for nothing, and may run on any CPU beside the
+ * serialised calls (lock.h): a page fault's, without the kernel's lock.
+ * It resolves a zero fill into a table that exists, or a page the tables
+ * already allow, and returns -E_AGAIN, changing nothing, for anything
+ * else (a page or a block in swap, a table to add, a copy-on-write copy,
+ * an access the entry denies), which the caller then makes with
+ * pt_vm_resolve, serialised.  Other errors as pt_vm_resolve's.
+ */
+int pt_vm_resolve_now(int as, vaddr_t va, uint32_t access, uint32_t zero_flags, paddr_t *pa);
+
+/*
  * Call fn for every mapping of as in address order, until fn returns
- * non-zero (which is then returned).  fn runs with the space's lock held
- * (lock.h): it may not call pt_vm_ functions.
+ * non-zero (which is then returned).
  */
 typedef int (*vm_visit_fn)(vaddr_t va, const struct vm_mapping *m, void *ctx);
 int pt_vm_iterate(int as, vm_visit_fn fn, void *ctx);

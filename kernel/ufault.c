@@ -96,13 +96,18 @@ static void note_stack_locked(struct proc *g, vaddr_t page)
 	}
 }
 
-static void note_stack(struct proc *p, vaddr_t page)
+/* note_stack's rare case, out of line: a new lowest stack page, noted under the lock. */
+static __attribute__((noinline)) void note_stack_lower(struct proc *g, vaddr_t page)
 {
-	if (page >= STACK_LIMIT && page < p->group->stack_low) { /* rarely: take the lock then */
-		lock_regions(p->group);
-		note_stack_locked(p->group, page);
-		unlock_regions(p->group);
-	}
+	lock_regions(g);
+	note_stack_locked(g, page);
+	unlock_regions(g);
+}
+
+static inline void note_stack(struct proc *p, vaddr_t page)
+{
+	if (page >= STACK_LIMIT && page < p->group->stack_low)
+		note_stack_lower(p->group, page);
 }
 
 /*
@@ -125,8 +130,12 @@ static __attribute__((noinline)) int resolve_again(struct proc *p, vaddr_t va, u
 	return rc;
 }
 
-/* resolve's end, once a call of pt_vm_resolve returned rc: the calls again it needs, if any. */
-static int resolve_from(struct proc *p, vaddr_t va, uint32_t access, uint32_t zero_flags,
+/*
+ * resolve's end, once a call of pt_vm_resolve returned rc: the calls again
+ * it needs, if any.  Inline, or every copy across the boundary pays a call
+ * more a page.
+ */
+static inline __attribute__((always_inline)) int resolve_from(struct proc *p, vaddr_t va, uint32_t access, uint32_t zero_flags,
 			paddr_t *pa, int rc)
 {
 	if (rc < 0 && (rc = resolve_again(p, va, access, zero_flags, pa, rc)) < 0)
@@ -229,7 +238,7 @@ int user_fault_now(struct proc *p, vaddr_t addr, uint32_t err)
 		return -E_AGAIN;
 	lock_regions(g);
 	uint32_t zero = (err & PF_P) ? 0 : region_flags(p, page);
-	int rc = pt_vm_resolve(p->as, addr, (err & (PF_W | PF_U)) | PT_NO_WAIT, zero, &pa);
+	int rc = pt_vm_resolve_now(p->as, addr, err & (PF_W | PF_U), zero, &pa);
 	if (rc == 0) {
 		note_stack_locked(g, page);
 		__atomic_add_fetch(&faults_unlocked, 1, __ATOMIC_RELAXED);

@@ -400,16 +400,16 @@ static void each_cpu_has_its_own_kmap_windows(void)
 
 /* ---- calls on several CPUs at once (lock.h) ---------------------------------- */
 
-/* A PT_NO_WAIT resolve of a write to va by the process (PF_U | PF_W), demand-zero read-write. */
+/* pt_vm_resolve_now of a write to va by the process (PF_U | PF_W), demand-zero read-write. */
 static int fill_now(int as, vaddr_t va)
 {
 	paddr_t pa;
 
-	return pt_vm_resolve(as, va, PF_U | PF_W | PT_NO_WAIT, URW, &pa);
+	return pt_vm_resolve_now(as, va, PF_U | PF_W, URW, &pa);
 }
 
 /*
- * PT_NO_WAIT fills a page into a table that exists and passes a page the
+ * pt_vm_resolve_now fills a page into a table that exists and passes a page the
  * tables allow; everything that might wait is -E_AGAIN, with nothing
  * changed: a new table, a copy-on-write copy, a page in swap, a block out.
  */
@@ -429,7 +429,8 @@ static void a_resolve_that_may_not_wait_does_only_what_needs_no_wait(void)
 	uint32_t free1 = pt_frame_free_count(ZONE_USER);
 	CHECK_ERR(fill_now(as, REGION(10)), E_AGAIN); /* no table: the block would grow */
 	CHECK_EQ(query_rc(as, REGION(10)), -E_NOENT);
-	CHECK_ERR(pt_vm_resolve(as, va, PF_U | PT_NO_WAIT | BIT(5), URW, NULL), E_INVAL);
+	CHECK_ERR(pt_vm_resolve_now(as, REGION(10), PF_U | BIT(5), URW, NULL), E_INVAL);
+	CHECK_ERR(pt_vm_resolve_now(-1, va, PF_U, URW, NULL), E_BADH);
 	int child = pt_vm_clone(as, VM_CLONE_COW);
 	CHECK_GT(child, 0);
 	free1 = pt_frame_free_count(ZONE_USER);
@@ -505,7 +506,7 @@ static bool take_and_give(void)
 	return ok;
 }
 
-/* A host thread as simulated CPU f->cpu: PT_NO_WAIT fills of its pages, frames taken and given between. */
+/* A host thread as simulated CPU f->cpu: fills of its pages, frames taken and given between. */
 static void *fill_pages(void *arg)
 {
 	struct filler *f = arg;

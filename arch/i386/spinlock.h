@@ -25,9 +25,9 @@
  *
  * One path runs without it: a page fault from ring 3 that is a zero fill
  * into a table that exists, or a fault the tables already allow (the
- * core's PT_NO_WAIT, lock.h).  trap_user_enter leaves the big lock alone
- * for a page fault, and the handler takes it only if the fault needs more
- * (kernel/ufault.c); trap_user_leave gives it back if it was taken.
+ * core's pt_vm_resolve_now, lock.h).  trap_user_enter leaves the big lock
+ * alone for a page fault, and the handler takes it only if the fault
+ * needs more (kernel/ufault.c); trap_user_leave gives it back if taken.
  *
  * Every other lock is a spinlock with a rank (the core's struct pt_lock,
  * lock.h): a CPU takes locks in increasing rank only, the big lock first,

@@ -128,7 +128,7 @@ static void the_mmio_window_is_the_kernels_alone(void)
 #define FILL(i) (0x5A5A0000u + (uint32_t)(i))
 #define WAIT_SPINS (1u << 30)        /* for an AP to answer: far longer than it takes */
 
-enum order { KEEP_READING, LOOK, LEAVE };
+enum order { KEEP_READING, LOOK, SPIN, LEAVE };
 
 /* What a reader's probes of one page found. */
 struct sight {
@@ -141,6 +141,8 @@ struct reader {
 	volatile uint32_t order;  /* the boot CPU's: enum order */
 	volatile uint32_t rounds; /* times it read and wrote back every page */
 	volatile uint32_t looks;  /* LOOK orders done */
+	volatile uint32_t spins;  /* SPIN orders begun, and done */
+	volatile uint32_t spun;
 	int activated, left;      /* pt_vm_activate(as), pt_vm_activate(0) */
 	struct sight saw[READ_PAGES]; /* at its last look */
 	paddr_t cr3;              /* its CR3 at its last look */
@@ -149,6 +151,9 @@ struct reader {
 };
 
 static struct reader readers[CPU_MAX];
+
+/* What a reader told to SPIN waits for with interrupts off, while the boot CPU holds it. */
+static struct spinlock gate = SPINLOCK_INIT("the smp suite's gate", REGIONS_RANK);
 static uint32_t reading; /* the APs running reader_main: bit i for CPU i */
 
 /* The APs: every running CPU but the boot CPU. */
@@ -213,6 +218,14 @@ static void reader_main(void *arg)
 			look_at_pages(r);
 			__atomic_store_n(&r->order, KEEP_READING, __ATOMIC_RELAXED);
 			__atomic_add_fetch(&r->looks, 1, __ATOMIC_RELEASE);
+		} else if (o == SPIN) {
+			__atomic_store_n(&r->order, KEEP_READING, __ATOMIC_RELAXED);
+			cli(); /* before it says so: a shootdown can only be answered from the spin */
+			__atomic_add_fetch(&r->spins, 1, __ATOMIC_RELEASE);
+			spin_lock(&gate); /* the boot CPU has it */
+			spin_unlock(&gate);
+			sti();
+			__atomic_add_fetch(&r->spun, 1, __ATOMIC_RELEASE);
 		} else {
 			touch_pages();
 			__atomic_add_fetch(&r->rounds, 1, __ATOMIC_RELEASE);
@@ -563,6 +576,44 @@ static void every_ap_goes_back_to_the_master_and_every_frame_with_it(void)
 }
 
 /*
+ * A CPU spinning on a lock with interrupts off answers a shootdown (lock.h,
+ * pt_tlb_poll): AP 1 runs a space, turns interrupts off and spins on a lock
+ * the boot CPU holds while it unmaps a page of that space.  The unmap
+ * returns (without the poll it would wait for ever, and the suite's time
+ * run out), one IPI is counted, and the AP's next read of the page faults.
+ */
+static void a_cpu_spinning_on_a_lock_answers_a_shootdown(void)
+{
+	struct reader *r = &readers[1];
+	int as = reading_space();
+	CHECK_GT(as, 0);
+
+	if (smp_running() < 2) {
+		STEP(pt_vm_destroy(as));
+		return;
+	}
+	bool started = start_readers(BIT(1), as);
+	spin_lock(&gate);
+	__atomic_store_n(&r->order, SPIN, __ATOMIC_RELEASE);
+	bool spinning = wait_for(&r->spins, 1);
+	struct vm_stats s0 = stats_now();
+	int unmapped = pt_vm_unmap(as, READ_VA);
+	struct vm_stats s1 = stats_now();
+	spin_unlock(&gate);
+	bool through = wait_for(&r->spun, 1);
+	bool looked = look_from(1);
+	stop_readers();
+	CHECK(started);
+	CHECK(spinning);
+	CHECK(through);
+	CHECK(looked);
+	CHECK_OK(unmapped);
+	CHECK_EQ(s1.ipis - s0.ipis, 1);
+	CHECK_EQ(r->saw[0].read, FAULTED(0));
+	STEP(pt_vm_destroy(as));
+}
+
+/*
  * The locks' order (spinlock.h): kmain's context holds the big lock alone;
  * a kprintf holds the console's too (once other CPUs have started: with
  * one, nothing), and gives it back; the order checker lets the console's
@@ -601,6 +652,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(a_block_that_moves_takes_every_ap_along),
 	TEST_CASE(every_ap_goes_back_to_the_master_and_every_frame_with_it),
 	TEST_CASE(the_locks_are_taken_in_their_order),
+	TEST_CASE(a_cpu_spinning_on_a_lock_answers_a_shootdown),
 };
 
 DEFINE_SUITE(smp_suite, "smp", cases, fx_setup, smp_teardown);
