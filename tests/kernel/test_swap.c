@@ -12,7 +12,8 @@
  *                     block too) and comes back; more processes live at once
  *                     than the kernel zone holds; memory and swap full, the
  *                     process holding the most is ended and init lives on,
- *                     with swap and without;
+ *                     with swap and without; faults on every CPU while
+ *                     the pager pages out;
  *   swap-proc-errors  a boot of its own (scripts/kernel-disk-test.sh,
  *                     only=swap-proc-errors disk_bad_read=<page>), on a disk
  *                     whose page fails every read: the process whose page,
@@ -33,6 +34,7 @@
 #include "pressure.h"
 #include "proc.h"
 #include "seam.h"
+#include "smp.h"
 #include "suites.h"
 #include "swap.h"
 #include "vmspace.h"
@@ -347,6 +349,47 @@ static void out_of_memory_and_swap_ends_the_hog_not_init(void)
 	CHECK_EQ(after.killed - before.killed, 1);
 }
 
+#define FAULTERS 4          /* faults programs at once, one a CPU on four */
+#define FAULTERS_LEAVE 2048 /* user frames left: half of what they fill */
+
+/*
+ * Page faults on every CPU while the pager pages out: FAULTERS faults
+ * programs each fill 4 MiB and read it back, in half the frames that
+ * needs.  The fills above the low watermark come without the big lock
+ * (with several CPUs), the others reclaim first, and the clock pages out
+ * the pages of spaces other CPUs are filling; every page reads back what
+ * was written, and every frame and slot comes back.
+ */
+static void faults_on_every_cpu_round_trip_through_swap(void)
+{
+	struct pager_stats a, b;
+	struct proc_stats before, after;
+	int pids[FAULTERS];
+
+	if (!with_swap())
+		return;
+	pressure_set_marks(MARK_LOW, MARK_HIGH);
+	hog_user(FAULTERS_LEAVE);
+	stats(&a);
+	proc_get_stats(&before);
+	for (int i = 0; i < FAULTERS; i++)
+		CHECK_GT(pids[i] = proc_spawn("faults", 1), 0);
+	CHECK_EQ(proc_run(), 0);
+	for (int i = 0; i < FAULTERS; i++) {
+		int status = -1;
+		CHECK_OK(proc_reap(pids[i], &status));
+		CHECK_EQ(status, 0);
+	}
+	stats(&b);
+	proc_get_stats(&after);
+	CHECK_GT(b.swap_outs - a.swap_outs, FAULTERS_LEAVE / 2);
+	CHECK_GT(b.major_faults - a.major_faults, FAULTERS_LEAVE / 2);
+	if (smp_running() > 1)
+		CHECK_GT(after.faults_unlocked - before.faults_unlocked, 0);
+	else
+		CHECK_EQ(after.faults_unlocked - before.faults_unlocked, 0);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(live_page_out_faults_on_next_touch),
 	TEST_CASE(fork_after_page_out_shares_the_slot),
@@ -355,6 +398,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(more_spaces_than_the_kernel_zone_holds),
 	TEST_CASE(out_of_memory_ends_the_hog_not_init_without_swap),
 	TEST_CASE(out_of_memory_and_swap_ends_the_hog_not_init),
+	TEST_CASE(faults_on_every_cpu_round_trip_through_swap),
 };
 
 DEFINE_SUITE(swap_proc_suite, "swap-proc", cases, setup, teardown);
