@@ -396,8 +396,8 @@ static inline void give_back_run(uint32_t pfn, uint32_t n, bool unpin)
 static inline void give_back(uint32_t pfn)
 {
 	poison(pfn);
-	fa.info[pfn].ref = 0;
 	pt_lock_take(&frames_lock);
+	fa.info[pfn].ref = 0;
 	if (builtin())
 		bi_give(pfn);
 	else
@@ -485,7 +485,7 @@ int pt_frame_alloc_pinned_run(uint32_t n, paddr_t *pa)
 	return 0;
 }
 
-/* pt_frame_extend_run's growth of the run at base by the `more` frames from pfn from, the lock held. */
+/* pt_frame_extend_run's growth of the run at base by `more` frames from pfn from, the lock held. */
 static int extend(uint32_t from, paddr_t base, uint32_t have, uint32_t more)
 {
 	if (!may_allocate())

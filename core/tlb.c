@@ -3,6 +3,7 @@
 #include "debug.h"
 #include "seam.h"
 #include "cpus.h"
+#include "lock.h"
 #include "tracker.h"
 
 struct tlb_stats pt_tlb_counts;
@@ -165,7 +166,7 @@ void pt_tlb_kernel_page(vaddr_t va)
 void pt_tlb_kmap_page(vaddr_t va)
 {
 	hw_invlpg(va);
-	pt_tlb_counts.invlpgs++;
+	pt_count(&pt_tlb_counts.invlpgs); /* fills on several CPUs unmap their windows at once */
 }
 
 void pt_tlb_get_stats(struct tlb_stats *s) { *s = pt_tlb_counts; }

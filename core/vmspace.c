@@ -1465,10 +1465,6 @@ int pt_vm_protect(int as, vaddr_t va, uint32_t n, uint32_t flags)
 	return rc;
 }
 
-
-
-
-
 int pt_vm_destroy(int as)
 {
 	pt_lock_space(as);
@@ -1476,7 +1472,6 @@ int pt_vm_destroy(int as)
 	pt_unlock_space(as);
 	return rc;
 }
-
 
 int pt_vm_clone(int as, enum vm_clone_mode mode)
 {
@@ -1508,7 +1503,6 @@ static __attribute__((noinline)) int vm_resolve_now(int as, vaddr_t va, uint32_t
 {
 	struct pg_tracker *t = space(as);
 	vaddr_t page = ALIGN_DOWN(va, PAGE_SIZE);
-
 	bool args_ok = t && is_user_page(page) && !(access & ~(PF_W | PF_U));
 
 	if (args_ok && !resolvable_now(t, page, access))
@@ -1516,9 +1510,15 @@ static __attribute__((noinline)) int vm_resolve_now(int as, vaddr_t va, uint32_t
 	return vm_resolve(as, va, access, zero_flags, pa); /* or the error it says */
 }
 
+/*
+ * The space's lock is only tried: a serialised call may hold it across a
+ * disk transfer (a page in or out), and a fault would spin that long with
+ * interrupts off.  Busy, the fault takes the kernel's lock and waits there.
+ */
 int pt_vm_resolve_now(int as, vaddr_t va, uint32_t access, uint32_t zero_flags, paddr_t *pa)
 {
-	pt_lock_space(as);
+	if (!pt_one_cpu() && !pt_lock_try(pt_space_lock(as), pt_cpu_self()))
+		return -E_AGAIN;
 	int rc = vm_resolve_now(as, va, access, zero_flags, pa);
 	pt_unlock_space(as);
 	return rc;

@@ -10,8 +10,11 @@
  *    the block counters and the shared frames' counts are theirs alone.
  *  - pt_vm_resolve_now (vmspace.h): a page fault's zero fill into a table
  *    that exists, which may run on any CPU beside the serialised calls
- *    and beside other such calls, on the same space or on others.  It waits for nothing (no disk, no block growth, no
- *    shootdown: -E_AGAIN says the caller must make the call serialised).
+ *    and beside other such calls, on the same space or on others.  It
+ *    waits for nothing: no disk, no block growth, no shootdown, not even
+ *    the space's lock, which it only tries (a serialised call may hold it
+ *    across a disk transfer); -E_AGAIN says the caller must make the call
+ *    serialised.
  *
  * What the second kind shares with the first is under two locks, which
  * every call takes where it touches what they cover:
@@ -24,7 +27,10 @@
  *                    (pt_vm_query, pt_vm_translate, pt_vm_iterate,
  *                    pt_vm_info) nor by pt_vm_activate: the only change
  *                    that may run beside them is a fill, which turns one
- *                    zero entry into a present one in one store.  Striped:
+ *                    zero entry into a present one in one store; and a
+ *                    fill runs only in a space live on its CPU, whose
+ *                    block is never out, so the block these calls may
+ *                    bring back in has none under way.  Striped:
  *                    space as has lock as % PT_SPACE_LOCKS, so two spaces
  *                    may share one, and no call holds two.
  *   PT_RANK_FRAMES   the frame allocator's free frames and counts

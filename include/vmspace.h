@@ -174,8 +174,9 @@ int pt_vm_resolve(int as, vaddr_t va, uint32_t access, uint32_t zero_flags, padd
  * It resolves a zero fill into a table that exists, or a page the tables
  * already allow, and returns -E_AGAIN, changing nothing, for anything
  * else (a page or a block in swap, a table to add, a copy-on-write copy,
- * an access the entry denies), which the caller then makes with
- * pt_vm_resolve, serialised.  Other errors as pt_vm_resolve's.
+ * an access the entry denies, and the space's lock busy: lock.h), which
+ * the caller then makes with pt_vm_resolve, serialised.  Other errors as
+ * pt_vm_resolve's.
  */
 int pt_vm_resolve_now(int as, vaddr_t va, uint32_t access, uint32_t zero_flags, paddr_t *pa);
 

@@ -903,10 +903,7 @@ int proc_fork(void)
 		return sys_error(as);
 	}
 	child->as = as;
-	child->heap_start = parent->heap_start;
-	child->brk = parent->brk;
-	child->stack_low = parent->stack_low;
-	memcpy(child->maps, parent->maps, sizeof(child->maps));
+	user_copy_regions(child, parent);
 	fpu_save(&child->fpu); /* the caller's registers, as they are now */
 	fpu_restore(&child->fpu);
 	*proc_frame(child) = *proc_frame(caller);
@@ -1070,11 +1067,18 @@ int proc_join(int tid, vaddr_t status_ptr)
 	}
 }
 
+uint32_t proc_faults_unlocked_on(uint32_t cpu)
+{
+	return user_faults_unlocked(cpu);
+}
+
 void proc_get_stats(struct proc_stats *s)
 {
 	*s = proc_counters;
 	s->stack_growths = user_stack_growths();
-	s->faults_unlocked = user_faults_unlocked();
+	s->faults_unlocked = 0;
+	for (uint32_t c = 0; c < CPU_MAX; c++)
+		s->faults_unlocked += user_faults_unlocked(c);
 	s->live = 0;
 	for (int i = 0; i < NPROC; i++)
 		s->live += procs[i].state != P_FREE;
@@ -1111,7 +1115,7 @@ static bool user_page_fault(struct trap_frame *tf, vaddr_t addr, uint32_t err)
 	if (!current)
 		return false;
 	int tried = -E_AGAIN;
-	if (smp_running() > 1 && !klock_held()) { /* one CPU holds it always */
+	if (smp_running() > 1 && !klock_held()) { /* with one CPU, CPU 0 always holds it */
 		if (!noise_frame && (tried = user_fault_now(current, addr, err)) == 0)
 			return true;
 		klock_take();

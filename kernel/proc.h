@@ -101,6 +101,9 @@ struct proc_stats {
 	uint32_t faults_unlocked; /* page faults resolved without the big lock (spinlock.h) */
 };
 
+/* The page faults CPU cpu resolved without the big lock, since boot. */
+uint32_t proc_faults_unlocked_on(uint32_t cpu);
+
 void proc_get_stats(struct proc_stats *s);
 
 /*

@@ -176,13 +176,16 @@ struct fault_outcome user_fault(struct proc *p, vaddr_t addr, uint32_t err, int 
  */
 int user_fault_now(struct proc *p, vaddr_t addr, uint32_t err);
 
-/* The page faults user_fault_now resolved, since boot. */
-uint32_t user_faults_unlocked(void);
+/* The page faults user_fault_now resolved on CPU cpu, since boot. */
+uint32_t user_faults_unlocked(uint32_t cpu);
 
 int user_copy_in(struct proc *p, void *dst, vaddr_t src, uint32_t len);
 int user_copy_out(struct proc *p, vaddr_t dst, const void *src, uint32_t len);
 int user_string_in(struct proc *p, char *dst, vaddr_t src, uint32_t size);
 int user_sbrk(struct proc *p, int32_t incr);
+
+/* A fork's child gets the heap, the regions and stack_low of parent, a leader. */
+void user_copy_regions(struct proc *child, struct proc *parent);
 int user_map(struct proc *p, vaddr_t addr, uint32_t len, uint32_t prot);
 int user_unmap(struct proc *p, vaddr_t addr, uint32_t len);
 int user_protect(struct proc *p, vaddr_t addr, uint32_t len, uint32_t prot);

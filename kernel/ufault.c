@@ -46,7 +46,7 @@
 #define GUARD_PAGE (STACK_LIMIT - PAGE_SIZE)
 
 static uint32_t stack_growths; /* stack pages touched below a process's lowest one */
-static uint32_t faults_unlocked; /* page faults resolved without the big lock */
+static uint32_t faults_unlocked[CPU_MAX]; /* page faults resolved without the big lock, per CPU */
 static int (*nomem_handler)(struct proc *p);
 
 void user_set_nomem_handler(int (*fn)(struct proc *p))
@@ -135,8 +135,9 @@ static __attribute__((noinline)) int resolve_again(struct proc *p, vaddr_t va, u
  * it needs, if any.  Inline, or every copy across the boundary pays a call
  * more a page.
  */
-static inline __attribute__((always_inline)) int resolve_from(struct proc *p, vaddr_t va, uint32_t access, uint32_t zero_flags,
-			paddr_t *pa, int rc)
+static inline __attribute__((always_inline)) int resolve_from(struct proc *p, vaddr_t va,
+							      uint32_t access, uint32_t zero_flags,
+							      paddr_t *pa, int rc)
 {
 	if (rc < 0 && (rc = resolve_again(p, va, access, zero_flags, pa, rc)) < 0)
 		return sys_error(rc);
@@ -241,15 +242,15 @@ int user_fault_now(struct proc *p, vaddr_t addr, uint32_t err)
 	int rc = pt_vm_resolve_now(p->as, addr, err & (PF_W | PF_U), zero, &pa);
 	if (rc == 0) {
 		note_stack_locked(g, page);
-		__atomic_add_fetch(&faults_unlocked, 1, __ATOMIC_RELAXED);
+		faults_unlocked[smp_self()]++; /* each CPU its own */
 	}
 	unlock_regions(g);
 	return rc;
 }
 
-uint32_t user_faults_unlocked(void)
+uint32_t user_faults_unlocked(uint32_t cpu)
 {
-	return faults_unlocked;
+	return cpu < CPU_MAX ? faults_unlocked[cpu] : 0;
 }
 
 /* ---- copies across the boundary ---------------------------------------- */
@@ -395,6 +396,16 @@ int user_sbrk(struct proc *p, int32_t incr)
 			unmap_pages(p, from, (to - from) / PAGE_SIZE);
 	}
 	return (int)old;
+}
+
+void user_copy_regions(struct proc *child, struct proc *parent)
+{
+	lock_regions(parent); /* its other threads' faults may lower stack_low meanwhile */
+	child->heap_start = parent->heap_start;
+	child->brk = parent->brk;
+	child->stack_low = parent->stack_low;
+	memcpy(child->maps, parent->maps, sizeof(child->maps));
+	unlock_regions(parent);
 }
 
 /* ---- map, unmap, protect ---------------------------------------------------- */

@@ -490,7 +490,9 @@ struct filler {
 	unsigned cpu;
 	int as;
 	vaddr_t first; /* its pages: FILL_PAGES from first */
+	bool down;     /* from the last to the first, to meet one going up */
 	int errors;
+	uint32_t busy; /* fills the space's lock was busy for, made again */
 };
 
 /* FRAMES_A_FILL frames taken, then given back: false if a call failed. */
@@ -514,7 +516,11 @@ static void *fill_pages(void *arg)
 	mmu_select_cpu(f->cpu);
 	pthread_barrier_wait(&start_line);
 	for (uint32_t i = 0; i < FILL_PAGES; i++) {
-		if (fill_now(f->as, f->first + PAGE(i)) < 0)
+		vaddr_t va = f->first + PAGE(f->down ? FILL_PAGES - 1 - i : i);
+		int rc;
+		while ((rc = fill_now(f->as, va)) == -E_AGAIN) /* the lock busy: it is only tried */
+			f->busy++;
+		if (rc < 0)
 			f->errors++;
 		if (!take_and_give())
 			f->errors++;
@@ -524,12 +530,12 @@ static void *fill_pages(void *arg)
 
 /*
  * Three CPUs on three host threads at once: two fill the same pages of
- * one space, racing for each, the third pages of another space, each
- * taking and giving frames between fills.  Every page is filled once,
- * zeroed (the loser of a race finds it allowed); the live counts, the
- * frame counts and the invariants hold; every frame comes back.  Without
- * the space lock a page is filled twice, without the frame lock the free
- * stack loses frames.
+ * one space, one up and one down, so that they meet and race for the
+ * pages between, the third pages of another space, each taking and giving
+ * frames between fills.  Every page is filled once, zeroed (the loser of
+ * a race finds it allowed); the live counts, the frame counts and the
+ * invariants hold; every frame comes back.  Without the space lock a page
+ * is filled twice, without the frame lock the free stack loses frames.
  */
 static void cpus_fill_pages_and_take_frames_at_once(void)
 {
@@ -537,9 +543,9 @@ static void cpus_fill_pages_and_take_frames_at_once(void)
 	uint32_t free0 = pt_frame_free_count(ZONE_USER);
 	int a = pt_vm_create(), b = pt_vm_create();
 	struct filler f[FILLERS] = {
-		{ 1, a, base + PAGE(1), 0 },
-		{ 2, a, base + PAGE(1), 0 },
-		{ 3, b, base + PAGE(1), 0 },
+		{ 1, a, base + PAGE(1), false, 0, 0 },
+		{ 2, a, base + PAGE(1), true, 0, 0 },
+		{ 3, b, base + PAGE(1), false, 0, 0 },
 	};
 	pthread_t t[FILLERS];
 
@@ -567,8 +573,9 @@ static void cpus_fill_pages_and_take_frames_at_once(void)
 	CHECK_OK(pt_vm_check());
 	STEP(all_on_master());
 	on(1);
-	STEP(pt_vm_activate(a)); /* CPU 1 reads what CPU 2 filled: zeroes */
-	CHECK_READS(base + PAGE(FILL_PAGES), USR_RD, 0);
+	STEP(pt_vm_activate(a)); /* CPU 1 reads every page: zeroes */
+	for (uint32_t i = 1; i <= FILL_PAGES; i++)
+		CHECK_READS(base + PAGE(i), USR_RD, 0);
 	CHECK_READS(base, USR_RD, 0x11);
 	STEP(pt_vm_activate(TRK_MASTER));
 	on(0);

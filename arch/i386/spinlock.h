@@ -2,16 +2,18 @@
  * spinlock.h - the locks of several CPUs, and the order they are taken in.
  *
  * The kernel runs under one big kernel lock (klock): a CPU holds it
- * whenever it runs kernel code, and only then (with one CPU, CPU 0 holds
- * it from the start, and taking and giving it cost a test); it does not hold it in
- * ring 3, nor while it idles, nor on the few instructions of a trap's
- * entry and exit around the lock itself.  So the kernel's state - the
+ * whenever it runs kernel code but a page fault's first try (below), and
+ * only then (with one CPU, CPU 0 holds it from the start, and taking and
+ * giving it cost a test); it does not hold it in ring 3, nor while it
+ * idles, nor on the few instructions of a trap's entry and exit around
+ * the lock itself.  So the kernel's state - the
  * process table, the core (frames, trackers, spaces, the pager), the disk -
  * is touched by one CPU at a time, and the core's own rule (seam.h: the
  * kernel serialises calls into it) holds, but for the faults below.
  *
- *  - A trap from ring 3 takes the lock (trap_user_enter, smp.h) and the
- *    return to ring 3 gives it back (trap_user_leave).  The scheduler holds
+ *  - A trap from ring 3 takes the lock (trap_user_enter, smp.h), but a
+ *    page fault, and the return to ring 3 gives it back if it holds it
+ *    (trap_user_leave).  The scheduler holds
  *    it across a switch: the process switched to gives it back on its way
  *    out to ring 3, and takes it again on its next trap.
  *  - A CPU waits for the lock with interrupts ON, asleep in hlt, and the

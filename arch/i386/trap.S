@@ -10,11 +10,12 @@
  * have changed (a fixup moves EIP), and iret resumes.
  *
  * A trap from ring 3 reads the timer first and takes the big kernel lock
- * (trap_user_enter), and a return to ring 3 gives the lock back and arms
- * the timer last (trap_user_leave): between the two, the kernel's time is
- * not the process's (timer.h), and the CPU holds the lock (spinlock.h).  Both paths are the same
- * instructions every time, so a process is preempted after the same
- * number of its own instructions.
+ * (trap_user_enter; a page fault may go without it, spinlock.h), and a
+ * return to ring 3 gives the lock back if it holds it and arms the timer
+ * last (trap_user_leave): between the two, the kernel's time is not the
+ * process's (timer.h).  Both paths are the same instructions every time,
+ * so a process is preempted after the same number of its own
+ * instructions.
  *
  * trap_stubs[] lists the stubs of all 256 vectors, in order: idt_init()
  * installs the 32 exceptions, idt_enable() the others as they get handlers.

@@ -315,18 +315,33 @@ static void threads_on_every_cpu_see_every_change(void)
 #define FAULT_ROUNDS 2
 #define SPAN_PAGES 1024u /* the pages of the 4 MiB each round of faults fills */
 
+/* The CPUs whose unlocked fault counts differ from those of before[]: bit i for CPU i. */
+static uint32_t cpus_faulting_since(const uint32_t *before)
+{
+	uint32_t cpus = 0;
+
+	for (uint32_t c = 0; c < smp_running(); c++)
+		if (proc_faults_unlocked_on(c) != before[c])
+			cpus |= BIT(c);
+	return cpus;
+}
+
 /*
  * Page faults on every CPU: FAULT_PROGRAMS faults programs at once, each
- * filling a fresh 4 MiB a round.  With several CPUs, every fill but the
- * first of a span (which makes its page table, under the big lock) comes
- * without the big lock; on one CPU, none.  Every page read back right,
- * and the fixture finds every frame back.
+ * filling a fresh 4 MiB a round.  With several CPUs, nearly every fill
+ * but the first of a span (which makes its page table, under the big
+ * lock) comes without the big lock, on two CPUs at least; on one CPU,
+ * none.  Every
+ * page read back right, and the fixture finds every frame back.
  */
 static void page_faults_on_every_cpu_need_no_big_lock(void)
 {
 	int pids[FAULT_PROGRAMS];
 	struct proc_stats s0, s1;
+	uint32_t before[CPU_MAX];
 
+	for (uint32_t c = 0; c < CPU_MAX; c++)
+		before[c] = proc_faults_unlocked_on(c);
 	proc_get_stats(&s0);
 	for (int i = 0; i < FAULT_PROGRAMS; i++)
 		CHECK_GT(pids[i] = proc_spawn("faults", FAULT_ROUNDS), 0);
@@ -338,10 +353,14 @@ static void page_faults_on_every_cpu_need_no_big_lock(void)
 	}
 	proc_get_stats(&s1);
 	uint32_t unlocked = s1.faults_unlocked - s0.faults_unlocked;
-	if (smp_running() < 2)
+	uint32_t cpus = cpus_faulting_since(before);
+	if (smp_running() < 2) {
 		CHECK_EQ(unlocked, 0);
-	else
-		CHECK_GE(unlocked, FAULT_PROGRAMS * FAULT_ROUNDS * (SPAN_PAGES - 1));
+		return;
+	}
+	/* a few find the space's lock busy (a debug kernel checks every space at each exit) */
+	CHECK_GE(unlocked, FAULT_PROGRAMS * FAULT_ROUNDS * (SPAN_PAGES - 1) * 9 / 10);
+	CHECK_NE(cpus & (cpus - 1), 0); /* two CPUs or more */
 }
 
 static void spurious_interrupts_and_nmis_are_ignored(void)

@@ -6,8 +6,9 @@
  * APIC's ID, where its stack pointer was, the GDT in its GDTR and the TSS
  * its task register names.  These must be its own and no other CPU's.
  * qemu.sh --smp N tells the kernel N (cpus=N), so the count is checked
- * against what QEMU was given; --no-acpi, that there is no MADT (acpi=off).  The MMIO window the local APIC is mapped in
- * must be out of ring 3's reach, as the gate's table holds it.
+ * against what QEMU was given; --no-acpi, that there is no MADT
+ * (acpi=off).  The MMIO window the local APIC is mapped in must be out of
+ * ring 3's reach, as the gate's table holds it.
  *
  * Then the TLB shootdown on the real CPUs (cpus.h, tlb.h): APs run a space
  * (pt_vm_activate through smp_call) and read and write its pages in a loop,
