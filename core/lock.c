@@ -25,8 +25,8 @@ static void check_order(const struct pt_lock *l, uint32_t me)
 	if (pt_lock_held_by(l, me))
 		panic("lock: %s taken twice on cpu %u", l->name, me);
 	if (!pt_lock_order_allows(pt_lock_ranks[me], l->rank))
-		panic("lock: %s (rank %u) taken on cpu %u holding a lock of rank %u or above", l->name,
-		      l->rank, me, l->rank);
+		panic("lock: %s (rank %u) taken on cpu %u holding a lock of rank %u or above",
+		      l->name, l->rank, me, l->rank);
 }
 
 static bool try_take(struct pt_lock *l)

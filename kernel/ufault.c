@@ -517,6 +517,12 @@ static int carve(struct proc *p, vaddr_t a, vaddr_t b)
 	return 0;
 }
 
+/* Whether region r is one in use that lies within [a, b). */
+static bool within(const struct region *r, vaddr_t a, vaddr_t b)
+{
+	return r->end && r->start >= a && r->end <= b;
+}
+
 /* Whether every page of [a, b) lies in a map() region. */
 static bool covered(const struct proc *p, vaddr_t a, vaddr_t b)
 {
@@ -537,7 +543,7 @@ int user_unmap(struct proc *p, vaddr_t addr, uint32_t len)
 	lock_regions(p);
 	if ((rc = carve(p, addr, addr + len)) == 0)
 		for (int i = 0; i < MAX_MAPS; i++)
-			if (p->maps[i].end && p->maps[i].start >= addr && p->maps[i].end <= addr + len)
+			if (within(&p->maps[i], addr, addr + len))
 				p->maps[i] = (struct region){ 0 };
 	unlock_regions(p);
 	if (rc == 0)
@@ -580,7 +586,7 @@ int user_protect(struct proc *p, vaddr_t addr, uint32_t len, uint32_t prot)
 	lock_regions(p);
 	if ((rc = carve(p, addr, addr + len)) == 0)
 		for (int i = 0; i < MAX_MAPS; i++)
-			if (p->maps[i].end && p->maps[i].start >= addr && p->maps[i].end <= addr + len)
+			if (within(&p->maps[i], addr, addr + len))
 				p->maps[i].flags = prot_flags(prot);
 	unlock_regions(p);
 	if (rc == 0)

@@ -62,7 +62,7 @@ bool probe_fixup(struct trap_frame *tf, uint32_t err)
 {
 	if (trap_from_user(tf)) {
 		if (user_probing && in_gate(tf->eip)) {
-			if (!klock_held()) /* a page fault from ring 3 comes without it (spinlock.h) */
+			if (!klock_held()) /* a fault from ring 3 comes without it (spinlock.h) */
 				klock_take();
 			probe_user_resume(PROBE_FAULTED | err);
 		}

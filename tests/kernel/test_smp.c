@@ -221,7 +221,7 @@ static void reader_main(void *arg)
 			__atomic_add_fetch(&r->looks, 1, __ATOMIC_RELEASE);
 		} else if (o == SPIN) {
 			__atomic_store_n(&r->order, KEEP_READING, __ATOMIC_RELAXED);
-			cli(); /* before it says so: a shootdown can only be answered from the spin */
+			cli(); /* before it says so: a shootdown is then answered from the spin */
 			__atomic_add_fetch(&r->spins, 1, __ATOMIC_RELEASE);
 			spin_lock(&gate); /* the boot CPU has it */
 			spin_unlock(&gate);
