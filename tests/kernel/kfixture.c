@@ -73,3 +73,20 @@ void fx_run_program(const char *name, int arg, int *status)
 	CHECK_EQ(proc_run(), 0);
 	CHECK_OK(proc_reap(pid, status));
 }
+
+#define COPIES_MAX 8
+
+void fx_run_copies(const char *name, int arg, int n)
+{
+	int pids[COPIES_MAX];
+
+	CHECK_LE(n, COPIES_MAX);
+	for (int i = 0; i < n && i < COPIES_MAX; i++)
+		CHECK_GT(pids[i] = proc_spawn(name, arg), 0);
+	CHECK_EQ(proc_run(), 0);
+	for (int i = 0; i < n && i < COPIES_MAX; i++) {
+		int status = -1;
+		CHECK_OK(proc_reap(pids[i], &status));
+		CHECK_EQ(status, 0);
+	}
+}

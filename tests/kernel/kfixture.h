@@ -38,4 +38,10 @@ void fx_proc_check_back(void);
  */
 void fx_run_program(const char *name, int arg, int *status);
 
+/*
+ * fx_run_program for n copies of `name` (arg) started together, which
+ * share the CPUs proc_run opens: asserts that each ended with status 0.
+ */
+void fx_run_copies(const char *name, int arg, int n);
+
 #endif

@@ -336,21 +336,13 @@ static uint32_t cpus_faulting_since(const uint32_t *before)
  */
 static void page_faults_on_every_cpu_need_no_big_lock(void)
 {
-	int pids[FAULT_PROGRAMS];
 	struct proc_stats s0, s1;
 	uint32_t before[CPU_MAX];
 
 	for (uint32_t c = 0; c < CPU_MAX; c++)
 		before[c] = proc_faults_unlocked_on(c);
 	proc_get_stats(&s0);
-	for (int i = 0; i < FAULT_PROGRAMS; i++)
-		CHECK_GT(pids[i] = proc_spawn("faults", FAULT_ROUNDS), 0);
-	CHECK_EQ(proc_run(), 0);
-	for (int i = 0; i < FAULT_PROGRAMS; i++) {
-		int status = -1;
-		CHECK_OK(proc_reap(pids[i], &status));
-		CHECK_EQ(status, 0);
-	}
+	RUN(fx_run_copies("faults", FAULT_ROUNDS, FAULT_PROGRAMS));
 	proc_get_stats(&s1);
 	uint32_t unlocked = s1.faults_unlocked - s0.faults_unlocked;
 	uint32_t cpus = cpus_faulting_since(before);

@@ -364,7 +364,6 @@ static void faults_on_every_cpu_round_trip_through_swap(void)
 {
 	struct pager_stats a, b;
 	struct proc_stats before, after;
-	int pids[FAULTERS];
 
 	if (!with_swap())
 		return;
@@ -372,14 +371,7 @@ static void faults_on_every_cpu_round_trip_through_swap(void)
 	hog_user(FAULTERS_LEAVE);
 	stats(&a);
 	proc_get_stats(&before);
-	for (int i = 0; i < FAULTERS; i++)
-		CHECK_GT(pids[i] = proc_spawn("faults", 1), 0);
-	CHECK_EQ(proc_run(), 0);
-	for (int i = 0; i < FAULTERS; i++) {
-		int status = -1;
-		CHECK_OK(proc_reap(pids[i], &status));
-		CHECK_EQ(status, 0);
-	}
+	RUN(fx_run_copies("faults", 1, FAULTERS));
 	stats(&b);
 	proc_get_stats(&after);
 	CHECK_GT(b.swap_outs - a.swap_outs, FAULTERS * FAULTERS_LEAVE / 2);
