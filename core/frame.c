@@ -393,16 +393,33 @@ static inline void give_back_run(uint32_t pfn, uint32_t n, bool unpin)
 }
 
 /* Free a frame in use: the unref paths' one frame, without give_back_run's loops. */
-static inline void give_back(uint32_t pfn)
+static inline __attribute__((always_inline)) void give_now(uint32_t pfn)
 {
-	poison(pfn);
-	pt_lock_take(&frames_lock);
 	fa.info[pfn].ref = 0;
 	if (builtin())
 		bi_give(pfn);
 	else
 		lent_give_run(pfn, 1);
+}
+
+/*
+ * give_back with several CPUs, under the frame lock, out of line: the
+ * unref paths of one CPU then save no register for a call they never make.
+ */
+static __attribute__((noinline)) void give_back_locked(uint32_t pfn)
+{
+	pt_lock_take(&frames_lock);
+	give_now(pfn);
 	pt_lock_give(&frames_lock);
+}
+
+static inline void give_back(uint32_t pfn)
+{
+	poison(pfn);
+	if (pt_one_cpu())
+		give_now(pfn);
+	else
+		give_back_locked(pfn);
 }
 
 /* Counts an allocation call; false if fault injection says this one fails. */
@@ -417,7 +434,7 @@ static bool may_allocate(void)
 }
 
 /* A user-zone frame, the frame lock held. */
-static inline int take_user(paddr_t *pa)
+static inline __attribute__((always_inline)) int take_user(paddr_t *pa)
 {
 	uint32_t pfn;
 
@@ -432,16 +449,22 @@ static inline int take_user(paddr_t *pa)
 	return 0;
 }
 
+/* take_user with several CPUs, under the frame lock, out of line (give_back_locked says why). */
+static __attribute__((noinline)) int take_user_locked(paddr_t *pa)
+{
+	pt_lock_take(&frames_lock);
+	int rc = take_user(pa);
+	pt_lock_give(&frames_lock);
+	return rc;
+}
+
 int pt_frame_alloc(enum zone z, paddr_t *pa)
 {
 	if (z == ZONE_KERNEL)
 		return pt_frame_alloc_run(1, pa);
 	if (z != ZONE_USER)
 		return -E_INVAL;
-	pt_lock_take(&frames_lock);
-	int rc = take_user(pa);
-	pt_lock_give(&frames_lock);
-	return rc;
+	return pt_one_cpu() ? take_user(pa) : take_user_locked(pa);
 }
 
 /* A run of n kernel-zone frames, the frame lock held. */

@@ -351,7 +351,8 @@ static int set_entry(struct pg_tracker *t, vaddr_t va, struct entry_ref r, pte_t
 	return 0;
 }
 
-static int vm_map(int as, vaddr_t va, paddr_t pa, uint32_t flags)
+static inline __attribute__((always_inline)) int vm_map(int as, vaddr_t va, paddr_t pa,
+							 uint32_t flags)
 {
 	struct pg_tracker *t = space(as);
 	int rc = check_map(t, va, pa, 1, flags);
@@ -583,7 +584,8 @@ static int vm_unmap_range(int as, vaddr_t va, uint32_t n)
  * then drop its frame or slot; the table goes when that was its last live
  * entry.
  */
-static void unmap_entry(struct pg_tracker *t, vaddr_t va, struct entry_ref r)
+static inline __attribute__((always_inline)) void unmap_entry(struct pg_tracker *t, vaddr_t va,
+								  struct entry_ref r)
 {
 	pte_t e = *r.e;
 
@@ -594,7 +596,7 @@ static void unmap_entry(struct pg_tracker *t, vaddr_t va, struct entry_ref r)
 		pt_ptb_unlink(t, pde_index(va));
 }
 
-static int vm_unmap(int as, vaddr_t va)
+static inline __attribute__((always_inline)) int vm_unmap(int as, vaddr_t va)
 {
 	struct pg_tracker *t = space(as);
 	int rc;
@@ -1425,12 +1427,19 @@ int pt_vm_map_range(int as, vaddr_t va, paddr_t pa, uint32_t n, uint32_t flags)
 	return rc;
 }
 
-int pt_vm_map(int as, vaddr_t va, paddr_t pa, uint32_t flags)
+/* pt_vm_map with several CPUs, out of line. */
+static __attribute__((noinline)) int map_locked(int as, vaddr_t va, paddr_t pa, uint32_t flags)
 {
 	pt_lock_space(as);
 	int rc = vm_map(as, va, pa, flags);
 	pt_unlock_space(as);
 	return rc;
+}
+
+/* One compare for one CPU, not two: a page's map and unmap are a few instructions more. */
+int pt_vm_map(int as, vaddr_t va, paddr_t pa, uint32_t flags)
+{
+	return pt_one_cpu() ? vm_map(as, va, pa, flags) : map_locked(as, va, pa, flags);
 }
 
 int pt_vm_map_zero(int as, vaddr_t va, uint32_t flags)
@@ -1449,12 +1458,18 @@ int pt_vm_unmap_range(int as, vaddr_t va, uint32_t n)
 	return rc;
 }
 
-int pt_vm_unmap(int as, vaddr_t va)
+/* pt_vm_unmap with several CPUs, out of line. */
+static __attribute__((noinline)) int unmap_locked(int as, vaddr_t va)
 {
 	pt_lock_space(as);
 	int rc = vm_unmap(as, va);
 	pt_unlock_space(as);
 	return rc;
+}
+
+int pt_vm_unmap(int as, vaddr_t va)
+{
+	return pt_one_cpu() ? vm_unmap(as, va) : unmap_locked(as, va);
 }
 
 int pt_vm_protect(int as, vaddr_t va, uint32_t n, uint32_t flags)
