@@ -528,35 +528,15 @@ static void *fill_pages(void *arg)
 	return NULL;
 }
 
-/*
- * Three CPUs on three host threads at once: two fill the same pages of
- * one space, one up and one down, so that they meet and race for the
- * pages between, the third pages of another space, each taking and giving
- * frames between fills.  Every page is filled once, zeroed (the loser of
- * a race finds it allowed); the live counts, the frame counts and the
- * invariants hold; every frame comes back.  Without the space lock a page
- * is filled twice, without the frame lock the free stack loses frames.
- */
-static void cpus_fill_pages_and_take_frames_at_once(void)
-{
-	vaddr_t base = REGION(11);
-	uint32_t free0 = pt_frame_free_count(ZONE_USER);
-	int a = pt_vm_create(), b = pt_vm_create();
-	struct filler f[FILLERS] = {
-		{ 1, a, base + PAGE(1), false, 0, 0 },
-		{ 2, a, base + PAGE(1), true, 0, 0 },
-		{ 3, b, base + PAGE(1), false, 0, 0 },
-	};
-	pthread_t t[FILLERS];
+#define RACES 3 /* rounds of the fillers, the pages unmapped between */
 
-	CHECK_GT(a, 0);
-	CHECK_GT(b, 0);
-	STEP(map_filled(a, base, 0x11, URW, NULL)); /* the tables the fills go into */
-	STEP(map_filled(b, base, 0x22, URW, NULL));
-	STEP(run_on(a, BIT(1) | BIT(2)));
-	STEP(run_on(b, BIT(3)));
+/* One round of the fillers of f[], all started at once; their fills counted and checked. */
+static void race(struct filler *f, int a, int b)
+{
+	pthread_t t[FILLERS];
 	struct vm_stats s0 = stats_now();
 	uint32_t free1 = pt_frame_free_count(ZONE_USER);
+
 	CHECK_EQ(pthread_barrier_init(&start_line, NULL, FILLERS), 0);
 	for (int i = 0; i < FILLERS; i++)
 		CHECK_EQ(pthread_create(&t[i], NULL, fill_pages, &f[i]), 0);
@@ -571,6 +551,42 @@ static void cpus_fill_pages_and_take_frames_at_once(void)
 	CHECK_EQ(info_of(b).mapped, 1 + FILL_PAGES);
 	CHECK_EQ(pt_kmap_in_use(), 0);
 	CHECK_OK(pt_vm_check());
+}
+
+/*
+ * Three CPUs on three host threads at once: two fill the same pages of
+ * one space, one up and one down, so that they meet and race for the
+ * pages between, the third pages of another space, each taking and giving
+ * frames between fills.  Every page is filled once, zeroed (the loser of
+ * a race finds it allowed); the live counts, the frame counts and the
+ * invariants hold; every frame comes back.  RACES rounds, the pages
+ * unmapped between.  Without the space lock a page is filled twice,
+ * without the frame lock the free stack loses frames.
+ */
+static void cpus_fill_pages_and_take_frames_at_once(void)
+{
+	vaddr_t base = REGION(11);
+	uint32_t free0 = pt_frame_free_count(ZONE_USER);
+	int a = pt_vm_create(), b = pt_vm_create();
+	struct filler f[FILLERS] = {
+		{ 1, a, base + PAGE(1), false, 0, 0 },
+		{ 2, a, base + PAGE(1), true, 0, 0 },
+		{ 3, b, base + PAGE(1), false, 0, 0 },
+	};
+
+	CHECK_GT(a, 0);
+	CHECK_GT(b, 0);
+	STEP(map_filled(a, base, 0x11, URW, NULL)); /* the tables the fills go into */
+	STEP(map_filled(b, base, 0x22, URW, NULL));
+	STEP(run_on(a, BIT(1) | BIT(2)));
+	STEP(run_on(b, BIT(3)));
+	for (int r = 0; r < RACES; r++) {
+		RUN(race(f, a, b));
+		if (r + 1 < RACES) { /* the pages go, the tables stay: base's page keeps them */
+			STEP(pt_vm_unmap_range(a, base + PAGE(1), FILL_PAGES));
+			STEP(pt_vm_unmap_range(b, base + PAGE(1), FILL_PAGES));
+		}
+	}
 	STEP(all_on_master());
 	on(1);
 	STEP(pt_vm_activate(a)); /* CPU 1 reads every page: zeroes */
