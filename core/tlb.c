@@ -73,7 +73,7 @@ static void answer(uint32_t me)
 		return;
 	const struct pg_tracker *t = req.t;
 	/* not live_here: a block that moved is not yet where this CR3 says */
-	bool here = t && t == pt_trk_live_on[me];
+	bool here = on_this_cpu(t);
 
 	if (req.npages == 0) {
 		if (here)

@@ -57,7 +57,6 @@
 enum pt_rank {
 	PT_RANK_SPACE = 8,
 	PT_RANK_FRAMES = 9,
-	PT_RANKS = 32,
 };
 
 #define PT_SPACE_LOCKS 64 /* stripes of the address-space locks */

@@ -6,16 +6,16 @@
  * only then (with one CPU, CPU 0 holds it from the start, and taking and
  * giving it cost a test); it does not hold it in ring 3, nor while it
  * idles, nor on the few instructions of a trap's entry and exit around
- * the lock itself.  So the kernel's state - the
- * process table, the core (frames, trackers, spaces, the pager), the disk -
- * is touched by one CPU at a time, and the core's own rule (seam.h: the
- * kernel serialises calls into it) holds, but for the faults below.
+ * the lock itself.  So the kernel's state - the process table, the core
+ * (frames, trackers, spaces, the pager), the disk - is touched by one CPU
+ * at a time, and the core's own rule (seam.h: the kernel serialises calls
+ * into it) holds, but for the faults below.
  *
  *  - A trap from ring 3 takes the lock (trap_user_enter, smp.h), but a
  *    page fault, and the return to ring 3 gives it back if it holds it
- *    (trap_user_leave).  The scheduler holds
- *    it across a switch: the process switched to gives it back on its way
- *    out to ring 3, and takes it again on its next trap.
+ *    (trap_user_leave).  The scheduler holds it across a switch: the
+ *    process switched to gives it back on its way out to ring 3, and takes
+ *    it again on its next trap.
  *  - A CPU waits for the lock with interrupts ON, asleep in hlt, and the
  *    CPU giving the lock back wakes the sleepers (WAKE_VECTOR).  The holder
  *    may be sending it a TLB shootdown (cpus.h) and waiting for the answer;
