@@ -300,7 +300,7 @@ static int check_kept_slots(void)
 	return 0;
 }
 
-int pt_vm_check(void)
+static int check_all(void)
 {
 	const struct pg_tracker *m = pt_trk_get(TRK_MASTER);
 	int rc;
@@ -313,16 +313,21 @@ int pt_vm_check(void)
 		return broken(TRK_MASTER, "the master is out", m->ptPtr);
 	if ((rc = check_master(m)) < 0)
 		return rc;
-	for (int as = pt_trk_next(1); as >= 0; as = pt_trk_next(as + 1)) {
-		pt_lock_space(as); /* a fill of pt_vm_resolve_now may be under way (lock.h) */
-		rc = check_space(as, pt_trk_get(as), m);
-		pt_unlock_space(as);
-		if (rc < 0)
+	for (int as = pt_trk_next(1); as >= 0; as = pt_trk_next(as + 1))
+		if ((rc = check_space(as, pt_trk_get(as), m)) < 0)
 			return rc;
-	}
 	if ((rc = check_kept_slots()) < 0 || (rc = check_slot_refs()) < 0)
 		return rc;
 	if (!pt_trk_live_in_cr3())
 		return broken(pt_vm_live(), "CR3 does not hold the live address space's block", hw_cr3());
 	return 0;
+}
+
+/* Every space stopped (lock.h): the slots' references are counted across all of them. */
+int pt_vm_check(void)
+{
+	pt_lock_all_spaces();
+	int rc = check_all();
+	pt_unlock_all_spaces();
+	return rc;
 }

@@ -69,8 +69,8 @@ struct pt_frame_public pt_frame_public;
 /*
  * With several CPUs (lock.h): the free frames - the bitmap, the stack,
  * the counts, the source's takes and gives, the failure injection - are
- * under this lock.  A frame's own counts (references, pins, slot) are
- * its holder's: the serialised calls', or a fresh frame's taker's.
+ * under this lock, and so are a frame's own counts (references, pins,
+ * slot, flags): spaces under different locks share frames copy-on-write.
  */
 static struct pt_lock frames_lock = PT_LOCK_INIT("the frame allocator", PT_RANK_FRAMES);
 
@@ -395,6 +395,7 @@ static inline void give_back_run(uint32_t pfn, uint32_t n, bool unpin)
 /* Free a frame in use: the unref paths' one frame, without give_back_run's loops. */
 static inline __attribute__((always_inline)) void give_now(uint32_t pfn)
 {
+	poison(pfn);
 	fa.info[pfn].ref = 0;
 	if (builtin())
 		bi_give(pfn);
@@ -415,7 +416,6 @@ static __attribute__((noinline)) void give_back_locked(uint32_t pfn)
 
 static inline void give_back(uint32_t pfn)
 {
-	poison(pfn);
 	if (pt_one_cpu())
 		give_now(pfn);
 	else
@@ -584,7 +584,29 @@ int pt_frame_free_run(paddr_t pa, uint32_t n)
 
 /* ---- references and pins --------------------------------------------- */
 
-int pt_frame_ref(paddr_t pa)
+/*
+ * fn(pa) under the frame lock, out of line: the calls that change one
+ * frame's counts, with several CPUs.
+ */
+static __attribute__((noinline)) int locked(int (*fn)(paddr_t), paddr_t pa)
+{
+	pt_lock_take(&frames_lock);
+	int rc = fn(pa);
+	pt_lock_give(&frames_lock);
+	return rc;
+}
+
+/* The same for the calls of a run. */
+static __attribute__((noinline)) int locked_run(int (*fn)(paddr_t, uint32_t), paddr_t pa,
+						uint32_t n)
+{
+	pt_lock_take(&frames_lock);
+	int rc = fn(pa, n);
+	pt_lock_give(&frames_lock);
+	return rc;
+}
+
+static int ref(paddr_t pa)
 {
 	uint32_t pfn;
 	int rc = used_pfn(pa, &pfn);
@@ -595,6 +617,11 @@ int pt_frame_ref(paddr_t pa)
 		return -E_RANGE;
 	fa.info[pfn].ref++;
 	return 0;
+}
+
+int pt_frame_ref(paddr_t pa)
+{
+	return pt_one_cpu() ? ref(pa) : locked(ref, pa);
 }
 
 /* Drop a reference that is not the last; a frame no longer shared has no shared copy. */
@@ -614,16 +641,21 @@ static inline int unref_pfn(uint32_t pfn)
 		return drop_one(f);
 	if (f->pin > 0 || (f->flags & FI_SLOT))
 		return -E_BUSY;
-	give_back(pfn);
+	give_now(pfn);
 	return 0;
 }
 
-int pt_frame_unref(paddr_t pa)
+static int unref(paddr_t pa)
 {
 	uint32_t pfn;
 	int rc = used_pfn(pa, &pfn);
 
 	return rc < 0 ? rc : unref_pfn(pfn);
+}
+
+int pt_frame_unref(paddr_t pa)
+{
+	return pt_one_cpu() ? unref(pa) : locked(unref, pa);
 }
 
 /* Frame pfn lets go of its slot: the slot's number, whose reference the caller now holds. */
@@ -636,7 +668,7 @@ static inline uint32_t detach_slot(uint32_t pfn)
 	return s;
 }
 
-int pt_frame_unref_mapping(paddr_t pa, bool dirty, uint32_t *slot)
+static int unref_mapping(paddr_t pa, bool dirty, uint32_t *slot)
 {
 	uint32_t pfn;
 	int rc = used_pfn(pa, &pfn);
@@ -654,12 +686,22 @@ int pt_frame_unref_mapping(paddr_t pa, bool dirty, uint32_t *slot)
 		return -E_BUSY;
 	if (f->flags & FI_SLOT)
 		*slot = detach_slot(pfn);
-	give_back(pfn);
+	give_now(pfn);
 	return 0;
 }
 
+int pt_frame_unref_mapping(paddr_t pa, bool dirty, uint32_t *slot)
+{
+	if (pt_one_cpu())
+		return unref_mapping(pa, dirty, slot);
+	pt_lock_take(&frames_lock);
+	int rc = unref_mapping(pa, dirty, slot);
+	pt_lock_give(&frames_lock);
+	return rc;
+}
+
 /* pt_frame_unref_mapping's common case, with no slot to hand back and no dirty bit to read. */
-int pt_frame_unref_slotless(paddr_t pa)
+static inline __attribute__((always_inline)) int unref_slotless(paddr_t pa)
 {
 	uint32_t pfn;
 	int rc = used_pfn(pa, &pfn);
@@ -669,6 +711,13 @@ int pt_frame_unref_slotless(paddr_t pa)
 	if (fa.info[pfn].flags & FI_SLOT) /* shared or not: the caller's slow path decides */
 		return -E_BUSY;
 	return unref_pfn(pfn);
+}
+
+static int unref_slotless_call(paddr_t pa) { return unref_slotless(pa); }
+
+int pt_frame_unref_slotless(paddr_t pa)
+{
+	return pt_one_cpu() ? unref_slotless(pa) : locked(unref_slotless_call, pa);
 }
 
 int pt_frame_refcount(paddr_t pa)
@@ -692,7 +741,7 @@ static inline void change_pin(uint32_t pfn, bool up)
 		pt_frame_public.user_pinned += up ? 1 : (uint32_t)-1;
 }
 
-int pt_frame_pin(paddr_t pa)
+static int pin(paddr_t pa)
 {
 	uint32_t pfn;
 	int rc = used_pfn(pa, &pfn);
@@ -705,7 +754,12 @@ int pt_frame_pin(paddr_t pa)
 	return 0;
 }
 
-int pt_frame_unpin(paddr_t pa)
+int pt_frame_pin(paddr_t pa)
+{
+	return pt_one_cpu() ? pin(pa) : locked(pin, pa);
+}
+
+static int unpin(paddr_t pa)
 {
 	uint32_t pfn;
 	int rc = used_pfn(pa, &pfn);
@@ -716,6 +770,11 @@ int pt_frame_unpin(paddr_t pa)
 		return -E_INVAL;
 	change_pin(pfn, false);
 	return 0;
+}
+
+int pt_frame_unpin(paddr_t pa)
+{
+	return pt_one_cpu() ? unpin(pa) : locked(unpin, pa);
 }
 
 /*
@@ -737,7 +796,7 @@ static int check_pins(uint32_t pfn, uint32_t n, bool pin)
 	return 0;
 }
 
-int pt_frame_pin_run(paddr_t pa, uint32_t n)
+static int pin_run(paddr_t pa, uint32_t n)
 {
 	int rc;
 
@@ -750,7 +809,12 @@ int pt_frame_pin_run(paddr_t pa, uint32_t n)
 	return 0;
 }
 
-int pt_frame_unpin_run(paddr_t pa, uint32_t n)
+int pt_frame_pin_run(paddr_t pa, uint32_t n)
+{
+	return pt_one_cpu() ? pin_run(pa, n) : locked_run(pin_run, pa, n);
+}
+
+static int unpin_run(paddr_t pa, uint32_t n)
 {
 	int rc;
 
@@ -761,6 +825,11 @@ int pt_frame_unpin_run(paddr_t pa, uint32_t n)
 	for (uint32_t i = 0; i < n; i++)
 		change_pin(pa_to_pfn(pa) + i, false);
 	return 0;
+}
+
+int pt_frame_unpin_run(paddr_t pa, uint32_t n)
+{
+	return pt_one_cpu() ? unpin_run(pa, n) : locked_run(unpin_run, pa, n);
 }
 
 int pt_frame_free_pinned_run(paddr_t pa, uint32_t n)
@@ -814,7 +883,7 @@ bool pt_frame_copy_shared(paddr_t pa)
 	return pfn && (fa.info[pfn].flags & FI_SHARED_COPY);
 }
 
-int pt_frame_keep_slot(paddr_t pa, uint32_t slot, bool shared)
+static int keep_slot(paddr_t pa, uint32_t slot, bool shared)
 {
 	uint32_t pfn = user_pfn(pa);
 
@@ -827,27 +896,40 @@ int pt_frame_keep_slot(paddr_t pa, uint32_t slot, bool shared)
 	return 0;
 }
 
+int pt_frame_keep_slot(paddr_t pa, uint32_t slot, bool shared)
+{
+	pt_lock_take(&frames_lock);
+	int rc = keep_slot(pa, slot, shared);
+	pt_lock_give(&frames_lock);
+	return rc;
+}
+
 uint32_t pt_frame_take_slot(paddr_t pa)
 {
+	pt_lock_take(&frames_lock);
 	uint32_t pfn = user_pfn(pa);
-
-	return pfn && (fa.info[pfn].flags & FI_SLOT) ? detach_slot(pfn) : 0;
+	uint32_t slot = pfn && (fa.info[pfn].flags & FI_SLOT) ? detach_slot(pfn) : 0;
+	pt_lock_give(&frames_lock);
+	return slot;
 }
 
 int pt_frame_set_io(paddr_t pa)
 {
 	uint32_t pfn;
-	int rc = used_pfn(pa, &pfn);
 
-	if (rc < 0)
-		return rc;
-	fa.info[pfn].flags |= FI_IO;
-	return 0;
+	pt_lock_take(&frames_lock);
+	int rc = used_pfn(pa, &pfn);
+	if (rc == 0)
+		fa.info[pfn].flags |= FI_IO;
+	pt_lock_give(&frames_lock);
+	return rc;
 }
 
 void pt_frame_end_io(paddr_t pa)
 {
+	pt_lock_take(&frames_lock);
 	fa.info[pa_to_pfn(pa)].flags &= (uint8_t)~FI_IO;
+	pt_lock_give(&frames_lock);
 }
 
 bool pt_frame_evictable(paddr_t pa)

@@ -20,6 +20,47 @@ void pt_unlock_space_cpus(int as)
 }
 
 /* The rank check, before CPU me takes l. */
+static void check_order(const struct pt_lock *l, uint32_t me);
+static bool try_take(struct pt_lock *l);
+static void taken(struct pt_lock *l, uint32_t me);
+
+/* Spin until l is ours, answering shootdowns meanwhile. */
+static void spin(struct pt_lock *l)
+{
+	while (!try_take(l))
+		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) {
+			pt_tlb_poll(); /* the holder may be waiting for this CPU */
+			pt_cpu_relax();
+		}
+}
+
+/*
+ * Every stripe, in index order: a CPU holding one never waits for
+ * another, so this order is every taker's.  Their one rank, once.
+ */
+void pt_lock_all_spaces_cpus(void)
+{
+	uint32_t me = pt_cpu_self();
+
+	check_order(&pt_space_locks[0], me);
+	for (uint32_t i = 0; i < PT_SPACE_LOCKS; i++) {
+		spin(&pt_space_locks[i]);
+		pt_space_locks[i].cpu = me;
+	}
+	pt_lock_ranks[me] |= BIT(PT_RANK_SPACE);
+}
+
+void pt_unlock_all_spaces_cpus(void)
+{
+	uint32_t me = pt_cpu_self();
+
+	pt_lock_ranks[me] &= ~BIT(PT_RANK_SPACE);
+	for (uint32_t i = 0; i < PT_SPACE_LOCKS; i++) {
+		pt_space_locks[i].cpu = UINT32_MAX;
+		__atomic_store_n(&pt_space_locks[i].locked, 0, __ATOMIC_SEQ_CST);
+	}
+}
+
 static void check_order(const struct pt_lock *l, uint32_t me)
 {
 	if (pt_lock_held_by(l, me))
@@ -43,11 +84,7 @@ static void taken(struct pt_lock *l, uint32_t me)
 void pt_lock_spin(struct pt_lock *l, uint32_t me)
 {
 	check_order(l, me);
-	while (!try_take(l))
-		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) {
-			pt_tlb_poll(); /* the holder may be waiting for this CPU */
-			pt_cpu_relax();
-		}
+	spin(l);
 	taken(l, me);
 }
 

@@ -35,6 +35,9 @@ static struct {
 	uint32_t swap_outs, clean_drops, second_chances;
 } counters;
 
+/* The clock's hand: one pt_pager_reclaim at a time, beside every other call. */
+static struct pt_lock pager_lock = PT_LOCK_INIT("the pager", PT_RANK_PAGER);
+
 void pt_pager_init(void)
 {
 	hand.as = 1;
@@ -119,7 +122,7 @@ static int evict_private(const struct pg_tracker *t, vaddr_t va, pte_t *e)
 
 	if (!(was.v & PG_D) && pt_frame_slot(pa)) { /* D first: a dirty page needs no look at its frame */
 		leave(t, va, e, pt_frame_take_slot(pa));
-		counters.clean_drops++;
+		pt_count(&counters.clean_drops);
 	} else {
 		int slot = slot_for(pa), rc = slot < 0 ? slot : write_out((uint32_t)slot, pa);
 		if (rc < 0) {
@@ -127,7 +130,7 @@ static int evict_private(const struct pg_tracker *t, vaddr_t va, pte_t *e)
 			return rc;
 		}
 		leave(t, va, e, (uint32_t)slot);
-		counters.swap_outs++;
+		pt_count(&counters.swap_outs);
 	}
 	pt_frame_free(pa);
 	return 0;
@@ -147,7 +150,7 @@ static int evict_shared(const struct pg_tracker *t, vaddr_t va, pte_t *e)
 	/* a copy whose slot is at SWAP_REF_MAX references is replaced by a new one */
 	if (kept && pt_frame_copy_shared(pa) && pt_swap_ref(kept) == 0) {
 		leave(t, va, e, kept);
-		counters.clean_drops++;
+		pt_count(&counters.clean_drops);
 	} else {
 		int slot = pt_swap_alloc(), rc;
 		if (slot < 0)
@@ -159,7 +162,7 @@ static int evict_shared(const struct pg_tracker *t, vaddr_t va, pte_t *e)
 		pt_frame_keep_slot(pa, (uint32_t)slot, true);
 		pt_swap_ref((uint32_t)slot); /* the entry's, beside the frame's */
 		leave(t, va, e, (uint32_t)slot);
-		counters.swap_outs++;
+		pt_count(&counters.swap_outs);
 	}
 	pt_frame_unref(pa);
 	return 0;
@@ -251,22 +254,30 @@ static bool tick(const struct pg_tracker *t, vaddr_t va, pte_t *e)
 		/* atomic: another CPU's walk may set D in the same entry at the same time */
 		__atomic_fetch_and(&e->v, ~(uint32_t)PG_A, __ATOMIC_SEQ_CST);
 		pt_tlb_page(t, va); /* or the CPU, holding the translation, never sets A again */
-		counters.second_chances++;
+		pt_count(&counters.second_chances);
 		return false;
 	}
 	return evict_private(t, va, e) == 0;
 }
 
-/* Sweep the table under the hand from its entry on, until `want` frames are freed. */
+/*
+ * Sweep the table under the hand from its entry on, until `want` frames
+ * are freed.  The hand was put there without the space's lock: under it,
+ * the space may be gone, out, or without that table now.
+ */
 static uint32_t sweep(uint32_t want)
 {
-	const struct pg_tracker *t = pt_trk_get(hand.as);
-	pte_t *pt = pt_ptb_table(pde_addr(pt_ptb_pd(t)[hand.pdi]));
 	uint32_t freed = 0;
 
 	pt_lock_space(hand.as);
-	for (; hand.idx < PT_ENTRIES && freed < want; hand.idx++)
-		freed += tick(t, pde_base(hand.pdi) + hand.idx * PAGE_SIZE, &pt[hand.idx]);
+	const struct pg_tracker *t = pt_trk_get(hand.as);
+	if (t && first_table(t, hand.pdi) == hand.pdi) {
+		pte_t *pt = pt_ptb_table(pde_addr(pt_ptb_pd(t)[hand.pdi]));
+		for (; hand.idx < PT_ENTRIES && freed < want; hand.idx++)
+			freed += tick(t, pde_base(hand.pdi) + hand.idx * PAGE_SIZE, &pt[hand.idx]);
+	} else {
+		hand.idx = PT_ENTRIES;
+	}
 	pt_unlock_space(hand.as);
 	if (hand.idx == PT_ENTRIES) {
 		hand.pdi++;
@@ -275,7 +286,7 @@ static uint32_t sweep(uint32_t want)
 	return freed;
 }
 
-uint32_t pt_pager_reclaim(uint32_t want)
+static uint32_t reclaim(uint32_t want)
 {
 	struct vm_stats s;
 	uint32_t freed = 0;
@@ -289,6 +300,14 @@ uint32_t pt_pager_reclaim(uint32_t want)
 			break;
 		freed += sweep(want - freed);
 	}
+	return freed;
+}
+
+uint32_t pt_pager_reclaim(uint32_t want)
+{
+	pt_lock_take(&pager_lock);
+	uint32_t freed = reclaim(want);
+	pt_lock_give(&pager_lock);
 	return freed;
 }
 

@@ -7,6 +7,7 @@
 #include "frame.h"
 #include "layout.h"
 #include "lib.h"
+#include "lock.h"
 #include "seam.h"
 #include "swap.h"
 #include "tlb.h"
@@ -57,15 +58,15 @@ static void release_pages(paddr_t base, uint32_t from, uint32_t to)
 
 void pt_ptb_note_peaks(void)
 {
-	stats.pages_peak = MAX(stats.pages_peak, stats.pages);
-	stats.tables_peak = MAX(stats.tables_peak, stats.tables);
+	pt_count_peak(&stats.pages_peak, __atomic_load_n(&stats.pages, __ATOMIC_RELAXED));
+	pt_count_peak(&stats.tables_peak, __atomic_load_n(&stats.tables, __ATOMIC_RELAXED));
 }
 
 /* Change the totals; the peaks follow, but not for a block being made (pt_ptb_note_peaks). */
 static void count_pages_quietly(int32_t pages, int32_t tables)
 {
-	stats.pages += (uint32_t)pages;
-	stats.tables += (uint32_t)tables;
+	pt_count_add(&stats.pages, (uint32_t)pages);
+	pt_count_add(&stats.tables, (uint32_t)tables);
 }
 
 static void count_pages(int32_t pages, int32_t tables)
@@ -85,7 +86,7 @@ static int alloc_block(uint32_t pages, paddr_t *base)
 	if ((rc = pt_frame_alloc_pinned_run(pages, base)) < 0)
 		return rc;
 	memset(page_of(*base, 0), 0, PAGE_SIZE);
-	stats.blocks++;
+	pt_count(&stats.blocks);
 	count_pages_quietly((int32_t)pages, 0);
 	return 0;
 }
@@ -102,7 +103,7 @@ int pt_ptb_alloc(uint32_t pages, paddr_t *base)
 static void unalloc(paddr_t base, uint32_t pages)
 {
 	release_pages(base, 0, pages);
-	stats.blocks--;
+	pt_count_add(&stats.blocks, (uint32_t)-1);
 	count_pages_quietly(-(int32_t)pages, 0);
 }
 
@@ -133,7 +134,7 @@ void pt_ptb_destroy(int idx)
 		panic("pt_ptb_destroy: block %d is %s", idx, t ? "live" : "not in use");
 	if (pt_trk_out(t)) {
 		free_run(t);
-		stats.out--;
+		pt_count_add(&stats.out, (uint32_t)-1);
 	} else { /* the undoing of a clone raises nothing */
 		count_pages_quietly(0, -(int32_t)pt_trk_ntables(t));
 		unalloc(pt_trk_base(t), t->pcount);
@@ -206,8 +207,8 @@ static int relocate(struct pg_tracker *t, uint32_t pages)
 	pt_trk_set(t, new, pt_trk_ntables(t), pages);
 	pt_tlb_block_moved(t); /* every CPU on it walks the old block until its CR3 moves */
 	release_pages(old, 0, oldcount);
-	stats.relocations++;
-	stats.pages_copied += pt_ptb_used(t);
+	pt_count(&stats.relocations);
+	pt_count_add(&stats.pages_copied, pt_ptb_used(t));
 	count_pages((int32_t)pages - (int32_t)oldcount, 0);
 	return 0;
 }
@@ -223,7 +224,7 @@ static int extend(struct pg_tracker *t, uint32_t pages)
 		return rc;
 	pin_pages(base, old, pages);
 	t->pcount = pages;
-	stats.inplace_growths++;
+	pt_count(&stats.inplace_growths);
 	count_pages((int32_t)(pages - old), 0);
 	return 0;
 }
@@ -285,7 +286,7 @@ static void move_table(struct pg_tracker *t, uint32_t from, uint32_t to)
 	copy_counts(base + to * PAGE_SIZE, base + from * PAGE_SIZE, 1);
 	pd[j] = make_pde(base + to * PAGE_SIZE, pde_flags(pd[j]));
 	pt_tlb_page(t, pde_base(j));
-	stats.table_moves++;
+	pt_count(&stats.table_moves);
 }
 
 /* How many pages a block with `used` pages in use should keep. */
@@ -312,7 +313,7 @@ static void shrink(struct pg_tracker *t)
 
 	if (keep < t->pcount) {
 		cut(t, keep);
-		stats.shrinks++;
+		pt_count(&stats.shrinks);
 	}
 }
 
@@ -351,7 +352,7 @@ int pt_ptb_clone(int src)
 		return idx;
 	}
 	copy_block(s, base);
-	stats.blocks++;
+	pt_count(&stats.blocks);
 	count_pages_quietly((int32_t)pages, (int32_t)pt_trk_ntables(s));
 	return idx;
 }
@@ -415,9 +416,9 @@ int pt_ptb_out(struct pg_tracker *t)
 	}
 	count_pages(-(int32_t)t->pcount, -(int32_t)pt_trk_ntables(t));
 	release_pages(pt_trk_base(t), 0, t->pcount);
-	stats.blocks--;
-	stats.out++;
-	stats.outs++;
+	pt_count_add(&stats.blocks, (uint32_t)-1);
+	pt_count(&stats.out);
+	pt_count(&stats.outs);
 	pt_trk_set_out(t, (uint32_t)first, pt_trk_ntables(t), mapped);
 	return 0;
 }
@@ -472,10 +473,10 @@ int pt_ptb_in(struct pg_tracker *t)
 	recount_live(base, ntables);
 	free_run(t);
 	pt_trk_set(t, base, ntables, pages);
-	stats.blocks++;
+	pt_count(&stats.blocks);
 	count_pages((int32_t)pages, (int32_t)ntables);
-	stats.out--;
-	stats.ins++;
+	pt_count_add(&stats.out, (uint32_t)-1);
+	pt_count(&stats.ins);
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 #include "errors.h"
 #include "frame.h"
 #include "lib.h"
+#include "lock.h"
 #include "seam.h"
 
 static struct swap_allocator {
@@ -99,6 +100,13 @@ int pt_swap_fini(void)
 
 /* ---- handing slots out and taking them back -------------------------------------- */
 
+/*
+ * The slot map, the references and the counts: spaces under different
+ * locks share slots, and take and give them on several CPUs at once.
+ * Not held across a transfer.
+ */
+static struct pt_lock slots_lock = PT_LOCK_INIT("the swap slots", PT_RANK_SLOTS);
+
 static bool is_slot(uint32_t s)
 {
 	return s != SWAP_NO_SLOT && s < sw.nslots;
@@ -144,7 +152,7 @@ int pt_swap_alloc(void)
 	return pt_swap_alloc_run(1);
 }
 
-int pt_swap_alloc_run(uint32_t n)
+static int alloc_run(uint32_t n)
 {
 	if (n == 0)
 		return -E_INVAL;
@@ -158,7 +166,24 @@ int pt_swap_alloc_run(uint32_t n)
 	return (int)start;
 }
 
-int pt_swap_ref(uint32_t slot)
+int pt_swap_alloc_run(uint32_t n)
+{
+	pt_lock_take(&slots_lock);
+	int rc = alloc_run(n);
+	pt_lock_give(&slots_lock);
+	return rc;
+}
+
+/* fn(slot) under the slots lock. */
+static int locked(int (*fn)(uint32_t), uint32_t slot)
+{
+	pt_lock_take(&slots_lock);
+	int rc = fn(slot);
+	pt_lock_give(&slots_lock);
+	return rc;
+}
+
+static int ref(uint32_t slot)
 {
 	if (!is_slot(slot))
 		return -E_INVAL;
@@ -170,7 +195,9 @@ int pt_swap_ref(uint32_t slot)
 	return 0;
 }
 
-int pt_swap_unref(uint32_t slot)
+int pt_swap_ref(uint32_t slot) { return locked(ref, slot); }
+
+static int unref(uint32_t slot)
 {
 	if (!is_slot(slot))
 		return -E_INVAL;
@@ -181,7 +208,9 @@ int pt_swap_unref(uint32_t slot)
 	return sw.refs[slot];
 }
 
-int pt_swap_free_run(uint32_t first, uint32_t n)
+int pt_swap_unref(uint32_t slot) { return locked(unref, slot); }
+
+static int free_run(uint32_t first, uint32_t n)
 {
 	if (n == 0 || !is_slot(first) || n > sw.nslots - first)
 		return -E_INVAL;
@@ -198,7 +227,15 @@ int pt_swap_free_run(uint32_t first, uint32_t n)
 	return 0;
 }
 
-int pt_swap_retire(uint32_t slot)
+int pt_swap_free_run(uint32_t first, uint32_t n)
+{
+	pt_lock_take(&slots_lock);
+	int rc = free_run(first, n);
+	pt_lock_give(&slots_lock);
+	return rc;
+}
+
+static int retire(uint32_t slot)
 {
 	if (!is_slot(slot))
 		return -E_INVAL;
@@ -211,6 +248,8 @@ int pt_swap_retire(uint32_t slot)
 	sw.n.retired++;
 	return 0;
 }
+
+int pt_swap_retire(uint32_t slot) { return locked(retire, slot); }
 
 /* ---- queries ------------------------------------------------------------------ */
 
@@ -260,13 +299,9 @@ static int transfer(uint32_t s, paddr_t frame, bool write)
 		return rc;
 	rc = write ? hw_disk_write(s, frame) : hw_disk_read(s, frame);
 	pt_frame_end_io(frame);
-	if (write) {
-		sw.io.writes++;
-		sw.io.write_errors += rc < 0;
-	} else {
-		sw.io.reads++;
-		sw.io.read_errors += rc < 0;
-	}
+	pt_count(write ? &sw.io.writes : &sw.io.reads);
+	if (rc < 0)
+		pt_count(write ? &sw.io.write_errors : &sw.io.read_errors);
 	return rc;
 }
 
@@ -294,11 +329,13 @@ void pt_swap_reset_io(void)
 
 void pt_swap_recount_begin(void)
 {
+	pt_lock_take(&slots_lock);
 	for (uint32_t s = 1; s < sw.nslots; s++)
 		sw.refs[s] = 0;
+	pt_lock_give(&slots_lock);
 }
 
-int pt_swap_recount_hold(uint32_t slot)
+static int recount_hold(uint32_t slot)
 {
 	if (!is_slot(slot))
 		return -E_INVAL;
@@ -310,17 +347,23 @@ int pt_swap_recount_hold(uint32_t slot)
 	return 0;
 }
 
+int pt_swap_recount_hold(uint32_t slot) { return locked(recount_hold, slot); }
+
 void pt_swap_recount_unhold(uint32_t slot)
 {
+	pt_lock_take(&slots_lock);
 	if (is_slot(slot) && sw.refs[slot] > 0)
 		sw.refs[slot]--;
+	pt_lock_give(&slots_lock);
 }
 
 void pt_swap_recount_end(void)
 {
+	pt_lock_take(&slots_lock);
 	for (uint32_t s = 1; s < sw.nslots; s++)
 		if (sw.refs[s] == 0 && !bitmap_test(sw.free_map, s))
 			release(s);
+	pt_lock_give(&slots_lock);
 }
 
 void pt_swap_metadata(paddr_t *base, uint32_t *nframes)
@@ -370,7 +413,7 @@ static int check_metadata(void)
 	return 0;
 }
 
-int pt_swap_check(void)
+static int check_all(void)
 {
 	struct swap_counts seen = { .total = sw.nslots ? sw.nslots - 1 : 0 };
 	int rc;
@@ -390,4 +433,12 @@ int pt_swap_check(void)
 	if (memcmp(&seen, &sw.n, sizeof(seen)) != 0)
 		return broken("the counts do not match the slots", sw.n.free);
 	return 0;
+}
+
+int pt_swap_check(void)
+{
+	pt_lock_take(&slots_lock);
+	int rc = check_all();
+	pt_lock_give(&slots_lock);
+	return rc;
 }

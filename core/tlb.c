@@ -16,6 +16,9 @@ static struct {
 	uint32_t pending; /* bit c: CPU c has yet to answer */
 } req;
 
+/* The request: senders on several CPUs at once post one after another (its spinners answer). */
+static struct pt_lock req_lock = PT_LOCK_INIT("the shootdown request", PT_RANK_TLB);
+
 void pt_tlb_assert_cr3(void)
 {
 	DEBUG_ASSERT(pt_trk_live_in_cr3());
@@ -55,6 +58,7 @@ static void shoot(uint32_t cpus, const struct pg_tracker *t, vaddr_t va, uint32_
 		return;
 	for (uint32_t m = cpus; m; m &= m - 1) /* no popcount: an i486 has none, libgcc is not ours */
 		n++;
+	pt_lock_take(&req_lock);
 	req.t = t;
 	req.va = va;
 	req.npages = npages;
@@ -64,6 +68,7 @@ static void shoot(uint32_t cpus, const struct pg_tracker *t, vaddr_t va, uint32_
 		pt_cpu_relax();
 	pt_tlb_counts.shootdowns++;
 	pt_tlb_counts.ipis += n;
+	pt_lock_give(&req_lock);
 }
 
 /* The request's work on CPU me, if it waits for me: an interrupt and a poll may both come. */
@@ -102,7 +107,7 @@ void pt_tlb_poll(void)
 void pt_tlb_page_live(vaddr_t va)
 {
 	hw_invlpg(va);
-	pt_tlb_counts.invlpgs++;
+	pt_count(&pt_tlb_counts.invlpgs);
 }
 
 void pt_tlb_page_cpus(const struct pg_tracker *t, vaddr_t va)
@@ -112,7 +117,7 @@ void pt_tlb_page_cpus(const struct pg_tracker *t, vaddr_t va)
 	if (live_here(t))
 		pt_tlb_page_live(va);
 	else if (!cpus)
-		pt_tlb_counts.skipped++;
+		pt_count(&pt_tlb_counts.skipped);
 	shoot(cpus, t, va, 1);
 }
 
@@ -139,9 +144,9 @@ void pt_tlb_all(const struct pg_tracker *t)
 
 	if (live_here(t)) {
 		hw_flush_tlb();
-		pt_tlb_counts.flushes++;
+		pt_count(&pt_tlb_counts.flushes);
 	} else if (!cpus) {
-		pt_tlb_counts.skipped++;
+		pt_count(&pt_tlb_counts.skipped);
 	}
 	shoot(cpus, t, 0, TLB_RANGE_FLUSH + 1);
 }
@@ -153,7 +158,7 @@ void pt_tlb_block_moved(const struct pg_tracker *t)
 	if (on_this_cpu(t)) /* the CPU walks the old block until CR3 moves */
 		hw_load_cr3(pt_trk_base(t));
 	if (cpus)
-		pt_tlb_counts.moves_shared++;
+		pt_count(&pt_tlb_counts.moves_shared);
 	shoot(cpus, t, 0, 0);
 }
 

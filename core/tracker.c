@@ -10,6 +10,7 @@
 #include "errors.h"
 #include "frame.h"
 #include "lib.h"
+#include "lock.h"
 #include "seam.h"
 
 static uint32_t dir[TRK_MAX_PAGES];
@@ -21,6 +22,10 @@ static int live[PT_MAX_CPUS]; /* on each CPU, the tracker whose block its CR3 ho
 struct pg_tracker *pt_trk_live_on[PT_MAX_CPUS]; /* pt_trk_get(live[c]): a tracker stays put while in use */
 static const struct pg_tracker nobody;          /* pt_trk_live_alone when it names no tracker */
 const struct pg_tracker *pt_trk_live_alone = &nobody;
+static int making[PT_MAX_CPUS]; /* on each CPU, a tracker claimed and not yet made, or -1 */
+
+/* The directory, its counts, the hint and making[]: claims and releases on several CPUs at once. */
+static struct pt_lock trackers_lock = PT_LOCK_INIT("the trackers", PT_RANK_TRACKERS);
 
 static paddr_t page_addr(uint32_t p) { return dir[p] & ~MASK(12); }
 static uint32_t page_used(uint32_t p) { return dir[p] & MASK(12); }
@@ -71,7 +76,7 @@ int pt_trk_init(void)
 	memset(pt_trk_page_ptrs, 0, sizeof(pt_trk_page_ptrs));
 	npages = nused = hint = 0;
 	for (uint32_t c = 0; c < PT_MAX_CPUS; c++) {
-		live[c] = -1;
+		live[c] = making[c] = -1;
 		pt_trk_live_on[c] = NULL;
 	}
 	pt_trk_live_alone = live_alone();
@@ -103,7 +108,7 @@ static uint32_t first_missing_page(void)
 	return p;
 }
 
-int pt_trk_claim(paddr_t base, uint32_t ntables, uint32_t pcount)
+static int claim(paddr_t base, uint32_t ntables, uint32_t pcount)
 {
 	int idx = find_free(hint);
 
@@ -124,6 +129,34 @@ int pt_trk_claim(paddr_t base, uint32_t ntables, uint32_t pcount)
 	return idx;
 }
 
+int pt_trk_claim(paddr_t base, uint32_t ntables, uint32_t pcount)
+{
+	pt_lock_take(&trackers_lock);
+	int idx = claim(base, ntables, pcount);
+	if (idx >= 0 && !pt_one_cpu())
+		making[pt_cpu_self()] = idx;
+	pt_lock_give(&trackers_lock);
+	return idx;
+}
+
+void pt_trk_made(int idx)
+{
+	if (pt_one_cpu())
+		return;
+	pt_lock_take(&trackers_lock);
+	DEBUG_ASSERT(making[pt_cpu_self()] == idx);
+	making[pt_cpu_self()] = -1;
+	pt_lock_give(&trackers_lock);
+}
+
+/* Forget idx among the trackers being made, if it is one: a space undone before it was made. */
+static void unmake(int idx)
+{
+	for (uint32_t c = 0; c < PT_MAX_CPUS; c++)
+		if (making[c] == idx)
+			making[c] = -1;
+}
+
 void pt_trk_release(int idx)
 {
 	struct pg_tracker *t = pt_trk_get(idx);
@@ -131,6 +164,8 @@ void pt_trk_release(int idx)
 
 	if (!t)
 		panic("pt_trk_release: tracker %d is not in use", idx);
+	pt_lock_take(&trackers_lock);
+	unmake(idx);
 	pt_trk_set(t, 0, 0, 0);
 	dir[p]--;
 	nused--;
@@ -138,9 +173,19 @@ void pt_trk_release(int idx)
 		hint = (uint32_t)idx;
 	if (page_used(p) == 0 && p != 0)
 		drop_page(p);
+	pt_lock_give(&trackers_lock);
 }
 
-int pt_trk_next(int from)
+/* Whether tracker idx is being made on some CPU: no one else may see it yet. */
+static bool being_made(int idx)
+{
+	for (uint32_t c = 0; c < pt_ncpus; c++)
+		if (making[c] == idx)
+			return true;
+	return false;
+}
+
+static int next(int from)
 {
 	for (uint32_t i = (uint32_t)MAX(from, 0); i < npages * TRK_PER_PAGE; i++) {
 		uint32_t p = i / TRK_PER_PAGE;
@@ -148,10 +193,19 @@ int pt_trk_next(int from)
 			i = (p + 1) * TRK_PER_PAGE - 1; /* skip the page */
 			continue;
 		}
-		if (pt_trk_in_use(&page_ptr(p)->pagetables[i % TRK_PER_PAGE]))
+		if (pt_trk_in_use(&page_ptr(p)->pagetables[i % TRK_PER_PAGE]) &&
+		    (pt_one_cpu() || !being_made((int)i)))
 			return (int)i;
 	}
 	return -1;
+}
+
+int pt_trk_next(int from)
+{
+	pt_lock_take(&trackers_lock);
+	int idx = next(from);
+	pt_lock_give(&trackers_lock);
+	return idx;
 }
 
 uint32_t pt_trk_count(void) { return nused; }
@@ -230,7 +284,7 @@ static int broken(const char *what, uint32_t p)
 	return -E_INVAL;
 }
 
-int pt_trk_check(void)
+static int check(void)
 {
 	uint32_t total = 0;
 
@@ -263,4 +317,12 @@ int pt_trk_check(void)
 	if (pt_trk_live_alone != live_alone())
 		return broken("the lone CPU's live tracker is not CPU 0's", 0);
 	return 0;
+}
+
+int pt_trk_check(void)
+{
+	pt_lock_take(&trackers_lock);
+	int rc = check();
+	pt_lock_give(&trackers_lock);
+	return rc;
 }

@@ -694,10 +694,19 @@ static inline int mapped_entry(int as, vaddr_t va, pte_t *e)
 	return 0;
 }
 
+/* mapped_entry under the space's lock: the block may be brought in, or go out beside us. */
+static int mapped_entry_locked(int as, vaddr_t va, pte_t *e)
+{
+	pt_lock_space(as);
+	int rc = mapped_entry(as, va, e);
+	pt_unlock_space(as);
+	return rc;
+}
+
 int pt_vm_query(int as, vaddr_t va, struct vm_mapping *m)
 {
 	pte_t e;
-	int rc = mapped_entry(as, va, &e);
+	int rc = mapped_entry_locked(as, va, &e);
 
 	if (rc == 0)
 		to_mapping(e, m);
@@ -707,7 +716,7 @@ int pt_vm_query(int as, vaddr_t va, struct vm_mapping *m)
 int pt_vm_translate(int as, vaddr_t va, paddr_t *pa)
 {
 	pte_t e;
-	int rc = mapped_entry(as, va, &e);
+	int rc = mapped_entry_locked(as, va, &e);
 
 	if (rc < 0)
 		return rc;
@@ -717,7 +726,7 @@ int pt_vm_translate(int as, vaddr_t va, paddr_t *pa)
 	return 0;
 }
 
-int pt_vm_iterate(int as, vm_visit_fn fn, void *ctx)
+static int vm_iterate(int as, vm_visit_fn fn, void *ctx)
 {
 	struct pg_tracker *t = space(as);
 	struct vm_mapping m;
@@ -753,7 +762,15 @@ static int count_one(vaddr_t va, const struct vm_mapping *m, void *ctx)
 	return 0;
 }
 
-int pt_vm_info(int as, struct vm_space_info *info)
+int pt_vm_iterate(int as, vm_visit_fn fn, void *ctx)
+{
+	pt_lock_space(as);
+	int rc = vm_iterate(as, fn, ctx);
+	pt_unlock_space(as);
+	return rc;
+}
+
+static int vm_info(int as, struct vm_space_info *info)
 {
 	struct pg_tracker *t = space(as);
 
@@ -769,7 +786,15 @@ int pt_vm_info(int as, struct vm_space_info *info)
 	}
 	info->block = pt_trk_base(t);
 	info->pages = t->pcount;
-	return pt_vm_iterate(as, count_one, info);
+	return vm_iterate(as, count_one, info);
+}
+
+int pt_vm_info(int as, struct vm_space_info *info)
+{
+	pt_lock_space(as);
+	int rc = vm_info(as, info);
+	pt_unlock_space(as);
+	return rc;
 }
 
 /* ---- creating, destroying, switching ------------------------------------ */
@@ -777,7 +802,7 @@ int pt_vm_info(int as, struct vm_space_info *info)
 /* A new address space exists: the peak counts every one but the master. */
 static void note_spaces_peak(void)
 {
-	counters.spaces_peak = MAX(counters.spaces_peak, pt_trk_count() - 1);
+	pt_count_peak(&counters.spaces_peak, pt_trk_count() - 1);
 	pt_ptb_note_peaks();
 }
 
@@ -806,6 +831,7 @@ int pt_vm_create(void)
 		return as;
 	share_kernel_pdes(pt_ptb_pd(pt_trk_get(as)));
 	note_spaces_peak();
+	pt_trk_made(as);
 	return as;
 }
 
@@ -963,7 +989,7 @@ static int vm_destroy(int as)
 	return 0;
 }
 
-int pt_vm_activate(int as)
+static int vm_activate(int as)
 {
 	struct pg_tracker *t = as == TRK_MASTER ? pt_trk_get(as) : space(as);
 	int rc;
@@ -976,6 +1002,20 @@ int pt_vm_activate(int as)
 	pt_trk_set_live(as); /* first: a shootdown must see this CPU before it caches anything */
 	hw_load_cr3(pt_trk_base(t));
 	return 0;
+}
+
+/* vm_activate with several CPUs: the pager may not page the block out between its check and CR3. */
+static __attribute__((noinline)) int activate_locked(int as)
+{
+	pt_lock_space(as);
+	int rc = vm_activate(as);
+	pt_unlock_space(as);
+	return rc;
+}
+
+int pt_vm_activate(int as)
+{
+	return pt_one_cpu() ? vm_activate(as) : activate_locked(as);
 }
 
 int pt_vm_live(void)
@@ -1183,8 +1223,10 @@ static int vm_clone(int as, enum vm_clone_mode mode)
 	if ((child = in_ram(t)) < 0)
 		return child;
 	child = mode == VM_CLONE_COW ? clone_cow(as) : clone_eager(as);
-	if (child >= 0)
+	if (child >= 0) {
 		note_spaces_peak();
+		pt_trk_made(child);
+	}
 	return child;
 }
 
@@ -1222,7 +1264,7 @@ static int break_cow(const struct pg_tracker *t, vaddr_t va, pte_t *e)
 	if (pt_frame_refcount(old) == 1) { /* the last owner writes in place */
 		*e = (pte_t){ private_entry(was, old).v | (was.v & PG_D) };
 		pt_tlb_page(t, va);
-		counters.cow_reuses++;
+		pt_count(&counters.cow_reuses);
 		return 0;
 	}
 	if ((rc = pt_frame_alloc(ZONE_USER, &pa)) < 0)
@@ -1231,7 +1273,7 @@ static int break_cow(const struct pg_tracker *t, vaddr_t va, pte_t *e)
 	*e = private_entry(was, pa);
 	pt_tlb_page(t, va);
 	release_entry(was);
-	counters.cow_copies++;
+	pt_count(&counters.cow_copies);
 	return 0;
 }
 
@@ -1259,7 +1301,7 @@ static __attribute__((noinline)) int swap_in(pte_t *e)
 
 	if ((rc = pt_frame_alloc(ZONE_USER, &pa)) < 0)
 		return rc;
-	counters.major_faults++;
+	pt_count(&counters.major_faults);
 	if ((rc = pt_swap_read(slot, pa)) < 0) {
 		pt_frame_free(pa);
 		pt_swap_retire(slot); /* -E_EXIST if it was already */
@@ -1270,7 +1312,7 @@ static __attribute__((noinline)) int swap_in(pte_t *e)
 	else
 		release_slot(slot);
 	*e = private_entry(*e, pa);
-	counters.swap_ins++;
+	pt_count(&counters.swap_ins);
 	return 0;
 }
 
@@ -1480,9 +1522,28 @@ int pt_vm_protect(int as, vaddr_t va, uint32_t n, uint32_t flags)
 	return rc;
 }
 
+/*
+ * vm_destroy of a space whose block is out, with several CPUs: its tables
+ * come in through the one bounce page, and a table that cannot be read
+ * has every space's slot references counted again.  Every space is
+ * stopped meanwhile (lock.h).
+ */
+static __attribute__((noinline)) int destroy_stopped(int as)
+{
+	pt_lock_all_spaces();
+	int rc = vm_destroy(as);
+	pt_unlock_all_spaces();
+	return rc;
+}
+
 int pt_vm_destroy(int as)
 {
 	pt_lock_space(as);
+	const struct pg_tracker *t = space(as);
+	if (!pt_one_cpu() && t && pt_trk_out(t)) {
+		pt_unlock_space(as);
+		return destroy_stopped(as);
+	}
 	int rc = vm_destroy(as);
 	pt_unlock_space(as);
 	return rc;

@@ -55,8 +55,12 @@
 #include "types.h"
 
 enum pt_rank {
+	PT_RANK_PAGER = 7,
 	PT_RANK_SPACE = 8,
-	PT_RANK_FRAMES = 9,
+	PT_RANK_TRACKERS = 9,
+	PT_RANK_SLOTS = 10,
+	PT_RANK_FRAMES = 11,
+	PT_RANK_TLB = 12,
 };
 
 #define PT_SPACE_LOCKS 64 /* stripes of the address-space locks */
@@ -143,16 +147,49 @@ static inline void pt_unlock_space(int as)
 		pt_unlock_space_cpus(as);
 }
 
+/* pt_lock_all_spaces and pt_unlock_all_spaces with several CPUs. */
+void pt_lock_all_spaces_cpus(void);
+void pt_unlock_all_spaces_cpus(void);
+
 /*
- * Add 1 to a counter that calls on several CPUs at once may share: a
- * plain increment on one CPU, an atomic one else.
+ * Take every space's lock, and give them back: every space stopped, for
+ * what reads across all of them (pt_vm_check, a recount of the slots'
+ * references) or uses the one bounce page.  In place of one space's lock.
  */
-static inline void pt_count(uint32_t *c)
+static inline void pt_lock_all_spaces(void)
+{
+	if (!pt_one_cpu())
+		pt_lock_all_spaces_cpus();
+}
+
+static inline void pt_unlock_all_spaces(void)
+{
+	if (!pt_one_cpu())
+		pt_unlock_all_spaces_cpus();
+}
+
+/*
+ * Add n to a counter that calls on several CPUs at once may share: a
+ * plain addition on one CPU, an atomic one else.
+ */
+static inline void pt_count_add(uint32_t *c, uint32_t n)
 {
 	if (pt_one_cpu())
-		(*c)++;
+		*c += n;
 	else
-		__atomic_add_fetch(c, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(c, n, __ATOMIC_RELAXED);
+}
+
+static inline void pt_count(uint32_t *c) { pt_count_add(c, 1); }
+
+/* Raise a peak that several CPUs may raise at once to v, if it is lower. */
+static inline void pt_count_peak(uint32_t *peak, uint32_t v)
+{
+	uint32_t was = __atomic_load_n(peak, __ATOMIC_RELAXED);
+
+	while (was < v && !__atomic_compare_exchange_n(peak, &was, v, true, __ATOMIC_RELAXED,
+						       __ATOMIC_RELAXED))
+		;
 }
 
 #endif

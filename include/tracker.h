@@ -113,10 +113,16 @@ int pt_trk_init(void);
  * Take a free tracker for the block at base (page aligned, not 0) and
  * return its index, allocating a tracker page if all are in use.  Returns
  * the index, or -E_NOMEM (no frame for a tracker page, or TRK_MAX reached).
+ * With several CPUs the tracker is being made until pt_trk_made: the
+ * space's handle is not yet out, and pt_trk_next passes it over, so the
+ * pager and the checks see no half-made block.  A CPU makes one at a time.
  */
 int pt_trk_claim(paddr_t base, uint32_t ntables, uint32_t pcount);
 
-/* Free tracker idx; gives its tracker page back when that empties. */
+/* Tracker idx, claimed on this CPU, is made: pt_trk_next shows it from now on. */
+void pt_trk_made(int idx);
+
+/* Free tracker idx (made or not); gives its tracker page back when that empties. */
 void pt_trk_release(int idx);
 
 /*
@@ -138,7 +144,7 @@ static inline struct pg_tracker *pt_trk_get(int idx)
 	return pt_trk_in_use(t) ? t : NULL;
 }
 
-/* The first tracker in use at index >= from, or -1. */
+/* The first tracker in use and made at index >= from, or -1. */
 int pt_trk_next(int from);
 
 /* Trackers in use, and tracker pages held. */

@@ -57,7 +57,7 @@
 #include "types.h"
 
 enum lock_rank { KLOCK_RANK = 1, REGIONS_RANK = 2, CONSOLE_RANK = 16 };
-_Static_assert((int)REGIONS_RANK < (int)PT_RANK_SPACE && (int)CONSOLE_RANK > (int)PT_RANK_FRAMES,
+_Static_assert((int)REGIONS_RANK < (int)PT_RANK_PAGER && (int)CONSOLE_RANK > (int)PT_RANK_TLB,
 	       "the kernel's locks are ranked around the core's");
 
 struct spinlock {
