@@ -17,13 +17,12 @@
  *    freed; a block live on any CPU is never paged out nor destroyed.
  *
  * The kernel's interrupt handler for the shootdown vector calls
- * pt_tlb_ipi() (tlb.h) and nothing else of the core.  The kernel
- * serialises the core's calls (seam.h), but for the page-fault fills of
- * pt_vm_resolve_now, which run beside them under the core's own locks
- * (lock.h).
- * A CPU that waits for the kernel's lock must keep taking the shootdown
- * interrupt while it waits, or the CPU holding the lock waits for it for
- * ever; one spinning on a lock of the core's answers shootdowns itself.
+ * pt_tlb_ipi() (tlb.h) and nothing else of the core.  The core's calls
+ * may then run on several CPUs at once, under the core's own locks
+ * (lock.h).  A CPU that waits for a lock of the kernel's must keep taking
+ * the shootdown interrupt while it waits, or a CPU inside the core waits
+ * for it for ever; one spinning on a lock of the core's answers
+ * shootdowns itself.
  */
 #ifndef PAGETRACK_CPUS_H
 #define PAGETRACK_CPUS_H

@@ -2,47 +2,53 @@
  * lock.h - the core's locks, and the one order in which a CPU takes locks.
  *
  * On one CPU (cpus.h) every lock here costs one compare and takes
- * nothing.  With several CPUs, the core's calls come in two kinds:
+ * nothing.  With several, the core's calls may run on every CPU at once:
+ * calls on different address spaces run side by side, calls on one space
+ * one after another, each under that space's lock.  What spaces share has
+ * locks of its own, which a call takes where it touches it.  In rank
+ * order, lowest first:
  *
- *  - serialised calls: every call but the one below.  The kernel makes
- *    them one at a time (seam.h: one lock around them, the big kernel
- *    lock here); the tracker pages, the pager's clock, the swap slots,
- *    the block counters and the shared frames' counts are theirs alone.
- *  - pt_vm_resolve_now (vmspace.h): a page fault's zero fill into a table
- *    that exists, which may run on any CPU beside the serialised calls
- *    and beside other such calls, on the same space or on others.  It
- *    waits for nothing: no disk, no block growth, no shootdown, not even
- *    the space's lock, which it only tries (a serialised call may hold it
- *    across a disk transfer); -E_AGAIN says the caller must make the call
- *    serialised.
- *
- * What the second kind shares with the first is under two locks, which
- * every call takes where it touches what they cover:
- *
+ *   PT_RANK_PAGER    the pager's clock (pager.c): pt_pager_reclaim, for its
+ *                    duration; it takes each space's lock as it visits it.
  *   PT_RANK_SPACE    an address space: its block, tables and tracker
- *                    entry.  Taken by each pt_vm_ call that changes a
- *                    space, for its duration (pt_vm_clone: the parent's),
- *                    by the pager for each space it visits, and by
- *                    pt_vm_check.  Not by the calls that only read one
- *                    (pt_vm_query, pt_vm_translate, pt_vm_iterate,
- *                    pt_vm_info) nor by pt_vm_activate: the only change
- *                    that may run beside them is a fill, which turns one
- *                    zero entry into a present one in one store; and a
- *                    fill runs only in a space live on its CPU, whose
- *                    block is never out, so the block these calls may
- *                    bring back in has none under way.  Striped:
- *                    space as has lock as % PT_SPACE_LOCKS, so two spaces
- *                    may share one, and no call holds two.
- *   PT_RANK_FRAMES   the frame allocator's free frames and counts
- *                    (frame.c): taken around every take or give of a
- *                    frame, inside a space's lock when there is one.
+ *                    entry.  Taken by every pt_vm_ call on a space, for its
+ *                    duration (pt_vm_clone: the parent's; the child is
+ *                    nobody's until it is made, tracker.h), and by the
+ *                    pager's calls on one.  Striped: space as has lock
+ *                    as % PT_SPACE_LOCKS, so two spaces may share one, and
+ *                    no call holds two.  What reads across every space, or
+ *                    uses the one bounce page, takes them all at once and
+ *                    stops every space (pt_lock_all_spaces): pt_vm_check,
+ *                    and pt_vm_destroy of a space whose block is out (a
+ *                    table that cannot be read has every slot counted
+ *                    again).
+ *   PT_RANK_TRACKERS the tracker pages: their directory and counts, each
+ *                    claim and release (tracker.c), pt_trk_next.
+ *   PT_RANK_SLOTS    the swap slots: the map, every slot's references, the
+ *                    counts (swap.c).  Not held across a transfer: the
+ *                    kernel's disk hooks (seam.h) may be called from
+ *                    several CPUs at once, and serialise the disk.
+ *   PT_RANK_FRAMES   the frame allocator (frame.c): the free frames and
+ *                    counts, and each frame's own references, pins, kept
+ *                    slot and flags, which spaces under different locks
+ *                    share copy-on-write.
+ *   PT_RANK_TLB      the one shootdown request in flight (tlb.c): a sender
+ *                    holds it until every CPU it interrupted has answered.
+ *
+ * Counters several CPUs share are atomic there (pt_count).
+ *
+ * pt_vm_resolve_now (vmspace.h) only tries its space's lock: a page
+ * fault's fill waits for nothing, not even a call that holds the lock
+ * across a disk transfer; -E_AGAIN says the caller must make the fault
+ * with pt_vm_resolve, which may wait.
  *
  * Every lock has a rank, and a CPU takes locks in increasing rank only;
  * each acquisition checks it, and a lock taken twice or out of order is a
  * panic that names it.  The kernel's own locks share the ranks and the
- * check (pt_lock_spin): ranks below PT_RANK_SPACE are for locks a kernel
- * holds while it calls the core, ranks above PT_RANK_FRAMES for locks it
- * takes with no core lock held (its console).
+ * check (pt_lock_spin): ranks below PT_RANK_PAGER are for locks a kernel
+ * holds while it calls the core, ranks above PT_RANK_TLB for locks it
+ * takes inside the core's calls (its disk) or with none held (its
+ * console).
  *
  * A CPU spinning on any lock keeps answering shootdowns (pt_tlb_poll):
  * the holder may be waiting for this very CPU to invalidate, and a spinner

@@ -21,13 +21,11 @@
  * hw_fail.
  *
  * What the core assumes of its caller:
- *  - one CPU, or one lock held around every call into the core: it keeps
- *    global state (the frame allocator, the trackers, the live address
- *    space, the counters); a kernel with several CPUs also tells the core
- *    about them (cpus.h), so that TLB invalidations reach every CPU a space
- *    is live on.  The one exception is pt_vm_resolve_now, which may run
- *    on any CPU without that lock: what it shares with the other calls is
- *    under the core's own locks (lock.h);
+ *  - one CPU, or several that the kernel tells the core about (cpus.h),
+ *    so that TLB invalidations reach every CPU a space is live on; the
+ *    core's calls may then run on several CPUs at once, under the core's
+ *    own locks (lock.h), and hw_disk_read and hw_disk_write may be called
+ *    from several at once: the kernel serialises its disk;
  *  - no call is re-entered: an interrupt handler must not call the core
  *    while a call is under way (the kernel here runs the core with
  *    interrupts off; a kernel that takes interrupts during a call must keep

@@ -880,6 +880,21 @@ static void fork_name(const char *parent, char *name, size_t size)
 }
 
 /*
+ * The child's space, with several CPUs first without the big lock: the
+ * core locks what the clone touches, and the child is P_NEW, which nothing
+ * else looks at.  Out of memory is tried again under the lock (proc_fork).
+ */
+static int clone_space(struct proc *child, struct proc *parent)
+{
+	if (smp_running() == 1)
+		return user_clone_space(child, parent);
+	klock_give();
+	int as = user_clone_space(child, parent);
+	klock_take();
+	return as;
+}
+
+/*
  * From any thread: the child is a process of one thread, a copy of the
  * caller (its registers, its stack among the copied memory), whose parent
  * is the caller's process.
@@ -894,16 +909,13 @@ int proc_fork(void)
 	if (!child)
 		return -SYS_ENOMEM;
 	pressure_before_alloc(); /* the copies to come need frames: below the watermark, reclaim */
-	int as;
-	while ((as = pt_vm_clone(parent->as, VM_CLONE_COW)) == -E_NOMEM)
-		if (proc_make_room(caller) < 0)
-			break;
+	int as = clone_space(child, parent);
+	while (as == -E_NOMEM && proc_make_room(caller) == 0)
+		as = user_clone_space(child, parent);
 	if (as < 0) {
 		free_proc(child);
 		return sys_error(as);
 	}
-	child->as = as;
-	user_copy_regions(child, parent);
 	fpu_save(&child->fpu); /* the caller's registers, as they are now */
 	fpu_restore(&child->fpu);
 	*proc_frame(child) = *proc_frame(caller);

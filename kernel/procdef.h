@@ -184,8 +184,13 @@ int user_copy_out(struct proc *p, vaddr_t dst, const void *src, uint32_t len);
 int user_string_in(struct proc *p, char *dst, vaddr_t src, uint32_t size);
 int user_sbrk(struct proc *p, int32_t incr);
 
-/* A fork's child gets the heap, the regions and stack_low of parent, a leader. */
-void user_copy_regions(struct proc *child, struct proc *parent);
+/*
+ * A fork's child gets a copy-on-write clone of parent's address space
+ * (parent a leader), and its heap, regions and stack_low as they were at
+ * the clone, under parent's regions lock: the clone's handle, or
+ * pt_vm_clone's error, with nothing changed.  Needs no big lock.
+ */
+int user_clone_space(struct proc *child, struct proc *parent);
 int user_map(struct proc *p, vaddr_t addr, uint32_t len, uint32_t prot);
 int user_unmap(struct proc *p, vaddr_t addr, uint32_t len);
 int user_protect(struct proc *p, vaddr_t addr, uint32_t len, uint32_t prot);

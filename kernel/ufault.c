@@ -398,14 +398,20 @@ int user_sbrk(struct proc *p, int32_t incr)
 	return (int)old;
 }
 
-void user_copy_regions(struct proc *child, struct proc *parent)
+int user_clone_space(struct proc *child, struct proc *parent)
 {
-	lock_regions(parent); /* its other threads' faults may lower stack_low meanwhile */
-	child->heap_start = parent->heap_start;
-	child->brk = parent->brk;
-	child->stack_low = parent->stack_low;
-	memcpy(child->maps, parent->maps, sizeof(child->maps));
+	/* one snapshot: no other thread of the parent changes a region between the two */
+	lock_regions(parent);
+	int as = pt_vm_clone(parent->as, VM_CLONE_COW);
+	if (as >= 0) {
+		child->as = as;
+		child->heap_start = parent->heap_start;
+		child->brk = parent->brk;
+		child->stack_low = parent->stack_low;
+		memcpy(child->maps, parent->maps, sizeof(child->maps));
+	}
 	unlock_regions(parent);
+	return as;
 }
 
 /* ---- map, unmap, protect ---------------------------------------------------- */

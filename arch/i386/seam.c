@@ -20,6 +20,7 @@
 #include "mmu.h"
 #include "qemu.h"
 #include "serial.h"
+#include "spinlock.h"
 
 void *hw_phys(paddr_t pa)
 {
@@ -92,17 +93,28 @@ uint32_t hw_disk_pages(void)
 	return ata_pages();
 }
 
+/* The disk's registers: the core may ask for transfers on several CPUs at once (seam.h). */
+static struct spinlock disk_lock = SPINLOCK_INIT("the disk", DISK_RANK);
+
+static int transfer(uint32_t page, paddr_t frame, bool write)
+{
+	if (ata_dma_in_use())
+		return ata_dma_page(page, frame, write);
+	vaddr_t va = pt_kmap(frame);
+	int rc = ata_pio_page(page, hw_kva(va), write);
+	pt_kunmap(va);
+	return rc;
+}
+
 static int disk_transfer(uint32_t page, paddr_t frame, bool write)
 {
 	if (page >= ata_pages())
 		return -E_RANGE;
 	if (!IS_ALIGNED(frame, PAGE_SIZE))
 		return -E_INVAL;
-	if (ata_dma_in_use())
-		return ata_dma_page(page, frame, write);
-	vaddr_t va = pt_kmap(frame);
-	int rc = ata_pio_page(page, hw_kva(va), write);
-	pt_kunmap(va);
+	spin_lock(&disk_lock);
+	int rc = transfer(page, frame, write);
+	spin_unlock(&disk_lock);
 	return rc;
 }
 

@@ -38,13 +38,18 @@
  * other CPU while holding it; a CPU spinning on one answers shootdowns.
  * The order, lowest first:
  *
- *   KLOCK_RANK       the big kernel lock  the process table, the core's
- *                                         serialised calls (lock.h), the disk
+ *   KLOCK_RANK       the big kernel lock  the process table, and what the
+ *                                         kernel does but a fault's fill and
+ *                                         a fork's clone
  *   REGIONS_RANK     a process's regions  its heap, map() regions and lowest
  *                                         stack page (procdef.h), which a
  *                                         fault without the big lock reads
- *   PT_RANK_SPACE    an address space     the core's (lock.h)
- *   PT_RANK_FRAMES   the free frames      the core's (lock.h)
+ *   PT_RANK_PAGER .. PT_RANK_TLB          the core's (lock.h): the pager,
+ *                                         an address space, the trackers,
+ *                                         the swap slots, the frames, the
+ *                                         shootdown request
+ *   DISK_RANK        the disk             one transfer (seam.c), which the
+ *                                         core asks for holding its locks
  *   CONSOLE_RANK     the console          one kprintf call's text at a time
  *
  * A CPU may print holding the big lock, or not (an AP starting, a trap's
@@ -56,8 +61,9 @@
 #include "lock.h"
 #include "types.h"
 
-enum lock_rank { KLOCK_RANK = 1, REGIONS_RANK = 2, CONSOLE_RANK = 16 };
-_Static_assert((int)REGIONS_RANK < (int)PT_RANK_PAGER && (int)CONSOLE_RANK > (int)PT_RANK_TLB,
+enum lock_rank { KLOCK_RANK = 1, REGIONS_RANK = 2, DISK_RANK = 13, CONSOLE_RANK = 16 };
+_Static_assert((int)REGIONS_RANK < (int)PT_RANK_PAGER && (int)DISK_RANK > (int)PT_RANK_TLB &&
+		       (int)CONSOLE_RANK > (int)DISK_RANK,
 	       "the kernel's locks are ranked around the core's");
 
 struct spinlock {
