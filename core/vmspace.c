@@ -1409,17 +1409,15 @@ static inline __attribute__((always_inline)) int resolve_mapped(const struct pg_
 }
 
 /*
- * Whether pt_vm_resolve_now may resolve the access at va itself: a zero
- * fill into a table that exists, or a page the tables already allow.
- * Anything else may wait (a page or a block to read back, a table to add,
- * a copy to break, which touch what only serialised calls may: lock.h).
+ * Whether pt_vm_resolve_now may resolve the access at va itself: anything
+ * but a page or a block to read back from the disk.
  */
-static bool resolvable_now(const struct pg_tracker *t, vaddr_t va, uint32_t access)
+static bool resolvable_now(const struct pg_tracker *t, vaddr_t va)
 {
 	if (pt_trk_out(t))
 		return false;
 	struct entry_ref r = entry_of(t, va);
-	return has_table(r) && (r.e->v == 0 || allows(*r.e, access));
+	return !has_table(r) || !pte_swapped(*r.e);
 }
 
 /*
@@ -1581,7 +1579,7 @@ static __attribute__((noinline)) int vm_resolve_now(int as, vaddr_t va, uint32_t
 	vaddr_t page = ALIGN_DOWN(va, PAGE_SIZE);
 	bool args_ok = t && is_user_page(page) && !(access & ~(PF_W | PF_U));
 
-	if (args_ok && !resolvable_now(t, page, access))
+	if (args_ok && !resolvable_now(t, page))
 		return -E_AGAIN;
 	return vm_resolve(as, va, access, zero_flags, pa); /* or the error it says */
 }

@@ -169,14 +169,13 @@ int pt_vm_fault(int as, vaddr_t va, uint32_t err);
 int pt_vm_resolve(int as, vaddr_t va, uint32_t access, uint32_t zero_flags, paddr_t *pa);
 
 /*
- * pt_vm_resolve that waits for nothing, and may run on any CPU beside the
- * serialised calls (lock.h): a page fault's, without the kernel's lock.
- * It resolves a zero fill into a table that exists, or a page the tables
- * already allow, and returns -E_AGAIN, changing nothing, for anything
- * else (a page or a block in swap, a table to add, a copy-on-write copy,
- * an access the entry denies, and the space's lock busy: lock.h), which
- * the caller then makes with pt_vm_resolve, serialised.  Other errors as
- * pt_vm_resolve's.
+ * pt_vm_resolve that waits for no disk and no lock, for a page fault on a
+ * CPU that holds none of the kernel's but its own.  It resolves what needs
+ * no transfer (a zero fill, a new table, a copy-on-write copy, a page the
+ * tables allow already), and returns -E_AGAIN, changing nothing, for a
+ * page or a block in swap, and when the space's lock is busy (lock.h):
+ * the caller then makes the call with pt_vm_resolve, which may wait.
+ * Other errors as pt_vm_resolve's.
  */
 int pt_vm_resolve_now(int as, vaddr_t va, uint32_t access, uint32_t zero_flags, paddr_t *pa);
 

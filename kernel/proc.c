@@ -541,10 +541,12 @@ static void free_threads(struct proc *g)
  */
 static void end_space(struct proc *g)
 {
-	if (pt_vm_live() == g->as)
-		pt_vm_activate(0); /* an address space cannot be destroyed while live */
-	destroy_space(g->as);
-	g->as = -1;
+	if (g->as >= 0) { /* proc_exit's last thread gave it back already */
+		if (pt_vm_live() == g->as)
+			pt_vm_activate(0); /* an address space cannot be destroyed while live */
+		destroy_space(g->as);
+		g->as = -1;
+	}
 	free_threads(g);
 	orphan_children(g);
 	check_after_exit(g);
@@ -603,10 +605,35 @@ static void end_process(struct proc *g, int status)
 	}
 }
 
+/*
+ * The space of process g, whose last thread is the caller, destroyed
+ * before the thread ends: with several CPUs without the big lock, as the
+ * core locks what the destroy touches.  g->as is -1 first, so that no CPU
+ * holding the big lock meanwhile names the handle, which a new space may
+ * take; g runs here, so nothing ends it or waits for it meanwhile.
+ */
+static void give_back_space(struct proc *g)
+{
+	int as = g->as;
+
+	if (pt_vm_live() == as)
+		pt_vm_activate(0); /* an address space cannot be destroyed while live */
+	g->as = -1;
+	if (smp_running() == 1) {
+		destroy_space(as);
+		return;
+	}
+	klock_give();
+	destroy_space(as);
+	klock_take();
+}
+
 _Noreturn void proc_exit(int status)
 {
 	struct proc *p = current;
 
+	if (p->group->threads == 1 && p->group->as >= 0)
+		give_back_space(p->group);
 	end_proc(p, status);
 	context_switch(&p->esp, sched_esp[smp_self()]);
 	panic("proc_exit: thread %d of process %d ran after it ended", p->pid, proc_pid(p));

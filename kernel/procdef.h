@@ -169,10 +169,11 @@ struct fault_outcome user_fault(struct proc *p, vaddr_t addr, uint32_t err, int 
 
 /*
  * Resolve p's page fault at addr without the big lock, if it can be done
- * so (spinlock.h): a zero fill into a table that exists, or an access the
- * tables already allow.  0 if it was; else the fault needs the big lock
- * and user_fault: -E_AGAIN (anything else, p doomed, or free frames below
- * the low watermark, pressure.h), -E_NOMEM (no frame), -E_FAULT.
+ * so (spinlock.h): anything that needs no disk (a zero fill, a new table,
+ * a copy-on-write copy, an access the tables already allow).  0 if it
+ * was; else the fault needs the big lock and user_fault: -E_AGAIN (a page
+ * or a block in swap, the space's lock busy, p doomed, or free frames
+ * below the low watermark, pressure.h), -E_NOMEM (no frame), -E_FAULT.
  */
 int user_fault_now(struct proc *p, vaddr_t addr, uint32_t err);
 

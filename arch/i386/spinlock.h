@@ -2,14 +2,13 @@
  * spinlock.h - the locks of several CPUs, and the order they are taken in.
  *
  * The kernel runs under one big kernel lock (klock): a CPU holds it
- * whenever it runs kernel code but a page fault's first try (below), and
- * only then (with one CPU, CPU 0 holds it from the start, and taking and
- * giving it cost a test); it does not hold it in ring 3, nor while it
- * idles, nor on the few instructions of a trap's entry and exit around
- * the lock itself.  So the kernel's state - the process table, the core
- * (frames, trackers, spaces, the pager), the disk - is touched by one CPU
- * at a time, and the core's own rule (seam.h: the kernel serialises calls
- * into it) holds, but for the faults below.
+ * whenever it runs kernel code but the paths below, and only then (with
+ * one CPU, CPU 0 holds it from the start, and taking and giving it cost a
+ * test); it does not hold it in ring 3, nor while it idles, nor on the
+ * few instructions of a trap's entry and exit around the lock itself.  So
+ * the process table and the scheduler are touched by one CPU at a time.
+ * The core's calls need no such lock: they run under the core's own
+ * (lock.h), and the disk under its own (DISK_RANK).
  *
  *  - A trap from ring 3 takes the lock (trap_user_enter, smp.h), but a
  *    page fault, and the return to ring 3 gives it back if it holds it
@@ -25,11 +24,14 @@
  *  - An interrupt from ring 3 on a CPU not holding the lock takes it like
  *    any trap; one that interrupts the kernel never does.
  *
- * One path runs without it: a page fault from ring 3 that is a zero fill
- * into a table that exists, or a fault the tables already allow (the
- * core's pt_vm_resolve_now, lock.h).  trap_user_enter leaves the big lock
- * alone for a page fault, and the handler takes it only if the fault
- * needs more (kernel/ufault.c); trap_user_leave gives it back if taken.
+ * Three paths run without it, on several CPUs: a page fault from ring 3
+ * that needs no disk (the core's pt_vm_resolve_now: a zero fill, a new
+ * table, a copy-on-write copy, a fault the tables already allow); a
+ * fork's clone of the parent's space (proc.c); and the destruction of an
+ * exiting process's space by its last thread.  trap_user_enter leaves the
+ * big lock alone for a page fault, and the handler takes it only if the
+ * fault needs more (kernel/ufault.c); trap_user_leave gives it back if
+ * taken.  The other two give the lock back around the core's call.
  *
  * Every other lock is a spinlock with a rank (the core's struct pt_lock,
  * lock.h): a CPU takes locks in increasing rank only, the big lock first,
