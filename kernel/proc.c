@@ -626,6 +626,7 @@ static void give_back_space(struct proc *g)
 	klock_give();
 	destroy_space(as);
 	klock_take();
+	proc_counters.destroys_unlocked++;
 }
 
 _Noreturn void proc_exit(int status)
@@ -918,6 +919,7 @@ static int clone_space(struct proc *child, struct proc *parent)
 	klock_give();
 	int as = user_clone_space(child, parent);
 	klock_take();
+	proc_counters.clones_unlocked += as >= 0;
 	return as;
 }
 

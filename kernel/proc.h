@@ -99,6 +99,8 @@ struct proc_stats {
 	uint32_t preemptions;
 	uint32_t stack_growths; /* stack pages touched below the lowest one before */
 	uint32_t faults_unlocked; /* page faults resolved without the big lock (spinlock.h) */
+	uint32_t clones_unlocked; /* forks whose clone ran without the big lock */
+	uint32_t destroys_unlocked; /* exits whose space went without the big lock */
 };
 
 /* The page faults CPU cpu resolved without the big lock, since boot. */

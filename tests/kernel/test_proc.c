@@ -355,6 +355,36 @@ static void page_faults_on_every_cpu_need_no_big_lock(void)
 	CHECK_NE(cpus & (cpus - 1), 0); /* two CPUs or more */
 }
 
+#define FORK_PROGRAMS 4
+#define FORK_ROUNDS 25
+
+/*
+ * Forks and exits on every CPU: FORK_PROGRAMS forkwait programs at once,
+ * each forking a child that exits at once, FORK_ROUNDS times.  Each
+ * child's status comes back to its parent, and the fixture finds every
+ * frame back.  With several CPUs, every clone and every exit's destroy
+ * ran without the big lock; on one CPU, none.
+ */
+static void forks_and_exits_on_every_cpu_clone_and_destroy_without_the_big_lock(void)
+{
+	struct proc_stats s0, s1;
+
+	proc_get_stats(&s0);
+	RUN(fx_run_copies("forkwait", FORK_ROUNDS, FORK_PROGRAMS));
+	proc_get_stats(&s1);
+	uint32_t forks = s1.forks - s0.forks;
+	CHECK_EQ(forks, FORK_PROGRAMS * FORK_ROUNDS);
+	uint32_t clones = s1.clones_unlocked - s0.clones_unlocked;
+	uint32_t destroys = s1.destroys_unlocked - s0.destroys_unlocked;
+	if (smp_running() < 2) {
+		CHECK_EQ(clones, 0);
+		CHECK_EQ(destroys, 0);
+		return;
+	}
+	CHECK_EQ(clones, forks);
+	CHECK_EQ(destroys, forks + FORK_PROGRAMS); /* the children and their parents */
+}
+
 static void spurious_interrupts_and_nmis_are_ignored(void)
 {
 	uint32_t spurious = timer_spurious(), nmis = trap_nmis();
@@ -544,6 +574,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(terminating_a_thread_ends_its_process),
 	TEST_CASE(threads_on_every_cpu_see_every_change),
 	TEST_CASE(page_faults_on_every_cpu_need_no_big_lock),
+	TEST_CASE(forks_and_exits_on_every_cpu_clone_and_destroy_without_the_big_lock),
 	TEST_CASE(spurious_interrupts_and_nmis_are_ignored),
 	TEST_CASE(elf_loader_takes_a_good_program),
 	TEST_CASE(elf_loader_refuses_bad_images),
