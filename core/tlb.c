@@ -107,6 +107,13 @@ void pt_tlb_poll(void)
 void pt_tlb_page_live(vaddr_t va)
 {
 	hw_invlpg(va);
+	pt_tlb_counts.invlpgs++; /* one CPU's: pt_tlb_page calls here only then */
+}
+
+/* pt_tlb_page_live with several CPUs, whose calls may count at once. */
+static void page_here(vaddr_t va)
+{
+	hw_invlpg(va);
 	pt_count(&pt_tlb_counts.invlpgs);
 }
 
@@ -115,7 +122,7 @@ void pt_tlb_page_cpus(const struct pg_tracker *t, vaddr_t va)
 	uint32_t cpus = others(t);
 
 	if (live_here(t))
-		pt_tlb_page_live(va);
+		page_here(va);
 	else if (!cpus)
 		pt_count(&pt_tlb_counts.skipped);
 	shoot(cpus, t, va, 1);
@@ -134,7 +141,7 @@ void pt_tlb_range(const struct pg_tracker *t, vaddr_t va, uint32_t npages)
 	}
 	if (live_here(t))
 		for (uint32_t i = 0; i < npages; i++)
-			pt_tlb_page_live(va + i * PAGE_SIZE);
+			page_here(va + i * PAGE_SIZE);
 	shoot(others(t), t, va, npages); /* one interrupt for the range */
 }
 

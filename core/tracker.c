@@ -165,7 +165,8 @@ void pt_trk_release(int idx)
 	if (!t)
 		panic("pt_trk_release: tracker %d is not in use", idx);
 	pt_lock_take(&trackers_lock);
-	unmake(idx);
+	if (!pt_one_cpu())
+		unmake(idx);
 	pt_trk_set(t, 0, 0, 0);
 	dir[p]--;
 	nused--;

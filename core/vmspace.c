@@ -694,29 +694,20 @@ static inline int mapped_entry(int as, vaddr_t va, pte_t *e)
 	return 0;
 }
 
-/* mapped_entry under the space's lock: the block may be brought in, or go out beside us. */
-static int mapped_entry_locked(int as, vaddr_t va, pte_t *e)
-{
-	pt_lock_space(as);
-	int rc = mapped_entry(as, va, e);
-	pt_unlock_space(as);
-	return rc;
-}
-
-int pt_vm_query(int as, vaddr_t va, struct vm_mapping *m)
+static inline __attribute__((always_inline)) int query(int as, vaddr_t va, struct vm_mapping *m)
 {
 	pte_t e;
-	int rc = mapped_entry_locked(as, va, &e);
+	int rc = mapped_entry(as, va, &e);
 
 	if (rc == 0)
 		to_mapping(e, m);
 	return rc;
 }
 
-int pt_vm_translate(int as, vaddr_t va, paddr_t *pa)
+static inline __attribute__((always_inline)) int translate(int as, vaddr_t va, paddr_t *pa)
 {
 	pte_t e;
-	int rc = mapped_entry_locked(as, va, &e);
+	int rc = mapped_entry(as, va, &e);
 
 	if (rc < 0)
 		return rc;
@@ -724,6 +715,37 @@ int pt_vm_translate(int as, vaddr_t va, paddr_t *pa)
 		return -E_NOENT; /* in swap: no frame holds it */
 	*pa = pte_addr(e) | (va & PAGE_MASK);
 	return 0;
+}
+
+/*
+ * query and translate with several CPUs, under the space's lock: the
+ * block may be brought in, or go out, beside them.  Out of line: one
+ * CPU's reads test the CPU count once and call nothing.
+ */
+static __attribute__((noinline)) int query_locked(int as, vaddr_t va, struct vm_mapping *m)
+{
+	pt_lock_space(as);
+	int rc = query(as, va, m);
+	pt_unlock_space(as);
+	return rc;
+}
+
+static __attribute__((noinline)) int translate_locked(int as, vaddr_t va, paddr_t *pa)
+{
+	pt_lock_space(as);
+	int rc = translate(as, va, pa);
+	pt_unlock_space(as);
+	return rc;
+}
+
+int pt_vm_query(int as, vaddr_t va, struct vm_mapping *m)
+{
+	return pt_one_cpu() ? query(as, va, m) : query_locked(as, va, m);
+}
+
+int pt_vm_translate(int as, vaddr_t va, paddr_t *pa)
+{
+	return pt_one_cpu() ? translate(as, va, pa) : translate_locked(as, va, pa);
 }
 
 static int vm_iterate(int as, vm_visit_fn fn, void *ctx)
@@ -1534,17 +1556,23 @@ static __attribute__((noinline)) int destroy_stopped(int as)
 	return rc;
 }
 
-int pt_vm_destroy(int as)
+/* vm_destroy with several CPUs: under the space's lock, or every space's for a block out. */
+static __attribute__((noinline)) int destroy_locked(int as)
 {
 	pt_lock_space(as);
 	const struct pg_tracker *t = space(as);
-	if (!pt_one_cpu() && t && pt_trk_out(t)) {
+	if (t && pt_trk_out(t)) {
 		pt_unlock_space(as);
 		return destroy_stopped(as);
 	}
 	int rc = vm_destroy(as);
 	pt_unlock_space(as);
 	return rc;
+}
+
+int pt_vm_destroy(int as)
+{
+	return pt_one_cpu() ? vm_destroy(as) : destroy_locked(as);
 }
 
 int pt_vm_clone(int as, enum vm_clone_mode mode)

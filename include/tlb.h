@@ -45,7 +45,7 @@ struct tlb_stats {
 /* The counts of pt_tlb_get_stats, kept by tlb.c and by pt_tlb_page below. */
 extern struct tlb_stats pt_tlb_counts;
 
-/* invlpg of va in the live block, counted (pt_tlb_page's half that is not inline). */
+/* invlpg of va in the live block of a lone CPU, counted (pt_tlb_page's half that is not inline). */
 void pt_tlb_page_live(vaddr_t va);
 
 /* pt_tlb_page with several CPUs: here and on every other CPU where t is live. */
