@@ -720,6 +720,11 @@ int pt_frame_unref_slotless(paddr_t pa)
 	return pt_one_cpu() ? unref_slotless(pa) : locked(unref_slotless_call, pa);
 }
 
+int pt_frame_unref_slotless_alone(paddr_t pa)
+{
+	return unref_slotless(pa);
+}
+
 int pt_frame_refcount(paddr_t pa)
 {
 	uint32_t pfn;

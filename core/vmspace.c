@@ -445,14 +445,21 @@ static __attribute__((noinline, cold)) void release_entry_slow(pte_t e)
  * costs one test of the entry and one of the frame's flags more than a
  * pt_frame_unref; anything else was left as it was, and goes the long way.
  */
-static inline void release_entry(pte_t e)
+static inline __attribute__((always_inline)) void release_entry_of(pte_t e, bool alone)
 {
 	if (!pte_swapped(e)) {
-		int rc = pt_frame_unref_slotless(pte_addr(e));
+		paddr_t pa = pte_addr(e);
+		int rc = alone ? pt_frame_unref_slotless_alone(pa) : pt_frame_unref_slotless(pa);
 		if (rc >= 0 || rc == -E_NOTOWN)
 			return;
 	}
 	release_entry_slow(e);
+}
+
+/* release_entry_of wherever the CPU count is not known yet. */
+static inline void release_entry(pte_t e)
+{
+	release_entry_of(e, false);
 }
 
 /*
@@ -584,19 +591,20 @@ static int vm_unmap_range(int as, vaddr_t va, uint32_t n)
  * then drop its frame or slot; the table goes when that was its last live
  * entry.
  */
+/* alone: the caller knows the core serves one CPU (pt_vm_unmap's own copy). */
 static inline __attribute__((always_inline)) void unmap_entry(struct pg_tracker *t, vaddr_t va,
-								  struct entry_ref r)
+								  struct entry_ref r, bool alone)
 {
 	pte_t e = *r.e;
 
 	*r.e = (pte_t){ 0 };
 	pt_tlb_page(t, va);
-	release_entry(e);
+	release_entry_of(e, alone);
 	if (--*live_of(r) == 0)
 		pt_ptb_unlink(t, pde_index(va));
 }
 
-static inline __attribute__((always_inline)) int vm_unmap(int as, vaddr_t va)
+static inline __attribute__((always_inline)) int vm_unmap(int as, vaddr_t va, bool alone)
 {
 	struct pg_tracker *t = space(as);
 	int rc;
@@ -610,7 +618,7 @@ static inline __attribute__((always_inline)) int vm_unmap(int as, vaddr_t va)
 		return -E_NOENT;
 	if (frees_pinned_page(*r.e))
 		return -E_BUSY;
-	unmap_entry(t, va, r);
+	unmap_entry(t, va, r, alone);
 	return 0;
 }
 
@@ -1524,14 +1532,14 @@ int pt_vm_unmap_range(int as, vaddr_t va, uint32_t n)
 static __attribute__((noinline)) int unmap_locked(int as, vaddr_t va)
 {
 	pt_lock_space(as);
-	int rc = vm_unmap(as, va);
+	int rc = vm_unmap(as, va, false);
 	pt_unlock_space(as);
 	return rc;
 }
 
 int pt_vm_unmap(int as, vaddr_t va)
 {
-	return pt_one_cpu() ? vm_unmap(as, va) : unmap_locked(as, va);
+	return pt_one_cpu() ? vm_unmap(as, va, true) : unmap_locked(as, va);
 }
 
 int pt_vm_protect(int as, vaddr_t va, uint32_t n, uint32_t flags)

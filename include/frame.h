@@ -264,6 +264,14 @@ int pt_frame_unref_mapping(paddr_t pa, bool dirty, uint32_t *slot);
 int pt_frame_unref_slotless(paddr_t pa);
 
 /*
+ * pt_frame_unref_slotless for a caller that knows the core serves one CPU
+ * (pt_one_cpu, cpus.h), and so needs no lock: it tests nothing more.  The
+ * unmap of one page comes here (host unmap_vs_plain 1.61 with the test,
+ * 1.44 without).
+ */
+int pt_frame_unref_slotless_alone(paddr_t pa);
+
+/*
  * Mark a frame in use under I/O (a transfer's start): 0, -E_INVAL
  * (unaligned), -E_NOTOWN or -E_FREE (not a frame in use).
  */
