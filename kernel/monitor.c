@@ -445,9 +445,9 @@ static void cmd_stats(char **argv)
 	kprintf("processes: live=%u created=%u forks=%u execs=%u exits=%u killed=%u "
 		"switches=%u preemptions=%u threads=%u\n", p.live, p.processes, p.forks, p.execs,
 		p.exits, p.killed, p.switches, p.preemptions, p.threads);
-	kprintf("cpus: %u running; shootdowns=%u ipis=%u; big lock waits=%u, "
-		"faults without it=%u\n", smp_running(), s.shootdowns, s.ipis, klock_waits(),
-		p.faults_unlocked);
+	kprintf("cpus: %u running; shootdowns=%u ipis=%u; big lock waits=%u; without it: "
+		"faults=%u clones=%u destroys=%u\n", smp_running(), s.shootdowns, s.ipis,
+		klock_waits(), p.faults_unlocked, p.clones_unlocked, p.destroys_unlocked);
 }
 
 /* The programs run can start, after `lead`. */
