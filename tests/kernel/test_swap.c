@@ -382,6 +382,41 @@ static void faults_on_every_cpu_round_trip_through_swap(void)
 		CHECK_EQ(after.faults_unlocked - before.faults_unlocked, 0);
 }
 
+#define FORKERS 4 /* uswap fork_out programs at once, one a CPU on four */
+#define FORKER_PAGES 32
+
+/*
+ * Forks on every CPU through swap: FORKERS programs at once each page out
+ * FORKER_PAGES pages, fork, and both sides read them back (sharing the
+ * slots), write half, page them out again and read them back; the child
+ * exits, the parent waits.  With several CPUs the clones and the exits'
+ * destroys take and drop the slots' references side by side, without the
+ * big lock.  Every page reads back, every status is 0, and every frame
+ * and slot comes back (the teardown).
+ */
+static void forks_on_every_cpu_round_trip_through_swap(void)
+{
+	struct pager_stats a, b;
+	struct proc_stats before, after;
+
+	if (!with_swap())
+		return;
+	stats(&a);
+	proc_get_stats(&before);
+	RUN(fx_run_copies("uswap", USWAP_ARG(USWAP_FORK_OUT, FORKER_PAGES), FORKERS));
+	stats(&b);
+	proc_get_stats(&after);
+	CHECK_GE(b.swap_ins - a.swap_ins, FORKERS * 2 * FORKER_PAGES); /* both sides of each */
+	uint32_t clones = after.clones_unlocked - before.clones_unlocked;
+	uint32_t destroys = after.destroys_unlocked - before.destroys_unlocked;
+	if (smp_running() > 1) {
+		CHECK_EQ(clones, FORKERS);
+		CHECK_EQ(destroys, 2 * FORKERS);
+	} else {
+		CHECK_EQ(clones + destroys, 0);
+	}
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(live_page_out_faults_on_next_touch),
 	TEST_CASE(fork_after_page_out_shares_the_slot),
@@ -391,6 +426,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(out_of_memory_ends_the_hog_not_init_without_swap),
 	TEST_CASE(out_of_memory_and_swap_ends_the_hog_not_init),
 	TEST_CASE(faults_on_every_cpu_round_trip_through_swap),
+	TEST_CASE(forks_on_every_cpu_round_trip_through_swap),
 };
 
 DEFINE_SUITE(swap_proc_suite, "swap-proc", cases, setup, teardown);
