@@ -21,6 +21,7 @@
 #include "machine.h"
 #include "mmu_model.h"
 #include "pager.h"
+#include "ptblock.h"
 #include "seam.h"
 #include "cpus.h"
 #include "swap_util.h"
@@ -602,6 +603,299 @@ static void cpus_fill_pages_and_take_frames_at_once(void)
 	CHECK_EQ(pt_frame_free_count(ZONE_USER), free0);
 }
 
+#define CLONERS 3
+#define CLONE_ROUNDS 600  /* each cloner's */
+#define PARENT_PAGES 320u /* P's: page i at parent_va(i), half in each of two tables, */
+#define PARENT_FRAMES 16u /* on frame i % PARENT_FRAMES: each frame at 20 pages */
+#define BREAK_EVERY 8     /* a child writes one of every 8 pages of P's */
+#define EAGER_EVERY 16    /* and one clone in 16 is eager */
+#define OWN_PAGES 4       /* a cloner's fresh space's, half in each of two tables */
+#define EMPTY_SPACES 32   /* made and destroyed in a row each round, between the others */
+
+/* The space the cloners clone, made before them and changed by none of them. */
+static struct {
+	int as;
+	paddr_t pa[PARENT_FRAMES]; /* its frames */
+} parent;
+
+struct cloner {
+	unsigned cpu;
+	int errors;
+	int first_error; /* the line of the first, for the failure's message */
+	uint32_t copies; /* copy-on-write breaks, each a copy: P keeps a reference */
+};
+
+static vaddr_t parent_va(uint32_t i) { return REGION(12 + i % 2) + PAGE(i / 2); }
+static paddr_t parent_pa(uint32_t i) { return parent.pa[i % PARENT_FRAMES]; }
+static uint32_t parent_fill(uint32_t i) { return 0x5E000000u | i % PARENT_FRAMES; }
+
+/* What cloner c writes in round r to page i of its spaces (i = PARENT_PAGES: a page P lacks). */
+static uint32_t written(const struct cloner *c, uint32_t r, uint32_t i)
+{
+	return 0xC0000000u | c->cpu << 24 | r << 10 | i;
+}
+
+/* Whether cloner c's child writes P's page i in round r: other pages each round and cloner. */
+static bool broken(const struct cloner *c, uint32_t r, uint32_t i)
+{
+	return (i + r + c->cpu) % BREAK_EVERY == 0;
+}
+
+/* Where a cloner's child writes a page P does not map: a new table in the child's block. */
+static vaddr_t beyond_parent(uint32_t r) { return REGION(14) + PAGE(r); }
+
+static vaddr_t own_va(uint32_t j) { return REGION(15 + j % 2 * 9) + PAGE(j / 2); }
+
+/* In a cloner, off the harness (which is one thread's): count a failed expectation. */
+#define EXPECT(c, cond)                                                                \
+	do {                                                                           \
+		if (!(cond) && (c)->errors++ == 0)                                     \
+			(c)->first_error = __LINE__;                                   \
+	} while (0)
+
+/* The word at the start of the page va maps in as, through physical memory; ~0 if none. */
+static uint32_t word_at(int as, vaddr_t va, paddr_t *pa)
+{
+	if (pt_vm_translate(as, va, pa) < 0) {
+		*pa = 0;
+		return 0xFFFFFFFFu;
+	}
+	return *(uint32_t *)hw_phys(*pa);
+}
+
+/* Write the broken pages of the child (copy-on-write breaks) and one P does not map. */
+static void write_child(struct cloner *c, int child, uint32_t r, bool eager)
+{
+	paddr_t pa;
+
+	for (uint32_t i = 0; i < PARENT_PAGES; i++) {
+		if (!broken(c, r, i))
+			continue;
+		int rc = pt_vm_resolve(child, parent_va(i), PF_W | PF_U, 0, &pa);
+		EXPECT(c, rc == 0);
+		if (rc < 0)
+			continue;
+		*(uint32_t *)hw_phys(pa) = written(c, r, i);
+		c->copies += !eager;
+	}
+	int rc = pt_vm_resolve(child, beyond_parent(r), PF_W | PF_U, URW, &pa);
+	EXPECT(c, rc == 0);
+	if (rc == 0) {
+		EXPECT(c, *(uint32_t *)hw_phys(pa) == 0);
+		*(uint32_t *)hw_phys(pa) = written(c, r, PARENT_PAGES);
+	}
+}
+
+/* The child reads what it wrote, and P's data elsewhere: P's own frame if it shares it. */
+static void check_child(struct cloner *c, int child, uint32_t r, bool eager)
+{
+	paddr_t pa;
+
+	for (uint32_t i = 0; i < PARENT_PAGES; i++) {
+		uint32_t w = word_at(child, parent_va(i), &pa);
+		if (broken(c, r, i)) {
+			EXPECT(c, w == written(c, r, i));
+			EXPECT(c, pa != parent_pa(i));
+		} else {
+			EXPECT(c, w == parent_fill(i));
+			EXPECT(c, (pa == parent_pa(i)) == !eager);
+		}
+	}
+	EXPECT(c, word_at(child, beyond_parent(r), &pa) == written(c, r, PARENT_PAGES));
+}
+
+/* A fresh space of the cloner's own: its pages mapped and filled, then read back. */
+static void fill_own(struct cloner *c, int own, uint32_t r)
+{
+	paddr_t pa;
+
+	for (uint32_t j = 0; j < OWN_PAGES; j++)
+		EXPECT(c, map_filled(own, own_va(j), written(c, r, j), URW, NULL) == 0);
+	for (uint32_t j = 0; j < OWN_PAGES; j++)
+		EXPECT(c, word_at(own, own_va(j), &pa) == written(c, r, j));
+}
+
+/* EMPTY_SPACES spaces made and destroyed: trackers and blocks claimed and released. */
+static void make_and_end_empty(struct cloner *c)
+{
+	for (uint32_t k = 0; k < EMPTY_SPACES; k++) {
+		int as = pt_vm_create();
+		EXPECT(c, as > 0);
+		if (as > 0)
+			EXPECT(c, pt_vm_destroy(as) == 0);
+	}
+}
+
+/* One round: a clone of P and a fresh space, both used, both destroyed. */
+static void clone_round(struct cloner *c, uint32_t r)
+{
+	bool eager = (r + c->cpu) % EAGER_EVERY == 0;
+	int child = pt_vm_clone(parent.as, eager ? VM_CLONE_EAGER : VM_CLONE_COW);
+	int own = pt_vm_create();
+
+	EXPECT(c, child > 0);
+	EXPECT(c, own > 0);
+	if (own > 0)
+		fill_own(c, own, r);
+	make_and_end_empty(c);
+	if (child > 0) {
+		write_child(c, child, r, eager);
+		check_child(c, child, r, eager);
+		EXPECT(c, pt_vm_destroy(child) == 0);
+	}
+	if (own > 0)
+		EXPECT(c, pt_vm_destroy(own) == 0);
+}
+
+/* A host thread as simulated CPU c->cpu: CLONE_ROUNDS rounds. */
+static void *make_clone_and_end(void *arg)
+{
+	struct cloner *c = arg;
+
+	mmu_select_cpu(c->cpu);
+	pthread_barrier_wait(&start_line);
+	for (uint32_t r = 0; r < CLONE_ROUNDS; r++)
+		clone_round(c, r);
+	return NULL;
+}
+
+/* What the cloners must leave as they found it. */
+struct clone_counts {
+	uint32_t free_user, free_kernel, trackers, spaces, blocks, block_pages, tables, kmaps;
+};
+
+static struct clone_counts clone_counts_now(void)
+{
+	struct ptb_stats b;
+
+	pt_ptb_get_stats(&b);
+	return (struct clone_counts){
+		.free_user = pt_frame_free_count(ZONE_USER),
+		.free_kernel = pt_frame_free_count(ZONE_KERNEL),
+		.trackers = pt_trk_count(),
+		.spaces = stats_now().spaces,
+		.blocks = b.blocks,
+		.block_pages = b.pages,
+		.tables = b.tables,
+		.kmaps = pt_kmap_in_use(),
+	};
+}
+
+static void check_counts_back(const struct clone_counts *was)
+{
+	struct clone_counts now = clone_counts_now();
+
+	CHECK_EQ(now.free_user, was->free_user);
+	CHECK_EQ(now.free_kernel, was->free_kernel);
+	CHECK_EQ(now.trackers, was->trackers);
+	CHECK_EQ(now.spaces, was->spaces);
+	CHECK_EQ(now.blocks, was->blocks);
+	CHECK_EQ(now.block_pages, was->block_pages);
+	CHECK_EQ(now.tables, was->tables);
+	CHECK_EQ(now.kmaps, was->kmaps);
+}
+
+/* The cloners of c[], started at once and joined; what each counted is checked. */
+static void race_cloners(struct cloner *c)
+{
+	pthread_t t[CLONERS];
+	struct vm_stats s0 = stats_now();
+	uint32_t copies = 0;
+
+	CHECK_EQ(pthread_barrier_init(&start_line, NULL, CLONERS), 0);
+	for (int i = 0; i < CLONERS; i++)
+		CHECK_EQ(pthread_create(&t[i], NULL, make_clone_and_end, &c[i]), 0);
+	for (int i = 0; i < CLONERS; i++)
+		CHECK_EQ(pthread_join(t[i], NULL), 0);
+	pthread_barrier_destroy(&start_line);
+	for (int i = 0; i < CLONERS; i++) {
+		if (c[i].errors)
+			kprintf("cpu %u: %d errors, the first at line %d\n", c[i].cpu,
+				c[i].errors, c[i].first_error);
+		CHECK_EQ(c[i].errors, 0);
+		copies += c[i].copies;
+	}
+	struct vm_stats s1 = stats_now();
+	CHECK_EQ(s1.ipis - s0.ipis, 0); /* no space was live on two CPUs */
+	CHECK_EQ(s1.cow_copies - s0.cow_copies, copies);
+	CHECK_EQ(s1.cow_reuses - s0.cow_reuses, 0); /* P holds a reference to each */
+	CHECK_EQ(s1.zero_fills - s0.zero_fills, CLONERS * CLONE_ROUNDS);
+}
+
+/* P's page i: a new frame for the first mapping of each, one more reference after. */
+static int map_parent_page(uint32_t i)
+{
+	paddr_t pa = parent_pa(i);
+	int rc;
+
+	if (i < PARENT_FRAMES)
+		return map_filled(parent.as, parent_va(i), parent_fill(i), URW, &parent.pa[i]);
+	if ((rc = pt_frame_ref(pa)) < 0)
+		return rc;
+	if ((rc = pt_vm_map(parent.as, parent_va(i), pa, URW)) < 0)
+		pt_frame_unref(pa);
+	return rc;
+}
+
+/* P as it was made: the same frames, with P's references alone, each reading its data. */
+static void check_parent(void)
+{
+	for (uint32_t i = 0; i < PARENT_PAGES; i++) {
+		CHECK_EQ(query_pa(parent.as, parent_va(i)), parent_pa(i));
+		CHECK_EQ(pt_frame_refcount(parent_pa(i)), PARENT_PAGES / PARENT_FRAMES);
+	}
+	STEP(run_on(parent.as, BIT(0)));
+	for (uint32_t i = 0; i < PARENT_PAGES; i++)
+		CHECK_READS(parent_va(i), USR_RD, parent_fill(i));
+	STEP(all_on_master());
+}
+
+/*
+ * Three CPUs on three host threads at once, each CLONE_ROUNDS rounds of: a
+ * clone of one parent P (copy-on-write, one in EAGER_EVERY eager), a fresh
+ * space with pages of its own, EMPTY_SPACES spaces made and destroyed in a
+ * row, a write to one page of the child in BREAK_EVERY (each a
+ * copy-on-write break) and to one P does not map (a new table), every
+ * page of both read back through physical memory, both destroyed.  P is
+ * live on no CPU, so that nothing needs a shootdown; its pages share
+ * PARENT_FRAMES frames, so that each frame's references change often.
+ *
+ * The cloners clone P under its lock one after the other, and do all the
+ * rest at once: a clone takes a reference to each of P's frames while the
+ * other cloners' breaks and destroys drop theirs; every clone and create
+ * claims a tracker and a block while others release theirs; the copies
+ * and the fresh pages take user frames, the blocks kernel-zone runs.
+ * Without the frame lock around a frame's own counts a reference is lost
+ * or counted twice: P's frames end with more or fewer than P's mappings,
+ * or one is freed under P.  Without the trackers' lock two spaces get one
+ * tracker: a space reads another's pages, or the core panics.  Without
+ * atomic counters the counts of blocks, their pages and tables drift.
+ * Each cloner counts what it finds wrong; after them the case checks that
+ * none did, the copies counted, P's frames, references and data as they
+ * were, the invariants, and every frame, tracker, block and table back.
+ * A race needs two host cores at once: on a busy machine a core without
+ * one of those locks may pass a run.
+ */
+static void cpus_make_clone_and_end_spaces_at_once(void)
+{
+	struct fx_counts c0;
+	struct cloner c[CLONERS] = { { .cpu = 1 }, { .cpu = 2 }, { .cpu = 3 } };
+
+	fx_counts(&c0);
+	parent.as = pt_vm_create();
+	CHECK_GT(parent.as, 0);
+	for (uint32_t i = 0; i < PARENT_PAGES; i++)
+		CHECK_OK(map_parent_page(i));
+	CHECK_OK(pt_vm_check());
+	struct clone_counts was = clone_counts_now();
+	RUN(race_cloners(c));
+	CHECK_OK(pt_vm_check());
+	RUN(check_counts_back(&was));
+	RUN(check_parent());
+	STEP(pt_vm_destroy(parent.as));
+	fx_check_back(&c0);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(a_cpu_that_is_not_told_keeps_a_stale_translation),
 	TEST_CASE(an_unmap_is_seen_on_every_cpu_before_it_returns),
@@ -618,6 +912,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(a_resolve_that_may_not_wait_does_all_but_the_disk),
 	TEST_CASE(locks_are_taken_in_rank_order_and_held_by_one_cpu),
 	TEST_CASE(cpus_fill_pages_and_take_frames_at_once),
+	TEST_CASE(cpus_make_clone_and_end_spaces_at_once),
 };
 
 DEFINE_SUITE(cpus_suite, "cpus", cases, setup, teardown);
