@@ -26,6 +26,7 @@
 #include "errors.h"
 #include "lib.h"
 #include "seam.h"
+#include "swap.h"
 
 struct frame_info {
 	uint16_t ref;
@@ -901,6 +902,16 @@ static int keep_slot(paddr_t pa, uint32_t slot, bool shared)
 	return 0;
 }
 
+uint32_t pt_frame_ref_copy(paddr_t pa)
+{
+	pt_lock_take(&frames_lock);
+	uint32_t pfn = user_pfn(pa), slot = 0;
+	if (pfn && (fa.info[pfn].flags & FI_SHARED_COPY) && pt_swap_ref(fa.slots[pfn - fa.kzone_end]) == 0)
+		slot = fa.slots[pfn - fa.kzone_end];
+	pt_lock_give(&frames_lock);
+	return slot;
+}
+
 int pt_frame_keep_slot(paddr_t pa, uint32_t slot, bool shared)
 {
 	pt_lock_take(&frames_lock);
@@ -1390,7 +1401,7 @@ static int check_frames(void)
 
 int pt_frame_check(void)
 {
-	pt_lock_take(&frames_lock); /* pt_vm_resolve_now may take frames meanwhile (lock.h) */
+	pt_lock_take(&frames_lock); /* calls on other CPUs may take frames meanwhile (lock.h) */
 	int rc = check_frames();
 	pt_lock_give(&frames_lock);
 	return rc;

@@ -137,18 +137,34 @@ static int evict_private(const struct pg_tracker *t, vaddr_t va, pte_t *e)
 }
 
 /*
+ * The entry's reference to frame pa goes: if it was the last one (the
+ * others went meanwhile, on other CPUs), the frame goes, and the
+ * reference it held to its slot.
+ */
+static void drop_frame(paddr_t pa)
+{
+	uint32_t slot;
+
+	if (pt_frame_unref_mapping(pa, false, &slot) == 0 && slot)
+		pt_swap_unref(slot);
+}
+
+/*
  * Page out this space's mapping, *e at va, of a frame shared copy-on-write
- * (ref >= 2): the entry names the frame's shared copy, written now if the
- * frame has none, and the frame loses the entry's reference.  A shared
- * frame is read-only everywhere, so the copy stays good while it is shared.
+ * (ref >= 2 when looked at): the entry names the frame's shared copy,
+ * written now if the frame has none, and the frame loses the entry's
+ * reference.  A shared frame is read-only everywhere, so the copy stays
+ * good while it is shared.  With several CPUs the other holders may let
+ * the frame go meanwhile (a copy broken, a space destroyed): the new
+ * copy is then the entry's alone, and the frame may go with the entry's
+ * reference.
  */
 static int evict_shared(const struct pg_tracker *t, vaddr_t va, pte_t *e)
 {
 	paddr_t pa = pte_addr(*e);
-	uint32_t kept = pt_frame_slot(pa);
+	uint32_t kept = pt_frame_ref_copy(pa); /* one at SWAP_REF_MAX is replaced by a new one */
 
-	/* a copy whose slot is at SWAP_REF_MAX references is replaced by a new one */
-	if (kept && pt_frame_copy_shared(pa) && pt_swap_ref(kept) == 0) {
+	if (kept) {
 		leave(t, va, e, kept);
 		pt_count(&counters.clean_drops);
 	} else {
@@ -158,13 +174,13 @@ static int evict_shared(const struct pg_tracker *t, vaddr_t va, pte_t *e)
 		if ((rc = write_out((uint32_t)slot, pa)) < 0)
 			return rc;
 		if ((kept = pt_frame_take_slot(pa)) != 0)
-			pt_swap_unref(kept);
-		pt_frame_keep_slot(pa, (uint32_t)slot, true);
-		pt_swap_ref((uint32_t)slot); /* the entry's, beside the frame's */
+			pt_swap_unref(kept); /* a stale copy others still name: theirs now */
+		if (pt_frame_keep_slot(pa, (uint32_t)slot, true) == 0)
+			pt_swap_ref((uint32_t)slot); /* the entry's, beside the frame's */
 		leave(t, va, e, (uint32_t)slot);
 		pt_count(&counters.swap_outs);
 	}
-	pt_frame_unref(pa);
+	drop_frame(pa);
 	return 0;
 }
 
@@ -220,6 +236,19 @@ static uint32_t first_table(const struct pg_tracker *t, uint32_t from)
 }
 
 /*
+ * first_table of space as, under its lock: USER_PDE_END if the space is
+ * gone, or is a new one being made at the same index, since the index was
+ * found (pt_trk_made_and_used).
+ */
+static uint32_t first_table_of(int as, uint32_t from)
+{
+	pt_lock_space(as);
+	uint32_t i = pt_trk_made_and_used(as) ? first_table(pt_trk_get(as), from) : USER_PDE_END;
+	pt_unlock_space(as);
+	return i;
+}
+
+/*
  * Put the hand on a table: the one it is on if that still exists, else
  * the next present user PDE of a space in RAM, trackers in index order,
  * wrapping once.  False if no space in RAM has a table.
@@ -229,7 +258,7 @@ static bool hand_on_table(void)
 	for (int round = 0; round < 2; round++) {
 		for (int as = pt_trk_next(hand.as); as >= 0; as = pt_trk_next(as + 1)) {
 			uint32_t from = as == hand.as ? hand.pdi : USER_PDE_FIRST;
-			uint32_t i = first_table(pt_trk_get(as), from);
+			uint32_t i = first_table_of(as, from);
 			if (i == USER_PDE_END)
 				continue;
 			if (as != hand.as || i != hand.pdi)
@@ -262,8 +291,9 @@ static bool tick(const struct pg_tracker *t, vaddr_t va, pte_t *e)
 
 /*
  * Sweep the table under the hand from its entry on, until `want` frames
- * are freed.  The hand was put there without the space's lock: under it,
- * the space may be gone, out, or without that table now.
+ * are freed.  The space's lock was given back since the hand was put
+ * there: the space may be gone (and its index a new space's), out, or
+ * without that table now.
  */
 static uint32_t sweep(uint32_t want)
 {
@@ -271,7 +301,7 @@ static uint32_t sweep(uint32_t want)
 
 	pt_lock_space(hand.as);
 	const struct pg_tracker *t = pt_trk_get(hand.as);
-	if (t && first_table(t, hand.pdi) == hand.pdi) {
+	if (pt_trk_made_and_used(hand.as) && first_table(t, hand.pdi) == hand.pdi) {
 		pte_t *pt = pt_ptb_table(pde_addr(pt_ptb_pd(t)[hand.pdi]));
 		for (; hand.idx < PT_ENTRIES && freed < want; hand.idx++)
 			freed += tick(t, pde_base(hand.pdi) + hand.idx * PAGE_SIZE, &pt[hand.idx]);

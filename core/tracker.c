@@ -201,6 +201,14 @@ static int next(int from)
 	return -1;
 }
 
+bool pt_trk_made_and_used(int idx)
+{
+	pt_lock_take(&trackers_lock);
+	bool shown = pt_trk_get(idx) && (pt_one_cpu() || !being_made(idx));
+	pt_lock_give(&trackers_lock);
+	return shown;
+}
+
 int pt_trk_next(int from)
 {
 	pt_lock_take(&trackers_lock);

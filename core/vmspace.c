@@ -589,9 +589,10 @@ static int vm_unmap_range(int as, vaddr_t va, uint32_t n)
 /*
  * Unmap the entry r of va, not zero: clear it, invalidate it, and only
  * then drop its frame or slot; the table goes when that was its last live
- * entry.
+ * entry.  `alone`: the caller knows the core serves one CPU (the copy in
+ * pt_vm_unmap's one-CPU path), so the frame's reference goes without a
+ * test of the CPU count.
  */
-/* alone: the caller knows the core serves one CPU (pt_vm_unmap's own copy). */
 static inline __attribute__((always_inline)) void unmap_entry(struct pg_tracker *t, vaddr_t va,
 								  struct entry_ref r, bool alone)
 {
@@ -1621,7 +1622,7 @@ static __attribute__((noinline)) int vm_resolve_now(int as, vaddr_t va, uint32_t
 }
 
 /*
- * The space's lock is only tried: a serialised call may hold it across a
+ * The space's lock is only tried: another call may hold it across a
  * disk transfer (a page in or out), and a fault would spin that long with
  * interrupts off.  Busy, the fault takes the kernel's lock and waits there.
  */

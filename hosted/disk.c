@@ -1,4 +1,5 @@
 /* disk.c (hosted) - the model swap disk (see disk.h) and the seam's disk functions. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -125,7 +126,10 @@ uint32_t hw_disk_pages(void)
 	return dk.pages;
 }
 
-int hw_disk_read(uint32_t page, paddr_t frame)
+/* The disk of the seam's contract: the core may ask for transfers on several threads at once. */
+static pthread_mutex_t disk_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int disk_read(uint32_t page, paddr_t frame)
 {
 	int rc = check_args(page, frame);
 
@@ -141,7 +145,7 @@ int hw_disk_read(uint32_t page, paddr_t frame)
 	return 0;
 }
 
-int hw_disk_write(uint32_t page, paddr_t frame)
+static int disk_write(uint32_t page, paddr_t frame)
 {
 	int rc = check_args(page, frame);
 
@@ -155,4 +159,20 @@ int hw_disk_write(uint32_t page, paddr_t frame)
 	}
 	memcpy(disk_page(page), hw_phys(frame), PAGE_SIZE);
 	return 0;
+}
+
+int hw_disk_read(uint32_t page, paddr_t frame)
+{
+	pthread_mutex_lock(&disk_lock);
+	int rc = disk_read(page, frame);
+	pthread_mutex_unlock(&disk_lock);
+	return rc;
+}
+
+int hw_disk_write(uint32_t page, paddr_t frame)
+{
+	pthread_mutex_lock(&disk_lock);
+	int rc = disk_write(page, frame);
+	pthread_mutex_unlock(&disk_lock);
+	return rc;
 }

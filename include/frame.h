@@ -221,8 +221,9 @@ int pt_frame_pincount(paddr_t pa);
  * is read-only in every entry.  The mark goes when its second-last
  * reference does.
  *
- * The frame allocator keeps the slot's number and never calls the slot
- * allocator: whoever takes a frame's slot (pt_frame_take_slot,
+ * The frame allocator keeps the slot's number and calls the slot
+ * allocator only to give an entry a reference to a shared copy
+ * (pt_frame_ref_copy): whoever takes a frame's slot (pt_frame_take_slot,
  * pt_frame_unref_mapping) holds its reference after.
  *
  * Under I/O: set only while the frame is moved to or from the disk, which
@@ -234,6 +235,16 @@ uint32_t pt_frame_slot(paddr_t pa);
 
 /* Whether that copy was written while pa was shared, as it is still. */
 bool pt_frame_copy_shared(paddr_t pa);
+
+/*
+ * If user frame pa keeps a copy written while it was shared, as it still
+ * is, one more reference to that slot, for an entry that is to name it
+ * instead of the frame: the slot's number, or 0 (no such copy, or the slot
+ * at its limit).  In one step under the frame's lock: with several CPUs
+ * the frame may stop being shared, and its slot go, between a look at the
+ * copy and the reference.
+ */
+uint32_t pt_frame_ref_copy(paddr_t pa);
 
 /*
  * User frame pa, in use, keeps `slot` (not 0), taking over a reference the
@@ -266,8 +277,8 @@ int pt_frame_unref_slotless(paddr_t pa);
 /*
  * pt_frame_unref_slotless for a caller that knows the core serves one CPU
  * (pt_one_cpu, cpus.h), and so needs no lock: it tests nothing more.  The
- * unmap of one page comes here (host unmap_vs_plain 1.61 with the test,
- * 1.44 without).
+ * unmap of one page comes here, where one load and test more shows
+ * (docs/PERFORMANCE.md).
  */
 int pt_frame_unref_slotless_alone(paddr_t pa);
 

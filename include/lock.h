@@ -24,23 +24,27 @@
  *                    again).
  *   PT_RANK_TRACKERS the tracker pages: their directory and counts, each
  *                    claim and release (tracker.c), pt_trk_next.
- *   PT_RANK_SLOTS    the swap slots: the map, every slot's references, the
- *                    counts (swap.c).  Not held across a transfer: the
- *                    kernel's disk hooks (seam.h) may be called from
- *                    several CPUs at once, and serialise the disk.
  *   PT_RANK_FRAMES   the frame allocator (frame.c): the free frames and
  *                    counts, and each frame's own references, pins, kept
  *                    slot and flags, which spaces under different locks
  *                    share copy-on-write.
+ *   PT_RANK_SLOTS    the swap slots: the map, every slot's references, the
+ *                    counts (swap.c); taken inside the frame lock when an
+ *                    entry takes a reference to a frame's kept slot
+ *                    (pt_frame_ref_copy), so that the slot cannot go
+ *                    between.  Not held across a transfer: the kernel's
+ *                    disk hooks (seam.h) may be called from several CPUs
+ *                    at once, and serialise the disk.
  *   PT_RANK_TLB      the one shootdown request in flight (tlb.c): a sender
  *                    holds it until every CPU it interrupted has answered.
  *
  * Counters several CPUs share are atomic there (pt_count).
  *
- * pt_vm_resolve_now (vmspace.h) only tries its space's lock: a page
- * fault's fill waits for nothing, not even a call that holds the lock
- * across a disk transfer; -E_AGAIN says the caller must make the fault
- * with pt_vm_resolve, which may wait.
+ * pt_vm_resolve_now (vmspace.h) only tries its space's lock, and does not
+ * read the disk: a page fault that may not wait long waits for no call
+ * that holds the lock across a disk transfer; it still takes the shared
+ * locks above, and may wait for a shootdown's answers.  -E_AGAIN says the
+ * caller must make the fault with pt_vm_resolve, which may wait.
  *
  * Every lock has a rank, and a CPU takes locks in increasing rank only;
  * each acquisition checks it, and a lock taken twice or out of order is a
@@ -64,8 +68,8 @@ enum pt_rank {
 	PT_RANK_PAGER = 7,
 	PT_RANK_SPACE = 8,
 	PT_RANK_TRACKERS = 9,
-	PT_RANK_SLOTS = 10,
-	PT_RANK_FRAMES = 11,
+	PT_RANK_FRAMES = 10,
+	PT_RANK_SLOTS = 11,
 	PT_RANK_TLB = 12,
 };
 
@@ -193,6 +197,10 @@ static inline void pt_count_peak(uint32_t *peak, uint32_t v)
 {
 	uint32_t was = __atomic_load_n(peak, __ATOMIC_RELAXED);
 
+	if (pt_one_cpu()) {
+		*peak = MAX(was, v);
+		return;
+	}
 	while (was < v && !__atomic_compare_exchange_n(peak, &was, v, true, __ATOMIC_RELAXED,
 						       __ATOMIC_RELAXED))
 		;

@@ -13,8 +13,8 @@
  * also drops the CPU's cached directory entries (SDM 4.10.4.1), which a
  * moved or unlinked table needs.
  *
- * A shootdown, in order: the sender (inside the core, so holding the lock
- * the kernel serialises the core with) has already changed the entries;
+ * A shootdown, in order: the sender (inside the core, holding the changed
+ * space's lock and, while it waits, the request's) has already changed the entries;
  * it posts one request (the block, the first page, the count), sets the
  * mask of CPUs still to answer, interrupts them, and spins until the
  * mask is empty.  Each target runs pt_tlb_ipi from its interrupt handler,

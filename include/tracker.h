@@ -147,6 +147,14 @@ static inline struct pg_tracker *pt_trk_get(int idx)
 /* The first tracker in use and made at index >= from, or -1. */
 int pt_trk_next(int from);
 
+/*
+ * Whether tracker idx is in use and made, as pt_trk_next would show it.
+ * Under idx's space lock the answer holds: a made tracker is released
+ * only under that lock.  For a caller that kept an index from an earlier
+ * pt_trk_next, which a new space being made may have taken since.
+ */
+bool pt_trk_made_and_used(int idx);
+
 /* Trackers in use, and tracker pages held. */
 uint32_t pt_trk_count(void);
 uint32_t pt_trk_pages(void);

@@ -36,13 +36,16 @@
  * Every other lock is a spinlock with a rank (the core's struct pt_lock,
  * lock.h): a CPU takes locks in increasing rank only, the big lock first,
  * and every acquisition is checked (a panic names the lock).  A spinlock
- * is held with interrupts off, for a few lines, by code that waits for no
- * other CPU while holding it; a CPU spinning on one answers shootdowns.
- * The order, lowest first:
+ * is held with interrupts off, by code that waits for no other CPU while
+ * holding it but for a shootdown's answers, which every spinner gives
+ * (pt_tlb_poll); most for a few lines, a process's regions across the
+ * core call that a fault or a fork's clone makes under them.  The order,
+ * lowest first:
  *
  *   KLOCK_RANK       the big kernel lock  the process table, and what the
- *                                         kernel does but a fault's fill and
- *                                         a fork's clone
+ *                                         kernel does but a fault without
+ *                                         the disk, a fork's clone and an
+ *                                         exit's destroy
  *   REGIONS_RANK     a process's regions  its heap, map() regions and lowest
  *                                         stack page (procdef.h), which a
  *                                         fault without the big lock reads
